@@ -1,0 +1,112 @@
+"""Translated labels for the closed vocabularies, shared by screens, exports and mail."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from .models.enums import (
+    CalendarOverrideKind,
+    DocType,
+    ExpectedProduct,
+    Priority,
+    ReturnReason,
+    Role,
+    TaskState,
+    Timeliness,
+    UnitCategory,
+    UpdateFrequency,
+)
+
+ROLE = {
+    Role.admin: _l("Administrator"),
+    Role.office_specialist: _l("Office specialist"),
+    Role.leader: _l("Leader"),
+    Role.unit_leader: _l("Unit leader"),
+    Role.unit_staff: _l("Unit staff"),
+    Role.inspector: _l("Inspector"),
+}
+
+UNIT_CATEGORY = {
+    UnitCategory.office: _l("Provincial People's Committee Office"),
+    UnitCategory.office_division: _l("Office division"),
+    UnitCategory.department: _l("Department or agency"),
+    UnitCategory.district: _l("Local People's Committee"),
+    UnitCategory.other: _l("Other organisation"),
+}
+
+TASK_STATE = {
+    TaskState.draft: _l("Draft"),
+    TaskState.assigned: _l("Assigned"),
+    TaskState.returned: _l("Returned"),
+    TaskState.in_progress: _l("In progress"),
+    TaskState.pending_verification: _l("Awaiting verification"),
+    TaskState.completed: _l("Completed"),
+    TaskState.cancelled: _l("Cancelled"),
+}
+
+TIMELINESS = {
+    Timeliness.done_on_time: _l("Done on time"),
+    Timeliness.done_late: _l("Done late"),
+    Timeliness.open_on_time: _l("In progress, on time"),
+    Timeliness.open_overdue: _l("In progress, overdue"),
+    Timeliness.no_deadline: _l("No deadline"),
+}
+
+DOC_TYPE = {
+    DocType.quyet_dinh: _l("Decision"),
+    DocType.chi_thi: _l("Directive"),
+    DocType.ke_hoach: _l("Plan"),
+    DocType.cong_dien: _l("Official telegram"),
+    DocType.cong_van: _l("Official letter"),
+    DocType.thong_bao_ket_luan: _l("Conclusion notice"),
+    DocType.chuong_trinh_cong_tac: _l("Work programme"),
+    DocType.phieu_xu_ly: _l("Handling slip"),
+    DocType.other: _l("Other document"),
+}
+
+UPDATE_FREQUENCY = {
+    UpdateFrequency.monthly: _l("Monthly"),
+    UpdateFrequency.quarterly: _l("Quarterly"),
+    UpdateFrequency.half_yearly: _l("Every six months"),
+    UpdateFrequency.yearly: _l("Yearly"),
+}
+
+PRIORITY = {
+    Priority.normal: _l("Normal"),
+    Priority.urgent: _l("Urgent"),
+    Priority.flash: _l("Flash"),
+}
+
+EXPECTED_PRODUCT = {
+    ExpectedProduct.report: _l("Report"),
+    ExpectedProduct.draft_document: _l("Draft document"),
+    ExpectedProduct.project: _l("Scheme or project"),
+    ExpectedProduct.other: _l("Other"),
+}
+
+RETURN_REASON = {
+    ReturnReason.missing_task: _l("Task missing from the document"),
+    ReturnReason.inaccurate_content: _l("Inaccurate content"),
+    ReturnReason.outside_remit: _l("Outside our remit"),
+    ReturnReason.other: _l("Other reason"),
+}
+
+CALENDAR_OVERRIDE_KIND = {
+    CalendarOverrideKind.day_off: _l("Extra day off"),
+    CalendarOverrideKind.working_day: _l("Extra working day"),
+}
+
+
+def label(mapping: dict, value) -> str:
+    """The translated label of a value, or the value itself when unknown."""
+    if value is None:
+        return ""
+    for key, text in mapping.items():
+        if key == value:
+            return str(text)
+    return str(value)
+
+
+def choices(mapping: dict) -> list[tuple[str, str]]:
+    """Form choices (value, lazy label) in declaration order."""
+    return [(key.value, text) for key, text in mapping.items()]

@@ -1,0 +1,47 @@
+"""Directive documents (văn bản chỉ đạo, điều hành) that assign tasks (Đ3.2, Đ4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import IdMixin, TimestampMixin, db, str_enum
+from .enums import DocType
+from .unit import Unit
+from .user import User
+
+
+class Document(IdMixin, TimestampMixin, db.Model):
+    __tablename__ = "document"
+    __table_args__ = (
+        # Number/symbol is unique per issuer and year (Đ6.1).
+        sa.UniqueConstraint("issuer", "issue_year", "number"),
+        sa.Index("ix_document_specialist_id_entry_due_on", "specialist_id", "entry_due_on"),
+    )
+
+    doc_type: Mapped[DocType] = mapped_column(str_enum(DocType))
+    number: Mapped[str] = mapped_column(sa.String(64))
+    issuer: Mapped[str] = mapped_column(sa.String(120), default="UBND tỉnh")
+    summary: Mapped[str] = mapped_column(sa.Text)
+    issued_on: Mapped[dt.date] = mapped_column(index=True)
+    issue_year: Mapped[int]
+    signer: Mapped[str] = mapped_column(sa.String(120), default="")
+    submitting_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"), index=True)
+    specialist_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    # Đ4: only tracked documents carry tasks.
+    tracked: Mapped[bool] = mapped_column(default=True)
+    # Đ7.1a: 1 working day after issue; stored when entered so late entries are a plain query.
+    entry_due_on: Mapped[dt.date | None]
+    # When the last of its tasks was forwarded (Đ7.2e: the file is done only then).
+    forwarded_at: Mapped[dt.datetime | None]
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+
+    submitting_unit: Mapped[Unit | None] = relationship()
+    specialist: Mapped[User | None] = relationship(foreign_keys=[specialist_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    tasks: Mapped[list[Task]] = relationship(back_populates="document", order_by="Task.id")  # noqa: F821
+
+    def __str__(self) -> str:
+        return f"{self.number} – {self.summary[:60]}"

@@ -1,0 +1,69 @@
+"""Cross-cutting records: notifications, settings, the audit log, scheduled job runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import IdMixin, db, utcnow
+from .user import User
+
+
+class Notification(IdMixin, db.Model):
+    __tablename__ = "notification"
+    __table_args__ = (
+        sa.Index("ix_notification_user_id_read_at_created_at", "user_id", "read_at", "created_at"),
+    )
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    task_id: Mapped[int | None] = mapped_column(sa.ForeignKey("task.id"), index=True)
+    message: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[dt.datetime | None]
+    emailed_at: Mapped[dt.datetime | None]
+
+    user: Mapped[User] = relationship()
+
+
+class Setting(db.Model):
+    """A value a province may change (SLA days, reminder lead times…); defaults live in code."""
+
+    __tablename__ = "setting"
+
+    key: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    value: Mapped[dict] = mapped_column(sa.JSON)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class AuditLog(IdMixin, db.Model):
+    """Who changed what, when, with before/after values. Append-only: no role edits it."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (sa.Index("ix_audit_log_entity_entity_id", "entity", "entity_id"),)
+
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    action: Mapped[str] = mapped_column(sa.String(40))
+    entity: Mapped[str] = mapped_column(sa.String(64))
+    entity_id: Mapped[str] = mapped_column(sa.String(64))
+    before: Mapped[dict | None] = mapped_column(sa.JSON)
+    after: Mapped[dict | None] = mapped_column(sa.JSON)
+
+    actor: Mapped[User | None] = relationship()
+
+
+class JobRun(IdMixin, db.Model):
+    """One run of a scheduled job."""
+
+    __tablename__ = "job_run"
+    __table_args__ = (sa.Index("ix_job_run_name_started_at", "name", "started_at"),)
+
+    name: Mapped[str] = mapped_column(sa.String(64))
+    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[dt.datetime | None]
+    status: Mapped[str] = mapped_column(sa.String(16), default="running")
+    counts: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    error: Mapped[str] = mapped_column(sa.Text, default="")

@@ -1,0 +1,226 @@
+"""Tasks (nhiệm vụ) and everything that happens to them: updates, history, extensions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import IdMixin, TimestampMixin, db, str_enum, utcnow
+from .document import Document
+from .enums import (
+    ExpectedProduct,
+    ExtensionStatus,
+    Priority,
+    ReturnReason,
+    TaskState,
+    UpdateFrequency,
+    UrgingChannel,
+)
+from .unit import Unit
+from .user import User
+
+task_cooperating_unit = sa.Table(
+    "task_cooperating_unit",
+    db.metadata,
+    sa.Column("task_id", sa.ForeignKey("task.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("unit_id", sa.ForeignKey("unit.id"), primary_key=True),
+    # A unit's "tasks I cooperate on" list starts from the unit.
+    sa.Index("ix_task_cooperating_unit_unit_id_task_id", "unit_id", "task_id"),
+)
+
+
+class Task(IdMixin, TimestampMixin, db.Model):
+    __tablename__ = "task"
+    __table_args__ = (
+        # Unit-scoped lists: scope column first.
+        sa.Index("ix_task_lead_unit_id_state_deadline", "lead_unit_id", "state", "deadline"),
+        sa.Index("ix_task_state_deadline", "state", "deadline"),
+        sa.Index("ix_task_specialist_id_state", "specialist_id", "state"),
+        sa.Index("ix_task_monitoring_unit_id_state", "monitoring_unit_id", "state"),
+    )
+
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("document.id"), index=True)
+    content: Mapped[str] = mapped_column(sa.Text)
+    lead_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"))
+    monitoring_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"))
+    specialist_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    expected_product: Mapped[ExpectedProduct] = mapped_column(
+        str_enum(ExpectedProduct), default=ExpectedProduct.other
+    )
+    # Đ5: with a deadline (a date) or without one (then updated at a frequency).
+    has_deadline: Mapped[bool] = mapped_column(default=True)
+    deadline: Mapped[dt.date | None]
+    original_deadline: Mapped[dt.date | None]
+    update_frequency: Mapped[UpdateFrequency] = mapped_column(
+        str_enum(UpdateFrequency), default=UpdateFrequency.monthly
+    )
+    priority: Mapped[Priority] = mapped_column(str_enum(Priority), default=Priority.normal)
+    state: Mapped[TaskState] = mapped_column(str_enum(TaskState), default=TaskState.draft)
+    assigned_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    received_at: Mapped[dt.datetime | None]
+    percent_complete: Mapped[int] = mapped_column(default=0)
+    last_update_at: Mapped[dt.datetime | None]
+    # Completion as reported by the lead unit; timeliness is judged on this date.
+    completed_on: Mapped[dt.date | None]
+    completion_reported_at: Mapped[dt.datetime | None]
+    result_summary: Mapped[str] = mapped_column(sa.Text, default="")
+    result_document_number: Mapped[str] = mapped_column(sa.String(64), default="")
+    result_document_date: Mapped[dt.date | None]
+    verified_at: Mapped[dt.datetime | None]
+    verified_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    cancelled_at: Mapped[dt.datetime | None]
+    cancel_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    # Set by the daily job when the task turns overdue; cleared when it is no longer.
+    overdue_since: Mapped[dt.date | None]
+    late_update: Mapped[bool] = mapped_column(default=False)
+    # Optimistic locking: a stale edit is refused, never silently overwrites.
+    version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__ = {"version_id_col": version}
+
+    document: Mapped[Document] = relationship(back_populates="tasks")
+    lead_unit: Mapped[Unit | None] = relationship(foreign_keys=[lead_unit_id])
+    monitoring_unit: Mapped[Unit | None] = relationship(foreign_keys=[monitoring_unit_id])
+    specialist: Mapped[User | None] = relationship(foreign_keys=[specialist_id])
+    verified_by: Mapped[User | None] = relationship(foreign_keys=[verified_by_id])
+    cooperating_units: Mapped[list[Unit]] = relationship(secondary=task_cooperating_unit)
+
+    def __str__(self) -> str:
+        text = self.content if len(self.content) <= 80 else self.content[:77] + "…"
+        return f"#{self.id} {text}"
+
+
+class ProgressUpdate(IdMixin, db.Model):
+    """A unit's report of status and results (Đ6.8, Đ8); cooperating units contribute."""
+
+    __tablename__ = "progress_update"
+    __table_args__ = (sa.Index("ix_progress_update_task_id_created_at", "task_id", "created_at"),)
+
+    task_id: Mapped[int] = mapped_column(sa.ForeignKey("task.id"))
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), index=True)
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    content: Mapped[str] = mapped_column(sa.Text)
+    percent: Mapped[int | None]
+    # True when posted by a cooperating unit: a contribution to the lead unit (Đ10.2b).
+    is_contribution: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    task: Mapped[Task] = relationship()
+    unit: Mapped[Unit] = relationship()
+    author: Mapped[User] = relationship()
+
+    def __str__(self) -> str:
+        return self.content[:80]
+
+
+class TaskHistory(IdMixin, db.Model):
+    """One entry per transition or notable event of a task; never edited."""
+
+    __tablename__ = "task_history"
+    __table_args__ = (sa.Index("ix_task_history_task_id_at", "task_id", "at"),)
+
+    task_id: Mapped[int] = mapped_column(sa.ForeignKey("task.id"))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    action: Mapped[str] = mapped_column(sa.String(40))
+    from_state: Mapped[str | None] = mapped_column(sa.String(32))
+    to_state: Mapped[str | None] = mapped_column(sa.String(32))
+    reason_category: Mapped[ReturnReason | None] = mapped_column(str_enum(ReturnReason))
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    data: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+
+    task: Mapped[Task] = relationship()
+    actor: Mapped[User | None] = relationship()
+
+
+class ExtensionRequest(IdMixin, db.Model):
+    """A lead unit's request to move a deadline (Đ11.1d)."""
+
+    __tablename__ = "extension_request"
+    __table_args__ = (sa.Index("ix_extension_request_status_task_id", "status", "task_id"),)
+
+    task_id: Mapped[int] = mapped_column(sa.ForeignKey("task.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"))
+    requested_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    requested_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    current_deadline: Mapped[dt.date | None]
+    proposed_deadline: Mapped[dt.date]
+    reason: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[ExtensionStatus] = mapped_column(
+        str_enum(ExtensionStatus), default=ExtensionStatus.pending
+    )
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    decided_at: Mapped[dt.datetime | None]
+    decision_reason: Mapped[str] = mapped_column(sa.Text, default="")
+
+    task: Mapped[Task] = relationship()
+    unit: Mapped[Unit] = relationship()
+    requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+
+class Urging(IdMixin, db.Model):
+    """An urging (đôn đốc) by any channel, recorded on the task's timeline (Đ11.2)."""
+
+    __tablename__ = "urging"
+    __table_args__ = (sa.Index("ix_urging_task_id_at", "task_id", "at"),)
+
+    task_id: Mapped[int] = mapped_column(sa.ForeignKey("task.id"))
+    channel: Mapped[UrgingChannel] = mapped_column(str_enum(UrgingChannel))
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    document_number: Mapped[str] = mapped_column(sa.String(64), default="")
+    by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    task: Mapped[Task] = relationship()
+
+
+class Attachment(IdMixin, db.Model):
+    """A file stored outside the web root; downloads are scoped like its owner."""
+
+    __tablename__ = "attachment"
+
+    document_id: Mapped[int | None] = mapped_column(sa.ForeignKey("document.id"), index=True)
+    task_id: Mapped[int | None] = mapped_column(sa.ForeignKey("task.id"), index=True)
+    progress_update_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("progress_update.id"), index=True
+    )
+    history_id: Mapped[int | None] = mapped_column(sa.ForeignKey("task_history.id"), index=True)
+    inspection_request_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("inspection_document_request.id"), index=True
+    )
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    stored_name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    content_type: Mapped[str] = mapped_column(sa.String(120))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class Feedback(IdMixin, TimestampMixin, db.Model):
+    """A district's report that a department is late or off target (Đ15.5, Đ16.4)."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (sa.Index("ix_feedback_from_unit_id_created_at", "from_unit_id", "created_at"),)
+
+    task_id: Mapped[int] = mapped_column(sa.ForeignKey("task.id"), index=True)
+    from_unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"))
+    about_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"))
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    content: Mapped[str] = mapped_column(sa.Text)
+    answer_due_on: Mapped[dt.date | None] = mapped_column(index=True)
+    answered_at: Mapped[dt.datetime | None]
+    answered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    answer_kind: Mapped[str | None] = mapped_column(sa.String(32))
+    answer: Mapped[str] = mapped_column(sa.Text, default="")
+    answer_document_number: Mapped[str] = mapped_column(sa.String(64), default="")
+    escalated_at: Mapped[dt.datetime | None]
+
+    task: Mapped[Task] = relationship()
+    from_unit: Mapped[Unit] = relationship(foreign_keys=[from_unit_id])
+    about_unit: Mapped[Unit | None] = relationship(foreign_keys=[about_unit_id])

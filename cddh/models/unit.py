@@ -1,0 +1,50 @@
+"""Units (đơn vị) and their kinds. Kinds are data, so a two-tier province needs no code change."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import IdMixin, TimestampMixin, db, str_enum
+from .enums import UnitCategory
+
+
+class UnitKind(IdMixin, db.Model):
+    """A kind of unit a province uses (sở, UBND huyện, UBND xã, phường…)."""
+
+    __tablename__ = "unit_kind"
+
+    code: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    name_en: Mapped[str] = mapped_column(sa.String(120), default="")
+    # What the rules need to know about the kind: Office, Office division, department,
+    # district-level or commune-level local government ("district"), or other.
+    category: Mapped[UnitCategory] = mapped_column(str_enum(UnitCategory))
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Unit(IdMixin, TimestampMixin, db.Model):
+    """An agency: the Office, its divisions, departments, districts, other organisations."""
+
+    __tablename__ = "unit"
+
+    code: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(255))
+    short_name: Mapped[str] = mapped_column(sa.String(80), default="")
+    kind_id: Mapped[int] = mapped_column(sa.ForeignKey("unit_kind.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"), index=True)
+    email: Mapped[str] = mapped_column(sa.String(255), default="")
+    sort_order: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    kind: Mapped[UnitKind] = relationship(lazy="joined")
+    parent: Mapped[Unit | None] = relationship(remote_side="Unit.id")
+
+    @property
+    def category(self) -> UnitCategory:
+        return self.kind.category
+
+    def __str__(self) -> str:
+        return self.name

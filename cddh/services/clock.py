@@ -1,0 +1,24 @@
+"""Today and now in the province's timezone. Tests and jobs pass an explicit date instead."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from flask import current_app, has_app_context
+
+DEFAULT_TZ = "Asia/Ho_Chi_Minh"
+
+
+def local_tz() -> ZoneInfo:
+    name = current_app.config.get("BABEL_DEFAULT_TIMEZONE", DEFAULT_TZ) if has_app_context() else DEFAULT_TZ
+    return ZoneInfo(name)
+
+
+def local_now() -> dt.datetime:
+    return dt.datetime.now(local_tz())
+
+
+def local_today() -> dt.date:
+    """The date in the province now (not the server's UTC date)."""
+    return local_now().date()

@@ -1,0 +1,71 @@
+"""The screens: one Flask-Admin instance per app, every model view on the scoped base."""
+
+from __future__ import annotations
+
+from flask import render_template
+from flask_admin import Admin
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+
+from ..models import (
+    AuditLog,
+    CalendarOverride,
+    Document,
+    ProgressUpdate,
+    Task,
+    Unit,
+    UnitKind,
+    User,
+)
+from .admin_screens import AuditLogView, CalendarOverrideView, UnitKindView, UnitView, UserView
+from .base import HomeView, theme
+from .home import home_context
+from .tasks import DocumentView, ProgressUpdateView, TaskView
+
+
+def build_admin(app) -> Admin:
+    """A new Admin for each app: a module-level one fails on the second app (stack.md)."""
+    admin = Admin(app, name=_l("Task follow-up"), url="/",
+                  index_view=HomeView(name=_l("Home"), url="/", endpoint="admin",
+                                      template="home.html"),
+                  theme=theme())
+    task_menu = _l("Tasks")
+    system_menu = _l("System")
+    admin.add_view(DocumentView(Document, name=_l("Documents"), endpoint="documents",
+                                category=task_menu))
+    admin.add_view(TaskView(Task, name=_l("Tasks"), endpoint="tasks", category=task_menu))
+    admin.add_view(ProgressUpdateView(ProgressUpdate, name=_l("Progress updates"),
+                                      endpoint="progress_updates", category=task_menu))
+    admin.add_view(UnitView(Unit, name=_l("Units"), endpoint="units", category=system_menu))
+    admin.add_view(UnitKindView(UnitKind, name=_l("Unit kinds"), endpoint="unit_kinds",
+                                category=system_menu))
+    admin.add_view(UserView(User, name=_l("Users"), endpoint="users", category=system_menu))
+    admin.add_view(CalendarOverrideView(CalendarOverride, name=_l("Working-day calendar"),
+                                        endpoint="calendar", category=system_menu))
+    admin.add_view(AuditLogView(AuditLog, name=_l("Audit log"), endpoint="audit_log",
+                                category=system_menu))
+    return admin
+
+
+def init_views(app) -> None:
+    build_admin(app)
+    app.context_processor(lambda: {"languages": app.config["LANGUAGES"]})
+    app.jinja_env.globals["get_locale"] = get_locale
+
+    @app.errorhandler(403)
+    def forbidden(exc):
+        return render_template("errors/error.html", code=403), 403
+
+    @app.errorhandler(404)
+    def not_found(exc):
+        return render_template("errors/error.html", code=404), 404
+
+    @app.errorhandler(400)
+    def bad_request(exc):
+        return render_template("errors/error.html", code=400), 400
+
+    @app.errorhandler(413)
+    def too_large(exc):
+        return render_template("errors/error.html", code=413), 413
+
+    app.jinja_env.globals["home_context"] = home_context

@@ -1,0 +1,171 @@
+"""Admin screens: units, unit kinds, users, the calendar overrides and the audit log."""
+
+from __future__ import annotations
+
+from flask import flash
+from flask_admin.actions import action
+from flask_admin.contrib.sqla.filters import BooleanEqualFilter, FilterEqual
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from markupsafe import Markup
+from wtforms import PasswordField
+from wtforms.validators import DataRequired, Optional
+
+from .. import labels
+from ..models import AuditLog, Role, Unit, UnitKind, User, db
+from ..services import accounts
+from .base import LookupFilter, ScopedModelView
+
+ADMIN = frozenset({Role.admin})
+
+
+class UnitKindView(ScopedModelView):
+    screen = "unit_kinds"
+    allow_create = allow_edit = True
+    column_list = ("code", "name", "name_en", "category")
+    form_columns = ("code", "name", "name_en", "category")
+    column_labels = {"code": _l("Code"), "name": _l("Name"), "name_en": _l("English name"),
+                     "category": _l("Category")}
+    form_choices = {"category": labels.choices(labels.UNIT_CATEGORY)}
+    column_formatters = {"category": ScopedModelView.enum_formatter(labels.UNIT_CATEGORY)}
+
+
+class UnitView(ScopedModelView):
+    screen = "units"
+    allow_create = allow_edit = allow_export = True
+    column_list = ("code", "name", "short_name", "kind", "parent", "active")
+    column_details_list = ("code", "name", "short_name", "kind", "parent", "email", "sort_order",
+                           "active", "created_at", "updated_at")
+    form_columns = ("code", "name", "short_name", "kind", "parent", "email", "sort_order")
+    column_searchable_list = ("code", "name")
+    column_default_sort = ("sort_order", False)
+    column_filters = (
+        LookupFilter(Unit.kind_id, _l("Kind"),
+                     lambda: [(k.id, k.name) for k in db.session.query(UnitKind).order_by(UnitKind.name)]),
+        BooleanEqualFilter(Unit.active, _l("Active")),
+    )
+    column_labels = {"code": _l("Code"), "name": _l("Name"), "short_name": _l("Short name"),
+                     "kind": _l("Kind"), "parent": _l("Parent unit"), "email": _l("E-mail"),
+                     "sort_order": _l("Order"), "active": _l("Active"),
+                     "created_at": _l("Created"), "updated_at": _l("Updated")}
+    action_roles = {"deactivate": ADMIN, "reactivate": ADMIN}
+
+    @action("deactivate", _l("Deactivate"), _l("Deactivate the selected units?"))
+    def action_deactivate(self, rows):
+        self.apply_to_rows(rows, accounts.deactivate_unit, _("%(n)d units deactivated."))
+
+    @action("reactivate", _l("Reactivate"))
+    def action_reactivate(self, rows):
+        self.apply_to_rows(rows, accounts.reactivate_unit, _("%(n)d units reactivated."))
+
+
+class UserView(ScopedModelView):
+    screen = "users"
+    allow_create = allow_edit = allow_export = True
+    column_list = ("username", "full_name", "role", "unit", "active", "last_login_at")
+    column_details_list = ("username", "full_name", "email", "phone", "role", "unit", "active",
+                           "language", "last_login_at", "created_at", "updated_at")
+    column_export_list = ("username", "full_name", "email", "role", "unit", "active")
+    form_columns = ("username", "full_name", "email", "phone", "role", "unit", "language")
+    form_extra_fields = {"password": PasswordField(_l("Password"), validators=[Optional()])}
+    form_choices = {"role": labels.choices(labels.ROLE),
+                    "language": [("", _l("Default")), ("vi", "Tiếng Việt"), ("en", "English")]}
+    column_searchable_list = ("username", "full_name")
+    column_filters = (
+        FilterEqual(User.role, _l("Role"), options=labels.choices(labels.ROLE)),
+        LookupFilter(User.unit_id, _l("Unit"),
+                     lambda: [(u.id, u.name) for u in db.session.query(Unit).order_by(Unit.sort_order, Unit.name)]),
+        BooleanEqualFilter(User.active, _l("Active")),
+    )
+    column_formatters = {"role": ScopedModelView.enum_formatter(labels.ROLE)}
+    column_formatters_export = {"role": lambda v, c, m, n: labels.label(labels.ROLE, m.role)}
+    column_labels = {"username": _l("Username"), "full_name": _l("Full name"),
+                     "email": _l("E-mail"), "phone": _l("Phone"), "role": _l("Role"),
+                     "unit": _l("Unit"), "active": _l("Active"), "language": _l("Language"),
+                     "last_login_at": _l("Last login"), "created_at": _l("Created"),
+                     "updated_at": _l("Updated")}
+    action_roles = {"deactivate": ADMIN, "reactivate": ADMIN, "reset_password": ADMIN}
+
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        form.password.validators = [DataRequired(_l("Enter a password."))]
+        form.password.flags.required = True
+        return form
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        del form.username  # a username never changes; passwords are reset by the action
+        del form.password
+        return form
+
+    def create_model(self, form):
+        """Accounts are created by the accounts service (checks, hashing, audit)."""
+        try:
+            user = accounts.create_user(
+                form.username.data, role=form.role.data, unit=form.unit.data,
+                password=form.password.data or "", full_name=form.full_name.data or "",
+                email=form.email.data or "")
+            user.phone = form.phone.data or ""
+            user.language = form.language.data or ""
+            db.session.commit()
+        except Exception as exc:  # noqa: BLE001 - shown to the admin, nothing saved
+            db.session.rollback()
+            if not self.handle_view_exception(exc):
+                raise
+            return False
+        return user
+
+    @action("deactivate", _l("Deactivate"), _l("Deactivate the selected accounts?"))
+    def action_deactivate(self, rows):
+        self.apply_to_rows(rows, lambda u: accounts.deactivate_user(u, by=current_user),
+                           _("%(n)d accounts deactivated."))
+
+    @action("reactivate", _l("Reactivate"))
+    def action_reactivate(self, rows):
+        self.apply_to_rows(rows, accounts.reactivate_user, _("%(n)d accounts reactivated."))
+
+    @action("reset_password", _l("Reset password"),
+            _l("Give the selected accounts a new temporary password?"))
+    def action_reset_password(self, rows):
+        issued = []
+        for user in rows:
+            password = accounts.generate_password()
+            accounts.set_password(user, password)
+            issued.append((user.username, password))
+        db.session.commit()
+        items = Markup("").join(Markup("<li>{}: <code>{}</code></li>").format(u, p) for u, p in issued)
+        flash(Markup("{}<ul>{}</ul>").format(
+            _("New temporary passwords (shown only once; hand them over in person):"), items),
+            "success")
+
+
+class CalendarOverrideView(ScopedModelView):
+    screen = "calendar"
+    allow_create = allow_edit = True
+    column_list = ("day", "kind", "name", "legal_basis")
+    form_columns = ("day", "kind", "name", "legal_basis")
+    column_default_sort = ("day", True)
+    form_choices = {"kind": labels.choices(labels.CALENDAR_OVERRIDE_KIND)}
+    column_formatters = {"kind": ScopedModelView.enum_formatter(labels.CALENDAR_OVERRIDE_KIND)}
+    column_labels = {"day": _l("Day"), "kind": _l("Kind"), "name": _l("Name"),
+                     "legal_basis": _l("Legal basis")}
+
+
+class AuditLogView(ScopedModelView):
+    screen = "audit_log"
+    allow_export = True
+    column_list = ("at", "actor", "action", "entity", "entity_id")
+    column_details_list = ("at", "actor", "action", "entity", "entity_id", "before", "after")
+    column_default_sort = ("at", True)
+    column_filters = (
+        FilterEqual(AuditLog.entity, _l("Record type")),
+        FilterEqual(AuditLog.entity_id, _l("Record id")),
+        FilterEqual(AuditLog.action, _l("Action")),
+        LookupFilter(AuditLog.actor_id, _l("Actor"),
+                     lambda: [(u.id, str(u)) for u in db.session.query(User).order_by(User.username)]),
+    )
+    column_labels = {"at": _l("Time"), "actor": _l("Actor"), "action": _l("Action"),
+                     "entity": _l("Record type"), "entity_id": _l("Record id"),
+                     "before": _l("Before"), "after": _l("After")}
+    simple_list_pager = True  # an exact count of a large log is not worth its cost

@@ -1,0 +1,294 @@
+"""The one scoped base view. Every model screen derives from it; it closes every path by
+which Flask-Admin can read or change a row outside the user's scope (stack.md):
+
+* list, count and export: ``get_query``/``get_count_query`` filtered by the policy;
+* details, edit, delete and inline update: ``get_one`` through the scoped query;
+* actions: row ids are re-filtered through the scoped query before any handler runs;
+* ajax look-ups and submitted ajax values: loaders filtered by ``reference_scope``;
+* select fields: ``query_factory`` replaced by the scoped reference query;
+* on save: every changed foreign key is checked against ``reference_scope``.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import sqlalchemy as sa
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask_admin import AdminIndexView
+from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
+from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
+from flask_admin.contrib.sqla.filters import IntEqualFilter
+from flask_admin.theme import Bootstrap4Theme
+from flask_babel import gettext as _
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import inspect
+from wtforms.validators import ValidationError
+
+from ..auth import policy
+from ..models import db
+from ..services import DomainError
+
+
+def theme() -> Bootstrap4Theme:
+    return Bootstrap4Theme(base_template="admin/cddh_base.html", fluid=True)
+
+
+class LoginRequiredMixin:
+    """Anonymous users go to the login page; logged-in users without the role get 403."""
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        abort(403)
+
+
+class ScopedAjaxLoader(QueryAjaxModelLoader):
+    """Autocomplete and submitted ajax values see only what the user may reference."""
+
+    def get_query(self):
+        return super().get_query().filter(policy.reference_scope(current_user, self.model))
+
+    def get_one(self, pk):
+        try:
+            pk = int(pk)
+        except (TypeError, ValueError):
+            return None
+        with db.session.no_autoflush:
+            return self.get_query().filter(getattr(self.model, self.pk) == pk).one_or_none()
+
+
+class LookupFilter(IntEqualFilter):
+    """An equality filter on a foreign key whose choices are read per request.
+
+    Flask-Admin computes filter options once at start-up, when no database may be queried;
+    ``ScopedModelView`` fills these in when it renders the list.
+    """
+
+    def __init__(self, column, name, lookup):
+        super().__init__(column, name)
+        self.lookup = lookup
+
+
+class ScopedModelView(LoginRequiredMixin, ModelView):
+    """Base of every model screen. Subclasses set ``screen`` (a key of policy.SCREENS)."""
+
+    screen: str = ""
+    allow_create = False
+    allow_edit = False
+    allow_export = False
+    can_delete = False  # never a hard delete; rows are deactivated or cancelled
+    can_view_details = True
+    can_set_page_size = True
+    page_size = 50
+    column_editable_list = ()  # inline editing ignores can_edit on the server (#2129)
+    export_types = ["csv"]
+    column_display_pk = False
+    details_modal = False
+    edit_modal = False
+    create_modal = False
+
+    def __init__(self, model, **kwargs):
+        super().__init__(model, db, **kwargs)
+        if self.column_editable_list:
+            raise TypeError("inline editing is not allowed on scoped views")
+        if not self.screen:
+            raise TypeError(f"{type(self).__name__} has no screen name")
+
+    # --- who may do what on this screen -------------------------------------------------
+    def is_accessible(self) -> bool:
+        return policy.can_open_screen(current_user, self.screen)
+
+    @property
+    def can_create(self) -> bool:
+        return self.allow_create and policy.can_edit_screen(current_user, self.screen)
+
+    @property
+    def can_edit(self) -> bool:
+        return self.allow_edit and policy.can_edit_screen(current_user, self.screen)
+
+    @property
+    def can_export(self) -> bool:
+        return self.allow_export and policy.can_export(current_user)
+
+    @property
+    def export_max_rows(self) -> int:
+        return current_app.config["EXPORT_MAX_ROWS"]
+
+    # --- reading: everything goes through the scoped query --------------------------------
+    def scope(self):
+        return policy.row_scope(current_user, self.model)
+
+    def get_query(self):
+        return super().get_query().filter(self.scope())
+
+    def get_count_query(self):
+        return super().get_count_query().filter(self.scope())
+
+    def get_one(self, id):
+        try:
+            pk = int(id)
+        except (TypeError, ValueError):
+            return None
+        return self.get_query().filter(self.model.id == pk).one_or_none()
+
+    def scoped_rows(self, ids) -> list:
+        """The rows among ``ids`` the user may read (bad ids are dropped)."""
+        clean = []
+        for value in ids:
+            try:
+                clean.append(int(value))
+            except (TypeError, ValueError):
+                continue
+        if not clean:
+            return []
+        return self.get_query().filter(self.model.id.in_(clean)).all()
+
+    # --- actions: handlers receive only ids that passed the scope --------------------------
+    action_roles: dict[str, frozenset] = {}
+
+    def init_actions(self):
+        super().init_actions()
+        for name, (handler, text, desc) in list(self._actions_data.items()):
+            self._actions_data[name] = (partial(self._run_scoped_action, handler), text, desc)
+
+    def _run_scoped_action(self, handler, ids):
+        rows = self.scoped_rows(ids)
+        if not rows:
+            flash(_("No record you may change was selected."), "warning")
+            return None
+        return handler(rows)
+
+    def is_action_allowed(self, name: str) -> bool:
+        roles = self.action_roles.get(name)
+        if roles is None or not current_user.is_authenticated or current_user.role not in roles:
+            return False
+        return super().is_action_allowed(name)
+
+    def apply_to_rows(self, rows, operation, done_message: str) -> None:
+        """Run a service operation on each row in one transaction; all or nothing."""
+        try:
+            for row in rows:
+                operation(row)
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            flash(done_message % {"n": len(rows)}, "success")
+
+    # --- forms: choices and submitted references are scoped -------------------------------
+    def _create_ajax_loader(self, name, options):
+        attr = getattr(self.model, name)
+        return ScopedAjaxLoader(name, db, attr.property.mapper.class_, **options)
+
+    def _reference_query(self, model):
+        return db.session.query(model).filter(policy.reference_scope(current_user, model))
+
+    def _scope_form(self, form):
+        for field in form:
+            if isinstance(field, QuerySelectField | QuerySelectMultipleField):
+                attr = getattr(self.model, field.name, None)
+                prop = getattr(attr, "property", None)
+                if prop is None or not hasattr(prop, "mapper"):
+                    continue
+                field.query = None
+                field.query_factory = partial(self._reference_query, prop.mapper.class_)
+        return form
+
+    def create_form(self, obj=None):
+        return self._scope_form(super().create_form(obj))
+
+    def edit_form(self, obj=None):
+        return self._scope_form(super().edit_form(obj))
+
+    def _may_reference(self, model, pk) -> bool:
+        with db.session.no_autoflush:
+            return db.session.scalar(
+                sa.select(model.id).where(model.id == pk,
+                                          policy.reference_scope(current_user, model))
+            ) is not None
+
+    def check_references(self, obj, is_created: bool) -> None:
+        """Refuse a saved row that points at anything the user may not reference."""
+        state = inspect(obj)
+        for rel in state.mapper.relationships:
+            if rel.direction.name != "MANYTOONE" and rel.secondary is None:
+                continue
+            if not is_created and not state.attrs[rel.key].history.has_changes():
+                continue
+            value = getattr(obj, rel.key)
+            items = value if isinstance(value, list) else [value]
+            for item in items:
+                if item is not None and not self._may_reference(rel.mapper.class_, item.id):
+                    raise ValidationError(_("You may not choose this value: %(v)s", v=item))
+        for column in state.mapper.columns:
+            if not column.foreign_keys:
+                continue
+            value = getattr(obj, column.key, None)
+            if value is None or not (is_created or state.attrs[column.key].history.has_changes()):
+                continue
+            target = self._model_for_table(next(iter(column.foreign_keys)).column.table)
+            if target is not None and not self._may_reference(target, value):
+                raise ValidationError(_("You may not choose this value: %(v)s", v=value))
+
+    @staticmethod
+    def _model_for_table(table):
+        for mapper in db.Model.registry.mappers:
+            if mapper.local_table is table:
+                return mapper.class_
+        return None
+
+    def on_model_change(self, form, model, is_created):
+        self.check_references(model, is_created)
+
+    def handle_view_exception(self, exc):
+        if isinstance(exc, DomainError | ValidationError):
+            flash(getattr(exc, "message", None) or str(exc), "error")
+            return True
+        return super().handle_view_exception(exc)
+
+    def _get_filter_groups(self):
+        groups = super()._get_filter_groups()
+        for items in (groups or {}).values():
+            for item in items:
+                flt = self._filters[item["index"]]
+                if isinstance(flt, LookupFilter):
+                    item["options"] = [(str(k), str(v)) for k, v in flt.lookup()]
+        return groups
+
+    # --- no inline editing, ever ---------------------------------------------------------
+    def ajax_update(self):
+        abort(404)
+
+    # --- display helpers -----------------------------------------------------------------
+    @staticmethod
+    def enum_formatter(mapping):
+        from ..labels import label
+
+        def fmt(view, context, model, name):
+            return label(mapping, getattr(model, name))
+
+        return fmt
+
+
+def link_formatter(endpoint: str, attr: str):
+    """A column formatter linking to another screen's details; text is escaped."""
+
+    def fmt(view, context, model, name):
+        target = getattr(model, attr)
+        if target is None:
+            return ""
+        url = url_for(endpoint, id=target.id)
+        return Markup('<a href="{}">{}</a>').format(url, str(target))
+
+    return fmt
+
+
+class HomeView(LoginRequiredMixin, AdminIndexView):
+    """The landing page after login."""
+
+    def is_accessible(self) -> bool:
+        return current_user.is_authenticated and current_user.active

@@ -1,0 +1,169 @@
+"""Test set-up: one app per session on SQLite, or on PostgreSQL when
+CDDH_TEST_DATABASE_URL is set; every test starts from empty tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import os
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from cddh import create_app
+from cddh.models import (
+    DocType,
+    Document,
+    Role,
+    Task,
+    TaskState,
+    Unit,
+    UnitCategory,
+    UnitKind,
+    User,
+    db,
+)
+from cddh.services.accounts import hash_password
+
+TEST_PASSWORD = "Mat-khau-2026"
+_HASH = None
+_seq = itertools.count(1)
+
+
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("CDDH_TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    uploads = tmp_path_factory.mktemp("uploads")
+    app = create_app("test", {"SQLALCHEMY_DATABASE_URI": database_url(tmp_path_factory),
+                              "UPLOAD_FOLDER": str(uploads)})
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables(app):
+    yield
+    with app.app_context():
+        db.session.remove()
+        tables = [t.name for t in db.metadata.sorted_tables]
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
+                                     + " RESTART IDENTITY CASCADE"))
+            else:
+                for table in reversed(db.metadata.sorted_tables):
+                    conn.execute(table.delete())
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context with a clean session, for tests that use services directly."""
+    with app.app_context(), app.test_request_context():
+        yield
+        db.session.rollback()
+
+
+# --- factories -----------------------------------------------------------------------------
+
+def make_kind(category: UnitCategory) -> UnitKind:
+    kind = db.session.scalar(sa.select(UnitKind).where(UnitKind.code == category.value))
+    if kind is None:
+        kind = UnitKind(code=category.value, name=category.value, category=category)
+        db.session.add(kind)
+    return kind
+
+
+def make_unit(code: str | None = None, category: UnitCategory = UnitCategory.department,
+              name: str | None = None) -> Unit:
+    code = code or f"U{next(_seq)}"
+    unit = Unit(code=code, name=name or f"Đơn vị {code}", kind=make_kind(category))
+    db.session.add(unit)
+    db.session.flush()
+    return unit
+
+
+def make_user(role: Role, unit: Unit, username: str | None = None) -> User:
+    global _HASH
+    _HASH = _HASH or hash_password(TEST_PASSWORD)
+    user = User(username=username or f"{role.value}{next(_seq)}", role=role, unit=unit,
+                full_name=f"Người dùng {role.value}", password_hash=_HASH,
+                session_token=f"tok{next(_seq)}")
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def make_document(**kw) -> Document:
+    issued = kw.pop("issued_on", dt.date(2026, 3, 2))
+    doc = Document(doc_type=kw.pop("doc_type", DocType.cong_van),
+                   number=kw.pop("number", f"{next(_seq)}/UBND-TH"),
+                   summary=kw.pop("summary", "Về việc triển khai nhiệm vụ"),
+                   issued_on=issued, issue_year=issued.year, **kw)
+    db.session.add(doc)
+    db.session.flush()
+    return doc
+
+
+def make_task(lead_unit: Unit | None, *, state: TaskState = TaskState.assigned,
+              cooperating=(), document: Document | None = None, **kw) -> Task:
+    task = Task(document=document or make_document(), content=kw.pop("content", "Báo cáo kết quả"),
+                lead_unit=lead_unit, state=state, cooperating_units=list(cooperating),
+                deadline=kw.pop("deadline", dt.date(2026, 6, 30)), **kw)
+    task.original_deadline = task.deadline
+    db.session.add(task)
+    db.session.flush()
+    return task
+
+
+# --- a logged-in browser -------------------------------------------------------------------
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+class Browser:
+    """A test client logged in as one user, carrying its CSRF token for POSTs."""
+
+    def __init__(self, app, user: User | None):
+        self.client = app.test_client()
+        self.user = user
+        self.csrf = None
+        if user is not None:
+            with self.client.session_transaction() as sess:
+                sess["_user_id"] = user.get_id()
+                sess["_fresh"] = True
+        page = self.client.get("/login")
+        match = CSRF_RE.search(page.get_data(as_text=True))
+        self.csrf = match.group(1) if match else None
+        if user is not None:
+            home = self.client.get("/")
+            match = CSRF_RE.search(home.get_data(as_text=True))
+            self.csrf = match.group(1) if match else self.csrf
+
+    def get(self, url, **kw):
+        return self.client.get(url, **kw)
+
+    def post(self, url, data=None, **kw):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf)
+        return self.client.post(url, data=data, **kw)
+
+
+@pytest.fixture
+def browser(app):
+    def _browser(user: User | None) -> Browser:
+        return Browser(app, user)
+
+    return _browser
