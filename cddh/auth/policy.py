@@ -227,3 +227,52 @@ def reference_scope(user, model) -> ColumnElement[bool]:
             return User.active.is_(True)
         return sa.and_(User.active.is_(True), User.unit_id == user.unit_id)
     return row_scope(user, model)
+
+
+# --- task actions ------------------------------------------------------------------------
+# Who may attempt each task action, by role and by the user's unit's part in the task.
+# Whether the task's state allows it is the workflow's business (cddh.services.workflow).
+OFFICE_ACTORS = frozenset({Role.office_specialist})
+EXTENSION_DECIDERS = frozenset({Role.leader, Role.office_specialist})
+
+TASK_ACTIONS: dict[str, tuple[frozenset[Role], tuple[str, ...] | None]] = {
+    # action: (roles, required unit relation: None = any, or ("lead",), ("lead", "cooperating"))
+    "edit": (OFFICE_ACTORS, None),
+    "forward": (OFFICE_ACTORS, None),
+    "cancel": (OFFICE_ACTORS, None),
+    "verify": (OFFICE_ACTORS, None),
+    "urge": (OFFICE_ACTORS, None),
+    "decide_extension": (EXTENSION_DECIDERS, None),
+    "receive": (UNIT_ROLES, ("lead",)),
+    # Đ9.2c and the roles table: returning a task is the unit leader's decision.
+    "return": (frozenset({Role.unit_leader}), ("lead",)),
+    "report_completion": (UNIT_ROLES, ("lead",)),
+    "request_extension": (UNIT_ROLES, ("lead",)),
+    "progress": (UNIT_ROLES, ("lead", "cooperating")),
+}
+
+
+def unit_relation(user, task) -> str | None:
+    """'lead' or 'cooperating' when the user's unit has that part in the task, else None."""
+    if not _authenticated(user) or user.role not in UNIT_ROLES:
+        return None
+    if task.lead_unit_id == user.unit_id:
+        return "lead"
+    if any(u.id == user.unit_id for u in task.cooperating_units):
+        return "cooperating"
+    return None
+
+
+def may_act_on_task(user, task, action: str) -> bool:
+    """True when role and unit allow the user to attempt ``action`` on ``task``."""
+    if not _authenticated(user) or action not in TASK_ACTIONS:
+        return False
+    roles, relations = TASK_ACTIONS[action]
+    if user.role not in roles:
+        return False
+    return relations is None or unit_relation(user, task) in relations
+
+
+def may_enter_documents(user) -> bool:
+    """Entering documents and their tasks is the Office specialist's job (Đ7.1a, Đ7.2)."""
+    return _authenticated(user) and user.role in OFFICE_ACTORS

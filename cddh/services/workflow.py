@@ -1,58 +1,382 @@
-"""The task lifecycle (Đ7–Đ11): every transition checks role, unit and state, writes the
-task's history, and refuses a wrong move with a message that changes nothing."""
+"""The task lifecycle (Đ7–Đ11). Every transition checks role and unit (through the policy)
+and state (here), writes the task's history, notifies who must act next, and refuses a
+wrong move with a translated message that changes nothing.
+
+The caller owns the transaction: it commits after a successful call and rolls back on a
+``DomainError``. Optimistic locking: pass the ``version`` the user last saw; a stale one is
+refused, and a concurrent commit of the same task fails at flush (see ``commit``).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
+
 from flask_babel import gettext as _
+from sqlalchemy.orm.exc import StaleDataError
 
-from ..models import ProgressUpdate, Task, TaskHistory, TaskState, User, db, utcnow
-from ..models.enums import UNIT_ROLES
-from . import DomainError, NotAllowed
+from ..auth import policy
+from ..models import (
+    ExtensionRequest,
+    ExtensionStatus,
+    ProgressUpdate,
+    ReturnReason,
+    Task,
+    TaskHistory,
+    TaskState,
+    User,
+    db,
+    utcnow,
+)
+from ..models.enums import OPEN_STATES
+from . import Conflict, DomainError, NotAllowed
+from . import notifications as notify
+from .clock import local_today
+
+S = TaskState
+
+# The state machine: action -> states it may start from, and the state it leads to
+# (None: the state does not change, or depends on the decision).
+TRANSITIONS: dict[str, tuple[frozenset[TaskState], TaskState | None]] = {
+    "edit": (frozenset({S.draft, S.returned}), None),
+    "forward": (frozenset({S.draft, S.returned}), S.assigned),
+    "receive": (frozenset({S.assigned}), S.in_progress),
+    "return": (frozenset({S.assigned}), S.returned),
+    "progress": (frozenset({S.in_progress}), None),
+    "report_completion": (frozenset({S.in_progress}), S.pending_verification),
+    "verify": (frozenset({S.pending_verification}), None),
+    "request_extension": (frozenset({S.assigned, S.in_progress}), None),
+    "decide_extension": (frozenset(OPEN_STATES), None),
+    "urge": (frozenset(OPEN_STATES), None),
+    "cancel": (frozenset({S.draft, *OPEN_STATES}), S.cancelled),
+}
+
+ACTION_LABELS = {
+    "forward": "forward", "receive": "receive", "return": "return", "progress": "progress",
+    "report_completion": "report_completion", "verify": "verify",
+    "request_extension": "request_extension", "decide_extension": "decide_extension",
+    "cancel": "cancel", "edit": "edit", "urge": "urge",
+}
 
 
-def unit_relation(user: User, task: Task) -> str | None:
-    """'lead' or 'cooperating' when the user's unit has that part in the task."""
-    if user.role not in UNIT_ROLES:
-        return None
-    if task.lead_unit_id == user.unit_id:
-        return "lead"
-    if any(u.id == user.unit_id for u in task.cooperating_units):
-        return "cooperating"
-    return None
+def allowed_actions(user: User, task: Task) -> list[str]:
+    """The actions this user may take on this task now (for showing buttons)."""
+    result = []
+    for action, (states, _target) in TRANSITIONS.items():
+        if task.state in states and policy.may_act_on_task(user, task, action):
+            if action == "request_extension" and task.deadline is None:
+                continue
+            if action == "decide_extension" and not _pending_extension(task):
+                continue
+            result.append(action)
+    return result
+
+
+def _check(user: User, task: Task, action: str, version: int | None) -> None:
+    if not policy.may_act_on_task(user, task, action):
+        raise NotAllowed(_("You are not allowed to do this on this task."))
+    if version is not None and int(version) != task.version:
+        raise Conflict(_("Someone else changed this task after you opened it. Reload the page "
+                         "and try again; nothing was saved."), code="stale_version")
+    states, _target = TRANSITIONS[action]
+    if task.state not in states:
+        raise Conflict(_("This cannot be done while the task is in the state “%(state)s”.",
+                         state=_state_label(task.state)), code="wrong_state")
+
+
+def _state_label(state) -> str:
+    from ..labels import TASK_STATE, label
+
+    return label(TASK_STATE, state)
 
 
 def record_history(task: Task, actor: User | None, action: str, *, from_state=None,
                    to_state=None, reason: str = "", reason_category=None,
                    data: dict | None = None) -> TaskHistory:
+    """Append one entry to the task's timeline."""
     entry = TaskHistory(task=task, actor_id=actor.id if actor else None, action=action,
-                        from_state=from_state, to_state=to_state, reason=reason,
+                        from_state=from_state.value if from_state else None,
+                        to_state=to_state.value if to_state else None, reason=reason or "",
                         reason_category=reason_category, data=data or {}, at=utcnow())
     db.session.add(entry)
     return entry
 
 
-def post_progress(actor: User, task: Task, content: str, percent: int | None = None) -> ProgressUpdate:
-    """Đ6.8, Đ8: the lead or a cooperating unit reports progress on a task in progress."""
-    relation = unit_relation(actor, task)
-    if relation is None:
-        raise NotAllowed(_("Only the lead unit or a cooperating unit can post progress."))
-    if task.state != TaskState.in_progress:
-        raise DomainError(_("Progress can be posted only while the task is in progress."),
-                          code="wrong_state")
-    content = (content or "").strip()
-    if not content:
-        raise DomainError(_("Describe the progress."), fields={"content": "required"})
-    if percent is not None and not 0 <= percent <= 100:
+def _move(task: Task, actor: User, action: str, to_state: TaskState, **history) -> TaskHistory:
+    from_state = task.state
+    task.state = to_state
+    return record_history(task, actor, action, from_state=from_state, to_state=to_state, **history)
+
+
+def _required(text: str | None, field: str, message: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise DomainError(message, fields={field: "required"})
+    return text
+
+
+def _concurrent_change() -> Conflict:
+    db.session.rollback()
+    return Conflict(_("Someone else changed this task at the same time. Reload the page "
+                      "and try again; nothing was saved."), code="stale_version")
+
+
+def commit() -> None:
+    """Commit, turning a concurrent change of the same task into a conflict."""
+    try:
+        db.session.commit()
+    except StaleDataError:
+        raise _concurrent_change() from None
+
+
+def guarded(fn):
+    """A service call that flushes may meet a concurrent change too: same conflict."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except StaleDataError:
+            raise _concurrent_change() from None
+
+    return wrapper
+
+
+# --- Đ7.1b: what a task needs before it can be forwarded ------------------------------------
+def missing_for_forward(task: Task) -> list[str]:
+    """What a task still lacks before it may be forwarded (Đ7.1b), as translated phrases."""
+    missing = []
+    if not (task.content or "").strip():
+        missing.append(_("the task's content"))
+    if task.lead_unit_id is None and task.lead_unit is None:
+        missing.append(_("the lead unit"))
+    if task.has_deadline and task.deadline is None:
+        missing.append(_("the deadline"))
+    lead_id = task.lead_unit_id or (task.lead_unit.id if task.lead_unit else None)
+    if any(u.id == lead_id for u in task.cooperating_units):
+        missing.append(_("cooperating units different from the lead unit"))
+    if any(not u.active for u in task.cooperating_units) or (task.lead_unit and not task.lead_unit.active):
+        missing.append(_("active units (a chosen unit is deactivated)"))
+    return missing
+
+
+# --- transitions -------------------------------------------------------------------------
+@guarded
+def forward(actor: User, task: Task, *, version: int | None = None) -> None:
+    """Đ7.1a: the specialist sends a draft or returned task to its units."""
+    _check(actor, task, "forward", version)
+    missing = missing_for_forward(task)
+    if missing:
+        raise DomainError(_("The task cannot be forwarded yet. Missing: %(list)s.",
+                            list="; ".join(missing)), code="incomplete_task")
+    now = utcnow()
+    first = task.assigned_at is None
+    if first:
+        task.assigned_at = now
+        task.original_deadline = task.deadline
+    if task.specialist_id is None:
+        task.specialist_id = actor.id
+    _move(task, actor, "forward", S.assigned, data={"lead_unit_id": task.lead_unit_id})
+    _mark_document_forwarded(task, now)
+    notify.task_event(task, "forwarded", to_units=[task.lead_unit_id],
+                      cc_units=[u.id for u in task.cooperating_units])
+
+
+def _mark_document_forwarded(task: Task, now: dt.datetime) -> None:
+    """Đ7.2e: a document's file is done when none of its tasks is left unforwarded."""
+    doc = task.document
+    if all(t.state not in (S.draft, S.returned) for t in doc.tasks if t is not task):
+        doc.forwarded_at = doc.forwarded_at or now
+
+
+@guarded
+def receive(actor: User, task: Task, *, version: int | None = None) -> None:
+    """The lead unit accepts a forwarded task and starts work."""
+    _check(actor, task, "receive", version)
+    task.received_at = utcnow()
+    _move(task, actor, "receive", S.in_progress)
+
+
+@guarded
+def return_task(actor: User, task: Task, reason_category: str, reason: str, *,
+                version: int | None = None) -> None:
+    """Đ8.2a: the lead unit sends a task back to the Office with a stated reason."""
+    _check(actor, task, "return", version)
+    try:
+        category = ReturnReason(reason_category)
+    except ValueError:
+        raise DomainError(_("Choose the kind of reason."),
+                          fields={"reason_category": "required"}) from None
+    reason = _required(reason, "reason", _("State the reason for returning the task."))
+    _move(task, actor, "return", S.returned, reason=reason, reason_category=category,
+          data={"lead_unit_id": task.lead_unit_id})
+    task.document.forwarded_at = None
+    notify.task_event(task, "returned", to_specialist=True)
+
+
+@guarded
+def post_progress(actor: User, task: Task, content: str, percent: int | None = None, *,
+                  version: int | None = None) -> ProgressUpdate:
+    """Đ6.8, Đ8: the lead or a cooperating unit reports progress; a cooperating unit's
+    update is a contribution to the lead unit (Đ10.2b)."""
+    _check(actor, task, "progress", version)
+    content = _required(content, "content", _("Describe the progress."))
+    if percent is not None and not 0 <= int(percent) <= 100:
         raise DomainError(_("The percentage must be between 0 and 100."),
                           fields={"percent": "range"})
+    relation = policy.unit_relation(actor, task)
     update = ProgressUpdate(task=task, unit_id=actor.unit_id, author_id=actor.id,
                             content=content, percent=percent,
                             is_contribution=relation == "cooperating", created_at=utcnow())
     db.session.add(update)
-    task.last_update_at = update.created_at
-    if relation == "lead" and percent is not None:
-        task.percent_complete = percent
-    task.late_update = False
-    record_history(task, actor, "progress", data={"percent": percent,
-                                                  "contribution": relation == "cooperating"})
+    if relation == "lead":
+        task.last_update_at = update.created_at
+        task.late_update = False
+        if percent is not None:
+            task.percent_complete = int(percent)
+    record_history(task, actor, "progress", reason=content,
+                   data={"percent": percent, "contribution": relation == "cooperating"})
+    if relation == "cooperating":
+        notify.task_event(task, "contribution", to_units=[task.lead_unit_id])
     return update
+
+
+@guarded
+def report_completion(actor: User, task: Task, *, completed_on: dt.date, result_summary: str,
+                      result_document_number: str = "",
+                      result_document_date: dt.date | None = None,
+                      version: int | None = None) -> None:
+    """The lead unit reports the task done; the Office then verifies it (Đ7.2đ)."""
+    _check(actor, task, "report_completion", version)
+    if completed_on is None:
+        raise DomainError(_("Enter the completion date."), fields={"completed_on": "required"})
+    if completed_on > local_today():
+        raise DomainError(_("The completion date cannot be in the future."),
+                          fields={"completed_on": "future"})
+    if task.assigned_at and completed_on < task.assigned_at.date() - dt.timedelta(days=1):
+        raise DomainError(_("The completion date cannot be before the task was assigned."),
+                          fields={"completed_on": "before_assignment"})
+    summary = _required(result_summary, "result_summary", _("Summarise the result."))
+    task.completed_on = completed_on
+    task.result_summary = summary
+    task.result_document_number = (result_document_number or "").strip()
+    task.result_document_date = result_document_date
+    task.completion_reported_at = utcnow()
+    task.percent_complete = 100
+    _move(task, actor, "report_completion", S.pending_verification, reason=summary,
+          data={"completed_on": completed_on.isoformat(),
+                "result_document_number": task.result_document_number})
+    notify.task_event(task, "completion_reported", to_specialist=True)
+
+
+@guarded
+def verify(actor: User, task: Task, *, accepted: bool, comment: str = "",
+           version: int | None = None) -> None:
+    """Đ7.2đ: the Office confirms a completion, or sends it back with the reason."""
+    _check(actor, task, "verify", version)
+    comment = (comment or "").strip()
+    if accepted:
+        task.verified_at = utcnow()
+        task.verified_by_id = actor.id
+        _move(task, actor, "verify", S.completed, reason=comment, data={"accepted": True})
+        notify.task_event(task, "verified", to_units=[task.lead_unit_id])
+    else:
+        comment = _required(comment, "comment",
+                            _("Say why the result does not meet the requirements."))
+        task.completed_on = None
+        task.completion_reported_at = None
+        _move(task, actor, "verify", S.in_progress, reason=comment, data={"accepted": False})
+        notify.task_event(task, "verification_rejected", to_units=[task.lead_unit_id])
+
+
+def _pending_extension(task: Task) -> ExtensionRequest | None:
+    return db.session.query(ExtensionRequest).filter_by(
+        task_id=task.id, status=ExtensionStatus.pending).first()
+
+
+@guarded
+def request_extension(actor: User, task: Task, *, proposed_deadline: dt.date, reason: str,
+                      version: int | None = None) -> ExtensionRequest:
+    """Đ11.1d: the lead unit asks to move the deadline, with a reason."""
+    _check(actor, task, "request_extension", version)
+    if task.deadline is None:
+        raise DomainError(_("A task without a deadline needs no extension."), code="wrong_state")
+    if proposed_deadline is None or proposed_deadline <= task.deadline:
+        raise DomainError(_("The proposed deadline must be later than the current one (%(d)s).",
+                            d=task.deadline.strftime("%d/%m/%Y")),
+                          fields={"proposed_deadline": "not_later"})
+    reason = _required(reason, "reason", _("State the reason for the extension."))
+    if _pending_extension(task):
+        raise Conflict(_("An extension request for this task is already waiting for a "
+                         "decision."), code="extension_pending")
+    request = ExtensionRequest(task=task, unit_id=actor.unit_id, requested_by_id=actor.id,
+                               current_deadline=task.deadline,
+                               proposed_deadline=proposed_deadline, reason=reason)
+    db.session.add(request)
+    record_history(task, actor, "request_extension", reason=reason,
+                   data={"proposed_deadline": proposed_deadline.isoformat()})
+    notify.task_event(task, "extension_requested", to_specialist=True, to_leaders=True)
+    return request
+
+
+@guarded
+def decide_extension(actor: User, request: ExtensionRequest, *, approved: bool, reason: str = "",
+                     version: int | None = None) -> None:
+    """Đ11.1d: a leader or the Office approves or refuses; the original deadline is kept."""
+    task = request.task
+    _check(actor, task, "decide_extension", version)
+    if request.status != ExtensionStatus.pending:
+        raise Conflict(_("This extension request has already been decided."),
+                       code="already_decided")
+    reason = (reason or "").strip()
+    if not approved:
+        reason = _required(reason, "reason", _("State the reason for refusing."))
+    request.status = ExtensionStatus.approved if approved else ExtensionStatus.refused
+    request.decided_by_id = actor.id
+    request.decided_at = utcnow()
+    request.decision_reason = reason
+    data = {"approved": approved, "proposed_deadline": request.proposed_deadline.isoformat(),
+            "previous_deadline": task.deadline.isoformat() if task.deadline else None}
+    if approved:
+        if task.original_deadline is None:
+            task.original_deadline = task.deadline
+        task.deadline = request.proposed_deadline
+        task.overdue_since = None
+    record_history(task, actor, "decide_extension", reason=reason, data=data)
+    notify.task_event(task, "extension_approved" if approved else "extension_refused",
+                      to_units=[task.lead_unit_id])
+
+
+@guarded
+def cancel(actor: User, task: Task, *, reason: str, deciding_document: str = "",
+           version: int | None = None) -> None:
+    """The Office cancels a task, with the reason and the deciding document."""
+    _check(actor, task, "cancel", version)
+    reason = _required(reason, "reason", _("State the reason for cancelling."))
+    task.cancelled_at = utcnow()
+    task.cancel_reason = reason
+    was_forwarded = task.state != S.draft
+    _move(task, actor, "cancel", S.cancelled, reason=reason,
+          data={"deciding_document": (deciding_document or "").strip()})
+    if was_forwarded:
+        notify.task_event(task, "cancelled", to_units=[task.lead_unit_id])
+
+
+EDITABLE_FIELDS = ("content", "lead_unit_id", "cooperating_unit_ids", "monitoring_unit_id",
+                   "specialist_id", "expected_product", "has_deadline", "deadline",
+                   "update_frequency", "priority")
+
+
+@guarded
+def edit_task(actor: User, task: Task, changes: dict, *, version: int | None = None) -> None:
+    """The Office edits a draft or returned task before (re-)forwarding it."""
+    from .tasks import apply_task_fields
+
+    _check(actor, task, "edit", version)
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise DomainError(_("These fields cannot be changed here: %(f)s", f=", ".join(sorted(unknown))))
+    apply_task_fields(task, changes)
+    if task.assigned_at is None:
+        task.original_deadline = task.deadline
+    record_history(task, actor, "edit", data={k: str(v) for k, v in changes.items()})

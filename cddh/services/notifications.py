@@ -1,0 +1,67 @@
+"""In-app notifications to the people who must act next. Set-based: one INSERT … SELECT
+per event and recipient group, whatever the number of users."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from ..models import Notification, Role, Task, User, db, utcnow
+from ..models.base import UTCDateTime
+from ..models.enums import UNIT_ROLES
+
+
+def _messages() -> dict[str, str]:
+    return {
+        "forwarded": _("A new task was assigned to your unit: %(task)s"),
+        "returned": _("A unit returned the task: %(task)s"),
+        "contribution": _("A cooperating unit posted a contribution on: %(task)s"),
+        "completion_reported": _("Completion reported, waiting for your verification: %(task)s"),
+        "verified": _("The Office verified the completion of: %(task)s"),
+        "verification_rejected": _("The Office did not accept the result of: %(task)s"),
+        "extension_requested": _("An extension was requested for: %(task)s"),
+        "extension_approved": _("The extension was approved for: %(task)s"),
+        "extension_refused": _("The extension was refused for: %(task)s"),
+        "cancelled": _("The task was cancelled: %(task)s"),
+    }
+
+
+def message_for(kind: str, task: Task) -> str:
+    """The notification text, in the deployment's default language."""
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        return _messages()[kind] % {"task": str(task)}
+
+
+def task_event(task: Task, kind: str, *, to_units=(), cc_units=(), to_specialist: bool = False,
+               to_leaders: bool = False) -> None:
+    """Notify the users of the given units, the task's specialist, and/or the leaders."""
+    db.session.flush()  # the task needs its id
+    message = message_for(kind, task)
+    conditions = []
+    unit_ids = [u for u in (*to_units, *cc_units) if u is not None]
+    if unit_ids:
+        conditions.append(sa.and_(User.unit_id.in_(unit_ids), User.role.in_(list(UNIT_ROLES))))
+    if to_specialist:
+        if task.specialist_id:
+            conditions.append(User.id == task.specialist_id)
+        else:
+            conditions.append(User.role == Role.office_specialist)
+    if to_leaders:
+        conditions.append(User.role == Role.leader)
+    if not conditions:
+        return
+    recipients = sa.select(
+        User.id, sa.literal(kind), sa.literal(task.id), sa.literal(message), sa.literal(utcnow(), UTCDateTime()),
+    ).where(User.active.is_(True), sa.or_(*conditions))
+    db.session.execute(
+        sa.insert(Notification).from_select(
+            ["user_id", "kind", "task_id", "message", "created_at"], recipients)
+    )
+
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
