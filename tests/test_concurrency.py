@@ -29,8 +29,8 @@ def test_concurrent_changes_one_wins_the_other_conflicts(app):
             workflow.receive(db.session.get(type(staff), staff_id), task_b)
             workflow.commit()
         # A still sees "assigned" and cancels: the version check at flush refuses it.
-        workflow.cancel(specialist_a, task_a, reason="Không còn phù hợp")
         with pytest.raises(Conflict):
+            workflow.cancel(specialist_a, task_a, reason="Không còn phù hợp")
             workflow.commit()
 
     with app.app_context():
