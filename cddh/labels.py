@@ -110,3 +110,26 @@ def label(mapping: dict, value) -> str:
 def choices(mapping: dict) -> list[tuple[str, str]]:
     """Form choices (value, lazy label) in declaration order."""
     return [(key.value, text) for key, text in mapping.items()]
+
+CONFIDENTIALITY = {
+    "none": _l("Not secret"),
+    "mat": _l("Secret (Mật)"),
+    "toi_mat": _l("Top secret (Tối mật)"),
+    "tuyet_mat": _l("Absolutely secret (Tuyệt mật)"),
+}
+
+TASK_ACTION = {
+    "create": _l("Created"),
+    "edit": _l("Edited"),
+    "forward": _l("Forwarded"),
+    "receive": _l("Received"),
+    "return": _l("Returned"),
+    "progress": _l("Progress update"),
+    "report_completion": _l("Completion reported"),
+    "verify": _l("Verification"),
+    "request_extension": _l("Extension requested"),
+    "decide_extension": _l("Extension decided"),
+    "cancel": _l("Cancelled"),
+    "urge": _l("Urged"),
+    "overdue": _l("Became overdue"),
+}

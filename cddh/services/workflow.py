@@ -380,3 +380,12 @@ def edit_task(actor: User, task: Task, changes: dict, *, version: int | None = N
     if task.assigned_at is None:
         task.original_deadline = task.deadline
     record_history(task, actor, "edit", data={k: str(v) for k, v in changes.items()})
+
+
+@guarded
+def record_edit(actor: User, task: Task, changed: list[str]) -> None:
+    """The generic edit screen changed a draft or returned task: check and record it."""
+    _check(actor, task, "edit", None)
+    if task.assigned_at is None:
+        task.original_deadline = task.deadline
+    record_history(task, actor, "edit", data={"fields": sorted(changed)})

@@ -19,6 +19,7 @@ from ..models import (
 )
 from .admin_screens import AuditLogView, CalendarOverrideView, UnitKindView, UnitView, UserView
 from .base import HomeView, theme
+from .formatting import local_date, local_datetime
 from .home import home_context
 from .tasks import DocumentView, ProgressUpdateView, TaskView
 
@@ -51,6 +52,8 @@ def init_views(app) -> None:
     build_admin(app)
     app.context_processor(lambda: {"languages": app.config["LANGUAGES"]})
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.filters["localtime"] = local_datetime
+    app.jinja_env.filters["localdate"] = local_date
 
     @app.errorhandler(403)
     def forbidden(exc):

@@ -11,6 +11,7 @@ which Flask-Admin can read or change a row outside the user's scope (stack.md):
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import partial
 
 import sqlalchemy as sa
@@ -20,6 +21,7 @@ from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
 from flask_admin.contrib.sqla.filters import IntEqualFilter
+from flask_admin.model import typefmt
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -30,6 +32,7 @@ from wtforms.validators import ValidationError
 from ..auth import policy
 from ..models import db
 from ..services import DomainError
+from .formatting import local_date, local_datetime
 
 
 def theme() -> Bootstrap4Theme:
@@ -86,6 +89,16 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
     column_editable_list = ()  # inline editing ignores can_edit on the server (#2129)
     export_types = ["csv"]
     column_display_pk = False
+    column_type_formatters = {
+        **typefmt.BASE_FORMATTERS,
+        dt.datetime: lambda view, value, name=None: local_datetime(value),
+        dt.date: lambda view, value, name=None: local_date(value),
+    }
+    column_type_formatters_export = {
+        **typefmt.EXPORT_FORMATTERS,
+        dt.datetime: lambda view, value, name=None: local_datetime(value),
+        dt.date: lambda view, value, name=None: local_date(value),
+    }
     details_modal = False
     edit_modal = False
     create_modal = False

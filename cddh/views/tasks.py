@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from flask import abort, flash, redirect, request
+from flask_admin import expose
+from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import (
     BooleanEqualFilter,
     DateBetweenFilter,
@@ -14,13 +17,26 @@ from markupsafe import Markup
 from wtforms.validators import NumberRange, Optional
 
 from .. import labels
-from ..models import Document, ProgressUpdate, Task, TaskState, Unit, db
+from ..auth import policy
+from ..models import (
+    Document,
+    ExtensionRequest,
+    ExtensionStatus,
+    ProgressUpdate,
+    Role,
+    Task,
+    TaskHistory,
+    TaskState,
+    Unit,
+    db,
+)
 from ..models.enums import UNIT_ROLES
-from ..services import DomainError, workflow
+from ..services import DomainError, documents, workflow
 from ..services.clock import local_today
 from ..services.documents import prepare_document
 from ..services.timeliness import days_label_parts, timeliness
 from .base import LookupFilter, ScopedModelView, link_formatter
+from .forms import document_data
 
 TIMELINESS_CSS = {
     "done_on_time": "success", "done_late": "warning", "open_on_time": "info",
@@ -79,6 +95,47 @@ class DocumentView(ScopedModelView):
         if is_created:
             model.created_by_id = current_user.id
 
+    @expose("/new/", methods=("GET", "POST"))
+    def create_view(self):
+        """Documents are entered with their tasks on one form (below)."""
+        return redirect(self.get_url(".enter_view"))
+
+    @expose("/enter/", methods=("GET", "POST"))
+    def enter_view(self):
+        """One form for a document and its tasks; save as drafts or save and forward."""
+        if not policy.may_enter_documents(current_user):
+            abort(403)
+        data, errors, message = {}, {}, ""
+        if request.method == "POST":
+            data = document_data(request.form)
+            try:
+                doc = documents.create_document(current_user, data)
+                if request.form.get("submit") == "forward":
+                    for task in doc.tasks:
+                        workflow.forward(current_user, task)
+                db.session.commit()
+            except DomainError as exc:
+                db.session.rollback()
+                message = exc.message
+                if isinstance(exc, documents.ValidationErrors):
+                    errors = exc.fields  # key -> message, shown beside each field
+                else:
+                    errors = {key: exc.message for key in exc.fields} or {"_form": exc.message}
+            else:
+                flash(_("Document %(n)s entered with %(k)d tasks.", n=doc.number, k=len(doc.tasks)),
+                      "success")
+                return redirect(self.get_url(".details_view", id=doc.id))
+        choices = {
+            "doc_type": labels.choices(labels.DOC_TYPE),
+            "frequency": labels.choices(labels.UPDATE_FREQUENCY),
+            "priority": labels.choices(labels.PRIORITY),
+            "product": labels.choices(labels.EXPECTED_PRODUCT),
+            "confidentiality": list(labels.CONFIDENTIALITY.items()),
+        }
+        status = 422 if errors else 200
+        return self.render("documents/enter.html", data=data, errors=errors, message=message,
+                           units=documents.unit_choices(), choices=choices), status
+
 
 class TaskView(ScopedModelView):
     screen = "tasks"
@@ -127,19 +184,134 @@ class TaskView(ScopedModelView):
                      "result_document_number": _l("Result document"), "version": _l("Version"),
                      "created_at": _l("Created"), "updated_at": _l("Updated")}
 
+    details_template = "tasks/details.html"
+    action_roles = {"forward": frozenset({Role.office_specialist})}
+
+    def task_page(self, task) -> TaskPage:
+        return TaskPage(task)
+
+    @expose("/act/", methods=("POST",))
+    def act_view(self):
+        """Run one task action posted from the task page; load → check → act."""
+        task = self.get_one(request.form.get("id"))
+        if task is None:
+            abort(404)
+        action = request.form.get("action", "")
+        handler = TASK_PAGE_ACTIONS.get(action)
+        if handler is None:
+            abort(400)
+        version = request.form.get("version")
+        try:
+            handler(current_user, task, request.form,
+                    int(version) if version and version.isdigit() else None)
+            workflow.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            flash(_("Done: %(what)s.", what=labels.TASK_ACTION.get(action, action)), "success")
+        return redirect(self.get_url(".details_view", id=task.id))
+
+    @action("forward", _l("Forward"), _l("Forward the selected tasks to their units?"))
+    def action_forward(self, rows):
+        self.apply_to_rows(rows, lambda t: workflow.forward(current_user, t),
+                           _("%(n)d tasks forwarded."))
+
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)
         if not model.has_deadline:
             model.deadline = None
         if is_created:
+            if not policy.may_enter_documents(current_user):
+                raise DomainError(_("Only an Office specialist can enter tasks."))
             model.state = TaskState.draft
+            model.specialist_id = model.specialist_id or current_user.id
             model.original_deadline = model.deadline
-        elif model.state not in (TaskState.draft, TaskState.returned):
-            # After forwarding, the deadline moves only by an approved extension (Đ11.1d).
-            raise DomainError(_("Only a draft or returned task can be edited; use an extension "
-                                "request to move a deadline."))
         else:
-            model.original_deadline = model.deadline
+            # After forwarding, the deadline moves only by an approved extension (Đ11.1d).
+            changed = [f.name for f in form if f.name != "csrf_token" and f.data != f.object_data]
+            workflow.record_edit(current_user, model, changed)
+
+
+def _date(form, key):
+    from ..services.tasks import parse_date
+
+    return parse_date(form.get(key), key)
+
+
+def _percent(form):
+    value = (form.get("percent") or "").strip()
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise DomainError(_("The percentage must be between 0 and 100.")) from None
+
+
+def _pending_extension_of(task):
+    return (db.session.query(ExtensionRequest)
+            .filter_by(task_id=task.id, status=ExtensionStatus.pending).first())
+
+
+# Each task action of the task page: how to call the service from the posted form.
+TASK_PAGE_ACTIONS = {
+    "forward": lambda u, t, f, v: workflow.forward(u, t, version=v),
+    "receive": lambda u, t, f, v: workflow.receive(u, t, version=v),
+    "return": lambda u, t, f, v: workflow.return_task(u, t, f.get("reason_category", ""),
+                                                      f.get("reason", ""), version=v),
+    "progress": lambda u, t, f, v: workflow.post_progress(u, t, f.get("content", ""),
+                                                          _percent(f), version=v),
+    "report_completion": lambda u, t, f, v: workflow.report_completion(
+        u, t, completed_on=_date(f, "completed_on"), result_summary=f.get("result_summary", ""),
+        result_document_number=f.get("result_document_number", ""),
+        result_document_date=_date(f, "result_document_date"), version=v),
+    "verify": lambda u, t, f, v: workflow.verify(u, t, accepted=f.get("accepted") == "yes",
+                                                 comment=f.get("comment", ""), version=v),
+    "request_extension": lambda u, t, f, v: workflow.request_extension(
+        u, t, proposed_deadline=_date(f, "proposed_deadline"), reason=f.get("reason", ""),
+        version=v),
+    "decide_extension": lambda u, t, f, v: workflow.decide_extension(
+        u, _extension_for(t, f.get("extension_id")), approved=f.get("approved") == "yes",
+        reason=f.get("reason", ""), version=v),
+    "cancel": lambda u, t, f, v: workflow.cancel(u, t, reason=f.get("reason", ""),
+                                                 deciding_document=f.get("deciding_document", ""),
+                                                 version=v),
+}
+
+
+def _extension_for(task, extension_id):
+    request_ = db.session.get(ExtensionRequest, int(extension_id)) if str(extension_id or "").isdigit() else None
+    if request_ is None or request_.task_id != task.id:
+        raise DomainError(_("The extension request was not found."))
+    return request_
+
+
+class TaskPage:
+    """What the task page shows beside the fields: timeline, progress, allowed actions."""
+
+    def __init__(self, task):
+        self.task = task
+        self.badge = timeliness_badge(task)
+        self.actions = workflow.allowed_actions(current_user, task)
+        self.timeline = (db.session.query(TaskHistory).filter_by(task_id=task.id)
+                         .order_by(TaskHistory.at, TaskHistory.id).all())
+        self.progress = (db.session.query(ProgressUpdate).filter_by(task_id=task.id)
+                         .order_by(ProgressUpdate.created_at.desc()).all())
+        self.pending_extension = _pending_extension_of(task)
+        self.return_reasons = labels.choices(labels.RETURN_REASON)
+
+    @staticmethod
+    def action_label(action):
+        return labels.TASK_ACTION.get(action, action)
+
+    @staticmethod
+    def state_label(state):
+        return labels.label(labels.TASK_STATE, state)
+
+    @staticmethod
+    def reason_label(category):
+        return labels.label(labels.RETURN_REASON, category)
 
 
 class ProgressUpdateView(ScopedModelView):
