@@ -36,6 +36,8 @@ class Document(IdMixin, TimestampMixin, db.Model):
     entry_due_on: Mapped[dt.date | None]
     # When the last of its tasks was forwarded (Đ7.2e: the file is done only then).
     forwarded_at: Mapped[dt.datetime | None]
+    # The same moment as a local date, so "late entry" is a plain date comparison.
+    forwarded_on: Mapped[dt.date | None]
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
 
     submitting_unit: Mapped[Unit | None] = relationship()

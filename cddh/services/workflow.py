@@ -183,10 +183,14 @@ def forward(actor: User, task: Task, *, version: int | None = None) -> None:
 
 
 def _mark_document_forwarded(task: Task, now: dt.datetime) -> None:
-    """Đ7.2e: a document's file is done when none of its tasks is left unforwarded."""
+    """Đ7.2e: a document's file is done when none of its tasks is left unforwarded. The
+    first time is what the entry deadline of Đ7.1a is judged on; a later return of one task
+    does not undo it."""
     doc = task.document
     if all(t.state not in (S.draft, S.returned) for t in doc.tasks if t is not task):
-        doc.forwarded_at = doc.forwarded_at or now
+        if doc.forwarded_at is None:
+            doc.forwarded_at = now
+            doc.forwarded_on = local_today()
 
 
 @guarded
@@ -210,7 +214,6 @@ def return_task(actor: User, task: Task, reason_category: str, reason: str, *,
     reason = _required(reason, "reason", _("State the reason for returning the task."))
     _move(task, actor, "return", S.returned, reason=reason, reason_category=category,
           data={"lead_unit_id": task.lead_unit_id})
-    task.document.forwarded_at = None
     notify.task_event(task, "returned", to_specialist=True)
 
 

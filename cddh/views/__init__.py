@@ -18,10 +18,10 @@ from ..models import (
     User,
 )
 from .admin_screens import AuditLogView, CalendarOverrideView, UnitKindView, UnitView, UserView
-from .base import HomeView, theme
+from .base import theme
 from .formatting import local_date, local_datetime
-from .home import home_context
-from .tasks import DocumentView, ProgressUpdateView, TaskView
+from .home import HomeView
+from .tasks import DocumentView, ProgressUpdateView, TaskView, timeliness_badge
 
 
 def build_admin(app) -> Admin:
@@ -52,6 +52,7 @@ def init_views(app) -> None:
     build_admin(app)
     app.context_processor(lambda: {"languages": app.config["LANGUAGES"]})
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["timeliness_badge"] = timeliness_badge
     app.jinja_env.filters["localtime"] = local_datetime
     app.jinja_env.filters["localdate"] = local_date
 
@@ -71,4 +72,3 @@ def init_views(app) -> None:
     def too_large(exc):
         return render_template("errors/error.html", code=413), 413
 
-    app.jinja_env.globals["home_context"] = home_context

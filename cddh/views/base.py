@@ -300,8 +300,8 @@ def link_formatter(endpoint: str, attr: str):
     return fmt
 
 
-class HomeView(LoginRequiredMixin, AdminIndexView):
-    """The landing page after login."""
+class HomeBase(LoginRequiredMixin, AdminIndexView):
+    """The landing page after login; cddh.views.home fills it."""
 
     def is_accessible(self) -> bool:
         return current_user.is_authenticated and current_user.active

@@ -1,24 +1,44 @@
-"""What the home page shows: the user's visible tasks counted by state."""
+"""The home page: what waits for the user, grouped (issue: lifecycle, item 3)."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
+from flask_admin import expose
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from .. import labels
 from ..auth import policy
-from ..models import Task, TaskState, db
+from ..services import overview
+from ..services.clock import local_today
+from .base import HomeBase
+
+GROUP_TITLES = {
+    "overdue": _l("Overdue"),
+    "due_soon": _l("Due soon"),
+    "on_time": _l("On time"),
+    "no_deadline": _l("Without deadline"),
+    "awaiting_verification": _l("Awaiting verification"),
+    "returned": _l("Returned by units"),
+    "drafts": _l("Drafts not yet forwarded"),
+}
+GROUP_CSS = {"overdue": "danger", "due_soon": "warning", "on_time": "success",
+             "no_deadline": "secondary", "awaiting_verification": "info", "returned": "danger",
+             "drafts": "secondary"}
 
 
-def home_context() -> dict:
-    """Counts of the tasks the current user may see, by state (one grouped query)."""
-    rows = db.session.execute(
-        sa.select(Task.state, sa.func.count()).where(policy.task_scope(current_user))
-        .group_by(Task.state)
-    ).all()
-    counts = {state: n for state, n in rows}
-    return {
-        "state_counts": [(s, labels.label(labels.TASK_STATE, s), counts.get(s, 0))
-                         for s in TaskState],
-        "total": sum(counts.values()),
-    }
+def groups_for(user, today):
+    """The group conditions that apply to this user (Office or unit)."""
+    if policy.is_office(user):
+        return overview.office_groups(user, today)
+    return overview.unit_groups(user, today)
+
+
+class HomeView(HomeBase):
+    @expose()
+    def index(self):
+        today = local_today()
+        groups = overview.grouped_tasks(current_user, groups_for(current_user, today))
+        ext_count, extensions = overview.pending_extensions(current_user)
+        late = overview.late_entries_by_specialist(today) if policy.is_office(current_user) else []
+        return self.render("home.html", groups=groups, titles=GROUP_TITLES, css=GROUP_CSS,
+                           ext_count=ext_count, extensions=extensions, late_entries=late,
+                           today=today)

@@ -27,6 +27,7 @@ from ..models import (
     Task,
     TaskHistory,
     TaskState,
+    Timeliness,
     Unit,
     db,
 )
@@ -34,7 +35,7 @@ from ..models.enums import UNIT_ROLES
 from ..services import DomainError, documents, workflow
 from ..services.clock import local_today
 from ..services.documents import prepare_document
-from ..services.timeliness import days_label_parts, timeliness
+from ..services.timeliness import days_label_parts, timeliness, timeliness_clause
 from .base import LookupFilter, ScopedModelView, link_formatter
 from .forms import document_data
 
@@ -185,6 +186,36 @@ class TaskView(ScopedModelView):
                      "created_at": _l("Created"), "updated_at": _l("Updated")}
 
     details_template = "tasks/details.html"
+    list_template = "tasks/list.html"
+
+    def list_conditions(self) -> list:
+        """Extra conditions from the home page's links: ?group=… and ?timeliness=…."""
+        from .home import groups_for
+
+        conditions = []
+        today = local_today()
+        group = request.args.get("group")
+        if group:
+            groups = groups_for(current_user, today)
+            if group in groups:
+                conditions.append(groups[group])
+        value = request.args.get("timeliness")
+        if value in Timeliness.__members__:
+            conditions.append(timeliness_clause(Timeliness(value), today))
+        return conditions
+
+    def get_query(self):
+        return super().get_query().filter(*self.list_conditions())
+
+    def get_count_query(self):
+        return super().get_count_query().filter(*self.list_conditions())
+
+    def list_heading(self) -> str:
+        from .home import GROUP_TITLES
+
+        parts = [str(GROUP_TITLES.get(request.args.get("group"), "")),
+                 labels.label(labels.TIMELINESS, request.args.get("timeliness"))]
+        return " · ".join(p for p in parts if p)
     action_roles = {"forward": frozenset({Role.office_specialist})}
 
     def task_page(self, task) -> TaskPage:

@@ -1,0 +1,98 @@
+"""What waits for whom: the home pages' groups of tasks, set-based and limited."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from ..auth import policy
+from ..models import (
+    Document,
+    ExtensionRequest,
+    ExtensionStatus,
+    Task,
+    TaskState,
+    User,
+    db,
+)
+from .calendar import WorkingCalendar
+from .settings import get_setting
+
+S = TaskState
+UNIT_OPEN = (S.assigned, S.in_progress)
+
+
+def due_soon_limit(today: dt.date, cal: WorkingCalendar | None = None) -> dt.date:
+    """Đ11.1b: the last deadline that counts as "due soon" (N working days ahead)."""
+    return (cal or WorkingCalendar()).add_working_days(today, get_setting("due_soon_working_days"))
+
+
+def unit_groups(user: User, today: dt.date) -> dict[str, sa.ColumnElement[bool]]:
+    """The conditions of a unit user's home groups, in display order."""
+    limit = due_soon_limit(today)
+    open_ = Task.state.in_(UNIT_OPEN)
+    return {
+        "overdue": sa.and_(open_, Task.deadline < today),
+        "due_soon": sa.and_(open_, Task.deadline >= today, Task.deadline <= limit),
+        "on_time": sa.and_(open_, Task.deadline > limit),
+        "no_deadline": sa.and_(open_, Task.deadline.is_(None)),
+        "awaiting_verification": Task.state == S.pending_verification,
+    }
+
+
+def office_groups(user: User, today: dt.date) -> dict[str, sa.ColumnElement[bool]]:
+    """What waits for the Office: returns, completion reports, drafts, overdue tasks."""
+    mine = sa.true() if user.role.value != "office_specialist" else sa.or_(
+        Task.specialist_id == user.id, Task.specialist_id.is_(None))
+    return {
+        "returned": sa.and_(Task.state == S.returned, mine),
+        "awaiting_verification": sa.and_(Task.state == S.pending_verification, mine),
+        "drafts": sa.and_(Task.state == S.draft, mine),
+        "overdue": sa.and_(Task.state.in_(UNIT_OPEN), Task.deadline < today, mine),
+    }
+
+
+def grouped_tasks(user: User, groups: dict, limit: int = 10) -> dict[str, dict]:
+    """For each group: its count (one grouped query) and its first ``limit`` tasks."""
+    scope = policy.task_scope(user)
+    counts = db.session.execute(sa.select(*[
+        sa.func.count().filter(cond).label(name) for name, cond in groups.items()
+    ]).where(scope)).one()
+    result = {}
+    for name, cond in groups.items():
+        rows = db.session.scalars(
+            sa.select(Task).where(scope, cond)
+            .order_by(Task.deadline.is_(None), Task.deadline, Task.id).limit(limit)).all()
+        result[name] = {"count": getattr(counts, name), "tasks": rows}
+    return result
+
+
+def pending_extensions(user: User, limit: int = 10) -> tuple[int, list[ExtensionRequest]]:
+    if not policy.is_office(user):
+        return 0, []
+    cond = sa.and_(ExtensionRequest.status == ExtensionStatus.pending,
+                   ExtensionRequest.task_id.in_(policy.visible_task_ids(user)))
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(ExtensionRequest).where(cond))
+    rows = db.session.scalars(sa.select(ExtensionRequest).where(cond)
+                              .order_by(ExtensionRequest.requested_at).limit(limit)).all()
+    return count or 0, rows
+
+
+def late_entry_clause(today: dt.date):
+    """Đ7.1a: tracked documents forwarded after their entry deadline, or not yet forwarded
+    when the deadline has passed."""
+    forwarded_late = sa.and_(Document.forwarded_on.is_not(None),
+                             Document.forwarded_on > Document.entry_due_on)
+    still_waiting = sa.and_(Document.forwarded_on.is_(None), Document.entry_due_on < today)
+    return sa.and_(Document.tracked.is_(True), sa.or_(forwarded_late, still_waiting))
+
+
+def late_entries_by_specialist(today: dt.date) -> list[tuple[User | None, int]]:
+    """Late entries counted per specialist, most first."""
+    rows = db.session.execute(
+        sa.select(Document.specialist_id, sa.func.count()).where(late_entry_clause(today))
+        .group_by(Document.specialist_id).order_by(sa.func.count().desc())).all()
+    users = {u.id: u for u in db.session.scalars(
+        sa.select(User).where(User.id.in_([r[0] for r in rows if r[0]])))}
+    return [(users.get(sid), n) for sid, n in rows]
