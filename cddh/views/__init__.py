@@ -49,7 +49,10 @@ def build_admin(app) -> Admin:
 
 
 def init_views(app) -> None:
+    from .files import bp as files_bp
+
     build_admin(app)
+    app.register_blueprint(files_bp)
     app.context_processor(lambda: {"languages": app.config["LANGUAGES"]})
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["timeliness_badge"] = timeliness_badge

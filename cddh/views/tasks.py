@@ -19,6 +19,7 @@ from wtforms.validators import NumberRange, Optional
 from .. import labels
 from ..auth import policy
 from ..models import (
+    Attachment,
     Document,
     ExtensionRequest,
     ExtensionStatus,
@@ -32,7 +33,7 @@ from ..models import (
     db,
 )
 from ..models.enums import UNIT_ROLES
-from ..services import DomainError, documents, workflow
+from ..services import DomainError, attachments, documents, workflow
 from ..services.clock import local_today
 from ..services.documents import prepare_document
 from ..services.timeliness import days_label_parts, timeliness, timeliness_clause
@@ -111,6 +112,8 @@ class DocumentView(ScopedModelView):
             data = document_data(request.form)
             try:
                 doc = documents.create_document(current_user, data)
+                attachments.store_uploads(request.files.getlist("document_files"),
+                                          uploader=current_user, document_id=doc.id)
                 if request.form.get("submit") == "forward":
                     for task in doc.tasks:
                         workflow.forward(current_user, task)
@@ -233,8 +236,11 @@ class TaskView(ScopedModelView):
             abort(400)
         version = request.form.get("version")
         try:
-            handler(current_user, task, request.form,
-                    int(version) if version and version.isdigit() else None)
+            result = handler(current_user, task, request.form,
+                             int(version) if version and version.isdigit() else None)
+            files = request.files.getlist("files")
+            if any(f.filename for f in files):
+                self._attach(task, result, files)
             workflow.commit()
         except DomainError as exc:
             db.session.rollback()
@@ -242,6 +248,19 @@ class TaskView(ScopedModelView):
         else:
             flash(_("Done: %(what)s.", what=labels.TASK_ACTION.get(action, action)), "success")
         return redirect(self.get_url(".details_view", id=task.id))
+
+    @staticmethod
+    def _attach(task, result, files):
+        """Files posted with an action belong to the entry it wrote on the timeline."""
+        db.session.flush()
+        owner = {"task_id": task.id}
+        if isinstance(result, ProgressUpdate):
+            owner["progress_update_id"] = result.id
+        latest = (db.session.query(TaskHistory).filter_by(task_id=task.id)
+                  .order_by(TaskHistory.id.desc()).first())
+        if latest is not None:
+            owner["history_id"] = latest.id
+        attachments.store_uploads(files, uploader=current_user, **owner)
 
     @action("forward", _l("Forward"), _l("Forward the selected tasks to their units?"))
     def action_forward(self, rows):
@@ -331,6 +350,15 @@ class TaskPage:
                          .order_by(ProgressUpdate.created_at.desc()).all())
         self.pending_extension = _pending_extension_of(task)
         self.return_reasons = labels.choices(labels.RETURN_REASON)
+        self.files_by_history: dict[int, list] = {}
+        self.files_by_update: dict[int, list] = {}
+        for item in db.session.query(Attachment).filter(Attachment.task_id == task.id):
+            if item.progress_update_id:
+                self.files_by_update.setdefault(item.progress_update_id, []).append(item)
+            elif item.history_id:
+                self.files_by_history.setdefault(item.history_id, []).append(item)
+        self.document_files = db.session.query(Attachment).filter(
+            Attachment.document_id == task.document_id).all()
 
     @staticmethod
     def action_label(action):
