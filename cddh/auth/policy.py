@@ -47,6 +47,7 @@ SCREENS: dict[str, frozenset[Role]] = {
     "documents": ALL_ROLES,
     "tasks": ALL_ROLES,
     "progress_updates": ALL_ROLES,
+    "notifications": ALL_ROLES,
 }
 
 # Who may create or change rows through the generic screens; state changes of tasks go

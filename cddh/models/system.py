@@ -26,6 +26,7 @@ class Notification(IdMixin, db.Model):
     emailed_at: Mapped[dt.datetime | None]
 
     user: Mapped[User] = relationship()
+    task = relationship("Task")
 
 
 class Setting(db.Model):

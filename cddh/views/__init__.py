@@ -11,6 +11,7 @@ from ..models import (
     AuditLog,
     CalendarOverride,
     Document,
+    Notification,
     ProgressUpdate,
     Task,
     Unit,
@@ -21,6 +22,7 @@ from .admin_screens import AuditLogView, CalendarOverrideView, UnitKindView, Uni
 from .base import theme
 from .formatting import local_date, local_datetime
 from .home import HomeView
+from .notifications import NotificationView, unread_badge
 from .tasks import DocumentView, ProgressUpdateView, TaskView, timeliness_badge
 
 
@@ -37,6 +39,8 @@ def build_admin(app) -> Admin:
     admin.add_view(TaskView(Task, name=_l("Tasks"), endpoint="tasks", category=task_menu))
     admin.add_view(ProgressUpdateView(ProgressUpdate, name=_l("Progress updates"),
                                       endpoint="progress_updates", category=task_menu))
+    admin.add_view(NotificationView(Notification, name=_l("Notifications"),
+                                    endpoint="notifications"))
     admin.add_view(UnitView(Unit, name=_l("Units"), endpoint="units", category=system_menu))
     admin.add_view(UnitKindView(UnitKind, name=_l("Unit kinds"), endpoint="unit_kinds",
                                 category=system_menu))
@@ -56,6 +60,7 @@ def init_views(app) -> None:
     app.context_processor(lambda: {"languages": app.config["LANGUAGES"]})
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["timeliness_badge"] = timeliness_badge
+    app.jinja_env.globals["unread_notifications"] = unread_badge
     app.jinja_env.filters["localtime"] = local_datetime
     app.jinja_env.filters["localdate"] = local_date
 

@@ -1,0 +1,52 @@
+"""Each user's in-app notifications (their own rows only, through the policy)."""
+
+from __future__ import annotations
+
+from flask import redirect, request
+from flask_admin import expose
+from flask_admin.actions import action
+from flask_admin.contrib.sqla.filters import BooleanEqualFilter
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from ..auth.policy import ALL_ROLES
+from ..models import Notification, db, utcnow
+from .base import ScopedModelView, link_formatter
+
+
+class NotificationView(ScopedModelView):
+    screen = "notifications"
+    column_list = ("created_at", "message", "task", "read_at")
+    column_default_sort = ("created_at", True)
+    column_filters = (BooleanEqualFilter(Notification.read_at.is_(None), _l("Unread")),)
+    column_formatters = {"task": link_formatter("tasks.details_view", "task")}
+    column_labels = {"created_at": _l("Time"), "message": _l("Notification"), "task": _l("Task"),
+                     "read_at": _l("Read at")}
+    can_view_details = False
+    simple_list_pager = True
+    action_roles = {"mark_read": ALL_ROLES}
+
+    @action("mark_read", _l("Mark as read"))
+    def action_mark_read(self, rows):
+        now = utcnow()
+        for row in rows:
+            row.read_at = row.read_at or now
+        db.session.commit()
+
+    @expose("/read-all/", methods=("POST",))
+    def read_all_view(self):
+        """Mark every unread notification of the current user as read."""
+        db.session.query(Notification).filter(
+            Notification.user_id == current_user.id, Notification.read_at.is_(None)
+        ).update({Notification.read_at: utcnow()}, synchronize_session=False)
+        db.session.commit()
+        return redirect(request.referrer or self.get_url(".index_view"))
+
+
+def unread_badge() -> int:
+    from ..services.notifications import unread_count
+
+    return unread_count(current_user) if current_user.is_authenticated else 0
+
+
+
