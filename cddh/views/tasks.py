@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request
+from flask import Response, abort, flash, redirect, request
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import (
@@ -33,7 +33,7 @@ from ..models import (
     db,
 )
 from ..models.enums import UNIT_ROLES
-from ..services import DomainError, attachments, documents, workflow
+from ..services import DomainError, attachments, documents, imports, workflow
 from ..services.clock import local_today
 from ..services.documents import prepare_document
 from ..services.timeliness import days_label_parts, timeliness, timeliness_clause
@@ -68,6 +68,7 @@ def timeliness_badge(task: Task, today=None) -> Markup:
 
 class DocumentView(ScopedModelView):
     screen = "documents"
+    list_template = "documents/list.html"
     allow_create = allow_edit = allow_export = True
     column_list = ("number", "doc_type", "summary", "issued_on", "entry_due_on", "specialist", "tracked")
     column_details_list = ("number", "doc_type", "issuer", "summary", "issued_on", "signer",
@@ -101,6 +102,41 @@ class DocumentView(ScopedModelView):
     def create_view(self):
         """Documents are entered with their tasks on one form (below)."""
         return redirect(self.get_url(".enter_view"))
+
+    @expose("/import/template.xlsx")
+    def import_template_view(self):
+        """The Excel template, with the current unit codes."""
+        if not policy.may_enter_documents(current_user):
+            abort(403)
+        return Response(imports.template_workbook(), headers={
+            "Content-Disposition": 'attachment; filename="mau-nhap-van-ban.xlsx"'},
+            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+    @expose("/import/", methods=("GET", "POST"))
+    def import_view(self):
+        """Upload the filled template: every document is created, or none."""
+        if not policy.may_enter_documents(current_user):
+            abort(403)
+        problems, message = [], ""
+        if request.method == "POST":
+            upload = request.files.get("file")
+            try:
+                if upload is None or not upload.filename:
+                    raise DomainError(_("Choose the Excel file to import."))
+                created = imports.import_workbook(current_user, upload.read())
+                db.session.commit()
+            except imports.ImportErrors as exc:
+                db.session.rollback()
+                problems, message = exc.rows, exc.message
+            except DomainError as exc:
+                db.session.rollback()
+                message = exc.message
+            else:
+                flash(_("Imported %(d)d documents with %(t)d tasks, as drafts.", d=len(created),
+                        t=sum(len(d.tasks) for d in created)), "success")
+                return redirect(self.get_url(".index_view"))
+        return self.render("documents/import.html", problems=problems, message=message), (
+            422 if message else 200)
 
     @expose("/enter/", methods=("GET", "POST"))
     def enter_view(self):
