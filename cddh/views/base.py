@@ -94,6 +94,7 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
         dt.datetime: lambda view, value, name=None: local_datetime(value),
         dt.date: lambda view, value, name=None: local_date(value),
     }
+    column_type_formatters_detail = column_type_formatters
     column_type_formatters_export = {
         **typefmt.EXPORT_FORMATTERS,
         dt.datetime: lambda view, value, name=None: local_datetime(value),

@@ -209,6 +209,8 @@ class TaskView(ScopedModelView):
         "update_frequency": ScopedModelView.enum_formatter(labels.UPDATE_FREQUENCY),
         "expected_product": ScopedModelView.enum_formatter(labels.EXPECTED_PRODUCT),
         "timeliness": lambda v, c, m, n: timeliness_badge(m),
+        "content": lambda v, c, m, n: Markup('<a href="{}">{}</a>').format(
+            v.get_url(".details_view", id=m.id), m.content),
         "document": link_formatter("documents.details_view", "document"),
     }
     column_formatters_export = {"state": lambda v, c, m, n: labels.label(labels.TASK_STATE, m.state)}
@@ -341,8 +343,17 @@ def _pending_extension_of(task):
 
 
 # Each task action of the task page: how to call the service from the posted form.
+def _forward_from_page(user, task, form, version):
+    """Forward; a returned task may first be given to another lead unit (Đ8.2a)."""
+    new_lead = (form.get("lead_unit_id") or "").strip()
+    if new_lead and new_lead != str(task.lead_unit_id):
+        workflow.edit_task(user, task, {"lead_unit_id": new_lead}, version=version)
+        version = None  # the edit was checked against the version the user saw
+    workflow.forward(user, task, version=version)
+
+
 TASK_PAGE_ACTIONS = {
-    "forward": lambda u, t, f, v: workflow.forward(u, t, version=v),
+    "forward": _forward_from_page,
     "receive": lambda u, t, f, v: workflow.receive(u, t, version=v),
     "return": lambda u, t, f, v: workflow.return_task(u, t, f.get("reason_category", ""),
                                                       f.get("reason", ""), version=v),
@@ -386,6 +397,7 @@ class TaskPage:
                          .order_by(ProgressUpdate.created_at.desc()).all())
         self.pending_extension = _pending_extension_of(task)
         self.return_reasons = labels.choices(labels.RETURN_REASON)
+        self.units = documents.unit_choices() if "forward" in self.actions else []
         self.files_by_history: dict[int, list] = {}
         self.files_by_update: dict[int, list] = {}
         for item in db.session.query(Attachment).filter(Attachment.task_id == task.id):
