@@ -162,3 +162,20 @@ def _alerts(resp):
     import re
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", resp.get_data(as_text=True)))
     return re.findall(r"(?:Lỗi|lỗi|không|Không|This field|Not a valid)[^.]{0,120}", text)
+
+
+def test_document_page_shows_its_tasks_files_and_late_entry(app, browser):
+    units, users = _setup(app)
+    br = browser(users["specialist"])
+    form = _entry_form(units, issued_on="2026-01-05")  # entered long after its deadline
+    br.post("/documents/enter/", data=form)
+    with app.app_context():
+        doc_id = db.session.scalar(sa.select(Document.id))
+    page = br.get(f"/documents/details/?id={doc_id}").get_data(as_text=True)
+    assert "Xây dựng kế hoạch cải cách hành chính" in page and "Bố trí kinh phí thực hiện" in page
+    assert "Đ7.1a" in page
+    # A unit sees only its own task of the document.
+    stc_page = browser(users["stc_staff"]).get(f"/documents/details/?id={doc_id}").get_data(as_text=True)
+    assert "Bố trí kinh phí thực hiện" in stc_page
+    assert "Xây dựng kế hoạch cải cách hành chính" not in stc_page
+    assert browser(users["stc_staff"]).get(f"/tasks/new/?document={doc_id}").status_code in (302, 403)

@@ -88,6 +88,15 @@ def late_entry_clause(today: dt.date):
     return sa.and_(Document.tracked.is_(True), sa.or_(forwarded_late, still_waiting))
 
 
+def is_late_entry(doc: Document, today: dt.date) -> bool:
+    """The same rule as ``late_entry_clause``, for one document."""
+    if not (doc.tracked and doc.entry_due_on):
+        return False
+    if doc.forwarded_on is not None:
+        return doc.forwarded_on > doc.entry_due_on
+    return today > doc.entry_due_on
+
+
 def late_entries_by_specialist(today: dt.date) -> list[tuple[User | None, int]]:
     """Late entries counted per specialist, most first."""
     rows = db.session.execute(

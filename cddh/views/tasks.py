@@ -33,7 +33,7 @@ from ..models import (
     db,
 )
 from ..models.enums import UNIT_ROLES
-from ..services import DomainError, attachments, documents, imports, workflow
+from ..services import DomainError, attachments, documents, imports, overview, workflow
 from ..services.clock import local_today
 from ..services.documents import prepare_document
 from ..services.timeliness import days_label_parts, timeliness, timeliness_clause
@@ -69,6 +69,37 @@ def timeliness_badge(task: Task, today=None) -> Markup:
 class DocumentView(ScopedModelView):
     screen = "documents"
     list_template = "documents/list.html"
+    details_template = "documents/details.html"
+
+    def document_page(self, doc) -> dict:
+        """The document's tasks the user may see, its files, and whether it was late."""
+        today = local_today()
+        tasks = (db.session.query(Task).filter(Task.document_id == doc.id,
+                                               policy.task_scope(current_user))
+                 .order_by(Task.id).all())
+        files = db.session.query(Attachment).filter(Attachment.document_id == doc.id).all()
+        late = overview.is_late_entry(doc, today)
+        return {"tasks": tasks, "files": files, "late": late, "today": today,
+                "can_enter": policy.may_enter_documents(current_user)}
+
+    @expose("/attach/", methods=("POST",))
+    def attach_view(self):
+        """Attach files to a document (the Office)."""
+        doc = self.get_one(request.form.get("id"))
+        if doc is None:
+            abort(404)
+        if not policy.may_enter_documents(current_user):
+            abort(403)
+        try:
+            stored = attachments.store_uploads(request.files.getlist("files"),
+                                               uploader=current_user, document_id=doc.id)
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            flash(_("%(n)d files attached.", n=len(stored)), "success")
+        return redirect(self.get_url(".details_view", id=doc.id))
     allow_create = allow_edit = allow_export = True
     column_list = ("number", "doc_type", "summary", "issued_on", "entry_due_on", "specialist", "tracked")
     column_details_list = ("number", "doc_type", "issuer", "summary", "issued_on", "signer",
@@ -258,6 +289,14 @@ class TaskView(ScopedModelView):
                  labels.label(labels.TIMELINESS, request.args.get("timeliness"))]
         return " · ".join(p for p in parts if p)
     action_roles = {"forward": frozenset({Role.office_specialist})}
+
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        doc_id = request.args.get("document", "")
+        if request.method == "GET" and doc_id.isdigit():
+            form.document.data = db.session.query(Document).filter(
+                Document.id == int(doc_id), policy.document_scope(current_user)).one_or_none()
+        return form
 
     def task_page(self, task) -> TaskPage:
         return TaskPage(task)
