@@ -235,7 +235,6 @@ DOC_TYPES = {
     DocType.chuong_trinh_cong_tac: (4, "CTr-UBND", 0.1),
     DocType.phieu_xu_ly: (10, "PXL-VPUBND", 5.0),
 }
-OFFICE_ISSUED = (DocType.thong_bao_ket_luan, DocType.phieu_xu_ly)
 
 SUMMARIES = {
     DocType.cong_van: ("Về việc triển khai thực hiện {p}",
@@ -259,11 +258,14 @@ MULTI_TOPIC_SUMMARIES = {
                                 "thường kỳ tháng {m}/{y}",
     DocType.chuong_trinh_cong_tac: "Chương trình công tác của UBND tỉnh quý {q} năm {y}",
 }
+# Documents that assign nothing to follow up (Đ4): (type, number symbol, summary).
 UNTRACKED_SUMMARIES = (
-    (DocType.cong_van, "Về việc cử đại biểu tham dự Hội nghị trực tuyến toàn quốc về {p}"),
-    (DocType.cong_van, "Về việc góp ý dự thảo Thông tư hướng dẫn liên quan đến {p}"),
-    (DocType.other, "Thông báo lịch tiếp công dân định kỳ của Chủ tịch UBND tỉnh tháng {m}/{y}"),
-    (DocType.other, "Giấy mời dự hội nghị sơ kết {p}"),
+    (DocType.cong_van, "UBND-TH", "Về việc cử đại biểu tham dự Hội nghị trực tuyến toàn quốc "
+                                  "về {p}"),
+    (DocType.cong_van, "UBND-TH", "Về việc góp ý dự thảo Thông tư hướng dẫn liên quan đến {p}"),
+    (DocType.other, "TB-VPUBND", "Thông báo lịch tiếp công dân định kỳ của Chủ tịch UBND tỉnh "
+                                 "tháng {m}/{y}"),
+    (DocType.other, "GM-UBND", "Giấy mời dự hội nghị sơ kết {p}"),
 )
 
 # Task templates: (expected product, text). {p} topic, {y} year, {period}, {main} lead agency.
@@ -401,7 +403,7 @@ SCENARIOS = (
 class _DocPlan:
     issued_on: dt.date
     entry_day: dt.date
-    doc_type: DocType
+    doc_type: DocType | None     # None: not tracked (Đ4), the type is chosen when built
     topic: Topic | None          # None: tasks on many topics
     tasks: list[_TaskPlan] = field(default_factory=list)
 
@@ -442,8 +444,9 @@ class _DemoBuilder:
         # The calendar of an empty database is the package's plus the seeded overrides.
         self.cal = WorkingCalendar({day: (kind, name) for day, kind, name, _ in SEED_OVERRIDES})
         self.units: dict[str, Unit] = {}
-        self.heads: dict[int, User] = {}
-        self.staff: dict[int, User] = {}
+        self.symbols: dict[str, str] = {}
+        self.heads: dict[str, User] = {}     # by unit code
+        self.staff: dict[str, User] = {}
         self.rows: list = []
         self.numbers: set[tuple[str, int, str]] = set()
 
@@ -452,7 +455,11 @@ class _DemoBuilder:
         return dt.timedelta(days=n)
 
     def pick(self, lo: dt.date, hi: dt.date) -> dt.date:
-        """A random day in [lo, hi] (lo when the window is empty), a working day if any is."""
+        """A past day in [lo, hi] (lo when the window is empty), a working day if any is.
+
+        Both ends are capped at yesterday: nothing in the demo happens today or later.
+        """
+        lo, hi = min(lo, self.yesterday), min(hi, self.yesterday)
         if hi <= lo:
             return lo
         day = lo + self.days(self.rng.randint(0, (hi - lo).days))
@@ -506,7 +513,7 @@ class _DemoBuilder:
                 self.units[code] = Unit(code=code, name=name, short_name=short, kind=kinds[kind],
                                         sort_order=start + index,
                                         parent=office if kind == "office_division" else None)
-        self.symbols = {code: symbol for rows, *_ in groups for code, _n, _s, symbol in rows}
+        self.symbols.update({code: symbol for rows, *_ in groups for code, _n, _s, symbol in rows})
         db.session.add_all([*kinds.values(), *self.units.values()])
 
     def person(self) -> str:
@@ -561,8 +568,7 @@ class _DemoBuilder:
             delay = rng.choices((0, 1, 2, 3, 4, 6), weights=(35, 45, 6, 6, 4, 4))[0]
             entry_day = max(self.after(issued, delay), issued)
             if rng.random() < 0.07:
-                docs.append(_DocPlan(issued, entry_day, DocType.cong_van, rng.choice(TOPICS)))
-                docs[-1].doc_type = None  # marks "not tracked"; the type is chosen when built
+                docs.append(_DocPlan(issued, entry_day, None, rng.choice(TOPICS)))
                 continue
             doc_type = rng.choices(list(DOC_TYPES), weights=[w for w, *_ in DOC_TYPES.values()])[0]
             multi = doc_type == DocType.chuong_trinh_cong_tac or (
@@ -673,19 +679,20 @@ class _DemoBuilder:
             for plan in docs:
                 doc = self.build_document(plan)
                 self.rows.append(doc)
-                forwards = []
+                forwards, blocked = [], False
                 for task_plan in plan.tasks:
                     item, forwarded_at = self.build_task(task_plan, doc)
                     built.append(item)
+                    blocked = blocked or item.task.state in (S.draft, S.returned)
                     if forwarded_at:
                         forwards.append(forwarded_at)
-                blocked = any(t.task.state in (S.draft, S.returned) for t in built[-len(plan.tasks):])
-                if plan.tasks and forwards and not blocked:
+                # Đ7.2e: the file is done when no task is left to (re-)forward.
+                if forwards and not blocked:
                     doc.forwarded_at = max(forwards)
         return built
 
-    def next_number(self, doc_type: DocType, issuer: str, issued: dt.date, symbol: str) -> str:
-        rate = DOC_TYPES[doc_type][2]
+    def next_number(self, rate: float, issuer: str, issued: dt.date, symbol: str) -> str:
+        """A number that grows with the date like a register's, unique per issuer and year."""
         base = max(1, int(rate * issued.timetuple().tm_yday))
         number = base + self.rng.randint(0, max(1, int(rate)))
         while (issuer, issued.year, f"{number}/{symbol}") in self.numbers:
@@ -701,12 +708,12 @@ class _DemoBuilder:
         tracked = plan.doc_type is not None
         topic = plan.topic
         if not tracked:
-            doc_type, template = rng.choice(UNTRACKED_SUMMARIES)
+            doc_type, symbol, template = rng.choice(UNTRACKED_SUMMARIES)
             summary = template.format(p=topic.phrase, **fmt)
-            symbol = DOC_TYPES[DocType.cong_van][1].format(div="TH")
-            number_type = DocType.cong_van
+            rate = 1.0
         else:
-            doc_type = number_type = plan.doc_type
+            doc_type = plan.doc_type
+            rate = DOC_TYPES[doc_type][2]
             division = self.units[topic.division if topic else "VP-TH"]
             symbol = DOC_TYPES[doc_type][1].format(div=division.code.removeprefix("VP-"))
             if topic is None:
@@ -717,7 +724,7 @@ class _DemoBuilder:
                     p=topic.phrase, vice=rng.choice(VICE_CHAIRMEN),
                     lead=self.units[topic.leads[0]].name, n=rng.randint(100, 6000), msym=msym,
                     ministry=ministry, **fmt)
-        office = doc_type in OFFICE_ISSUED
+        office = symbol.endswith("-VPUBND")
         issuer = "Văn phòng UBND tỉnh" if office else "UBND tỉnh"
         if office:
             signer = rng.choice(OFFICE_SIGNERS)
@@ -731,7 +738,7 @@ class _DemoBuilder:
         elif topic is not None and doc_type != DocType.other:
             submitting = self.units[topic.division]
         created = self.office_time(plan.entry_day)
-        doc = Document(doc_type=doc_type, number=self.next_number(number_type, issuer, issued, symbol),
+        doc = Document(doc_type=doc_type, number=self.next_number(rate, issuer, issued, symbol),
                        issuer=issuer, summary=summary, issued_on=issued, signer=signer,
                        submitting_unit=submitting, specialist=self.specialist, tracked=tracked,
                        created_by=self.specialist, created_at=created, updated_at=created)
@@ -759,6 +766,7 @@ class _DemoBuilder:
                     monitoring_unit=self.units[plan.topic.division], specialist=self.specialist,
                     expected_product=product, priority=priority, state=plan.scenario.state,
                     update_frequency=rng.choices(list(UpdateFrequency), weights=(70, 20, 7, 3))[0],
+                    has_deadline=True, percent_complete=0, late_update=False,
                     created_at=doc.created_at)
         story = _Story(self, task, doc.created_at)
         item = _Built(plan, task)
@@ -775,7 +783,8 @@ class _DemoBuilder:
         def with_deadline(state, kinds, prefer=None):
             found = [b for b in built if b.task.state == state and b.plan.scenario.kind in kinds
                      and b.received is not None and b.task.deadline is not None]
-            found.sort(key=lambda b: b.task.lead_unit.code != prefer)
+            found.sort(key=lambda b: (b.task.lead_unit.code != prefer,
+                                      kinds.index(b.plan.scenario.kind)))
             return found
 
         used = set()
@@ -1069,7 +1078,7 @@ class _Story:
             self.updates(received + b.days(1), min(received + b.days(20), b.yesterday - b.days(1)),
                          rng.randint(10, 50))
             from_state = S.in_progress
-        day = b.pick(min(b.after(start, 2), b.yesterday), b.yesterday)
+        day = b.pick(max(b.after(start, 2), self.last.astimezone(b.tz).date()), b.yesterday)
         reason = rng.choice(CANCEL_REASONS)
         deciding = f"{rng.randint(1000, 6000)}/UBND-{task.monitoring_unit.code.removeprefix('VP-')}"
         self.history(day, b.specialist, "cancel", from_state, S.cancelled, reason=reason,
@@ -1086,7 +1095,9 @@ class _Story:
         updated_after = task.last_update_at is not None and \
             task.last_update_at.astimezone(b.tz).date() > task.deadline
         task.late_update = not updated_after and (b.today - task.overdue_since).days > 1
-        if self.rng.random() < 0.5 and task.overdue_since <= b.yesterday:
+        # The Office urges units on work they hold, not on its own verification.
+        if (task.state in (S.assigned, S.in_progress) and self.rng.random() < 0.5
+                and task.overdue_since <= b.yesterday):
             day = b.pick(task.overdue_since, b.yesterday)
             channel = self.rng.choice((UrgingChannel.system, UrgingChannel.phone,
                                        UrgingChannel.email, UrgingChannel.report))

@@ -179,3 +179,22 @@ def test_document_page_shows_its_tasks_files_and_late_entry(app, browser):
     assert "Bố trí kinh phí thực hiện" in stc_page
     assert "Xây dựng kế hoạch cải cách hành chính" not in stc_page
     assert browser(users["stc_staff"]).get(f"/tasks/new/?document={doc_id}").status_code in (302, 403)
+
+
+def test_list_rows_offer_receive_to_the_lead_unit_only(app, browser):
+    units, users = _setup(app)
+    with app.app_context():
+        task = make_task(db.session.get(Unit, units["snv"]), state=TaskState.assigned,
+                         cooperating=[db.session.get(Unit, units["stc"])])
+        db.session.commit()
+        tid = task.id
+    snv_list = browser(users["snv_staff"]).get("/tasks/").get_data(as_text=True)
+    assert 'name="action" value="receive"' in snv_list
+    stc_list = browser(users["stc_staff"]).get("/tasks/").get_data(as_text=True)
+    assert 'name="action" value="receive"' not in stc_list  # cooperating unit
+    staff = browser(users["snv_staff"])
+    with app.app_context():
+        version = db.session.get(Task, tid).version
+    _act(staff, tid, version, "receive")
+    with app.app_context():
+        assert db.session.get(Task, tid).state == TaskState.in_progress

@@ -13,7 +13,9 @@ from flask_admin.contrib.sqla.filters import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
+from sqlalchemy.orm import joinedload, selectinload
 from wtforms.validators import NumberRange, Optional
 
 from .. import labels
@@ -211,7 +213,8 @@ class DocumentView(ScopedModelView):
 class TaskView(ScopedModelView):
     screen = "tasks"
     allow_create = allow_edit = allow_export = True
-    column_list = ("id", "content", "document", "lead_unit", "deadline", "state", "timeliness")
+    column_list = ("id", "content", "document", "lead_unit", "deadline", "state", "timeliness",
+                   "quick")
     column_details_list = ("id", "document", "content", "lead_unit", "cooperating_units",
                            "monitoring_unit", "specialist", "expected_product", "has_deadline",
                            "deadline", "original_deadline", "update_frequency", "priority",
@@ -240,6 +243,7 @@ class TaskView(ScopedModelView):
         "update_frequency": ScopedModelView.enum_formatter(labels.UPDATE_FREQUENCY),
         "expected_product": ScopedModelView.enum_formatter(labels.EXPECTED_PRODUCT),
         "timeliness": lambda v, c, m, n: timeliness_badge(m),
+        "quick": lambda v, c, m, n: v.quick_buttons(m),
         "content": lambda v, c, m, n: Markup('<a href="{}">{}</a>').format(
             v.get_url(".details_view", id=m.id), m.content),
         "document": link_formatter("documents.details_view", "document"),
@@ -251,7 +255,7 @@ class TaskView(ScopedModelView):
                      "expected_product": _l("Expected product"), "has_deadline": _l("Has deadline"),
                      "deadline": _l("Deadline"), "original_deadline": _l("Original deadline"),
                      "update_frequency": _l("Update frequency"), "priority": _l("Priority"),
-                     "state": _l("State"), "timeliness": _l("Timeliness"),
+                     "state": _l("State"), "timeliness": _l("Timeliness"), "quick": "",
                      "percent_complete": _l("Percent complete"), "assigned_at": _l("Assigned at"),
                      "completed_on": _l("Completed on"), "result_summary": _l("Result"),
                      "result_document_number": _l("Result document"), "version": _l("Version"),
@@ -277,7 +281,22 @@ class TaskView(ScopedModelView):
         return conditions
 
     def get_query(self):
-        return super().get_query().filter(*self.list_conditions())
+        return (super().get_query().filter(*self.list_conditions())
+                .options(selectinload(Task.cooperating_units), joinedload(Task.lead_unit),
+                         joinedload(Task.document)))
+
+    def quick_buttons(self, task) -> Markup:
+        """Small POST forms for the row's no-input actions (forward, receive)."""
+        titles = {"forward": _("Forward"), "receive": _("Receive")}
+        forms = [Markup(
+            '<form method="post" action="{}" class="d-inline">'
+            '<input type="hidden" name="csrf_token" value="{}">'
+            '<input type="hidden" name="id" value="{}"><input type="hidden" name="version" value="{}">'
+            '<input type="hidden" name="action" value="{}">'
+            '<button type="submit" class="btn btn-sm btn-outline-primary py-0">{}</button></form>'
+        ).format(self.get_url(".act_view"), generate_csrf(), task.id, task.version, action,
+                 titles[action]) for action in workflow.quick_actions(current_user, task)]
+        return Markup(" ").join(forms)
 
     def get_count_query(self):
         return super().get_count_query().filter(*self.list_conditions())
