@@ -58,12 +58,12 @@ DEMO_ACCOUNTS: list[tuple[str, Role, str, str]] = [
     ("lanhdao", Role.leader, "VP", "Trần Văn Phúc"),
     ("giamdoc.snv", Role.unit_leader, "SNV", "Lê Hoàng Nam"),
     ("canbo.snv", Role.unit_staff, "SNV", "Võ Thị Ngọc Trâm"),
-    ("canbo.hbt", Role.unit_staff, "TPBT", "Huỳnh Văn Lộc"),
+    ("canbo.hbt", Role.unit_staff, "HBT", "Huỳnh Văn Lộc"),
     ("kiemtra", Role.inspector, "VP-NC", "Đặng Quốc Bảo"),
 ]
 
 # The units whose demo officers should see every state as lead unit and some cooperation.
-DEMO_UNIT_CODES = ("SNV", "TPBT")
+DEMO_UNIT_CODES = ("SNV", "HBT")
 
 UNIT_KINDS = (
     ("office", "Văn phòng UBND tỉnh", "Provincial People's Committee Office", UnitCategory.office),
@@ -114,7 +114,7 @@ OTHER_UNITS = (
     ("DPTTH", "Đài Phát thanh và Truyền hình Bến Tre", "Đài PT-TH Bến Tre", "ĐPTTH"),
 )
 DISTRICTS = (
-    ("TPBT", "UBND thành phố Bến Tre", "TP. Bến Tre", "UBND"),
+    ("HBT", "UBND thành phố Bến Tre", "TP. Bến Tre", "UBND"),
     ("HBTR", "UBND huyện Ba Tri", "Ba Tri", "UBND"),
     ("HBD", "UBND huyện Bình Đại", "Bình Đại", "UBND"),
     ("HCT", "UBND huyện Châu Thành", "Châu Thành", "UBND"),
@@ -293,7 +293,7 @@ DISTRICT_TASKS = (
                             "(qua {main})"),
     (ExpectedProduct.other, "Rà soát, giải quyết dứt điểm kiến nghị của cử tri liên quan đến {p} "
                             "trên địa bàn"),
-    (ExpectedProduct.draft_document, "Ban hành kế hoạch của địa phương để triển khai {p} năm {y}"),
+    (ExpectedProduct.other, "Ban hành kế hoạch của địa phương để triển khai {p} năm {y}"),
 )
 PERIODS = ("6 tháng đầu năm {y}", "9 tháng năm {y}", "năm {y}", "quý {q} năm {y}")
 
@@ -362,7 +362,6 @@ FEMALE = (("Thị", "Ngọc", "Thanh", "Kim", "Mỹ", "Thùy"),
            "Quyên"))
 
 S = TaskState
-OPEN_KINDS = ("on_time", "due_soon", "overdue", "none")
 
 
 @dataclass(frozen=True)
@@ -421,12 +420,11 @@ class _TaskPlan:
 
 @dataclass
 class _Built:
-    """A built task and the days of its story that extensions must fit into."""
+    """A built task and the day it was received, which an extension request must follow."""
 
     plan: _TaskPlan
     task: Task
     received: dt.date | None = None
-    finished: dt.date | None = None   # the completion report, for pending and completed tasks
 
 
 def load_demo(task_count: int = 300, today: dt.date | None = None) -> None:
@@ -449,6 +447,10 @@ class _DemoBuilder:
         self.staff: dict[str, User] = {}
         self.rows: list = []
         self.numbers: set[tuple[str, int, str]] = set()
+        self.demo_users: dict[str, User] = {}
+        self.counts: dict[Scenario, int] = {s: 0 for s in SCENARIOS}
+        # The states each demo unit already leads a task in, while planning.
+        self.lead_states: dict[str, set[TaskState]] = {code: set() for code in DEMO_UNIT_CODES}
 
     # --- dates ---------------------------------------------------------------------------
     def days(self, n: int) -> dt.timedelta:
@@ -521,7 +523,6 @@ class _DemoBuilder:
         return f"{self.rng.choice(SURNAMES)} {self.rng.choice(middles)} {self.rng.choice(givens)}"
 
     def make_accounts(self) -> None:
-        self.demo_users = {}
         for username, role, unit_code, full_name in DEMO_ACCOUNTS:
             self.demo_users[username] = create_user(username, role=role, unit=self.units[unit_code],
                                                     password=DEMO_PASSWORD, full_name=full_name)
@@ -557,8 +558,6 @@ class _DemoBuilder:
     def plan_documents(self) -> list[_DocPlan]:
         rng = self.rng
         quota = {s: s.weight * self.task_count / sum(x.weight for x in SCENARIOS) for s in SCENARIOS}
-        self.counts = {s: 0 for s in SCENARIOS}
-        self.lead_states: dict[str, set[TaskState]] = {code: set() for code in DEMO_UNIT_CODES}
         docs: list[_DocPlan] = []
         planned = 0
         while planned < self.task_count:
@@ -670,7 +669,7 @@ class _DemoBuilder:
                     and (self.today - plan.forward_day).days >= 10 and self.rng.random() < 0.06):
                 others = [self.units[c] for c in ("STNMT", "SKHDT", "SNV", "STC")
                           if self.units[c] is not plan.lead and self.units[c] not in plan.coops]
-                plan.reforward_from = self.rng.choice(others)
+                plan.reforward_from = self.rng.choice(others) if others else None
 
     # --- building rows -------------------------------------------------------------------
     def build(self, docs: list[_DocPlan]) -> list[_Built]:
@@ -828,7 +827,8 @@ class _DemoBuilder:
         requester = self.officer(task.lead_unit)
         reason = ("Nhiệm vụ cần ý kiến thống nhất của các bộ, ngành Trung ương; đề nghị gia hạn "
                   "để có đủ thời gian tổng hợp, hoàn chỉnh.")
-        asked_at = self.office_time(asked)
+        # Never before the task was received, never decided before it was asked.
+        asked_at = max(self.office_time(asked), task.received_at + dt.timedelta(minutes=20))
         request = ExtensionRequest(task=task, unit_id=task.lead_unit.id,
                                    requested_by_id=requester.id, requested_at=asked_at,
                                    current_deadline=current, proposed_deadline=proposed,
@@ -839,7 +839,7 @@ class _DemoBuilder:
                                      data={"proposed_deadline": proposed.isoformat()}))
         if approved is None:
             return
-        decided_at = self.office_time(decided)
+        decided_at = max(self.office_time(decided), asked_at + dt.timedelta(hours=2))
         decision = "" if approved else "Không có lý do khách quan; đề nghị đơn vị tập trung hoàn thành."
         request.status = ExtensionStatus.approved if approved else ExtensionStatus.refused
         request.decided_by_id = self.leader.id
@@ -986,7 +986,6 @@ class _Story:
                 self.updates(received + b.days(1), done - b.days(1), rng.randint(50, 95))
             self.done_deadline(kind, done, start)
         self.report(done)
-        item.finished = done
         if state == S.completed:
             verified = b.pick(b.after(done, 1), b.after(done, 5))
             self.history(verified, b.specialist, "verify", S.pending_verification, S.completed,

@@ -58,8 +58,14 @@ def _int_or_none(value, field: str) -> int | None:
 
 
 def load_units(ids) -> dict[int, Unit]:
-    """Active units by id, in one query."""
-    ids = {i for i in ids if i is not None}
+    """Active units by id, in one query (ids may come as form strings; junk is ignored)."""
+    clean = set()
+    for value in ids:
+        try:
+            clean.add(int(value))
+        except (TypeError, ValueError):
+            continue
+    ids = clean
     if not ids:
         return {}
     return {u.id: u for u in db.session.scalars(

@@ -15,7 +15,7 @@ import datetime as dt
 from functools import partial
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, has_app_context, redirect, request, url_for
 from flask_admin import AdminIndexView
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
@@ -85,7 +85,6 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
     can_delete = False  # never a hard delete; rows are deactivated or cancelled
     can_view_details = True
     can_set_page_size = True
-    page_size = 50
     column_editable_list = ()  # inline editing ignores can_edit on the server (#2129)
     export_types = ["csv"]
     column_display_pk = False
@@ -126,6 +125,11 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
     @property
     def can_export(self) -> bool:
         return self.allow_export and policy.can_export(current_user)
+
+    @property
+    def page_size(self) -> int:
+        # Read per request; Flask-Admin also looks at it once while the app is built.
+        return current_app.config["PAGE_SIZE"] if has_app_context() else 50
 
     @property
     def export_max_rows(self) -> int:
