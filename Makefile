@@ -1,0 +1,50 @@
+# CĐĐH: `make run` starts the app with demo data, `make test` runs the tests.
+# Needs only python3 (3.11+), make and access to PyPI; everything else goes into .venv.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app app
+# Reinstall only when the dependencies change, so that reruns start at once.
+INSTALLED := $(VENV)/.installed
+TRANSLATIONS := cddh/translations
+HOST ?= 127.0.0.1
+PORT ?= 5000
+PYTEST_ARGS ?=
+
+.PHONY: run test lint install translations clean distclean
+
+run: install translations
+	$(FLASK) db upgrade
+	$(FLASK) cddh demo
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: install translations
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+install: $(INSTALLED)
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(INSTALLED): pyproject.toml | $(PY)
+	$(PY) -m pip install --disable-pip-version-check -q -e '.[test]'
+	touch $@
+
+# The .mo files are build output (git-ignored); no catalog yet means nothing to compile.
+translations: install
+	@if ls $(TRANSLATIONS)/*/LC_MESSAGES/*.po >/dev/null 2>&1; then \
+		$(VENV)/bin/pybabel -q compile -d $(TRANSLATIONS) -f; \
+	fi
+
+# Build and test leftovers; the database and secret key in instance/ stay.
+clean:
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
+	find $(TRANSLATIONS) -name '*.mo' -delete
+	rm -rf .pytest_cache .ruff_cache test-artifacts *.egg-info
+
+distclean: clean
+	rm -rf $(VENV)

@@ -1,0 +1,115 @@
+"""The migrations build exactly the schema the models declare: the guard against drift.
+
+The other tests build their tables with ``create_all``; a production database is built by
+``flask db upgrade``. If a model changes without a revision, these tests fail and print
+what the revision must add (README.md, "Changing the schema").
+"""
+
+from __future__ import annotations
+
+import os
+import pprint
+
+import flask_migrate
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from cddh import create_app
+from cddh.models import db
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables():
+    """Overrides conftest's: these tests bring their own database and leave the shared one,
+    which another run may be using, alone."""
+    yield
+
+
+@pytest.fixture
+def empty_database_url(tmp_path):
+    """A new empty database of the kind under test, never the one the other tests use."""
+    test_url = os.environ.get("CDDH_TEST_DATABASE_URL")
+    if not test_url:
+        yield f"sqlite:///{tmp_path / 'migrated.db'}"
+        return
+    url = sa.make_url(test_url)
+    # The process id keeps two runs on one server (two engineers, two CI jobs) apart.
+    name = f"{url.database}_drift_{os.getpid()}"
+    server = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with server.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        server.dispose()
+
+
+@pytest.fixture
+def app_on_empty_database(empty_database_url):
+    """An app on the empty database, in an app context; its engine is closed afterwards."""
+    app = create_app("test", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def schema_drift() -> list:
+    """What autogenerate would put in a new revision: empty when models and database agree."""
+    with db.engine.connect() as conn:
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "compare_server_default": True}
+        )
+        return compare_metadata(context, db.metadata)
+
+
+def check_constraint_names() -> tuple[set, set]:
+    """(declared by the models, present in the database), as (table, name) pairs.
+
+    Autogenerate does not compare CHECK constraints, so the enums' are compared here.
+    """
+    declared = {
+        (table.name, str(constraint.name))
+        for table in db.metadata.tables.values()
+        for constraint in table.constraints
+        if isinstance(constraint, sa.CheckConstraint)
+    }
+    inspector = sa.inspect(db.engine)
+    present = {
+        (table, check["name"])
+        for table in inspector.get_table_names()
+        for check in inspector.get_check_constraints(table)
+    }
+    return declared, present
+
+
+def assert_schema_matches_models():
+    drift = schema_drift()
+    if drift:
+        pytest.fail(
+            "The models and the migrations disagree; add a revision "
+            "(README.md, 'Changing the schema'). Differences:\n" + pprint.pformat(drift)
+        )
+    declared, present = check_constraint_names()
+    assert declared == present
+
+
+def test_upgrade_builds_the_schema_of_the_models(app_on_empty_database):
+    flask_migrate.upgrade()
+
+    assert_schema_matches_models()
+
+
+def test_downgrade_to_base_then_upgrade_again(app_on_empty_database):
+    flask_migrate.upgrade()
+
+    flask_migrate.downgrade(revision="base")
+    assert sa.inspect(db.engine).get_table_names() == ["alembic_version"]
+
+    flask_migrate.upgrade()
+    assert_schema_matches_models()
