@@ -37,7 +37,6 @@ from .models import (
     TaskState,
     Unit,
     UnitCategory,
-    UnitKind,
     UpdateFrequency,
     Urging,
     UrgingChannel,
@@ -48,6 +47,7 @@ from .services.accounts import create_user, hash_password
 from .services.calendar import SEED_OVERRIDES, WorkingCalendar, seed_overrides
 from .services.clock import local_today, local_tz
 from .services.documents import prepare_document
+from .services.reference import seed_unit_kinds
 
 DEMO_PASSWORD = "Demo@2026cddh"
 
@@ -64,15 +64,6 @@ DEMO_ACCOUNTS: list[tuple[str, Role, str, str]] = [
 
 # The units whose demo officers should see every state as lead unit and some cooperation.
 DEMO_UNIT_CODES = ("SNV", "HBT")
-
-UNIT_KINDS = (
-    ("office", "Văn phòng UBND tỉnh", "Provincial People's Committee Office", UnitCategory.office),
-    ("office_division", "Phòng thuộc Văn phòng", "Office division", UnitCategory.office_division),
-    ("department", "Sở, ban, ngành tỉnh", "Provincial department or agency", UnitCategory.department),
-    ("district", "UBND huyện, thành phố", "District or city People's Committee",
-     UnitCategory.district),
-    ("other", "Cơ quan, tổ chức khác", "Other agency or organisation", UnitCategory.other),
-)
 
 OFFICE = ("VP", "Văn phòng UBND tỉnh", "VP UBND tỉnh")
 # (code, name, short name, symbol used in its own documents' numbers)
@@ -501,8 +492,7 @@ class _DemoBuilder:
         db.session.flush()
 
     def make_units(self) -> None:
-        kinds = {code: UnitKind(code=code, name=name, name_en=name_en, category=category)
-                 for code, name, name_en, category in UNIT_KINDS}
+        kinds = seed_unit_kinds()
         office = Unit(code=OFFICE[0], name=OFFICE[1], short_name=OFFICE[2], kind=kinds["office"],
                       sort_order=10)
         self.units[office.code] = office
@@ -516,7 +506,7 @@ class _DemoBuilder:
                                         sort_order=start + index,
                                         parent=office if kind == "office_division" else None)
         self.symbols.update({code: symbol for rows, *_ in groups for code, _n, _s, symbol in rows})
-        db.session.add_all([*kinds.values(), *self.units.values()])
+        db.session.add_all(self.units.values())
 
     def person(self) -> str:
         middles, givens = MALE if self.rng.random() < 0.55 else FEMALE
