@@ -117,8 +117,9 @@ def _entity(obj) -> str:
 
 
 def _pk(obj) -> str:
-    identity = inspect(obj).identity
-    return ",".join(str(v) for v in identity) if identity else ""
+    # In after_flush a new row has its primary key but not yet its identity key.
+    values = inspect(obj).mapper.primary_key_from_instance(obj)
+    return ",".join(str(v) for v in values if v is not None)
 
 
 @event.listens_for(Session, "after_flush")

@@ -67,7 +67,7 @@ class UserView(ScopedModelView):
     column_details_list = ("username", "full_name", "email", "phone", "role", "unit", "active",
                            "language", "last_login_at", "created_at", "updated_at")
     column_export_list = ("username", "full_name", "email", "role", "unit", "active")
-    form_columns = ("username", "full_name", "email", "phone", "role", "unit", "language")
+    form_columns = ("username", "full_name", "email", "phone", "role", "unit", "language", "password")
     form_extra_fields = {"password": PasswordField(_l("Password"), validators=[Optional()])}
     form_choices = {"role": labels.choices(labels.ROLE),
                     "language": [("", _l("Default")), ("vi", "Tiếng Việt"), ("en", "English")]}

@@ -1,0 +1,92 @@
+"""The JSON shapes of api.md ("Shapes"): what a row looks like on the way out."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ..models import Document, ExtensionRequest, ProgressUpdate, Task, TaskHistory, Unit, User
+from ..services.timeliness import timeliness
+
+
+def day(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def moment(value: dt.datetime | None) -> str | None:
+    """ISO 8601 with its offset (stored in UTC)."""
+    return value.isoformat() if value else None
+
+
+def me_out(user: User) -> dict:
+    return {"id": user.id, "username": user.username, "full_name": user.full_name,
+            "role": user.role.value, "unit_id": user.unit_id}
+
+
+def unit_out(unit: Unit) -> dict:
+    return {"id": unit.id, "code": unit.code, "name": unit.name, "kind": unit.category.value}
+
+
+def task_out(task: Task, today: dt.date) -> dict:
+    value = timeliness(task, today)
+    return {
+        "id": task.id,
+        "document_id": task.document_id,
+        "content": task.content,
+        "state": task.state.value,
+        "timeliness": value.value if value else None,
+        "deadline": day(task.deadline),
+        "original_deadline": day(task.original_deadline),
+        "lead_unit_id": task.lead_unit_id,
+        "cooperating_unit_ids": sorted(u.id for u in task.cooperating_units),
+        "completed_on": day(task.completed_on),
+        "version": task.version,
+        "created_at": moment(task.created_at),
+        "updated_at": moment(task.updated_at),
+    }
+
+
+def history_out(entry: TaskHistory) -> dict:
+    return {"at": moment(entry.at), "actor_id": entry.actor_id, "action": entry.action,
+            "from_state": entry.from_state, "to_state": entry.to_state, "reason": entry.reason}
+
+
+def progress_out(update: ProgressUpdate) -> dict:
+    return {"id": update.id, "task_id": update.task_id, "unit_id": update.unit_id,
+            "author_id": update.author_id, "content": update.content, "percent": update.percent,
+            "is_contribution": update.is_contribution, "created_at": moment(update.created_at)}
+
+
+def extension_out(request: ExtensionRequest) -> dict:
+    return {
+        "id": request.id,
+        "task_id": request.task_id,
+        "unit_id": request.unit_id,
+        "requested_by_id": request.requested_by_id,
+        "requested_at": moment(request.requested_at),
+        "current_deadline": day(request.current_deadline),
+        "proposed_deadline": day(request.proposed_deadline),
+        "reason": request.reason,
+        "status": request.status.value,
+        "decided_by_id": request.decided_by_id,
+        "decided_at": moment(request.decided_at),
+        "decision_reason": request.decision_reason,
+    }
+
+
+def document_out(doc: Document, tasks: list[Task], today: dt.date) -> dict:
+    """A document with the tasks given (the caller passes only those the user may see)."""
+    return {
+        "id": doc.id,
+        "doc_type": doc.doc_type.value,
+        "number": doc.number,
+        "summary": doc.summary,
+        "issued_on": day(doc.issued_on),
+        "signer": doc.signer,
+        "submitting_unit_id": doc.submitting_unit_id,
+        "tracked": doc.tracked,
+        # Secret documents are refused on entry (Đ1.1, Đ2.6): every stored one is "none".
+        "confidentiality": "none",
+        "entry_due_on": day(doc.entry_due_on),
+        "created_at": moment(doc.created_at),
+        "tasks": [task_out(task, today) for task in tasks],
+    }
