@@ -119,17 +119,26 @@ CONFIDENTIALITY = {
 }
 
 TASK_ACTION = {
-    "create": _l("Created"),
-    "edit": _l("Edited"),
+    "create": _l("Task created"),
+    "edit": _l("Task edited"),
     "forward": _l("Forwarded"),
     "receive": _l("Received"),
-    "return": _l("Returned"),
+    "return": _l("Returned by the lead unit"),
     "progress": _l("Progress update"),
     "report_completion": _l("Completion reported"),
     "verify": _l("Verification"),
     "request_extension": _l("Extension requested"),
     "decide_extension": _l("Extension decided"),
-    "cancel": _l("Cancelled"),
+    "cancel": _l("Task cancelled"),
     "urge": _l("Urged"),
     "overdue": _l("Became overdue"),
+}
+
+AUDIT_ACTION = {
+    "create": _l("Created"),
+    "update": _l("Changed"),
+    "deactivate": _l("Deactivated"),
+    "reactivate": _l("Reactivated"),
+    "delete": _l("Deleted"),
+    "login": _l("Logged in"),
 }

@@ -26,6 +26,8 @@ from cddh.models import (
 )
 from cddh.services.accounts import hash_password
 
+from .test_i18n import compile_catalogs
+
 TEST_PASSWORD = "Mat-khau-2026"
 _HASH = None
 _seq = itertools.count(1)
@@ -40,6 +42,7 @@ def database_url(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
+    compile_catalogs()  # Flask-Babel caches catalogues per app: build the .mo files first
     uploads = tmp_path_factory.mktemp("uploads")
     app = create_app("test", {"SQLALCHEMY_DATABASE_URI": database_url(tmp_path_factory),
                               "UPLOAD_FOLDER": str(uploads)})

@@ -8,6 +8,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from ..models import (
+    ApiToken,
     AuditLog,
     CalendarOverride,
     Document,
@@ -24,6 +25,7 @@ from .formatting import local_date, local_datetime
 from .home import HomeView
 from .notifications import NotificationView, unread_badge
 from .tasks import DocumentView, ProgressUpdateView, TaskView, timeliness_badge
+from .tokens import ApiTokenView
 
 
 def build_admin(app) -> Admin:
@@ -49,6 +51,7 @@ def build_admin(app) -> Admin:
                                         endpoint="calendar", category=system_menu))
     admin.add_view(AuditLogView(AuditLog, name=_l("Audit log"), endpoint="audit_log",
                                 category=system_menu))
+    admin.add_view(ApiTokenView(ApiToken, name=_l("API tokens"), endpoint="api_tokens", category=system_menu))
     return admin
 
 

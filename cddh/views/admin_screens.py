@@ -169,3 +169,4 @@ class AuditLogView(ScopedModelView):
                      "entity": _l("Record type"), "entity_id": _l("Record id"),
                      "before": _l("Before"), "after": _l("After")}
     simple_list_pager = True  # an exact count of a large log is not worth its cost
+    column_formatters = {"action": lambda v, c, m, n: labels.AUDIT_ACTION.get(m.action, m.action)}

@@ -84,7 +84,8 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
     allow_export = False
     can_delete = False  # never a hard delete; rows are deactivated or cancelled
     can_view_details = True
-    can_set_page_size = True
+    # The page size is a setting (CDDH_PAGE_SIZE); Flask-Admin's own chooser is mistranslated.
+    can_set_page_size = False
     column_editable_list = ()  # inline editing ignores can_edit on the server (#2129)
     export_types = ["csv"]
     column_display_pk = False

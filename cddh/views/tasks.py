@@ -11,6 +11,7 @@ from flask_admin.contrib.sqla.filters import (
     FilterEqual,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -37,6 +38,7 @@ from ..models import (
 from ..models.enums import UNIT_ROLES
 from ..services import DomainError, attachments, documents, imports, overview, workflow
 from ..services.clock import local_today
+from ..services.settings import get_setting
 from ..services.documents import prepare_document
 from ..services.timeliness import days_label_parts, timeliness, timeliness_clause
 from .base import LookupFilter, ScopedModelView, link_formatter
@@ -63,7 +65,8 @@ def timeliness_badge(task: Task, today=None) -> Markup:
     parts = days_label_parts(task, today)
     if parts:
         kind, n = parts
-        extra = _("(%(n)d days left)", n=n) if kind == "left" else _("(%(n)d days overdue)", n=n)
+        extra = (ngettext("(%(num)d day left)", "(%(num)d days left)", n) if kind == "left"
+                 else ngettext("(%(num)d day overdue)", "(%(num)d days overdue)", n))
         text = f"{text} {extra}"
     return Markup('<span class="badge badge-{}">{}</span>').format(TIMELINESS_CSS[value.value], text)
 
@@ -207,6 +210,7 @@ class DocumentView(ScopedModelView):
         }
         status = 422 if errors else 200
         return self.render("documents/enter.html", data=data, errors=errors, message=message,
+                           entry_days=get_setting("entry_sla_working_days"),
                            units=documents.unit_choices(), choices=choices), status
 
 
