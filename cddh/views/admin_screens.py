@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
+from sqlalchemy.orm import joinedload
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, Optional
 
@@ -40,6 +41,8 @@ class UnitView(ScopedModelView):
     form_columns = ("code", "name", "short_name", "kind", "parent", "email", "sort_order")
     column_searchable_list = ("code", "name")
     column_default_sort = ("sort_order", False)
+    column_export_list = ("code", "name", "short_name", "kind", "parent_code", "email", "active")
+    column_formatters_export = {"parent_code": lambda v, c, m, n: m.parent.code if m.parent else ""}
     column_filters = (
         LookupFilter(Unit.kind_id, _l("Kind"),
                      lambda: [(k.id, k.name) for k in db.session.query(UnitKind).order_by(UnitKind.name)]),
@@ -48,8 +51,13 @@ class UnitView(ScopedModelView):
     column_labels = {"code": _l("Code"), "name": _l("Name"), "short_name": _l("Short name"),
                      "kind": _l("Kind"), "parent": _l("Parent unit"), "email": _l("E-mail"),
                      "sort_order": _l("Order"), "active": _l("Active"),
+                     "parent_code": _l("Parent unit code"),
                      "created_at": _l("Created"), "updated_at": _l("Updated")}
     action_roles = {"deactivate": ADMIN, "reactivate": ADMIN}
+
+    def get_query(self):
+        # The CSV export streams after the request's session work is done: load parents now.
+        return super().get_query().options(joinedload(Unit.parent))
 
     @action("deactivate", _l("Deactivate"), _l("Deactivate the selected units?"))
     def action_deactivate(self, rows):
