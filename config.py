@@ -51,6 +51,16 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # the session lifetime bounds the token
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     FLASK_ADMIN_SWATCH = "default"
+    # Mail: one daily digest per user through the province's SMTP relay. No host, no mail.
+    SMTP_HOST = _env("SMTP_HOST", "")
+    SMTP_PORT = _env_int("SMTP_PORT", 25)
+    SMTP_USER = _env("SMTP_USER", "")
+    SMTP_PASSWORD = _env("SMTP_PASSWORD", "")
+    SMTP_STARTTLS = _env_bool("SMTP_STARTTLS", False)
+    SMTP_SSL = _env_bool("SMTP_SSL", False)
+    SMTP_SENDER = _env("SMTP_SENDER", "cddh@localhost")
+    # The site's public address, for links in mail (e.g. https://cddh.bentre.gov.vn).
+    BASE_URL = _env("BASE_URL", "")
 
 
 class ProductionConfig(Config):

@@ -34,6 +34,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     configure_babel(app)
     configure_login(app)
     configure_views(app)
+    configure_api(app)
     configure_cli(app)
     return app
 
@@ -65,12 +66,13 @@ def select_locale() -> str:
 
     languages = current_app.config["LANGUAGES"]
     if request:
+        if request.path.startswith("/api/"):
+            # The API speaks the client's language (Accept-Language), whoever the token's user is.
+            return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
         if getattr(current_user, "is_authenticated", False) and current_user.language in languages:
             return current_user.language
         if session.get("language") in languages:
             return session["language"]
-        if request.path.startswith("/api/"):
-            return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
@@ -89,6 +91,13 @@ def configure_views(app: Flask) -> None:
     from .views import init_views
 
     init_views(app)
+
+
+def configure_api(app: Flask) -> None:
+    from .api import bp, init_api
+
+    init_api(app)
+    csrf.exempt(bp)  # bearer tokens, no cookies: nothing for CSRF to protect
 
 
 def configure_cli(app: Flask) -> None:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import logging
+
 import click
 import sqlalchemy as sa
+from flask import current_app
 from flask.cli import with_appcontext
 
-from .models import Role, Unit, db
-from .services import DomainError, accounts
+from .jobs import JOBS, run_job
+from .models import Role, Unit, User, db
+from .services import DomainError, accounts, tokens
 from .services.audit import acting_as
 from .services.reference import seed_reference_data, seed_unit_kinds
 
@@ -95,6 +100,25 @@ def create_user(username, role, unit_code, password, full_name):
     _create(username, role, unit_code, password, full_name)
 
 
+@cddh_cli.command("create-token")
+@click.argument("username")
+@click.option("--name", default="", help="What the token is for (shown on the tokens screen).")
+@with_appcontext
+def create_token(username, name):
+    """Print a new API token for an account; it is shown this once only."""
+    user = db.session.scalar(sa.select(User).where(User.username == username.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"No account {username!r}.")
+    with acting_as(None):
+        try:
+            _token, plaintext = tokens.issue_token(user, name)
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            raise click.ClickException(exc.message) from None
+    click.echo(plaintext)
+
+
 @cddh_cli.command("demo")
 @click.option("--tasks", default=300, show_default=True, help="How many demo tasks.")
 @with_appcontext
@@ -113,3 +137,38 @@ def demo(tasks):
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for username, role, unit_code, _name in DEMO_ACCOUNTS:
         click.echo(f"  {username:<14} {role.value:<18} {unit_code}")
+
+
+@cddh_cli.command("run-job")
+@click.argument("name", type=click.Choice([job.name for job in JOBS]))
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Run as if today were this date (YYYY-MM-DD); default: today in the province.")
+@with_appcontext
+def run_job_command(name, today):
+    """Run one scheduled job now and print what it did (recorded like a scheduled run)."""
+    outcome = run_job(name, today=today.date() if today else None)
+    click.echo(f"{outcome.name}: {outcome.status} "
+               f"{json.dumps(outcome.counts, ensure_ascii=False, sort_keys=True)}")
+    if outcome.error:
+        click.echo(outcome.error, err=True)
+    if outcome.status == "failed":
+        raise SystemExit(1)
+
+
+@cddh_cli.command("scheduler")
+@with_appcontext
+def scheduler_command():
+    """Run the scheduled jobs in this process until stopped. Run exactly one of these,
+    beside the web workers (README, "Deployment")."""
+    from .jobs.scheduler import build_scheduler  # only this process imports APScheduler
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    scheduler = build_scheduler(current_app._get_current_object())
+    for job in scheduler.get_jobs():
+        click.echo(f"  {job.id:<18} {job.trigger}")
+    click.echo("Scheduler started; Ctrl+C stops it.")
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        if scheduler.running:
+            scheduler.shutdown()  # lets a job that is running finish its transaction

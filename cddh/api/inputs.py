@@ -27,6 +27,8 @@ from .errors import ApiError
 # even bind one).
 MAX_ID = 2**31 - 1
 DEFAULT_LIMIT, MAX_LIMIT = 50, 200
+# add-working-days walks day by day; a bound keeps one request cheap.
+MAX_WORKING_DAYS = 1000
 
 
 # --- the body ----------------------------------------------------------------------------

@@ -19,11 +19,17 @@ from ..models import (
     ExtensionRequest,
     Feedback,
     InspectedUnit,
+    InspectionDocumentRequest,
+    InspectionFinding,
     InspectionMember,
+    InspectionPlan,
+    InspectionRecommendation,
     InspectionTeam,
     JobRun,
     Notification,
+    PeriodReport,
     ProgressUpdate,
+    SelfInspectionReport,
     Task,
     TaskHistory,
     Unit,
@@ -32,7 +38,14 @@ from ..models import (
     User,
     task_cooperating_unit,
 )
-from ..models.enums import OFFICE_ROLES, UNIT_ROLES, InspectionStatus, Role, TaskState
+from ..models.enums import (
+    OFFICE_ROLES,
+    UNIT_ROLES,
+    InspectionStatus,
+    Role,
+    TaskState,
+    UnitCategory,
+)
 
 ALL_ROLES = frozenset(Role)
 
@@ -44,10 +57,25 @@ SCREENS: dict[str, frozenset[Role]] = {
     "audit_log": frozenset({Role.admin}),
     "calendar": frozenset({Role.admin}),
     "api_tokens": frozenset({Role.admin}),
+    "job_runs": frozenset({Role.admin}),
     "documents": ALL_ROLES,
     "tasks": ALL_ROLES,
     "progress_updates": ALL_ROLES,
     "notifications": ALL_ROLES,
+    # Districts file feedback and read the answers; the Office answers (Đ15.5, Đ16.4).
+    "feedback": OFFICE_ROLES | UNIT_ROLES,
+    # Inspection (Đ12–14): the Office and inspectors; an inspected unit sees the requests for
+    # documents addressed to it, nothing else of the team.
+    "inspection_plans": frozenset({*OFFICE_ROLES, Role.inspector}),
+    "inspection_teams": frozenset({*OFFICE_ROLES, Role.inspector}),
+    "inspection_findings": frozenset({*OFFICE_ROLES, Role.inspector}),
+    "inspection_recommendations": frozenset({*OFFICE_ROLES, Role.inspector}),
+    "inspection_requests": ALL_ROLES,
+    # Reports (Đ15–17, Đ20): the Office and leaders; units write their self-inspections.
+    "period_reports": OFFICE_ROLES,
+    "dashboard": OFFICE_ROLES,
+    "ranking": OFFICE_ROLES,
+    "self_inspection": OFFICE_ROLES | UNIT_ROLES,
 }
 
 # Who may create or change rows through the generic screens; state changes of tasks go
@@ -57,8 +85,15 @@ EDITORS: dict[str, frozenset[Role]] = {
     "unit_kinds": frozenset({Role.admin}),
     "users": frozenset({Role.admin}),
     "calendar": frozenset({Role.admin}),
-    "documents": frozenset({Role.admin, Role.office_specialist}),
-    "tasks": frozenset({Role.admin, Role.office_specialist}),
+    # Entering documents and tasks is the specialist's job (Đ7.2), not the administrator's.
+    "documents": frozenset({Role.office_specialist}),
+    "tasks": frozenset({Role.office_specialist}),
+    # Row-level rules (only drafts change; an inspector edits only a team they lead) are
+    # checked by cddh.services.inspection.
+    "inspection_plans": frozenset({Role.office_specialist}),
+    "inspection_teams": frozenset({Role.office_specialist, Role.inspector}),
+    # A unit drafts its own self-inspection report; its leader submits it (Đ16.1–2).
+    "self_inspection": UNIT_ROLES,
 }
 
 EXPORTERS = frozenset({Role.admin, Role.office_specialist, Role.leader})
@@ -171,6 +206,9 @@ def _attachment_scope(user) -> ColumnElement[bool]:
         Attachment.history_id.in_(
             sa.select(TaskHistory.id).where(TaskHistory.task_id.in_(task_ids))
         ),
+        Attachment.inspection_request_id.in_(
+            sa.select(InspectionDocumentRequest.id).where(inspection_request_scope(user))
+        ),
     )
 
 
@@ -188,6 +226,18 @@ def _notification_scope(user) -> ColumnElement[bool]:
     return Notification.user_id == user.id
 
 
+def _feedback_scope(user) -> ColumnElement[bool]:
+    """The Office reads all feedback; a unit reads what it filed, on tasks it may read."""
+    if not _authenticated(user):
+        return sa.false()
+    if user.role in OFFICE_ROLES:
+        return sa.true()
+    if user.role in UNIT_ROLES:
+        return sa.and_(Feedback.from_unit_id == user.unit_id,
+                       Feedback.task_id.in_(visible_task_ids(user)))
+    return sa.false()
+
+
 _ROW_SCOPES = {
     Task: task_scope,
     Document: document_scope,
@@ -195,7 +245,7 @@ _ROW_SCOPES = {
     TaskHistory: lambda u: _via_task(TaskHistory.task_id, u),
     ExtensionRequest: lambda u: _via_task(ExtensionRequest.task_id, u),
     Urging: lambda u: _via_task(Urging.task_id, u),
-    Feedback: lambda u: _via_task(Feedback.task_id, u),
+    Feedback: _feedback_scope,
     Attachment: _attachment_scope,
     Unit: _admin_only,
     UnitKind: _admin_only,
@@ -205,6 +255,16 @@ _ROW_SCOPES = {
     JobRun: _admin_only,
     CalendarOverride: _everyone,
     Notification: _notification_scope,
+    # The inspection scopes are defined below, with the other inspection rules.
+    InspectionPlan: lambda u: inspection_plan_scope(u),
+    InspectionTeam: lambda u: inspection_team_scope(u),
+    InspectionMember: lambda u: _via_team(InspectionMember.team_id, u),
+    InspectedUnit: lambda u: _via_team(InspectedUnit.team_id, u),
+    InspectionFinding: lambda u: _via_team(InspectionFinding.team_id, u),
+    InspectionRecommendation: lambda u: _via_team(InspectionRecommendation.team_id, u),
+    InspectionDocumentRequest: lambda u: inspection_request_scope(u),
+    PeriodReport: lambda u: period_report_scope(u),
+    SelfInspectionReport: lambda u: self_inspection_scope(u),
 }
 
 
@@ -277,3 +337,170 @@ def may_act_on_task(user, task, action: str) -> bool:
 def may_enter_documents(user) -> bool:
     """Entering documents and their tasks is the Office specialist's job (Đ7.1a, Đ7.2)."""
     return _authenticated(user) and user.role in OFFICE_ACTORS
+
+
+# --- inspection (Đ12–14) -------------------------------------------------------------------
+# Who may attempt each inspection action; whether the plan's or team's state allows it is
+# cddh.services.inspection's business.
+INSPECTION_PLANNERS = frozenset({Role.office_specialist})  # Đ12.1a: the Office drafts plans
+INSPECTION_APPROVERS = frozenset({Role.leader})  # plans and team decisions
+TEAM_FORMERS = frozenset({Role.office_specialist, Role.inspector})
+# Accounts that may lead or sit on a team: inspectors and Office staff (Đ14.2 invitees from
+# other bodies are recorded by name, not as accounts).
+TEAM_ACCOUNT_ROLES = frozenset({Role.inspector, Role.office_specialist, Role.leader})
+OPEN_INSPECTION_STATES = (InspectionStatus.approved, InspectionStatus.in_progress)
+
+
+def inspection_team_ids(user) -> sa.Select:
+    """The teams the user leads or belongs to."""
+    member_teams = sa.select(InspectionMember.team_id).where(InspectionMember.user_id == user.id)
+    return sa.select(InspectionTeam.id).where(
+        sa.or_(InspectionTeam.lead_id == user.id, InspectionTeam.id.in_(member_teams)))
+
+
+def inspection_team_scope(user) -> ColumnElement[bool]:
+    """Teams: the Office sees all; an inspector only the teams they lead or belong to."""
+    if not _authenticated(user):
+        return sa.false()
+    if user.role in OFFICE_ROLES:
+        return sa.true()
+    if user.role == Role.inspector:
+        return InspectionTeam.id.in_(inspection_team_ids(user))
+    return sa.false()
+
+
+def _via_team(column, user) -> ColumnElement[bool]:
+    """A team's inner rows (members, units, findings…) are read like the team."""
+    if not _authenticated(user):
+        return sa.false()
+    if user.role in OFFICE_ROLES:
+        return sa.true()
+    if user.role == Role.inspector:
+        return column.in_(inspection_team_ids(user))
+    return sa.false()
+
+
+def inspection_plan_scope(user) -> ColumnElement[bool]:
+    """Plans: the Office sees all; an inspector the approved ones (a regular team's basis)."""
+    if not _authenticated(user):
+        return sa.false()
+    if user.role in OFFICE_ROLES:
+        return sa.true()
+    if user.role == Role.inspector:
+        return InspectionPlan.status != InspectionStatus.draft
+    return sa.false()
+
+
+def inspection_request_scope(user) -> ColumnElement[bool]:
+    """Requests for documents: like the team, and for an inspected unit's users the requests
+    addressed to their unit by a team whose decision is issued (Đ14.3)."""
+    if not _authenticated(user):
+        return sa.false()
+    if user.role in UNIT_ROLES:
+        issued = sa.select(InspectionTeam.id).where(InspectionTeam.status != InspectionStatus.draft)
+        return sa.and_(InspectionDocumentRequest.unit_id == user.unit_id,
+                       InspectionDocumentRequest.team_id.in_(issued))
+    return _via_team(InspectionDocumentRequest.team_id, user)
+
+
+def may_draft_inspection_plan(user) -> bool:
+    """Đ12.1a: the Office drafts the inspection plans."""
+    return _authenticated(user) and user.role in INSPECTION_PLANNERS
+
+
+def may_approve_inspection(user) -> bool:
+    """Plans and team decisions are approved by the leadership."""
+    return _authenticated(user) and user.role in INSPECTION_APPROVERS
+
+
+def may_form_inspection_team(user) -> bool:
+    """An Office specialist or an inspector (who then leads it) may prepare a team."""
+    return _authenticated(user) and user.role in TEAM_FORMERS
+
+
+def may_sit_on_inspection_team(user) -> bool:
+    """Whether an account may be named lead or member of a team."""
+    return bool(user is not None and user.active and user.role in TEAM_ACCOUNT_ROLES)
+
+
+def is_inspection_lead(user, team) -> bool:
+    """Đ14.1: the team lead organises the inspection and alone records its results."""
+    return _authenticated(user) and team.lead_id == user.id
+
+
+def may_manage_inspection_team(user, team) -> bool:
+    """The team's composition: its lead, or an Office specialist preparing the decision."""
+    if not _authenticated(user):
+        return False
+    return user.role == Role.office_specialist or is_inspection_lead(user, team)
+
+
+def may_upload_inspection_documents(user, doc_request) -> bool:
+    """Đ14.3: the users of the inspected unit the request is addressed to."""
+    return (_authenticated(user) and user.role in UNIT_ROLES
+            and doc_request.unit_id == user.unit_id)
+
+
+def may_file_feedback(user, task) -> bool:
+    """Đ16.4, Đ15.5: a user of a district-level unit that leads or cooperates on the task."""
+    return (unit_relation(user, task) is not None and task.state != TaskState.draft
+            and user.unit.category == UnitCategory.district)
+
+
+FEEDBACK_ANSWERERS = OFFICE_ACTORS
+
+
+def may_answer_feedback(user) -> bool:
+    """Đ15.5: the Office specialist answers a district's feedback."""
+    return _authenticated(user) and user.role in FEEDBACK_ANSWERERS
+
+
+def statistics_unit_ids(user) -> list[int] | None:
+    """Whose statistics rows a user may read: the Office and leaders every unit's (None), a
+    unit user only their own unit's. Anyone else is refused."""
+    from flask_babel import gettext as _
+
+    from ..services import NotAllowed
+
+    if is_office(user):
+        return None
+    if _authenticated(user) and user.role in UNIT_ROLES:
+        return [user.unit_id]
+    raise NotAllowed(_("Only the Office, the leaders and the units may read these statistics."))
+
+
+# --- reports (Đ15–17, Đ20) -------------------------------------------------------------------
+REPORT_ISSUERS = frozenset({Role.office_specialist, Role.leader})
+
+
+def period_report_scope(user) -> ColumnElement[bool]:
+    """The Office's period reports, drafts included, are read by the Office and leaders; the
+    public reads published ones through the public page, never through this scope."""
+    return sa.true() if is_office(user) else sa.false()
+
+
+def may_issue_reports(user) -> bool:
+    """The Office drafts, issues and publishes the period reports (Đ15.2, Đ17.2)."""
+    return _authenticated(user) and user.role in REPORT_ISSUERS
+
+
+def self_inspection_scope(user) -> ColumnElement[bool]:
+    """Self-inspection reports: the Office reads all, a unit its own."""
+    if not _authenticated(user):
+        return sa.false()
+    if user.role in OFFICE_ROLES:
+        return sa.true()
+    if user.role in UNIT_ROLES:
+        return SelfInspectionReport.unit_id == user.unit_id
+    return sa.false()
+
+
+def may_write_self_inspection(user, report) -> bool:
+    """A unit's users draft its self-inspection report until it is submitted."""
+    return (_authenticated(user) and user.role in UNIT_ROLES
+            and report.unit_id == user.unit_id and report.submitted_at is None)
+
+
+def may_submit_self_inspection(user, report) -> bool:
+    """Đ16.1–2: the unit leader submits the unit's self-inspection report."""
+    return may_write_self_inspection(user, report) and user.role == Role.unit_leader

@@ -112,6 +112,12 @@ class InspectionDocumentRequest(IdMixin, db.Model):
     due_on: Mapped[dt.date | None]
     fulfilled_at: Mapped[dt.datetime | None]
 
+    team: Mapped[InspectionTeam] = relationship()
+    unit: Mapped[Unit] = relationship()
+
+    def __str__(self) -> str:
+        return self.what if len(self.what) <= 80 else self.what[:77] + "…"
+
 
 class InspectionFinding(IdMixin, db.Model):
     __tablename__ = "inspection_finding"
@@ -124,7 +130,12 @@ class InspectionFinding(IdMixin, db.Model):
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     recorded_at: Mapped[dt.datetime | None]
 
-    tasks = relationship("Task", secondary=inspection_finding_task)
+    tasks = relationship("Task", secondary=inspection_finding_task, order_by="Task.id")
+    team: Mapped[InspectionTeam] = relationship()
+    unit: Mapped[Unit] = relationship()
+
+    def __str__(self) -> str:
+        return self.content if len(self.content) <= 80 else self.content[:77] + "…"
 
 
 class InspectionRecommendation(IdMixin, db.Model):
@@ -136,3 +147,10 @@ class InspectionRecommendation(IdMixin, db.Model):
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), index=True)
     content: Mapped[str] = mapped_column(sa.Text)
     follow_up_task_id: Mapped[int | None] = mapped_column(sa.ForeignKey("task.id"))
+
+    team: Mapped[InspectionTeam] = relationship()
+    unit: Mapped[Unit] = relationship()
+    follow_up_task = relationship("Task")
+
+    def __str__(self) -> str:
+        return self.content if len(self.content) <= 80 else self.content[:77] + "…"

@@ -32,6 +32,13 @@ def prepare_document(doc: Document, cal: WorkingCalendar | None = None) -> None:
     doc.entry_due_on = entry_due_on(doc.issued_on, cal) if doc.tracked else None
 
 
+def _text(value) -> str:
+    """Plain text from any JSON-ish value (a number typed as a document number, say)."""
+    if value is None:
+        return ""
+    return str(value).strip()
+
+
 class ValidationErrors(DomainError):
     """Several field errors at once, keyed like ``tasks.0.lead_unit_id``."""
 
@@ -59,8 +66,8 @@ def create_document(actor: User, data: dict, *, cal: WorkingCalendar | None = No
             errors[key] = exc.message
             return None
 
-    number = (data.get("number") or "").strip()
-    summary = (data.get("summary") or "").strip()
+    number = _text(data.get("number"))
+    summary = _text(data.get("summary"))
     if not number:
         errors["number"] = _("Enter the document number and symbol.")
     if not summary:
@@ -96,7 +103,7 @@ def create_document(actor: User, data: dict, *, cal: WorkingCalendar | None = No
         if submitting is None:
             errors["submitting_unit_id"] = _("The submitting unit does not exist or is deactivated.")
     if number and issued_on and not errors.get("number"):
-        issuer = (data.get("issuer") or "UBND tỉnh").strip()
+        issuer = _text(data.get("issuer")) or "UBND tỉnh"
         taken = db.session.scalar(sa.select(Document.id).where(
             Document.number == number, Document.issuer == issuer,
             Document.issue_year == issued_on.year))
@@ -104,8 +111,8 @@ def create_document(actor: User, data: dict, *, cal: WorkingCalendar | None = No
             errors["number"] = _("Document %(n)s of %(y)d is already entered.", n=number,
                                  y=issued_on.year)
     doc = Document(doc_type=doc_type, number=number, summary=summary, issued_on=issued_on,
-                   issuer=(data.get("issuer") or "UBND tỉnh").strip(),
-                   signer=(data.get("signer") or "").strip(), submitting_unit=submitting,
+                   issuer=_text(data.get("issuer")) or "UBND tỉnh",
+                   signer=_text(data.get("signer")), submitting_unit=submitting,
                    tracked=tracked, specialist_id=actor.id, created_by_id=actor.id)
     tasks = []
     for index, item in enumerate(tasks_data):
@@ -114,7 +121,9 @@ def create_document(actor: User, data: dict, *, cal: WorkingCalendar | None = No
             continue
         task = Task(state=TaskState.draft, specialist_id=actor.id, cooperating_units=[])
         try:
-            apply_task_fields(task, {**item, "lead_unit_id": item.get("lead_unit_id"),
+            # An omitted deadline means "without deadline", as null does (api.md).
+            apply_task_fields(task, {"deadline": None, **item,
+                                     "lead_unit_id": item.get("lead_unit_id"),
                                      "content": item.get("content")}, units)
         except DomainError as exc:
             key = next(iter(exc.fields), "content")

@@ -19,11 +19,8 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
-from ..auth import policy
-from ..models import Task, TaskHistory, TaskState, Timeliness, Unit, User, db
-from . import NotAllowed
+from ..models import Task, TaskHistory, TaskState, Timeliness, Unit, db
 from .clock import local_tz
 
 TIMELINESS_COLUMNS = (Timeliness.done_on_time, Timeliness.done_late, Timeliness.open_on_time,
@@ -129,15 +126,3 @@ def total_row(rows: list[dict]) -> dict:
     return total
 
 
-def statistics_unit_ids(user: User) -> list[int] | None:
-    """Whose rows a user may read: the Office and leaders every unit's (None), a unit user only
-    their own unit's. Anyone else is refused.
-
-    This is a scoping rule and belongs in ``cddh.auth.policy``; it lives here until the policy
-    module gains it.
-    """
-    if policy.is_office(user):
-        return None
-    if getattr(user, "is_unit_user", False) and user.active:
-        return [user.unit_id]
-    raise NotAllowed(_("Only the Office, the leaders and the units may read these statistics."))

@@ -83,7 +83,8 @@ def apply_task_fields(task: Task, data: dict, units: dict[int, Unit] | None = No
     if units is None:
         units = load_units([lead_id, monitoring_id, *coop_ids])
     if "content" in data:
-        task.content = (data.get("content") or "").strip()
+        content = data.get("content")
+        task.content = "" if content is None else str(content).strip()
     if "lead_unit_id" in data:
         if lead_id is not None and lead_id not in units:
             raise DomainError(_("The lead unit does not exist or is deactivated."),

@@ -24,6 +24,8 @@ from ..models import (
     Task,
     TaskHistory,
     TaskState,
+    Urging,
+    UrgingChannel,
     User,
     db,
     utcnow,
@@ -32,6 +34,7 @@ from ..models.enums import OPEN_STATES
 from . import Conflict, DomainError, NotAllowed
 from . import notifications as notify
 from .clock import local_today
+from .duties import notify_users, unit_users
 
 S = TaskState
 
@@ -84,7 +87,11 @@ def quick_actions(user: User, task: Task) -> list[str]:
 def _check(user: User, task: Task, action: str, version: int | None) -> None:
     if not policy.may_act_on_task(user, task, action):
         raise NotAllowed(_("You are not allowed to do this on this task."))
-    if version is not None and int(version) != task.version:
+    try:
+        version = int(version) if version is not None else None
+    except (TypeError, ValueError):
+        raise DomainError(_("The version must be a whole number."), fields={"version": "invalid"}) from None
+    if version is not None and version != task.version:
         raise Conflict(_("Someone else changed this task after you opened it. Reload the page "
                          "and try again; nothing was saved."), code="stale_version")
     states, _target = TRANSITIONS[action]
@@ -117,8 +124,8 @@ def _move(task: Task, actor: User, action: str, to_state: TaskState, **history) 
     return record_history(task, actor, action, from_state=from_state, to_state=to_state, **history)
 
 
-def _required(text: str | None, field: str, message: str) -> str:
-    text = (text or "").strip()
+def _required(text, field: str, message: str) -> str:
+    text = "" if text is None else str(text).strip()
     if not text:
         raise DomainError(message, fields={field: "required"})
     return text
@@ -233,7 +240,11 @@ def post_progress(actor: User, task: Task, content: str, percent: int | None = N
     update is a contribution to the lead unit (Đ10.2b)."""
     _check(actor, task, "progress", version)
     content = _required(content, "content", _("Describe the progress."))
-    if percent is not None and not 0 <= int(percent) <= 100:
+    try:
+        percent = int(percent) if percent not in (None, "") else None
+    except (TypeError, ValueError):
+        percent = -1
+    if percent is not None and not 0 <= percent <= 100:
         raise DomainError(_("The percentage must be between 0 and 100."),
                           fields={"percent": "range"})
     relation = policy.unit_relation(actor, task)
@@ -357,6 +368,28 @@ def decide_extension(actor: User, request: ExtensionRequest, *, approved: bool, 
     record_history(task, actor, "decide_extension", reason=reason, data=data)
     notify.task_event(task, "extension_approved" if approved else "extension_refused",
                       to_units=[task.lead_unit_id])
+
+
+@guarded
+def urge(actor: User, task: Task, channel: str, note: str, document_number: str = "", *,
+         version: int | None = None) -> Urging:
+    """Đ11.2: the Office records an urging of the lead unit by any channel (system, report,
+    meeting, phone, e-mail, fax, inspection); it goes on the timeline and the unit is told."""
+    _check(actor, task, "urge", version)
+    try:
+        channel = UrgingChannel(channel)
+    except ValueError:
+        raise DomainError(_("Choose how the unit was urged."),
+                          fields={"channel": "required"}) from None
+    note = _required(note, "note", _("Say what the unit was urged to do."))
+    number = (document_number or "").strip()
+    urging = Urging(task=task, channel=channel, note=note, document_number=number,
+                    by_id=actor.id, at=utcnow())
+    db.session.add(urging)
+    record_history(task, actor, "urge", reason=note,
+                   data={"channel": channel.value, "document_number": number})
+    notify_users("urged", unit_users(task.lead_unit_id), task)
+    return urging
 
 
 @guarded

@@ -12,8 +12,17 @@ from ..models import (
     AuditLog,
     CalendarOverride,
     Document,
+    Feedback,
+    InspectionDocumentRequest,
+    InspectionFinding,
+    InspectionPlan,
+    InspectionRecommendation,
+    InspectionTeam,
+    JobRun,
     Notification,
+    PeriodReport,
     ProgressUpdate,
+    SelfInspectionReport,
     Task,
     Unit,
     UnitKind,
@@ -21,9 +30,19 @@ from ..models import (
 )
 from .admin_screens import AuditLogView, CalendarOverrideView, UnitKindView, UnitView, UserView
 from .base import theme
+from .feedback import FeedbackView
 from .formatting import local_date, local_datetime
 from .home import HomeView
+from .inspection import (
+    InspectionFindingView,
+    InspectionPlanView,
+    InspectionRecommendationView,
+    InspectionRequestView,
+    InspectionTeamView,
+)
+from .jobs import JobRunView
 from .notifications import NotificationView, unread_badge
+from .reports import DashboardView, PeriodReportView, RankingView, SelfInspectionView
 from .tasks import DocumentView, ProgressUpdateView, TaskView, timeliness_badge
 from .tokens import ApiTokenView
 
@@ -41,6 +60,31 @@ def build_admin(app) -> Admin:
     admin.add_view(TaskView(Task, name=_l("Tasks"), endpoint="tasks", category=task_menu))
     admin.add_view(ProgressUpdateView(ProgressUpdate, name=_l("Progress updates"),
                                       endpoint="progress_updates", category=task_menu))
+    admin.add_view(FeedbackView(Feedback, name=_l("District feedback"), endpoint="feedback",
+                                category=task_menu))
+    inspection_menu = _l("Inspection")
+    admin.add_view(InspectionPlanView(InspectionPlan, name=_l("Inspection plans"),
+                                      endpoint="inspection_plans", category=inspection_menu))
+    admin.add_view(InspectionTeamView(InspectionTeam, name=_l("Inspection teams"),
+                                      endpoint="inspection_teams", category=inspection_menu))
+    admin.add_view(InspectionRequestView(InspectionDocumentRequest,
+                                         name=_l("Requests for documents"),
+                                         endpoint="inspection_requests", category=inspection_menu))
+    admin.add_view(InspectionFindingView(InspectionFinding, name=_l("Findings"),
+                                         endpoint="inspection_findings", category=inspection_menu))
+    admin.add_view(InspectionRecommendationView(InspectionRecommendation,
+                                                name=_l("Recommendations"),
+                                                endpoint="inspection_recommendations",
+                                                category=inspection_menu))
+    report_menu = _l("Reports")
+    admin.add_view(DashboardView(name=_l("Dashboard"), endpoint="dashboard", url="/dashboard",
+                                 category=report_menu))
+    admin.add_view(PeriodReportView(PeriodReport, name=_l("Period reports"),
+                                    endpoint="period_reports", category=report_menu))
+    admin.add_view(RankingView(name=_l("Unit ranking"), endpoint="ranking", url="/ranking",
+                               category=report_menu))
+    admin.add_view(SelfInspectionView(SelfInspectionReport, name=_l("Self-inspection reports"),
+                                      endpoint="self_inspection", category=report_menu))
     admin.add_view(NotificationView(Notification, name=_l("Notifications"),
                                     endpoint="notifications"))
     admin.add_view(UnitView(Unit, name=_l("Units"), endpoint="units", category=system_menu))
@@ -51,15 +95,19 @@ def build_admin(app) -> Admin:
                                         endpoint="calendar", category=system_menu))
     admin.add_view(AuditLogView(AuditLog, name=_l("Audit log"), endpoint="audit_log",
                                 category=system_menu))
+    admin.add_view(JobRunView(JobRun, name=_l("Scheduled jobs"), endpoint="job_runs",
+                              category=system_menu))
     admin.add_view(ApiTokenView(ApiToken, name=_l("API tokens"), endpoint="api_tokens", category=system_menu))
     return admin
 
 
 def init_views(app) -> None:
     from .files import bp as files_bp
+    from .public import bp as public_bp
 
     build_admin(app)
     app.register_blueprint(files_bp)
+    app.register_blueprint(public_bp)
     app.context_processor(lambda: {"languages": app.config["LANGUAGES"]})
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["timeliness_badge"] = timeliness_badge

@@ -11,8 +11,8 @@ from flask_admin.contrib.sqla.filters import (
     FilterEqual,
 )
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
@@ -26,6 +26,7 @@ from ..models import (
     Document,
     ExtensionRequest,
     ExtensionStatus,
+    Feedback,
     ProgressUpdate,
     Role,
     Task,
@@ -36,12 +37,14 @@ from ..models import (
     db,
 )
 from ..models.enums import UNIT_ROLES
-from ..services import DomainError, attachments, documents, imports, overview, workflow
+from ..services import DomainError, attachments, documents, imports, overview, reports, workflow
+from ..services import feedback as feedback_service
 from ..services.clock import local_today
-from ..services.settings import get_setting
 from ..services.documents import prepare_document
+from ..services.settings import get_setting
 from ..services.timeliness import days_label_parts, timeliness, timeliness_clause
 from .base import LookupFilter, ScopedModelView, link_formatter
+from .feedback import ANSWER_KIND, URGING_CHANNEL, status_badge
 from .forms import document_data
 
 TIMELINESS_CSS = {
@@ -282,6 +285,12 @@ class TaskView(ScopedModelView):
         value = request.args.get("timeliness")
         if value in Timeliness.__members__:
             conditions.append(timeliness_clause(Timeliness(value), today))
+        # Click-through from the reports and the dashboard: ?unit_id=…, ?period=…&measure=….
+        unit_id = request.args.get("unit_id", "")
+        if unit_id.isdigit():
+            conditions.append(Task.lead_unit_id == int(unit_id))
+        conditions.extend(reports.period_conditions(request.args.get("period"),
+                                                    request.args.get("measure")))
         return conditions
 
     def get_query(self):
@@ -436,6 +445,9 @@ TASK_PAGE_ACTIONS = {
     "cancel": lambda u, t, f, v: workflow.cancel(u, t, reason=f.get("reason", ""),
                                                  deciding_document=f.get("deciding_document", ""),
                                                  version=v),
+    # An urging changes nothing of the task, so a page opened before another change is fine.
+    "urge": lambda u, t, f, v: workflow.urge(u, t, f.get("channel", ""), f.get("note", ""),
+                                             f.get("document_number", "")),
 }
 
 
@@ -469,6 +481,15 @@ class TaskPage:
                 self.files_by_history.setdefault(item.history_id, []).append(item)
         self.document_files = db.session.query(Attachment).filter(
             Attachment.document_id == task.document_id).all()
+        self.urging_channels = labels.choices(URGING_CHANNEL)
+        # District feedback (Đ15.5, Đ16.4): what this user may read, and may file.
+        self.feedback = (db.session.query(Feedback)
+                         .filter(Feedback.task_id == task.id,
+                                 policy.row_scope(current_user, Feedback))
+                         .order_by(Feedback.created_at).all())
+        self.can_file_feedback = policy.may_file_feedback(current_user, task)
+        self.feedback_units = (feedback_service.other_units(current_user, task)
+                               if self.can_file_feedback else [])
 
     @staticmethod
     def action_label(action):
@@ -481,6 +502,18 @@ class TaskPage:
     @staticmethod
     def reason_label(category):
         return labels.label(labels.RETURN_REASON, category)
+
+    @staticmethod
+    def channel_label(channel):
+        return labels.label(URGING_CHANNEL, channel)
+
+    @staticmethod
+    def answer_label(kind):
+        return labels.label(ANSWER_KIND, kind)
+
+    @staticmethod
+    def feedback_badge(item):
+        return status_badge(item)
 
 
 class ProgressUpdateView(ScopedModelView):

@@ -1,0 +1,361 @@
+"""The endpoints of api.md. Each one loads through the policy (404 when a row is absent or not
+visible), checks access, reads its input and acts through a service; the transaction the
+services leave to their caller is committed here."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from flask import Blueprint, g, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+from ..auth import policy
+from ..models import (
+    Document,
+    ExtensionRequest,
+    ProgressUpdate,
+    Task,
+    TaskHistory,
+    TaskState,
+    Timeliness,
+    Unit,
+    User,
+    db,
+    task_cooperating_unit,
+)
+from ..services import DomainError, NotAllowed, documents, periods, statistics, tokens, workflow
+from ..services.calendar import calendar
+from ..services.clock import local_today
+from ..services.timeliness import timeliness_clause
+from . import shapes
+from .errors import ApiError, handle_api_error, handle_domain_error, json_response, not_found
+from .inputs import (
+    MAX_ID,
+    MAX_WORKING_DAYS,
+    Fields,
+    document_input,
+    json_body,
+    page,
+    query_choice,
+    query_date,
+    query_int,
+    query_text,
+)
+from .openapi import openapi_document
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+bp.register_error_handler(ApiError, handle_api_error)
+bp.register_error_handler(DomainError, handle_domain_error)
+
+# Larger ids cannot exist (see inputs.MAX_ID): the router answers 404 for them.
+ID = f"int(max={MAX_ID})"
+PUBLIC_ENDPOINTS = {"api.openapi"}
+
+
+# --- who is asking -------------------------------------------------------------------------
+@bp.before_request
+def authenticate():
+    """``Authorization: Bearer <token>``; the token's user becomes flask_login's current_user
+    (so the audit log names them). No session cookie is read or written on /api."""
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return
+    scheme, _sep, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, "unauthorized",
+                       _("Send an API token in the Authorization header: Bearer <token>."))
+    user = tokens.user_for_token(token.strip())
+    if user is None:
+        raise ApiError(401, "invalid_token", _("The API token is not valid: it is unknown or "
+                                               "revoked, or its account is deactivated."))
+    if db.session.dirty:  # the token's last use was recorded
+        db.session.commit()
+    g._login_user = user
+
+
+def me() -> User:
+    return g._login_user
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI description of this API (public: it shows no data)."""
+    return json_response(openapi_document())
+
+
+@bp.get("/me")
+def whoami():
+    return json_response(shapes.me_out(me()))
+
+
+@bp.get("/units")
+def units():
+    """Units a user may name in a document or task (every active unit)."""
+    query = sa.select(Unit).where(policy.reference_scope(me(), Unit))
+    rows, next_cursor = page(query, Unit.id)
+    return json_response({"items": [shapes.unit_out(u) for u in rows], "next_cursor": next_cursor})
+
+
+# --- documents -----------------------------------------------------------------------------
+def _visible_tasks_of(doc: Document) -> list[Task]:
+    return list(db.session.scalars(
+        sa.select(Task).where(Task.document_id == doc.id, policy.task_scope(me()))
+        .options(selectinload(Task.cooperating_units)).order_by(Task.id)))
+
+
+@bp.post("/documents")
+def create_document():
+    """Enter a document with its draft tasks (the Office specialist; Đ7.1a)."""
+    if not policy.may_enter_documents(me()):
+        raise NotAllowed(_("Only an Office specialist can enter documents."))
+    data = document_input(json_body())
+    doc = documents.create_document(me(), data)
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        # A unique number entered by someone else at the same moment.
+        raise ApiError(409, "conflict", _("The same data was saved by someone else at the same "
+                                          "time; nothing was saved. Reload and try again.")) from None
+    return json_response(shapes.document_out(doc, _visible_tasks_of(doc), local_today()), 201,
+                         {"Location": url_for(".document", document_id=doc.id)})
+
+
+@bp.get(f"/documents/<{ID}:document_id>")
+def document(document_id: int):
+    doc = db.session.scalar(sa.select(Document).where(Document.id == document_id,
+                                                      policy.document_scope(me())))
+    if doc is None:
+        raise not_found()
+    return json_response(shapes.document_out(doc, _visible_tasks_of(doc), local_today()))
+
+
+# --- tasks ---------------------------------------------------------------------------------
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+@bp.get("/tasks")
+def tasks():
+    """The tasks the user may read, newest first, with the filters of api.md."""
+    today = local_today()
+    conditions = [policy.task_scope(me())]
+    state = query_choice("state", TaskState)
+    if state is not None:
+        conditions.append(Task.state == state)
+    value = query_choice("timeliness", Timeliness)
+    if value is not None:
+        conditions.append(timeliness_clause(value, today))
+    unit_id = query_int("unit_id", 1, MAX_ID)
+    if unit_id is not None:
+        cooperating = sa.select(task_cooperating_unit.c.task_id).where(
+            task_cooperating_unit.c.unit_id == unit_id)
+        conditions.append(sa.or_(Task.lead_unit_id == unit_id, Task.id.in_(cooperating)))
+    document_id = query_int("document_id", 1, MAX_ID)
+    if document_id is not None:
+        conditions.append(Task.document_id == document_id)
+    deadline_from, deadline_to = query_date("deadline_from"), query_date("deadline_to")
+    if deadline_from is not None:
+        conditions.append(Task.deadline >= deadline_from)
+    if deadline_to is not None:
+        conditions.append(Task.deadline <= deadline_to)
+    text = query_text("q")
+    if text:
+        conditions.append(Task.content.ilike(_like(text), escape="\\"))
+    query = sa.select(Task).where(*conditions).options(selectinload(Task.cooperating_units))
+    rows, next_cursor = page(query, Task.id, descending=True)
+    return json_response({"items": [shapes.task_out(t, today) for t in rows],
+                          "next_cursor": next_cursor})
+
+
+def _visible_task(task_id: int) -> Task:
+    task = db.session.scalar(sa.select(Task).where(Task.id == task_id, policy.task_scope(me())))
+    if task is None:
+        raise not_found()
+    return task
+
+
+def _of_task(model, task: Task, *order) -> list:
+    return list(db.session.scalars(sa.select(model).where(
+        model.task_id == task.id, policy.row_scope(me(), model)).order_by(*order)))
+
+
+@bp.get(f"/tasks/<{ID}:task_id>")
+def task(task_id: int):
+    """A task with its history and progress updates (oldest first) and extension requests."""
+    task = _visible_task(task_id)
+    out = shapes.task_out(task, local_today())
+    out["history"] = [shapes.history_out(h) for h in
+                      _of_task(TaskHistory, task, TaskHistory.at, TaskHistory.id)]
+    out["progress"] = [shapes.progress_out(p) for p in
+                       _of_task(ProgressUpdate, task, ProgressUpdate.created_at, ProgressUpdate.id)]
+    out["extensions"] = [shapes.extension_out(e) for e in
+                         _of_task(ExtensionRequest, task, ExtensionRequest.requested_at,
+                                  ExtensionRequest.id)]
+    return json_response(out)
+
+
+def _acting_on(task_id: int, action: str) -> tuple[Task, Fields, int | None]:
+    """Load → check access → read: the task (404 if not visible), 403 if the user's role and
+    unit may not attempt ``action``, then the body and its optional ``version``."""
+    task = _visible_task(task_id)
+    if not policy.may_act_on_task(me(), task, action):
+        raise NotAllowed(_("You are not allowed to do this on this task."))
+    fields = Fields(json_body())
+    return task, fields, fields.version()
+
+
+def _changed(task: Task, status: int = 200, result=None):
+    """Commit the change; answer with the task (or ``result``)."""
+    workflow.commit()
+    return json_response(result if result is not None else shapes.task_out(task, local_today()),
+                         status)
+
+
+@bp.post(f"/tasks/<{ID}:task_id>/forward")
+def forward(task_id: int):
+    task, fields, version = _acting_on(task_id, "forward")
+    fields.check()
+    workflow.forward(me(), task, version=version)
+    return _changed(task)
+
+
+@bp.post(f"/tasks/<{ID}:task_id>/receive")
+def receive(task_id: int):
+    task, fields, version = _acting_on(task_id, "receive")
+    fields.check()
+    workflow.receive(me(), task, version=version)
+    return _changed(task)
+
+
+@bp.post(f"/tasks/<{ID}:task_id>/return")
+def return_task(task_id: int):
+    task, fields, version = _acting_on(task_id, "return")
+    category, reason = fields.text("reason_category"), fields.text("reason")
+    fields.check()
+    workflow.return_task(me(), task, category, reason, version=version)
+    return _changed(task)
+
+
+@bp.post(f"/tasks/<{ID}:task_id>/progress")
+def progress(task_id: int):
+    task, fields, version = _acting_on(task_id, "progress")
+    content, percent = fields.text("content"), fields.integer("percent")
+    fields.check()
+    update = workflow.post_progress(me(), task, content, percent, version=version)
+    db.session.flush()
+    return _changed(task, 201, shapes.progress_out(update))
+
+
+@bp.post(f"/tasks/<{ID}:task_id>/complete")
+def complete(task_id: int):
+    task, fields, version = _acting_on(task_id, "report_completion")
+    completed_on = fields.date("completed_on")
+    summary, number = fields.text("result_summary"), fields.text("result_document_number")
+    fields.check()
+    workflow.report_completion(me(), task, completed_on=completed_on, result_summary=summary,
+                               result_document_number=number, version=version)
+    return _changed(task)
+
+
+@bp.post(f"/tasks/<{ID}:task_id>/verify")
+def verify(task_id: int):
+    task, fields, version = _acting_on(task_id, "verify")
+    accepted, comment = fields.boolean("accepted", required=True), fields.text("comment")
+    fields.check()
+    workflow.verify(me(), task, accepted=accepted, comment=comment, version=version)
+    return _changed(task)
+
+
+@bp.post(f"/tasks/<{ID}:task_id>/extensions")
+def request_extension(task_id: int):
+    task, fields, version = _acting_on(task_id, "request_extension")
+    proposed, reason = fields.date("proposed_deadline"), fields.text("reason")
+    fields.check()
+    extension = workflow.request_extension(me(), task, proposed_deadline=proposed, reason=reason,
+                                           version=version)
+    db.session.flush()
+    return _changed(task, 201, shapes.extension_out(extension))
+
+
+@bp.post(f"/tasks/<{ID}:task_id>/cancel")
+def cancel(task_id: int):
+    task, fields, version = _acting_on(task_id, "cancel")
+    reason = fields.text("reason")
+    fields.check()
+    workflow.cancel(me(), task, reason=reason, version=version)
+    return _changed(task)
+
+
+@bp.post(f"/extensions/<{ID}:extension_id>/decide")
+def decide_extension(extension_id: int):
+    extension = db.session.scalar(sa.select(ExtensionRequest).where(
+        ExtensionRequest.id == extension_id, policy.row_scope(me(), ExtensionRequest)))
+    if extension is None:
+        raise not_found()
+    if not policy.may_act_on_task(me(), extension.task, "decide_extension"):
+        raise NotAllowed(_("You are not allowed to do this on this task."))
+    fields = Fields(json_body())
+    version = fields.version()
+    approved, reason = fields.boolean("approved", required=True), fields.text("reason")
+    fields.check()
+    workflow.decide_extension(me(), extension, approved=approved, reason=reason, version=version)
+    workflow.commit()
+    return json_response(shapes.extension_out(extension))
+
+
+# --- the working-day calendar ----------------------------------------------------------------
+@bp.get("/calendar/working-day")
+def working_day():
+    day = query_date("date", required=True)
+    cal = calendar()
+    out = {"date": day.isoformat(), "is_working_day": cal.is_working_day(day)}
+    name = cal.day_name(day)
+    if name:
+        out["name"] = name
+    return json_response(out)
+
+
+@bp.get("/calendar/add-working-days")
+def add_working_days():
+    """The ``days``-th working day after ``start``."""
+    start = query_date("start", required=True)
+    days = query_int("days", 0, MAX_WORKING_DAYS, required=True)
+    try:
+        result = calendar().add_working_days(start, days)
+    except OverflowError:
+        raise ApiError(400, "invalid_parameter", _("The result falls outside the calendar."),
+                       {"days": _("The result falls outside the calendar.")}) from None
+    return json_response({"start": start.isoformat(), "days": days, "result": result.isoformat()})
+
+
+# --- reports -------------------------------------------------------------------------------
+def _period() -> tuple[dict, dt.date, dt.date]:
+    """The period named by ?kind=&year=&number= and its first and last day; a period that
+    does not exist is a 400."""
+    kind = query_text("kind", required=True)
+    year = query_int("year", 0, MAX_ID, required=True)
+    number = query_int("number", 0, MAX_ID, required=True)
+    try:
+        start, end = periods.period_bounds(kind, year, number)
+    except DomainError as exc:
+        raise ApiError(400, exc.code, exc.message, {k: exc.message for k in exc.fields}) from None
+    period = {"kind": kind, "year": year, "number": number, "start": start.isoformat(),
+              "end": end.isoformat()}
+    return period, start, end
+
+
+@bp.get("/reports/period")
+def report_period():
+    return json_response(_period()[0])
+
+
+@bp.get("/reports/statistics")
+def report_statistics():
+    """The statistics table of a period: every unit for the Office and leaders, a unit user's
+    own unit only."""
+    unit_ids = policy.statistics_unit_ids(me())
+    period, start, end = _period()
+    rows = statistics.unit_statistics(start, end, unit_ids)
+    return json_response({"period": period, "rows": rows, "total": statistics.total_row(rows)})
