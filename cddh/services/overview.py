@@ -56,14 +56,15 @@ def office_groups(user: User, today: dt.date) -> dict[str, sa.ColumnElement[bool
 def grouped_tasks(user: User, groups: dict, limit: int = 10) -> dict[str, dict]:
     """For each group: its count (one grouped query) and its first ``limit`` tasks."""
     scope = policy.task_scope(user)
+    # Only rows that can fall in a group are counted, so the (state, deadline) indexes apply.
     counts = db.session.execute(sa.select(*[
         sa.func.count().filter(cond).label(name) for name, cond in groups.items()
-    ]).where(scope)).one()
+    ]).where(scope, sa.or_(*groups.values()))).one()
     result = {}
     for name, cond in groups.items():
         rows = db.session.scalars(
             sa.select(Task).where(scope, cond)
-            .order_by(Task.deadline.is_(None), Task.deadline, Task.id).limit(limit)).all()
+            .order_by(Task.deadline.asc().nulls_last(), Task.id).limit(limit)).all()
         result[name] = {"count": getattr(counts, name), "tasks": rows}
     return result
 

@@ -1,0 +1,88 @@
+"""Fill a database with N synthetic tasks for benchmarks (not part of the test run).
+
+    CDDH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench \
+        PYTHONPATH=. .venv/bin/python bench/generate.py --tasks 1000000
+
+Loads the demo units and accounts first, then inserts documents and tasks with
+INSERT … SELECT FROM generate_series on PostgreSQL (set-based, a minute or two for a
+million rows) or executemany batches on SQLite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import sqlalchemy as sa
+
+from cddh import create_app
+from cddh.models import Unit, UnitCategory, UnitKind, db
+from cddh.services.audit import acting_as
+
+
+def generate(n_tasks: int) -> None:
+    from cddh.demo import load_demo
+
+    if not db.session.scalar(sa.select(sa.func.count()).select_from(Unit)):
+        with acting_as(None):
+            load_demo(task_count=50)
+            db.session.commit()
+    units = db.session.scalars(
+        sa.select(Unit.id).join(UnitKind).where(
+            UnitKind.category.in_([UnitCategory.department, UnitCategory.district]))).all()
+    n_docs = max(1, n_tasks // 3)
+    conn = db.session.connection()
+    if conn.dialect.name != "postgresql":
+        raise SystemExit("the generator is written for PostgreSQL (generate_series)")
+    units_array = "ARRAY[" + ",".join(str(u) for u in units) + "]"
+    t0 = time.perf_counter()
+    conn.execute(sa.text("""
+        INSERT INTO document (doc_type, number, issuer, summary, issued_on, issue_year, signer,
+                              tracked, entry_due_on, created_at, updated_at)
+        SELECT 'cong_van', 'B' || g || '/UBND-TH', 'UBND tỉnh',
+               'Văn bản thử tải số ' || g, d, extract(year from d)::int, 'Phó Chủ tịch',
+               true, d + 1, now(), now()
+        FROM generate_series(1, :n) g, LATERAL (SELECT date '2024-01-01' + (g % 1000) AS d) x
+    """), {"n": n_docs})
+    first_doc = conn.execute(sa.text("SELECT min(id) FROM document WHERE number LIKE 'B%'")).scalar()
+    conn.execute(sa.text(f"""
+        INSERT INTO task (document_id, content, lead_unit_id, expected_product, has_deadline,
+                          deadline, original_deadline, update_frequency, priority, state,
+                          assigned_at, percent_complete, completed_on, result_summary,
+                          result_document_number, cancel_reason, late_update, version,
+                          created_at, updated_at)
+        SELECT :first + (g % :ndocs), 'Nhiệm vụ thử tải số ' || g,
+               ({units_array})[1 + g % {len(units)}], 'other', (g % 10) <> 0,
+               CASE WHEN g % 10 <> 0 THEN date '2024-01-15' + (g % 1100) END,
+               CASE WHEN g % 10 <> 0 THEN date '2024-01-15' + (g % 1100) END,
+               'monthly', 'normal',
+               (ARRAY['assigned','in_progress','in_progress','pending_verification',
+                      'completed','completed','completed','returned','cancelled','draft'])[1 + g % 10],
+               CASE WHEN g % 10 <> 9 THEN timestamptz '2024-01-02' + (g % 1000) * interval '1 day' END,
+               0,
+               CASE WHEN g % 10 IN (4,5,6) THEN date '2024-01-10' + (g % 1100) END,
+               '', '', '', false, 1, now(), now()
+        FROM generate_series(1, :n) g
+    """), {"n": n_tasks, "first": first_doc, "ndocs": n_docs})
+    conn.execute(sa.text("""
+        INSERT INTO task_cooperating_unit (task_id, unit_id)
+        SELECT t.id, u.id FROM task t
+        JOIN LATERAL (SELECT id FROM unit WHERE id <> t.lead_unit_id
+                      ORDER BY (id * 7919 + t.id) % 97 LIMIT 1) u ON true
+        WHERE t.id % 3 = 0
+    """))
+    db.session.commit()
+    conn = db.session.connection()
+    conn.execute(sa.text("ANALYZE"))
+    db.session.commit()
+    print(f"{n_docs} documents, {n_tasks} tasks in {time.perf_counter() - t0:.1f} s")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tasks", type=int, default=1_000_000)
+    args = parser.parse_args()
+    app = create_app()
+    with app.app_context():
+        db.create_all()
+        generate(args.tasks)
