@@ -305,6 +305,13 @@ class AutoFactory:
 
     def __init__(self, objs):
         self.objs = objs
+        self.distinct = itertools.count(2001)
+
+    @staticmethod
+    def in_unique_key(col) -> bool:
+        """Part of a multi-column unique constraint (e.g. a report's kind, year, number)."""
+        return any(isinstance(c, sa.UniqueConstraint) and col.name in c.columns
+                   for c in col.table.constraints)
 
     @staticmethod
     def fk_tables(model) -> set[str]:
@@ -391,6 +398,8 @@ class AutoFactory:
             if col.nullable or col.default is not None or col.server_default is not None:
                 continue
             setattr(obj, key, self.value_for(col))
+            if isinstance(col.type, sa.Integer) and self.in_unique_key(col):
+                setattr(obj, key, next(self.distinct))  # rows must not collide on the key
         db.session.add(obj)
         db.session.flush()
         return obj

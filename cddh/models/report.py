@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import IdMixin, TimestampMixin, db, str_enum
 from .enums import PeriodKind, ReportStatus
@@ -46,3 +46,6 @@ class SelfInspectionReport(IdMixin, TimestampMixin, db.Model):
     proposals: Mapped[str] = mapped_column(sa.Text, default="")
     submitted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     submitted_at: Mapped[dt.datetime | None]
+
+    unit = relationship("Unit")
+    submitted_by = relationship("User")

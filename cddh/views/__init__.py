@@ -20,7 +20,9 @@ from ..models import (
     InspectionTeam,
     JobRun,
     Notification,
+    PeriodReport,
     ProgressUpdate,
+    SelfInspectionReport,
     Task,
     Unit,
     UnitKind,
@@ -40,6 +42,7 @@ from .inspection import (
 )
 from .jobs import JobRunView
 from .notifications import NotificationView, unread_badge
+from .reports import DashboardView, PeriodReportView, RankingView, SelfInspectionView
 from .tasks import DocumentView, ProgressUpdateView, TaskView, timeliness_badge
 from .tokens import ApiTokenView
 
@@ -73,6 +76,15 @@ def build_admin(app) -> Admin:
                                                 name=_l("Recommendations"),
                                                 endpoint="inspection_recommendations",
                                                 category=inspection_menu))
+    report_menu = _l("Reports")
+    admin.add_view(DashboardView(name=_l("Dashboard"), endpoint="dashboard", url="/dashboard",
+                                 category=report_menu))
+    admin.add_view(PeriodReportView(PeriodReport, name=_l("Period reports"),
+                                    endpoint="period_reports", category=report_menu))
+    admin.add_view(RankingView(name=_l("Unit ranking"), endpoint="ranking", url="/ranking",
+                               category=report_menu))
+    admin.add_view(SelfInspectionView(SelfInspectionReport, name=_l("Self-inspection reports"),
+                                      endpoint="self_inspection", category=report_menu))
     admin.add_view(NotificationView(Notification, name=_l("Notifications"),
                                     endpoint="notifications"))
     admin.add_view(UnitView(Unit, name=_l("Units"), endpoint="units", category=system_menu))
@@ -91,9 +103,11 @@ def build_admin(app) -> Admin:
 
 def init_views(app) -> None:
     from .files import bp as files_bp
+    from .public import bp as public_bp
 
     build_admin(app)
     app.register_blueprint(files_bp)
+    app.register_blueprint(public_bp)
     app.context_processor(lambda: {"languages": app.config["LANGUAGES"]})
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["timeliness_badge"] = timeliness_badge

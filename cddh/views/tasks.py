@@ -37,7 +37,7 @@ from ..models import (
     db,
 )
 from ..models.enums import UNIT_ROLES
-from ..services import DomainError, attachments, documents, imports, overview, workflow
+from ..services import DomainError, attachments, documents, imports, overview, reports, workflow
 from ..services import feedback as feedback_service
 from ..services.clock import local_today
 from ..services.documents import prepare_document
@@ -285,6 +285,12 @@ class TaskView(ScopedModelView):
         value = request.args.get("timeliness")
         if value in Timeliness.__members__:
             conditions.append(timeliness_clause(Timeliness(value), today))
+        # Click-through from the reports and the dashboard: ?unit_id=…, ?period=…&measure=….
+        unit_id = request.args.get("unit_id", "")
+        if unit_id.isdigit():
+            conditions.append(Task.lead_unit_id == int(unit_id))
+        conditions.extend(reports.period_conditions(request.args.get("period"),
+                                                    request.args.get("measure")))
         return conditions
 
     def get_query(self):
@@ -310,9 +316,11 @@ class TaskView(ScopedModelView):
 
     def list_heading(self) -> str:
         from .home import GROUP_TITLES
+        from .reports import click_through_heading
 
         parts = [str(GROUP_TITLES.get(request.args.get("group"), "")),
-                 labels.label(labels.TIMELINESS, request.args.get("timeliness"))]
+                 labels.label(labels.TIMELINESS, request.args.get("timeliness")),
+                 click_through_heading(request.args)]
         return " · ".join(p for p in parts if p)
     action_roles = {"forward": frozenset({Role.office_specialist})}
 

@@ -1,0 +1,357 @@
+"""The Office's period reports (Đ15.2, Đ17): figures, freezing, versions, publication.
+
+A report's figures are the statistics table of ``cddh.services.statistics`` for its window,
+plus the column "of which assigned in this period", the two rates, and the list of tasks
+overdue at the end. A draft shows them as they are now; issuing stores them in the report
+(``PeriodReport.data``) and they are never computed again for it. A re-issue is a new
+version: a new draft of the same period, issued in its turn. The job ``draft_period_reports``
+drafts each period's report once its cut-off has passed; the Office reviews, issues and may
+publish it (only published reports reach the public page).
+
+Rates, in per cent with one decimal, ``None`` when there is nothing to divide by:
+
+* completion rate = (done on time + done late) / tasks with a deadline that were not
+  cancelled (total − cancelled − without deadline);
+* on-time rate = done on time / (done on time + done late).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from ..models import (
+    Document,
+    PeriodKind,
+    PeriodReport,
+    ReportStatus,
+    SelfInspectionReport,
+    Task,
+    TaskState,
+    Timeliness,
+    Unit,
+    db,
+    utcnow,
+)
+from . import DomainError
+from .calendar import WorkingCalendar
+from .clock import local_tz
+from .periods import period_bounds, period_kind
+from .settings import get_setting
+from .statistics import (
+    CANCELLED,
+    COLUMNS,
+    _start_of_day,
+    class_as_of,
+    counted_clause,
+    returned_as_of,
+    total_row,
+    unit_statistics,
+)
+from .timeliness import timeliness_clause
+
+ASSIGNED = "assigned_in_period"
+RATES = ("completion_rate", "on_time_rate")
+# The table's figure columns, in the order of the screen and the workbook.
+FIGURES = ("total", ASSIGNED, "done_on_time", "done_late", "open_on_time", "open_overdue",
+           "no_deadline", "returned", "cancelled", *RATES)
+DATA_FORMAT = 1  # bump when the stored shape of ``PeriodReport.data`` changes
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(100.0 * part / whole, 1) if whole else None
+
+
+def with_rates(row: dict) -> dict:
+    """A statistics row with its completion and on-time rates added."""
+    done = row["done_on_time"] + row["done_late"]
+    due = row["total"] - row["cancelled"] - row["no_deadline"]
+    return {**row, "completion_rate": _rate(done, due),
+            "on_time_rate": _rate(row["done_on_time"], done)}
+
+
+def assigned_in_period(start: dt.date, end: dt.date, unit_ids=None) -> dict[int, int]:
+    """Per lead unit, the counted tasks first assigned within the window itself."""
+    query = (sa.select(Task.lead_unit_id, sa.func.count())
+             .where(counted_clause(start, end), Task.lead_unit_id.is_not(None),
+                    Task.assigned_at >= _start_of_day(start))
+             .group_by(Task.lead_unit_id))
+    if unit_ids is not None:
+        query = query.where(Task.lead_unit_id.in_(list(unit_ids)))
+    return dict(db.session.execute(query).all())
+
+
+def overdue_tasks(start: dt.date, end: dt.date, unit_ids=None) -> list[dict]:
+    """The counted tasks open and overdue at the end, most overdue first, with days overdue."""
+    query = (sa.select(Task.id, Task.content, Task.deadline, Unit.name, Document.number)
+             .join(Unit, Unit.id == Task.lead_unit_id)
+             .join(Document, Document.id == Task.document_id)
+             .where(counted_clause(start, end),
+                    class_as_of(end) == Timeliness.open_overdue.value)
+             .order_by(Task.deadline, Unit.sort_order, Unit.name, Task.id))
+    if unit_ids is not None:
+        query = query.where(Task.lead_unit_id.in_(list(unit_ids)))
+    return [{"task_id": task_id, "content": content, "document": number, "unit": unit,
+             "deadline": deadline.isoformat(), "days_overdue": (end - deadline).days}
+            for task_id, content, deadline, unit, number in db.session.execute(query)]
+
+
+def compute_figures(start: dt.date, end: dt.date, unit_ids=None) -> dict:
+    """The figures of the window [start, end], in the shape stored in ``PeriodReport.data``."""
+    rows = unit_statistics(start, end, unit_ids)
+    assigned = assigned_in_period(start, end, unit_ids)
+    names = dict(db.session.execute(
+        sa.select(Unit.id, Unit.name).where(Unit.id.in_([r["unit_id"] for r in rows]))).all())
+    table = [with_rates({**row, "unit": names.get(row["unit_id"], ""),
+                         ASSIGNED: assigned.get(row["unit_id"], 0)}) for row in rows]
+    total = total_row(rows)
+    total[ASSIGNED] = sum(assigned.get(row["unit_id"], 0) for row in rows)
+    return {"format": DATA_FORMAT, "start": start.isoformat(), "end": end.isoformat(),
+            "rows": table, "total": with_rates(total),
+            "overdue": overdue_tasks(start, end, unit_ids)}
+
+
+def figures(report: PeriodReport, unit_ids=None) -> dict:
+    """What a report shows: the frozen figures once issued, the live ones while a draft.
+
+    ``unit_ids`` (from ``policy.statistics_unit_ids``) narrows the rows to those units.
+    """
+    if report.status == ReportStatus.draft:
+        return compute_figures(report.start_on, report.end_on, unit_ids)
+    data = report.data
+    if unit_ids is None:
+        return data
+    wanted = set(unit_ids)
+    rows = [r for r in data["rows"] if r["unit_id"] in wanted]
+    total = with_rates({name: sum(r[name] for r in rows) for name in (*COLUMNS, ASSIGNED)})
+    return {**data, "rows": rows, "total": total, "overdue": []}
+
+
+def chart_data(data: dict) -> dict:
+    """The aggregate figures a chart needs (no task): the timeliness split per unit."""
+    keys = [t.value for t in Timeliness]
+    return {"units": [row["unit"] for row in data["rows"]],
+            "series": {key: [row[key] for row in data["rows"]] for key in keys},
+            "total": {key: data["total"][key] for key in keys}}
+
+
+# --- the life of a report --------------------------------------------------------------------
+
+def latest_version(kind, year: int, number: int) -> PeriodReport | None:
+    return db.session.scalar(
+        sa.select(PeriodReport).where(PeriodReport.kind == period_kind(kind),
+                                      PeriodReport.year == year, PeriodReport.number == number)
+        .order_by(PeriodReport.version.desc()).limit(1))
+
+
+def draft_report(kind, year: int, number: int) -> PeriodReport:
+    """The period's open draft, or a new one (version 1, or the next after an issued one)."""
+    kind = period_kind(kind)
+    start, end = period_bounds(kind, year, number)
+    latest = latest_version(kind, year, number)
+    if latest is not None and latest.status == ReportStatus.draft:
+        return latest
+    report = PeriodReport(kind=kind, year=year, number=number, start_on=start, end_on=end,
+                          version=(latest.version + 1) if latest else 1,
+                          status=ReportStatus.draft, data={})
+    db.session.add(report)
+    db.session.flush()
+    return report
+
+
+def issue_report(user, report: PeriodReport) -> PeriodReport:
+    """Freeze a draft: its figures are computed one last time and stored with it."""
+    if report.status != ReportStatus.draft:
+        raise DomainError(_("This report is already issued; issue a new version instead."),
+                          code="conflict")
+    report.data = compute_figures(report.start_on, report.end_on)
+    report.status = ReportStatus.issued
+    report.issued_at = utcnow()
+    report.issued_by_id = user.id
+    db.session.flush()
+    return report
+
+
+def publish_report(user, report: PeriodReport) -> PeriodReport:
+    """Put an issued report on the public page (Đ15.2)."""
+    if report.status != ReportStatus.issued:
+        raise DomainError(_("Only an issued report can be published."), code="conflict")
+    report.status = ReportStatus.published
+    report.published_at = utcnow()
+    db.session.flush()
+    return report
+
+
+def published_reports() -> list[PeriodReport]:
+    """The published reports, the newest published version of each period, latest first."""
+    reports = db.session.scalars(
+        sa.select(PeriodReport).where(PeriodReport.status == ReportStatus.published)
+        .order_by(PeriodReport.end_on.desc(), PeriodReport.kind, PeriodReport.version.desc()))
+    newest: dict[tuple, PeriodReport] = {}
+    for report in reports:
+        newest.setdefault((report.kind, report.year, report.number), report)
+    return list(newest.values())
+
+
+def last_ended_period(kind: PeriodKind, today: dt.date) -> tuple[int, int]:
+    """The (year, number) of the latest period of ``kind`` whose cut-off is before today."""
+    count = {PeriodKind.month: 12, PeriodKind.quarter: 4}.get(kind, 1)
+    for year in (today.year + 1, today.year, today.year - 1):
+        for number in range(count, 0, -1):
+            if period_bounds(kind, year, number)[1] < today:
+                return year, number
+    raise ValueError(today)  # unreachable: last year's periods have all ended
+
+
+def draft_period_reports(today: dt.date, cal: WorkingCalendar | None = None) -> dict:
+    """The job: draft the report of each kind's latest ended period, once (Đ17). The kinds
+    are the setting ``report_period_kinds``."""
+    drafted = 0
+    for kind in map(period_kind, get_setting("report_period_kinds")):
+        year, number = last_ended_period(kind, today)
+        if latest_version(kind, year, number) is None:
+            draft_report(kind, year, number)
+            drafted += 1
+    return {"drafted": drafted}
+
+
+def period_title(kind, year: int, number: int) -> str:
+    """The period as a title reads it: "Quý 2 năm 2026", "9 tháng năm 2026"."""
+    kind = period_kind(kind)
+    titles = {
+        PeriodKind.month: _("Month %(n)d of %(y)d", n=number, y=year),
+        PeriodKind.quarter: _("Quarter %(n)d of %(y)d", n=number, y=year),
+        PeriodKind.half: _("First half of %(y)d", y=year),
+        PeriodKind.nine_months: _("Nine months of %(y)d", y=year),
+        PeriodKind.year: _("Year %(y)d", y=year),
+    }
+    return titles[kind]
+
+
+# --- the tasks behind a figure (click-through from reports and the dashboard) ----------------
+MEASURES = (*(t.value for t in Timeliness), CANCELLED, "returned", ASSIGNED)
+
+
+def period_key(kind, year: int, number: int) -> str:
+    """A period as one URL value: "quarter:2026:2"."""
+    return f"{period_kind(kind).value}:{year}:{number}"
+
+
+def period_conditions(key: str | None, measure: str | None = None) -> list:
+    """SQL conditions for the tasks behind one figure of a period's table: the tasks the
+    period counts and, with ``measure`` (a column name), those in that column. A key that
+    names no period gives no condition at all rather than an error (it comes from a URL)."""
+    try:
+        kind, year, number = (key or "").split(":")
+        start, end = period_bounds(kind, int(year), int(number))
+    except (ValueError, DomainError):
+        return []
+    conditions = [counted_clause(start, end)]
+    if measure == ASSIGNED:
+        conditions.append(Task.assigned_at >= _start_of_day(start))
+    elif measure == "returned":
+        conditions.append(returned_as_of(end))
+    elif measure in MEASURES:
+        conditions.append(class_as_of(end) == measure)
+    return conditions
+
+
+def dashboard(today: dt.date, months: int = 12) -> dict:
+    """The Office's dashboard: tasks by timeliness today, per unit, and a monthly trend.
+
+    ``by_unit`` rows are {unit_id, unit, <timeliness>…, total}, most overdue first; ``trend``
+    has one entry per monthly period (latest ``months`` that have ended or are running):
+    {key, label, total, done_on_time, done_late, open_overdue} as of each period's end.
+    """
+    classes = list(Timeliness)
+    counts = [sa.func.sum(sa.case((timeliness_clause(t, today), 1), else_=0)).label(t.value)
+              for t in classes]
+    query = (sa.select(Unit.id, Unit.name, *counts)
+             .join(Task, Task.lead_unit_id == Unit.id)
+             .where(Task.state.notin_([TaskState.draft, TaskState.cancelled]))
+             .group_by(Unit.id, Unit.name, Unit.sort_order)
+             .order_by(Unit.sort_order, Unit.name))
+    by_unit = []
+    for row in db.session.execute(query):
+        figures_ = {t.value: int(getattr(row, t.value) or 0) for t in classes}
+        by_unit.append({"unit_id": row.id, "unit": row.name, **figures_,
+                        "total": sum(figures_.values())})
+    totals = {t.value: sum(r[t.value] for r in by_unit) for t in classes}
+    trend = []
+    year, number = today.year, today.month
+    if today > period_bounds(PeriodKind.month, year, number)[1]:
+        year, number = (year + 1, 1) if number == 12 else (year, number + 1)
+    for _i in range(months):
+        start, end = period_bounds(PeriodKind.month, year, number)
+        total = total_row(unit_statistics(start, end))
+        trend.append({"key": period_key(PeriodKind.month, year, number),
+                      "label": f"{number:02d}/{year}", "total": total["total"],
+                      "done_on_time": total["done_on_time"], "done_late": total["done_late"],
+                      "open_overdue": total["open_overdue"]})
+        year, number = (year - 1, 12) if number == 1 else (year, number - 1)
+    trend.reverse()
+    most_overdue = sorted((r for r in by_unit if r["open_overdue"]),
+                          key=lambda r: -r["open_overdue"])[:10]
+    return {"totals": totals, "by_unit": by_unit, "trend": trend, "most_overdue": most_overdue}
+
+
+# --- unit self-inspection reports (Đ16.1–2) ---------------------------------------------------
+
+def check_self_inspection(report) -> None:
+    """A self-inspection report names a period that exists, once per unit."""
+    with db.session.no_autoflush:  # the report itself is not in the database yet
+        period_bounds(report.kind, report.year, report.number)
+        clash = db.session.scalar(sa.select(SelfInspectionReport.id).where(
+            SelfInspectionReport.unit_id == report.unit_id,
+            SelfInspectionReport.kind == period_kind(report.kind),
+            SelfInspectionReport.year == report.year,
+            SelfInspectionReport.number == report.number,
+            SelfInspectionReport.id != (report.id or 0)))
+    if clash is not None:
+        raise DomainError(_("Your unit already has a self-inspection report for this period."),
+                          code="conflict")
+
+
+def submit_self_inspection(user, report) -> None:
+    """The unit leader submits the report; it can no longer be changed."""
+    if report.submitted_at is not None:
+        raise DomainError(_("This report is already submitted."), code="conflict")
+    if not report.assessment.strip():
+        raise DomainError(_("Write the assessment before submitting."),
+                          fields={"assessment": "required"})
+    report.submitted_at = utcnow()
+    report.submitted_by_id = user.id
+    db.session.flush()
+
+
+def self_inspection_status(kind, year: int, number: int, unit_ids: list[int],
+                           cal: WorkingCalendar | None = None) -> dict:
+    """Who submitted the period's self-inspection report, on time or late, and who is missing.
+
+    The report is due ``self_inspection_due_working_days`` working days after the cut-off.
+    Rows: {unit_id, unit, report_id, submitted_at, status: on_time|late|missing}.
+    """
+    kind = period_kind(kind)
+    end = period_bounds(kind, year, number)[1]
+    due = (cal or WorkingCalendar()).add_working_days(
+        end, int(get_setting("self_inspection_due_working_days")))
+    found = {r.unit_id: r for r in db.session.scalars(sa.select(SelfInspectionReport).where(
+        SelfInspectionReport.kind == kind, SelfInspectionReport.year == year,
+        SelfInspectionReport.number == number, SelfInspectionReport.unit_id.in_(unit_ids)))}
+    names = dict(db.session.execute(sa.select(Unit.id, Unit.name)
+                                    .where(Unit.id.in_(unit_ids))).all())
+    rows = []
+    for unit_id in unit_ids:
+        report = found.get(unit_id)
+        submitted = report.submitted_at if report is not None else None
+        if submitted is None:
+            status = "missing"
+        else:
+            on = submitted.replace(tzinfo=submitted.tzinfo or dt.UTC).astimezone(local_tz()).date()
+            status = "on_time" if on <= due else "late"
+        rows.append({"unit_id": unit_id, "unit": names[unit_id],
+                     "report_id": report.id if report else None, "submitted_at": submitted,
+                     "status": status})
+    return {"due": due, "rows": rows}

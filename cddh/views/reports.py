@@ -1,0 +1,333 @@
+"""Period reports, the dashboard, the unit ranking and self-inspection reports (Đ15–17, Đ20).
+
+Every handler runs load → check in the policy → call the service; state changes are POST.
+"""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, request, url_for
+from flask_admin import BaseView, expose
+from flask_admin.contrib.sqla.filters import FilterEqual
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from markupsafe import Markup
+
+from .. import labels
+from ..auth import policy
+from ..models import PeriodKind, PeriodReport, ReportStatus, Timeliness, Unit, db
+from ..services import DomainError, ranking, report_export, reports
+from ..services.clock import local_today
+from ..services.periods import period_bounds
+from .base import LoginRequiredMixin, ScopedModelView
+from .inspection import _run  # call a service, commit, flash the outcome
+
+PERIOD_KINDS = {
+    PeriodKind.month: _l("Month"),
+    PeriodKind.quarter: _l("Quarter"),
+    PeriodKind.half: _l("First half"),
+    PeriodKind.nine_months: _l("Nine months"),
+    PeriodKind.year: _l("Year"),
+}
+REPORT_STATUS = {ReportStatus.draft: _l("Draft"), ReportStatus.issued: _l("Issued"),
+                 ReportStatus.published: _l("Published")}
+STATUS_CSS = {ReportStatus.draft: "secondary", ReportStatus.issued: "primary",
+              ReportStatus.published: "success"}
+SUBMISSION = {"on_time": _l("Submitted on time"), "late": _l("Submitted late"),
+              "missing": _l("Not submitted")}
+SUBMISSION_CSS = {"on_time": "success", "late": "warning", "missing": "danger"}
+
+
+def chosen_period(default_kind: PeriodKind = PeriodKind.month) -> dict:
+    """The period named by ?kind=&year=&number=, or the latest ended one of the kind."""
+    kind = request.args.get("kind", default_kind.value)
+    kind = PeriodKind(kind) if kind in PeriodKind.__members__ else default_kind
+    year, number = reports.last_ended_period(kind, local_today())
+    try:
+        year = int(request.args.get("year", year))
+        number = int(request.args.get("number", number))
+        start, end = period_bounds(kind, year, number)
+    except (ValueError, DomainError):
+        year, number = reports.last_ended_period(kind, local_today())
+        start, end = period_bounds(kind, year, number)
+    return {"kind": kind, "year": year, "number": number, "start": start, "end": end,
+            "title": reports.period_title(kind, year, number),
+            "key": reports.period_key(kind, year, number)}
+
+
+def tasks_url(**args) -> str:
+    """The task list filtered to the tasks behind a figure."""
+    return url_for("tasks.index_view", **{k: v for k, v in args.items() if v is not None})
+
+
+# --- period reports --------------------------------------------------------------------------
+
+def _period(view, context, model, name) -> Markup:
+    return Markup('<a href="{}">{}</a>').format(
+        view.get_url(".details_view", id=model.id),
+        reports.period_title(model.kind, model.year, model.number))
+
+
+def _status(view, context, model, name) -> Markup:
+    return Markup('<span class="badge badge-{}">{}</span>').format(
+        STATUS_CSS[model.status], REPORT_STATUS[model.status])
+
+
+class PeriodReportView(ScopedModelView):
+    """The Office's period reports: drafted by the job or by hand, issued, published."""
+
+    screen = "period_reports"
+    list_template = "reports/list.html"
+    details_template = "reports/details.html"
+    column_list = ("period", "kind", "version", "status", "start_on", "end_on", "issued_at",
+                   "published_at")
+    column_details_list = column_list
+    column_default_sort = ("end_on", True)
+    column_sortable_list = ("end_on", "version")
+    column_filters = (
+        FilterEqual(PeriodReport.kind, _l("Kind"), options=list(PERIOD_KINDS.items())),
+        FilterEqual(PeriodReport.status, _l("Status"), options=list(REPORT_STATUS.items())),
+        FilterEqual(PeriodReport.year, _l("Year")),
+    )
+    column_formatters = {"period": _period, "status": _status,
+                         "kind": ScopedModelView.enum_formatter(PERIOD_KINDS)}
+    column_formatters_detail = column_formatters
+    column_labels = {"period": _l("Period"), "kind": _l("Kind"), "version": _l("Version"),
+                     "status": _l("Status"), "start_on": _l("From date"), "end_on": _l("To date"),
+                     "issued_at": _l("Issued at"), "published_at": _l("Published at")}
+
+    def list_page(self) -> dict:
+        return {"kinds": PERIOD_KINDS, "period": chosen_period(),
+                "can_issue": policy.may_issue_reports(current_user)}
+
+    def report_page(self, report) -> dict:
+        """The report's figures as the screen shows them, with the links behind each one."""
+        unit_ids = policy.statistics_unit_ids(current_user)
+        data = reports.figures(report, unit_ids)
+        key = reports.period_key(report.kind, report.year, report.number)
+        measures = [None, *report_export_measures()]
+        links = []
+        for row in data["rows"]:
+            links.append([None, None, *(tasks_url(period=key, unit_id=row["unit_id"], measure=m)
+                                        for m in measures)])
+        links.append([None, None, *(tasks_url(period=key, measure=m) for m in measures)])
+        may = policy.may_issue_reports(current_user)
+        return {"data": data, "header": report_export.table_header(),
+                "rows": report_export.table_rows(data), "links": links,
+                "overdue_header": report_export.overdue_header(),
+                "overdue": report_export.overdue_rows(data),
+                "window": report_export.window_line(data),
+                "title": reports.period_title(report.kind, report.year, report.number),
+                "chart": reports.chart_data(data), "labels": _chart_labels(),
+                "can_issue": may and report.status == ReportStatus.draft,
+                "can_publish": may and report.status == ReportStatus.issued,
+                "can_reissue": may and report.status != ReportStatus.draft,
+                "can_export": policy.can_export(current_user), "status": _status(
+                    self, None, report, "status")}
+
+    @expose("/draft/", methods=("POST",))
+    def draft_view(self):
+        """Draft (or open the draft of) the report of a period."""
+        if not policy.may_issue_reports(current_user):
+            abort(403)
+        try:
+            report = reports.draft_report(request.form.get("kind"),
+                                          int(request.form.get("year", "")),
+                                          int(request.form.get("number", "")))
+            db.session.commit()
+        except (DomainError, ValueError) as exc:
+            db.session.rollback()
+            flash(getattr(exc, "message", None) or _("Choose an existing period."), "error")
+            return redirect(self.get_url(".index_view"))
+        return redirect(self.get_url(".details_view", id=report.id))
+
+    def _load(self):
+        report = self.get_one(request.form.get("id"))
+        if report is None:
+            abort(404)
+        if not policy.may_issue_reports(current_user):
+            abort(403)
+        return report
+
+    @expose("/issue/", methods=("POST",))
+    def issue_view(self):
+        """Freeze the draft's figures: the report is issued."""
+        report = self._load()
+        _run(lambda: reports.issue_report(current_user, report), _("The report is issued."))
+        return redirect(self.get_url(".details_view", id=report.id))
+
+    @expose("/publish/", methods=("POST",))
+    def publish_view(self):
+        """Put the issued report on the public page."""
+        report = self._load()
+        _run(lambda: reports.publish_report(current_user, report),
+                _("The report is published."))
+        return redirect(self.get_url(".details_view", id=report.id))
+
+    @expose("/reissue/", methods=("POST",))
+    def reissue_view(self):
+        """Open a new version of an issued report, as a draft."""
+        report = self._load()
+        try:
+            draft = reports.draft_report(report.kind, report.year, report.number)
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return redirect(self.get_url(".details_view", id=report.id))
+        return redirect(self.get_url(".details_view", id=draft.id))
+
+    @expose("/export/")
+    def export_view(self):
+        """The report as the official workbook."""
+        report = self.get_one(request.args.get("id"))
+        if report is None:
+            abort(404)
+        if not policy.can_export(current_user):
+            abort(403)
+        data = reports.figures(report, policy.statistics_unit_ids(current_user))
+        name = f"bao-cao-{report.kind.value}-{report.year}-{report.number}-v{report.version}.xlsx"
+        return Response(report_export.workbook(report, data),
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+                        mimetype="application/vnd.openxmlformats-officedocument."
+                                 "spreadsheetml.sheet")
+
+
+def report_export_measures() -> tuple:
+    """The measure behind each figure column (the rates have none)."""
+    return tuple(None if name in reports.RATES else name for name in reports.FIGURES)
+
+
+def _chart_labels() -> dict:
+    return {t.value: str(labels.label(labels.TIMELINESS, t.value)) for t in Timeliness}
+
+
+# --- dashboard and ranking --------------------------------------------------------------------
+
+class ScreenPage(LoginRequiredMixin, BaseView):
+    """A page that is not a model screen, opened by the roles of its policy screen."""
+
+    screen = ""
+
+    def is_accessible(self) -> bool:
+        return policy.can_open_screen(current_user, self.screen)
+
+
+class DashboardView(ScreenPage):
+    screen = "dashboard"
+
+    @expose("/")
+    def index(self):
+        figures = reports.dashboard(local_today())
+        return self.render("reports/dashboard.html", figures=figures, labels=_chart_labels(),
+                           tasks_url=tasks_url, classes=[t.value for t in Timeliness])
+
+
+class RankingView(ScreenPage):
+    screen = "ranking"
+
+    @expose("/")
+    def index(self):
+        period = chosen_period(PeriodKind.quarter)
+        rows = ranking.unit_ranking(period["start"], period["end"])
+        return self.render("reports/ranking.html", period=period, rows=rows,
+                           weights=ranking.weights(), kinds=PERIOD_KINDS, tasks_url=tasks_url)
+
+
+# --- self-inspection reports (Đ16.1–2) ----------------------------------------------------------
+
+def _si_period(view, context, model, name) -> str:
+    return reports.period_title(model.kind, model.year, model.number)
+
+
+class SelfInspectionView(ScopedModelView):
+    """A unit drafts its self-inspection report per period; its leader submits it; the Office
+    reads them and sees who is missing or late."""
+
+    screen = "self_inspection"
+    allow_create = allow_edit = True
+    list_template = "reports/self_inspection_list.html"
+    details_template = "reports/self_inspection_details.html"
+    column_list = ("unit", "period", "submitted_at", "submitted_by")
+    column_details_list = ("unit", "period", "assessment", "shortcomings", "difficulties",
+                           "proposals", "submitted_at", "submitted_by")
+    form_columns = ("kind", "year", "number", "assessment", "shortcomings", "difficulties",
+                    "proposals")
+    form_choices = {"kind": [(k.value, v) for k, v in PERIOD_KINDS.items()]}
+    column_default_sort = ("id", True)
+    column_formatters = {"period": _si_period}
+    column_formatters_detail = column_formatters
+    column_labels = {"unit": _l("Unit"), "period": _l("Period"), "kind": _l("Kind"),
+                     "year": _l("Year"), "number": _l("Number in the year"),
+                     "assessment": _l("Assessment"), "shortcomings": _l("Shortcomings"),
+                     "difficulties": _l("Difficulties and causes"), "proposals": _l("Proposals"),
+                     "submitted_at": _l("Submitted at"), "submitted_by": _l("Submitted by")}
+
+    def on_model_change(self, form, model, is_created):
+        if is_created:
+            model.unit_id = current_user.unit_id
+        if not policy.may_write_self_inspection(current_user, model):
+            raise DomainError(_("Only your unit's unsubmitted report can be changed."))
+        super().on_model_change(form, model, is_created)
+        reports.check_self_inspection(model)
+
+    def get_save_return_url(self, model, is_created=False):
+        return self.get_url(".details_view", id=model.id)
+
+    @expose("/edit/", methods=("GET", "POST"))
+    def edit_view(self):
+        """A submitted report, or another unit's, is shown instead of edited."""
+        report = self.get_one(request.args.get("id"))
+        if report is not None and not policy.may_write_self_inspection(current_user, report):
+            flash(_("Only your unit's unsubmitted report can be changed."), "warning")
+            return redirect(self.get_url(".details_view", id=report.id))
+        return super().edit_view()
+
+    def page(self, report) -> dict:
+        return {"can_edit": policy.may_write_self_inspection(current_user, report),
+                "can_submit": policy.may_submit_self_inspection(current_user, report)}
+
+    @expose("/submit/", methods=("POST",))
+    def submit_view(self):
+        """The unit leader submits the report (Đ16.1–2)."""
+        report = self.get_one(request.form.get("id"))
+        if report is None:
+            abort(404)
+        if not policy.may_submit_self_inspection(current_user, report):
+            abort(403)
+        _run(lambda: reports.submit_self_inspection(current_user, report),
+                _("The self-inspection report is submitted."))
+        return redirect(self.get_url(".details_view", id=report.id))
+
+    @expose("/status/")
+    def status_view(self):
+        """The Office: which units submitted the period's report, on time or late, and which
+        have not."""
+        if not policy.is_office(current_user):
+            abort(403)
+        period = chosen_period(PeriodKind.quarter)
+        status = reports.self_inspection_status(period["kind"], period["year"], period["number"],
+                                                ranking.ranked_unit_ids())
+        return self.render("reports/self_inspection_status.html", period=period, status=status,
+                           kinds=PERIOD_KINDS, labels=SUBMISSION, css=SUBMISSION_CSS)
+
+
+def click_through_heading(args) -> str:
+    """What a click-through from a report or the dashboard filters: period, figure, unit."""
+    parts = []
+    try:
+        kind, year, number = (args.get("period") or "").split(":")
+        period_bounds(kind, int(year), int(number))
+        parts.append(reports.period_title(kind, int(year), int(number)))
+    except (ValueError, DomainError):
+        pass
+    measure = args.get("measure")
+    if parts and measure in reports.MEASURES:
+        names = {reports.ASSIGNED: _("Of which assigned in this period"),
+                 "returned": _("Returned"), "cancelled": _("Cancelled")}
+        parts.append(str(names.get(measure) or labels.label(labels.TIMELINESS, measure)))
+    unit_id = args.get("unit_id", "")
+    if unit_id.isdigit():
+        unit = db.session.get(Unit, int(unit_id))
+        parts.append(unit.name if unit is not None else "")
+    return " · ".join(p for p in parts if p)
