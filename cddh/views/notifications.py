@@ -26,6 +26,10 @@ class NotificationView(ScopedModelView):
     simple_list_pager = True
     action_roles = {"mark_read": ALL_ROLES}
 
+    def is_visible(self) -> bool:
+        """Reached from the badge in the navigation bar, not from the menu."""
+        return False
+
     @action("mark_read", _l("Mark as read"))
     def action_mark_read(self, rows):
         now = utcnow()
