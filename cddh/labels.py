@@ -142,3 +142,22 @@ AUDIT_ACTION = {
     "delete": _l("Deleted"),
     "login": _l("Logged in"),
 }
+
+SETTING = {
+    "entry_sla_working_days": _l("Working days to enter and forward a tracked document (Đ7.1a)"),
+    "due_soon_working_days": _l("Working days before a deadline that count as “due soon” (Đ11.1b)"),
+    "overdue_update_grace_days": _l("Working days an overdue task may go without an update (Đ8.1a)"),
+    "feedback_answer_working_days": _l("Working days to answer a district's feedback (Đ15.5)"),
+    "escalate_unit_leader_after_working_days": _l("Overdue working days before the unit leader is alerted"),
+    "escalate_office_after_working_days": _l("Overdue working days before the leadership is alerted"),
+    "report_cutoff_day": _l("Day of the month on which report figures are cut off"),
+    "report_due_working_days": _l("Working days after the cut-off a report is due"),
+    "report_period_kinds": _l("Periods whose reports are drafted automatically"),
+    "max_upload_mb": _l("Largest file that may be attached (MB)"),
+    "report_agency_parent": _l("Report heading: parent agency"),
+    "report_agency": _l("Report heading: agency"),
+    "report_place": _l("Report: place name before the date"),
+    "report_signer_title": _l("Report: title of the signer"),
+    "ranking_weights": _l("Unit ranking weights (one “name = number” per line)"),
+    "self_inspection_due_working_days": _l("Working days after the cut-off a self-inspection report is due"),
+}

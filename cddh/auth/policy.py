@@ -57,6 +57,7 @@ SCREENS: dict[str, frozenset[Role]] = {
     "audit_log": frozenset({Role.admin}),
     "calendar": frozenset({Role.admin}),
     "api_tokens": frozenset({Role.admin}),
+    "settings": frozenset({Role.admin}),
     "job_runs": frozenset({Role.admin}),
     "documents": ALL_ROLES,
     "tasks": ALL_ROLES,

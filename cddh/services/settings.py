@@ -45,3 +45,71 @@ def set_setting(key: str, value) -> None:
         db.session.add(Setting(key=key, value={"v": value}))
     else:
         row.value = {"v": value}
+
+
+# Bounds of the whole-number settings, (smallest, largest); others are 0–365.
+INT_BOUNDS = {"report_cutoff_day": (1, 28), "max_upload_mb": (1, 200),
+              "entry_sla_working_days": (1, 30)}
+
+
+def setting_as_text(key: str) -> str:
+    """A setting's current value as the admin edits it."""
+    value = get_setting(key)
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return "\n".join(f"{k} = {v}" for k, v in value.items())
+    return str(value)
+
+
+def parse_setting(key: str, text: str):
+    """The typed value of an admin's input, checked against the default's type; a
+    DomainError with a translated message when it does not fit."""
+    from flask_babel import gettext as _
+
+    from ..models import PeriodKind
+    from . import DomainError
+
+    default = DEFAULTS[key]
+    text = (text or "").strip()
+    if isinstance(default, bool):
+        return text.lower() in {"1", "true", "yes", "có"}
+    if isinstance(default, int):
+        low, high = INT_BOUNDS.get(key, (0, 365))
+        try:
+            value = int(text)
+        except ValueError:
+            raise DomainError(_("“%(v)s” is not a whole number.", v=text), fields={key: "int"}) from None
+        if not low <= value <= high:
+            raise DomainError(_("Enter a number from %(a)d to %(b)d.", a=low, b=high),
+                              fields={key: "range"})
+        return value
+    if isinstance(default, str):
+        if not text:
+            raise DomainError(_("This value cannot be empty."), fields={key: "required"})
+        return text
+    if isinstance(default, list):
+        items = [part.strip() for part in text.split(",") if part.strip()]
+        allowed = {k.value for k in PeriodKind}
+        wrong = [item for item in items if item not in allowed]
+        if wrong or not items:
+            raise DomainError(_("Use some of: %(allowed)s.", allowed=", ".join(sorted(allowed))),
+                              fields={key: "invalid"})
+        return items
+    if isinstance(default, dict):
+        value = {}
+        for line in text.splitlines():
+            if not line.strip():
+                continue
+            name, _sep, number = line.partition("=")
+            name = name.strip()
+            try:
+                value[name] = float(number.strip().replace(",", "."))
+            except ValueError:
+                raise DomainError(_("Write one “name = number” per line."),
+                                  fields={key: "invalid"}) from None
+        if set(value) != set(default):
+            raise DomainError(_("Give a number for each of: %(names)s.",
+                                names=", ".join(default)), fields={key: "invalid"})
+        return value
+    raise DomainError(_("This setting cannot be changed here."), fields={key: "invalid"})

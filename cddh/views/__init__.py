@@ -43,6 +43,7 @@ from .inspection import (
 from .jobs import JobRunView
 from .notifications import NotificationView, unread_badge
 from .reports import DashboardView, PeriodReportView, RankingView, SelfInspectionView
+from .settings import SettingsView
 from .tasks import DocumentView, ProgressUpdateView, TaskView, timeliness_badge
 from .tokens import ApiTokenView
 
@@ -91,6 +92,8 @@ def build_admin(app) -> Admin:
     admin.add_view(UnitKindView(UnitKind, name=_l("Unit kinds"), endpoint="unit_kinds",
                                 category=system_menu))
     admin.add_view(UserView(User, name=_l("Users"), endpoint="users", category=system_menu))
+    admin.add_view(SettingsView(name=_l("Settings"), endpoint="settings", url="/settings",
+                                category=system_menu))
     admin.add_view(CalendarOverrideView(CalendarOverride, name=_l("Working-day calendar"),
                                         endpoint="calendar", category=system_menu))
     admin.add_view(AuditLogView(AuditLog, name=_l("Audit log"), endpoint="audit_log",

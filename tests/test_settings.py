@@ -1,0 +1,66 @@
+"""The settings screen: admins change the province's numbers; bad input changes nothing."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from cddh.models import AuditLog, Role, UnitCategory, db
+from cddh.services.settings import DEFAULTS, get_setting, setting_as_text
+
+from .conftest import make_unit, make_user
+
+
+def _users(app):
+    with app.test_request_context():
+        office = make_unit("VP", UnitCategory.office)
+        admin = make_user(Role.admin, office)
+        specialist = make_user(Role.office_specialist, office)
+        db.session.commit()
+        for u in (admin, specialist):
+            u.get_id()
+        return admin, specialist
+
+
+def _form(app, **changes):
+    with app.test_request_context():
+        form = {key: setting_as_text(key) for key in DEFAULTS}
+    form.update(changes)
+    return form
+
+
+def test_admin_changes_settings_and_the_rules_use_them(app, browser):
+    admin, _ = _users(app)
+    br = browser(admin)
+    page = br.get("/settings/").get_data(as_text=True)
+    assert "Sắp đến hạn" in page or "sắp đến hạn" in page
+    resp = br.post("/settings/", data=_form(app, due_soon_working_days="5",
+                                            ranking_weights="on_time_rate = 1\noverdue = 3\n"
+                                            "late_updates = 1\nreturns = 0,5\nfindings = 2"))
+    assert resp.status_code == 302
+    with app.test_request_context():
+        assert get_setting("due_soon_working_days") == 5
+        assert get_setting("ranking_weights")["returns"] == 0.5
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog)
+                                 .where(AuditLog.entity == "setting")) >= 2
+
+
+def test_bad_values_are_refused_and_nothing_is_saved(app, browser):
+    admin, _ = _users(app)
+    br = browser(admin)
+    resp = br.post("/settings/", data=_form(app, due_soon_working_days="7",
+                                            report_cutoff_day="31", max_upload_mb="nhiều",
+                                            report_period_kinds="month, week"))
+    assert resp.status_code == 422
+    text = resp.get_data(as_text=True)
+    assert "nhiều" in text and "is-invalid" in text
+    with app.test_request_context():
+        assert get_setting("due_soon_working_days") == DEFAULTS["due_soon_working_days"]
+        assert get_setting("report_cutoff_day") == 14
+
+
+def test_only_admins_open_the_settings(app, browser):
+    _, specialist = _users(app)
+    br = browser(specialist)
+    assert br.get("/settings/").status_code == 403
+    assert br.post("/settings/", data={"due_soon_working_days": "9"}).status_code == 403
+    assert browser(None).get("/settings/").status_code == 302
