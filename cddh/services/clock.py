@@ -22,3 +22,8 @@ def local_now() -> dt.datetime:
 def local_today() -> dt.date:
     """The date in the province now (not the server's UTC date)."""
     return local_now().date()
+
+
+def start_of_local_day(day: dt.date) -> dt.datetime:
+    """Local midnight at the start of ``day``, in UTC: timestamps are stored in UTC."""
+    return dt.datetime.combine(day, dt.time.min, tzinfo=local_tz()).astimezone(dt.UTC)

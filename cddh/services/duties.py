@@ -38,7 +38,7 @@ from ..models.enums import OPEN_STATES, UNIT_ROLES
 from .calendar import WorkingCalendar
 from .clock import local_tz
 from .overview import due_soon_limit, late_entry_clause
-from .periods import _cutoff_date
+from .periods import cutoff_date
 from .settings import get_setting
 
 S = TaskState
@@ -285,7 +285,7 @@ def last_due_period(cal: WorkingCalendar, today: dt.date, months: int,
     ends = []
     while len(ends) < 2:
         if month % months == 0:
-            end = _cutoff_date(year, month, cutoff_day)
+            end = cutoff_date(year, month, cutoff_day)
             due = end if cal.is_working_day(end) else cal.add_working_days(end, 1)
             if ends or due < today:
                 ends.append(end)

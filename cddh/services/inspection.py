@@ -58,7 +58,7 @@ from ..models import (
 )
 from . import Conflict, DomainError, NotAllowed, NotFound
 from .attachments import store_uploads
-from .clock import local_today, local_tz
+from .clock import local_today, start_of_local_day
 from .documents import prepare_document
 from .duties import notify, unit_users
 from .tasks import parse_date
@@ -127,9 +127,6 @@ def _notify(recipients, kind: str, message: str, task_id: int | None = None) -> 
     notify(sa.select(User.id, sa.literal(kind), sa.literal(task_id, sa.Integer()),
                      sa.literal(message)).where(User.active.is_(True), recipients))
 
-
-def _start_of_day(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time.min, tzinfo=local_tz()).astimezone(dt.UTC)
 
 
 # --- plans (Đ12.1a) ----------------------------------------------------------------------------
@@ -658,7 +655,7 @@ def shortcomings_by_unit(start: dt.date, end: dt.date) -> dict[int, int]:
     rows = db.session.execute(
         sa.select(InspectionFinding.unit_id, sa.func.count())
         .where(InspectionFinding.is_shortcoming.is_(True),
-               InspectionFinding.recorded_at >= _start_of_day(start),
-               InspectionFinding.recorded_at < _start_of_day(end + dt.timedelta(days=1)))
+               InspectionFinding.recorded_at >= start_of_local_day(start),
+               InspectionFinding.recorded_at < start_of_local_day(end + dt.timedelta(days=1)))
         .group_by(InspectionFinding.unit_id))
     return {unit_id: count for unit_id, count in rows}

@@ -42,7 +42,7 @@ def period_kind(value) -> PeriodKind:
                        "kind") from None
 
 
-def _cutoff_date(year: int, month: int, cutoff_day: int) -> dt.date:
+def cutoff_date(year: int, month: int, cutoff_day: int) -> dt.date:
     """The cut-off day of a month; a day the month lacks (30 in February) is its last day."""
     return dt.date(year, month, min(cutoff_day, calendar.monthrange(year, month)[1]))
 
@@ -65,5 +65,5 @@ def period_bounds(kind, year: int, number: int = 1, *,
     cutoff = int(cutoff_day if cutoff_day is not None else get_setting("report_cutoff_day"))
     first, last = months(number)
     before_year, before_month = (year, first - 1) if first > 1 else (year - 1, 12)
-    start = _cutoff_date(before_year, before_month, cutoff) + dt.timedelta(days=1)
-    return start, _cutoff_date(year, last, cutoff)
+    start = cutoff_date(before_year, before_month, cutoff) + dt.timedelta(days=1)
+    return start, cutoff_date(year, last, cutoff)

@@ -20,9 +20,10 @@ import sqlalchemy as sa
 
 from ..models import Notification, Task, TaskHistory, TaskState, Unit, UnitKind, db
 from ..models.enums import UnitCategory
+from .clock import start_of_local_day
 from .inspection import shortcomings_by_unit
 from .settings import DEFAULTS, get_setting
-from .statistics import _start_of_day, unit_statistics
+from .statistics import unit_statistics
 
 MEASURES = ("on_time_rate", "overdue", "late_updates", "returns", "findings")
 LATE_UPDATE_KIND = "late_update"  # the notice cddh.services.duties.flag_late_updates sends
@@ -35,8 +36,8 @@ def weights() -> dict[str, float]:
 
 
 def _window(column, start: dt.date, end: dt.date):
-    return sa.and_(column >= _start_of_day(start),
-                   column < _start_of_day(end + dt.timedelta(days=1)))
+    return sa.and_(column >= start_of_local_day(start),
+                   column < start_of_local_day(end + dt.timedelta(days=1)))
 
 
 def late_updates_by_unit(start: dt.date, end: dt.date) -> dict[int, int]:

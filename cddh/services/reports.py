@@ -37,13 +37,12 @@ from ..models import (
 )
 from . import DomainError
 from .calendar import WorkingCalendar
-from .clock import local_tz
+from .clock import local_tz, start_of_local_day
 from .periods import period_bounds, period_kind
 from .settings import get_setting
 from .statistics import (
     CANCELLED,
     COLUMNS,
-    _start_of_day,
     class_as_of,
     counted_clause,
     returned_as_of,
@@ -76,7 +75,7 @@ def assigned_in_period(start: dt.date, end: dt.date, unit_ids=None) -> dict[int,
     """Per lead unit, the counted tasks first assigned within the window itself."""
     query = (sa.select(Task.lead_unit_id, sa.func.count())
              .where(counted_clause(start, end), Task.lead_unit_id.is_not(None),
-                    Task.assigned_at >= _start_of_day(start))
+                    Task.assigned_at >= start_of_local_day(start))
              .group_by(Task.lead_unit_id))
     if unit_ids is not None:
         query = query.where(Task.lead_unit_id.in_(list(unit_ids)))
@@ -250,7 +249,7 @@ def period_conditions(key: str | None, measure: str | None = None) -> list:
         return []
     conditions = [counted_clause(start, end)]
     if measure == ASSIGNED:
-        conditions.append(Task.assigned_at >= _start_of_day(start))
+        conditions.append(Task.assigned_at >= start_of_local_day(start))
     elif measure == "returned":
         conditions.append(returned_as_of(end))
     elif measure in MEASURES:

@@ -21,7 +21,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from ..models import Task, TaskHistory, TaskState, Timeliness, Unit, db
-from .clock import local_tz
+from .clock import start_of_local_day
 
 TIMELINESS_COLUMNS = (Timeliness.done_on_time, Timeliness.done_late, Timeliness.open_on_time,
                       Timeliness.open_overdue, Timeliness.no_deadline)
@@ -29,18 +29,14 @@ CANCELLED = "cancelled"
 COLUMNS = ("total", *(t.value for t in TIMELINESS_COLUMNS), "returned", CANCELLED)
 
 
-def _start_of_day(day: dt.date) -> dt.datetime:
-    """Local midnight at the start of ``day``, in UTC: timestamps are stored in UTC."""
-    return dt.datetime.combine(day, dt.time.min, tzinfo=local_tz()).astimezone(dt.UTC)
-
 
 def counted_clause(start: dt.date, end: dt.date):
     """The tasks a report for the window [start, end] counts."""
     return sa.and_(
         Task.assigned_at.is_not(None),
-        Task.assigned_at < _start_of_day(end + dt.timedelta(days=1)),
+        Task.assigned_at < start_of_local_day(end + dt.timedelta(days=1)),
         sa.or_(Task.completed_on.is_(None), Task.completed_on >= start),
-        sa.or_(Task.cancelled_at.is_(None), Task.cancelled_at >= _start_of_day(start)),
+        sa.or_(Task.cancelled_at.is_(None), Task.cancelled_at >= start_of_local_day(start)),
     )
 
 
@@ -53,7 +49,7 @@ def class_as_of(end: dt.date):
     completed = sa.and_(Task.completed_on.is_not(None), Task.completed_on <= end)
     return sa.case(
         (sa.and_(Task.cancelled_at.is_not(None),
-                 Task.cancelled_at < _start_of_day(end + dt.timedelta(days=1))), CANCELLED),
+                 Task.cancelled_at < start_of_local_day(end + dt.timedelta(days=1))), CANCELLED),
         (Task.deadline.is_(None), Timeliness.no_deadline.value),
         (sa.and_(completed, Task.completed_on <= Task.deadline), Timeliness.done_on_time.value),
         (completed, Timeliness.done_late.value),
@@ -70,7 +66,7 @@ def returned_as_of(end: dt.date):
     """
     last_state = (sa.select(TaskHistory.to_state)
                   .where(TaskHistory.task_id == Task.id, TaskHistory.to_state.is_not(None),
-                         TaskHistory.at < _start_of_day(end + dt.timedelta(days=1)))
+                         TaskHistory.at < start_of_local_day(end + dt.timedelta(days=1)))
                   .order_by(TaskHistory.at.desc(), TaskHistory.id.desc())
                   .limit(1).correlate(Task).scalar_subquery())
     state_now = sa.cast(Task.state, sa.String)
