@@ -39,6 +39,19 @@ def theme() -> Bootstrap4Theme:
     return Bootstrap4Theme(base_template="admin/cddh_base.html", fluid=True)
 
 
+def run_service(operation, done: str) -> bool:
+    """Call a service and commit; a refusal is flashed and nothing is kept."""
+    try:
+        operation()
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return False
+    flash(done, "success")
+    return True
+
+
 class LoginRequiredMixin:
     """Anonymous users go to the login page; logged-in users without the role get 403."""
 
@@ -188,15 +201,12 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
 
     def apply_to_rows(self, rows, operation, done_message: str) -> None:
         """Run a service operation on each row in one transaction; all or nothing."""
-        try:
+
+        def every_row():
             for row in rows:
                 operation(row)
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            flash(done_message % {"n": len(rows)}, "success")
+
+        run_service(every_row, done_message % {"n": len(rows)})
 
     # --- forms: choices and submitted references are scoped -------------------------------
     def _create_ajax_loader(self, name, options):

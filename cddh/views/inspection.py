@@ -34,10 +34,9 @@ from ..models import (
     User,
     db,
 )
-from ..services import DomainError
 from ..services import inspection as service
 from ..services.clock import local_today
-from .base import LookupFilter, ScopedModelView, link_formatter
+from .base import LookupFilter, ScopedModelView, link_formatter, run_service
 
 St = InspectionStatus
 
@@ -45,18 +44,6 @@ St = InspectionStatus
 def _active_units():
     return [(u.id, u.name) for u in db.session.query(Unit).filter(Unit.active.is_(True))
             .order_by(Unit.sort_order, Unit.name)]
-
-
-def _run(operation, done: str) -> None:
-    """Call a service and commit; a refusal is flashed and nothing is kept."""
-    try:
-        operation()
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        flash(done, "success")
 
 
 def _status(view, context, model, name):
@@ -157,7 +144,7 @@ class InspectionPlanView(ScopedModelView):
         plan = self.get_one(request.form.get("id"))
         if plan is None:
             abort(404)
-        _run(lambda: service.approve_plan(current_user, plan,
+        run_service(lambda: service.approve_plan(current_user, plan,
                                           decision_number=request.form.get("decision_number"),
                                           decision_date=request.form.get("decision_date")),
              _("The plan is approved."))
@@ -363,7 +350,7 @@ class InspectionTeamView(ScopedModelView):
         handler = _team_action(action)
         if handler is None:
             abort(400)
-        _run(lambda: handler(current_user, team), str(TEAM_ACTION_DONE[action]))
+        run_service(lambda: handler(current_user, team), str(TEAM_ACTION_DONE[action]))
         anchor = request.form.get("anchor", "")
         url = self.get_url(".details_view", id=team.id)
         return redirect(f"{url}#{anchor}" if anchor.replace("-", "").isalnum() else url)
@@ -427,7 +414,7 @@ class InspectionRequestView(ScopedModelView):
         item = self.get_one(request.form.get("id"))
         if item is None:
             abort(404)
-        _run(lambda: service.upload_requested_documents(current_user, item,
+        run_service(lambda: service.upload_requested_documents(current_user, item,
                                                         request.files.getlist("files")),
              _("The documents were uploaded."))
         return redirect(self.get_url(".details_view", id=item.id))

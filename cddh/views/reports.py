@@ -19,8 +19,7 @@ from ..models import PeriodKind, PeriodReport, ReportStatus, Timeliness, Unit, d
 from ..services import DomainError, ranking, report_export, reports
 from ..services.clock import local_today
 from ..services.periods import period_bounds
-from .base import LoginRequiredMixin, ScopedModelView
-from .inspection import _run  # call a service, commit, flash the outcome
+from .base import LoginRequiredMixin, ScopedModelView, run_service
 
 PERIOD_KINDS = {
     PeriodKind.month: _l("Month"),
@@ -153,14 +152,14 @@ class PeriodReportView(ScopedModelView):
     def issue_view(self):
         """Freeze the draft's figures: the report is issued."""
         report = self._load()
-        _run(lambda: reports.issue_report(current_user, report), _("The report is issued."))
+        run_service(lambda: reports.issue_report(current_user, report), _("The report is issued."))
         return redirect(self.get_url(".details_view", id=report.id))
 
     @expose("/publish/", methods=("POST",))
     def publish_view(self):
         """Put the issued report on the public page."""
         report = self._load()
-        _run(lambda: reports.publish_report(current_user, report),
+        run_service(lambda: reports.publish_report(current_user, report),
                 _("The report is published."))
         return redirect(self.get_url(".details_view", id=report.id))
 
@@ -295,7 +294,7 @@ class SelfInspectionView(ScopedModelView):
             abort(404)
         if not policy.may_submit_self_inspection(current_user, report):
             abort(403)
-        _run(lambda: reports.submit_self_inspection(current_user, report),
+        run_service(lambda: reports.submit_self_inspection(current_user, report),
                 _("The self-inspection report is submitted."))
         return redirect(self.get_url(".details_view", id=report.id))
 
