@@ -198,3 +198,21 @@ def test_list_rows_offer_receive_to_the_lead_unit_only(app, browser):
     _act(staff, tid, version, "receive")
     with app.app_context():
         assert db.session.get(Task, tid).state == TaskState.in_progress
+
+
+def test_a_task_added_on_the_task_screen_is_a_draft_without_a_stray_deadline(app, browser):
+    units, users = _setup(app)
+    with app.app_context():
+        doc_id = make_task(db.session.get(Unit, units["snv"]), state=TaskState.draft).document_id
+        db.session.commit()
+    resp = browser(users["specialist"]).post("/tasks/new/", data={
+        "document": str(doc_id), "content": "Nhiệm vụ bổ sung không thời hạn",
+        "lead_unit": str(units["stc"]), "expected_product": "report", "deadline": "2026-12-31",
+        "update_frequency": "quarterly", "priority": "normal"})  # has_deadline unticked
+    assert resp.status_code == 302, _alerts(resp)
+    with app.app_context():
+        task = db.session.scalar(sa.select(Task).where(Task.content == "Nhiệm vụ bổ sung không thời hạn"))
+        assert (task.state, task.deadline, task.has_deadline) == (TaskState.draft, None, False)
+        assert task.specialist_id == users["specialist"].id
+        assert [h.action for h in db.session.scalars(
+            sa.select(TaskHistory).where(TaskHistory.task_id == task.id))] == ["create"]

@@ -422,15 +422,33 @@ def edit_task(actor: User, task: Task, changes: dict, *, version: int | None = N
     if unknown:
         raise DomainError(_("These fields cannot be changed here: %(f)s", f=", ".join(sorted(unknown))))
     apply_task_fields(task, changes)
+    _normalise_deadline(task)
+    record_history(task, actor, "edit", data={k: str(v) for k, v in changes.items()})
+
+
+def _normalise_deadline(task: Task) -> None:
+    """Đ5: a task without a deadline has no deadline date."""
+    if not task.has_deadline:
+        task.deadline = None
     if task.assigned_at is None:
         task.original_deadline = task.deadline
-    record_history(task, actor, "edit", data={k: str(v) for k, v in changes.items()})
+
+
+def add_task(actor: User, task: Task) -> None:
+    """A new draft task in an existing document, entered on the generic task screen."""
+    if not policy.may_enter_documents(actor):
+        raise NotAllowed(_("Only an Office specialist can enter tasks."))
+    task.state = S.draft
+    if task.specialist is None and task.specialist_id is None:
+        task.specialist = actor  # the relationship, so a form's empty choice does not win
+    _normalise_deadline(task)
+    record_history(task, actor, "create", to_state=S.draft)
 
 
 @guarded
 def record_edit(actor: User, task: Task, changed: list[str]) -> None:
-    """The generic edit screen changed a draft or returned task: check and record it."""
+    """The generic edit screen changed a draft or returned task: check and record it. After
+    forwarding, the deadline moves only by an approved extension (Đ11.1d)."""
     _check(actor, task, "edit", None)
-    if task.assigned_at is None:
-        task.original_deadline = task.deadline
+    _normalise_deadline(task)
     record_history(task, actor, "edit", data={"fields": sorted(changed)})

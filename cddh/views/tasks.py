@@ -31,7 +31,6 @@ from ..models import (
     Role,
     Task,
     TaskHistory,
-    TaskState,
     Timeliness,
     Unit,
     db,
@@ -380,16 +379,9 @@ class TaskView(ScopedModelView):
 
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)
-        if not model.has_deadline:
-            model.deadline = None
         if is_created:
-            if not policy.may_enter_documents(current_user):
-                raise DomainError(_("Only an Office specialist can enter tasks."))
-            model.state = TaskState.draft
-            model.specialist_id = model.specialist_id or current_user.id
-            model.original_deadline = model.deadline
+            workflow.add_task(current_user, model)
         else:
-            # After forwarding, the deadline moves only by an approved extension (Đ11.1d).
             changed = [f.name for f in form if f.name != "csrf_token" and f.data != f.object_data]
             workflow.record_edit(current_user, model, changed)
 
