@@ -8,6 +8,9 @@ from .models.enums import (
     CalendarOverrideKind,
     DocType,
     ExpectedProduct,
+    FeedbackAnswerKind,
+    InspectionKind,
+    InspectionStatus,
     Priority,
     ReturnReason,
     Role,
@@ -15,6 +18,7 @@ from .models.enums import (
     Timeliness,
     UnitCategory,
     UpdateFrequency,
+    UrgingChannel,
 )
 
 ROLE = {
@@ -161,3 +165,38 @@ SETTING = {
     "ranking_weights": _l("Unit ranking weights (one “name = number” per line)"),
     "self_inspection_due_working_days": _l("Working days after the cut-off a self-inspection report is due"),
 }
+
+URGING_CHANNEL = {
+    UrgingChannel.system: _l("Through the system"),
+    UrgingChannel.report: _l("In a report"),
+    UrgingChannel.meeting: _l("At a meeting"),
+    UrgingChannel.phone: _l("By phone"),
+    UrgingChannel.email: _l("By e-mail"),
+    UrgingChannel.fax: _l("By fax"),
+    UrgingChannel.inspection: _l("During an inspection"),
+}
+
+FEEDBACK_ANSWER_KIND = {
+    FeedbackAnswerKind.urging_document: _l("Urging document to the unit"),
+    FeedbackAnswerKind.report_to_leaders: _l("Report to the Provincial leaders"),
+}
+
+INSPECTION_STATUS = {
+    InspectionStatus.draft: _l("Draft"),
+    InspectionStatus.approved: _l("Approved"),
+    InspectionStatus.in_progress: _l("Inspection under way"),
+    InspectionStatus.closed: _l("Closed"),
+}
+
+INSPECTION_KIND = {
+    InspectionKind.regular: _l("Regular, per the approved plan (Đ13.2a)"),
+    InspectionKind.ad_hoc: _l("Ad hoc (Đ13.2b)"),
+}
+
+# Đ13.1: what a team inspects; the team's flag columns, in the regulation's order.
+INSPECTION_CONTENTS = (
+    ("covers_task_results", _l("a) Organisation, implementation and results of the assigned "
+                               "tasks")),
+    ("covers_system_updates", _l("b) Updating the tasks' progress and results in the system")),
+    ("covers_reporting", _l("c) The information and reporting regime on the assigned tasks")),
+)

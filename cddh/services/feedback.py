@@ -110,6 +110,15 @@ def answer_feedback(actor: User, item: Feedback, *, kind: str, answer: str,
         notify_users("feedback_report", User.role == Role.leader, task)
 
 
+def answer_status(item: Feedback, today: dt.date) -> str:
+    """"answered", "late" (its answer day has passed, Đ15.5) or "waiting"."""
+    if item.answered_at is not None:
+        return "answered"
+    if item.answer_due_on and item.answer_due_on < today:
+        return "late"
+    return "waiting"
+
+
 def flag_late_answers(today: dt.date, cal: WorkingCalendar | None = None) -> dict:
     """Feedback still unanswered after its due day is flagged (``escalated_at``) and the
     leaders and the task's specialist are told, once."""

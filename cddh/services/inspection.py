@@ -31,8 +31,8 @@ import xlsxwriter
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
+from .. import labels
 from ..auth import policy
 from ..models import (
     Attachment,
@@ -66,30 +66,6 @@ from .workflow import record_history
 
 St = InspectionStatus
 OPEN = policy.OPEN_INSPECTION_STATES
-
-STATUS_LABELS = {
-    St.draft: _l("Draft"),
-    St.approved: _l("Approved"),
-    St.in_progress: _l("Inspection under way"),
-    St.closed: _l("Closed"),
-}
-KIND_LABELS = {
-    InspectionKind.regular: _l("Regular, per the approved plan (Đ13.2a)"),
-    InspectionKind.ad_hoc: _l("Ad hoc (Đ13.2b)"),
-}
-# Đ13.1: what a team inspects; the team's flag columns, in the regulation's order.
-CONTENTS = (
-    ("covers_task_results", _l("a) Organisation, implementation and results of the assigned "
-                               "tasks")),
-    ("covers_system_updates", _l("b) Updating the tasks' progress and results in the system")),
-    ("covers_reporting", _l("c) The information and reporting regime on the assigned tasks")),
-)
-
-
-def label(mapping: dict, value) -> str:
-    """The translated label of a status or kind."""
-    return str(mapping.get(value, value or ""))
-
 
 # --- small helpers -----------------------------------------------------------------------------
 
@@ -181,7 +157,7 @@ def _check_team_fields(team: InspectionTeam) -> None:
     if team.kind == InspectionKind.ad_hoc:
         team.ground = _text(team.ground, "ground", _("An ad hoc inspection needs its ground: the "
                                                      "direction or the signs found (Đ13.2b)."))
-    if not any(getattr(team, name) for name, _label in CONTENTS):
+    if not any(getattr(team, name) for name, _label in labels.INSPECTION_CONTENTS):
         raise DomainError(_("Choose at least one content of the inspection (Đ13.1)."),
                           fields={"covers_task_results": "required"})
     if team.start_on and team.end_on and team.end_on < team.start_on:
@@ -600,13 +576,13 @@ def conclusion_workbook(team: InspectionTeam, viewer: User) -> bytes:
         f" ({team.decision_date.strftime('%d/%m/%Y')})" if team.decision_date else "")
     for name, value in (
             (_("Decision"), decision),
-            (_("Kind"), label(KIND_LABELS, team.kind)),
+            (_("Kind"), labels.label(labels.INSPECTION_KIND, team.kind)),
             (_("Ground"), team.ground),
             (_("Team lead"), team.lead.full_name or team.lead.username),
             (_("Members"), "; ".join(member_label(m) for m in members_of(team))),
-            (_("Contents"), "; ".join(str(text) for name_, text in CONTENTS if getattr(team, name_))),
+            (_("Contents"), "; ".join(str(text) for name_, text in labels.INSPECTION_CONTENTS if getattr(team, name_))),
             (_("Schedule"), dates),
-            (_("Status"), label(STATUS_LABELS, team.status))):
+            (_("Status"), labels.label(labels.INSPECTION_STATUS, team.status))):
         sheet.write(row, 0, str(name), bold)
         sheet.write(row, 1, value or "", wrap)
         row += 1

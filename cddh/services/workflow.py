@@ -54,12 +54,6 @@ TRANSITIONS: dict[str, tuple[frozenset[TaskState], TaskState | None]] = {
     "cancel": (frozenset({S.draft, *OPEN_STATES}), S.cancelled),
 }
 
-ACTION_LABELS = {
-    "forward": "forward", "receive": "receive", "return": "return", "progress": "progress",
-    "report_completion": "report_completion", "verify": "verify",
-    "request_extension": "request_extension", "decide_extension": "decide_extension",
-    "cancel": "cancel", "edit": "edit", "urge": "urge",
-}
 
 
 def allowed_actions(user: User, task: Task) -> list[str]:

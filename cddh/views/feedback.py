@@ -18,43 +18,19 @@ from sqlalchemy.orm import joinedload
 
 from .. import labels
 from ..auth import policy
-from ..models import Feedback, FeedbackAnswerKind, Task, UrgingChannel, db
+from ..models import Feedback, Task, db
 from ..services import DomainError
 from ..services import feedback as feedback_service
 from ..services.clock import local_today
 from ..services.settings import get_setting
 from .base import ScopedModelView, link_formatter
 
-ANSWER_KIND = {
-    FeedbackAnswerKind.urging_document: _l("Urging document to the unit"),
-    FeedbackAnswerKind.report_to_leaders: _l("Report to the Provincial leaders"),
-}
-
-URGING_CHANNEL = {
-    UrgingChannel.system: _l("Through the system"),
-    UrgingChannel.report: _l("In a report"),
-    UrgingChannel.meeting: _l("At a meeting"),
-    UrgingChannel.phone: _l("By phone"),
-    UrgingChannel.email: _l("By e-mail"),
-    UrgingChannel.fax: _l("By fax"),
-    UrgingChannel.inspection: _l("During an inspection"),
-}
-
 STATUS = {"answered": (_l("Answered"), "success"), "late": (_l("Answer overdue"), "danger"),
           "waiting": (_l("Waiting for an answer"), "warning")}
 
 
-def feedback_status(item: Feedback, today=None) -> str:
-    """answered, late (past its answer day) or waiting."""
-    if item.answered_at is not None:
-        return "answered"
-    if item.answer_due_on and item.answer_due_on < (today or local_today()):
-        return "late"
-    return "waiting"
-
-
 def status_badge(item: Feedback) -> Markup:
-    text, css = STATUS[feedback_status(item)]
+    text, css = STATUS[feedback_service.answer_status(item, local_today())]
     return Markup('<span class="badge badge-{}">{}</span>').format(css, text)
 
 
@@ -71,7 +47,7 @@ class FeedbackView(ScopedModelView):
     column_formatters = {
         "task": link_formatter("tasks.details_view", "task"),
         "status": lambda v, c, m, n: status_badge(m),
-        "answer_kind": ScopedModelView.enum_formatter(ANSWER_KIND),
+        "answer_kind": ScopedModelView.enum_formatter(labels.FEEDBACK_ANSWER_KIND),
     }
     column_labels = {"created_at": _l("Sent"), "task": _l("Task"), "from_unit": _l("From"),
                      "about_unit": _l("About unit"), "content": _l("Feedback"),
@@ -89,7 +65,7 @@ class FeedbackView(ScopedModelView):
 
     @staticmethod
     def answer_kinds():
-        return labels.choices(ANSWER_KIND)
+        return labels.choices(labels.FEEDBACK_ANSWER_KIND)
 
     @staticmethod
     def answer_days() -> int:

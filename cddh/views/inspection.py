@@ -19,6 +19,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 
+from .. import labels
 from ..auth import policy
 from ..models import (
     Attachment,
@@ -47,7 +48,7 @@ def _active_units():
 
 
 def _status(view, context, model, name):
-    return service.label(service.STATUS_LABELS, model.status)
+    return labels.label(labels.INSPECTION_STATUS, model.status)
 
 
 def _details_link(view, context, model, name):
@@ -81,7 +82,7 @@ def _visible(task_ids) -> set[int]:
                                                            policy.task_scope(current_user))))
 
 
-STATUS_FILTER = [(s.value, text) for s, text in service.STATUS_LABELS.items()]
+STATUS_FILTER = [(s.value, text) for s, text in labels.INSPECTION_STATUS.items()]
 
 
 # --- plans -------------------------------------------------------------------------------------
@@ -131,7 +132,7 @@ class InspectionPlanView(ScopedModelView):
                  .filter(InspectionTeam.plan_id == plan.id,
                          policy.row_scope(current_user, InspectionTeam))
                  .order_by(InspectionTeam.start_on, InspectionTeam.id).all())
-        return {"teams": teams, "status": service.label(service.STATUS_LABELS, plan.status),
+        return {"teams": teams, "status": labels.label(labels.INSPECTION_STATUS, plan.status),
                 "can_approve": policy.may_approve_inspection(current_user)
                 and plan.status == St.draft,
                 "can_form_team": policy.may_form_inspection_team(current_user)
@@ -211,9 +212,9 @@ class TeamPage:
     def __init__(self, team: InspectionTeam, user):
         self.team = team
         self.today = local_today()
-        self.status = service.label(service.STATUS_LABELS, team.status)
-        self.kind = service.label(service.KIND_LABELS, team.kind)
-        self.contents = [text for name, text in service.CONTENTS if getattr(team, name)]
+        self.status = labels.label(labels.INSPECTION_STATUS, team.status)
+        self.kind = labels.label(labels.INSPECTION_KIND, team.kind)
+        self.contents = [text for name, text in labels.INSPECTION_CONTENTS if getattr(team, name)]
         self.members = service.members_of(team)
         self.sections = service.unit_sections(team)
         self.visible = service.visible_task_ids(user, self.sections)
@@ -267,27 +268,27 @@ class InspectionTeamView(ScopedModelView):
                            "lead", "start_on", "end_on", "status")
     form_columns = ("name", "plan", "kind", "ground", "lead", "covers_task_results",
                     "covers_system_updates", "covers_reporting", "start_on", "end_on")
-    form_choices = {"kind": [(k.value, text) for k, text in service.KIND_LABELS.items()]}
+    form_choices = {"kind": [(k.value, text) for k, text in labels.INSPECTION_KIND.items()]}
     column_default_sort = ("id", True)
     column_sortable_list = ("name", "decision_date", "start_on", "status")
     column_searchable_list = ("name", "decision_number")
     column_filters = (
         FilterEqual(InspectionTeam.status, _l("Status"), options=STATUS_FILTER),
         FilterEqual(InspectionTeam.kind, _l("Kind"),
-                    options=[(k.value, t) for k, t in service.KIND_LABELS.items()]),
+                    options=[(k.value, t) for k, t in labels.INSPECTION_KIND.items()]),
     )
     column_formatters = {
         "status": _status, "name": _details_link,
-        "kind": lambda v, c, m, n: service.label(service.KIND_LABELS, m.kind),
+        "kind": lambda v, c, m, n: labels.label(labels.INSPECTION_KIND, m.kind),
         "plan": link_formatter("inspection_plans.details_view", "plan"),
     }
     column_formatters_detail = {k: v for k, v in column_formatters.items() if k != "name"}
     column_labels = {"name": _l("Team"), "plan": _l("Plan"), "decision_number": _l("Decision number"),
                      "decision_date": _l("Decision date"), "kind": _l("Kind"),
                      "ground": _l("Ground (ad hoc inspection)"), "lead": _l("Team lead"),
-                     "covers_task_results": service.CONTENTS[0][1],
-                     "covers_system_updates": service.CONTENTS[1][1],
-                     "covers_reporting": service.CONTENTS[2][1],
+                     "covers_task_results": labels.INSPECTION_CONTENTS[0][1],
+                     "covers_system_updates": labels.INSPECTION_CONTENTS[1][1],
+                     "covers_reporting": labels.INSPECTION_CONTENTS[2][1],
                      "start_on": _l("From"), "end_on": _l("To"), "status": _l("Status")}
 
     def get_query(self):
@@ -404,7 +405,7 @@ class InspectionRequestView(ScopedModelView):
                  .filter(Attachment.inspection_request_id == item.id).order_by(Attachment.id).all())
         team = item.team
         return {"team": team, "files": files,
-                "status": service.label(service.STATUS_LABELS, team.status),
+                "status": labels.label(labels.INSPECTION_STATUS, team.status),
                 "can_upload": policy.may_upload_inspection_documents(current_user, item)
                 and team.status in service.OPEN}
 

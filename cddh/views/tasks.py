@@ -43,7 +43,7 @@ from ..services.documents import prepare_document
 from ..services.settings import get_setting
 from ..services.timeliness import days_label_parts, timeliness, timeliness_clause
 from .base import LookupFilter, ScopedModelView, link_formatter
-from .feedback import ANSWER_KIND, URGING_CHANNEL, status_badge
+from .feedback import status_badge
 from .forms import document_data
 
 TIMELINESS_CSS = {
@@ -475,7 +475,7 @@ class TaskPage:
                 self.files_by_history.setdefault(item.history_id, []).append(item)
         self.document_files = db.session.query(Attachment).filter(
             Attachment.document_id == task.document_id).all()
-        self.urging_channels = labels.choices(URGING_CHANNEL)
+        self.urging_channels = labels.choices(labels.URGING_CHANNEL)
         # District feedback (Đ15.5, Đ16.4): what this user may read, and may file.
         self.feedback = (db.session.query(Feedback)
                          .filter(Feedback.task_id == task.id,
@@ -499,11 +499,11 @@ class TaskPage:
 
     @staticmethod
     def channel_label(channel):
-        return labels.label(URGING_CHANNEL, channel)
+        return labels.label(labels.URGING_CHANNEL, channel)
 
     @staticmethod
     def answer_label(kind):
-        return labels.label(ANSWER_KIND, kind)
+        return labels.label(labels.FEEDBACK_ANSWER_KIND, kind)
 
     @staticmethod
     def feedback_badge(item):
