@@ -47,6 +47,8 @@ from cddh.models import (
 from cddh.models.enums import OFFICE_ROLES, UNIT_ROLES, Role
 from cddh.views.base import ScopedModelView
 
+from .conftest import truncate_all  # noqa: F401 - re-exported for the matrix
+
 ANONYMOUS = "anonymous"
 ROLES = [r.value for r in Role] + [ANONYMOUS]
 
@@ -436,19 +438,6 @@ def delete_all() -> None:
     with db.engine.begin() as conn:
         for table in reversed(db.metadata.sorted_tables):
             conn.execute(table.delete())
-
-
-def truncate_all() -> None:
-    """Empty every table and reset sequences (the same as conftest's per-test clean-up)."""
-    db.session.remove()
-    tables = [t.name for t in db.metadata.sorted_tables]
-    with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
-                                 + " RESTART IDENTITY CASCADE"))
-        else:
-            for table in reversed(db.metadata.sorted_tables):
-                conn.execute(table.delete())
 
 
 def snapshot() -> dict[str, dict[tuple, tuple]]:
