@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import click
@@ -162,6 +163,9 @@ def scheduler_command():
     beside the web workers (README, "Deployment")."""
     from .jobs.scheduler import build_scheduler  # only this process imports APScheduler
 
+    # Our own lines say when each job starts and ends; APScheduler's would add two a minute
+    # for the heartbeat. Its warnings and errors still show.
+    logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
     scheduler = build_scheduler(current_app._get_current_object())
     for job in scheduler.get_jobs():
         click.echo(f"  {job.id:<18} {job.trigger}")
