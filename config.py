@@ -64,6 +64,9 @@ class Config:
     SMTP_STARTTLS = _env_bool("SMTP_STARTTLS", False)
     SMTP_SSL = _env_bool("SMTP_SSL", False)
     SMTP_SENDER = _env("SMTP_SENDER", "cddh@localhost")
+    # Reverse proxies in front of the app (nginx: 1). Their X-Forwarded-For/-Proto/-Host are
+    # believed; without a proxy keep 0, or anyone could claim any address.
+    PROXY_COUNT = _env_int("PROXY_COUNT", 0)
     # Logging: one line per request and per job run at INFO (cddh/logs.py).
     LOG_LEVEL = (_env("LOG_LEVEL", "INFO") or "INFO").upper()
     # /healthz fails when the scheduler process has not beaten (every minute) for this long.

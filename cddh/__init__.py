@@ -29,6 +29,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
                 instance_path=str(instance_path))
     configure_settings(app, config, overrides)
     configure_logging(app)
+    configure_proxy(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
@@ -58,6 +59,15 @@ def configure_settings(app: Flask, config: type, overrides: dict | None) -> None
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("sqlite:///") and ":memory:" not in uri:
         Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+
+def configure_proxy(app: Flask) -> None:
+    """Behind nginx, take the client's address and the scheme (https) from its headers."""
+    count = app.config["PROXY_COUNT"]
+    if count:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
 
 def ensure_catalogs(app: Flask) -> Path:

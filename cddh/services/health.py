@@ -13,7 +13,6 @@ import os
 import socket
 
 import sqlalchemy as sa
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from ..models import SchedulerHeartbeat, db, utcnow
@@ -32,7 +31,9 @@ def schema_heads() -> frozenset[str]:
 def database_revisions() -> frozenset[str]:
     """The revision(s) the database is at (empty for a database never migrated)."""
     with db.engine.connect() as conn:
-        return frozenset(MigrationContext.configure(conn).get_current_heads())
+        if not sa.inspect(conn).has_table("alembic_version"):
+            return frozenset()
+        return frozenset(conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars())
 
 
 def register_scheduler() -> int:
