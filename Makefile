@@ -50,7 +50,7 @@ translations: install
 clean:
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
 	find $(TRANSLATIONS) -name '*.mo' -delete
-	rm -rf .pytest_cache .ruff_cache test-artifacts *.egg-info
+	rm -rf .pytest_cache .ruff_cache test-artifacts *.egg-info build dist cddh/_bundled
 
 distclean: clean
 	rm -rf $(VENV)

@@ -24,9 +24,10 @@ from pathlib import Path
 
 import pytest
 
-from .databases import new_database
+import cddh
+from cddh import create_app
 
-pytestmark = pytest.mark.packaging
+from .databases import new_database
 
 ROOT = Path(__file__).resolve().parent.parent
 # Never copied into the build: environments, build output, local data.
@@ -111,6 +112,7 @@ def _stop(process: subprocess.Popen) -> str:
     return process.stderr.read() if process.stderr else ""
 
 
+@pytest.mark.packaging
 def test_the_installed_wheel_serves_vietnamese_and_reports_health(venv, tmp_path):
     run_dir = tmp_path / "srv"  # anywhere but the checkout
     run_dir.mkdir()
@@ -173,6 +175,7 @@ def test_the_installed_wheel_serves_vietnamese_and_reports_health(venv, tmp_path
     assert not (site / "instance").exists() and not (site.parent / "instance").exists()
 
 
+@pytest.mark.packaging
 def test_the_development_defaults_live_in_the_current_directory(venv, tmp_path):
     """Without settings, the database and the instance folder are ./instance of the
     directory the app is started from, never inside the installed package."""
@@ -189,3 +192,17 @@ def test_the_development_defaults_live_in_the_current_directory(venv, tmp_path):
     out = subprocess.run([str(venv), "-c", code], cwd=tmp_path, env=env, check=True,
                          capture_output=True, text=True).stdout.split()
     assert out[0] == str((tmp_path / "elsewhere").resolve())
+
+
+def test_a_missing_catalogue_is_compiled_when_the_app_starts(tmp_path, monkeypatch):
+    """A checkout or editable install whose .mo files are missing (or older than the .po)
+    still starts in Vietnamese: the app compiles them before Flask-Babel reads them."""
+    translations = tmp_path / "translations"
+    shutil.copytree(ROOT / "cddh" / "translations", translations,
+                    ignore=shutil.ignore_patterns("*.mo"))
+    monkeypatch.setattr(cddh, "TRANSLATIONS_DIR", translations)
+    app = create_app("test", {"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["BABEL_TRANSLATION_DIRECTORIES"] == str(translations)
+    assert (translations / "vi" / "LC_MESSAGES" / "messages.mo").is_file()
+    page = app.test_client().get("/login").get_data(as_text=True)
+    assert "Đăng nhập" in page
