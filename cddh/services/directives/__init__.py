@@ -180,7 +180,7 @@ def _tasks_of(anchor, folded, text, sentence, issued_on, catalog, cal) -> list[P
     base = ProposedTask(content=content, source_text=_clean(text[anchor.start:anchor.end],
                                                             keep_case=True),
                         start=anchor.start, end=anchor.end)
-    _apply_deadlines(base, deadlines, folded, text, anchor.start)
+    _apply_deadlines(base, deadlines, folded, text, min(content_start, anchor.end))
     if base.update_frequency is None:
         base.update_frequency = dates.find_frequency(folded[anchor.start:anchor.end])
     lead_ids = {p.unit_id for p in units}

@@ -163,7 +163,9 @@ class UnitCatalog:
         match = self.names_re.match(folded, start)
         district = _district_at(folded, text, start)
         if district and (match is None or district[0].end >= match.end()):
-            return [district[0]], district[0].end
+            party = district[0]
+            party.name, party.unit_id = self.resolve(party.name)
+            return [party], party.end
         if match:
             name, unit_id = self.resolve(text[match.start():match.end()])
             return [Party(pos, match.end(), name, unit_id=unit_id)], match.end()
