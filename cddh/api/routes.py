@@ -27,8 +27,8 @@ from ..models import (
 )
 from ..services import DomainError, NotAllowed, documents, periods, statistics, tokens, workflow
 from ..services.calendar import calendar
-from ..services.directives import read as directives
 from ..services.clock import local_today
+from ..services.directives import read as directives
 from ..services.timeliness import timeliness_clause
 from . import shapes
 from .errors import ApiError, handle_api_error, handle_domain_error, json_response, not_found
@@ -137,7 +137,7 @@ def extract_tasks():
     nothing is stored."""
     if not policy.may_enter_documents(me()):
         raise NotAllowed(_("Only an Office specialist can enter documents."))
-    if request.mimetype == "multipart/form-data":
+    if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
         upload = request.files.get("file")
         if upload is None:
             raise ApiError(422, "invalid", _("Send the directive as the multipart field “file”."),
