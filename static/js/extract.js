@@ -17,7 +17,7 @@
   function msg(name, values) {
     var text = panel.getAttribute('data-msg-' + name) || '';
     Object.keys(values || {}).forEach(function (key) {
-      text = text.split('%(' + key + ')s').join(values[key]);
+      text = text.split('{' + key + '}').join(values[key]);
     });
     return text;
   }
