@@ -33,6 +33,8 @@ from .units import Party, UnitCatalog, UnitRecord
 
 __all__ = ["ProposedTask", "UnitCatalog", "UnitRecord", "extract"]
 
+_WORD = re.compile(r"(?<![a-z0-9])[a-z]+")
+_GROUP_WORD = re.compile(r"\bcac")  # "các", also glued to the next word ("cácsở")
 MAX_TEXT = 200_000  # characters: about sixty pages, far beyond a directive
 
 
@@ -121,12 +123,15 @@ def _anchors(folded, text, sentence, body_start, catalog, numbered) -> list[_Anc
     # Runs of names: "X chủ trì", or a subject at the start followed by an action verb.
     intro = segment.INTRO.match(folded, body_start)
     subject_starts = {body_start, intro.end() if intro else body_start}
-    pos = body_start
-    while pos < sentence.end:
-        parties, end = catalog.parties_at(folded, text, pos) if _word_start(folded, pos) else ([], pos)
-        if not parties:
-            pos += 1
+    resume = body_start
+    for word in _WORD.finditer(folded, body_start, sentence.end):
+        pos = word.start()
+        if pos < resume or word.group() not in catalog.first_words:
             continue
+        parties, end = catalog.parties_at(folded, text, pos)
+        if not parties:
+            continue
+        resume = end
         if free(pos, end):
             lead = segment.LEAD_MARK.match(folded, end)
             units = [p for p in parties if not p.group]
@@ -136,7 +141,6 @@ def _anchors(folded, text, sentence, body_start, catalog, numbered) -> list[_Anc
             elif pos in subject_starts and segment.verb_follows(folded, end):
                 found.append(_Anchor(pos, parties, end))
                 taken.append((pos, end))
-        pos = max(end, pos + 1)
     # A numbered item that starts with an addressee the lexicon does not know.
     if numbered and not any(a.start == body_start for a in found):
         verb = segment.verb_after(folded, body_start, sentence.end)
@@ -144,7 +148,7 @@ def _anchors(folded, text, sentence, body_start, catalog, numbered) -> list[_Anc
                 and text[body_start].isupper():
             written = text[body_start:verb].rstrip(" ,-–:")
             verb = body_start + len(written)
-            group = bool(re.search(r"\bcac|cac(?=[a-z])|\bcac\b", folded[body_start:verb]))
+            group = bool(_GROUP_WORD.search(folded, body_start, verb))
             if group:
                 party = Party(body_start, verb, written, group=True)
             else:
@@ -155,10 +159,6 @@ def _anchors(folded, text, sentence, body_start, catalog, numbered) -> list[_Anc
     for current, following in zip(found, [*found[1:], None], strict=False):
         current.end = following.start if following else sentence.end
     return found
-
-
-def _word_start(folded: str, pos: int) -> bool:
-    return (pos == 0 or not folded[pos - 1].isalnum()) and folded[pos].isalpha()
 
 
 def _tasks_of(anchor, folded, text, sentence, issued_on, catalog, cal) -> list[ProposedTask]:
@@ -251,7 +251,10 @@ def _merge_restatements(tasks: list[ProposedTask]) -> list[ProposedTask]:
 def _clean(words: str, keep_case: bool = False) -> str:
     """Trim the connecting punctuation and the closing "./." of a piece of text."""
     words = words.strip().strip(",;:-– ").strip()
-    words = re.sub(r"\s*(?:\./\.|/\.|\.)\s*$", "", words).strip()
+    for closing in ("./.", "/.", "."):
+        if words.endswith(closing):
+            words = words[:-len(closing)].rstrip()
+            break
     if words.startswith(("chủ trì", "Chủ trì")):
         words = words[len("chủ trì"):].lstrip(" ,")
     if not keep_case and words:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
+from functools import lru_cache
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -28,10 +29,15 @@ def installation_catalog() -> UnitCatalog:
     (one query; a province has a few hundred units)."""
     rows = db.session.execute(sa.select(Unit.id, Unit.name, Unit.short_name, Unit.aliases)
                               .where(Unit.active.is_(True)).order_by(Unit.id)).all()
-    return UnitCatalog([
-        UnitRecord(r.id, r.name, [r.name, r.short_name or "",
-                                  *[a.strip() for a in (r.aliases or "").splitlines()]])
-        for r in rows])
+    return _catalog(tuple((r.id, r.name, r.short_name or "", r.aliases or "") for r in rows))
+
+
+@lru_cache(maxsize=4)
+def _catalog(rows: tuple) -> UnitCatalog:
+    """Compiling the names costs far more than reading them: one catalog per set of units
+    (an edited name or alias is a new set, so it is picked up on the next call)."""
+    return UnitCatalog([UnitRecord(uid, name, [name, short, *aliases.splitlines()])
+                        for uid, name, short, aliases in rows])
 
 
 def read_directive(text: str | None, issued_on: dt.date | None) -> list[ProposedTask]:

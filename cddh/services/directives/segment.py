@@ -54,6 +54,10 @@ AGENCY_START = re.compile(
 _VERB = re.compile(r"\s*,?\s*(?:" + "|".join(re.escape(v) for v in ACTION_VERBS) + r")(?![a-z])")
 
 
+_WORD_START = re.compile(r"(?<![a-z0-9])(?=[a-z\-–])")
+_LAST_WORD = re.compile(r"(\S+)\.$")
+
+
 @dataclass
 class Span:
     start: int
@@ -94,7 +98,7 @@ def sentences(text: str, span: Span) -> list[Span]:
 
 def _abbreviation_before(text: str, pos: int) -> bool:
     """"TP. Bến Tre", "Th.S", "TS.": a dot after a short capitalised abbreviation."""
-    word = re.search(r"(\S+)\.$", text[max(0, pos - 8):pos].rstrip())
+    word = _LAST_WORD.search(text[max(0, pos - 8):pos].rstrip())
     return bool(word and word.group(1) in {"TP", "Tp", "TX", "Tx", "TS", "ThS", "Th.S", "PGS",
                                           "GS", "Q", "P", "X", "H", "ông", "bà", "Ô", "B"})
 
@@ -122,9 +126,7 @@ def verb_follows(folded: str, pos: int) -> bool:
 def verb_after(folded: str, pos: int, end: int, limit: int = 160) -> int | None:
     """The first action verb after ``pos`` within ``limit`` characters (for an addressee the
     parser does not know: "Ban vì sự tiến bộ phụ nữ … căn cứ …")."""
-    for m in re.finditer(r"(?<![a-z0-9])(?=[a-z\-–])", folded[:min(end, pos + limit)]):
-        if m.start() <= pos:
-            continue
+    for m in _WORD_START.finditer(folded, pos + 1, min(end, pos + limit)):
         if _VERB.match(folded, m.start()) and folded[m.start() - 1] in " ,":
             return m.start()
     return None

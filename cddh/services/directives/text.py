@@ -34,6 +34,9 @@ ABBREVIATIONS = {
     "kt": "kinh te", "kcn": "khu cong nghiep", "kkt": "khu kinh te",
     "tp": "thanh pho", "tx": "thi xa",
 }
+# Longest abbreviations first, on word boundaries ("kh dt" before "kt").
+_ABBREVIATION_RE = re.compile(r"\b(?:" + "|".join(
+    re.escape(short) for short in sorted(ABBREVIATIONS, key=len, reverse=True)) + r")\b")
 _SEPARATORS = re.compile(r"[&\-–—,.;:/()]+|\bva\b")
 _SPACES = re.compile(r"\s+")
 
@@ -47,9 +50,16 @@ def _fold_char(char: str) -> str:
     return lower if len(lower) == 1 else base
 
 
+# ASCII capitals and the Latin letters Vietnamese uses (Latin-1, Extended-A/B, Extended
+# Additional), each to its one folded character: str.translate is fast on a page of text.
+_FOLD_TABLE = {code: _fold_char(chr(code))
+               for block in (range(0x41, 0x5B), range(0xC0, 0x250), range(0x1E00, 0x1F00))
+               for code in block if _fold_char(chr(code)) != chr(code)}
+
+
 def fold(text: str) -> str:
     """Lower case without diacritics, ``đ`` → ``d``, one character for one (same offsets)."""
-    return "".join(_fold_char(c) for c in text)
+    return text.translate(_FOLD_TABLE)
 
 
 def normalise_space(text: str) -> str:
@@ -64,10 +74,7 @@ def name_key(name: str) -> str:
     words = _SPACES.sub(" ", _SEPARATORS.sub(" ", fold(name))).strip()
     if not words:
         return ""
-    # Longest abbreviations first, on word boundaries ("kh dt" before "kt").
-    for short in sorted(ABBREVIATIONS, key=len, reverse=True):
-        words = re.sub(rf"\b{re.escape(short)}\b", ABBREVIATIONS[short], words)
-    return words
+    return _ABBREVIATION_RE.sub(lambda m: ABBREVIATIONS[m.group()], words)
 
 
 def words_pattern(name: str) -> str:

@@ -38,6 +38,7 @@ AGENCIES = (
 )
 # Phrases written short in agency names: each variant is also recognised.
 _SHORT_FORMS = (("Ủy ban nhân dân", "UBND"), ("Ban Quản lý", "BQL"), ("Văn phòng", "VP"))
+HEAD_WORDS = ("pho", "giam", "chu", "thu", "chanh", "truong", "cuc", "chi", "lanh")
 HEAD_TITLES = r"(?:pho giam doc|giam doc|pho chu tich|chu tich|thu truong|chanh|truong|cuc truong|chi huy truong|lanh dao)"
 DISTRICT_KINDS = {"huyen": "huyện", "thanh pho": "thành phố", "tp": "thành phố", "thi xa": "thị xã",
                   "tx": "thị xã", "quan": "quận", "xa": "xã", "phuong": "phường",
@@ -61,6 +62,10 @@ _GROUP_START = re.compile(rf"(?:{HEAD_TITLES}\s+)?(?:{_UBND}\s+)?cac\b")
 # "cùng" is not a connector of addressees: "Giao Sở A cùng Sở B …" makes Sở B cooperate.
 _CONNECTOR = re.compile(r"\s*(?:[,;]\s*(?:va\s+)?|va\s+)")
 _HEAD = re.compile(HEAD_TITLES + r"\s+")
+_DEPARTMENT_LIST = re.compile(r"cac so\s*:?\s*")
+_DISTRICT_LIST = re.compile(rf"{_UBND}\s+cac\s+{_KIND}\s*:?\s*")
+_DISTRICT = re.compile(rf"{_UBND}\s+{_KIND}\s+")
+_LIST_SEPARATOR = re.compile(r"\s*(?:,|va)\s*")
 _CAPITALISED = re.compile(r"[A-ZĐÀ-Ỹ][\wÀ-ỹ]*")
 
 
@@ -94,6 +99,7 @@ class UnitCatalog:
 
     def __init__(self, units: list[UnitRecord] | tuple = ()):
         self.units = list(units)
+        self._resolved: dict[str, tuple[str, int | None]] = {}
         self.by_key: dict[str, tuple[str, int | None]] = {}
         surfaces: set[str] = set()
         abbreviations = {}
@@ -133,6 +139,11 @@ class UnitCatalog:
             body_patterns.add(r"\b" + re.escape(key).replace(r"\ ", r"[\s&\-]*") + r"\b")
         self.body_re = re.compile("|".join(sorted(body_patterns, key=len, reverse=True)))
         self._keys = list({k for k, v in self.by_key.items() if v[1] is not None})
+        # The first word of every name, title and group: the parser tries to read an
+        # addressee only where one of these words begins (a tenth of the words of a text).
+        first_words = {fold(s).split()[0] for s in surfaces if fold(s).split()}
+        first_words |= {"cac", "ubnd", "uy", *HEAD_WORDS}
+        self.first_words = frozenset(first_words)
 
     def _add(self, name: str, unit_id: int | None) -> None:
         self.by_key.setdefault(name_key(name), (name, unit_id))
@@ -141,6 +152,12 @@ class UnitCatalog:
     def resolve(self, name: str) -> tuple[str, int | None]:
         """The official name and unit id for a name as written; id None when no unit of this
         installation matches (the name is still given in full)."""
+        found = self._resolved.get(name)
+        if found is None:
+            found = self._resolved[name] = self._resolve(name)
+        return found
+
+    def _resolve(self, name: str) -> tuple[str, int | None]:
         key = name_key(name)
         known = self.by_key.get(key)
         if known is not None and known[1] is not None:
@@ -200,7 +217,7 @@ class UnitCatalog:
 
     def _list_at(self, folded, text, pos):
         """"các Sở: A, B, C" and "UBND các huyện: X, Y" as one party per unit."""
-        m = re.compile(r"cac so\s*:?\s*").match(folded, pos)
+        m = _DEPARTMENT_LIST.match(folded, pos)
         if m:
             items, end = [], m.end()
             while True:
@@ -213,13 +230,13 @@ class UnitCatalog:
                 items.append(Party(body.start() if items else pos, body.end(), name,
                                    unit_id=unit_id))
                 end = body.end()
-                sep = re.compile(r"\s*(?:,|va)\s*").match(folded, end)
+                sep = _LIST_SEPARATOR.match(folded, end)
                 if not sep or not self.body_re.match(folded, sep.end()):
                     break
                 end = sep.end()
             if items:
                 return items, end
-        m = re.compile(rf"{_UBND}\s+cac\s+{_KIND}\s*:?\s*").match(folded, pos)
+        m = _DISTRICT_LIST.match(folded, pos)
         if m:
             kind = DISTRICT_KINDS[m.group(1).rstrip(".")]
             items, end = [], m.end()
@@ -231,7 +248,7 @@ class UnitCatalog:
                 name, unit_id = self.resolve(f"Ủy ban nhân dân {kind} {written}")
                 items.append(Party(end if items else pos, name_end, name, unit_id=unit_id))
                 end = name_end
-                sep = re.compile(r"\s*(?:,|va)\s*").match(folded, end)
+                sep = _LIST_SEPARATOR.match(folded, end)
                 if not sep or _proper_name_end(text, sep.end()) is None:
                     break
                 end = sep.end()
@@ -258,7 +275,7 @@ def _proper_name_end(text: str, pos: int, words: int = 4) -> int | None:
 
 def _district_at(folded, text, pos):
     """"UBND huyện Ba Tri", "Ủy ban nhân dân thành phố Bến Tre" (a capitalised place name)."""
-    m = re.compile(rf"{_UBND}\s+{_KIND}\s+").match(folded, pos)
+    m = _DISTRICT.match(folded, pos)
     if not m:
         return None
     end = _proper_name_end(text, m.end())
