@@ -12,6 +12,7 @@ one A4 page). Reports p50/p95 in milliseconds; the target is p95 ≤ 50 ms for o
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import statistics
@@ -75,10 +76,32 @@ def main() -> None:
     one_page_times = [call(one_page, "2024-06-21") for _ in range(args.rounds)]
     whole_times = [call(page, "2024-06-21") for _ in range(max(5, args.rounds // 3))]
 
-    print(f"passages: {len(passages)}, rounds: {args.rounds}, database: {url.split(':')[0]}")
+    def timed(run) -> float:
+        start = time.perf_counter()
+        run()
+        return (time.perf_counter() - start) * 1000
+
+    # For scale: the same request machinery around the cheapest endpoint, and the parser
+    # alone on the one page (no request, no database).
+    baseline = [timed(lambda: client.get("/api/v1/me", headers=headers))
+                for _ in range(args.rounds)]
+    from cddh.services.calendar import WorkingCalendar
+    from cddh.services.directives import extract
+    from cddh.services.directives.read import installation_catalog
+    with app.app_context():
+        catalog, cal = installation_catalog(), WorkingCalendar(overrides={})
+    issued = dt.date(2024, 6, 21)
+    parser_only = [timed(lambda: extract(one_page, issued, catalog, cal))
+                   for _ in range(args.rounds)]
+
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"passages: {len(passages)}, rounds: {args.rounds}, database: {url.split(':')[0]}, "
+          f"load average {load:.1f} on {os.cpu_count()} CPUs")
     for name, times, size in (("each sample passage", per_passage, None),
                               ("one page (4 000 characters)", one_page_times, len(one_page)),
-                              ("all fourteen joined", whole_times, len(page))):
+                              ("all fourteen joined", whole_times, len(page)),
+                              ("baseline: GET /api/v1/me", baseline, None),
+                              ("parser alone, one page", parser_only, len(one_page))):
         extra = f", {size} characters" if size else ""
         print(f"{name:30s} calls {len(times):4d}  p50 {statistics.median(times):6.1f} ms  "
               f"p95 {percentile(times, 0.95):6.1f} ms  max {max(times):6.1f} ms{extra}")
