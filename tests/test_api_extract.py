@@ -9,7 +9,7 @@ import io
 import pytest
 import sqlalchemy as sa
 
-from cddh.models import Document, Role, Task, UnitCategory, db
+from cddh.models import Document, Role, Task, Unit, UnitCategory, User, db
 from cddh.services import tokens
 
 from .conftest import make_unit, make_user
@@ -218,3 +218,23 @@ def test_openapi_describes_the_endpoint(app):
     assert set(op["requestBody"]["content"]) == {"application/json", "multipart/form-data"}
     task = doc["components"]["schemas"]["ProposedTask"]
     assert set(task["properties"]) == KEYS
+
+
+def test_alias_added_on_the_units_screen_is_read_at_once(app, world, browser):
+    with app.test_request_context():
+        admin = db.session.scalar(sa.select(User).where(User.role == Role.admin))
+        unit = db.session.get(Unit, world["units"]["skhdt"])
+        form = {"code": unit.code, "name": unit.name, "short_name": "", "kind": str(unit.kind_id),
+                "sort_order": "0", "aliases": "Sở Đầu tư\nKHĐT tỉnh"}
+        admin.get_id()
+    text = {"text": "Giao KHĐT tỉnh rà soát danh mục dự án.", "issued_on": "2026-11-16"}
+    before = api(app, world).post("/documents/extract", json=text).get_json()["tasks"]
+    assert before == [] or before[0]["lead_unit_id"] is None
+    page = browser(admin).get(f"/units/edit/?id={unit.id}")
+    assert "Tên gọi khác" in page.get_data(as_text=True)  # the field, labelled in Vietnamese
+    resp = browser(admin).post(f"/units/edit/?id={unit.id}", data=form)
+    assert resp.status_code == 302
+    with app.app_context():
+        assert db.session.get(Unit, unit.id).alias_list == ["Sở Đầu tư", "KHĐT tỉnh"]
+    [task] = api(app, world).post("/documents/extract", json=text).get_json()["tasks"]
+    assert (task["lead_unit_id"], task["lead_unit_name"]) == (unit.id, "Sở Kế hoạch và Đầu tư")
