@@ -359,3 +359,33 @@ def test_source_text_and_offsets_come_from_the_text():
 
 def test_text_without_tasks_gives_none():
     assert read("Tình hình kinh tế - xã hội tháng 10 tiếp tục chuyển biến tích cực.") == []
+
+
+# --- more constructions: addressees the lexicon does not know, items under a unit ----------
+def test_unknown_agency_after_an_assignment_word():
+    [task] = read("Đề nghị Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh phối hợp tuyên truyền.")
+    assert task.lead_unit_name == "Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh"
+    assert task.lead_unit_id is None
+
+
+def test_items_under_a_unit_inherit_it():
+    text = ("1. Sở Y tế:\n- Chủ trì, phối hợp với Sở Tài chính kiểm tra giá thuốc, hoàn thành "
+            "trước ngày 15/12/2026;\n- Báo cáo kết quả định kỳ hằng quý.\n"
+            "2. Sở Tài chính bố trí kinh phí.")
+    tasks = read(text)
+    assert [(t.lead_unit_name, t.cooperating_unit_names) for t in tasks] == [
+        ("Sở Y tế", ["Sở Tài chính"]), ("Sở Y tế", []), ("Sở Tài chính", [])]
+    assert tasks[0].deadline == dt.date(2026, 12, 15) and tasks[0].content.startswith("Kiểm tra")
+    assert tasks[1].update_frequency == "quarterly"
+
+
+def test_task_introducing_its_items():
+    tasks = read("Giao Sở Xây dựng thực hiện các nội dung sau:\na) Rà soát quy hoạch;\n"
+                 "b) Kiểm tra trật tự xây dựng.")
+    assert [(t.lead_unit_name, t.content) for t in tasks] == [
+        ("Sở Xây dựng", "Rà soát quy hoạch"), ("Sở Xây dựng", "Kiểm tra trật tự xây dựng")]
+
+
+def test_deadline_after_a_colon():
+    [task] = read("Giao Sở Nội vụ rà soát biên chế. Hạn chót: 15/12/2026.")
+    assert task.deadline == dt.date(2026, 12, 15)

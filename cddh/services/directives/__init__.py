@@ -87,9 +87,9 @@ def extract(text: str, issued_on: dt.date, catalog: UnitCatalog, cal) -> list[Pr
     folded = fold(text)
     tasks: list[ProposedTask] = []
     block_spans = segment.blocks(folded)
+    parent: _Anchor | None = None
     for index, block in enumerate(block_spans):
-        if segment.is_introduction(folded, block, block_spans[index + 1:]):
-            continue
+        introduction = segment.is_introduction(folded, block, block_spans[index + 1:])
         first = True
         for sentence in segment.sentences(text, block):
             body_start = segment.number_end(folded, sentence.start) if first else sentence.start
@@ -97,13 +97,29 @@ def extract(text: str, issued_on: dt.date, catalog: UnitCatalog, cal) -> list[Pr
                 continue  # "Điều 2." alone: the item's words are in the next sentence
             numbered = first and bool(segment.NUMBER.match(folded, block.start))
             anchors = _anchors(folded, text, sentence, body_start, catalog, numbered)
+            if not anchors and numbered and parent is not None:
+                # "- Chủ trì …" under "1. Sở Y tế:": the item's addressee is its parent's.
+                lead = segment.LEAD_MARK.match(folded, body_start)
+                anchors = [_Anchor(body_start, parent.parties, lead.end() if lead else body_start,
+                                   sentence.end)]
+            elif anchors and numbered:
+                parent = None
             first = False
             if not anchors:
                 _complete_previous(tasks, folded, text, sentence, issued_on, cal)
                 continue
             for anchor in anchors:
+                if introduction or _introduces_items(folded, anchor):
+                    parent = anchor  # "1. Sở Y tế:" — its tasks are the items below
+                    continue
                 tasks.extend(_tasks_of(anchor, folded, text, sentence, issued_on, catalog, cal))
     return _merge_restatements(tasks)
+
+
+def _introduces_items(folded: str, anchor: _Anchor) -> bool:
+    """An addressee followed only by ":" ("1. Sở Y tế:", "Giao các sở, ngành:") names the
+    unit of the items that follow."""
+    return folded[anchor.parties_end:anchor.end].strip() == ":"
 
 
 def _anchors(folded, text, sentence, body_start, catalog, numbered) -> list[_Anchor]:
@@ -116,6 +132,9 @@ def _anchors(folded, text, sentence, body_start, catalog, numbered) -> list[_Anc
     # Assignment words with their addressee: "Giao …", "Yêu cầu …", "Đề nghị …".
     for m in segment.ASSIGN.finditer(folded, body_start, sentence.end):
         parties, end = catalog.parties_at(folded, text, m.end())
+        if not parties:  # "Đề nghị Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh …"
+            unknown = _unknown_addressee(folded, text, m.end(), sentence.end, catalog, limit=100)
+            parties, end = ([unknown], unknown.end) if unknown else ([], end)
         if parties and free(m.start(), end):
             lead = segment.LEAD_MARK.match(folded, end)
             found.append(_Anchor(m.start(), parties, lead.end() if lead else end))
@@ -143,22 +162,30 @@ def _anchors(folded, text, sentence, body_start, catalog, numbered) -> list[_Anc
                 taken.append((pos, end))
     # A numbered item that starts with an addressee the lexicon does not know.
     if numbered and not any(a.start == body_start for a in found):
-        verb = segment.verb_after(folded, body_start, sentence.end)
-        if verb and free(body_start, verb) and segment.AGENCY_START.match(folded, body_start) \
-                and text[body_start].isupper():
-            written = text[body_start:verb].rstrip(" ,-–:")
-            verb = body_start + len(written)
-            group = bool(_GROUP_WORD.search(folded, body_start, verb))
-            if group:
-                party = Party(body_start, verb, written, group=True)
-            else:
-                name, unit_id = catalog.resolve(written)
-                party = Party(body_start, verb, name, unit_id=unit_id)
-            found.append(_Anchor(body_start, [party], verb))
+        party = _unknown_addressee(folded, text, body_start, sentence.end, catalog)
+        if party and free(body_start, party.end):
+            found.append(_Anchor(body_start, [party], party.end))
     found.sort(key=lambda a: a.start)
     for current, following in zip(found, [*found[1:], None], strict=False):
         current.end = following.start if following else sentence.end
     return found
+
+
+def _unknown_addressee(folded, text, start, end, catalog, limit=160) -> Party | None:
+    """An agency the lexicon does not know, written before the task's verb: "Ban vì sự tiến
+    bộ phụ nữ các sở … căn cứ …", "Đề nghị Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh phối hợp …"
+    (a capitalised agency word, then the words up to the first action verb)."""
+    if start >= end or not text[start].isupper() or not segment.AGENCY_START.match(folded, start):
+        return None
+    verb = segment.verb_after(folded, start, end, limit)
+    if verb is None:
+        return None
+    written = text[start:verb].rstrip(" ,-–:")
+    stop = start + len(written)
+    if _GROUP_WORD.search(folded, start, stop):
+        return Party(start, stop, written, group=True)
+    name, unit_id = catalog.resolve(written)
+    return Party(start, stop, name, unit_id=unit_id)
 
 
 def _tasks_of(anchor, folded, text, sentence, issued_on, catalog, cal) -> list[ProposedTask]:

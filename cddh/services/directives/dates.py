@@ -29,7 +29,7 @@ _DATE_RE = re.compile(DATE)
 _CUE = (r"(?:truoc|cham nhat(?:\s+la)?(?:\s+(?:truoc|vao|den|trong))?|han chot(?:\s+la)?|"
         r"khong qua|khong muon hon|xong truoc|hoan thanh(?:\s+(?:truoc|vao|xong truoc))?|"
         r"thoi han(?:\s+(?:hoan thanh|thuc hien|bao cao|gui|trinh))?\s*:?(?:\s*truoc)?)")
-_DAY_DEADLINE = re.compile(rf"\b{_CUE}\s*(?:ngay\s+)?{DATE}")
+_DAY_DEADLINE = re.compile(rf"\b{_CUE}\s*:?\s*(?:ngay\s+)?{DATE}")
 _RECURRING_TAIL = re.compile(
     rf"(?:\s*(?:,|va)\s*(?:ngay\s+)?{DATE})*\s*(?:,\s*)?(?:hang|hằng|moi)\s+(nam|thang|quy)\b")
 _DAY_OF_MONTH = re.compile(rf"\b{_CUE}\s*ngay\s+(\d{{1,2}})\s+(?:hang|moi)\s+(thang|quy)\b")
