@@ -40,7 +40,7 @@ class Unit(IdMixin, TimestampMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     # Other names directives use for the unit, one per line ("Sở KH&ĐT", "STNMT"): the
     # directive reader (services/directives) matches them; admins keep them on the Units screen.
-    aliases: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    aliases: Mapped[str] = mapped_column(sa.Text, default="", server_default=sa.text("''"))
 
     kind: Mapped[UnitKind] = relationship(lazy="joined")
     parent: Mapped[Unit | None] = relationship(remote_side="Unit.id")

@@ -18,7 +18,7 @@ depends_on = None
 
 def upgrade():
     with op.batch_alter_table('unit', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('aliases', sa.Text(), server_default='', nullable=False))
+        batch_op.add_column(sa.Column('aliases', sa.Text(), server_default=sa.text("''"), nullable=False))
 
 
 
