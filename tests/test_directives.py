@@ -389,3 +389,13 @@ def test_task_introducing_its_items():
 def test_deadline_after_a_colon():
     [task] = read("Giao Sở Nội vụ rà soát biên chế. Hạn chót: 15/12/2026.")
     assert task.deadline == dt.date(2026, 12, 15)
+
+
+@pytest.mark.parametrize("text", [
+    "Giao Sở Y tế báo cáo trước ngày 10/12/2020.",  # before the issue date: a misread year
+    "Giao Sở Y tế hoàn thành trong quý I/0000.",
+    "Giao Sở Y tế hoàn thành trước ngày 10/12/9999.",
+])
+def test_impossible_deadlines_are_not_proposed(text):
+    [task] = read(text, "2026-11-16")
+    assert task.deadline is None

@@ -96,7 +96,7 @@ def _date_of(groups: tuple, issued_on: dt.date) -> dt.date | None:
 
 
 def _month_end(year: int, month: int) -> dt.date | None:
-    if not 1 <= month <= 12:
+    if not 1 <= month <= 12 or not 1 <= year <= 9999:
         return None
     return dt.date(year, month, _months.monthrange(year, month)[1])
 
@@ -150,7 +150,7 @@ def find_deadlines(folded: str, start: int, end: int, issued_on: dt.date, cal) -
                               "half_year"))
     for m in _YEAR.finditer(span, start):
         year = int(m.group(1))
-        if year >= issued_on.year:
+        if issued_on.year <= year <= 9999:
             found.append(Deadline(m.start(), m.end(), dt.date(year, 12, 31), "year_end"))
     for m in _DAYS.finditer(span, start):
         count = int(m.group(1))
@@ -161,6 +161,10 @@ def find_deadlines(folded: str, start: int, end: int, issued_on: dt.date, cal) -
         else:
             day, rule = base + dt.timedelta(days=count), "days"
         found.append(Deadline(m.start(), m.end(), day, rule))
+    # A deadline is never before the directive (a past date is something else: an event, a
+    # cited text) nor decades after it (a misread number).
+    latest = issued_on.replace(year=min(9999, issued_on.year + 20), day=min(issued_on.day, 28))
+    found = [d for d in found if d.day is None or issued_on <= d.day <= latest]
     found.sort(key=lambda d: d.start)
     return found
 
