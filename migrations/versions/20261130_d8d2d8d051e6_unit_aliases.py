@@ -1,7 +1,7 @@
 """unit aliases: other names directives use for a unit, one per line (issue 16)
 
 Revision ID: d8d2d8d051e6
-Revises: f00963889f87
+Revises: 0894b3235099
 Create Date: 2026-11-30 01:32:08.823967
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd8d2d8d051e6'
-down_revision = 'f00963889f87'
+down_revision = '0894b3235099'
 branch_labels = None
 depends_on = None
 
