@@ -11,7 +11,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from .jobs import JOBS, run_job
-from .models import Role, Unit, User, db
+from .models import LeaderPosition, Role, Unit, User, db
 from .services import DomainError, accounts, tokens
 from .services.audit import acting_as
 from .services.reference import seed_reference_data, seed_unit_kinds
@@ -29,12 +29,13 @@ def _unit_by_code(code: str) -> Unit:
     return unit
 
 
-def _create(username, role, unit_code, password, full_name):
+def _create(username, role, unit_code, password, full_name, position=None, sectors=""):
     with acting_as(None):
         seed_reference_data()
         try:
             user = accounts.create_user(username, role=role, unit=_unit_by_code(unit_code),
-                                        password=password, full_name=full_name or "")
+                                        password=password, full_name=full_name or "",
+                                        position=position, sectors=sectors)
             db.session.commit()
         except DomainError as exc:
             db.session.rollback()
@@ -94,10 +95,15 @@ def create_admin(username, password, unit_code, full_name):
 @click.option("--unit-code", required=True)
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--full-name", default="")
+@click.option("--position", type=click.Choice([p.value for p in LeaderPosition]), default=None,
+              help="A leader's post (role leader only).")
+@click.option("--sectors", default="",
+              help="A vice-chairman's sectors, separated by semicolons.")
 @with_appcontext
-def create_user(username, role, unit_code, password, full_name):
+def create_user(username, role, unit_code, password, full_name, position, sectors):
     """Create an account of any role."""
-    _create(username, role, unit_code, password, full_name)
+    _create(username, role, unit_code, password, full_name, position,
+            "\n".join(s.strip() for s in sectors.split(";") if s.strip()))
 
 
 @cddh_cli.command("create-token")
