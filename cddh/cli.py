@@ -130,7 +130,7 @@ def create_token(username, name):
 @with_appcontext
 def demo(tasks):
     """Load Bến Tre's units, one account per role and demo tasks into an empty database."""
-    from .demo import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo
+    from .demo import DEMO_ACCOUNTS, DEMO_PASSWORD, LEADER_ACCOUNTS, load_demo
 
     if db.session.scalar(sa.select(sa.func.count()).select_from(Unit)):
         click.echo("The database already has units; demo data not loaded.")
@@ -143,6 +143,8 @@ def demo(tasks):
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for username, role, unit_code, _name in DEMO_ACCOUNTS:
         click.echo(f"  {username:<14} {role.value:<18} {unit_code}")
+    click.echo("  leaders by name: " + ", ".join(
+        f"{username} ({position.value})" for username, position, *_rest in LEADER_ACCOUNTS))
 
 
 @cddh_cli.command("run-job")
