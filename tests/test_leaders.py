@@ -205,3 +205,33 @@ def test_create_user_with_a_position(app):
                                        "--unit-code", "VP", "--password", "Mat-khau-2026!",
                                        "--position", "chairman"])
     assert refused.exit_code != 0
+
+
+def test_the_admin_names_positions_and_sectors_on_the_users_screen(app, browser):
+    with app.app_context():
+        office = make_unit("VP", UnitCategory.office)
+        admin = make_user(Role.admin, office)
+        db.session.commit()
+        db.session.refresh(admin)
+        db.session.expunge(admin)
+        office_id = office.id
+    br = browser(admin)
+    base = {"full_name": "Lưu Văn Khang", "unit": str(office_id), "password": "Mat-khau-moi-1",
+            "language": ""}
+    resp = br.post("/users/new/", data={**base, "username": "pct.khang", "role": "leader",
+                                        "position": "vice_chairman",
+                                        "sectors": "Kinh tế\r\nNông nghiệp"})
+    assert resp.status_code == 302
+    br.post("/users/new/", data={**base, "username": "canbo.x", "role": "unit_staff",
+                                 "position": "chairman"})
+    with app.app_context():
+        users = {u.username: u for u in db.session.scalars(sa.select(User))}
+        assert users["pct.khang"].position == LeaderPosition.vice_chairman
+        assert users["pct.khang"].sector_list == ["Kinh tế", "Nông nghiệp"]
+        assert "canbo.x" not in users  # a unit officer holds no position
+        leader_id = users["pct.khang"].id
+    br.post(f"/users/edit/?id={leader_id}", data={
+        "full_name": "Lưu Văn Khang", "email": "", "phone": "", "role": "leader",
+        "position": "chairman", "sectors": "", "unit": str(office_id), "language": ""})
+    with app.app_context():
+        assert db.session.get(User, leader_id).position == LeaderPosition.chairman

@@ -509,7 +509,8 @@ def record_edit(actor: User, task: Task, changed: list[str]) -> None:
     """The generic edit screen changed a draft or returned task: check and record it. After
     forwarding, the deadline moves only by an approved extension (Đ11.1d)."""
     _check(actor, task, "edit", None)
-    _check_directing_leader(task)
+    if "directing_leader" in changed:
+        _check_directing_leader(task)
     _normalise_deadline(task)
     record_history(task, actor, "edit", data={"fields": sorted(changed)})
 
