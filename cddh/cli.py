@@ -12,7 +12,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from .jobs import JOBS, run_job
-from .models import Role, Unit, User, db
+from .models import LeaderPosition, Role, Unit, User, db
 from .services import DomainError, accounts, tokens
 from .services.audit import acting_as
 from .services.reference import seed_reference_data, seed_unit_kinds
@@ -30,12 +30,13 @@ def _unit_by_code(code: str) -> Unit:
     return unit
 
 
-def _create(username, role, unit_code, password, full_name):
+def _create(username, role, unit_code, password, full_name, position=None, sectors=""):
     with acting_as(None):
         seed_reference_data()
         try:
             user = accounts.create_user(username, role=role, unit=_unit_by_code(unit_code),
-                                        password=password, full_name=full_name or "")
+                                        password=password, full_name=full_name or "",
+                                        position=position, sectors=sectors)
             db.session.commit()
         except DomainError as exc:
             db.session.rollback()
@@ -95,10 +96,15 @@ def create_admin(username, password, unit_code, full_name):
 @click.option("--unit-code", required=True)
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--full-name", default="")
+@click.option("--position", type=click.Choice([p.value for p in LeaderPosition]), default=None,
+              help="A leader's post (role leader only).")
+@click.option("--sectors", default="",
+              help="A vice-chairman's sectors, separated by semicolons.")
 @with_appcontext
-def create_user(username, role, unit_code, password, full_name):
+def create_user(username, role, unit_code, password, full_name, position, sectors):
     """Create an account of any role."""
-    _create(username, role, unit_code, password, full_name)
+    _create(username, role, unit_code, password, full_name, position,
+            "\n".join(s.strip() for s in sectors.split(";") if s.strip()))
 
 
 @cddh_cli.command("create-token")
@@ -125,7 +131,7 @@ def create_token(username, name):
 @with_appcontext
 def demo(tasks):
     """Load Bến Tre's units, one account per role and demo tasks into an empty database."""
-    from .demo import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo
+    from .demo import DEMO_ACCOUNTS, DEMO_PASSWORD, LEADER_ACCOUNTS, load_demo
 
     if db.session.scalar(sa.select(sa.func.count()).select_from(Unit)):
         click.echo("The database already has units; demo data not loaded.")
@@ -138,6 +144,8 @@ def demo(tasks):
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for username, role, unit_code, _name in DEMO_ACCOUNTS:
         click.echo(f"  {username:<14} {role.value:<18} {unit_code}")
+    click.echo("  leaders by name: " + ", ".join(
+        f"{username} ({position.value})" for username, position, *_rest in LEADER_ACCOUNTS))
 
 
 @cddh_cli.command("run-job")

@@ -28,6 +28,7 @@ from .models import (
     ExpectedProduct,
     ExtensionRequest,
     ExtensionStatus,
+    LeaderPosition,
     Priority,
     ProgressUpdate,
     ReturnReason,
@@ -61,6 +62,20 @@ DEMO_ACCOUNTS: list[tuple[str, Role, str, str]] = [
     ("canbo.hbt", Role.unit_staff, "HBT", "Huỳnh Văn Lộc"),
     ("kiemtra", Role.inspector, "VP-NC", "Đặng Quốc Bảo"),
 ]
+
+# The leaders by name (Đ3.2): (username, position, full name, sectors directed). The demo
+# "lanhdao" account above is the Chief of the Office.
+LEADER_ACCOUNTS: list[tuple[str, LeaderPosition, str, str]] = [
+    ("chutich", LeaderPosition.chairman, "Huỳnh Quốc Thái", ""),
+    ("pct.hanh", LeaderPosition.vice_chairman, "Đoàn Thị Mỹ Hạnh",
+     "Văn hóa – xã hội\nGiáo dục và đào tạo\nY tế"),
+    ("pct.khang", LeaderPosition.vice_chairman, "Lưu Văn Khang",
+     "Kinh tế\nTài chính – ngân sách\nNông nghiệp"),
+    ("pct.duc", LeaderPosition.vice_chairman, "Tạ Minh Đức",
+     "Nội chính\nTài nguyên và môi trường\nXây dựng, giao thông"),
+    ("phochanh", LeaderPosition.office_deputy, "Ngô Thị Bích Thủy", ""),
+]
+OFFICE_CHIEF = "lanhdao"
 
 # The units whose demo officers should see every state as lead unit and some cooperation.
 DEMO_UNIT_CODES = ("SNV", "HBT")
@@ -518,6 +533,13 @@ class _DemoBuilder:
                                                     password=DEMO_PASSWORD, full_name=full_name)
         self.specialist = self.demo_users["chuyenvien"]
         self.leader = self.demo_users["lanhdao"]
+        self.leader.position = LeaderPosition.office_chief
+        self.leaders_by_name = {self.leader.full_name: self.leader}
+        for username, position, full_name, sectors in LEADER_ACCOUNTS:
+            user = create_user(username, role=Role.leader, unit=self.units["VP"],
+                               password=DEMO_PASSWORD, full_name=full_name,
+                               position=position, sectors=sectors)
+            self.leaders_by_name[full_name] = user
         taken = {(u.unit.code, u.role) for u in self.demo_users.values()}
         shared_hash = hash_password(DEMO_PASSWORD)
         background = []
@@ -730,7 +752,8 @@ class _DemoBuilder:
         doc = Document(doc_type=doc_type, number=self.next_number(rate, issuer, issued, symbol),
                        issuer=issuer, summary=summary, issued_on=issued, signer=signer,
                        submitting_unit=submitting, specialist=self.specialist, tracked=tracked,
-                       created_by=self.specialist, created_at=created, updated_at=created)
+                       created_by=self.specialist, created_at=created, updated_at=created,
+                       directing_leader=self.signing_leader(signer))
         prepare_document(doc, self.cal)
         return doc
 
@@ -743,6 +766,11 @@ class _DemoBuilder:
                                period=period, main=self.units[plan.topic.leads[0]].name)
         return product, text
 
+    def signing_leader(self, signer: str) -> User | None:
+        """The account of the leader named in the signer line (who signed, Đ3.2)."""
+        return next((user for name, user in self.leaders_by_name.items()
+                     if signer.endswith(name)), None)
+
     def build_task(self, plan: _TaskPlan, doc: Document) -> tuple[_Built, dt.datetime | None]:
         """One task with the rows of its story; returns it and when it was last forwarded."""
         rng = self.rng
@@ -751,7 +779,7 @@ class _DemoBuilder:
         if plan.doc.doc_type == DocType.cong_dien:
             priority = Priority.flash
         task = Task(document=doc, content=text, lead_unit=plan.lead,
-                    cooperating_units=list(plan.coops),
+                    directing_leader=doc.directing_leader, cooperating_units=list(plan.coops),
                     monitoring_unit=self.units[plan.topic.division], specialist=self.specialist,
                     expected_product=product, priority=priority, state=plan.scenario.state,
                     update_frequency=rng.choices(list(UpdateFrequency), weights=(70, 20, 7, 3))[0],

@@ -6,11 +6,15 @@ from flask_babel import lazy_gettext as _l
 
 from .models.enums import (
     CalendarOverrideKind,
+    DifficultyAsk,
+    DifficultyKind,
+    DifficultyState,
     DocType,
     ExpectedProduct,
     FeedbackAnswerKind,
     InspectionKind,
     InspectionStatus,
+    LeaderPosition,
     Priority,
     ReturnReason,
     Role,
@@ -28,6 +32,34 @@ ROLE = {
     Role.unit_leader: _l("Unit leader"),
     Role.unit_staff: _l("Unit staff"),
     Role.inspector: _l("Inspector"),
+}
+
+LEADER_POSITION = {
+    LeaderPosition.chairman: _l("Chairman of the Provincial People's Committee"),
+    LeaderPosition.vice_chairman: _l("Vice-chairman of the Provincial People's Committee"),
+    LeaderPosition.office_chief: _l("Chief of the Office"),
+    LeaderPosition.office_deputy: _l("Deputy chief of the Office"),
+}
+
+DIFFICULTY_KIND = {
+    DifficultyKind.difficulty: _l("Difficulty or obstacle"),
+    DifficultyKind.proposal: _l("Proposal or recommendation"),
+    DifficultyKind.disagreement: _l("Disagreement between units (Đ10.1c)"),
+}
+
+DIFFICULTY_ASK = {
+    DifficultyAsk.more_time: _l("More time"),
+    DifficultyAsk.resources: _l("More resources"),
+    DifficultyAsk.change_content: _l("A change of the task's content"),
+    DifficultyAsk.change_lead: _l("A change of the lead unit"),
+    DifficultyAsk.leader_decision: _l("A decision of the leader"),
+    DifficultyAsk.other: _l("Other"),
+}
+
+DIFFICULTY_STATE = {
+    DifficultyState.open: _l("Waiting for the Office"),
+    DifficultyState.proposed: _l("Waiting for the leader's decision"),
+    DifficultyState.decided: _l("Decided"),
 }
 
 UNIT_CATEGORY = {
@@ -136,6 +168,10 @@ TASK_ACTION = {
     "cancel": _l("Task cancelled"),
     "urge": _l("Urged"),
     "overdue": _l("Became overdue"),
+    "raise_difficulty": _l("Difficulty or proposal raised"),
+    "decide_difficulty": _l("Difficulty or proposal decided"),
+    "change_deadline": _l("Deadline changed by the leader's decision"),
+    "change_content": _l("Content changed by the leader's decision"),
 }
 
 AUDIT_ACTION = {
@@ -152,6 +188,7 @@ SETTING = {
     "due_soon_working_days": _l("Working days before a deadline that count as “due soon” (Đ11.1b)"),
     "overdue_update_grace_days": _l("Working days an overdue task may go without an update (Đ8.1a)"),
     "feedback_answer_working_days": _l("Working days to answer a district's feedback (Đ15.5)"),
+    "difficulty_answer_working_days": _l("Working days to decide a unit's difficulty or proposal (Đ10.1, Đ16.3)"),
     "escalate_unit_leader_after_working_days": _l("Overdue working days before the unit leader is alerted"),
     "escalate_office_after_working_days": _l("Overdue working days before the leadership is alerted"),
     "report_cutoff_day": _l("Day of the month on which report figures are cut off"),

@@ -145,7 +145,7 @@ def test_me_answers_with_the_tokens_user(world):
     assert resp.status_code == 200
     assert resp.get_json() == {"id": world.users["snv_staff"], "username": "canbo.snv",
                                "full_name": "Người dùng unit_staff", "role": "unit_staff",
-                               "unit_id": world.units.snv}
+                               "unit_id": world.units.snv, "position": None}
 
 
 @pytest.mark.parametrize("header", [None, "Bearer", "Bearer ", "Basic abc", "Token x",
@@ -300,7 +300,8 @@ def test_a_task_shows_its_fields_history_progress_and_extensions(world):
     assert resp.status_code == 200
     body = resp.get_json()
     assert set(body) == {"id", "document_id", "content", "state", "timeliness", "deadline",
-                         "original_deadline", "lead_unit_id", "cooperating_unit_ids",
+                         "original_deadline", "lead_unit_id", "directing_leader_id",
+                         "cooperating_unit_ids",
                          "completed_on", "version", "created_at", "updated_at", "history",
                          "progress", "extensions"}
     assert body["state"] == "in_progress" and body["timeliness"] == "open_on_time"

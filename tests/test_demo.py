@@ -155,3 +155,21 @@ def test_documents_tracked_untracked_and_late_entries(demo, ctx):
     for doc in tracked:
         waiting = any(t.state in (TaskState.draft, TaskState.returned) for t in doc.tasks)
         assert not (waiting and doc.forwarded_at), doc.number
+
+
+def test_the_demo_leaders_have_their_positions_and_sign_the_documents(demo, ctx):
+    from cddh.demo import LEADER_ACCOUNTS
+    from cddh.models import Document, LeaderPosition, Task, User
+
+    positions = {u.username: u.position for u in db.session.scalars(
+        sa.select(User).where(User.role == Role.leader))}
+    assert positions["lanhdao"] == LeaderPosition.office_chief
+    assert {positions[name] for name, *_ in LEADER_ACCOUNTS} == set(LeaderPosition) - {
+        LeaderPosition.office_chief}
+    vice = db.session.scalar(sa.select(User).where(User.username == "pct.khang"))
+    assert "Kinh tế" in vice.sector_list
+    docs = db.session.scalars(sa.select(Document).where(Document.tracked.is_(True))).all()
+    assert all(d.directing_leader is not None and d.signer.endswith(d.directing_leader.full_name)
+               for d in docs)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Task).join(Document).where(
+        Task.directing_leader_id.is_distinct_from(Document.directing_leader_id))) == 0

@@ -165,8 +165,9 @@ def document_input(body: dict) -> dict:
     takes (keys the client left out stay out: the service applies its defaults)."""
     fields = Fields(body)
     data = {key: fields.text(key) for key in DOCUMENT_TEXT if key in body}
-    if "submitting_unit_id" in body:
-        data["submitting_unit_id"] = fields.identifier("submitting_unit_id")
+    for key in ("submitting_unit_id", "directing_leader_id"):
+        if key in body:
+            data[key] = fields.identifier(key)
     if body.get("tracked") is not None:
         data["tracked"] = fields.boolean("tracked")
     tasks = body.get("tasks")
@@ -181,7 +182,7 @@ def document_input(body: dict) -> dict:
 
 def _task_input(item: dict, fields: Fields) -> dict:
     data = {key: fields.text(key) for key in TASK_TEXT if key in item}
-    for key in ("lead_unit_id", "monitoring_unit_id"):
+    for key in ("lead_unit_id", "monitoring_unit_id", "directing_leader_id"):
         if key in item:
             data[key] = fields.identifier(key)
     data["cooperating_unit_ids"] = fields.identifiers("cooperating_unit_ids")

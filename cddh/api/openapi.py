@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from ..models import (
     Confidentiality,
+    DifficultyAsk,
+    DifficultyKind,
+    DifficultyState,
     DocType,
     ExpectedProduct,
+    LeaderPosition,
     PeriodKind,
     Priority,
     ReturnReason,
@@ -64,6 +68,7 @@ TASK_OUT = {
     "deadline": nullable(DATE),
     "original_deadline": nullable(DATE),
     "lead_unit_id": nullable(ID),
+    "directing_leader_id": nullable(ID),
     "cooperating_unit_ids": {"type": "array", "items": ID},
     "completed_on": nullable(DATE),
     "version": INTEGER,
@@ -80,7 +85,11 @@ SCHEMAS = {
                    "description": "A message per field, keyed like `tasks.0.lead_unit_id`."},
     }, required=("code", "message"))}),
     "Me": obj({"id": ID, "username": STRING, "full_name": STRING,
-               "role": {"type": "string", "enum": _values(Role)}, "unit_id": ID}),
+               "role": {"type": "string", "enum": _values(Role)}, "unit_id": ID,
+               "position": nullable({"type": "string", "enum": _values(LeaderPosition)})}),
+    "Leader": obj({"user_id": ID, "full_name": STRING,
+                   "position": {"type": "string", "enum": _values(LeaderPosition)},
+                   "sectors": {"type": "array", "items": STRING}}),
     "Unit": obj({"id": ID, "code": STRING, "name": STRING,
                  "kind": {"type": "string", "enum": _values(UnitCategory)}}),
     "TaskIn": obj({
@@ -88,6 +97,8 @@ SCHEMAS = {
         "lead_unit_id": nullable(ID),
         "cooperating_unit_ids": nullable({"type": "array", "items": ID}),
         "monitoring_unit_id": nullable(ID),
+        "directing_leader_id": nullable({**ID, "description": "An active leader with a "
+                                         "position; the document's when omitted."}),
         "deadline": nullable({**DATE, "description": "null: a task without a deadline (Đ5)."}),
         "update_frequency": {"type": "string", "enum": _values(UpdateFrequency)},
         "priority": {"type": "string", "enum": _values(Priority)},
@@ -100,6 +111,8 @@ SCHEMAS = {
         "issued_on": DATE,
         "signer": STRING,
         "submitting_unit_id": nullable(ID),
+        "directing_leader_id": nullable({**ID, "description": "An active leader with a "
+                                         "position (GET /leaders): who signed or chaired."}),
         "tracked": {"type": "boolean", "description": "Only tracked documents carry tasks (Đ4)."},
         "confidentiality": {"type": "string", "enum": _values(Confidentiality),
                             "description": "Anything but `none` is refused with 422 "
@@ -132,13 +145,31 @@ SCHEMAS = {
     "Document": obj({
         "id": ID, "doc_type": {"type": "string", "enum": _values(DocType)}, "number": STRING,
         "summary": STRING, "issued_on": DATE, "signer": STRING,
-        "submitting_unit_id": nullable(ID), "tracked": BOOLEAN,
+        "submitting_unit_id": nullable(ID), "directing_leader_id": nullable(ID),
+        "tracked": BOOLEAN,
         "confidentiality": {"type": "string", "enum": [Confidentiality.none.value]},
         "entry_due_on": nullable({**DATE, "description": "1 working day after issue (Đ7.1a); "
                                                          "null when not tracked."}),
         "created_at": DATETIME,
         "tasks": {"type": "array", "items": ref("Task"),
                   "description": "Only the tasks the caller may see."},
+    }),
+    "Difficulty": obj({
+        "id": ID, "task_id": ID,
+        "kind": {"type": "string", "enum": _values(DifficultyKind)},
+        "content": STRING,
+        "asks": {"type": "string", "enum": _values(DifficultyAsk)},
+        "state": {"type": "string", "enum": _values(DifficultyState)},
+        "unit_id": ID,
+        "directing_leader_id": nullable({**ID, "description": "The task's; null: any leader."}),
+        "proposed_deadline": nullable(DATE),
+        "due_on": nullable({**DATE, "description": "To be decided by this day "
+                                                   "(difficulty_answer_working_days)."}),
+        "proposal": STRING, "approved": nullable(BOOLEAN), "decision": STRING,
+        "decided_by_id": nullable(ID), "decided_at": nullable(DATETIME),
+        "history_action": nullable({"type": "string", "description": "The task history entry "
+                                    "that records the decision and its effect."}),
+        "created_at": DATETIME,
     }),
     "WorkingDay": obj({"date": DATE, "is_working_day": BOOLEAN, "name": STRING},
                       required=("date", "is_working_day")),
@@ -156,7 +187,9 @@ SCHEMAS |= {
                        "rows": {"type": "array", "items": ref("StatisticsRow")},
                        "total": ref("StatisticsTotal")}),
 }
-for _name, _item in (("UnitPage", "Unit"), ("TaskPage", "Task")):
+SCHEMAS["LeaderList"] = obj({"items": {"type": "array", "items": ref("Leader")}})
+for _name, _item in (("UnitPage", "Unit"), ("TaskPage", "Task"),
+                     ("DifficultyPage", "Difficulty")):
     SCHEMAS[_name] = obj({"items": {"type": "array", "items": ref(_item)},
                           "next_cursor": nullable({"type": "string", "description":
                                                    "Pass as ?cursor= for the next page; null "
@@ -239,6 +272,22 @@ SCHEMAS |= {
                                         "description": "Required when refusing."}},
                             ("approved",)),
     "CancelIn": action_body({"reason": STRING}, ("reason",)),
+    "DifficultyIn": obj({
+        "kind": {"type": "string", "enum": _values(DifficultyKind)},
+        "content": STRING,
+        "asks": {"type": "string", "enum": _values(DifficultyAsk)},
+        "proposed_deadline": nullable({**DATE, "description": "With asks = more_time."}),
+    }, required=("kind", "content", "asks")),
+    "ProposeIn": obj({"proposal": STRING}),
+    "DifficultyDecideIn": obj({
+        "approved": BOOLEAN,
+        "decision": STRING,
+        "new_deadline": nullable({**DATE, "description": "asks = more_time: the new deadline "
+                                                         "(default: the unit's proposed one)."}),
+        "new_content": {"type": "string", "description": "asks = change_content: required."},
+        "cancel_task": nullable({"type": "boolean", "description": "Approve by cancelling "
+                                                                   "the task."}),
+    }, required=("approved", "decision")),
 }
 
 FREQUENCY = nullable({"type": "string", "enum": _values(UpdateFrequency)})
@@ -311,6 +360,28 @@ def _paths() -> dict:
         "/me": {"get": operation("Me: the token's user", 200, "Me")},
         "/units": {"get": operation("Units: every active unit", 200, "UnitPage", (400,),
                                     params=LIST_PARAMS)},
+        "/leaders": {"get": operation("Leaders: by name, position and sectors", 200,
+                                      "LeaderList")},
+        "/difficulties": {"get": operation(
+            "Difficulties: those the caller may see, newest first", 200, "DifficultyPage",
+            (400,), params=[
+                {"name": "state", "in": "query",
+                 "schema": {"type": "string", "enum": _values(DifficultyState)}},
+                {"name": "task_id", "in": "query", "schema": ID}, *LIST_PARAMS],
+            description="The Office and leaders: all; a unit: those it raised.")},
+        "/tasks/{task_id}/difficulties": {"post": operation(
+            "Raise a difficulty", 201, "Difficulty", ACTION_ERRORS,
+            params=[_path_id("task_id")], body="DifficultyIn",
+            description="Lead or cooperating unit (Đ10.1a–c, Đ16.3).")},
+        "/difficulties/{difficulty_id}/propose": {"post": operation(
+            "Propose on a difficulty", 200, "Difficulty", ACTION_ERRORS,
+            params=[_path_id("difficulty_id")], body="ProposeIn",
+            description="Office specialist: open → proposed (Đ7.2d).")},
+        "/difficulties/{difficulty_id}/decide": {"post": operation(
+            "Decide a difficulty", 200, "Difficulty", ACTION_ERRORS,
+            params=[_path_id("difficulty_id")], body="DifficultyDecideIn",
+            description="The directing leader of its task (the Chairman may always): "
+                        "proposed → decided; an approval is applied to the task.")},
         "/documents": {"post": operation(
             "Create document: with its tasks, as drafts", 201, "Document", (400, 403, 409, 422),
             body="DocumentIn", description="Office specialist only.")},

@@ -13,6 +13,8 @@ from sqlalchemy.orm import selectinload
 
 from ..auth import policy
 from ..models import (
+    Difficulty,
+    DifficultyState,
     Document,
     ExtensionRequest,
     ProgressUpdate,
@@ -25,7 +27,17 @@ from ..models import (
     db,
     task_cooperating_unit,
 )
-from ..services import DomainError, NotAllowed, documents, periods, statistics, tokens, workflow
+from ..services import (
+    DomainError,
+    NotAllowed,
+    difficulties,
+    documents,
+    leaders,
+    periods,
+    statistics,
+    tokens,
+    workflow,
+)
 from ..services.calendar import calendar
 from ..services.clock import local_today
 from ..services.directives import read as directives
@@ -96,6 +108,12 @@ def units():
     query = sa.select(Unit).where(policy.reference_scope(me(), Unit))
     rows, next_cursor = page(query, Unit.id)
     return json_response({"items": [shapes.unit_out(u) for u in rows], "next_cursor": next_cursor})
+
+
+@bp.get("/leaders")
+def leader_list():
+    """The leaders by name: position and, for vice-chairmen, the sectors they direct."""
+    return json_response({"items": [shapes.leader_out(u) for u in leaders.leaders()]})
 
 
 # --- documents -----------------------------------------------------------------------------
@@ -327,6 +345,75 @@ def decide_extension(extension_id: int):
     workflow.decide_extension(me(), extension, approved=approved, reason=reason, version=version)
     workflow.commit()
     return json_response(shapes.extension_out(extension))
+
+
+# --- difficulties and proposals (Đ10.1a–c, Đ16.3) --------------------------------------------
+@bp.post(f"/tasks/<{ID}:task_id>/difficulties")
+def raise_difficulty(task_id: int):
+    task, fields, _version = _acting_on(task_id, "raise_difficulty")
+    kind, content, asks = fields.text("kind"), fields.text("content"), fields.text("asks")
+    proposed = fields.date("proposed_deadline")
+    fields.check()
+    item = difficulties.raise_difficulty(me(), task, kind=kind, content=content, asks=asks,
+                                         proposed_deadline=proposed)
+    workflow.commit()
+    return json_response(shapes.difficulty_out(item), 201)
+
+
+@bp.get("/difficulties")
+def difficulty_list():
+    """The Office and leaders see every difficulty; a unit those it raised."""
+    conditions = [policy.row_scope(me(), Difficulty)]
+    state = query_choice("state", DifficultyState)
+    if state is not None:
+        conditions.append(Difficulty.state == state)
+    task_id = query_int("task_id", 1, MAX_ID)
+    if task_id is not None:
+        conditions.append(Difficulty.task_id == task_id)
+    query = sa.select(Difficulty).where(*conditions).options(
+        selectinload(Difficulty.task), selectinload(Difficulty.history))
+    rows, next_cursor = page(query, Difficulty.id, descending=True)
+    return json_response({"items": [shapes.difficulty_out(d) for d in rows],
+                          "next_cursor": next_cursor})
+
+
+def _visible_difficulty(difficulty_id: int) -> Difficulty:
+    item = db.session.scalar(sa.select(Difficulty).where(
+        Difficulty.id == difficulty_id, policy.row_scope(me(), Difficulty)))
+    if item is None:
+        raise not_found()
+    return item
+
+
+@bp.post(f"/difficulties/<{ID}:difficulty_id>/propose")
+def propose_on_difficulty(difficulty_id: int):
+    item = _visible_difficulty(difficulty_id)
+    if not policy.may_propose_on_difficulty(me()):
+        raise NotAllowed(_("Only an Office specialist proposes a way forward."))
+    fields = Fields(json_body())
+    proposal = fields.text("proposal")
+    fields.check()
+    difficulties.propose(me(), item, proposal=proposal)
+    workflow.commit()
+    return json_response(shapes.difficulty_out(item))
+
+
+@bp.post(f"/difficulties/<{ID}:difficulty_id>/decide")
+def decide_difficulty(difficulty_id: int):
+    item = _visible_difficulty(difficulty_id)
+    if not policy.may_decide_difficulty(me(), item.task):
+        raise NotAllowed(_("Only the leader who directs this task, or the Chairman, decides "
+                           "on it."))
+    fields = Fields(json_body())
+    approved, decision = fields.boolean("approved", required=True), fields.text("decision")
+    new_deadline, new_content = fields.date("new_deadline"), fields.text("new_content")
+    cancel_task = fields.boolean("cancel_task")
+    fields.check()
+    difficulties.decide(me(), item, approved=approved, decision=decision,
+                        new_deadline=new_deadline, new_content=new_content,
+                        cancel_task=bool(cancel_task))
+    workflow.commit()
+    return json_response(shapes.difficulty_out(item))
 
 
 # --- the working-day calendar ----------------------------------------------------------------

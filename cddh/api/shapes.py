@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..models import Document, ExtensionRequest, ProgressUpdate, Task, TaskHistory, Unit, User
+from ..models import (
+    Difficulty,
+    Document,
+    ExtensionRequest,
+    ProgressUpdate,
+    Task,
+    TaskHistory,
+    Unit,
+    User,
+)
 from ..services.timeliness import timeliness
 
 
@@ -19,7 +28,35 @@ def moment(value: dt.datetime | None) -> str | None:
 
 def me_out(user: User) -> dict:
     return {"id": user.id, "username": user.username, "full_name": user.full_name,
-            "role": user.role.value, "unit_id": user.unit_id}
+            "role": user.role.value, "unit_id": user.unit_id,
+            "position": user.position.value if user.position else None}
+
+
+def leader_out(user: User) -> dict:
+    return {"user_id": user.id, "full_name": user.full_name or user.username,
+            "position": user.position.value, "sectors": user.sector_list}
+
+
+def difficulty_out(item: Difficulty) -> dict:
+    return {
+        "id": item.id,
+        "task_id": item.task_id,
+        "kind": item.kind.value,
+        "content": item.content,
+        "asks": item.asks.value,
+        "state": item.state.value,
+        "unit_id": item.unit_id,
+        "directing_leader_id": item.task.directing_leader_id,
+        "proposed_deadline": day(item.proposed_deadline),
+        "due_on": day(item.due_on),
+        "proposal": item.proposal,
+        "approved": item.approved,
+        "decision": item.decision,
+        "decided_by_id": item.decided_by_id,
+        "decided_at": moment(item.decided_at),
+        "history_action": item.history.action if item.history else None,
+        "created_at": moment(item.created_at),
+    }
 
 
 def unit_out(unit: Unit) -> dict:
@@ -37,6 +74,7 @@ def task_out(task: Task, today: dt.date) -> dict:
         "deadline": day(task.deadline),
         "original_deadline": day(task.original_deadline),
         "lead_unit_id": task.lead_unit_id,
+        "directing_leader_id": task.directing_leader_id,
         "cooperating_unit_ids": sorted(u.id for u in task.cooperating_units),
         "completed_on": day(task.completed_on),
         "version": task.version,
@@ -83,6 +121,7 @@ def document_out(doc: Document, tasks: list[Task], today: dt.date) -> dict:
         "issued_on": day(doc.issued_on),
         "signer": doc.signer,
         "submitting_unit_id": doc.submitting_unit_id,
+        "directing_leader_id": doc.directing_leader_id,
         "tracked": doc.tracked,
         # Secret documents are refused on entry (Đ1.1, Đ2.6): every stored one is "none".
         "confidentiality": "none",

@@ -15,6 +15,7 @@ from ..models import (
     Attachment,
     AuditLog,
     CalendarOverride,
+    Difficulty,
     Document,
     ExtensionRequest,
     Feedback,
@@ -77,6 +78,8 @@ SCREENS: dict[str, frozenset[Role]] = {
     "dashboard": OFFICE_ROLES,
     "ranking": OFFICE_ROLES,
     "self_inspection": OFFICE_ROLES | UNIT_ROLES,
+    # Difficulties and proposals (Đ10.1, Đ16.3): the Office and leaders; a unit its own.
+    "difficulties": OFFICE_ROLES | UNIT_ROLES,
 }
 
 # Who may create or change rows through the generic screens; state changes of tasks go
@@ -247,6 +250,7 @@ _ROW_SCOPES = {
     ExtensionRequest: lambda u: _via_task(ExtensionRequest.task_id, u),
     Urging: lambda u: _via_task(Urging.task_id, u),
     Feedback: _feedback_scope,
+    Difficulty: lambda u: difficulty_scope(u),
     Attachment: _attachment_scope,
     Unit: _admin_only,
     UnitKind: _admin_only,
@@ -311,6 +315,8 @@ TASK_ACTIONS: dict[str, tuple[frozenset[Role], tuple[str, ...] | None]] = {
     "report_completion": (UNIT_ROLES, ("lead",)),
     "request_extension": (UNIT_ROLES, ("lead",)),
     "progress": (UNIT_ROLES, ("lead", "cooperating")),
+    # Đ10.1a–c, Đ16.3: the lead or a cooperating unit raises a difficulty or proposal.
+    "raise_difficulty": (UNIT_ROLES, ("lead", "cooperating")),
 }
 
 
@@ -505,3 +511,32 @@ def may_write_self_inspection(user, report) -> bool:
 def may_submit_self_inspection(user, report) -> bool:
     """Đ16.1–2: the unit leader submits the unit's self-inspection report."""
     return may_write_self_inspection(user, report) and user.role == Role.unit_leader
+
+
+# --- difficulties and proposals (Đ7.2d, Đ10.1a–c, Đ15.3, Đ16.3) ----------------------------
+DIFFICULTY_PROPOSERS = OFFICE_ACTORS
+
+
+def difficulty_scope(user) -> ColumnElement[bool]:
+    """The Office and leaders read every difficulty; a unit those its own unit raised, on
+    tasks it may read."""
+    if not _authenticated(user):
+        return sa.false()
+    if user.role in OFFICE_ROLES:
+        return sa.true()
+    if user.role in UNIT_ROLES:
+        return sa.and_(Difficulty.unit_id == user.unit_id,
+                       Difficulty.task_id.in_(visible_task_ids(user)))
+    return sa.false()
+
+
+def may_propose_on_difficulty(user) -> bool:
+    """The Office's specialist proposes a way forward to the leader (Đ7.2d)."""
+    return _authenticated(user) and user.role in DIFFICULTY_PROPOSERS
+
+
+def may_decide_difficulty(user, task) -> bool:
+    """The task's directing leader decides; the Chairman may always (Đ3.2, Đ16.3)."""
+    from ..services.leaders import directs
+
+    return _authenticated(user) and directs(user, task)

@@ -18,6 +18,7 @@ from .report import PeriodReport, SelfInspectionReport
 from .system import AuditLog, JobRun, Notification, SchedulerHeartbeat, Setting
 from .task import (
     Attachment,
+    Difficulty,
     ExtensionRequest,
     Feedback,
     ProgressUpdate,
@@ -30,7 +31,7 @@ from .unit import Unit, UnitKind
 from .user import ApiToken, User
 
 __all__ = [
-    "ApiToken", "Attachment", "AuditLog", "Base", "CalendarOverride", "Document",
+    "ApiToken", "Attachment", "AuditLog", "Base", "CalendarOverride", "Difficulty", "Document",
     "ExtensionRequest", "Feedback", "InspectedUnit", "InspectionDocumentRequest",
     "InspectionFinding", "InspectionMember", "InspectionPlan", "InspectionRecommendation",
     "InspectionTeam", "JobRun", "Notification", "PeriodReport", "ProgressUpdate",

@@ -30,6 +30,8 @@ class Document(IdMixin, TimestampMixin, db.Model):
     signer: Mapped[str] = mapped_column(sa.String(120), default="")
     submitting_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"), index=True)
     specialist_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    # The leader who signed it or chaired the meeting (Đ3.2); its tasks inherit them.
+    directing_leader_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     # Đ4: only tracked documents carry tasks.
     tracked: Mapped[bool] = mapped_column(default=True)
     # Đ7.1a: 1 working day after issue; stored when entered so late entries are a plain query.
@@ -43,6 +45,7 @@ class Document(IdMixin, TimestampMixin, db.Model):
     submitting_unit: Mapped[Unit | None] = relationship()
     specialist: Mapped[User | None] = relationship(foreign_keys=[specialist_id])
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    directing_leader: Mapped[User | None] = relationship(foreign_keys=[directing_leader_id])
     tasks: Mapped[list[Task]] = relationship(back_populates="document", order_by="Task.id")  # noqa: F821
 
     def __str__(self) -> str:

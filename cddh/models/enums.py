@@ -18,6 +18,15 @@ OFFICE_ROLES = frozenset({Role.admin, Role.office_specialist, Role.leader})
 UNIT_ROLES = frozenset({Role.unit_leader, Role.unit_staff})
 
 
+class LeaderPosition(StrEnum):
+    """A leader's post (Đ3.2, Đ12.1b, Đ16.3): who directs a task, who decides on it."""
+
+    chairman = "chairman"
+    vice_chairman = "vice_chairman"
+    office_chief = "office_chief"
+    office_deputy = "office_deputy"
+
+
 class UnitCategory(StrEnum):
     """What a unit kind is, for the rules; a province names its own kinds as data."""
 
@@ -147,3 +156,28 @@ class InspectionStatus(StrEnum):
     approved = "approved"
     in_progress = "in_progress"
     closed = "closed"
+
+
+class DifficultyKind(StrEnum):
+    """What a unit raises on a task (Đ7.2d, Đ10.1a–c, Đ16.3)."""
+
+    difficulty = "difficulty"
+    proposal = "proposal"
+    disagreement = "disagreement"
+
+
+class DifficultyAsk(StrEnum):
+    """What the unit asks for."""
+
+    more_time = "more_time"
+    resources = "resources"
+    change_content = "change_content"
+    change_lead = "change_lead"
+    leader_decision = "leader_decision"
+    other = "other"
+
+
+class DifficultyState(StrEnum):
+    open = "open"
+    proposed = "proposed"
+    decided = "decided"

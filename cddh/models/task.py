@@ -10,6 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .base import IdMixin, TimestampMixin, db, str_enum, utcnow
 from .document import Document
 from .enums import (
+    DifficultyAsk,
+    DifficultyKind,
+    DifficultyState,
     ExpectedProduct,
     ExtensionStatus,
     Priority,
@@ -39,6 +42,8 @@ class Task(IdMixin, TimestampMixin, db.Model):
         sa.Index("ix_task_state_deadline", "state", "deadline"),
         sa.Index("ix_task_specialist_id_state", "specialist_id", "state"),
         sa.Index("ix_task_monitoring_unit_id_state", "monitoring_unit_id", "state"),
+        # "The tasks I direct" (a leader's list and the routing of their matters).
+        sa.Index("ix_task_directing_leader_id_state", "directing_leader_id", "state"),
     )
 
     document_id: Mapped[int] = mapped_column(sa.ForeignKey("document.id"), index=True)
@@ -46,6 +51,8 @@ class Task(IdMixin, TimestampMixin, db.Model):
     lead_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"))
     monitoring_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"))
     specialist_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    # Inherited from the document unless given (Đ3.2, Đ16.3).
+    directing_leader_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     expected_product: Mapped[ExpectedProduct] = mapped_column(
         str_enum(ExpectedProduct), default=ExpectedProduct.other
     )
@@ -84,6 +91,7 @@ class Task(IdMixin, TimestampMixin, db.Model):
     monitoring_unit: Mapped[Unit | None] = relationship(foreign_keys=[monitoring_unit_id])
     specialist: Mapped[User | None] = relationship(foreign_keys=[specialist_id])
     verified_by: Mapped[User | None] = relationship(foreign_keys=[verified_by_id])
+    directing_leader: Mapped[User | None] = relationship(foreign_keys=[directing_leader_id])
     cooperating_units: Mapped[list[Unit]] = relationship(secondary=task_cooperating_unit)
 
     def __str__(self) -> str:
@@ -224,3 +232,50 @@ class Feedback(IdMixin, TimestampMixin, db.Model):
     task: Mapped[Task] = relationship()
     from_unit: Mapped[Unit] = relationship(foreign_keys=[from_unit_id])
     about_unit: Mapped[Unit | None] = relationship(foreign_keys=[about_unit_id])
+
+
+class Difficulty(IdMixin, TimestampMixin, db.Model):
+    """A difficulty, proposal or disagreement a unit raises on a task (Đ7.2d, Đ10.1a–c,
+    Đ11.1d, Đ15.3, Đ16.3): the Office proposes a way forward, the directing leader decides."""
+
+    __tablename__ = "difficulty"
+    __table_args__ = (
+        sa.Index("ix_difficulty_task_id_state", "task_id", "state"),
+        sa.Index("ix_difficulty_unit_id_state", "unit_id", "state"),
+        sa.Index("ix_difficulty_state_due_on", "state", "due_on"),
+    )
+
+    task_id: Mapped[int] = mapped_column(sa.ForeignKey("task.id"))
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"))
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    progress_update_id: Mapped[int | None] = mapped_column(sa.ForeignKey("progress_update.id"))
+    kind: Mapped[DifficultyKind] = mapped_column(str_enum(DifficultyKind))
+    asks: Mapped[DifficultyAsk] = mapped_column(str_enum(DifficultyAsk))
+    content: Mapped[str] = mapped_column(sa.Text)
+    # What the unit proposes, when it asks for time or new content.
+    proposed_deadline: Mapped[dt.date | None]
+    state: Mapped[DifficultyState] = mapped_column(str_enum(DifficultyState),
+                                                   default=DifficultyState.open)
+    # The clock: answered (decided) by this day (setting difficulty_answer_working_days).
+    due_on: Mapped[dt.date | None]
+    proposal: Mapped[str] = mapped_column(sa.Text, default="")
+    proposed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    proposed_at: Mapped[dt.datetime | None]
+    approved: Mapped[bool | None]
+    decision: Mapped[str] = mapped_column(sa.Text, default="")
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    decided_at: Mapped[dt.datetime | None]
+    # The task history entry that records the decision (and its effect on the task).
+    history_id: Mapped[int | None] = mapped_column(sa.ForeignKey("task_history.id"))
+
+    task: Mapped[Task] = relationship()
+    unit: Mapped[Unit] = relationship()
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+    proposed_by: Mapped[User | None] = relationship(foreign_keys=[proposed_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    history: Mapped[TaskHistory | None] = relationship()
+    progress_update: Mapped[ProgressUpdate | None] = relationship()
+
+    def __str__(self) -> str:
+        text = self.content if len(self.content) <= 80 else self.content[:77] + "…"
+        return f"#{self.id} {text}"

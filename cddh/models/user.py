@@ -9,7 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import IdMixin, TimestampMixin, db, str_enum, utcnow
-from .enums import OFFICE_ROLES, UNIT_ROLES, Role
+from .enums import OFFICE_ROLES, UNIT_ROLES, LeaderPosition, Role
 from .unit import Unit
 
 
@@ -23,6 +23,9 @@ class User(IdMixin, TimestampMixin, UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(sa.String(255), default="")
     role: Mapped[Role] = mapped_column(str_enum(Role), index=True)
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), index=True)
+    # A leader's post and, for a vice-chairman, the sectors directed (one per line).
+    position: Mapped[LeaderPosition | None] = mapped_column(str_enum(LeaderPosition))
+    sectors: Mapped[str | None] = mapped_column(sa.Text)
     active: Mapped[bool] = mapped_column(default=True)
     language: Mapped[str] = mapped_column(sa.String(8), default="")
     last_login_at: Mapped[dt.datetime | None]
@@ -47,6 +50,10 @@ class User(IdMixin, TimestampMixin, UserMixin, db.Model):
     @property
     def is_unit_user(self) -> bool:
         return self.role in UNIT_ROLES
+
+    @property
+    def sector_list(self) -> list[str]:
+        return [s.strip() for s in (self.sectors or "").replace(";", "\n").splitlines() if s.strip()]
 
     def __str__(self) -> str:
         return f"{self.full_name or self.username} ({self.username})"

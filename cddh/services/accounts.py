@@ -50,7 +50,7 @@ def generate_password() -> str:
 
 
 def create_user(username: str, *, role: Role | str, unit: Unit, password: str,
-                full_name: str = "", email: str = "") -> User:
+                full_name: str = "", email: str = "", position=None, sectors: str = "") -> User:
     """Create an active account; refuses a taken or malformed username or an unknown role."""
     username = (username or "").strip().lower()
     if not USERNAME_RE.match(username):
@@ -67,9 +67,30 @@ def create_user(username: str, *, role: Role | str, unit: Unit, password: str,
                           fields={"username": "taken"})
     user = User(username=username, role=role, unit=unit, full_name=full_name.strip(),
                 email=email.strip(), active=True)
+    set_position(user, position, sectors)
     set_password(user, password)
     db.session.add(user)
     return user
+
+
+def set_position(user: User, position, sectors: str = "") -> None:
+    """A leader's post (Đ3.2) and, for a vice-chairman, the sectors directed; only leaders
+    hold one."""
+    from ..models import LeaderPosition
+
+    if position in (None, ""):
+        user.position = None
+    else:
+        try:
+            position = LeaderPosition(position)
+        except ValueError:
+            raise DomainError(_("Unknown position: %(p)s", p=position),
+                              fields={"position": "invalid"}) from None
+        if user.role != Role.leader:
+            raise DomainError(_("Only a leader's account holds a position."),
+                              fields={"position": "invalid"})
+        user.position = position
+    user.sectors = (sectors or "").strip() or None if user.position == "vice_chairman" else None
 
 
 def authenticate(username: str, password: str, *, now: dt.datetime | None = None) -> User:

@@ -13,6 +13,7 @@ from ..auth import policy
 from ..models import Confidentiality, DocType, Document, Task, TaskState, Unit, User, db
 from . import DomainError, NotAllowed
 from .calendar import WorkingCalendar, entry_due_on
+from .leaders import check_directing_leader
 from .tasks import apply_task_fields, load_units, parse_date
 
 
@@ -110,10 +111,13 @@ def create_document(actor: User, data: dict, *, cal: WorkingCalendar | None = No
         if taken:
             errors["number"] = _("Document %(n)s of %(y)d is already entered.", n=number,
                                  y=issued_on.year)
+    directing_id = guard("directing_leader_id", check_directing_leader,
+                         data.get("directing_leader_id"))
     doc = Document(doc_type=doc_type, number=number, summary=summary, issued_on=issued_on,
                    issuer=_text(data.get("issuer")) or "UBND tỉnh",
                    signer=_text(data.get("signer")), submitting_unit=submitting,
-                   tracked=tracked, specialist_id=actor.id, created_by_id=actor.id)
+                   tracked=tracked, specialist_id=actor.id, created_by_id=actor.id,
+                   directing_leader_id=directing_id)
     tasks = []
     for index, item in enumerate(tasks_data):
         if not isinstance(item, dict):
@@ -129,6 +133,8 @@ def create_document(actor: User, data: dict, *, cal: WorkingCalendar | None = No
             key = next(iter(exc.fields), "content")
             errors[f"tasks.{index}.{key}"] = exc.message
             continue
+        if task.directing_leader_id is None:  # a task inherits its document's (Đ3.2)
+            task.directing_leader_id = directing_id
         if not task.content:
             errors[f"tasks.{index}.content"] = _("Enter the task's content.")
         if task.lead_unit is None:

@@ -37,6 +37,7 @@ from ..models.base import UTCDateTime
 from ..models.enums import OPEN_STATES, UNIT_ROLES
 from .calendar import WorkingCalendar
 from .clock import local_tz
+from .leaders import leader_recipients
 from .overview import due_soon_limit, late_entry_clause
 from .periods import cutoff_date
 from .settings import get_setting
@@ -142,6 +143,13 @@ def _messages() -> dict[str, str]:
                         "deadline (Đ7.1a)."),
         "urged": _("The Office urged your unit on: %(task)s"),
         "feedback_filed": _("A district sent feedback on: %(task)s"),
+        "difficulty_raised": _("A unit raised a difficulty or proposal on: %(task)s"),
+        "difficulty_proposed": _("The Office proposes a way forward on a difficulty, for your "
+                                 "decision: %(task)s"),
+        "difficulty_decided": _("The leader decided on the difficulty or proposal about: "
+                                "%(task)s"),
+        "inspection_team_drafted": _("An inspection team waits for its establishing decision "
+                                     "(Đ12.1b): %(task)s"),
         "feedback_answered": _("The Office answered your feedback on: %(task)s"),
         "feedback_urging": _("The Office urged your unit after a district's feedback on: "
                              "%(task)s"),
@@ -186,8 +194,8 @@ def _recipients(who: str):
         return sa.and_(active, User.unit_id == Task.lead_unit_id, User.role.in_(list(UNIT_ROLES)))
     if who == "unit_leader":
         return sa.and_(active, User.unit_id == Task.lead_unit_id, User.role == Role.unit_leader)
-    if who == "leaders":
-        return sa.and_(active, User.role == Role.leader)
+    if who == "leaders":  # the task's directing leader (cddh.services.leaders)
+        return leader_recipients("escalation", Task.directing_leader_id)
     if who == "specialist":
         return sa.and_(active, sa.or_(
             User.id == Task.specialist_id,

@@ -60,7 +60,8 @@ from . import Conflict, DomainError, NotAllowed, NotFound
 from .attachments import store_uploads
 from .clock import local_today, start_of_local_day
 from .documents import prepare_document
-from .duties import notify, unit_users
+from .duties import message_text, notify, unit_users
+from .leaders import leader_recipients
 from .tasks import parse_date
 from .workflow import record_history
 
@@ -189,6 +190,9 @@ def prepare_team(actor: User, team: InspectionTeam, *, is_created: bool) -> None
             if not policy.is_office(actor) and team.lead_id != actor.id:
                 raise NotAllowed(_("An inspector cannot hand the team to another lead."))
         _check_team_fields(team)
+    if is_created:  # Đ12.1b: the Chairman establishes the team
+        _notify(leader_recipients("inspection_team"), "inspection_team_drafted",
+                message_text("inspection_team_drafted", team.name))
 
 
 def approve_team(actor: User, team: InspectionTeam, *, decision_number, decision_date) -> None:

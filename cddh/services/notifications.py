@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from ..models import Notification, Role, Task, User, db, utcnow
 from ..models.base import UTCDateTime
 from ..models.enums import UNIT_ROLES
+from .leaders import leader_recipients
 
 
 def _messages() -> dict[str, str]:
@@ -35,8 +36,9 @@ def message_for(kind: str, task: Task) -> str:
 
 
 def task_event(task: Task, kind: str, *, to_units=(), cc_units=(), to_specialist: bool = False,
-               to_leaders: bool = False) -> None:
-    """Notify the users of the given units, the task's specialist, and/or the leaders."""
+               to_leaders: str | None = None) -> None:
+    """Notify the users of the given units, the task's specialist, and/or the leaders who
+    receive the matter ``to_leaders`` (cddh.services.leaders: the directing leader)."""
     db.session.flush()  # the task needs its id
     message = message_for(kind, task)
     conditions = []
@@ -49,7 +51,7 @@ def task_event(task: Task, kind: str, *, to_units=(), cc_units=(), to_specialist
         else:
             conditions.append(User.role == Role.office_specialist)
     if to_leaders:
-        conditions.append(User.role == Role.leader)
+        conditions.append(leader_recipients(to_leaders, task.directing_leader_id))
     if not conditions:
         return
     recipients = sa.select(

@@ -112,6 +112,10 @@ def apply_task_fields(task: Task, data: dict, units: dict[int, Unit] | None = No
                 raise DomainError(_("The specialist must be an active Office account."),
                                   fields={"specialist_id": "unknown"})
         task.specialist_id = specialist_id
+    if "directing_leader_id" in data:
+        from .leaders import check_directing_leader
+
+        task.directing_leader_id = check_directing_leader(data.get("directing_leader_id"))
     if "deadline" in data or "has_deadline" in data:
         deadline = parse_date(data.get("deadline"), "deadline")
         has_deadline = data.get("has_deadline")

@@ -52,6 +52,8 @@ TRANSITIONS: dict[str, tuple[frozenset[TaskState], TaskState | None]] = {
     "decide_extension": (frozenset(OPEN_STATES), None),
     "urge": (frozenset(OPEN_STATES), None),
     "cancel": (frozenset({S.draft, *OPEN_STATES}), S.cancelled),
+    # Đ10.1a–c, Đ16.3: a unit raises a difficulty while it works on the task.
+    "raise_difficulty": (frozenset({S.assigned, S.in_progress, S.pending_verification}), None),
 }
 
 
@@ -332,7 +334,8 @@ def request_extension(actor: User, task: Task, *, proposed_deadline: dt.date, re
     db.session.add(request)
     record_history(task, actor, "request_extension", reason=reason,
                    data={"proposed_deadline": proposed_deadline.isoformat()})
-    notify.task_event(task, "extension_requested", to_specialist=True, to_leaders=True)
+    notify.task_event(task, "extension_requested", to_specialist=True,
+                      to_leaders="extension")
     return request
 
 
@@ -355,13 +358,66 @@ def decide_extension(actor: User, request: ExtensionRequest, *, approved: bool, 
     data = {"approved": approved, "proposed_deadline": request.proposed_deadline.isoformat(),
             "previous_deadline": task.deadline.isoformat() if task.deadline else None}
     if approved:
-        if task.original_deadline is None:
-            task.original_deadline = task.deadline
-        task.deadline = request.proposed_deadline
-        task.overdue_since = None
+        _set_deadline(task, request.proposed_deadline)
     record_history(task, actor, "decide_extension", reason=reason, data=data)
     notify.task_event(task, "extension_approved" if approved else "extension_refused",
                       to_units=[task.lead_unit_id])
+
+
+def _set_deadline(task: Task, deadline: dt.date) -> None:
+    """Đ11.1d: move the deadline; the original one is kept, the overdue mark starts over."""
+    if task.original_deadline is None:
+        task.original_deadline = task.deadline
+    task.deadline = deadline
+    task.overdue_since = None
+
+
+# A leader's approved decision on a unit's difficulty (cddh.services.difficulties) changes
+# the task: effect -> the states it may apply in.
+DECISION_EFFECTS: dict[str, frozenset[TaskState]] = {
+    "deadline": frozenset({S.assigned, S.in_progress, S.pending_verification}),
+    "content": frozenset({S.assigned, S.in_progress, S.pending_verification}),
+    # The lead unit changes by the return / re-forward path (Đ8.2a): the Office re-forwards.
+    "lead": frozenset({S.assigned, S.in_progress}),
+    "cancel": frozenset(OPEN_STATES),
+    "none": frozenset({S.draft, *OPEN_STATES, S.completed, S.cancelled}),
+}
+
+
+@guarded
+def apply_decision(actor: User, task: Task, effect: str, *, reason: str, data: dict,
+                   deadline: dt.date | None = None, content: str = "") -> TaskHistory:
+    """Apply a leader's decision to the task (the policy check is the caller's: the
+    directing leader decides, cddh.services.leaders.directs) and return the history entry
+    that records it."""
+    if task.state not in DECISION_EFFECTS[effect]:
+        raise Conflict(_("The decision cannot change the task while it is in the state "
+                         "“%(state)s”.", state=_state_label(task.state)), code="wrong_state")
+    if effect == "deadline":
+        if deadline is None or (task.deadline is not None and deadline <= task.deadline):
+            raise DomainError(_("The new deadline must be later than the current one."),
+                              fields={"new_deadline": "not_later"})
+        data = {**data, "previous_deadline": task.deadline.isoformat() if task.deadline else None,
+                "deadline": deadline.isoformat()}
+        _set_deadline(task, deadline)
+        task.has_deadline = True
+        entry = record_history(task, actor, "change_deadline", reason=reason, data=data)
+        notify.task_event(task, "extension_approved", to_units=[task.lead_unit_id])
+        return entry
+    if effect == "content":
+        content = _required(content, "new_content", _("Enter the new content of the task."))
+        data = {**data, "previous_content": task.content}
+        task.content = content
+        return record_history(task, actor, "change_content", reason=reason, data=data)
+    if effect == "lead":
+        entry = _move(task, actor, "return", S.returned, reason=reason,
+                      reason_category=ReturnReason.other,
+                      data={**data, "lead_unit_id": task.lead_unit_id})
+        notify.task_event(task, "returned", to_specialist=True)
+        return entry
+    if effect == "cancel":
+        return _cancel(actor, task, reason, "", data)
+    return record_history(task, actor, "decide_difficulty", reason=reason, data=data)
 
 
 @guarded
@@ -392,17 +448,23 @@ def cancel(actor: User, task: Task, *, reason: str, deciding_document: str = "",
     """The Office cancels a task, with the reason and the deciding document."""
     _check(actor, task, "cancel", version)
     reason = _required(reason, "reason", _("State the reason for cancelling."))
+    _cancel(actor, task, reason, deciding_document, {})
+
+
+def _cancel(actor: User, task: Task, reason: str, deciding_document: str,
+            data: dict) -> TaskHistory:
     task.cancelled_at = utcnow()
     task.cancel_reason = reason
     was_forwarded = task.state != S.draft
-    _move(task, actor, "cancel", S.cancelled, reason=reason,
-          data={"deciding_document": (deciding_document or "").strip()})
+    entry = _move(task, actor, "cancel", S.cancelled, reason=reason,
+                  data={**data, "deciding_document": (deciding_document or "").strip()})
     if was_forwarded:
         notify.task_event(task, "cancelled", to_units=[task.lead_unit_id])
+    return entry
 
 
 EDITABLE_FIELDS = ("content", "lead_unit_id", "cooperating_unit_ids", "monitoring_unit_id",
-                   "specialist_id", "expected_product", "has_deadline", "deadline",
+                   "specialist_id", "directing_leader_id", "expected_product", "has_deadline", "deadline",
                    "update_frequency", "priority")
 
 
@@ -435,6 +497,9 @@ def add_task(actor: User, task: Task) -> None:
     task.state = S.draft
     if task.specialist is None and task.specialist_id is None:
         task.specialist = actor  # the relationship, so a form's empty choice does not win
+    if task.directing_leader is None and task.directing_leader_id is None and task.document:
+        task.directing_leader_id = task.document.directing_leader_id  # inherited (Đ3.2)
+    _check_directing_leader(task)
     _normalise_deadline(task)
     record_history(task, actor, "create", to_state=S.draft)
 
@@ -444,5 +509,15 @@ def record_edit(actor: User, task: Task, changed: list[str]) -> None:
     """The generic edit screen changed a draft or returned task: check and record it. After
     forwarding, the deadline moves only by an approved extension (Đ11.1d)."""
     _check(actor, task, "edit", None)
+    if "directing_leader" in changed:
+        _check_directing_leader(task)
     _normalise_deadline(task)
     record_history(task, actor, "edit", data={"fields": sorted(changed)})
+
+
+def _check_directing_leader(task: Task) -> None:
+    """A generic form may name only a leader with a position as the directing leader."""
+    from .leaders import check_directing_leader
+
+    leader = task.directing_leader
+    check_directing_leader(leader.id if leader is not None else task.directing_leader_id)

@@ -11,6 +11,7 @@ from ..models import (
     ApiToken,
     AuditLog,
     CalendarOverride,
+    Difficulty,
     Document,
     Feedback,
     InspectionDocumentRequest,
@@ -30,6 +31,7 @@ from ..models import (
 )
 from .admin_screens import AuditLogView, CalendarOverrideView, UnitKindView, UnitView, UserView
 from .base import theme
+from .difficulties import DifficultyView, clock_badge
 from .feedback import FeedbackView
 from .formatting import local_date, local_datetime
 from .home import HomeView
@@ -63,6 +65,8 @@ def build_admin(app) -> Admin:
                                       endpoint="progress_updates", category=task_menu))
     admin.add_view(FeedbackView(Feedback, name=_l("District feedback"), endpoint="feedback",
                                 category=task_menu))
+    admin.add_view(DifficultyView(Difficulty, name=_l("Difficulties and proposals"),
+                                  endpoint="difficulties", category=task_menu))
     inspection_menu = _l("Inspection")
     admin.add_view(InspectionPlanView(InspectionPlan, name=_l("Inspection plans"),
                                       endpoint="inspection_plans", category=inspection_menu))
@@ -116,6 +120,7 @@ def init_views(app) -> None:
     app.context_processor(lambda: {"languages": app.config["LANGUAGES"]})
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["timeliness_badge"] = timeliness_badge
+    app.jinja_env.globals["difficulty_badge"] = clock_badge
     app.jinja_env.globals["unread_notifications"] = unread_badge
     app.jinja_env.filters["localtime"] = local_datetime
     app.jinja_env.filters["localdate"] = local_date

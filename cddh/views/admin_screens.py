@@ -75,13 +75,17 @@ class UnitView(ScopedModelView):
 class UserView(ScopedModelView):
     screen = "users"
     allow_create = allow_edit = allow_export = True
-    column_list = ("username", "full_name", "role", "unit", "active", "last_login_at")
-    column_details_list = ("username", "full_name", "email", "phone", "role", "unit", "active",
-                           "language", "last_login_at", "created_at", "updated_at")
-    column_export_list = ("username", "full_name", "email", "role", "unit", "active")
-    form_columns = ("username", "full_name", "email", "phone", "role", "unit", "language", "password")
+    column_list = ("username", "full_name", "role", "position", "unit", "active", "last_login_at")
+    column_details_list = ("username", "full_name", "email", "phone", "role", "position",
+                           "sectors", "unit", "active", "language", "last_login_at", "created_at",
+                           "updated_at")
+    column_export_list = ("username", "full_name", "email", "role", "position", "unit", "active")
+    form_columns = ("username", "full_name", "email", "phone", "role", "position", "sectors",
+                    "unit", "language", "password")
+    form_args = {"sectors": {"description": _l("A vice-chairman's sectors, one per line.")}}
     form_extra_fields = {"password": PasswordField(_l("Password"), validators=[Optional()])}
     form_choices = {"role": labels.choices(labels.ROLE),
+                    "position": [("", _l("— none —")), *labels.choices(labels.LEADER_POSITION)],
                     "language": [("", _l("Default")), ("vi", "Tiếng Việt"), ("en", "English")]}
     column_searchable_list = ("username", "full_name")
     column_filters = (
@@ -90,11 +94,15 @@ class UserView(ScopedModelView):
                      lambda: [(u.id, u.name) for u in db.session.query(Unit).order_by(Unit.sort_order, Unit.name)]),
         BooleanEqualFilter(User.active, _l("Active")),
     )
-    column_formatters = {"role": ScopedModelView.enum_formatter(labels.ROLE)}
-    column_formatters_export = {"role": lambda v, c, m, n: labels.label(labels.ROLE, m.role)}
+    column_formatters = {"role": ScopedModelView.enum_formatter(labels.ROLE),
+                         "position": ScopedModelView.enum_formatter(labels.LEADER_POSITION)}
+    column_formatters_export = {
+        "role": lambda v, c, m, n: labels.label(labels.ROLE, m.role),
+        "position": lambda v, c, m, n: labels.label(labels.LEADER_POSITION, m.position)}
     column_labels = {"username": _l("Username"), "full_name": _l("Full name"),
                      "email": _l("E-mail"), "phone": _l("Phone"), "role": _l("Role"),
                      "unit": _l("Unit"), "active": _l("Active"), "language": _l("Language"),
+                     "position": _l("Position"), "sectors": _l("Sectors directed"),
                      "last_login_at": _l("Last login"), "created_at": _l("Created"),
                      "updated_at": _l("Updated")}
     action_roles = {"deactivate": ADMIN, "reactivate": ADMIN, "reset_password": ADMIN}
@@ -117,7 +125,8 @@ class UserView(ScopedModelView):
             user = accounts.create_user(
                 form.username.data, role=form.role.data, unit=form.unit.data,
                 password=form.password.data or "", full_name=form.full_name.data or "",
-                email=form.email.data or "")
+                email=form.email.data or "", position=form.position.data or None,
+                sectors=form.sectors.data or "")
             user.phone = form.phone.data or ""
             user.language = form.language.data or ""
             db.session.commit()
@@ -127,6 +136,10 @@ class UserView(ScopedModelView):
                 raise
             return False
         return user
+
+    def on_model_change(self, form, model, is_created):
+        super().on_model_change(form, model, is_created)
+        accounts.set_position(model, model.position or None, model.sectors or "")
 
     @action("deactivate", _l("Deactivate"), _l("Deactivate the selected accounts?"))
     def action_deactivate(self, rows):

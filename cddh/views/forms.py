@@ -38,6 +38,7 @@ def document_data(form: MultiDict) -> dict:
         "issued_on": form.get("issued_on", ""),
         "signer": form.get("signer", ""),
         "submitting_unit_id": form.get("submitting_unit_id") or None,
+        "directing_leader_id": form.get("directing_leader_id") or None,
         "confidentiality": form.get("confidentiality", "none"),
         "tracked": form.get("tracked") == "y",
         "tasks": rows,

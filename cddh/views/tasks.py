@@ -23,6 +23,7 @@ from .. import labels
 from ..auth import policy
 from ..models import (
     Attachment,
+    Difficulty,
     Document,
     ExtensionRequest,
     ExtensionStatus,
@@ -33,10 +34,21 @@ from ..models import (
     TaskHistory,
     Timeliness,
     Unit,
+    User,
     db,
 )
 from ..models.enums import UNIT_ROLES
-from ..services import DomainError, attachments, documents, imports, overview, reports, workflow
+from ..services import (
+    DomainError,
+    attachments,
+    difficulties,
+    documents,
+    imports,
+    leaders,
+    overview,
+    reports,
+    workflow,
+)
 from ..services import feedback as feedback_service
 from ..services.clock import local_today
 from ..services.directives import read as directives
@@ -75,7 +87,27 @@ def timeliness_badge(task: Task, today=None) -> Markup:
     return Markup('<span class="badge badge-{}">{}</span>').format(TIMELINESS_CSS[value.value], text)
 
 
-class DocumentView(ScopedModelView):
+def position_label(user) -> str:
+    return labels.label(labels.LEADER_POSITION, user.position)
+
+
+def leader_options():
+    return [(u.id, f"{u.full_name} — {position_label(u)}") for u in leaders.leaders()]
+
+
+class DirectingLeaderForm:
+    """The generic forms offer only the leaders with a position as directing leader."""
+
+    def _scope_form(self, form):
+        form = super()._scope_form(form)
+        field = getattr(form, "directing_leader", None)
+        if field is not None:
+            field.query_factory = lambda: self._reference_query(User).filter(
+                User.id.in_([u.id for u in leaders.leaders()]))
+        return form
+
+
+class DocumentView(DirectingLeaderForm, ScopedModelView):
     screen = "documents"
     list_template = "documents/list.html"
     details_template = "documents/details.html"
@@ -112,10 +144,10 @@ class DocumentView(ScopedModelView):
     allow_create = allow_edit = allow_export = True
     column_list = ("number", "doc_type", "summary", "issued_on", "entry_due_on", "specialist", "tracked")
     column_details_list = ("number", "doc_type", "issuer", "summary", "issued_on", "signer",
-                           "submitting_unit", "specialist", "tracked", "entry_due_on",
-                           "forwarded_at", "created_at", "updated_at")
+                           "directing_leader", "submitting_unit", "specialist", "tracked",
+                           "entry_due_on", "forwarded_at", "created_at", "updated_at")
     form_columns = ("doc_type", "number", "issuer", "summary", "issued_on", "signer",
-                    "submitting_unit", "specialist", "tracked")
+                    "directing_leader", "submitting_unit", "specialist", "tracked")
     form_choices = {"doc_type": labels.choices(labels.DOC_TYPE)}
     column_default_sort = ("issued_on", True)
     column_searchable_list = ("number",)
@@ -128,12 +160,15 @@ class DocumentView(ScopedModelView):
     column_labels = {"number": _l("Number"), "doc_type": _l("Type"), "issuer": _l("Issuer"),
                      "summary": _l("Summary"), "issued_on": _l("Issue date"),
                      "signer": _l("Signer"), "submitting_unit": _l("Submitting unit"),
+                     "directing_leader": _l("Directing leader"),
                      "specialist": _l("Specialist"), "tracked": _l("Tracked"),
                      "entry_due_on": _l("Entry due"), "forwarded_at": _l("Forwarded at"),
                      "created_at": _l("Entered at"), "updated_at": _l("Updated")}
 
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)
+        leaders.check_directing_leader(model.directing_leader.id if model.directing_leader
+                                       else model.directing_leader_id)
         prepare_document(model)
         if is_created:
             model.created_by_id = current_user.id
@@ -236,23 +271,24 @@ class DocumentView(ScopedModelView):
         status = 422 if errors else 200
         return self.render("documents/enter.html", data=data, errors=errors, message=message,
                            entry_days=get_setting("entry_sla_working_days"),
-                           units=documents.unit_choices(), choices=choices), status
+                           units=documents.unit_choices(), choices=choices,
+                           leaders=leaders.leaders(), leader_label=position_label), status
 
 
-class TaskView(ScopedModelView):
+class TaskView(DirectingLeaderForm, ScopedModelView):
     screen = "tasks"
     allow_create = allow_edit = allow_export = True
     column_list = ("id", "content", "document", "lead_unit", "deadline", "state", "timeliness",
                    "quick")
     column_details_list = ("id", "document", "content", "lead_unit", "cooperating_units",
-                           "monitoring_unit", "specialist", "expected_product", "has_deadline",
+                           "monitoring_unit", "specialist", "directing_leader", "expected_product", "has_deadline",
                            "deadline", "original_deadline", "update_frequency", "priority",
                            "state", "timeliness", "percent_complete", "assigned_at",
                            "completed_on", "result_summary", "result_document_number",
                            "version", "created_at", "updated_at")
     column_export_list = ("id", "content", "document", "lead_unit", "deadline", "state")
     form_columns = ("document", "content", "lead_unit", "cooperating_units", "monitoring_unit",
-                    "specialist", "expected_product", "has_deadline", "deadline",
+                    "specialist", "directing_leader", "expected_product", "has_deadline", "deadline",
                     "update_frequency", "priority")
     form_ajax_refs = {"document": {"fields": ("number",), "page_size": 10}}
     form_choices = {"expected_product": labels.choices(labels.EXPECTED_PRODUCT),
@@ -263,6 +299,7 @@ class TaskView(ScopedModelView):
     column_filters = (
         FilterEqual(Task.state, _l("State"), options=labels.choices(labels.TASK_STATE)),
         LookupFilter(Task.lead_unit_id, _l("Lead unit"), _unit_options),
+        LookupFilter(Task.directing_leader_id, _l("Directing leader"), leader_options),
         FilterEqual(Task.document_id, _l("Document id")),
         DateBetweenFilter(Task.deadline, _l("Deadline")),
     )
@@ -281,6 +318,7 @@ class TaskView(ScopedModelView):
     column_labels = {"id": _l("No."), "content": _l("Task"), "document": _l("Document"),
                      "lead_unit": _l("Lead unit"), "cooperating_units": _l("Cooperating units"),
                      "monitoring_unit": _l("Monitoring division"), "specialist": _l("Specialist"),
+                     "directing_leader": _l("Directing leader"),
                      "expected_product": _l("Expected product"), "has_deadline": _l("Has deadline"),
                      "deadline": _l("Deadline"), "original_deadline": _l("Original deadline"),
                      "update_frequency": _l("Update frequency"), "priority": _l("Priority"),
@@ -304,6 +342,9 @@ class TaskView(ScopedModelView):
             groups = groups_for(current_user, today)
             if group in groups:
                 conditions.append(groups[group])
+        # "The tasks I direct" (Đ3.2, Đ16.3): a leader's own filter.
+        if request.args.get("directed") == "me":
+            conditions.append(Task.directing_leader_id == current_user.id)
         value = request.args.get("timeliness")
         if value in Timeliness.__members__:
             conditions.append(timeliness_clause(Timeliness(value), today))
@@ -341,6 +382,7 @@ class TaskView(ScopedModelView):
         from .reports import click_through_heading
 
         parts = [str(GROUP_TITLES.get(request.args.get("group"), "")),
+                 _("The tasks I direct") if request.args.get("directed") == "me" else "",
                  labels.label(labels.TIMELINESS, request.args.get("timeliness")),
                  click_through_heading(request.args)]
         return " · ".join(p for p in parts if p)
@@ -440,13 +482,27 @@ def _forward_from_page(user, task, form, version):
     workflow.forward(user, task, version=version)
 
 
+def _progress_from_page(user, task, form, version):
+    """A progress update; when a kind is chosen, it also raises a difficulty (Đ10.1a)."""
+    update = workflow.post_progress(user, task, form.get("content", ""), _percent(form),
+                                    version=version)
+    if form.get("difficulty_kind"):
+        difficulties.raise_difficulty(user, task, kind=form.get("difficulty_kind"),
+                                      content=form.get("content", ""),
+                                      asks=form.get("difficulty_asks", ""),
+                                      progress_update=update)
+    return update
+
+
 TASK_PAGE_ACTIONS = {
     "forward": _forward_from_page,
     "receive": lambda u, t, f, v: workflow.receive(u, t, version=v),
     "return": lambda u, t, f, v: workflow.return_task(u, t, f.get("reason_category", ""),
                                                       f.get("reason", ""), version=v),
-    "progress": lambda u, t, f, v: workflow.post_progress(u, t, f.get("content", ""),
-                                                          _percent(f), version=v),
+    "progress": lambda u, t, f, v: _progress_from_page(u, t, f, v),
+    "raise_difficulty": lambda u, t, f, v: difficulties.raise_difficulty(
+        u, t, kind=f.get("kind", ""), content=f.get("content", ""), asks=f.get("asks", ""),
+        proposed_deadline=f.get("proposed_deadline") or None),
     "report_completion": lambda u, t, f, v: workflow.report_completion(
         u, t, completed_on=_date(f, "completed_on"), result_summary=f.get("result_summary", ""),
         result_document_number=f.get("result_document_number", ""),
@@ -505,6 +561,13 @@ class TaskPage:
                                  policy.row_scope(current_user, Feedback))
                          .order_by(Feedback.created_at).all())
         self.can_file_feedback = policy.may_file_feedback(current_user, task)
+        # Difficulties and proposals (Đ10.1, Đ16.3) this user may read.
+        self.difficulties = (db.session.query(Difficulty)
+                             .filter(Difficulty.task_id == task.id,
+                                     policy.row_scope(current_user, Difficulty))
+                             .order_by(Difficulty.created_at).all())
+        self.difficulty_kinds = labels.choices(labels.DIFFICULTY_KIND)
+        self.difficulty_asks = labels.choices(labels.DIFFICULTY_ASK)
         self.feedback_units = (feedback_service.other_units(current_user, task)
                                if self.can_file_feedback else [])
 
@@ -523,6 +586,11 @@ class TaskPage:
     @staticmethod
     def channel_label(channel):
         return labels.label(labels.URGING_CHANNEL, channel)
+
+    @staticmethod
+    def difficulty_label(item):
+        kind = labels.label(labels.DIFFICULTY_KIND, item.kind)
+        return f"{kind} · {labels.label(labels.DIFFICULTY_ASK, item.asks)}"
 
     @staticmethod
     def answer_label(kind):
