@@ -11,6 +11,7 @@ from flask_babel import Babel
 from flask_login import current_user
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import load_config
 
@@ -28,6 +29,9 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     app = Flask(__name__, template_folder=str(ROOT_DIR / "templates"),
                 static_folder=str(ROOT_DIR / "static"), instance_path=str(ROOT_DIR / "instance"))
     configure_settings(app, config_name, overrides)
+    if app.config["PROXY_COUNT"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"],
+                                x_proto=app.config["PROXY_COUNT"])
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)
