@@ -122,6 +122,7 @@ def test_a_user_sees_and_ends_only_their_own_sessions(app, people):
     page = first.get("/account/sessions/").get_data(as_text=True)
     assert "Máy văn phòng" in page and "Điện thoại cá nhân" in page
     assert "Máy của người khác" not in page
+    assert page.count("trình duyệt này") == 1  # the session this page is read from
     mine, theirs = _session_ids(app, "canbo.a"), _session_ids(app, "canbo.b")
     # another user's session id is refused and left alone
     post(first, "/account/sessions/action/", {"action": "end", "rowid": theirs})
