@@ -393,3 +393,10 @@ def test_an_account_created_by_an_admin_must_change_its_password(app, people, br
 
 def test_hash_password_is_scrypt(ctx):
     assert hash_password("x" * 12).startswith("scrypt:")
+
+
+def test_generated_temporary_passwords_pass_the_rules(ctx):
+    for _ in range(30):
+        password = accounts.generate_password("abc")
+        check_password_strength(password, "abc")
+        assert "abc" not in password.lower()

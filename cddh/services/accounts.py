@@ -92,9 +92,16 @@ def change_own_password(user: User, current: str, new: str) -> None:
     set_password(user, new, keep_session=user.current_session)
 
 
-def generate_password() -> str:
-    """A random temporary password an admin can hand over (changed at first login)."""
-    return secrets.token_urlsafe(12) + "7a"
+def generate_password(username: str = "") -> str:
+    """A random temporary password an admin can hand over (changed at first login); drawn
+    again in the rare case it happens to contain the username."""
+    while True:
+        password = secrets.token_urlsafe(12) + "7a"
+        try:
+            check_password_strength(password, username)
+        except DomainError:
+            continue
+        return password
 
 
 def create_user(username: str, *, role: Role | str, unit: Unit, password: str,

@@ -140,7 +140,7 @@ class UserView(ScopedModelView):
         users must change them at their next login."""
         issued = []
         for user in rows:
-            password = accounts.generate_password()
+            password = accounts.generate_password(user.username)
             accounts.set_password(user, password, temporary=True)
             issued.append((user.username, password))
         db.session.commit()

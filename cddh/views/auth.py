@@ -63,7 +63,10 @@ def login():
             sessions.start_session(user, user_agent=request.user_agent.string,
                                    address=client_address())
             db.session.flush()
-            session.clear()  # a new login never inherits a previous session's content
+            language = session.get("language")
+            session.clear()  # a new login inherits nothing of the anonymous session but its language
+            if language:
+                session["language"] = language
             session.permanent = True
             login_user(user)
             record(db.session, "login", "user_account", user.id, actor_id=user.id)
