@@ -6,7 +6,7 @@ login_failure (per address and username) instead of a per-account lock-out count
 Existing cookies carry the old "id:token" value and simply log out.
 
 Revision ID: bcf5b62ab375
-Revises: f00963889f87
+Revises: d8d2d8d051e6
 Create Date: 2026-11-30 01:31:25.015068
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'bcf5b62ab375'
-down_revision = 'f00963889f87'
+down_revision = 'd8d2d8d051e6'
 branch_labels = None
 depends_on = None
 
