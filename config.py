@@ -47,9 +47,20 @@ class Config:
     MAX_CONTENT_LENGTH = (MAX_UPLOAD_MB + 1) * 1024 * 1024
     PAGE_SIZE = _env_int("PAGE_SIZE", 50)
     EXPORT_MAX_ROWS = _env_int("EXPORT_MAX_ROWS", 100_000)
+    # A login lasts this long from the moment it starts; activity does not extend it.
     SESSION_HOURS = _env_int("SESSION_HOURS", 8)
-    LOGIN_MAX_FAILURES = _env_int("LOGIN_MAX_FAILURES", 5)
-    LOGIN_LOCK_MINUTES = _env_int("LOGIN_LOCK_MINUTES", 15)
+    # The cookie is never re-issued just because a request came: the server-side session
+    # (user_session) decides, and ends at its absolute expiry.
+    SESSION_REFRESH_EACH_REQUEST = False
+    # Login throttling (cddh.services.accounts.login_throttled): failed logins of the last
+    # LOGIN_WINDOW_MINUTES count; past the free number, each further try waits twice as long.
+    LOGIN_WINDOW_MINUTES = _env_int("LOGIN_WINDOW_MINUTES", 15)
+    LOGIN_ACCOUNT_FREE = _env_int("LOGIN_ACCOUNT_FREE", 5)
+    LOGIN_ACCOUNT_WIDE_FREE = _env_int("LOGIN_ACCOUNT_WIDE_FREE", 20)
+    LOGIN_ADDRESS_FREE = _env_int("LOGIN_ADDRESS_FREE", 20)
+    LOGIN_BACKOFF_SECONDS = _env_int("LOGIN_BACKOFF_SECONDS", 30)
+    # werkzeug's scrypt at its default cost (N=2**15): memory-hard, about 0.1 s a check.
+    PASSWORD_HASH_METHOD = "scrypt"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _env_bool("COOKIE_SECURE", False)
@@ -90,6 +101,8 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key"
     LOG_LEVEL = "WARNING"
     WTF_CSRF_ENABLED = True
+    # The same algorithm at a test-sized cost: a test that logs in fifty times stays quick.
+    PASSWORD_HASH_METHOD = "scrypt:1024:8:1"
 
 
 CONFIGS = {"development": Config, "production": ProductionConfig, "test": TestConfig}

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import secrets
 from dataclasses import dataclass, field
 
 from .models import (
@@ -551,8 +550,7 @@ class _DemoBuilder:
                         continue
                     background.append(User(
                         username=f"{prefix}.{code.lower()}", role=role, unit=self.units[code],
-                        full_name=self.person(), password_hash=shared_hash, active=True,
-                        session_token=secrets.token_hex(16)))
+                        full_name=self.person(), password_hash=shared_hash, active=True))
         db.session.add_all(background)
         for user in [*self.demo_users.values(), *background]:
             if user.role == Role.unit_leader:

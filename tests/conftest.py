@@ -25,6 +25,7 @@ from cddh.models import (
     db,
 )
 from cddh.services.accounts import hash_password
+from cddh.services.sessions import start_session
 
 from .test_i18n import compile_catalogs
 
@@ -107,8 +108,7 @@ def make_user(role: Role, unit: Unit, username: str | None = None) -> User:
     global _HASH
     _HASH = _HASH or hash_password(TEST_PASSWORD)
     user = User(username=username or f"{role.value}{next(_seq)}", role=role, unit=unit,
-                full_name=f"Người dùng {role.value}", password_hash=_HASH,
-                session_token=f"tok{next(_seq)}")
+                full_name=f"Người dùng {role.value}", password_hash=_HASH)
     db.session.add(user)
     db.session.flush()
     return user
@@ -141,6 +141,15 @@ def make_task(lead_unit: Unit | None, *, state: TaskState = TaskState.assigned,
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
+def login_key(app, user_id: int) -> str:
+    """A new server-side session for the user (as a login makes), for a test's cookie."""
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        key = start_session(user, user_agent="pytest").key
+        db.session.commit()
+        return key
+
+
 class Browser:
     """A test client logged in as one user, carrying its CSRF token for POSTs."""
 
@@ -150,7 +159,7 @@ class Browser:
         self.csrf = None
         if user is not None:
             with self.client.session_transaction() as sess:
-                sess["_user_id"] = user.get_id()
+                sess["_user_id"] = login_key(app, sa.inspect(user).identity[0])
                 sess["_fresh"] = True
         page = self.client.get("/login")
         match = CSRF_RE.search(page.get_data(as_text=True))

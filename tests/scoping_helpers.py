@@ -41,10 +41,12 @@ from cddh.models import (
     UnitCategory,
     UnitKind,
     User,
+    UserSession,
     db,
     utcnow,
 )
 from cddh.models.enums import OFFICE_ROLES, UNIT_ROLES, Role
+from cddh.services.sessions import start_session
 from cddh.views.base import ScopedModelView
 
 from .conftest import truncate_all  # noqa: F401 - re-exported for the matrix
@@ -79,7 +81,7 @@ TASK_FAMILIES = {"task", "document", "progress", "auto_task", "auto_unit", "pers
 
 # Models whose rows belong to one user, who alone sees them (domain.md: each user's own
 # notifications). Rows are made for every acting user; the column names the owner.
-PERSONAL_MODELS = {Notification: "user_id"}
+PERSONAL_MODELS = {Notification: "user_id", UserSession: "user_id"}
 
 
 def is_admin_screen(screen: str) -> bool:
@@ -226,12 +228,10 @@ def build_dataset(extra_models) -> Dataset:
     }
     db.session.add_all(units.values())
     users = {}
-    seq = itertools.count(1)
     for name, role, unit in [*((r.value, r, "office" if r in OFFICE_ROLES else "A") for r in Role),
                              ("b_staff", Role.unit_staff, "B"), ("b_leader", Role.unit_leader, "B")]:
         users[name] = (User(username=f"m{name}", role=role, unit=units[unit],
-                            full_name=mk(f"user{name}"), password_hash="!",
-                            session_token=f"matrix{next(seq)}"), unit)
+                            full_name=mk(f"user{name}"), password_hash="!"), unit)
         db.session.add(users[name][0])
     docs = {key: Document(doc_type=DocType.cong_van, number=f"{mk('doc' + key)}/UBND",
                           summary=f"{mk('doc' + key)} Về việc triển khai",
@@ -268,7 +268,7 @@ def build_dataset(extra_models) -> Dataset:
     for cat, kind in kinds.items():
         ds.add(RowRef(UnitKind, kind.id, kind.name, "kind", key=cat.value))
     for name, (user, unit) in users.items():
-        ref = UserRef(user.id, user.get_id(), user.full_name, unit)
+        ref = UserRef(user.id, start_session(user).key, user.full_name, unit)
         ds.users[name] = ref
         ds.add(RowRef(User, user.id, user.full_name, "user", unit=unit, key=name))
     for key, doc in docs.items():

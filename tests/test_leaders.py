@@ -193,7 +193,7 @@ def test_create_user_with_a_position(app):
         db.session.commit()
     runner = app.test_cli_runner()
     result = runner.invoke(cddh_cli, ["create-user", "pct.moi", "--role", "leader",
-                                      "--unit-code", "VP", "--password", "Mat-khau-2026!",
+                                      "--unit-code", "VP", "--password", "Chu-tich-Ben-Tre-7q",
                                       "--full-name", "Lưu Văn Khang", "--position",
                                       "vice_chairman", "--sectors", "Kinh tế; Nông nghiệp"])
     assert result.exit_code == 0, result.output
@@ -202,7 +202,7 @@ def test_create_user_with_a_position(app):
         assert user.position == LeaderPosition.vice_chairman
         assert user.sector_list == ["Kinh tế", "Nông nghiệp"]
     refused = runner.invoke(cddh_cli, ["create-user", "canbo.x", "--role", "unit_staff",
-                                       "--unit-code", "VP", "--password", "Mat-khau-2026!",
+                                       "--unit-code", "VP", "--password", "Chu-tich-Ben-Tre-7q",
                                        "--position", "chairman"])
     assert refused.exit_code != 0
 

@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NOT_SOURCE = shutil.ignore_patterns(".git", ".venv", "venv", "instance", "build", "dist",
                                     "test-artifacts", "__pycache__", "*.egg-info", "*.mo",
                                     "_bundled", ".pytest_cache", ".ruff_cache", "bench")
-ADMIN_PASSWORD = "Quan-tri-2026"
+ADMIN_PASSWORD = "Song-Ham-Luong-2026"  # "quantri" + a year is a common password now
 
 
 @pytest.fixture(autouse=True)

@@ -37,6 +37,7 @@ from ..models import (
     UnitKind,
     Urging,
     User,
+    UserSession,
     task_cooperating_unit,
 )
 from ..models.enums import (
@@ -64,6 +65,8 @@ SCREENS: dict[str, frozenset[Role]] = {
     "tasks": ALL_ROLES,
     "progress_updates": ALL_ROLES,
     "notifications": ALL_ROLES,
+    # Everyone sees and ends their own login sessions, and only their own.
+    "sessions": ALL_ROLES,
     # Districts file feedback and read the answers; the Office answers (Đ15.5, Đ16.4).
     "feedback": OFFICE_ROLES | UNIT_ROLES,
     # Inspection (Đ12–14): the Office and inspectors; an inspected unit sees the requests for
@@ -230,6 +233,12 @@ def _notification_scope(user) -> ColumnElement[bool]:
     return Notification.user_id == user.id
 
 
+def _own_sessions(user) -> ColumnElement[bool]:
+    if not _authenticated(user):
+        return sa.false()
+    return UserSession.user_id == user.id
+
+
 def _feedback_scope(user) -> ColumnElement[bool]:
     """The Office reads all feedback; a unit reads what it filed, on tasks it may read."""
     if not _authenticated(user):
@@ -260,6 +269,7 @@ _ROW_SCOPES = {
     JobRun: _admin_only,
     CalendarOverride: _everyone,
     Notification: _notification_scope,
+    UserSession: _own_sessions,
     # The inspection scopes are defined below, with the other inspection rules.
     InspectionPlan: lambda u: inspection_plan_scope(u),
     InspectionTeam: lambda u: inspection_team_scope(u),

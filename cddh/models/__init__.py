@@ -28,7 +28,7 @@ from .task import (
     task_cooperating_unit,
 )
 from .unit import Unit, UnitKind
-from .user import ApiToken, User
+from .user import ApiToken, LoginFailure, User, UserSession
 
 __all__ = [
     "ApiToken", "Attachment", "AuditLog", "Base", "CalendarOverride", "Difficulty", "Document",
@@ -36,5 +36,5 @@ __all__ = [
     "InspectionFinding", "InspectionMember", "InspectionPlan", "InspectionRecommendation",
     "InspectionTeam", "JobRun", "Notification", "PeriodReport", "ProgressUpdate",
     "SchedulerHeartbeat", "SelfInspectionReport", "Setting", "Task", "TaskHistory", "Unit", "UnitKind", "Urging",
-    "User", "db", "inspection_finding_task", "task_cooperating_unit", "utcnow",
+    "User", "UserSession", "LoginFailure", "db", "inspection_finding_task", "task_cooperating_unit", "utcnow",
 ]

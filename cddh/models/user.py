@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -29,19 +30,21 @@ class User(IdMixin, TimestampMixin, UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     language: Mapped[str] = mapped_column(sa.String(8), default="")
     last_login_at: Mapped[dt.datetime | None]
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[dt.datetime | None]
-    # Changing this invalidates every session of the user (password reset, deactivation).
-    session_token: Mapped[str] = mapped_column(sa.String(64), default="")
+    # An admin-issued (temporary) password: every page leads to "change my password" first.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     unit: Mapped[Unit] = relationship(lazy="joined")
+
+    # The login this request runs under (set by the session loader; not a column).
+    current_session = None  # a UserSession
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+        """What Flask-Login keeps in the signed cookie: the key of the server-side session."""
+        return self.current_session.key if self.current_session is not None else ""
 
     @property
     def is_office(self) -> bool:
@@ -57,6 +60,50 @@ class User(IdMixin, TimestampMixin, UserMixin, db.Model):
 
     def __str__(self) -> str:
         return f"{self.full_name or self.username} ({self.username})"
+
+
+def _default_expiry() -> dt.datetime:
+    return utcnow() + dt.timedelta(hours=current_app.config["SESSION_HOURS"])
+
+
+class UserSession(IdMixin, db.Model):
+    """One login. The signed cookie carries its ``key``; each request finds it here, so a
+    logout, a password change or a deactivation ends it on the server, and it ends at
+    ``expires_at`` however active the user is."""
+
+    __tablename__ = "user_session"
+    __table_args__ = (sa.Index("ix_user_session_user_id_expires_at", "user_id", "expires_at"),)
+
+    key: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(default=_default_expiry)
+    user_agent: Mapped[str] = mapped_column(sa.String(255), default="")
+    address: Mapped[str] = mapped_column(sa.String(64), default="")
+    revoked_at: Mapped[dt.datetime | None]
+
+    user: Mapped[User] = relationship()
+
+    def is_live(self, now: dt.datetime) -> bool:
+        return self.revoked_at is None and self.expires_at > now
+
+    def __str__(self) -> str:
+        return f"{self.user_agent[:60] or '?'} ({self.address or '?'})"
+
+
+class LoginFailure(IdMixin, db.Model):
+    """A failed login, kept for the throttling window only: by submitted username (known or
+    not) and client address. In the database so that every web worker sees the same counts."""
+
+    __tablename__ = "login_failure"
+    __table_args__ = (
+        sa.Index("ix_login_failure_username_at", "username", "at"),
+        sa.Index("ix_login_failure_address_at", "address", "at"),
+    )
+
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    username: Mapped[str] = mapped_column(sa.String(64))
+    address: Mapped[str] = mapped_column(sa.String(64))
 
 
 class ApiToken(IdMixin, db.Model):

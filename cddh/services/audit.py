@@ -18,14 +18,22 @@ from flask import has_request_context
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from ..models import AuditLog, JobRun, Notification, TaskHistory, utcnow
+from ..models import (
+    AuditLog,
+    JobRun,
+    LoginFailure,
+    Notification,
+    TaskHistory,
+    UserSession,
+    utcnow,
+)
 
-# Rows that are themselves records of events, or too chatty to audit.
-NOT_AUDITED = (AuditLog, TaskHistory, Notification, JobRun)
-SECRET_FIELDS = frozenset({"password_hash", "session_token", "token_hash"})
+# Rows that are themselves records of events, or too chatty to audit (logins are audited as
+# "login" entries; a session row holds the key of a live login).
+NOT_AUDITED = (AuditLog, TaskHistory, Notification, JobRun, UserSession, LoginFailure)
+SECRET_FIELDS = frozenset({"password_hash", "token_hash"})
 # Bookkeeping columns whose change alone is not worth an audit row.
-NOISE_FIELDS = frozenset({"updated_at", "last_login_at", "failed_logins", "locked_until",
-                          "last_used_at", "version"})
+NOISE_FIELDS = frozenset({"updated_at", "last_login_at", "last_used_at", "version"})
 
 _actor_override: contextvars.ContextVar[int | None] = contextvars.ContextVar(
     "cddh_audit_actor", default=None

@@ -28,7 +28,9 @@ from ..models import (
     Unit,
     UnitKind,
     User,
+    UserSession,
 )
+from .account import PasswordView, SessionView
 from .admin_screens import AuditLogView, CalendarOverrideView, UnitKindView, UnitView, UserView
 from .base import theme
 from .difficulties import DifficultyView, clock_badge
@@ -105,6 +107,10 @@ def build_admin(app) -> Admin:
     admin.add_view(JobRunView(JobRun, name=_l("Scheduled jobs"), endpoint="job_runs",
                               category=system_menu))
     admin.add_view(ApiTokenView(ApiToken, name=_l("API tokens"), endpoint="api_tokens", category=system_menu))
+    admin.add_view(PasswordView(name=_l("Change my password"), endpoint="password",
+                                url="/account/password"))
+    admin.add_view(SessionView(UserSession, name=_l("Login sessions"), endpoint="sessions",
+                               url="/account/sessions"))
     return admin
 
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from flask import flash
+from flask import make_response
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import BooleanEqualFilter, FilterEqual
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, Optional
@@ -126,7 +125,7 @@ class UserView(ScopedModelView):
                 form.username.data, role=form.role.data, unit=form.unit.data,
                 password=form.password.data or "", full_name=form.full_name.data or "",
                 email=form.email.data or "", position=form.position.data or None,
-                sectors=form.sectors.data or "")
+                sectors=form.sectors.data or "", temporary=True)
             user.phone = form.phone.data or ""
             user.language = form.language.data or ""
             db.session.commit()
@@ -153,16 +152,18 @@ class UserView(ScopedModelView):
     @action("reset_password", _l("Reset password"),
             _l("Give the selected accounts a new temporary password?"))
     def action_reset_password(self, rows):
+        """New temporary passwords, shown once on this response and nowhere else: not in a
+        flash message or the session (a signed cookie anyone holding it can read), and the
+        users must change them at their next login."""
         issued = []
         for user in rows:
-            password = accounts.generate_password()
-            accounts.set_password(user, password)
+            password = accounts.generate_password(user.username)
+            accounts.set_password(user, password, temporary=True)
             issued.append((user.username, password))
         db.session.commit()
-        items = Markup("").join(Markup("<li>{}: <code>{}</code></li>").format(u, p) for u, p in issued)
-        flash(Markup("{}<ul>{}</ul>").format(
-            _("New temporary passwords (shown only once; hand them over in person):"), items),
-            "success")
+        response = make_response(self.render("auth/issued_passwords.html", issued=issued))
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
 
 class CalendarOverrideView(ScopedModelView):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
@@ -22,9 +21,10 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
 from ..models import User, db
-from ..services import DomainError
+from ..services import DomainError, sessions
 from ..services.accounts import authenticate
 from ..services.audit import record
+from .next_url import safe_next
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -36,24 +36,15 @@ class LoginForm(FlaskForm):
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    """Sessions carry ``id:session_token``; a reset password or deactivation ends them."""
-    try:
-        pk, token = user_id.split(":", 1)
-        pk = int(pk)
-    except ValueError:
-        return None
-    user = db.session.scalar(sa.select(User).where(User.id == pk))
-    if user is None or not user.active or not token or user.session_token != token:
-        return None
-    return user
+def load_user(session_key: str) -> User | None:
+    """The cookie carries a server-side session's key: a logged-out, ended or expired session,
+    or a deactivated account, loads nobody."""
+    return sessions.load_session_user(session_key)
 
 
-def _safe_next(target: str | None) -> str:
-    """Only same-site relative paths are followed after login."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("admin.index")
+def client_address() -> str:
+    """The client's address (behind trusted proxies when CDDH_PROXY_COUNT says so)."""
+    return request.remote_addr or ""
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -64,16 +55,23 @@ def login():
     error = None
     if form.validate_on_submit():
         try:
-            user = authenticate(form.username.data, form.password.data)
+            user = authenticate(form.username.data, form.password.data, address=client_address())
         except DomainError as exc:
             db.session.commit()  # keep the failure count
             error = exc.message
         else:
+            sessions.start_session(user, user_agent=request.user_agent.string,
+                                   address=client_address())
+            db.session.flush()
+            language = session.get("language")
+            session.clear()  # a new login inherits nothing of the anonymous session but its language
+            if language:
+                session["language"] = language
             session.permanent = True
             login_user(user)
             record(db.session, "login", "user_account", user.id, actor_id=user.id)
             db.session.commit()
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next"), url_for("admin.index")))
     status = 200 if error is None else 401
     return render_template("auth/login.html", form=form, error=error), status
 
@@ -81,6 +79,9 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    if current_user.current_session is not None:
+        sessions.end_session(current_user.current_session)
+        db.session.commit()
     logout_user()
     session.clear()
     flash(_("You have logged out."), "info")
@@ -97,7 +98,7 @@ def set_language():
     if current_user.is_authenticated:
         current_user.language = lang
         db.session.commit()
-    return redirect(_safe_next(request.form.get("next")))
+    return redirect(safe_next(request.form.get("next"), url_for("admin.index")))
 
 
 def init_login(app) -> None:
@@ -107,3 +108,18 @@ def init_login(app) -> None:
     login_manager.login_message_category = "warning"
     login_manager.session_protection = "basic"
     app.register_blueprint(bp)
+    app.before_request(require_password_change)
+
+
+# Pages a user with an admin-issued password may still open before changing it.
+OPEN_BEFORE_PASSWORD_CHANGE = frozenset({"password.index", "password.save", "auth.logout",
+                                         "auth.set_language", "static", "admin.static"})
+
+
+def require_password_change():
+    """An admin-issued password is changed before anything else is done with the account."""
+    if request.blueprint == "api" or request.endpoint in OPEN_BEFORE_PASSWORD_CHANGE:
+        return None
+    if current_user.is_authenticated and current_user.must_change_password:
+        return redirect(url_for("password.index"))
+    return None

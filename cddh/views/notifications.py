@@ -12,6 +12,7 @@ from flask_login import current_user
 from ..auth.policy import ALL_ROLES
 from ..models import Notification, db, utcnow
 from .base import ScopedModelView, link_formatter
+from .next_url import safe_next
 
 
 class NotificationView(ScopedModelView):
@@ -44,7 +45,7 @@ class NotificationView(ScopedModelView):
             Notification.user_id == current_user.id, Notification.read_at.is_(None)
         ).update({Notification.read_at: utcnow()}, synchronize_session=False)
         db.session.commit()
-        return redirect(request.referrer or self.get_url(".index_view"))
+        return redirect(safe_next(request.referrer, self.get_url(".index_view")))
 
 
 def unread_badge() -> int:
