@@ -15,6 +15,7 @@ from flask_wtf.csrf import CSRFProtect
 from config import load_config
 
 from .models import db
+from .security import configure_security
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 ROOT_DIR = PACKAGE_DIR.parent
@@ -28,6 +29,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     app = Flask(__name__, template_folder=str(ROOT_DIR / "templates"),
                 static_folder=str(ROOT_DIR / "static"), instance_path=str(ROOT_DIR / "instance"))
     configure_settings(app, config_name, overrides)
+    configure_security(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)

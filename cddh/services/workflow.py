@@ -35,6 +35,7 @@ from . import Conflict, DomainError, NotAllowed
 from . import notifications as notify
 from .clock import local_today
 from .duties import notify_users, unit_users
+from .tasks import check_task
 
 S = TaskState
 
@@ -417,6 +418,7 @@ def edit_task(actor: User, task: Task, changes: dict, *, version: int | None = N
         raise DomainError(_("These fields cannot be changed here: %(f)s", f=", ".join(sorted(unknown))))
     apply_task_fields(task, changes)
     _normalise_deadline(task)
+    check_task(task)
     record_history(task, actor, "edit", data={k: str(v) for k, v in changes.items()})
 
 
@@ -436,6 +438,7 @@ def add_task(actor: User, task: Task) -> None:
     if task.specialist is None and task.specialist_id is None:
         task.specialist = actor  # the relationship, so a form's empty choice does not win
     _normalise_deadline(task)
+    check_task(task)
     record_history(task, actor, "create", to_state=S.draft)
 
 
@@ -445,4 +448,5 @@ def record_edit(actor: User, task: Task, changed: list[str]) -> None:
     forwarding, the deadline moves only by an approved extension (Đ11.1d)."""
     _check(actor, task, "edit", None)
     _normalise_deadline(task)
+    check_task(task)
     record_history(task, actor, "edit", data={"fields": sorted(changed)})

@@ -40,6 +40,7 @@ from ..services import DomainError, attachments, documents, imports, overview, r
 from ..services import feedback as feedback_service
 from ..services.clock import local_today
 from ..services.documents import prepare_document
+from ..services.parsing import to_id
 from ..services.settings import get_setting
 from ..services.timeliness import days_label_parts, timeliness, timeliness_clause
 from .base import LookupFilter, ScopedModelView, link_formatter
@@ -285,9 +286,9 @@ class TaskView(ScopedModelView):
         if value in Timeliness.__members__:
             conditions.append(timeliness_clause(Timeliness(value), today))
         # Click-through from the reports and the dashboard: ?unit_id=…, ?period=…&measure=….
-        unit_id = request.args.get("unit_id", "")
-        if unit_id.isdigit():
-            conditions.append(Task.lead_unit_id == int(unit_id))
+        unit_id = to_id(request.args.get("unit_id", ""))
+        if unit_id is not None:
+            conditions.append(Task.lead_unit_id == unit_id)
         conditions.extend(reports.period_conditions(request.args.get("period"),
                                                     request.args.get("measure")))
         return conditions
