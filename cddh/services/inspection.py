@@ -57,6 +57,7 @@ from ..models import (
     utcnow,
 )
 from . import Conflict, DomainError, NotAllowed, NotFound
+from . import notifications
 from .attachments import store_uploads
 from .cells import write_cell, write_row
 from .clock import local_today, start_of_local_day
@@ -618,10 +619,7 @@ def visible_task_ids(viewer: User, sections: list[UnitSection]) -> set[int]:
     """Of the tasks the sections cite or follow up, those the viewer may read."""
     ids = {t.id for s in sections for f in s.findings for t in f.tasks}
     ids |= {r.follow_up_task_id for s in sections for r in s.recommendations if r.follow_up_task_id}
-    if not ids:
-        return set()
-    return set(db.session.scalars(sa.select(Task.id).where(Task.id.in_(ids),
-                                                           policy.task_scope(viewer))))
+    return notifications.visible_task_ids(viewer, ids)
 
 
 # --- for the unit ranking (Đ20.2) ------------------------------------------------------------
