@@ -4,7 +4,8 @@ As each role of the demo (and anonymously), start at the home page, follow every
 link and GET form, then send every discovered URL again with each query parameter (and each
 field of its GET forms, and the list screens' usual parameters) replaced by bad values: huge
 and negative numbers, Unicode digits, garbage filter values, far dates, long and NUL text.
-No answer may be a server error. Capped per role so that the run stays within a minute or two.
+Every POST form found is also submitted (with its CSRF token) with each field in turn set to a
+bad value. No answer may be a server error. Capped per role to stay within a minute or two.
 """
 
 from __future__ import annotations
@@ -25,19 +26,21 @@ from .conftest import Browser
 
 TODAY = dt.date(2026, 11, 25)
 MAX_PAGES = 45  # pages followed per role
-MAX_REQUESTS = 400  # requests per role, crawl and mutations together
+MAX_REQUESTS = 400  # GET requests per role, crawl and mutations together
+MAX_POSTS = 120  # POST form submissions per role
 
 BAD_VALUES = ["99999999999999999999", "²", "garbage", "9999-12-31", "-1", "\x00", "x" * 3000,
               "٣", "0000-00-00", "1e309"]
 # Parameters every Flask-Admin list understands, tried on every list screen.
 LIST_PARAMS = ["id", "page", "sort", "desc", "search", "flt0_0", "flt1_1", "flt2_5",
                "flt0_99", "page_size"]
-SKIP = ("/static/", "/logout", "/language", "/api/")
+SKIP = ("/static/", "/logout", "/language", "/api/", "/login")
 
 HREF_RE = re.compile(r'\bhref="([^"#][^"]*)"')
 FORM_RE = re.compile(r"<form\b([^>]*)>(.*?)</form>", re.S | re.I)
 ATTR_RE = re.compile(r'\b(\w[\w-]*)="([^"]*)"')
 FIELD_RE = re.compile(r"<(?:input|select|textarea)\b([^>]*)>", re.I)
+OPTION_RE = re.compile(r"<option\b([^>]*)>", re.I)
 
 
 def _attrs(text: str) -> dict[str, str]:
@@ -55,20 +58,40 @@ def _same_site(base: str, href: str) -> str | None:
     return path + ("?" + parts.query if parts.query else "")
 
 
-def discover(page_url: str, html: str) -> tuple[list[str], list[tuple[str, list[str]]]]:
-    """The links of a page and its GET forms (action, field names)."""
+def _post_fields(body: str) -> dict[str, str]:
+    """The fields of a POST form with a plausible value each (its own, or a select's first
+    option), as a browser would send them."""
+    fields = {}
+    for match in re.finditer(r"<(input|select|textarea)\b([^>]*)>", body, re.I):
+        attrs = _attrs(match.group(2))
+        name = attrs.get("name")
+        if not name or name in fields:
+            continue
+        if match.group(1).lower() == "select":
+            options = OPTION_RE.findall(body[match.end():match.end() + 20000])
+            values = [_attrs(o).get("value", "") for o in options]
+            fields[name] = next((v for v in values if v), "")
+        else:
+            fields[name] = attrs.get("value", "")
+    return fields
+
+
+def discover(page_url: str, html: str):
+    """The links of a page, its GET forms (action, field names) and its POST forms (action,
+    fields)."""
     links = [u for h in HREF_RE.findall(html) if (u := _same_site(page_url, h))]
-    forms = []
+    forms, posts = [], []
     for attrs_text, body in FORM_RE.findall(html):
         attrs = _attrs(attrs_text)
-        if attrs.get("method", "get").lower() != "get":
-            continue
         action = _same_site(page_url, attrs.get("action") or page_url)
         if action is None:
             continue
+        if attrs.get("method", "get").lower() == "post":
+            posts.append((action, _post_fields(body)))
+            continue
         names = [a["name"] for f in FIELD_RE.findall(body) if (a := _attrs(f)).get("name")]
         forms.append((action, names))
-    return links, forms
+    return links, forms, posts
 
 
 def mutations(url: str, extra_names: list[str]) -> list[str]:
@@ -90,6 +113,7 @@ def crawl(browser: Browser) -> tuple[int, list[str]]:
     seen_pages, seen_requests, errors = set(), set(), []
     queue = deque(["/"])
     form_fields: dict[str, set[str]] = {}
+    post_forms: dict[tuple, tuple[str, dict]] = {}
     pages = 0
     requests = 0
 
@@ -117,8 +141,12 @@ def crawl(browser: Browser) -> tuple[int, list[str]]:
         pages += 1
         if resp is None or resp.status_code != 200 or "html" not in (resp.content_type or ""):
             continue
-        links, forms = discover(url, resp.get_data(as_text=True))
+        links, forms, found_posts = discover(url, resp.get_data(as_text=True))
         queue.extend(links)
+        for action, fields in found_posts:
+            post_key = (urlsplit(action).path, tuple(sorted(fields)))
+            if post_key not in post_forms:
+                post_forms[post_key] = (action, fields)
         for action, names in forms:
             form_fields.setdefault(urlsplit(action).path, set()).update(names)
             queue.append(action)
@@ -136,7 +164,25 @@ def crawl(browser: Browser) -> tuple[int, list[str]]:
             if index < len(plan) and requests < MAX_REQUESTS and plan[index] not in seen_requests:
                 fetch(plan[index])
         index += 1
-    return requests, errors
+    # POST forms: each field in turn gets a bad value (the values rotate over the fields).
+    submissions = []
+    for action, fields in post_forms.values():
+        names = [n for n in fields if n != "csrf_token"]
+        for i, name in enumerate(names):
+            submissions.append((action, {**fields, name: BAD_VALUES[i % len(BAD_VALUES)]}))
+    posts = 0
+    for action, data in submissions[:MAX_POSTS]:
+        posts += 1
+        try:
+            resp = browser.client.post(action, data=data)
+        except Exception as exc:  # noqa: BLE001 - the test app propagates a server error
+            errors.append(f"POST {type(exc).__name__}: {str(exc)[:120]} {action[:120]} "
+                          f"{sorted(k for k, v in data.items() if v in BAD_VALUES)}")
+            db.session.rollback()
+            continue
+        if resp.status_code >= 500:
+            errors.append(f"POST {resp.status_code} {action[:120]}")
+    return requests + posts, errors
 
 
 @pytest.fixture(scope="module")

@@ -63,6 +63,7 @@ from .cells import write_cell, write_row
 from .clock import local_today, start_of_local_day
 from .documents import prepare_document
 from .duties import notify, unit_users
+from .parsing import to_id
 from .tasks import parse_date
 from .workflow import record_history
 
@@ -86,11 +87,13 @@ def _date(value, field_name: str, message: str) -> dt.date:
 
 
 def _id(value, field_name: str) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        raise DomainError(_("“%(v)s” is not a valid identifier.", v=value),
-                          fields={field_name: "invalid"}) from None
+    if value in (None, ""):
+        return None
+    number = to_id(value)
+    if number is None:
+        raise DomainError(_("“%(v)s” is not a valid identifier.", v=str(value)[:40]),
+                          fields={field_name: "invalid"})
+    return number
 
 
 def _in_default_locale(fn):

@@ -40,7 +40,7 @@ from ..services import DomainError, attachments, documents, imports, overview, r
 from ..services import feedback as feedback_service
 from ..services.clock import local_today
 from ..services.documents import prepare_document
-from ..services.parsing import to_id
+from ..services.parsing import MAX_ID, to_id, to_int
 from ..services.settings import get_setting
 from ..services.timeliness import days_label_parts, timeliness, timeliness_clause
 from .base import LookupFilter, ScopedModelView, link_formatter
@@ -327,9 +327,10 @@ class TaskView(ScopedModelView):
     def create_form(self, obj=None):
         form = super().create_form(obj)
         doc_id = request.args.get("document", "")
-        if request.method == "GET" and doc_id.isdigit():
+        doc_id = to_id(doc_id)
+        if request.method == "GET" and doc_id is not None:
             form.document.data = db.session.query(Document).filter(
-                Document.id == int(doc_id), policy.document_scope(current_user)).one_or_none()
+                Document.id == doc_id, policy.document_scope(current_user)).one_or_none()
         return form
 
     def task_page(self, task) -> TaskPage:
@@ -348,7 +349,7 @@ class TaskView(ScopedModelView):
         version = request.form.get("version")
         try:
             result = handler(current_user, task, request.form,
-                             int(version) if version and version.isdigit() else None)
+                             to_int(version, 0, MAX_ID) if version else None)
             files = request.files.getlist("files")
             if any(f.filename for f in files):
                 self._attach(task, result, files)
@@ -447,7 +448,8 @@ TASK_PAGE_ACTIONS = {
 
 
 def _extension_for(task, extension_id):
-    request_ = db.session.get(ExtensionRequest, int(extension_id)) if str(extension_id or "").isdigit() else None
+    extension_id = to_id(extension_id)
+    request_ = db.session.get(ExtensionRequest, extension_id) if extension_id else None
     if request_ is None or request_.task_id != task.id:
         raise DomainError(_("The extension request was not found."))
     return request_
