@@ -5,7 +5,6 @@ dates in year 9999, on the screens, the public pages and the API."""
 from __future__ import annotations
 
 import pytest
-import sqlalchemy as sa
 
 from cddh.models import Role, TaskState, UnitCategory, db
 from cddh.services import DomainError

@@ -9,7 +9,6 @@ import csv
 import io
 
 import openpyxl
-import pytest
 import sqlalchemy as sa
 
 from cddh.models import InspectionTeam, Role, Task, TaskState, Unit, UnitCategory, User, db

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask import Response
 
 from cddh.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo
-from cddh.models import PeriodReport, ReportStatus, Role, Task, UnitCategory, User, db
+from cddh.models import PeriodReport, ReportStatus, Role, UnitCategory, db
 from cddh.security import security_headers
 
 from .browser import chromium, live_server  # noqa: F401 - fixtures

@@ -56,8 +56,7 @@ from ..models import (
     task_cooperating_unit,
     utcnow,
 )
-from . import Conflict, DomainError, NotAllowed, NotFound
-from . import notifications
+from . import Conflict, DomainError, NotAllowed, NotFound, notifications
 from .attachments import store_uploads
 from .cells import write_cell, write_row
 from .clock import local_today, start_of_local_day

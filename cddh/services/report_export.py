@@ -17,8 +17,8 @@ import io
 import xlsxwriter
 from flask_babel import gettext as _
 
-from .reports import ASSIGNED, FIGURES, RATES, period_title
 from .cells import merge_cells, write_cell
+from .reports import ASSIGNED, FIGURES, RATES, period_title
 from .settings import get_setting
 
 NATIONAL_NAME = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
@@ -17,8 +16,7 @@ from ..models import (
     db,
 )
 from . import DomainError
-from .parsing import date_in_range
-from .parsing import parse_date, to_id, to_ids  # noqa: F401 - parse_date is re-exported
+from .parsing import date_in_range, parse_date, to_id, to_ids  # noqa: F401 - parse_date is re-exported
 
 
 def _enum(enum_cls, value, field: str, default):

@@ -8,10 +8,9 @@ from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import BooleanEqualFilter
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-
-from ..auth.policy import ALL_ROLES
 from markupsafe import Markup
 
+from ..auth.policy import ALL_ROLES
 from ..models import Notification, db, utcnow
 from ..services.notifications import hidden_task_label, shown_message, visible_task_ids
 from .base import ScopedModelView
