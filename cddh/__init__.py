@@ -16,6 +16,7 @@ from .catalogs import compile_catalogs
 from .logs import configure_logging
 from .models import db
 from .paths import MIGRATIONS_DIR, STATIC_DIR, TEMPLATES_DIR, TRANSLATIONS_DIR, settings_module
+from .security import configure_security
 
 csrf = CSRFProtect()
 migrate = Migrate()
@@ -28,6 +29,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     app = Flask(__name__, template_folder=str(TEMPLATES_DIR), static_folder=str(STATIC_DIR),
                 instance_path=str(instance_path))
     configure_settings(app, config, overrides)
+    configure_security(app)
     configure_logging(app)
     configure_proxy(app)
     db.init_app(app)

@@ -4,11 +4,13 @@ For every operation, generated requests — valid ones and deliberately invalid 
 with an Office specialist's token (the role with the most actions) and with a unit officer's;
 no answer may be a server error, and every answer must be a status the document lists, in
 JSON, matching its schema. Bounded to a few examples per operation to stay well under a
-minute; raise ``CDDH_SCHEMATHESIS_EXAMPLES`` for a longer hunt.
+minute or two; raise ``CDDH_SCHEMATHESIS_EXAMPLES`` for a longer hunt. The run as a whole
+sends at least 1,000 generated requests (counted, and checked by the last test).
 """
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import os
 
@@ -23,7 +25,9 @@ from cddh.services import tokens
 
 from .conftest import make_document, make_task, make_unit, make_user
 
-MAX_EXAMPLES = int(os.environ.get("CDDH_SCHEMATHESIS_EXAMPLES", "12"))
+MAX_EXAMPLES = int(os.environ.get("CDDH_SCHEMATHESIS_EXAMPLES", "16"))
+MIN_REQUESTS = 1000
+SENT: collections.Counter = collections.Counter()  # (role, operation) -> requests sent
 
 CONFIG = """
 [generation]
@@ -102,6 +106,14 @@ def test_the_api_keeps_its_openapi_promises(app, role, label):
         @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None,
                   suppress_health_check=list(HealthCheck))
         def check(case):
+            SENT[(role, label)] += 1
             case.call_and_validate(headers={"Authorization": f"Bearer {token}"})
 
         check()
+
+
+def test_the_run_sent_at_least_1000_generated_requests():
+    """Runs after the operations above (pytest keeps the file's order)."""
+    if len(SENT) < 2 * len(OPERATIONS):
+        pytest.skip("counts only when every operation of the module ran in this session")
+    assert sum(SENT.values()) >= MIN_REQUESTS, sum(SENT.values())

@@ -317,7 +317,7 @@ def test_conclusion_workbook_reads_back(app, browser):
     assert "zqfindozq" not in text and "zqrecozq" not in text
     html = browser(world.users["leader"]).get(f"/inspection_teams/conclusion/?id={world['team_T']}")
     page = html.get_data(as_text=True)
-    assert "zqfindtzq" in page and "Sở Nội vụ cơ bản hoàn thành nhiệm vụ" in page and "window.print" in page
+    assert "zqfindtzq" in page and "Sở Nội vụ cơ bản hoàn thành nhiệm vụ" in page and "js/print.js" in page and "data-print" in page
 
 
 # --- the ranking's input ---------------------------------------------------------------------------

@@ -20,12 +20,9 @@ from flask_babel import gettext as _
 from ..models import db
 from ..services import DomainError
 from ..services.documents import ValidationErrors
-from ..services.tasks import parse_date
+from ..services.parsing import MAX_ID, parse_date, to_int
 from .errors import ApiError
 
-# Ids are 32-bit integers everywhere; a larger number cannot name a row (and SQLite cannot
-# even bind one).
-MAX_ID = 2**31 - 1
 DEFAULT_LIMIT, MAX_LIMIT = 50, 200
 # add-working-days walks day by day; a bound keeps one request cheap.
 MAX_WORKING_DAYS = 1000
@@ -211,10 +208,11 @@ def query_int(name: str, minimum: int, maximum: int, *, required: bool = False) 
     value = query_text(name, required=required)
     if value is None:
         return None
-    if not (value.isascii() and value.isdigit() and minimum <= int(value) <= maximum):
+    number = to_int(value, minimum, maximum)
+    if number is None:
         raise bad_parameter(name, _("“%(v)s” is not a whole number from %(a)d to %(b)d.",
-                                    v=value, a=minimum, b=maximum))
-    return int(value)
+                                    v=value[:40], a=minimum, b=maximum))
+    return number
 
 
 def query_date(name: str, *, required: bool = False) -> dt.date | None:

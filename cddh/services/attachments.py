@@ -4,8 +4,10 @@ a random name. Who may download one is decided by the policy, like the task it b
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import secrets
+import zipfile
 from pathlib import Path
 
 import filetype
@@ -24,6 +26,42 @@ ALLOWED = {
     "image/png": (".png",),
     "image/jpeg": (".jpg", ".jpeg"),
 }
+
+
+# Office files (.docx, .xlsx) are zip containers: a small file may unpack to gigabytes (a zip
+# bomb). Their table of contents is read before anything else opens them.
+ZIP_MIMES = {"application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+MAX_UNZIPPED_BYTES = 100 * 1024 * 1024
+MAX_ZIP_MEMBERS = 2000
+MAX_ZIP_RATIO = 200  # uncompressed / compressed size of one member; deflate tops out near 1000
+
+
+def check_zip_container(filename: str, content: bytes, *, max_total: int = MAX_UNZIPPED_BYTES,
+                        max_member: dict[str, int] | None = None) -> None:
+    """Refuse a zip container that unpacks to more than ``max_total`` bytes, has too many
+    members, a member packed far beyond what real documents reach, or a member of
+    ``max_member`` (name -> bytes) over its own limit. Reads only the table of contents."""
+    refused = DomainError(_("The file %(f)s unpacks to more than its content allows; it was "
+                            "refused.", f=filename), fields={"file": "too_large"})
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as package:
+            members = package.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise DomainError(_("The file %(f)s is damaged and cannot be opened.", f=filename),
+                          fields={"file": "type"}) from None
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise refused
+    total = 0
+    for member in members:
+        total += member.file_size
+        if total > max_total:
+            raise refused
+        if member.file_size > 1024 * 1024 and member.file_size > MAX_ZIP_RATIO * max(
+                member.compress_size, 1):
+            raise refused
+        if max_member and member.file_size > max_member.get(member.filename, max_total):
+            raise refused
 
 
 def storage_root() -> Path:
@@ -47,6 +85,8 @@ def check_file(filename: str, content: bytes) -> str:
         raise DomainError(_("%(f)s is not an accepted file. Accepted: PDF, DOCX, XLSX, PNG, JPEG "
                             "(the content must match the name).", f=filename),
                           fields={"file": "type"})
+    if mime in ZIP_MIMES:
+        check_zip_container(filename, content)
     return mime
 
 

@@ -40,3 +40,17 @@ def write_cell(sheet, row: int, col: int, value, fmt=None) -> None:
         sheet.write_datetime(row, col, value, fmt)
     else:
         sheet.write_string(row, col, str(value), fmt)
+
+
+def write_row(sheet, row: int, col: int, values, fmt=None) -> None:
+    """Write consecutive cells of one row through ``write_cell``."""
+    for offset, value in enumerate(values):
+        write_cell(sheet, row, col + offset, value, fmt)
+
+
+def merge_cells(sheet, first_row: int, first_col: int, last_row: int, last_col: int, value,
+                fmt=None) -> None:
+    """A merged range whose text is written through ``write_cell`` (xlsxwriter's own
+    ``merge_range`` writes with ``write``, which turns ``=…`` into a formula)."""
+    sheet.merge_range(first_row, first_col, last_row, last_col, "", fmt)
+    write_cell(sheet, first_row, first_col, value, fmt)

@@ -14,7 +14,8 @@ from ..models import Confidentiality, DocType, Document, Task, TaskState, Unit, 
 from . import DomainError, NotAllowed
 from .calendar import WorkingCalendar, entry_due_on
 from .leaders import check_directing_leader
-from .tasks import apply_task_fields, load_units, parse_date
+from .parsing import date_in_range, to_id
+from .tasks import apply_task_fields, load_units, parse_date, task_rule_errors
 
 
 def refuse_secret(confidentiality: str | None) -> None:
@@ -26,9 +27,26 @@ def refuse_secret(confidentiality: str | None) -> None:
 
 
 def prepare_document(doc: Document, cal: WorkingCalendar | None = None) -> None:
-    """Fill the derived fields of a new or edited document."""
+    """Check a new or edited document (whatever door wrote it) and fill its derived fields."""
     if doc.issued_on is None:
         raise DomainError(_("Enter the issue date."), fields={"issued_on": "required"})
+    if not date_in_range(doc.issued_on):
+        raise DomainError(_("The issue date is out of range."), fields={"issued_on": "invalid"})
+    if not (doc.number or "").strip():
+        raise DomainError(_("Enter the document number and symbol."), fields={"number": "required"})
+    if not (doc.summary or "").strip():
+        raise DomainError(_("Enter the summary (trích yếu)."), fields={"summary": "required"})
+    with db.session.no_autoflush:
+        specialist = doc.specialist or (db.session.get(User, doc.specialist_id)
+                                        if doc.specialist_id else None)
+        if specialist is not None and (not specialist.active or not specialist.is_office):
+            raise DomainError(_("The specialist must be an active Office account."),
+                              fields={"specialist_id": "invalid"})
+        submitting = doc.submitting_unit or (db.session.get(Unit, doc.submitting_unit_id)
+                                             if doc.submitting_unit_id else None)
+        if submitting is not None and not submitting.active:
+            raise DomainError(_("The submitting unit does not exist or is deactivated."),
+                              fields={"submitting_unit_id": "invalid"})
     doc.issue_year = doc.issued_on.year
     doc.entry_due_on = entry_due_on(doc.issued_on, cal) if doc.tracked else None
 
@@ -97,10 +115,7 @@ def create_document(actor: User, data: dict, *, cal: WorkingCalendar | None = No
          if isinstance(t.get("cooperating_unit_ids"), list)])
     submitting = None
     if submitting_id not in (None, ""):
-        try:
-            submitting = units.get(int(submitting_id))
-        except (TypeError, ValueError):
-            submitting = None
+        submitting = units.get(to_id(submitting_id))
         if submitting is None:
             errors["submitting_unit_id"] = _("The submitting unit does not exist or is deactivated.")
     if number and issued_on and not errors.get("number"):
@@ -135,6 +150,8 @@ def create_document(actor: User, data: dict, *, cal: WorkingCalendar | None = No
             continue
         if task.directing_leader_id is None:  # a task inherits its document's (Đ3.2)
             task.directing_leader_id = directing_id
+        for key, message in task_rule_errors(task).items():
+            errors.setdefault(f"tasks.{index}.{key}", message)
         if not task.content:
             errors[f"tasks.{index}.content"] = _("Enter the task's content.")
         if task.lead_unit is None:

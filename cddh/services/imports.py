@@ -9,6 +9,7 @@ import io
 import zipfile
 
 import openpyxl
+import openpyxl.utils
 import sqlalchemy as sa
 import xlsxwriter
 from flask import current_app
@@ -18,7 +19,8 @@ from flask_babel import gettext as _
 from .. import labels
 from ..models import DocType, ExpectedProduct, Priority, Unit, UpdateFrequency, User, db
 from . import DomainError
-from .attachments import check_file
+from .attachments import check_file, check_zip_container
+from .cells import write_cell, write_row
 from .documents import ValidationErrors, create_document
 
 # (key, header) in column order; the header text is what a specialist reads in Excel.
@@ -40,6 +42,14 @@ COLUMNS = [
 ]
 DOCUMENT_KEYS = ("number", "doc_type", "issued_on", "summary", "signer", "submitting_unit")
 MAX_ROWS = 5000
+# Bounds checked before and while the workbook is read (a workbook is a zip of XML: a small
+# file may unpack to a huge shared-strings table or a sheet of 60,000 rows reaching column
+# XFD). The template has 14 columns and one row per task.
+MAX_IMPORT_UNZIPPED = 20 * 1024 * 1024
+MAX_SHARED_STRINGS = 5 * 1024 * 1024
+MAX_SHEET_ROWS = 10_000  # rows read, empty ones included
+MAX_COLUMN = 30  # a used range beyond column AD is no template
+MAX_CELL_TEXT = 5000
 
 
 class ImportErrors(DomainError):
@@ -71,7 +81,7 @@ def template_workbook() -> bytes:
     sheet = book.add_worksheet("Nhiem vu")
     sheet.set_row(0, 45)
     for col, (_key, header) in enumerate(COLUMNS):
-        sheet.write(0, col, header, head)
+        write_cell(sheet, 0, col, header, head)
         sheet.set_column(col, col, 28 if _key in ("summary", "content") else 18)
     sheet.freeze_panes(1, 0)
     example = ["123/UBND-TH", labels.label(labels.DOC_TYPE, DocType.cong_van), "02/03/2026",
@@ -81,21 +91,21 @@ def template_workbook() -> bytes:
                labels.label(labels.PRIORITY, Priority.normal),
                labels.label(labels.EXPECTED_PRODUCT, ExpectedProduct.draft_document)]
     for col, value in enumerate(example):
-        sheet.write_string(1, col, value)
+        write_cell(sheet, 1, col, value)
     codes = book.add_worksheet("Ma va gia tri")
-    codes.write_row(0, 0, ["Mã đơn vị", "Tên đơn vị"], head)
+    write_row(codes, 0, 0, ["Mã đơn vị", "Tên đơn vị"], head)
     units = db.session.execute(sa.select(Unit.code, Unit.name).where(Unit.active.is_(True))
                                .order_by(Unit.sort_order, Unit.name)).all()
     for row, (code, name) in enumerate(units, start=1):
-        codes.write_row(row, 0, [code, name])
+        write_row(codes, row, 0, [code, name])
     lists = [(3, "Loại văn bản", DocType, labels.DOC_TYPE),
              (4, "Tần suất cập nhật", UpdateFrequency, labels.UPDATE_FREQUENCY),
              (5, "Độ khẩn", Priority, labels.PRIORITY),
              (6, "Sản phẩm dự kiến", ExpectedProduct, labels.EXPECTED_PRODUCT)]
     for col, title, enum_cls, mapping in lists:
-        codes.write(0, col, title, head)
+        write_cell(codes, 0, col, title, head)
         for row, member in enumerate(enum_cls, start=1):
-            codes.write(row, col, labels.label(mapping, member))
+            write_cell(codes, row, col, labels.label(mapping, member))
     codes.set_column(0, 6, 24)
     for key_col, list_col, enum_cls in ((1, 3, DocType), (11, 4, UpdateFrequency),
                                         (12, 5, Priority), (13, 6, ExpectedProduct)):
@@ -121,21 +131,43 @@ def _text(value) -> str:
 def read_rows(content: bytes) -> list[tuple[int, dict]]:
     """The non-empty rows of the first sheet as (Excel row number, {key: text})."""
     check_file("import.xlsx", content)  # size limit, and really an .xlsx
+    check_zip_container("import.xlsx", content, max_total=MAX_IMPORT_UNZIPPED,
+                        max_member={"xl/sharedStrings.xml": MAX_SHARED_STRINGS})
     try:
+        # Read-only mode streams the sheet; max_col keeps openpyxl from padding every row
+        # up to the widest one.
         book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+        try:
+            return _sheet_rows(book.worksheets[0])
+        finally:
+            book.close()
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, IndexError, TypeError):
         raise DomainError(_("The file cannot be read as an Excel workbook.")) from None
-    sheet = book.worksheets[0]
+
+
+def _sheet_rows(sheet) -> list[tuple[int, dict]]:
+    """The task rows of the sheet. The dimension the file declares is checked first; the
+    reading itself is bounded to the template's columns and MAX_SHEET_ROWS rows whatever the
+    file declares (openpyxl would otherwise pad every row to the widest one)."""
+    if (sheet.max_column or 0) > MAX_COLUMN:
+        raise DomainError(_("The sheet uses columns beyond %(c)s; use the template's columns "
+                            "only.", c=openpyxl.utils.get_column_letter(MAX_COLUMN)))
+    if (sheet.max_row or 0) > MAX_SHEET_ROWS:
+        raise DomainError(_("The sheet has more than %(n)d rows.", n=MAX_SHEET_ROWS))
     rows = []
-    for number, values in enumerate(sheet.iter_rows(min_row=2, values_only=True), start=2):
-        cells = [_text(v) for v in values[:len(COLUMNS)]]
+    for number, values in enumerate(sheet.iter_rows(min_row=2, max_row=MAX_SHEET_ROWS,
+                                                    max_col=len(COLUMNS), values_only=True),
+                                    start=2):
+        cells = [_text(v) for v in values]
         if not any(cells):
             continue
+        if any(len(c) > MAX_CELL_TEXT for c in cells):
+            raise DomainError(_("Row %(r)d has a cell longer than %(n)d characters.", r=number,
+                                n=MAX_CELL_TEXT))
         if len(rows) >= MAX_ROWS:
             raise DomainError(_("The file has more than %(n)d rows.", n=MAX_ROWS))
         rows.append((number, {key: (cells[i] if i < len(cells) else "")
                               for i, (key, _h) in enumerate(COLUMNS)}))
-    book.close()
     return rows
 
 

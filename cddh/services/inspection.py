@@ -56,12 +56,14 @@ from ..models import (
     task_cooperating_unit,
     utcnow,
 )
-from . import Conflict, DomainError, NotAllowed, NotFound
+from . import Conflict, DomainError, NotAllowed, NotFound, notifications
 from .attachments import store_uploads
+from .cells import write_cell, write_row
 from .clock import local_today, start_of_local_day
 from .documents import prepare_document
 from .duties import message_text, notify, unit_users
 from .leaders import leader_recipients
+from .parsing import to_id
 from .tasks import parse_date
 from .workflow import record_history
 
@@ -85,11 +87,13 @@ def _date(value, field_name: str, message: str) -> dt.date:
 
 
 def _id(value, field_name: str) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        raise DomainError(_("“%(v)s” is not a valid identifier.", v=value),
-                          fields={field_name: "invalid"}) from None
+    if value in (None, ""):
+        return None
+    number = to_id(value)
+    if number is None:
+        raise DomainError(_("“%(v)s” is not a valid identifier.", v=str(value)[:40]),
+                          fields={field_name: "invalid"})
+    return number
 
 
 def _in_default_locale(fn):
@@ -573,7 +577,7 @@ def conclusion_workbook(team: InspectionTeam, viewer: User) -> bytes:
     sheet.set_column(1, 1, 70)
     sheet.set_column(2, 3, 28)
     row = 0
-    sheet.write(row, 0, _("Conclusions of the inspection team %(team)s", team=team.name), title)
+    write_cell(sheet, row, 0, _("Conclusions of the inspection team %(team)s", team=team.name), title)
     row += 2
     dates = " – ".join(d.strftime("%d/%m/%Y") for d in (team.start_on, team.end_on) if d)
     decision = team.decision_number + (
@@ -587,29 +591,29 @@ def conclusion_workbook(team: InspectionTeam, viewer: User) -> bytes:
             (_("Contents"), "; ".join(str(text) for name_, text in labels.INSPECTION_CONTENTS if getattr(team, name_))),
             (_("Schedule"), dates),
             (_("Status"), labels.label(labels.INSPECTION_STATUS, team.status))):
-        sheet.write(row, 0, str(name), bold)
-        sheet.write(row, 1, value or "", wrap)
+        write_cell(sheet, row, 0, str(name), bold)
+        write_cell(sheet, row, 1, value or "", wrap)
         row += 1
     for section in sections:
         row += 1
-        sheet.write(row, 0, section.unit.name, title)
+        write_cell(sheet, row, 0, section.unit.name, title)
         row += 1
-        sheet.write_row(row, 0, [_("No."), _("Finding"), _("Shortcoming"), _("Tasks cited")], head)
+        write_row(sheet, row, 0, [_("No."), _("Finding"), _("Shortcoming"), _("Tasks cited")], head)
         row += 1
         for n, finding in enumerate(section.findings, 1):
-            sheet.write_row(row, 0, [n, finding.content, _("Yes") if finding.is_shortcoming else
+            write_row(sheet, row, 0, [n, finding.content, _("Yes") if finding.is_shortcoming else
                                      _("No"), "\n".join(_task_ref(t, visible) for t in finding.tasks)],
                             cell)
             row += 1
-        sheet.write(row, 0, _("Conclusion"), bold)
-        sheet.write(row, 1, section.inspected.conclusion, wrap)
+        write_cell(sheet, row, 0, _("Conclusion"), bold)
+        write_cell(sheet, row, 1, section.inspected.conclusion, wrap)
         row += 1
-        sheet.write_row(row, 0, [_("No."), _("Recommendation"), _("Follow-up task"), _("Deadline")],
+        write_row(sheet, row, 0, [_("No."), _("Recommendation"), _("Follow-up task"), _("Deadline")],
                         head)
         row += 1
         for n, rec in enumerate(section.recommendations, 1):
             task = rec.follow_up_task
-            sheet.write_row(row, 0, [n, rec.content, _task_ref(task, visible),
+            write_row(sheet, row, 0, [n, rec.content, _task_ref(task, visible),
                                      task.deadline.strftime("%d/%m/%Y") if task and task.deadline
                                      else ""], cell)
             row += 1
@@ -621,10 +625,7 @@ def visible_task_ids(viewer: User, sections: list[UnitSection]) -> set[int]:
     """Of the tasks the sections cite or follow up, those the viewer may read."""
     ids = {t.id for s in sections for f in s.findings for t in f.tasks}
     ids |= {r.follow_up_task_id for s in sections for r in s.recommendations if r.follow_up_task_id}
-    if not ids:
-        return set()
-    return set(db.session.scalars(sa.select(Task.id).where(Task.id.in_(ids),
-                                                           policy.task_scope(viewer))))
+    return notifications.visible_task_ids(viewer, ids)
 
 
 # --- for the unit ranking (Đ20.2) ------------------------------------------------------------

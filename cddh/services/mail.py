@@ -25,6 +25,7 @@ from ..models.base import UTCDateTime
 from .calendar import WorkingCalendar
 from .clock import local_tz
 from .duties import Skipped
+from .notifications import shown_message, visible_task_ids
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,8 @@ def compose_digest(user: User, items: list[tuple[Notification, Priority | None]]
         "BABEL_DEFAULT_LOCALE"]
     tz = local_tz()
     flash = any(priority == Priority.flash for _n, priority in items)
-    urls = task_urls(n.task_id for n, _priority in items)
+    visible = visible_task_ids(user, [n.task_id for n, _priority in items])
+    urls = task_urls(i for i in visible)
     with force_locale(language):
         subject = ngettext("[CĐĐH] %(num)d new notification, %(date)s",
                            "[CĐĐH] %(num)d new notifications, %(date)s", len(items),
@@ -106,7 +108,7 @@ def compose_digest(user: User, items: list[tuple[Notification, Priority | None]]
                            "you have not read yet:", len(items)),
             flash_label=_("FLASH"),
             items=[{"at": n.created_at.astimezone(tz).strftime("%d/%m/%Y %H:%M"),
-                    "message": n.message, "flash": priority == Priority.flash,
+                    "message": shown_message(n, visible), "flash": priority == Priority.flash,
                     "url": urls.get(n.task_id, "")} for n, priority in items],
             footer=_("This is an automatic daily summary; please do not reply. Log in to the "
                      "system to act on these notifications."),

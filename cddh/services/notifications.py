@@ -8,6 +8,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from ..auth import policy
 from ..models import Notification, Role, Task, User, db, utcnow
 from ..models.base import UTCDateTime
 from ..models.enums import UNIT_ROLES
@@ -67,3 +68,27 @@ def unread_count(user: User) -> int:
     return db.session.scalar(
         sa.select(sa.func.count()).select_from(Notification)
         .where(Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+
+
+# --- showing a notification: the task only while the reader may still see it ----------------
+# A notification keeps the text it was sent with; once its task is given to another unit (or
+# otherwise leaves the reader's scope) neither that text nor a link is shown, only the number.
+
+def visible_task_ids(user: User, task_ids) -> set[int]:
+    """Of ``task_ids``, those ``user`` may read now (policy.task_scope), in one query."""
+    ids = {i for i in task_ids if i}
+    if not ids:
+        return set()
+    return set(db.session.scalars(sa.select(Task.id).where(Task.id.in_(ids),
+                                                           policy.task_scope(user))))
+
+
+def hidden_task_label(task_id: int) -> str:
+    return _("#%(id)d (no longer assigned to your unit)", id=task_id)
+
+
+def shown_message(notification: Notification, visible: set[int]) -> str:
+    """The notification's text for a reader who may read the tasks in ``visible``."""
+    if notification.task_id is None or notification.task_id in visible:
+        return notification.message
+    return hidden_task_label(notification.task_id)

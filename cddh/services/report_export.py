@@ -17,6 +17,7 @@ import io
 import xlsxwriter
 from flask_babel import gettext as _
 
+from .cells import merge_cells, write_cell
 from .reports import ASSIGNED, FIGURES, RATES, period_title
 from .settings import get_setting
 
@@ -120,19 +121,19 @@ def _write_heading(sheet, f: _Formats, last_col: int, title: str, data: dict,
     """Rows 0–6: agency | motto, place and date, title, period, data window."""
     left = 2  # No., unit and the first figure: the agency's block
     right = max(left + 1, last_col - 7)  # the motto's block, over the last eight columns
-    sheet.merge_range(0, 0, 0, left, get_setting("report_agency_parent"), f.agency)
-    sheet.merge_range(0, right, 0, last_col, NATIONAL_NAME, f.motto)
-    sheet.merge_range(1, 0, 1, left, get_setting("report_agency"), f.agency_bold)
-    sheet.merge_range(1, right, 1, last_col, NATIONAL_MOTTO, f.motto)
+    merge_cells(sheet, 0, 0, 0, left, get_setting("report_agency_parent"), f.agency)
+    merge_cells(sheet, 0, right, 0, last_col, NATIONAL_NAME, f.motto)
+    merge_cells(sheet, 1, 0, 1, left, get_setting("report_agency"), f.agency_bold)
+    merge_cells(sheet, 1, right, 1, last_col, NATIONAL_MOTTO, f.motto)
     if issued_on is not None:
         place = _("%(place)s, day %(d)02d month %(m)02d year %(y)d",
                   place=get_setting("report_place"), d=issued_on.day, m=issued_on.month,
                   y=issued_on.year)
-        sheet.merge_range(2, right, 2, last_col, place, f.place)
+        merge_cells(sheet, 2, right, 2, last_col, place, f.place)
     sheet.set_row(4, 36)
-    sheet.merge_range(4, 0, 4, last_col, report_title(), f.title)
-    sheet.merge_range(5, 0, 5, last_col, title, f.title)
-    sheet.merge_range(6, 0, 6, last_col, window_line(data), f.sub)
+    merge_cells(sheet, 4, 0, 4, last_col, report_title(), f.title)
+    merge_cells(sheet, 5, 0, 5, last_col, title, f.title)
+    merge_cells(sheet, 6, 0, 6, last_col, window_line(data), f.sub)
 
 
 def _write_table_header(sheet, f: _Formats, top: int) -> None:
@@ -147,16 +148,16 @@ def _write_table_header(sheet, f: _Formats, top: int) -> None:
     spans = []
     for label, subs in table_header():
         if subs:
-            sheet.merge_range(top, col, top, col + len(subs) - 1, label, f.head)
+            merge_cells(sheet, top, col, top, col + len(subs) - 1, label, f.head)
         else:
-            sheet.merge_range(top, col, top + 1, col, label)
-            sheet.write(top, col, label, f.head)
+            merge_cells(sheet, top, col, top + 1, col, label)
+            write_cell(sheet, top, col, label, f.head)
         spans.append((col, subs))
         col += len(subs) or 1
     for col, subs in spans:
         if subs:
             for offset, sub in enumerate(subs):
-                sheet.write(top + 1, col + offset, sub, f.head)
+                write_cell(sheet, top + 1, col + offset, sub, f.head)
         else:
             sheet.write_blank(top + 1, col, None, f.head)
 
@@ -183,7 +184,7 @@ def _write_summary(book, f: _Formats, report, data: dict, issued_on: dt.date | N
                 style = f.total_rate if is_total else f.rate
             else:
                 style = f.total_number if is_total else f.number
-            sheet.write(row_no, col, value, style)
+            write_cell(sheet, row_no, col, value, style)
         row_no += 1
     _write_signature(sheet, f, row_no + 1, last_col)
     _page_setup(sheet, (TABLE_TOP, TABLE_TOP + 1))
@@ -195,23 +196,23 @@ def _write_signature(sheet, f: _Formats, top: int, last_col: int) -> None:
     right = ((get_setting("report_signer_title"), f.sign),
              (_("(Signature, full name and seal)"), f.sign_note), ("", None))
     for offset, (text, (sign, style)) in enumerate(zip(left, right, strict=True)):
-        sheet.merge_range(top + offset, 0, top + offset, 1, text,
+        merge_cells(sheet, top + offset, 0, top + offset, 1, text,
                           f.recipients_head if offset == 0 else f.recipients)
         if sign:
-            sheet.merge_range(top + offset, last_col - 4, top + offset, last_col, sign, style)
+            merge_cells(sheet, top + offset, last_col - 4, top + offset, last_col, sign, style)
 
 
 def _write_overdue(book, f: _Formats, data: dict) -> None:
     sheet = book.add_worksheet(_("Overdue tasks")[:31])
     for col, width in enumerate((5, 30, 18, 60, 12, 10)):
         sheet.set_column(col, col, width)
-    sheet.merge_range(0, 0, 0, 5, _("Tasks overdue at the end of the period"), f.title)
-    sheet.merge_range(1, 0, 1, 5, window_line(data), f.sub)
+    merge_cells(sheet, 0, 0, 0, 5, _("Tasks overdue at the end of the period"), f.title)
+    merge_cells(sheet, 1, 0, 1, 5, window_line(data), f.sub)
     for col, label in enumerate(overdue_header()):
-        sheet.write(3, col, label, f.head)
+        write_cell(sheet, 3, col, label, f.head)
     for row_no, cells in enumerate(overdue_rows(data), start=4):
         for col, value in enumerate(cells):
-            sheet.write(row_no, col, value, f.cell if col in (1, 2, 3) else f.number)
+            write_cell(sheet, row_no, col, value, f.cell if col in (1, 2, 3) else f.number)
     _page_setup(sheet, (3, 3))
 
 

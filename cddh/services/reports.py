@@ -38,6 +38,7 @@ from ..models import (
 from . import DomainError
 from .calendar import WorkingCalendar
 from .clock import local_tz, start_of_local_day
+from .parsing import to_int
 from .periods import period_bounds, period_kind
 from .settings import get_setting
 from .statistics import (
@@ -238,15 +239,30 @@ def period_key(kind, year: int, number: int) -> str:
     return f"{period_kind(kind).value}:{year}:{number}"
 
 
+def parse_period_key(key: str | None) -> tuple[str, int, int] | None:
+    """(kind, year, number) from a period key ``kind:year:number`` (from a URL), or None
+    when it names no period."""
+    parts = (key or "").split(":")
+    if len(parts) != 3:
+        return None
+    kind, year, number = parts[0], to_int(parts[1], 1, 9999), to_int(parts[2], 1, 366)
+    if year is None or number is None:
+        return None
+    try:
+        period_bounds(kind, year, number)
+    except DomainError:
+        return None
+    return kind, year, number
+
+
 def period_conditions(key: str | None, measure: str | None = None) -> list:
     """SQL conditions for the tasks behind one figure of a period's table: the tasks the
     period counts and, with ``measure`` (a column name), those in that column. A key that
     names no period gives no condition at all rather than an error (it comes from a URL)."""
-    try:
-        kind, year, number = (key or "").split(":")
-        start, end = period_bounds(kind, int(year), int(number))
-    except (ValueError, DomainError):
+    period = parse_period_key(key)
+    if period is None:
         return []
+    start, end = period_bounds(*period)
     conditions = [counted_clause(start, end)]
     if measure == ASSIGNED:
         conditions.append(Task.assigned_at >= start_of_local_day(start))

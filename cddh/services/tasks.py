@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
@@ -12,29 +10,13 @@ from ..models import (
     Priority,
     Task,
     Unit,
+    UnitCategory,
     UpdateFrequency,
     User,
     db,
 )
 from . import DomainError
-
-
-def parse_date(value, field: str) -> dt.date | None:
-    """A date from a date, an ISO string or dd/mm/yyyy; None for empty."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = str(value).strip()
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise DomainError(_("“%(v)s” is not a valid date (use dd/mm/yyyy).", v=text),
-                      fields={field: "invalid_date"})
+from .parsing import date_in_range, parse_date, to_id, to_ids  # noqa: F401 - parse_date is re-exported
 
 
 def _enum(enum_cls, value, field: str, default):
@@ -50,22 +32,16 @@ def _enum(enum_cls, value, field: str, default):
 def _int_or_none(value, field: str) -> int | None:
     if value in (None, ""):
         return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise DomainError(_("“%(v)s” is not a valid identifier.", v=value),
-                          fields={field: "invalid"}) from None
+    number = to_id(value)
+    if number is None:
+        raise DomainError(_("“%(v)s” is not a valid identifier.", v=str(value)[:40]),
+                          fields={field: "invalid"})
+    return number
 
 
 def load_units(ids) -> dict[int, Unit]:
     """Active units by id, in one query (ids may come as form strings; junk is ignored)."""
-    clean = set()
-    for value in ids:
-        try:
-            clean.add(int(value))
-        except (TypeError, ValueError):
-            continue
-    ids = clean
+    ids = to_ids(ids)
     if not ids:
         return {}
     return {u.id: u for u in db.session.scalars(
@@ -127,3 +103,52 @@ def apply_task_fields(task: Task, data: dict, units: dict[int, Unit] | None = No
                           task.priority or Priority.normal)
     task.expected_product = _enum(ExpectedProduct, data.get("expected_product"),
                                   "expected_product", task.expected_product or ExpectedProduct.other)
+
+
+OFFICE_CATEGORIES = (UnitCategory.office, UnitCategory.office_division)
+
+
+def task_rule_errors(task: Task) -> dict[str, str]:
+    """The rules every task must keep, whatever door wrote it (the entry form, the API, the
+    Excel import or the generic task screen), checked on the task as it stands: messages
+    keyed by the API's field names."""
+    errors: dict[str, str] = {}
+    with db.session.no_autoflush:
+        if not (task.content or "").strip():
+            errors["content"] = _("Enter the task's content.")
+        lead = task.lead_unit or (db.session.get(Unit, task.lead_unit_id)
+                                  if task.lead_unit_id else None)
+        if lead is not None and not lead.active:
+            errors["lead_unit_id"] = _("The lead unit does not exist or is deactivated.")
+        cooperating = list(task.cooperating_units or ())
+        if any(not unit.active for unit in cooperating):
+            errors["cooperating_unit_ids"] = _("A cooperating unit does not exist or is "
+                                               "deactivated.")
+        elif lead is not None and any(unit.id == lead.id for unit in cooperating):
+            errors["cooperating_unit_ids"] = _("The lead unit cannot also be a cooperating unit.")
+        monitoring = task.monitoring_unit or (db.session.get(Unit, task.monitoring_unit_id)
+                                              if task.monitoring_unit_id else None)
+        if monitoring is not None and (not monitoring.active
+                                       or monitoring.kind.category not in OFFICE_CATEGORIES):
+            errors["monitoring_unit_id"] = _("The monitoring division must be an active "
+                                             "division of the Office.")
+        specialist = task.specialist or (db.session.get(User, task.specialist_id)
+                                         if task.specialist_id else None)
+        if specialist is not None and (not specialist.active or not specialist.is_office):
+            errors["specialist_id"] = _("The specialist must be an active Office account.")
+        for key in ("deadline", "original_deadline"):
+            if not date_in_range(getattr(task, key)):
+                errors.setdefault("deadline", _("The deadline is out of range."))
+        document = task.document
+        if (task.deadline is not None and document is not None and document.issued_on
+                and task.deadline < document.issued_on and "deadline" not in errors):
+            errors["deadline"] = _("The deadline cannot be before the issue date.")
+    return errors
+
+
+def check_task(task: Task) -> None:
+    """Refuse a task that breaks a rule of ``task_rule_errors`` (the first one, by field)."""
+    errors = task_rule_errors(task)
+    if errors:
+        field, message = next(iter(errors.items()))
+        raise DomainError(message, fields={field: "invalid"})

@@ -35,6 +35,7 @@ from . import Conflict, DomainError, NotAllowed
 from . import notifications as notify
 from .clock import local_today
 from .duties import notify_users, unit_users
+from .tasks import check_task
 
 S = TaskState
 
@@ -479,6 +480,7 @@ def edit_task(actor: User, task: Task, changes: dict, *, version: int | None = N
         raise DomainError(_("These fields cannot be changed here: %(f)s", f=", ".join(sorted(unknown))))
     apply_task_fields(task, changes)
     _normalise_deadline(task)
+    check_task(task)
     record_history(task, actor, "edit", data={k: str(v) for k, v in changes.items()})
 
 
@@ -501,6 +503,7 @@ def add_task(actor: User, task: Task) -> None:
         task.directing_leader_id = task.document.directing_leader_id  # inherited (Đ3.2)
     _check_directing_leader(task)
     _normalise_deadline(task)
+    check_task(task)
     record_history(task, actor, "create", to_state=S.draft)
 
 
@@ -512,6 +515,7 @@ def record_edit(actor: User, task: Task, changed: list[str]) -> None:
     if "directing_leader" in changed:
         _check_directing_leader(task)
     _normalise_deadline(task)
+    check_task(task)
     record_history(task, actor, "edit", data={"fields": sorted(changed)})
 
 

@@ -32,6 +32,8 @@ from wtforms.validators import ValidationError
 from ..auth import policy
 from ..models import db
 from ..services import DomainError
+from ..services.cells import csv_text
+from ..services.parsing import date_in_range, to_id, to_ids, to_int
 from .formatting import local_date, local_datetime
 
 
@@ -68,9 +70,8 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
         return super().get_query().filter(policy.reference_scope(current_user, self.model))
 
     def get_one(self, pk):
-        try:
-            pk = int(pk)
-        except (TypeError, ValueError):
+        pk = to_id(pk)
+        if pk is None:
             return None
         with db.session.no_autoflush:
             return self.get_query().filter(getattr(self.model, self.pk) == pk).one_or_none()
@@ -86,6 +87,54 @@ class LookupFilter(IntEqualFilter):
     def __init__(self, column, name, lookup):
         super().__init__(column, name)
         self.lookup = lookup
+
+
+MAX_FILTER_TEXT = 200
+MAX_PAGE = 1_000_000
+INT32 = 2**31 - 1
+
+
+def filter_value_ok(flt, value: str) -> bool:
+    """May ``value`` reach the database through the list filter ``flt``? Flask-Admin checks
+    only what ``clean`` rejects: a filter offering a fixed list takes any text, an integer
+    filter any size and a date filter any year, and the database then fails."""
+    if not isinstance(value, str) or len(value) > MAX_FILTER_TEXT or not storable_text(value):
+        return False
+    try:
+        if not flt.validate(value):
+            return False
+        cleaned = flt.clean(value)
+    except Exception:  # noqa: BLE001 - any failure of a filter's parser is a bad value
+        return False
+    options = flt.get_options(None) if not isinstance(flt, LookupFilter) else None
+    if options:
+        return value in {str(k) for k, _label in options}
+    column = getattr(flt, "column", None)
+    python_type = None
+    try:
+        python_type = column.type.python_type if column is not None else None
+    except NotImplementedError:
+        python_type = None
+    values = cleaned if isinstance(cleaned, list | tuple) else [cleaned]
+    if python_type is int or isinstance(flt, LookupFilter):
+        return all(to_int(str(v), -INT32, INT32) is not None for v in values)
+    if python_type in (dt.date, dt.datetime):
+        for v in values:
+            day = v.date() if isinstance(v, dt.datetime) else v
+            if not isinstance(day, dt.date) or not date_in_range(day):
+                return False
+    return True
+
+
+def storable_text(text: str) -> bool:
+    """False for text a database cannot store or compare: NUL characters, lone surrogates."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class ScopedModelView(LoginRequiredMixin, ModelView):
@@ -160,20 +209,14 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
         return super().get_count_query().filter(self.scope())
 
     def get_one(self, id):
-        try:
-            pk = int(id)
-        except (TypeError, ValueError):
+        pk = to_id(id)
+        if pk is None:
             return None
         return self.get_query().filter(self.model.id == pk).one_or_none()
 
     def scoped_rows(self, ids) -> list:
         """The rows among ``ids`` the user may read (bad ids are dropped)."""
-        clean = []
-        for value in ids:
-            try:
-                clean.append(int(value))
-            except (TypeError, ValueError):
-                continue
+        clean = to_ids(ids)
         if not clean:
             return []
         return self.get_query().filter(self.model.id.in_(clean)).all()
@@ -278,6 +321,46 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
             flash(getattr(exc, "message", None) or str(exc), "error")
             return True
         return super().handle_view_exception(exc)
+
+    # --- exports: no cell of a CSV export is run as a formula by a spreadsheet ------------
+    def get_export_value(self, model, name):
+        value = super().get_export_value(model, name)
+        if value is None or isinstance(value, bool | int | float):
+            return value
+        return csv_text(value)
+
+    # --- list arguments: bad values are dropped with a message, never sent to the database ---
+    def _get_list_filter_args(self):
+        if not self._filters:
+            return None
+        filters = []
+        for arg in request.args:
+            if not arg.startswith("flt") or "_" not in arg:
+                continue
+            pos, key = arg[3:].split("_", 1)
+            if key not in self._filter_args or to_int(pos, 0, 1000) is None:
+                continue
+            idx, flt = self._filter_args[key]
+            value = request.args[arg]
+            if filter_value_ok(flt, value):
+                filters.append((int(pos), (idx, str(flt.name), value)))
+            else:
+                flash(_("This filter value is not accepted and was ignored: %(v)s",
+                        v=value[:40]), "error")
+        return [item for _pos, item in sorted(filters, key=lambda n: n[0])]
+
+    def _get_list_extra_args(self):
+        args = super()._get_list_extra_args()
+        if args.page is None or not 0 <= args.page <= MAX_PAGE:
+            args.page = 0
+        args.page_size = 0  # the page size is a setting, never the query's
+        if args.sort is not None and not 0 <= args.sort < len(self._list_columns):
+            args.sort = None
+        if args.search is not None and (len(args.search) > MAX_FILTER_TEXT
+                                        or not storable_text(args.search)):
+            flash(_("This search text is not accepted and was ignored."), "error")
+            args.search = None
+        return args
 
     def _get_filter_groups(self):
         groups = super()._get_filter_groups()

@@ -22,6 +22,7 @@ from ..models import Feedback, Task, db
 from ..services import DomainError
 from ..services import feedback as feedback_service
 from ..services.clock import local_today
+from ..services.parsing import to_id
 from ..services.settings import get_setting
 from .base import ScopedModelView, link_formatter
 
@@ -93,9 +94,9 @@ class FeedbackView(ScopedModelView):
     @expose("/file/", methods=("POST",))
     def file_view(self):
         """A district files feedback from the task page."""
-        task_id = request.form.get("task_id", "")
+        task_id = to_id(request.form.get("task_id", ""))
         task = db.session.scalar(sa.select(Task).where(
-            Task.id == int(task_id), policy.task_scope(current_user))) if task_id.isdigit() else None
+            Task.id == task_id, policy.task_scope(current_user))) if task_id is not None else None
         if task is None:
             abort(404)
         try:

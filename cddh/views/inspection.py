@@ -37,6 +37,7 @@ from ..models import (
 )
 from ..services import inspection as service
 from ..services.clock import local_today
+from ..services.parsing import to_id
 from .base import LookupFilter, ScopedModelView, link_formatter, run_service
 
 St = InspectionStatus
@@ -308,10 +309,10 @@ class InspectionTeamView(ScopedModelView):
 
     def create_form(self, obj=None):
         form = self._team_form(super().create_form(obj))
-        plan_id = request.args.get("plan", "")
-        if request.method == "GET" and plan_id.isdigit():
+        plan_id = to_id(request.args.get("plan", ""))
+        if request.method == "GET" and plan_id is not None:
             form.plan.data = self._reference_query(InspectionPlan).filter(
-                InspectionPlan.id == int(plan_id)).one_or_none()
+                InspectionPlan.id == plan_id).one_or_none()
         return form
 
     def edit_form(self, obj=None):

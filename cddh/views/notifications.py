@@ -2,17 +2,36 @@
 
 from __future__ import annotations
 
-from flask import redirect, request
+from flask import g, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import BooleanEqualFilter
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 
 from ..auth.policy import ALL_ROLES
 from ..models import Notification, db, utcnow
-from .base import ScopedModelView, link_formatter
+from ..services.notifications import hidden_task_label, shown_message, visible_task_ids
+from .base import ScopedModelView
 from .next_url import safe_next
+
+
+def _visible() -> set[int]:
+    return getattr(g, "visible_notification_tasks", set())
+
+
+def _message(view, context, model, name):
+    return shown_message(model, _visible())
+
+
+def _task(view, context, model, name):
+    if model.task_id is None:
+        return ""
+    if model.task_id not in _visible():
+        return hidden_task_label(model.task_id)
+    return Markup('<a href="{}">{}</a>').format(
+        url_for("tasks.details_view", id=model.task_id), str(model.task))
 
 
 class NotificationView(ScopedModelView):
@@ -20,12 +39,19 @@ class NotificationView(ScopedModelView):
     column_list = ("created_at", "message", "task", "read_at")
     column_default_sort = ("created_at", True)
     column_filters = (BooleanEqualFilter(Notification.read_at.is_(None), _l("Unread")),)
-    column_formatters = {"task": link_formatter("tasks.details_view", "task")}
+    column_formatters = {"message": _message, "task": _task}
     column_labels = {"created_at": _l("Time"), "message": _l("Notification"), "task": _l("Task"),
                      "read_at": _l("Read at")}
     can_view_details = False
     simple_list_pager = True
     action_roles = {"mark_read": ALL_ROLES}
+
+    def get_list(self, *args, **kwargs):
+        """The page's rows, and which of their tasks the user may still read (one query)."""
+        count, rows = super().get_list(*args, **kwargs)
+        g.visible_notification_tasks = visible_task_ids(current_user,
+                                                        [row.task_id for row in rows])
+        return count, rows
 
     def is_visible(self) -> bool:
         """Reached from the badge in the navigation bar, not from the menu."""

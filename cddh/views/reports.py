@@ -18,6 +18,7 @@ from ..auth import policy
 from ..models import PeriodKind, PeriodReport, ReportStatus, Timeliness, Unit, db
 from ..services import DomainError, ranking, report_export, reports
 from ..services.clock import local_today
+from ..services.parsing import MAX_DATE, MIN_DATE, to_id, to_int
 from ..services.periods import period_bounds
 from .base import LoginRequiredMixin, ScopedModelView, run_service
 
@@ -43,8 +44,10 @@ def chosen_period(default_kind: PeriodKind = PeriodKind.month) -> dict:
     kind = PeriodKind(kind) if kind in PeriodKind.__members__ else default_kind
     year, number = reports.last_ended_period(kind, local_today())
     try:
-        year = int(request.args.get("year", year))
-        number = int(request.args.get("number", number))
+        year = to_int(request.args.get("year", str(year)), MIN_DATE.year, MAX_DATE.year)
+        number = to_int(request.args.get("number", str(number)), 1, 366)
+        if year is None or number is None:
+            raise ValueError("period")
         start, end = period_bounds(kind, year, number)
     except (ValueError, DomainError):
         year, number = reports.last_ended_period(kind, local_today())
@@ -130,9 +133,11 @@ class PeriodReportView(ScopedModelView):
         if not policy.may_issue_reports(current_user):
             abort(403)
         try:
-            report = reports.draft_report(request.form.get("kind"),
-                                          int(request.form.get("year", "")),
-                                          int(request.form.get("number", "")))
+            year = to_int(request.form.get("year", ""), MIN_DATE.year, MAX_DATE.year)
+            number = to_int(request.form.get("number", ""), 1, 366)
+            if year is None or number is None:
+                raise ValueError("period")
+            report = reports.draft_report(request.form.get("kind"), year, number)
             db.session.commit()
         except (DomainError, ValueError) as exc:
             db.session.rollback()
@@ -314,19 +319,16 @@ class SelfInspectionView(ScopedModelView):
 def click_through_heading(args) -> str:
     """What a click-through from a report or the dashboard filters: period, figure, unit."""
     parts = []
-    try:
-        kind, year, number = (args.get("period") or "").split(":")
-        period_bounds(kind, int(year), int(number))
-        parts.append(reports.period_title(kind, int(year), int(number)))
-    except (ValueError, DomainError):
-        pass
+    period = reports.parse_period_key(args.get("period"))
+    if period is not None:
+        parts.append(reports.period_title(*period))
     measure = args.get("measure")
     if parts and measure in reports.MEASURES:
         names = {reports.ASSIGNED: _("Of which assigned in this period"),
                  "returned": _("Returned"), "cancelled": _("Cancelled")}
         parts.append(str(names.get(measure) or labels.label(labels.TIMELINESS, measure)))
-    unit_id = args.get("unit_id", "")
-    if unit_id.isdigit():
-        unit = db.session.get(Unit, int(unit_id))
+    unit_id = to_id(args.get("unit_id", ""))
+    if unit_id is not None:
+        unit = db.session.get(Unit, unit_id)
         parts.append(unit.name if unit is not None else "")
     return " · ".join(p for p in parts if p)

@@ -53,6 +53,7 @@ from ..services import feedback as feedback_service
 from ..services.clock import local_today
 from ..services.directives import read as directives
 from ..services.documents import prepare_document
+from ..services.parsing import MAX_ID, to_id, to_int
 from ..services.settings import get_setting
 from ..services.tasks import parse_date
 from ..services.timeliness import days_label_parts, timeliness, timeliness_clause
@@ -349,9 +350,9 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         if value in Timeliness.__members__:
             conditions.append(timeliness_clause(Timeliness(value), today))
         # Click-through from the reports and the dashboard: ?unit_id=…, ?period=…&measure=….
-        unit_id = request.args.get("unit_id", "")
-        if unit_id.isdigit():
-            conditions.append(Task.lead_unit_id == int(unit_id))
+        unit_id = to_id(request.args.get("unit_id", ""))
+        if unit_id is not None:
+            conditions.append(Task.lead_unit_id == unit_id)
         conditions.extend(reports.period_conditions(request.args.get("period"),
                                                     request.args.get("measure")))
         return conditions
@@ -391,9 +392,10 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
     def create_form(self, obj=None):
         form = super().create_form(obj)
         doc_id = request.args.get("document", "")
-        if request.method == "GET" and doc_id.isdigit():
+        doc_id = to_id(doc_id)
+        if request.method == "GET" and doc_id is not None:
             form.document.data = db.session.query(Document).filter(
-                Document.id == int(doc_id), policy.document_scope(current_user)).one_or_none()
+                Document.id == doc_id, policy.document_scope(current_user)).one_or_none()
         return form
 
     def task_page(self, task) -> TaskPage:
@@ -412,7 +414,7 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         version = request.form.get("version")
         try:
             result = handler(current_user, task, request.form,
-                             int(version) if version and version.isdigit() else None)
+                             to_int(version, 0, MAX_ID) if version else None)
             files = request.files.getlist("files")
             if any(f.filename for f in files):
                 self._attach(task, result, files)
@@ -525,7 +527,8 @@ TASK_PAGE_ACTIONS = {
 
 
 def _extension_for(task, extension_id):
-    request_ = db.session.get(ExtensionRequest, int(extension_id)) if str(extension_id or "").isdigit() else None
+    extension_id = to_id(extension_id)
+    request_ = db.session.get(ExtensionRequest, extension_id) if extension_id else None
     if request_ is None or request_.task_id != task.id:
         raise DomainError(_("The extension request was not found."))
     return request_
