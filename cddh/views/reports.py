@@ -16,7 +16,7 @@ from markupsafe import Markup
 from .. import labels
 from ..auth import policy
 from ..models import PeriodKind, PeriodReport, ReportStatus, Timeliness, Unit, db
-from ..services import DomainError, ranking, report_export, reports
+from ..services import DomainError, ranking, report_export, reports, statistics
 from ..services.clock import local_today
 from ..services.periods import period_bounds
 from .base import LoginRequiredMixin, ScopedModelView, run_service
@@ -198,7 +198,11 @@ def report_export_measures() -> tuple:
 
 
 def _chart_labels() -> dict:
-    return {t.value: str(labels.label(labels.TIMELINESS, t.value)) for t in Timeliness}
+    """The name of each figure: the timeliness classes, returned, cancelled, total."""
+    return {**{t.value: str(labels.label(labels.TIMELINESS, t.value)) for t in Timeliness},
+            "returned": _("Returned to the Office"), "cancelled": _("Cancelled"),
+            "total": _("Total"), "no_deadline_done": _("Of which done"),
+            "awaiting_verification": _("Awaiting verification")}
 
 
 # --- dashboard and ranking --------------------------------------------------------------------
@@ -212,14 +216,19 @@ class ScreenPage(LoginRequiredMixin, BaseView):
         return policy.can_open_screen(current_user, self.screen)
 
 
+DASHBOARD_COLUMNS = (*statistics.CLASSES, "total")
+
+
 class DashboardView(ScreenPage):
     screen = "dashboard"
 
     @expose("/")
     def index(self):
-        figures = reports.dashboard(local_today())
+        today = local_today()
+        figures = reports.dashboard(today)
         return self.render("reports/dashboard.html", figures=figures, labels=_chart_labels(),
-                           tasks_url=tasks_url, classes=[t.value for t in Timeliness])
+                           tasks_url=tasks_url, classes=[t.value for t in Timeliness],
+                           columns=DASHBOARD_COLUMNS, today=today)
 
 
 class RankingView(ScreenPage):
@@ -321,10 +330,12 @@ def click_through_heading(args) -> str:
     except (ValueError, DomainError):
         pass
     measure = args.get("measure")
-    if parts and measure in reports.MEASURES:
-        names = {reports.ASSIGNED: _("Of which assigned in this period"),
-                 "returned": _("Returned"), "cancelled": _("Cancelled")}
-        parts.append(str(names.get(measure) or labels.label(labels.TIMELINESS, measure)))
+    if measure in reports.MEASURES:
+        if not parts:
+            parts.append(_("Today"))
+        names = {**_chart_labels(), reports.ASSIGNED: _("Of which assigned in this period"),
+                 "no_deadline_done": _("Done without deadline")}
+        parts.append(str(names.get(measure) or measure))
     unit_id = args.get("unit_id", "")
     if unit_id.isdigit():
         unit = db.session.get(Unit, int(unit_id))

@@ -31,6 +31,7 @@ from ..models import (
     Role,
     Task,
     TaskHistory,
+    TaskState,
     Timeliness,
     Unit,
     db,
@@ -41,14 +42,15 @@ from ..services import feedback as feedback_service
 from ..services.clock import local_today
 from ..services.documents import prepare_document
 from ..services.settings import get_setting
-from ..services.timeliness import days_label_parts, timeliness, timeliness_clause
+from ..services.timeliness import days_label_parts, task_class, timeliness_clause
 from .base import LookupFilter, ScopedModelView, link_formatter
 from .feedback import status_badge
 from .forms import document_data
 
 TIMELINESS_CSS = {
     "done_on_time": "success", "done_late": "warning", "open_on_time": "info",
-    "open_overdue": "danger", "no_deadline": "secondary",
+    "open_overdue": "danger", "no_deadline": "secondary", "returned": "dark",
+    "cancelled": "light", "draft": "light",
 }
 
 
@@ -57,20 +59,51 @@ def _unit_options():
             .order_by(Unit.sort_order, Unit.name)]
 
 
-def timeliness_badge(task: Task, today=None) -> Markup:
-    """A coloured badge with "(còn 3 ngày)" / "(quá 5 ngày)" for open tasks."""
-    today = today or local_today()
-    value = timeliness(task, today)
+def status_text(task: Task, today) -> str:
+    """The task's one status in words, from the class the figures count it in
+    (cddh.services.statistics): what a user reads on the task page and in lists."""
+    value = task_class(task, today)
     if value is None:
-        return Markup("")
-    text = labels.label(labels.TIMELINESS, value)
+        return _("Draft, not yet forwarded")
+    if value == "cancelled":
+        return _("Cancelled")
+    if value == "returned":
+        return _("Returned to the Office")
+    awaiting = task.state == TaskState.pending_verification
+    if value == "no_deadline":
+        if task.state in (TaskState.pending_verification, TaskState.completed):
+            return (_("Reported complete (no deadline), awaiting the Office's verification")
+                    if awaiting else _("Completed (no deadline)"))
+        return _("In progress (no deadline)")
+    if value in ("done_on_time", "done_late"):
+        if awaiting:
+            return (_("Reported complete on time, awaiting the Office's verification")
+                    if value == "done_on_time"
+                    else _("Reported complete late, awaiting the Office's verification"))
+        return str(labels.label(labels.TIMELINESS, value))
+    text = str(labels.label(labels.TIMELINESS, value))
     parts = days_label_parts(task, today)
     if parts:
         kind, n = parts
-        extra = (ngettext("(%(num)d day left)", "(%(num)d days left)", n) if kind == "left"
-                 else ngettext("(%(num)d day overdue)", "(%(num)d days overdue)", n))
+        if kind == "left" and n == 0:
+            extra = _("(due today)")
+        elif kind == "left":
+            extra = ngettext("(%(num)d day left)", "(%(num)d days left)", n)
+        else:
+            extra = ngettext("(%(num)d day overdue)", "(%(num)d days overdue)", n)
         text = f"{text} {extra}"
-    return Markup('<span class="badge badge-{}">{}</span>').format(TIMELINESS_CSS[value.value], text)
+    if task.state == TaskState.assigned:
+        text = f"{text}, {_('not yet received')}"
+    return text
+
+
+def timeliness_badge(task: Task, today=None) -> Markup:
+    """The task's one status as a coloured badge: "Đang thực hiện trong hạn (còn 3 ngày)",
+    "Đã báo cáo hoàn thành đúng hạn, chờ Văn phòng xác nhận"…"""
+    today = today or local_today()
+    value = task_class(task, today) or "draft"
+    return Markup('<span class="badge badge-{}" data-class="{}">{}</span>').format(
+        TIMELINESS_CSS[value], value, status_text(task, today))
 
 
 class DocumentView(ScopedModelView):
@@ -224,7 +257,7 @@ class TaskView(ScopedModelView):
     column_details_list = ("id", "document", "content", "lead_unit", "cooperating_units",
                            "monitoring_unit", "specialist", "expected_product", "has_deadline",
                            "deadline", "original_deadline", "update_frequency", "priority",
-                           "state", "timeliness", "percent_complete", "assigned_at",
+                           "percent_complete", "assigned_at",
                            "completed_on", "result_summary", "result_document_number",
                            "version", "created_at", "updated_at")
     column_export_list = ("id", "content", "document", "lead_unit", "deadline", "state")
@@ -261,7 +294,7 @@ class TaskView(ScopedModelView):
                      "expected_product": _l("Expected product"), "has_deadline": _l("Has deadline"),
                      "deadline": _l("Deadline"), "original_deadline": _l("Original deadline"),
                      "update_frequency": _l("Update frequency"), "priority": _l("Priority"),
-                     "state": _l("State"), "timeliness": _l("Timeliness"), "quick": "",
+                     "state": _l("State"), "timeliness": _l("Status"), "quick": "",
                      "percent_complete": _l("Percent complete"), "assigned_at": _l("Assigned at"),
                      "completed_on": _l("Completed on"), "result_summary": _l("Result"),
                      "result_document_number": _l("Result document"), "version": _l("Version"),
