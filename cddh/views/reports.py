@@ -104,12 +104,12 @@ class PeriodReportView(ScopedModelView):
         unit_ids = policy.statistics_unit_ids(current_user)
         data = reports.figures(report, unit_ids)
         key = reports.period_key(report.kind, report.year, report.number)
-        measures = [None, *report_export_measures()]
+        measures = report_export_measures()
         links = []
         for row in data["rows"]:
-            links.append([None, None, *(tasks_url(period=key, unit_id=row["unit_id"], measure=m)
-                                        for m in measures)])
-        links.append([None, None, *(tasks_url(period=key, measure=m) for m in measures)])
+            links.append([None, None, *(m and tasks_url(period=key, unit_id=row["unit_id"],
+                                                        measure=m) for m in measures)])
+        links.append([None, None, *(m and tasks_url(period=key, measure=m) for m in measures)])
         may = policy.may_issue_reports(current_user)
         return {"data": data, "header": report_export.table_header(),
                 "rows": report_export.table_rows(data), "links": links,
