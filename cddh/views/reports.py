@@ -49,8 +49,12 @@ def chosen_period(default_kind: PeriodKind = PeriodKind.month) -> dict:
     except (ValueError, DomainError):
         year, number = reports.last_ended_period(kind, local_today())
         start, end = period_bounds(kind, year, number)
+    title = reports.period_title(kind, year, number)
+    to_date = statistics.is_to_date(end)
+    if to_date:  # counted as of today (docs/figures.md)
+        title = _("%(month)s (to date)", month=title)
     return {"kind": kind, "year": year, "number": number, "start": start, "end": end,
-            "title": reports.period_title(kind, year, number),
+            "to_date": to_date, "title": title,
             "key": reports.period_key(kind, year, number)}
 
 
@@ -239,7 +243,8 @@ class RankingView(ScreenPage):
         period = chosen_period(PeriodKind.quarter)
         rows = ranking.unit_ranking(period["start"], period["end"])
         return self.render("reports/ranking.html", period=period, rows=rows,
-                           weights=ranking.weights(), kinds=PERIOD_KINDS, tasks_url=tasks_url)
+                           weights=ranking.weights(), kinds=PERIOD_KINDS, tasks_url=tasks_url,
+                           today_date=local_today())
 
 
 # --- self-inspection reports (Đ16.1–2) ----------------------------------------------------------

@@ -435,6 +435,14 @@ def _percent(form):
         raise DomainError(_("The percentage must be between 0 and 100.")) from None
 
 
+def _yes_no(form, key, message) -> bool:
+    """A required yes/no answer: nothing is pre-selected, a missing answer is refused."""
+    value = form.get(key)
+    if value not in ("yes", "no"):
+        raise DomainError(message, fields={key: "required"})
+    return value == "yes"
+
+
 def _pending_extension_of(task):
     return (db.session.query(ExtensionRequest)
             .filter_by(task_id=task.id, status=ExtensionStatus.pending).first())
@@ -461,13 +469,15 @@ TASK_PAGE_ACTIONS = {
         u, t, completed_on=_date(f, "completed_on"), result_summary=f.get("result_summary", ""),
         result_document_number=f.get("result_document_number", ""),
         result_document_date=_date(f, "result_document_date"), version=v),
-    "verify": lambda u, t, f, v: workflow.verify(u, t, accepted=f.get("accepted") == "yes",
-                                                 comment=f.get("comment", ""), version=v),
+    "verify": lambda u, t, f, v: workflow.verify(u, t, accepted=_yes_no(
+        f, "accepted", _("Choose whether the result meets the requirements.")),
+        comment=f.get("comment", ""), version=v),
     "request_extension": lambda u, t, f, v: workflow.request_extension(
         u, t, proposed_deadline=_date(f, "proposed_deadline"), reason=f.get("reason", ""),
         version=v),
     "decide_extension": lambda u, t, f, v: workflow.decide_extension(
-        u, _extension_for(t, f.get("extension_id")), approved=f.get("approved") == "yes",
+        u, _extension_for(t, f.get("extension_id")),
+        approved=_yes_no(f, "approved", _("Choose whether to approve or refuse the extension.")),
         reason=f.get("reason", ""), version=v),
     "cancel": lambda u, t, f, v: workflow.cancel(u, t, reason=f.get("reason", ""),
                                                  deciding_document=f.get("deciding_document", ""),
@@ -497,6 +507,7 @@ class TaskPage:
         self.progress = (db.session.query(ProgressUpdate).filter_by(task_id=task.id)
                          .order_by(ProgressUpdate.created_at.desc()).all())
         self.pending_extension = _pending_extension_of(task)
+        self.notice = self._notice()
         self.return_reasons = labels.choices(labels.RETURN_REASON)
         self.units = documents.unit_choices() if "forward" in self.actions else []
         self.files_by_history: dict[int, list] = {}
@@ -521,6 +532,33 @@ class TaskPage:
     @staticmethod
     def action_label(action):
         return labels.TASK_ACTION.get(action, action)
+
+    @staticmethod
+    def history_label(entry):
+        """The timeline's name of an entry; a verification says whether it was accepted."""
+        if entry.action == "verify":
+            accepted = (entry.data or {}).get("accepted")
+            if accepted is True:
+                return _("Verification: accepted, the task is completed")
+            if accepted is False:
+                return _("Verification: rejected, sent back to the unit")
+        return labels.TASK_ACTION.get(entry.action, entry.action)
+
+    def _notice(self):
+        """What the task page shows at the top while it matters: the return reason while the
+        task stands returned; the verification comment while a rejected task is in progress."""
+        task = self.task
+        if task.state not in (TaskState.returned, TaskState.in_progress):
+            return None
+        for entry in reversed(self.timeline):
+            if task.state == TaskState.returned and entry.action == "return":
+                return {"kind": "returned", "entry": entry}
+            if entry.to_state and task.state == TaskState.in_progress:
+                if entry.action == "verify" and (entry.data or {}).get("accepted") is False:
+                    return {"kind": "rejected", "entry": entry}
+                if entry.action != "verify":
+                    return None
+        return None
 
     @staticmethod
     def state_label(state):
