@@ -14,9 +14,15 @@ PYTEST_ARGS ?=
 
 .PHONY: run test lint install translations clean distclean
 
+# The scheduler (overdue marks, reminders, digests) runs beside the dev server and stops
+# with it; its job list goes to instance/scheduler.out, its log lines to the terminal.
 run: install translations
 	$(FLASK) db upgrade
 	$(FLASK) cddh demo
+	@mkdir -p instance
+	@$(FLASK) cddh scheduler > instance/scheduler.out & scheduler=$$!; \
+	trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
+	echo "Scheduler started (pid $$scheduler); its runs are on System > Scheduled jobs."; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install translations
@@ -44,7 +50,7 @@ translations: install
 clean:
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
 	find $(TRANSLATIONS) -name '*.mo' -delete
-	rm -rf .pytest_cache .ruff_cache test-artifacts *.egg-info
+	rm -rf .pytest_cache .ruff_cache test-artifacts *.egg-info build dist cddh/_bundled
 
 distclean: clean
 	rm -rf $(VENV)

@@ -8,11 +8,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent
-
 
 def _env(name: str, default: str | None = None) -> str | None:
     return os.environ.get(f"CDDH_{name}", default)
+
+
+# The instance folder: the development database, its uploads and secret key. It belongs to
+# the place the app is run from (``instance/`` in the current directory, which is the
+# checkout for ``make run``), never to the installed package's directory.
+INSTANCE_PATH = Path(_env("INSTANCE_PATH") or Path.cwd() / "instance").resolve()
 
 
 def _env_int(name: str, default: int) -> int:
@@ -31,12 +35,13 @@ class Config:
     """Defaults for a development machine: SQLite in ./instance, Vietnamese UI."""
 
     ENV_NAME = "development"
-    SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'cddh.db'}")
+    INSTANCE_PATH = INSTANCE_PATH
+    SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{INSTANCE_PATH / 'cddh.db'}")
     SECRET_KEY = _env("SECRET_KEY")
     BABEL_DEFAULT_LOCALE = _env("DEFAULT_LANGUAGE", "vi")
     BABEL_DEFAULT_TIMEZONE = _env("TIMEZONE", "Asia/Ho_Chi_Minh")
     LANGUAGES = ("vi", "en")
-    UPLOAD_FOLDER = _env("UPLOAD_FOLDER", str(BASE_DIR / "instance" / "uploads"))
+    UPLOAD_FOLDER = _env("UPLOAD_FOLDER", str(INSTANCE_PATH / "uploads"))
     MAX_UPLOAD_MB = _env_int("MAX_UPLOAD_MB", 20)
     # Flask rejects larger request bodies before any view runs.
     MAX_CONTENT_LENGTH = (MAX_UPLOAD_MB + 1) * 1024 * 1024
@@ -59,6 +64,13 @@ class Config:
     SMTP_STARTTLS = _env_bool("SMTP_STARTTLS", False)
     SMTP_SSL = _env_bool("SMTP_SSL", False)
     SMTP_SENDER = _env("SMTP_SENDER", "cddh@localhost")
+    # Reverse proxies in front of the app (nginx: 1). Their X-Forwarded-For/-Proto/-Host are
+    # believed; without a proxy keep 0, or anyone could claim any address.
+    PROXY_COUNT = _env_int("PROXY_COUNT", 0)
+    # Logging: one line per request and per job run at INFO (cddh/logs.py).
+    LOG_LEVEL = (_env("LOG_LEVEL", "INFO") or "INFO").upper()
+    # /healthz fails when the scheduler process has not beaten (every minute) for this long.
+    SCHEDULER_STALE_MINUTES = _env_int("SCHEDULER_STALE_MINUTES", 5)
     # The site's public address, for links in mail (e.g. https://cddh.bentre.gov.vn).
     BASE_URL = _env("BASE_URL", "")
 
@@ -76,6 +88,7 @@ class TestConfig(Config):
     ENV_NAME = "test"
     TESTING = True
     SECRET_KEY = "test-secret-key"
+    LOG_LEVEL = "WARNING"
     WTF_CSRF_ENABLED = True
 
 

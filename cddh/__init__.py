@@ -12,12 +12,10 @@ from flask_login import current_user
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 
-from config import load_config
-
+from .catalogs import compile_catalogs
+from .logs import configure_logging
 from .models import db
-
-PACKAGE_DIR = Path(__file__).resolve().parent
-ROOT_DIR = PACKAGE_DIR.parent
+from .paths import MIGRATIONS_DIR, STATIC_DIR, TEMPLATES_DIR, TRANSLATIONS_DIR, settings_module
 
 csrf = CSRFProtect()
 migrate = Migrate()
@@ -25,11 +23,15 @@ migrate = Migrate()
 
 def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
     """Build the application. No database queries run here."""
-    app = Flask(__name__, template_folder=str(ROOT_DIR / "templates"),
-                static_folder=str(ROOT_DIR / "static"), instance_path=str(ROOT_DIR / "instance"))
-    configure_settings(app, config_name, overrides)
+    config = settings_module().load_config(config_name)
+    instance_path = (overrides or {}).get("INSTANCE_PATH") or config.INSTANCE_PATH
+    app = Flask(__name__, template_folder=str(TEMPLATES_DIR), static_folder=str(STATIC_DIR),
+                instance_path=str(instance_path))
+    configure_settings(app, config, overrides)
+    configure_logging(app)
+    configure_proxy(app)
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT_DIR / "migrations"), render_as_batch=True)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
     configure_babel(app)
     configure_login(app)
@@ -39,25 +41,50 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     return app
 
 
-def configure_settings(app: Flask, config_name: str | None, overrides: dict | None) -> None:
-    config = load_config(config_name)
+def configure_settings(app: Flask, config: type, overrides: dict | None) -> None:
     app.config.from_object(config)
     if overrides:
         app.config.update(overrides)
     if not app.config.get("SECRET_KEY"):
         if app.config["ENV_NAME"] == "production":
             raise RuntimeError("CDDH_SECRET_KEY must be set in production.")
-        # Development only: a key per checkout, kept in instance/ so sessions survive restarts.
+        # Development only: a key per instance folder, so sessions survive restarts.
         key_file = Path(app.instance_path) / "secret_key"
         key_file.parent.mkdir(parents=True, exist_ok=True)
         if not key_file.exists():
             key_file.write_text(os.urandom(32).hex())
         app.config["SECRET_KEY"] = key_file.read_text().strip()
     app.config["PERMANENT_SESSION_LIFETIME"] = dt.timedelta(hours=app.config["SESSION_HOURS"])
-    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(PACKAGE_DIR / "translations")
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ensure_catalogs(app))
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("sqlite:///") and ":memory:" not in uri:
         Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+
+def configure_proxy(app: Flask) -> None:
+    """Behind nginx, take the client's address and the scheme (https) from its headers."""
+    count = app.config["PROXY_COUNT"]
+    if count:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+
+
+def ensure_catalogs(app: Flask) -> Path:
+    """The directory of compiled catalogues, compiling any .mo that is missing or stale.
+
+    A built package has them already (setup.py compiles them); a checkout or editable install
+    gets them compiled here whenever a .po is newer, so the UI can never fall back to English
+    for want of a ``make``. Where the package directory is read-only, they go to the instance
+    folder instead.
+    """
+    try:
+        compile_catalogs(TRANSLATIONS_DIR)
+        return TRANSLATIONS_DIR
+    except OSError:
+        compiled = Path(app.instance_path) / "translations"
+        compile_catalogs(TRANSLATIONS_DIR, compiled)
+        return compiled
 
 
 def select_locale() -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from pathlib import Path
 
 import click
 import sqlalchemy as sa
@@ -162,7 +163,9 @@ def scheduler_command():
     beside the web workers (README, "Deployment")."""
     from .jobs.scheduler import build_scheduler  # only this process imports APScheduler
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Our own lines say when each job starts and ends; APScheduler's would add two a minute
+    # for the heartbeat. Its warnings and errors still show.
+    logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
     scheduler = build_scheduler(current_app._get_current_object())
     for job in scheduler.get_jobs():
         click.echo(f"  {job.id:<18} {job.trigger}")
@@ -172,3 +175,34 @@ def scheduler_command():
     except (KeyboardInterrupt, SystemExit):
         if scheduler.running:
             scheduler.shutdown()  # lets a job that is running finish its transaction
+
+
+@cddh_cli.command("backup")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(directory):
+    """Copy the database and the uploaded files into DIRECTORY (new or empty), with a
+    manifest of checksums. Safe while the app runs."""
+    from .services import backup
+
+    try:
+        manifest = backup.backup(db.engine, Path(current_app.config["UPLOAD_FOLDER"]), directory)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Backup in {directory}: {backup.describe(manifest)}.")
+
+
+@cddh_cli.command("restore")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@with_appcontext
+def restore_command(directory):
+    """Restore the backup in DIRECTORY into an empty database and an empty upload folder,
+    after checking every file's checksum. Refuses a database or folder that is not empty."""
+    from .services import backup
+
+    try:
+        manifest = backup.restore(db.engine, Path(current_app.config["UPLOAD_FOLDER"]), directory)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Restored {backup.describe(manifest)}.")
+    click.echo("If this version of CĐĐH is newer than the backup's, run `db upgrade` now.")

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 from babel.messages.frontend import CommandLineInterface
-from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from cddh.catalogs import compile_catalogs as _compile_catalogs
 from cddh.models import Role, TaskState, UnitCategory, db
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,24 +34,9 @@ CITATION_RE = re.compile(r"Đ\d+(?:\.\d+)?[a-zđ]?")
 
 
 def compile_catalogs(directory: Path = TRANSLATIONS) -> list[Path]:
-    """Build each messages.mo that is missing or older than its .po; return those built.
-
-    Flask-Babel reads only .mo files (git-ignored build output) and caches them per app, so
-    this must run before the first app of the test session renders a page.
-    """
-    built = []
-    for po_path in sorted(directory.glob("*/LC_MESSAGES/*.po")):
-        mo_path = po_path.with_suffix(".mo")
-        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
-            continue
-        with po_path.open("rb") as f:
-            catalog = read_po(f, locale=po_path.parent.parent.name)
-        partial = mo_path.with_name(mo_path.name + ".partial")
-        with partial.open("wb") as f:
-            write_mo(f, catalog, use_fuzzy=True)  # as `pybabel compile -f`
-        partial.replace(mo_path)  # atomic: parallel sessions never read half a file
-        built.append(mo_path)
-    return built
+    """Build the .mo files that are missing or stale (Flask-Babel caches catalogues per app:
+    this runs before the first app of the test session renders a page)."""
+    return _compile_catalogs(directory)
 
 
 compile_catalogs()

@@ -7,7 +7,6 @@ what the revision must add (README.md, "Changing the schema").
 
 from __future__ import annotations
 
-import os
 import pprint
 
 import flask_migrate
@@ -18,6 +17,8 @@ from alembic.migration import MigrationContext
 
 from cddh import create_app
 from cddh.models import db
+
+from .databases import new_database
 
 
 @pytest.fixture(autouse=True)
@@ -30,23 +31,8 @@ def _clean_tables():
 @pytest.fixture
 def empty_database_url(tmp_path):
     """A new empty database of the kind under test, never the one the other tests use."""
-    test_url = os.environ.get("CDDH_TEST_DATABASE_URL")
-    if not test_url:
-        yield f"sqlite:///{tmp_path / 'migrated.db'}"
-        return
-    url = sa.make_url(test_url)
-    # The process id keeps two runs on one server (two engineers, two CI jobs) apart.
-    name = f"{url.database}_drift_{os.getpid()}"
-    server = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with server.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        server.dispose()
+    with new_database(tmp_path, "drift") as url:
+        yield url
 
 
 @pytest.fixture

@@ -169,6 +169,7 @@ ERRORS = {
     404: "Absent, or not visible to this user.",
     409: "The task's state does not allow it (`wrong_state`), or a stale `version` "
          "(`stale_version`); nothing changed.",
+    413: "The request is larger than the upload limit.",
     422: "Validation failed; `fields` has a message per field.",
 }
 RESPONSES = {str(status): {"description": text,
@@ -240,6 +241,44 @@ SCHEMAS |= {
     "CancelIn": action_body({"reason": STRING}, ("reason",)),
 }
 
+FREQUENCY = nullable({"type": "string", "enum": _values(UpdateFrequency)})
+SCHEMAS |= {
+    "ExtractIn": obj({"text": {"type": "string", "description": "The directive's text."},
+                      "issued_on": DATE}),
+    "ExtractFileIn": obj({"file": {"type": "string", "format": "binary",
+                                   "description": "The directive as .docx or .pdf (typed from "
+                                                  "its content)."},
+                          "issued_on": DATE}),
+    "ProposedTask": obj({
+        "content": STRING,
+        "source_text": {"type": "string", "description": "The words the task was read from."},
+        "lead_unit_id": nullable(ID),
+        "lead_unit_name": nullable({"type": "string", "description": (
+            "The lead unit's full official name as the text designates it, even when no unit "
+            "of this installation matches (then lead_unit_id is null).")}),
+        "lead_group": nullable({"type": "string", "description": (
+            "A group addressee as written (\"các sở, ban, ngành tỉnh\"), for the specialist "
+            "to expand.")}),
+        "cooperating_unit_ids": {"type": "array", "items": ID},
+        "cooperating_unit_names": {"type": "array", "items": STRING},
+        "deadline": nullable(DATE),
+        "deadline_text": nullable({"type": "string",
+                                   "description": "The words the deadline was read from."}),
+        "update_frequency": FREQUENCY,
+    }),
+    "Extracted": obj({"tasks": {"type": "array", "items": ref("ProposedTask")}}),
+}
+
+
+def _extract_operation() -> dict:
+    op = operation("Extract tasks: proposed tasks read from a directive", 200, "Extracted",
+                   (400, 403, 413, 422), body="ExtractIn",
+                   description="Office specialist only. Send the text as JSON, or the .docx/"
+                               ".pdf as the multipart field `file`; nothing is stored.")
+    op["requestBody"]["content"]["multipart/form-data"] = {"schema": ref("ExtractFileIn")}
+    return op
+
+
 ACTION_ERRORS = (400, 403, 404, 409, 422)
 TASK_ACTIONS = [
     # path, summary, body schema, body required, success status, success schema, description
@@ -275,6 +314,7 @@ def _paths() -> dict:
         "/documents": {"post": operation(
             "Create document: with its tasks, as drafts", 201, "Document", (400, 403, 409, 422),
             body="DocumentIn", description="Office specialist only.")},
+        "/documents/extract": {"post": _extract_operation()},
         "/documents/{document_id}": {"get": operation(
             "Document: with the tasks the caller may see", 200, "Document", (404,),
             params=[_path_id("document_id")])},

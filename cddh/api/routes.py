@@ -28,6 +28,7 @@ from ..models import (
 from ..services import DomainError, NotAllowed, documents, periods, statistics, tokens, workflow
 from ..services.calendar import calendar
 from ..services.clock import local_today
+from ..services.directives import read as directives
 from ..services.timeliness import timeliness_clause
 from . import shapes
 from .errors import ApiError, handle_api_error, handle_domain_error, json_response, not_found
@@ -128,6 +129,29 @@ def document(document_id: int):
     if doc is None:
         raise not_found()
     return json_response(shapes.document_out(doc, _visible_tasks_of(doc), local_today()))
+
+
+@bp.post("/documents/extract")
+def extract_tasks():
+    """Proposed tasks read from a directive's text or its .docx/.pdf (the Office specialist);
+    nothing is stored."""
+    if not policy.may_enter_documents(me()):
+        raise NotAllowed(_("Only an Office specialist can enter documents."))
+    if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        upload = request.files.get("file")
+        if upload is None:
+            raise ApiError(422, "invalid", _("Send the directive as the multipart field “file”."),
+                           {"file": _("Send the directive as the multipart field “file”.")})
+        fields = Fields(request.form.to_dict())
+        issued_on = fields.date("issued_on")
+        fields.check()
+        text = directives.text_of_file(upload.filename or "", upload.read())
+    else:
+        fields = Fields(json_body())
+        text, issued_on = fields.text("text"), fields.date("issued_on")
+        fields.check()
+    tasks = directives.read_directive(text, issued_on)
+    return json_response({"tasks": [t.as_dict() for t in tasks]})
 
 
 # --- tasks ---------------------------------------------------------------------------------

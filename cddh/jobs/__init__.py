@@ -102,6 +102,7 @@ def run_job(name: str, *, today: dt.date | None = None, app: Flask | None = None
 
 
 def _run(job: Job, today: dt.date) -> Outcome:
+    log.info("job=%s event=start today=%s", job.name, today.isoformat())
     run = JobRun(name=job.name, started_at=utcnow(), status=RUNNING,
                  counts={"today": today.isoformat()})
     db.session.add(run)
@@ -126,6 +127,12 @@ def _run(job: Job, today: dt.date) -> Outcome:
         _finish(db.session.get(JobRun, run_id), FAILED, {}, traceback.format_exc())
         db.session.commit()
     run = db.session.get(JobRun, run_id)
+    seconds = (run.finished_at - run.started_at).total_seconds()
+    counts = " ".join(f"{key}={value}" for key, value in sorted(run.counts.items())
+                      if key != "today")
+    log.log(logging.ERROR if run.status == FAILED else logging.INFO,
+            "job=%s event=end status=%s seconds=%.1f run=%d %s", job.name, run.status, seconds,
+            run.id, counts)
     return Outcome(run.id, run.name, run.status, dict(run.counts), run.error)
 
 

@@ -15,7 +15,7 @@ from .inspection import (
     inspection_finding_task,
 )
 from .report import PeriodReport, SelfInspectionReport
-from .system import AuditLog, JobRun, Notification, Setting
+from .system import AuditLog, JobRun, Notification, SchedulerHeartbeat, Setting
 from .task import (
     Attachment,
     ExtensionRequest,
@@ -34,6 +34,6 @@ __all__ = [
     "ExtensionRequest", "Feedback", "InspectedUnit", "InspectionDocumentRequest",
     "InspectionFinding", "InspectionMember", "InspectionPlan", "InspectionRecommendation",
     "InspectionTeam", "JobRun", "Notification", "PeriodReport", "ProgressUpdate",
-    "SelfInspectionReport", "Setting", "Task", "TaskHistory", "Unit", "UnitKind", "Urging",
+    "SchedulerHeartbeat", "SelfInspectionReport", "Setting", "Task", "TaskHistory", "Unit", "UnitKind", "Urging",
     "User", "db", "inspection_finding_task", "task_cooperating_unit", "utcnow",
 ]

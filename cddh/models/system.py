@@ -68,3 +68,14 @@ class JobRun(IdMixin, db.Model):
     status: Mapped[str] = mapped_column(sa.String(16), default="running")
     counts: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     error: Mapped[str] = mapped_column(sa.Text, default="")
+
+
+class SchedulerHeartbeat(IdMixin, db.Model):
+    """The scheduler process's sign of life, touched every minute; ``/healthz`` reads it."""
+
+    __tablename__ = "scheduler_heartbeat"
+
+    host: Mapped[str] = mapped_column(sa.String(255))
+    pid: Mapped[int]
+    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    beat_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)

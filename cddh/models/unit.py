@@ -38,9 +38,16 @@ class Unit(IdMixin, TimestampMixin, db.Model):
     email: Mapped[str] = mapped_column(sa.String(255), default="")
     sort_order: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
+    # Other names directives use for the unit, one per line ("Sở KH&ĐT", "STNMT"): the
+    # directive reader (services/directives) matches them; admins keep them on the Units screen.
+    aliases: Mapped[str] = mapped_column(sa.Text, default="", server_default=sa.text("''"))
 
     kind: Mapped[UnitKind] = relationship(lazy="joined")
     parent: Mapped[Unit | None] = relationship(remote_side="Unit.id")
+
+    @property
+    def alias_list(self) -> list[str]:
+        return [line.strip() for line in (self.aliases or "").splitlines() if line.strip()]
 
     @property
     def category(self) -> UnitCategory:

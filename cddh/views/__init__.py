@@ -106,11 +106,13 @@ def build_admin(app) -> Admin:
 
 def init_views(app) -> None:
     from .files import bp as files_bp
+    from .health import bp as health_bp
     from .public import bp as public_bp
 
     build_admin(app)
     app.register_blueprint(files_bp)
     app.register_blueprint(public_bp)
+    app.register_blueprint(health_bp)
     app.context_processor(lambda: {"languages": app.config["LANGUAGES"]})
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["timeliness_badge"] = timeliness_badge

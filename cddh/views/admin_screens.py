@@ -37,8 +37,12 @@ class UnitView(ScopedModelView):
     allow_create = allow_edit = allow_export = True
     column_list = ("code", "name", "short_name", "kind", "parent", "active")
     column_details_list = ("code", "name", "short_name", "kind", "parent", "email", "sort_order",
-                           "active", "created_at", "updated_at")
-    form_columns = ("code", "name", "short_name", "kind", "parent", "email", "sort_order")
+                           "active", "aliases", "created_at", "updated_at")
+    form_columns = ("code", "name", "short_name", "kind", "parent", "email", "sort_order",
+                    "aliases")
+    form_args = {"aliases": {"description": _l(
+        "Other names directives use for this unit, one per line (for example “Sở KH&ĐT”); "
+        "the reader of directives matches them.")}}
     column_searchable_list = ("code", "name")
     column_default_sort = ("sort_order", False)
     column_export_list = ("code", "name", "short_name", "kind", "parent_code", "email", "active")
@@ -51,7 +55,7 @@ class UnitView(ScopedModelView):
     column_labels = {"code": _l("Code"), "name": _l("Name"), "short_name": _l("Short name"),
                      "kind": _l("Kind"), "parent": _l("Parent unit"), "email": _l("E-mail"),
                      "sort_order": _l("Order"), "active": _l("Active"),
-                     "parent_code": _l("Parent unit code"),
+                     "parent_code": _l("Parent unit code"), "aliases": _l("Aliases"),
                      "created_at": _l("Created"), "updated_at": _l("Updated")}
     action_roles = {"deactivate": ADMIN, "reactivate": ADMIN}
 

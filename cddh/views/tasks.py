@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, request
+from flask import Response, abort, flash, jsonify, redirect, request
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import (
@@ -40,8 +40,10 @@ from ..models.enums import UNIT_ROLES
 from ..services import DomainError, attachments, documents, imports, overview, reports, workflow
 from ..services import feedback as feedback_service
 from ..services.clock import local_today
+from ..services.directives import read as directives
 from ..services.documents import prepare_document
 from ..services.settings import get_setting
+from ..services.tasks import parse_date
 from ..services.timeliness import days_label_parts, task_class, timeliness_clause
 from .base import LookupFilter, ScopedModelView, link_formatter
 from .feedback import status_badge
@@ -208,6 +210,27 @@ class DocumentView(ScopedModelView):
                 return redirect(self.get_url(".index_view"))
         return self.render("documents/import.html", problems=problems, message=message), (
             422 if message else 200)
+
+    @expose("/extract/", methods=("POST",))
+    def extract_view(self):
+        """"Đọc từ văn bản" on the entry form: proposed tasks read from the pasted text or the
+        uploaded .docx/.pdf, as JSON for static/js/extract.js. Nothing is stored."""
+        if not policy.may_enter_documents(current_user):
+            return jsonify({"error": {"code": "forbidden", "message": _(
+                "Only an Office specialist can enter documents.")}}), 403
+        try:
+            issued_on = parse_date(request.form.get("issued_on"), "issued_on")
+            upload = request.files.get("file")
+            if upload is not None and upload.filename:
+                text = directives.text_of_file(upload.filename, upload.read())
+            else:
+                text = request.form.get("text")
+            tasks = directives.read_directive(text, issued_on)
+        except DomainError as exc:
+            db.session.rollback()
+            return jsonify({"error": {"code": exc.code, "message": exc.message,
+                                      "fields": {k: exc.message for k in exc.fields}}}), 422
+        return jsonify({"tasks": [t.as_dict() for t in tasks]})
 
     @expose("/enter/", methods=("GET", "POST"))
     def enter_view(self):
