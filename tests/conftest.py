@@ -127,6 +127,9 @@ def make_document(**kw) -> Document:
 
 def make_task(lead_unit: Unit | None, *, state: TaskState = TaskState.assigned,
               cooperating=(), document: Document | None = None, **kw) -> Task:
+    if state != TaskState.draft and "assigned_at" not in kw:
+        # A task past the draft was forwarded: it counts from then (docs/figures.md).
+        kw["assigned_at"] = dt.datetime.now(dt.UTC) - dt.timedelta(days=30)
     task = Task(document=document or make_document(), content=kw.pop("content", "Báo cáo kết quả"),
                 lead_unit=lead_unit, state=state, cooperating_units=list(cooperating),
                 deadline=kw.pop("deadline", dt.date(2026, 6, 30)), **kw)

@@ -34,6 +34,10 @@ def _people(app):
 def _login(browser, server, username):
     context = browser.new_context(locale="vi-VN", viewport={"width": 1366, "height": 900})
     page = context.new_page()
+    # Irreversible steps ask first (static/js/confirm.js); the users here say yes, and each
+    # question is kept to check it names what will happen.
+    page.questions = []
+    page.on("dialog", lambda d: (page.questions.append(d.message), d.accept()))
     page.goto(f"{server.url}/login")
     page.fill("#username", username)
     page.fill("#password", TEST_PASSWORD)
@@ -130,8 +134,13 @@ def test_lifecycle_in_chromium(app, chromium, live_server):  # noqa: F811
     shots.shot(staff_stc, "stc-reported-completion")
     assert _state(app, task_one) == TaskState.pending_verification == _state(app, task_two)
 
-    # 5. The specialist verifies one and rejects the other.
+    # 5. The specialist verifies one and rejects the other. Nothing is pre-selected: a
+    # verification without an answer is stopped and changes nothing.
     _open_task(spec, live_server, task_one)
+    form = spec.locator("form.task-action[data-action=verify]")
+    assert form.locator("input[name=accepted]:checked").count() == 0
+    form.locator("button[type=submit]").click()
+    assert _state(app, task_one) == TaskState.pending_verification
     _act(spec, "verify", {"input[name=accepted][value=yes]": "yes",
                           "textarea[name=comment]": "Đạt yêu cầu"})
     shots.shot(spec, "verified")
@@ -141,5 +150,8 @@ def test_lifecycle_in_chromium(app, chromium, live_server):  # noqa: F811
     shots.shot(spec, "rejected")
     assert _state(app, task_one) == TaskState.completed
     assert _state(app, task_two) == TaskState.in_progress
+    assert any("không đạt yêu cầu" in q for q in spec.questions), spec.questions
+    assert "Chưa nêu rõ nguồn kinh phí" in spec.locator("#task-notice").inner_text()
     timeline = spec.locator("#timeline").inner_text()
+    assert "không đạt yêu cầu" in timeline
     assert "Chưa nêu rõ nguồn kinh phí" in timeline

@@ -83,14 +83,15 @@ def test_the_ranking_by_hand(app, world):
     with app.app_context():
         rows = ranking.unit_ranking(START, END)
     # A: 2 on time of 3 due = 66.7; −2×1 overdue −1×1 late update −3×1 shortcoming = 60.7
-    # B: 1 of 2 = 50.0; −1×1 return = 49.0.  C: nothing due, no rate: 0.
+    # B: its returned task stood with the Office at the end (not B's): 1 of 1 = 100.0;
+    # −1×1 return = 99.0.  C: nothing due, no rate: 0.
     assert rows == [
+        {"unit_id": world["B"], "unit": "Huyện B", "done_on_time": 1, "due": 1,
+         "on_time_rate": 100.0, "overdue": 0, "late_updates": 0, "returns": 1, "findings": 0,
+         "score": 99.0, "rank": 1},
         {"unit_id": world["A"], "unit": "Sở A", "done_on_time": 2, "due": 3,
          "on_time_rate": 66.7, "overdue": 1, "late_updates": 1, "returns": 0, "findings": 1,
-         "score": 60.7, "rank": 1},
-        {"unit_id": world["B"], "unit": "Huyện B", "done_on_time": 1, "due": 2,
-         "on_time_rate": 50.0, "overdue": 0, "late_updates": 0, "returns": 1, "findings": 0,
-         "score": 49.0, "rank": 2},
+         "score": 60.7, "rank": 2},
         {"unit_id": world["C"], "unit": "Sở C", "done_on_time": 0, "due": 0,
          "on_time_rate": None, "overdue": 0, "late_updates": 0, "returns": 0, "findings": 0,
          "score": 0.0, "rank": 3},

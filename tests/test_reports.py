@@ -34,9 +34,11 @@ D = dt.date
 # B: both tasks assigned 20/03; 1 done of 1 due = 100.0 %; 0 of 1 on time.
 # Total: 4 done of 13 due = 30.8 %; 2 of 4 on time = 50.0 %.
 EXPECTED_TABLE = [
-    [1, "A đơn vị", 14, 5, 2, 1, 6, 3, 1, 1, 1, 25.0, 66.7],
+    # The returned task is its own column; the completion rate counts B's task done without
+    # deadline as done, over the tasks the unit held (total − cancelled − returned).
+    [1, "A đơn vị", 14, 5, 2, 1, 5, 3, 1, 1, 1, 25.0, 66.7],
     [2, "B đơn vị", 2, 2, 0, 1, 0, 0, 1, 0, 0, 100.0, 0.0],
-    ["", "Tổng cộng", 16, 7, 2, 2, 6, 3, 2, 1, 1, 30.8, 50.0],
+    ["", "Tổng cộng", 16, 7, 2, 2, 5, 3, 2, 1, 1, 35.7, 50.0],
 ]
 # Open and overdue on 14/06/2026, most overdue first, with days overdue.
 EXPECTED_OVERDUE = [
@@ -98,7 +100,7 @@ def test_an_issued_report_is_frozen_and_a_reissue_is_a_new_version(app, dataset)
         assert second.id != report.id and second.version == 2
         assert reports.draft_report("quarter", 2026, 2).id == second.id  # one open draft
         live = report_export.table_rows(reports.figures(second))
-        assert live[0][4:8] == [3, 1, 6, 2]  # A: one more on time, one less overdue
+        assert live[0][4:8] == [3, 1, 5, 2]  # A: one more on time, one less overdue
         assert live[1][2:4] == [3, 3]  # B: the new task, assigned in the window
         reports.issue_report(spec, second)
         reports.publish_report(spec, second)

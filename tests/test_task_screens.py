@@ -216,3 +216,55 @@ def test_a_task_added_on_the_task_screen_is_a_draft_without_a_stray_deadline(app
         assert task.specialist_id == users["specialist"].id
         assert [h.action for h in db.session.scalars(
             sa.select(TaskHistory).where(TaskHistory.task_id == task.id))] == ["create"]
+
+
+def test_nothing_irreversible_by_accident(app, browser):
+    """Issue 12 §2: verification has no pre-selected answer and refuses a missing one; the
+    page asks before accepting, rejecting, returning and cancelling, with Cancel apart; the
+    history tells accept and reject apart; the return reason and the verification comment
+    stand at the top of the page while they matter."""
+    units, users = _setup(app)
+    with app.app_context():
+        snv = db.session.get(Unit, units["snv"])
+        done = make_task(snv, state=TaskState.pending_verification, content="Đã báo cáo",
+                         completed_on=local_today(), specialist_id=users["specialist"].id)
+        fresh = make_task(snv, state=TaskState.assigned, content="Mới giao")
+        db.session.commit()
+        tid, fid = done.id, fresh.id
+    specialist, leader = browser(users["specialist"]), browser(users["snv_leader"])
+
+    def version(task_id):
+        with app.app_context():
+            return db.session.get(Task, task_id).version
+
+    page = specialist.get(f"/tasks/details/?id={tid}").get_data(as_text=True)
+    verify = page[page.index('data-action="verify"'):]
+    verify = verify[:verify.index("</form>")]
+    assert "checked" not in verify
+    assert verify.count("data-confirm=") == 2  # accept and reject each name what follows
+    assert "Đã báo cáo hoàn thành quá hạn — chờ Văn phòng xác nhận" in page  # deadline 30/06
+    cancel = page.index('id="task-cancel"')
+    assert page.index('data-action="verify"') < cancel  # Cancel sits apart, below
+    assert "data-confirm=" in page[cancel:page.index("</details>", cancel)]
+    # No answer: refused with a message, nothing changes.
+    _act(specialist, tid, version(tid), "verify", comment="")
+    page = specialist.get(f"/tasks/details/?id={tid}").get_data(as_text=True)
+    assert "Hãy chọn kết quả có đạt yêu cầu hay không." in page
+    with app.app_context():
+        assert db.session.get(Task, tid).state == TaskState.pending_verification
+    _act(specialist, tid, version(tid), "verify", accepted="no", comment="Thiếu phụ lục số liệu")
+    page = specialist.get(f"/tasks/details/?id={tid}").get_data(as_text=True)
+    notice = page[page.index('id="task-notice"'):]
+    assert "Thiếu phụ lục số liệu" in notice[:notice.index("</div>\n")+200]
+    assert "Xác nhận: không đạt yêu cầu" in page[page.index('id="timeline"'):]
+    # The return asks first, and its reason heads the page while the task stands returned.
+    page = leader.get(f"/tasks/details/?id={fid}").get_data(as_text=True)
+    ret = page[page.index('data-action="return"'):page.index('data-action="return"') + 400]
+    assert "data-confirm=" in ret
+    _act(leader, fid, version(fid), "return", reason_category="outside_remit",
+         reason="Thuộc chức năng của Sở Tài chính")
+    page = specialist.get(f"/tasks/details/?id={fid}").get_data(as_text=True)
+    assert 'data-kind="returned"' in page
+    assert "Thuộc chức năng của Sở Tài chính" in page[page.index('id="task-notice"'):
+                                                      page.index('id="task-notice"') + 800]
+    assert "Đã trả lại Văn phòng" in page

@@ -18,9 +18,9 @@ from ..models import (
 )
 from .calendar import WorkingCalendar
 from .settings import get_setting
+from .statistics import UNIT_OPEN, measure_clause
 
 S = TaskState
-UNIT_OPEN = (S.assigned, S.in_progress)
 
 
 def due_soon_limit(today: dt.date, cal: WorkingCalendar | None = None) -> dt.date:
@@ -33,7 +33,8 @@ def unit_groups(user: User, today: dt.date) -> dict[str, sa.ColumnElement[bool]]
     limit = due_soon_limit(today)
     open_ = Task.state.in_(UNIT_OPEN)
     return {
-        "overdue": sa.and_(open_, Task.deadline < today),
+        # The dashboard's "open, overdue" (cddh.services.statistics), within the user's scope.
+        "overdue": measure_clause("open_overdue", None, today, today),
         "due_soon": sa.and_(open_, Task.deadline >= today, Task.deadline <= limit),
         "on_time": sa.and_(open_, Task.deadline > limit),
         "no_deadline": sa.and_(open_, Task.deadline.is_(None)),
@@ -49,7 +50,7 @@ def office_groups(user: User, today: dt.date) -> dict[str, sa.ColumnElement[bool
         "returned": sa.and_(Task.state == S.returned, mine),
         "awaiting_verification": sa.and_(Task.state == S.pending_verification, mine),
         "drafts": sa.and_(Task.state == S.draft, mine),
-        "overdue": sa.and_(Task.state.in_(UNIT_OPEN), Task.deadline < today, mine),
+        "overdue": sa.and_(measure_clause("open_overdue", None, today, today), mine),
     }
 
 

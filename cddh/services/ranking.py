@@ -7,8 +7,8 @@ score = w₁ × on-time completion rate (per cent)
         − w₅ × shortcomings found by inspections within the period (Đ12–14)
 
 The weights are the setting ``ranking_weights``. The on-time completion rate is done on time
-over the tasks with a deadline that were not cancelled (the report's statistics, as of the
-end); a unit with nothing due has no rate and that term counts 0. Every row carries the
+over the tasks with a deadline the unit held (the report's statistics as of the end, or of
+today while the period runs: not cancelled, not returned to the Office); a unit with nothing due has no rate and that term counts 0. Every row carries the
 numbers behind its score. Units of the Office itself are not ranked.
 """
 
@@ -23,7 +23,7 @@ from ..models.enums import UnitCategory
 from .clock import start_of_local_day
 from .inspection import shortcomings_by_unit
 from .settings import DEFAULTS, get_setting
-from .statistics import unit_statistics
+from .statistics import due_count, unit_statistics
 
 MEASURES = ("on_time_rate", "overdue", "late_updates", "returns", "findings")
 LATE_UPDATE_KIND = "late_update"  # the notice cddh.services.duties.flag_late_updates sends
@@ -84,7 +84,7 @@ def unit_ranking(start: dt.date, end: dt.date) -> list[dict]:
     rows = []
     for stats in unit_statistics(start, end, unit_ids):
         unit_id = stats["unit_id"]
-        due = stats["total"] - stats["cancelled"] - stats["no_deadline"]
+        due = due_count(stats)
         rate = round(100.0 * stats["done_on_time"] / due, 1) if due else None
         row = {"unit_id": unit_id, "unit": names[unit_id], "done_on_time": stats["done_on_time"],
                "due": due, "on_time_rate": rate, "overdue": stats["open_overdue"],

@@ -70,7 +70,10 @@ def overdue_rows(data: dict) -> list[list]:
 
 def window_line(data: dict) -> str:
     """"(Số liệu tính từ ngày 15/03/2026 đến ngày 14/06/2026)"."""
-    return _("(Figures from %(start)s to %(end)s)", start=_d(data["start"]), end=_d(data["end"]))
+    line = _("(Figures from %(start)s to %(end)s)", start=_d(data["start"]), end=_d(data["end"]))
+    if data.get("to_date"):  # a period not yet ended, counted as of that day
+        line = _("%(month)s (to date)", month=line)
+    return line
 
 
 def report_title() -> str:

@@ -8,11 +8,14 @@ version: a new draft of the same period, issued in its turn. The job ``draft_per
 drafts each period's report once its cut-off has passed; the Office reviews, issues and may
 publish it (only published reports reach the public page).
 
-Rates, in per cent with one decimal, ``None`` when there is nothing to divide by:
+Rates, in per cent with one decimal, ``None`` when there is nothing to divide by, as
+``cddh.services.statistics`` defines them (docs/figures.md):
 
-* completion rate = (done on time + done late) / tasks with a deadline that were not
-  cancelled (total − cancelled − without deadline);
+* completion rate = (done on time + done late + done without deadline) / (total − cancelled −
+  returned);
 * on-time rate = done on time / (done on time + done late).
+
+A period that has not ended is counted as of today and marked ``to_date`` (đến nay).
 """
 
 from __future__ import annotations
@@ -29,53 +32,46 @@ from ..models import (
     ReportStatus,
     SelfInspectionReport,
     Task,
-    TaskState,
     Timeliness,
     Unit,
     db,
     utcnow,
 )
-from . import DomainError
+from . import DomainError, statistics
 from .calendar import WorkingCalendar
-from .clock import local_tz, start_of_local_day
+from .clock import local_today, local_tz, start_of_local_day
 from .parsing import to_int
 from .periods import period_bounds, period_kind
 from .settings import get_setting
 from .statistics import (
-    CANCELLED,
     COLUMNS,
-    class_as_of,
+    class_clause,
     counted_clause,
-    returned_as_of,
+    effective_end,
+    is_to_date,
+    measure_clause,
     total_row,
     unit_statistics,
 )
-from .timeliness import timeliness_clause
 
 ASSIGNED = "assigned_in_period"
 RATES = ("completion_rate", "on_time_rate")
 # The table's figure columns, in the order of the screen and the workbook.
 FIGURES = ("total", ASSIGNED, "done_on_time", "done_late", "open_on_time", "open_overdue",
            "no_deadline", "returned", "cancelled", *RATES)
-DATA_FORMAT = 1  # bump when the stored shape of ``PeriodReport.data`` changes
-
-
-def _rate(part: int, whole: int) -> float | None:
-    return round(100.0 * part / whole, 1) if whole else None
+DATA_FORMAT = 2  # bump when the stored shape of ``PeriodReport.data`` changes
 
 
 def with_rates(row: dict) -> dict:
     """A statistics row with its completion and on-time rates added."""
-    done = row["done_on_time"] + row["done_late"]
-    due = row["total"] - row["cancelled"] - row["no_deadline"]
-    return {**row, "completion_rate": _rate(done, due),
-            "on_time_rate": _rate(row["done_on_time"], done)}
+    return {**row, "completion_rate": statistics.completion_rate(row),
+            "on_time_rate": statistics.on_time_rate(row)}
 
 
 def assigned_in_period(start: dt.date, end: dt.date, unit_ids=None) -> dict[int, int]:
     """Per lead unit, the counted tasks first assigned within the window itself."""
     query = (sa.select(Task.lead_unit_id, sa.func.count())
-             .where(counted_clause(start, end), Task.lead_unit_id.is_not(None),
+             .where(counted_clause(start, effective_end(end)), Task.lead_unit_id.is_not(None),
                     Task.assigned_at >= start_of_local_day(start))
              .group_by(Task.lead_unit_id))
     if unit_ids is not None:
@@ -85,11 +81,11 @@ def assigned_in_period(start: dt.date, end: dt.date, unit_ids=None) -> dict[int,
 
 def overdue_tasks(start: dt.date, end: dt.date, unit_ids=None) -> list[dict]:
     """The counted tasks open and overdue at the end, most overdue first, with days overdue."""
+    end = effective_end(end)
     query = (sa.select(Task.id, Task.content, Task.deadline, Unit.name, Document.number)
              .join(Unit, Unit.id == Task.lead_unit_id)
              .join(Document, Document.id == Task.document_id)
-             .where(counted_clause(start, end),
-                    class_as_of(end) == Timeliness.open_overdue.value)
+             .where(measure_clause(Timeliness.open_overdue.value, start, end))
              .order_by(Task.deadline, Unit.sort_order, Unit.name, Task.id))
     if unit_ids is not None:
         query = query.where(Task.lead_unit_id.in_(list(unit_ids)))
@@ -99,7 +95,10 @@ def overdue_tasks(start: dt.date, end: dt.date, unit_ids=None) -> list[dict]:
 
 
 def compute_figures(start: dt.date, end: dt.date, unit_ids=None) -> dict:
-    """The figures of the window [start, end], in the shape stored in ``PeriodReport.data``."""
+    """The figures of the window [start, end], in the shape stored in ``PeriodReport.data``;
+    a window that has not ended is counted as of today (``end`` is then today, ``to_date``)."""
+    to_date = is_to_date(end)
+    end = effective_end(end)
     rows = unit_statistics(start, end, unit_ids)
     assigned = assigned_in_period(start, end, unit_ids)
     names = dict(db.session.execute(
@@ -109,7 +108,7 @@ def compute_figures(start: dt.date, end: dt.date, unit_ids=None) -> dict:
     total = total_row(rows)
     total[ASSIGNED] = sum(assigned.get(row["unit_id"], 0) for row in rows)
     return {"format": DATA_FORMAT, "start": start.isoformat(), "end": end.isoformat(),
-            "rows": table, "total": with_rates(total),
+            "to_date": to_date, "rows": table, "total": with_rates(total),
             "overdue": overdue_tasks(start, end, unit_ids)}
 
 
@@ -125,7 +124,7 @@ def figures(report: PeriodReport, unit_ids=None) -> dict:
         return data
     wanted = set(unit_ids)
     rows = [r for r in data["rows"] if r["unit_id"] in wanted]
-    total = with_rates({name: sum(r[name] for r in rows) for name in (*COLUMNS, ASSIGNED)})
+    total = with_rates({name: sum(r.get(name, 0) for r in rows) for name in (*COLUMNS, ASSIGNED)})
     return {**data, "rows": rows, "total": total, "overdue": []}
 
 
@@ -231,7 +230,7 @@ def period_title(kind, year: int, number: int) -> str:
 
 
 # --- the tasks behind a figure (click-through from reports and the dashboard) ----------------
-MEASURES = (*(t.value for t in Timeliness), CANCELLED, "returned", ASSIGNED)
+MEASURES = (*statistics.MEASURES, ASSIGNED)
 
 
 def period_key(kind, year: int, number: int) -> str:
@@ -255,54 +254,67 @@ def parse_period_key(key: str | None) -> tuple[str, int, int] | None:
     return kind, year, number
 
 
-def period_conditions(key: str | None, measure: str | None = None) -> list:
-    """SQL conditions for the tasks behind one figure of a period's table: the tasks the
-    period counts and, with ``measure`` (a column name), those in that column. A key that
-    names no period gives no condition at all rather than an error (it comes from a URL)."""
+def period_window(key: str | None) -> tuple[dt.date, dt.date] | None:
+    """The window of a period named by a URL value, or None."""
     period = parse_period_key(key)
-    if period is None:
+    return period_bounds(*period) if period is not None else None
+
+
+def period_conditions(key: str | None, measure: str | None = None) -> list:
+    """SQL conditions for the tasks behind one figure: with a period key, the tasks the
+    period counts (as of its end, or today while it runs) and, with ``measure`` (a column
+    name), those in that column; without a period, ``measure`` is a figure as of today (the
+    dashboard). A key that names no period gives no condition at all rather than an error (it
+    comes from a URL)."""
+    today = local_today()
+    if not key:
+        if measure in statistics.MEASURES:
+            return [measure_clause(measure, None, today, today)]
         return []
-    start, end = period_bounds(*period)
-    conditions = [counted_clause(start, end)]
+    window = period_window(key)
+    if window is None:
+        return []
+    start, end = window
+    as_of = effective_end(end, today)
+    conditions = [counted_clause(start, as_of)]
     if measure == ASSIGNED:
         conditions.append(Task.assigned_at >= start_of_local_day(start))
-    elif measure == "returned":
-        conditions.append(returned_as_of(end))
-    elif measure in MEASURES:
-        conditions.append(class_as_of(end) == measure)
+    elif measure in statistics.MEASURES and measure != "total":
+        conditions.append(class_clause(measure, as_of, today))
     return conditions
 
 
 def dashboard(today: dt.date, months: int = 12) -> dict:
-    """The Office's dashboard: tasks by timeliness today, per unit, and a monthly trend.
+    """The Office's dashboard: every forwarded task as of today, per unit and in total, and a
+    monthly trend.
 
-    ``by_unit`` rows are {unit_id, unit, <timeliness>…, total}, most overdue first; ``trend``
-    has one entry per monthly period (latest ``months`` that have ended or are running):
-    {key, label, total, done_on_time, done_late, open_overdue} as of each period's end.
+    ``by_unit`` rows are the statistics rows (``statistics.COLUMNS``) with the unit's name, in
+    display order; ``totals`` adds them up, with ``awaiting_verification`` (of the tasks done,
+    those the Office has not verified yet). ``trend`` has one entry per monthly period that has
+    begun (the latest ``months``; never a future one): {key, label, to_date, total,
+    done_on_time, done_late, open_overdue}, as of each period's end, or of today for the
+    running one (``to_date``).
     """
-    classes = list(Timeliness)
-    counts = [sa.func.sum(sa.case((timeliness_clause(t, today), 1), else_=0)).label(t.value)
-              for t in classes]
-    query = (sa.select(Unit.id, Unit.name, *counts)
-             .join(Task, Task.lead_unit_id == Unit.id)
-             .where(Task.state.notin_([TaskState.draft, TaskState.cancelled]))
-             .group_by(Unit.id, Unit.name, Unit.sort_order)
-             .order_by(Unit.sort_order, Unit.name))
-    by_unit = []
-    for row in db.session.execute(query):
-        figures_ = {t.value: int(getattr(row, t.value) or 0) for t in classes}
-        by_unit.append({"unit_id": row.id, "unit": row.name, **figures_,
-                        "total": sum(figures_.values())})
-    totals = {t.value: sum(r[t.value] for r in by_unit) for t in classes}
+    rows = unit_statistics(None, today, today=today)
+    names = dict(db.session.execute(
+        sa.select(Unit.id, Unit.name).where(Unit.id.in_([r["unit_id"] for r in rows]))).all())
+    by_unit = [{**row, "unit": names.get(row["unit_id"], "")} for row in rows]
+    totals = total_row(rows)
+    totals[statistics.AWAITING] = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Task)
+        .where(measure_clause(statistics.AWAITING, None, today, today))) or 0
     trend = []
     year, number = today.year, today.month
     if today > period_bounds(PeriodKind.month, year, number)[1]:
         year, number = (year + 1, 1) if number == 12 else (year, number + 1)
     for _i in range(months):
         start, end = period_bounds(PeriodKind.month, year, number)
-        total = total_row(unit_statistics(start, end))
+        total = total_row(unit_statistics(start, end, today=today))
+        to_date = is_to_date(end, today)
+        label = f"{number:02d}/{year}"
         trend.append({"key": period_key(PeriodKind.month, year, number),
-                      "label": f"{number:02d}/{year}", "total": total["total"],
+                      "label": _("%(month)s (to date)", month=label) if to_date else label,
+                      "to_date": to_date, "total": total["total"],
                       "done_on_time": total["done_on_time"], "done_late": total["done_late"],
                       "open_overdue": total["open_overdue"]})
         year, number = (year - 1, 12) if number == 1 else (year, number - 1)

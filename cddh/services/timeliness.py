@@ -1,53 +1,47 @@
-"""Timeliness is derived from state, deadline and dates, never typed by hand (domain.md)."""
+"""Timeliness is derived from state, deadline and dates, never typed by hand (domain.md).
+
+The rule itself lives in ``cddh.services.statistics`` (one definition of every figure); this
+module gives it the shapes the task screens and the API use.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
-import sqlalchemy as sa
+from ..models import Task, Timeliness
+from . import statistics
+from .statistics import UNIT_OPEN
 
-from ..models import OPEN_STATES, Task, TaskState, Timeliness
+
+def task_class(task: Task, today: dt.date) -> str | None:
+    """The task's class today: a timeliness value, 'returned', 'cancelled'; None for drafts."""
+    return statistics.classify(task.state, task.deadline, task.completed_on, today)
 
 
 def timeliness(task: Task, today: dt.date) -> Timeliness | None:
-    """The class of a task as of ``today``; None for drafts and cancelled tasks."""
+    """The timeliness class of a task as of ``today``; None for drafts, cancelled tasks and
+    tasks returned to the Office (they are not the unit's)."""
     return classify(task.state, task.deadline, task.completed_on, today)
 
 
 def classify(state, deadline: dt.date | None, completed_on: dt.date | None,
              today: dt.date) -> Timeliness | None:
-    """The timeliness rule itself, on plain values (used for rows and for reports)."""
-    if state in (TaskState.draft, TaskState.cancelled):
-        return None
-    if deadline is None:
-        return Timeliness.no_deadline
-    if state == TaskState.completed:
-        return Timeliness.done_on_time if (completed_on or today) <= deadline else Timeliness.done_late
-    if state in OPEN_STATES:
-        return Timeliness.open_on_time if today <= deadline else Timeliness.open_overdue
-    return None
+    """The timeliness rule on plain values (``statistics.classify``), as a Timeliness."""
+    value = statistics.classify(state, deadline, completed_on, today)
+    return Timeliness(value) if value in Timeliness.__members__ else None
 
 
 def timeliness_clause(value: Timeliness, today: dt.date):
-    """The same rule as SQL, for filters and counts over many rows."""
-    open_ = Task.state.in_(list(OPEN_STATES))
-    if value == Timeliness.no_deadline:
-        return sa.and_(Task.deadline.is_(None),
-                       Task.state.notin_([TaskState.draft, TaskState.cancelled]))
-    if value == Timeliness.done_on_time:
-        return sa.and_(Task.state == TaskState.completed, Task.completed_on <= Task.deadline)
-    if value == Timeliness.done_late:
-        return sa.and_(Task.state == TaskState.completed, Task.completed_on > Task.deadline)
-    if value == Timeliness.open_on_time:
-        return sa.and_(open_, Task.deadline >= today)
-    if value == Timeliness.open_overdue:
-        return sa.and_(open_, Task.deadline < today)
-    raise ValueError(value)
+    """The same rule as SQL, for filters and counts over many rows: the tasks of that class
+    today, exactly those the dashboard counts."""
+    return statistics.measure_clause(Timeliness(value).value, None, today, today)
 
 
 def days_label_parts(task: Task, today: dt.date) -> tuple[str, int] | None:
-    """("left", n) or ("overdue", n) in calendar days for an open task with a deadline."""
-    if task.deadline is None or task.state not in OPEN_STATES:
+    """("left", n) or ("overdue", n) in calendar days for a task open at its unit with a
+    deadline."""
+    if task.deadline is None or task.state not in UNIT_OPEN:
         return None
     delta = (task.deadline - today).days
     return ("left", delta) if delta >= 0 else ("overdue", -delta)
+

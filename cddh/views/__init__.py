@@ -35,7 +35,7 @@ from .admin_screens import AuditLogView, CalendarOverrideView, UnitKindView, Uni
 from .base import theme
 from .difficulties import DifficultyView, clock_badge
 from .feedback import FeedbackView
-from .formatting import local_date, local_datetime
+from .formatting import local_date, local_datetime, number, percent
 from .home import HomeView
 from .inspection import (
     InspectionFindingView,
@@ -130,6 +130,8 @@ def init_views(app) -> None:
     app.jinja_env.globals["unread_notifications"] = unread_badge
     app.jinja_env.filters["localtime"] = local_datetime
     app.jinja_env.filters["localdate"] = local_date
+    app.jinja_env.filters["number"] = number
+    app.jinja_env.filters["percent"] = percent
 
     @app.errorhandler(403)
     def forbidden(exc):

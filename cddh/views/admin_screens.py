@@ -62,7 +62,7 @@ class UnitView(ScopedModelView):
         # The CSV export streams after the request's session work is done: load parents now.
         return super().get_query().options(joinedload(Unit.parent))
 
-    @action("deactivate", _l("Deactivate"), _l("Deactivate the selected units?"))
+    @action("deactivate", _l("Deactivate"), _l("Deactivate the selected units? They can no longer be chosen for new tasks."))
     def action_deactivate(self, rows):
         self.apply_to_rows(rows, accounts.deactivate_unit, _("%(n)d units deactivated."))
 
@@ -140,7 +140,7 @@ class UserView(ScopedModelView):
         super().on_model_change(form, model, is_created)
         accounts.set_position(model, model.position or None, model.sectors or "")
 
-    @action("deactivate", _l("Deactivate"), _l("Deactivate the selected accounts?"))
+    @action("deactivate", _l("Deactivate"), _l("Deactivate the selected accounts? Their holders can no longer sign in and their open sessions end at once."))
     def action_deactivate(self, rows):
         self.apply_to_rows(rows, lambda u: accounts.deactivate_user(u, by=current_user),
                            _("%(n)d accounts deactivated."))

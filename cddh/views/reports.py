@@ -16,7 +16,7 @@ from markupsafe import Markup
 from .. import labels
 from ..auth import policy
 from ..models import PeriodKind, PeriodReport, ReportStatus, Timeliness, Unit, db
-from ..services import DomainError, ranking, report_export, reports
+from ..services import DomainError, ranking, report_export, reports, statistics
 from ..services.clock import local_today
 from ..services.parsing import MAX_DATE, MIN_DATE, to_id, to_int
 from ..services.periods import period_bounds
@@ -52,8 +52,12 @@ def chosen_period(default_kind: PeriodKind = PeriodKind.month) -> dict:
     except (ValueError, DomainError):
         year, number = reports.last_ended_period(kind, local_today())
         start, end = period_bounds(kind, year, number)
+    title = reports.period_title(kind, year, number)
+    to_date = statistics.is_to_date(end)
+    if to_date:  # counted as of today (docs/figures.md)
+        title = _("%(month)s (to date)", month=title)
     return {"kind": kind, "year": year, "number": number, "start": start, "end": end,
-            "title": reports.period_title(kind, year, number),
+            "to_date": to_date, "title": title,
             "key": reports.period_key(kind, year, number)}
 
 
@@ -107,12 +111,12 @@ class PeriodReportView(ScopedModelView):
         unit_ids = policy.statistics_unit_ids(current_user)
         data = reports.figures(report, unit_ids)
         key = reports.period_key(report.kind, report.year, report.number)
-        measures = [None, *report_export_measures()]
+        measures = report_export_measures()
         links = []
         for row in data["rows"]:
-            links.append([None, None, *(tasks_url(period=key, unit_id=row["unit_id"], measure=m)
-                                        for m in measures)])
-        links.append([None, None, *(tasks_url(period=key, measure=m) for m in measures)])
+            links.append([None, None, *(m and tasks_url(period=key, unit_id=row["unit_id"],
+                                                        measure=m) for m in measures)])
+        links.append([None, None, *(m and tasks_url(period=key, measure=m) for m in measures)])
         may = policy.may_issue_reports(current_user)
         return {"data": data, "header": report_export.table_header(),
                 "rows": report_export.table_rows(data), "links": links,
@@ -203,7 +207,11 @@ def report_export_measures() -> tuple:
 
 
 def _chart_labels() -> dict:
-    return {t.value: str(labels.label(labels.TIMELINESS, t.value)) for t in Timeliness}
+    """The name of each figure: the timeliness classes, returned, cancelled, total."""
+    return {**{t.value: str(labels.label(labels.TIMELINESS, t.value)) for t in Timeliness},
+            "returned": _("Returned to the Office"), "cancelled": _("Cancelled"),
+            "total": _("Total"), "no_deadline_done": _("Of which done"),
+            "awaiting_verification": _("Awaiting verification")}
 
 
 # --- dashboard and ranking --------------------------------------------------------------------
@@ -217,14 +225,19 @@ class ScreenPage(LoginRequiredMixin, BaseView):
         return policy.can_open_screen(current_user, self.screen)
 
 
+DASHBOARD_COLUMNS = (*statistics.CLASSES, "total")
+
+
 class DashboardView(ScreenPage):
     screen = "dashboard"
 
     @expose("/")
     def index(self):
-        figures = reports.dashboard(local_today())
+        today = local_today()
+        figures = reports.dashboard(today)
         return self.render("reports/dashboard.html", figures=figures, labels=_chart_labels(),
-                           tasks_url=tasks_url, classes=[t.value for t in Timeliness])
+                           tasks_url=tasks_url, classes=[t.value for t in Timeliness],
+                           columns=DASHBOARD_COLUMNS, today=today)
 
 
 class RankingView(ScreenPage):
@@ -235,7 +248,8 @@ class RankingView(ScreenPage):
         period = chosen_period(PeriodKind.quarter)
         rows = ranking.unit_ranking(period["start"], period["end"])
         return self.render("reports/ranking.html", period=period, rows=rows,
-                           weights=ranking.weights(), kinds=PERIOD_KINDS, tasks_url=tasks_url)
+                           weights=ranking.weights(), kinds=PERIOD_KINDS, tasks_url=tasks_url,
+                           today_date=local_today())
 
 
 # --- self-inspection reports (Đ16.1–2) ----------------------------------------------------------
@@ -323,10 +337,12 @@ def click_through_heading(args) -> str:
     if period is not None:
         parts.append(reports.period_title(*period))
     measure = args.get("measure")
-    if parts and measure in reports.MEASURES:
-        names = {reports.ASSIGNED: _("Of which assigned in this period"),
-                 "returned": _("Returned"), "cancelled": _("Cancelled")}
-        parts.append(str(names.get(measure) or labels.label(labels.TIMELINESS, measure)))
+    if measure in reports.MEASURES:
+        if not parts:
+            parts.append(_("Today"))
+        names = {**_chart_labels(), reports.ASSIGNED: _("Of which assigned in this period"),
+                 "no_deadline_done": _("Done without deadline")}
+        parts.append(str(names.get(measure) or measure))
     unit_id = to_id(args.get("unit_id", ""))
     if unit_id is not None:
         unit = db.session.get(Unit, unit_id)

@@ -32,6 +32,7 @@ from ..models import (
     Role,
     Task,
     TaskHistory,
+    TaskState,
     Timeliness,
     Unit,
     User,
@@ -56,14 +57,15 @@ from ..services.documents import prepare_document
 from ..services.parsing import MAX_ID, to_id, to_int
 from ..services.settings import get_setting
 from ..services.tasks import parse_date
-from ..services.timeliness import days_label_parts, timeliness, timeliness_clause
+from ..services.timeliness import days_label_parts, task_class, timeliness_clause
 from .base import LookupFilter, ScopedModelView, link_formatter
 from .feedback import status_badge
 from .forms import document_data
 
 TIMELINESS_CSS = {
     "done_on_time": "success", "done_late": "warning", "open_on_time": "info",
-    "open_overdue": "danger", "no_deadline": "secondary",
+    "open_overdue": "danger", "no_deadline": "secondary", "returned": "dark",
+    "cancelled": "light", "draft": "light",
 }
 
 
@@ -72,20 +74,51 @@ def _unit_options():
             .order_by(Unit.sort_order, Unit.name)]
 
 
-def timeliness_badge(task: Task, today=None) -> Markup:
-    """A coloured badge with "(còn 3 ngày)" / "(quá 5 ngày)" for open tasks."""
-    today = today or local_today()
-    value = timeliness(task, today)
+def status_text(task: Task, today) -> str:
+    """The task's one status in words, from the class the figures count it in
+    (cddh.services.statistics): what a user reads on the task page and in lists."""
+    value = task_class(task, today)
     if value is None:
-        return Markup("")
-    text = labels.label(labels.TIMELINESS, value)
+        return _("Draft, not yet forwarded")
+    if value == "cancelled":
+        return _("Cancelled")
+    if value == "returned":
+        return _("Returned to the Office")
+    awaiting = task.state == TaskState.pending_verification
+    if value == "no_deadline":
+        if task.state in (TaskState.pending_verification, TaskState.completed):
+            return (_("Reported complete (no deadline), awaiting the Office's verification")
+                    if awaiting else _("Completed (no deadline)"))
+        return _("In progress (no deadline)")
+    if value in ("done_on_time", "done_late"):
+        if awaiting:
+            return (_("Reported complete on time, awaiting the Office's verification")
+                    if value == "done_on_time"
+                    else _("Reported complete late, awaiting the Office's verification"))
+        return str(labels.label(labels.TIMELINESS, value))
+    text = str(labels.label(labels.TIMELINESS, value))
     parts = days_label_parts(task, today)
     if parts:
         kind, n = parts
-        extra = (ngettext("(%(num)d day left)", "(%(num)d days left)", n) if kind == "left"
-                 else ngettext("(%(num)d day overdue)", "(%(num)d days overdue)", n))
+        if kind == "left" and n == 0:
+            extra = _("(due today)")
+        elif kind == "left":
+            extra = ngettext("(%(num)d day left)", "(%(num)d days left)", n)
+        else:
+            extra = ngettext("(%(num)d day overdue)", "(%(num)d days overdue)", n)
         text = f"{text} {extra}"
-    return Markup('<span class="badge badge-{}">{}</span>').format(TIMELINESS_CSS[value.value], text)
+    if task.state == TaskState.assigned:
+        text = f"{text}, {_('not yet received')}"
+    return text
+
+
+def timeliness_badge(task: Task, today=None) -> Markup:
+    """The task's one status as a coloured badge: "Đang thực hiện trong hạn (còn 3 ngày)",
+    "Đã báo cáo hoàn thành đúng hạn, chờ Văn phòng xác nhận"…"""
+    today = today or local_today()
+    value = task_class(task, today) or "draft"
+    return Markup('<span class="badge badge-{}" data-class="{}">{}</span>').format(
+        TIMELINESS_CSS[value], value, status_text(task, today))
 
 
 def position_label(user) -> str:
@@ -284,7 +317,7 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
     column_details_list = ("id", "document", "content", "lead_unit", "cooperating_units",
                            "monitoring_unit", "specialist", "directing_leader", "expected_product", "has_deadline",
                            "deadline", "original_deadline", "update_frequency", "priority",
-                           "state", "timeliness", "percent_complete", "assigned_at",
+                           "percent_complete", "assigned_at",
                            "completed_on", "result_summary", "result_document_number",
                            "version", "created_at", "updated_at")
     column_export_list = ("id", "content", "document", "lead_unit", "deadline", "state")
@@ -323,7 +356,7 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
                      "expected_product": _l("Expected product"), "has_deadline": _l("Has deadline"),
                      "deadline": _l("Deadline"), "original_deadline": _l("Original deadline"),
                      "update_frequency": _l("Update frequency"), "priority": _l("Priority"),
-                     "state": _l("State"), "timeliness": _l("Timeliness"), "quick": "",
+                     "state": _l("State"), "timeliness": _l("Status"), "quick": "",
                      "percent_complete": _l("Percent complete"), "assigned_at": _l("Assigned at"),
                      "completed_on": _l("Completed on"), "result_summary": _l("Result"),
                      "result_document_number": _l("Result document"), "version": _l("Version"),
@@ -469,6 +502,14 @@ def _percent(form):
         raise DomainError(_("The percentage must be between 0 and 100.")) from None
 
 
+def _yes_no(form, key, message) -> bool:
+    """A required yes/no answer: nothing is pre-selected, a missing answer is refused."""
+    value = form.get(key)
+    if value not in ("yes", "no"):
+        raise DomainError(message, fields={key: "required"})
+    return value == "yes"
+
+
 def _pending_extension_of(task):
     return (db.session.query(ExtensionRequest)
             .filter_by(task_id=task.id, status=ExtensionStatus.pending).first())
@@ -509,13 +550,15 @@ TASK_PAGE_ACTIONS = {
         u, t, completed_on=_date(f, "completed_on"), result_summary=f.get("result_summary", ""),
         result_document_number=f.get("result_document_number", ""),
         result_document_date=_date(f, "result_document_date"), version=v),
-    "verify": lambda u, t, f, v: workflow.verify(u, t, accepted=f.get("accepted") == "yes",
-                                                 comment=f.get("comment", ""), version=v),
+    "verify": lambda u, t, f, v: workflow.verify(u, t, accepted=_yes_no(
+        f, "accepted", _("Choose whether the result meets the requirements.")),
+        comment=f.get("comment", ""), version=v),
     "request_extension": lambda u, t, f, v: workflow.request_extension(
         u, t, proposed_deadline=_date(f, "proposed_deadline"), reason=f.get("reason", ""),
         version=v),
     "decide_extension": lambda u, t, f, v: workflow.decide_extension(
-        u, _extension_for(t, f.get("extension_id")), approved=f.get("approved") == "yes",
+        u, _extension_for(t, f.get("extension_id")),
+        approved=_yes_no(f, "approved", _("Choose whether to approve or refuse the extension.")),
         reason=f.get("reason", ""), version=v),
     "cancel": lambda u, t, f, v: workflow.cancel(u, t, reason=f.get("reason", ""),
                                                  deciding_document=f.get("deciding_document", ""),
@@ -546,6 +589,7 @@ class TaskPage:
         self.progress = (db.session.query(ProgressUpdate).filter_by(task_id=task.id)
                          .order_by(ProgressUpdate.created_at.desc()).all())
         self.pending_extension = _pending_extension_of(task)
+        self.notice = self._notice()
         self.return_reasons = labels.choices(labels.RETURN_REASON)
         self.units = documents.unit_choices() if "forward" in self.actions else []
         self.files_by_history: dict[int, list] = {}
@@ -577,6 +621,33 @@ class TaskPage:
     @staticmethod
     def action_label(action):
         return labels.TASK_ACTION.get(action, action)
+
+    @staticmethod
+    def history_label(entry):
+        """The timeline's name of an entry; a verification says whether it was accepted."""
+        if entry.action == "verify":
+            accepted = (entry.data or {}).get("accepted")
+            if accepted is True:
+                return _("Verification: accepted, the task is completed")
+            if accepted is False:
+                return _("Verification: rejected, sent back to the unit")
+        return labels.TASK_ACTION.get(entry.action, entry.action)
+
+    def _notice(self):
+        """What the task page shows at the top while it matters: the return reason while the
+        task stands returned; the verification comment while a rejected task is in progress."""
+        task = self.task
+        if task.state not in (TaskState.returned, TaskState.in_progress):
+            return None
+        for entry in reversed(self.timeline):
+            if task.state == TaskState.returned and entry.action == "return":
+                return {"kind": "returned", "entry": entry}
+            if entry.to_state and task.state == TaskState.in_progress:
+                if entry.action == "verify" and (entry.data or {}).get("accepted") is False:
+                    return {"kind": "rejected", "entry": entry}
+                if entry.action != "verify":
+                    return None
+        return None
 
     @staticmethod
     def state_label(state):
