@@ -15,6 +15,8 @@ from flask_wtf.csrf import CSRFProtect
 from config import load_config
 
 from .models import db
+from .services import scope as _scope  # noqa: F401  (keeps task_unit with the tasks)
+from .services import search as _search  # noqa: F401  (keeps search_text)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 ROOT_DIR = PACKAGE_DIR.parent

@@ -25,6 +25,7 @@ from .task import (
     TaskHistory,
     Urging,
     task_cooperating_unit,
+    task_unit,
 )
 from .unit import Unit, UnitKind
 from .user import ApiToken, User
@@ -35,5 +36,5 @@ __all__ = [
     "InspectionFinding", "InspectionMember", "InspectionPlan", "InspectionRecommendation",
     "InspectionTeam", "JobRun", "Notification", "PeriodReport", "ProgressUpdate",
     "SelfInspectionReport", "Setting", "Task", "TaskHistory", "Unit", "UnitKind", "Urging",
-    "User", "db", "inspection_finding_task", "task_cooperating_unit", "utcnow",
+    "User", "db", "inspection_finding_task", "task_cooperating_unit", "task_unit", "utcnow",
 ]

@@ -25,7 +25,9 @@ NOT_AUDITED = (AuditLog, TaskHistory, Notification, JobRun)
 SECRET_FIELDS = frozenset({"password_hash", "session_token", "token_hash"})
 # Bookkeeping columns whose change alone is not worth an audit row.
 NOISE_FIELDS = frozenset({"updated_at", "last_login_at", "failed_logins", "locked_until",
-                          "last_used_at", "version"})
+                          "last_used_at", "version", "search_text"})
+# Columns derived from others (cddh.services.search): never in an audit row.
+DERIVED_FIELDS = frozenset({"search_text"})
 
 _actor_override: contextvars.ContextVar[int | None] = contextvars.ContextVar(
     "cddh_audit_actor", default=None
@@ -78,6 +80,8 @@ def _snapshot(obj) -> dict:
     mapper = inspect(obj).mapper
     data = {}
     for attr in mapper.column_attrs:
+        if attr.key in DERIVED_FIELDS:
+            continue
         value = getattr(obj, attr.key)
         data[attr.key] = "***" if attr.key in SECRET_FIELDS and value else _json(value)
     for rel in mapper.relationships:

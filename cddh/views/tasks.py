@@ -116,7 +116,8 @@ class DocumentView(ScopedModelView):
                     "submitting_unit", "specialist", "tracked")
     form_choices = {"doc_type": labels.choices(labels.DOC_TYPE)}
     column_default_sort = ("issued_on", True)
-    column_searchable_list = ("number",)
+    search_column = "search_text"
+    search_hint = _l("Number or words of the summary")
     column_filters = (
         FilterEqual(Document.doc_type, _l("Type"), options=labels.choices(labels.DOC_TYPE)),
         DateBetweenFilter(Document.issued_on, _l("Issue date")),
@@ -237,6 +238,8 @@ class TaskView(ScopedModelView):
                     "priority": labels.choices(labels.PRIORITY)}
     column_default_sort = ("id", True)
     column_sortable_list = ("id", "deadline", "state")
+    search_column = "search_text"
+    search_hint = _l("Document number or words of the task")
     column_filters = (
         FilterEqual(Task.state, _l("State"), options=labels.choices(labels.TASK_STATE)),
         LookupFilter(Task.lead_unit_id, _l("Lead unit"), _unit_options),
