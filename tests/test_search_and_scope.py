@@ -111,3 +111,22 @@ def test_the_document_search_box_finds_by_number_and_words(app, browser):
         page = browser(specialist).get(f"/documents/?search={query}").get_data(as_text=True)
         assert re.findall(r'documents/details/\?id=(\d+)', page)[:1] == [str(plan_id)], query
         assert "12/UBND-KT" not in page
+
+
+def test_a_list_above_the_threshold_shows_an_estimated_count(app, browser, monkeypatch):
+    with app.test_request_context():
+        office = make_unit("VP", UnitCategory.office)
+        specialist = make_user(Role.office_specialist, office)
+        unit = make_unit("SNV")
+        for _ in range(3):
+            make_task(unit)
+        db.session.commit()
+        specialist.get_id()
+        dialect = db.engine.dialect.name
+    page = browser(specialist).get("/tasks/").get_data(as_text=True)
+    assert "Danh sách (3)" in page or "List (3)" in page  # exact below the threshold
+    if dialect != "postgresql":
+        return  # SQLite: always exact (no planner estimate to read)
+    monkeypatch.setitem(app.config, "COUNT_ESTIMATE_ABOVE", 0)
+    page = browser(specialist).get("/tasks/").get_data(as_text=True)
+    assert re.search(r"\(khoảng [\d,.]+( nghìn| triệu)?\)", page), page[:2000]

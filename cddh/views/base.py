@@ -98,6 +98,55 @@ class LookupFilter(IntEqualFilter):
         self.lookup = lookup
 
 
+class ApproximateCount(int):
+    """A row count from the planner's estimate: shown as "khoảng 1,2 triệu"."""
+
+    def __str__(self) -> str:
+        from babel.numbers import format_compact_decimal
+        from flask_babel import get_locale
+
+        return _("about %(num)s", num=format_compact_decimal(
+            int(self), format_type="long", locale=str(get_locale() or "vi"),
+            fraction_digits=1))
+
+
+class EstimatingCount:
+    """A list's count query (Flask-Admin chains ``filter`` on it, then calls ``scalar``):
+    on PostgreSQL, when the planner expects more than COUNT_ESTIMATE_ABOVE rows, the
+    estimate is returned (an ``ApproximateCount``) instead of counting them all; below it,
+    the exact count."""
+
+    def __init__(self, query):
+        self.query = query
+
+    def __getattr__(self, name):
+        attr = getattr(self.query, name)
+        if not callable(attr):
+            return attr
+
+        def chained(*args, **kwargs):
+            result = attr(*args, **kwargs)
+            return EstimatingCount(result) if hasattr(result, "statement") else result
+        return chained
+
+    def estimate(self) -> int | None:
+        connection = db.session.connection()
+        if connection.dialect.name != "postgresql":
+            return None
+        rows = self.query.statement.with_only_columns(sa.literal(1))  # what count(*) counts
+        compiled = rows.compile(dialect=connection.dialect,
+                                compile_kwargs={"render_postcompile": True})
+        plan = connection.exec_driver_sql(
+            "EXPLAIN (FORMAT JSON) " + str(compiled), compiled.params).scalar()
+        return int(plan[0]["Plan"].get("Plan Rows", 0))
+
+    def scalar(self):
+        estimate = self.estimate()
+        if estimate is not None and estimate > current_app.config["COUNT_ESTIMATE_ABOVE"]:
+            return ApproximateCount(estimate)
+        return self.query.scalar()
+
+
 class ScopedModelView(LoginRequiredMixin, ModelView):
     """Base of every model screen. Subclasses set ``screen`` (a key of policy.SCREENS)."""
 
@@ -208,7 +257,7 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
         return super().get_query().filter(self.scope())
 
     def get_count_query(self):
-        return super().get_count_query().filter(self.scope())
+        return EstimatingCount(super().get_count_query().filter(self.scope()))
 
     def get_one(self, id):
         try:
