@@ -228,7 +228,9 @@ class TaskView(ScopedModelView):
                            "state", "timeliness", "percent_complete", "assigned_at",
                            "completed_on", "result_summary", "result_document_number",
                            "version", "created_at", "updated_at")
-    column_export_list = ("id", "content", "document", "lead_unit", "deadline", "state")
+    column_export_list = ("id", "content", "document", "lead_unit", "deadline", "state",
+                          "timeliness")
+    export_types = ["xlsx", "csv"]
     form_columns = ("document", "content", "lead_unit", "cooperating_units", "monitoring_unit",
                     "specialist", "expected_product", "has_deadline", "deadline",
                     "update_frequency", "priority")
@@ -315,6 +317,21 @@ class TaskView(ScopedModelView):
 
     def get_count_query(self):
         return super().get_count_query().filter(*self.list_conditions())
+
+    @expose("/export/<export_type>/")
+    def export(self, export_type):
+        """The list as it stands (scope, filters, search, sort) as .xlsx or CSV, streamed."""
+        from . import exports
+
+        if not self.can_export or export_type not in self.export_types:
+            flash(_("Permission denied."), "error")
+            return redirect(self.get_url(".index_view"))
+        args = self._get_list_extra_args()
+        sort = self._get_column_by_idx(args.sort)
+        total, query = self.get_list(0, sort[0] if sort else None, args.sort_desc, args.search,
+                                     args.filters, execute=False, page_size=0)
+        write = exports.task_xlsx if export_type == "xlsx" else exports.task_csv
+        return write(query, self.export_max_rows, total)
 
     def list_heading(self) -> str:
         from .home import GROUP_TITLES
