@@ -25,9 +25,9 @@ from ..models import (
     db,
 )
 from ..services import DomainError, NotAllowed, documents, periods, statistics, tokens, workflow
+from ..services import search as text_search
 from ..services.calendar import calendar
 from ..services.clock import local_today
-from ..services import search as text_search
 from ..services.scope import led_or_shared_by
 from ..services.timeliness import timeliness_clause
 from . import shapes
