@@ -15,7 +15,7 @@ from flask import Response, stream_with_context
 from flask_babel import gettext as _
 
 from .. import labels
-from ..models import Document, Task, Unit, db
+from ..models import Document, Task, TaskState, Timeliness, Unit, db
 from ..services.cells import csv_text, write_cell
 from ..services.clock import local_now, local_today
 from ..services.timeliness import classify
@@ -38,12 +38,15 @@ def _rows(query, limit: int):
                  .limit(limit + 1).statement)
     units = dict(db.session.execute(sa.select(Unit.id, Unit.name)).all())
     today = local_today()
+    # Labels translated once per export, not once per row.
+    states = {value: labels.label(labels.TASK_STATE, value) for value in TaskState}
+    classes = {value: labels.label(labels.TIMELINESS, value) for value in Timeliness}
+    classes[None] = ""
     result = db.session.execute(statement.execution_options(yield_per=CHUNK))
     for task_id, content, doc_number, lead_id, deadline, state, completed_on in result:
         value = classify(state, deadline, completed_on, today)
-        yield (task_id, content, doc_number, units.get(lead_id, ""), deadline,
-               labels.label(labels.TASK_STATE, state),
-               labels.label(labels.TIMELINESS, value) if value else "")
+        yield (task_id, content, doc_number, units.get(lead_id, ""), deadline, states[state],
+               classes[value])
 
 
 def _cut_note(limit: int, total) -> str:
