@@ -43,7 +43,7 @@ def generate(n_tasks: int) -> None:
         SELECT 'cong_van', 'B' || g || '/UBND-TH', 'UBND tỉnh',
                'Văn bản thử tải số ' || g, d, extract(year from d)::int, 'Phó Chủ tịch',
                true, d + 1, now(), now(),
-               'b' || g || '/ubnd-th van ban thu tai so ' || g
+               ' b' || g || '/ubnd-th van ban thu tai so ' || g || ' '
         FROM generate_series(1, :n) g, LATERAL (SELECT date '2024-01-01' + (g % 1000) AS d) x
     """), {"n": n_docs})
     first_doc = conn.execute(sa.text("SELECT min(id) FROM document WHERE number LIKE 'B%'")).scalar()
@@ -65,8 +65,8 @@ def generate(n_tasks: int) -> None:
                CASE WHEN g % 10 IN (4,5,6) THEN date '2024-01-10' + (g % 1100) END,
                '', '', '', false, 1, now(), now(),
                -- search_text as cddh.services.search.normalise makes it (ids are sequential)
-               'b' || (1 + g % :ndocs) || '/ubnd-th van ban thu tai so ' || (1 + g % :ndocs)
-                   || ' nhiem vu thu tai so ' || g
+               ' b' || (1 + g % :ndocs) || '/ubnd-th van ban thu tai so ' || (1 + g % :ndocs)
+                   || ' nhiem vu thu tai so ' || g || ' '
         FROM generate_series(1, :n) g
     """), {"n": n_tasks, "first": first_doc, "ndocs": n_docs})
     conn.execute(sa.text("""

@@ -21,12 +21,20 @@ from ..models import Document, Task
 MAX_WORDS = 8
 
 
+# A word shorter than this matches whole words only ("ba" finds "Ba Tri", not "báo cáo");
+# longer words match anywhere, as typed ("9901" finds "9901/UBND-TH").
+WHOLE_WORD_BELOW = 4
+_PUNCTUATION = re.compile(r"[,;:()\[\]{}\"'!?«»“”‘’…]")
+
+
 def normalise(text: str | None) -> str:
-    """Lowercase, no diacritics, đ → d, runs of spaces as one."""
+    """Lowercase, no diacritics, đ → d, punctuation around words as spaces, one space
+    between words (``/``, ``-`` and ``.`` stay: they belong to document numbers)."""
     text = (text or "").replace("đ", "d").replace("Đ", "d")
     text = "".join(c for c in unicodedata.normalize("NFD", text)
                    if unicodedata.category(c) != "Mn")
-    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text).lower()).strip()
+    text = _PUNCTUATION.sub(" ", unicodedata.normalize("NFC", text).lower())
+    return re.sub(r"\s+", " ", text).strip()
 
 
 # The same mapping for SQL's translate() (bulk loads and the migration's backfill): every
@@ -39,18 +47,23 @@ assert len(SQL_FROM) == len(SQL_TO)
 
 
 def normalise_sql(expression):
-    """``normalise`` in SQL (PostgreSQL and SQLite ≥ 3.x have lower(); translate() is
-    PostgreSQL's): for bulk loads only; runs of spaces are left as they are."""
-    return sa.func.lower(sa.func.translate(expression, SQL_FROM, SQL_TO))
+    """``stored`` in SQL (translate() is PostgreSQL's): for bulk loads only; punctuation and
+    runs of spaces are left as they are."""
+    return " " + sa.func.lower(sa.func.translate(expression, SQL_FROM, SQL_TO)) + " "
+
+
+def stored(text: str) -> str:
+    """The stored form: normalised, with a space at both ends (whole-word matches)."""
+    return f" {normalise(text)} "
 
 
 def document_text(number: str | None, summary: str | None) -> str:
-    return normalise(f"{number or ''} {summary or ''}")
+    return stored(f"{number or ''} {summary or ''}")
 
 
 def task_text(document: Document | None, content: str | None) -> str:
-    prefix = document_text(document.number, document.summary) if document is not None else ""
-    return f"{prefix} {normalise(content)}".strip()
+    prefix = f"{document.number or ''} {document.summary or ''}" if document is not None else ""
+    return stored(f"{prefix} {content or ''}")
 
 
 def words(query: str | None) -> list[str]:
@@ -72,7 +85,8 @@ def match(column, query: str | None):
         return None
     phrase = " ".join(found)
     rank = sa.case((_like(column, phrase), 0), else_=1)
-    return sa.and_(*(_like(column, w) for w in found)), rank
+    return sa.and_(*(_like(column, f" {w} " if len(w) < WHOLE_WORD_BELOW else w)
+                     for w in found)), rank
 
 
 def task_match(query: str | None):

@@ -69,12 +69,12 @@ def _backfill_search_text(bind, postgresql):
     from cddh.services.search import SQL_FROM, SQL_TO, document_text, normalise
 
     if postgresql:
-        norm = "lower(translate({}, :f, :t))"
+        norm = "' ' || lower(translate({}, :f, :t)) || ' '"
         params = {"f": SQL_FROM, "t": SQL_TO}
         bind.execute(sa.text("UPDATE document SET search_text = "
                              + norm.format("number || ' ' || summary")), params)
-        bind.execute(sa.text("UPDATE task SET search_text = d.search_text || ' ' || "
-                             + norm.format("task.content")
+        bind.execute(sa.text("UPDATE task SET search_text = d.search_text || "
+                             + "ltrim(" + norm.format("task.content") + ")"
                              + " FROM document d WHERE d.id = task.document_id"), params)
         return
     # SQLite (small databases): in Python, a thousand rows at a time.
@@ -87,7 +87,8 @@ def _backfill_search_text(bind, postgresql):
     rows = bind.execute(sa.text("SELECT id, document_id, content FROM task")).all()
     for start in range(0, len(rows), 1000):
         bind.execute(sa.text("UPDATE task SET search_text = :s WHERE id = :i"),
-                     [{"s": f"{docs.get(d, '')} {normalise(c)}".strip(), "i": i}
+                     [{"s": f" {docs.get(d, '').strip()} {normalise(c)} ".replace("  ", " "),
+                       "i": i}
                       for i, d, c in rows[start:start + 1000]])
 
 
