@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from cddh import create_app
 from cddh.models import Unit, UnitCategory, UnitKind, db
+from cddh.services import scope
 from cddh.services.audit import acting_as
 
 
@@ -38,10 +39,11 @@ def generate(n_tasks: int) -> None:
     t0 = time.perf_counter()
     conn.execute(sa.text("""
         INSERT INTO document (doc_type, number, issuer, summary, issued_on, issue_year, signer,
-                              tracked, entry_due_on, created_at, updated_at)
+                              tracked, entry_due_on, created_at, updated_at, search_text)
         SELECT 'cong_van', 'B' || g || '/UBND-TH', 'UBND tỉnh',
                'Văn bản thử tải số ' || g, d, extract(year from d)::int, 'Phó Chủ tịch',
-               true, d + 1, now(), now()
+               true, d + 1, now(), now(),
+               ' b' || g || '/ubnd-th van ban thu tai so ' || g || ' '
         FROM generate_series(1, :n) g, LATERAL (SELECT date '2024-01-01' + (g % 1000) AS d) x
     """), {"n": n_docs})
     first_doc = conn.execute(sa.text("SELECT min(id) FROM document WHERE number LIKE 'B%'")).scalar()
@@ -50,7 +52,7 @@ def generate(n_tasks: int) -> None:
                           deadline, original_deadline, update_frequency, priority, state,
                           assigned_at, percent_complete, completed_on, result_summary,
                           result_document_number, cancel_reason, late_update, version,
-                          created_at, updated_at)
+                          created_at, updated_at, search_text)
         SELECT :first + (g % :ndocs), 'Nhiệm vụ thử tải số ' || g,
                ({units_array})[1 + g % {len(units)}], 'other', (g % 10) <> 0,
                CASE WHEN g % 10 <> 0 THEN date '2024-01-15' + (g % 1100) END,
@@ -61,7 +63,10 @@ def generate(n_tasks: int) -> None:
                CASE WHEN g % 10 <> 9 THEN timestamptz '2024-01-02' + (g % 1000) * interval '1 day' END,
                0,
                CASE WHEN g % 10 IN (4,5,6) THEN date '2024-01-10' + (g % 1100) END,
-               '', '', '', false, 1, now(), now()
+               '', '', '', false, 1, now(), now(),
+               -- search_text as cddh.services.search.normalise makes it (ids are sequential)
+               ' b' || (1 + g % :ndocs) || '/ubnd-th van ban thu tai so ' || (1 + g % :ndocs)
+                   || ' nhiem vu thu tai so ' || g || ' '
         FROM generate_series(1, :n) g
     """), {"n": n_tasks, "first": first_doc, "ndocs": n_docs})
     conn.execute(sa.text("""
@@ -71,6 +76,7 @@ def generate(n_tasks: int) -> None:
                       ORDER BY (id * 7919 + t.id) % 97 LIMIT 1) u ON true
         WHERE t.id % 3 = 0
     """))
+    scope.rebuild(conn)  # task_unit: one row per (unit, task, role)
     db.session.commit()
     conn = db.session.connection()
     conn.execute(sa.text("ANALYZE"))

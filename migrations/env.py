@@ -13,7 +13,7 @@ from alembic.operations import ops
 from flask import current_app
 from sqlalchemy.sql.naming import conv
 
-from cddh.models.base import UTCDateTime
+from cddh.models.base import UTCDateTime, include_object_on
 
 config = context.config
 
@@ -125,6 +125,7 @@ def configure_args() -> dict:
     args.setdefault("compare_type", True)
     args.setdefault("render_item", render_item)
     args.setdefault("process_revision_directives", process_revision_directives)
+    args.setdefault("include_object", include_object_on(target_db.engine.dialect.name))
     return args
 
 

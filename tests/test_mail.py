@@ -142,3 +142,102 @@ def test_the_in_app_notification_stays_when_mail_cannot_be_sent(people, app, mon
     assert outcome.status == "failed" and "ConnectionRefusedError" in outcome.error
     assert _mailed("an") == [False]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification)) == 1
+
+
+# --- at most once, at scale ----------------------------------------------------------------
+
+def _staff_with_notices(people, n: int) -> list[str]:
+    """``n`` more staff of the unit with an address and one notice each."""
+    unit = people["an"].unit
+    names = []
+    for i in range(n):
+        user = make_user(Role.unit_staff, unit, f"staff{i}")
+        user.email = f"staff{i}@snv.bentre.gov.vn"
+        names.append(user.username)
+    db.session.commit()
+    for name in ["an", *names]:
+        _notify(people["normal"], name)
+    return ["an", *names]
+
+
+def _mails_per_user(inbox, names) -> dict[str, int]:
+    return {name: len([m for m in inbox.messages if f"<{name}@" in m["To"]]) for name in names}
+
+
+def test_a_crash_between_users_then_a_rerun_mails_each_user_exactly_once(people, inbox,
+                                                                          monkeypatch):
+    names = _staff_with_notices(people, 3)
+    from cddh.services import mail
+    real, calls = mail.compose_digest, []
+
+    def crash_on_the_third(user, *args, **kwargs):
+        calls.append(user.username)
+        if len(calls) == 3:
+            raise RuntimeError("worker killed")
+        return real(user, *args, **kwargs)
+
+    monkeypatch.setattr(mail, "compose_digest", crash_on_the_third)
+    assert run_job("mail_digest", today=MONDAY).status == "failed"
+    assert sum(_mails_per_user(inbox, names).values()) == 2
+    monkeypatch.setattr(mail, "compose_digest", real)
+    assert run_job("mail_digest", today=MONDAY).status == "ok"
+    assert run_job("mail_digest", today=MONDAY).counts["sent"] == 0
+    assert _mails_per_user(inbox, names) == dict.fromkeys(names, 1)
+    assert all(all(_mailed(name)) for name in names)
+
+
+class DroppingInbox(Inbox):
+    """Receives the second mail, then drops the connection without answering: the client
+    cannot know the mail arrived."""
+
+    async def handle_DATA(self, server, session, envelope):
+        await super().handle_DATA(server, session, envelope)
+        if len(self.messages) == 2:
+            server.transport.close()
+            return None
+        return "250 OK"
+
+
+@pytest.fixture
+def dropping_inbox(app, monkeypatch):
+    handler = DroppingInbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
+    monkeypatch.setitem(app.config, "SMTP_PORT", controller.port)
+    yield handler
+    controller.stop()
+
+
+def test_a_connection_dropped_mid_run_never_mails_anyone_twice(people, dropping_inbox):
+    names = _staff_with_notices(people, 3)
+    first = run_job("mail_digest", today=MONDAY)
+    assert first.status == "ok", first.error
+    assert (first.counts["sent"], first.counts["uncertain"]) == (3, 1)
+    run_job("mail_digest", today=MONDAY)  # the retry a failing night would trigger
+    assert _mails_per_user(dropping_inbox, names) == dict.fromkeys(names, 1)
+
+
+def test_a_digest_of_seventy_thousand_notices_goes_once_and_lists_the_newest(people, inbox):
+    an, task = people["an"], people["normal"]
+    n = 70_000  # more than PostgreSQL's 65,535 parameters of one statement
+    numbers = sa.select(sa.literal(1).label("i")).cte("numbers", recursive=True)
+    numbers = numbers.union_all(sa.select(numbers.c.i + 1).where(numbers.c.i < n))
+    db.session.execute(sa.insert(Notification.__table__).from_select(
+        ["user_id", "kind", "task_id", "message", "created_at"],
+        sa.select(sa.literal(an.id), sa.literal("urged"), sa.literal(task.id),
+                  sa.literal("Thông báo số ") + sa.cast(numbers.c.i, sa.String),
+                  sa.literal(dt.datetime(2026, 3, 8, tzinfo=dt.UTC)))))
+    db.session.commit()
+    outcome = run_job("mail_digest", today=MONDAY)
+    assert outcome.status == "ok", outcome.error
+    assert (outcome.counts["sent"], outcome.counts["notifications"]) == (1, n)
+    [mail] = inbox.messages
+    assert mail["Subject"] == f"[CĐĐH] {n} thông báo mới, ngày 09/03/2026"
+    body = mail.get_body().get_content()
+    assert f"Thông báo số {n}\n" in body and f"{n - 100} thông báo cũ hơn" in body
+    assert len(body) < 50_000
+    pending = sa.select(sa.func.count()).select_from(Notification).where(
+        Notification.emailed_at.is_(None))
+    assert db.session.scalar(pending) == 0
+    assert run_job("mail_digest", today=MONDAY).counts["sent"] == 0 and len(inbox.messages) == 1

@@ -17,6 +17,7 @@ from alembic.migration import MigrationContext
 
 from cddh import create_app
 from cddh.models import db
+from cddh.models.base import include_object_on
 
 from .databases import new_database
 
@@ -49,7 +50,8 @@ def schema_drift() -> list:
     """What autogenerate would put in a new revision: empty when models and database agree."""
     with db.engine.connect() as conn:
         context = MigrationContext.configure(
-            conn, opts={"compare_type": True, "compare_server_default": True}
+            conn, opts={"compare_type": True, "compare_server_default": True,
+                        "include_object": include_object_on(conn.dialect.name)}
         )
         return compare_metadata(context, db.metadata)
 

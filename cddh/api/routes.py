@@ -25,7 +25,6 @@ from ..models import (
     Unit,
     User,
     db,
-    task_cooperating_unit,
 )
 from ..services import (
     DomainError,
@@ -38,9 +37,11 @@ from ..services import (
     tokens,
     workflow,
 )
+from ..services import search as text_search
 from ..services.calendar import calendar
 from ..services.clock import local_today
 from ..services.directives import read as directives
+from ..services.scope import led_or_shared_by
 from ..services.timeliness import timeliness_clause
 from . import shapes
 from .errors import ApiError, handle_api_error, handle_domain_error, json_response, not_found
@@ -173,11 +174,6 @@ def extract_tasks():
 
 
 # --- tasks ---------------------------------------------------------------------------------
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 @bp.get("/tasks")
 def tasks():
     """The tasks the user may read, newest first, with the filters of api.md."""
@@ -191,9 +187,7 @@ def tasks():
         conditions.append(timeliness_clause(value, today))
     unit_id = query_int("unit_id", 1, MAX_ID)
     if unit_id is not None:
-        cooperating = sa.select(task_cooperating_unit.c.task_id).where(
-            task_cooperating_unit.c.unit_id == unit_id)
-        conditions.append(sa.or_(Task.lead_unit_id == unit_id, Task.id.in_(cooperating)))
+        conditions.append(led_or_shared_by(unit_id))
     document_id = query_int("document_id", 1, MAX_ID)
     if document_id is not None:
         conditions.append(Task.document_id == document_id)
@@ -202,9 +196,9 @@ def tasks():
         conditions.append(Task.deadline >= deadline_from)
     if deadline_to is not None:
         conditions.append(Task.deadline <= deadline_to)
-    text = query_text("q")
-    if text:
-        conditions.append(Task.content.ilike(_like(text), escape="\\"))
+    found = text_search.task_match(query_text("q"))
+    if found is not None:  # the list screens' search: every word, without diacritics
+        conditions.append(found[0])
     query = sa.select(Task).where(*conditions).options(selectinload(Task.cooperating_units))
     rows, next_cursor = page(query, Task.id, descending=True)
     return json_response({"items": [shapes.task_out(t, today) for t in rows],

@@ -38,7 +38,7 @@ from ..models import (
     Urging,
     User,
     UserSession,
-    task_cooperating_unit,
+    task_unit,
 )
 from ..models.enums import (
     OFFICE_ROLES,
@@ -144,19 +144,13 @@ def _inspected_unit_ids(user) -> sa.Select:
 
 
 def _tasks_of_units(unit_ids) -> ColumnElement[bool]:
-    """Tasks led by, or shared with, the given units (a scalar or a subquery of ids)."""
-    if isinstance(unit_ids, sa.Select):
-        lead = Task.lead_unit_id.in_(unit_ids)
-        coop = sa.select(task_cooperating_unit.c.task_id).where(
-            task_cooperating_unit.c.unit_id.in_(unit_ids)
-        )
-    else:
-        lead = Task.lead_unit_id == unit_ids
-        coop = sa.select(task_cooperating_unit.c.task_id).where(
-            task_cooperating_unit.c.unit_id == unit_ids
-        )
+    """Tasks led by, or shared with, the given units (a scalar or a subquery of ids): one
+    ``IN`` over the task–unit index (cddh.services.scope keeps it)."""
+    unit = (task_unit.c.unit_id.in_(unit_ids) if isinstance(unit_ids, sa.Select)
+            else task_unit.c.unit_id == unit_ids)
     # Drafts are the Office's until forwarded.
-    return sa.and_(Task.state != TaskState.draft, sa.or_(lead, Task.id.in_(coop)))
+    scoped = sa.select(task_unit.c.task_id).where(unit, task_unit.c.state != TaskState.draft.value)
+    return sa.and_(Task.state != TaskState.draft, Task.id.in_(scoped))
 
 
 def task_scope(user) -> ColumnElement[bool]:

@@ -75,3 +75,19 @@ def str_enum(enum_cls, length: int = 32) -> sa.Enum:
         validate_strings=True,
         name=enum_cls.__name__.lower(),
     )
+
+# PostgreSQL: the trigram operator classes of the search indexes (cddh.services.search).
+sa.event.listen(db.metadata, "before_create",
+                sa.DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"))
+
+
+def include_object_on(dialect_name: str):
+    """Alembic's ``include_object`` for a database of this dialect: an index the models
+    declare for PostgreSQL only (``.ddl_if(dialect="postgresql")``) is not expected elsewhere."""
+    def include_object(obj, name, type_, reflected, compare_to):
+        if type_ == "index" and not reflected:
+            only = getattr(getattr(obj, "_ddl_if", None), "dialect", None)
+            if only and only != dialect_name:
+                return False
+        return True
+    return include_object

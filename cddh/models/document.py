@@ -19,6 +19,8 @@ class Document(IdMixin, TimestampMixin, db.Model):
         # Number/symbol is unique per issuer and year (Đ6.1).
         sa.UniqueConstraint("issuer", "issue_year", "number"),
         sa.Index("ix_document_specialist_id_entry_due_on", "specialist_id", "entry_due_on"),
+        sa.Index("ix_document_search_text_trgm", "search_text", postgresql_using="gin",
+                 postgresql_ops={"search_text": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
     )
 
     doc_type: Mapped[DocType] = mapped_column(str_enum(DocType))
@@ -41,6 +43,8 @@ class Document(IdMixin, TimestampMixin, db.Model):
     # The same moment as a local date, so "late entry" is a plain date comparison.
     forwarded_on: Mapped[dt.date | None]
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    # Number and summary, normalised (cddh.services.search).
+    search_text: Mapped[str] = mapped_column(sa.Text, default="", server_default=sa.text("''"))
 
     submitting_unit: Mapped[Unit | None] = relationship()
     specialist: Mapped[User | None] = relationship(foreign_keys=[specialist_id])

@@ -15,6 +15,10 @@ class Notification(IdMixin, db.Model):
     __tablename__ = "notification"
     __table_args__ = (
         sa.Index("ix_notification_user_id_read_at_created_at", "user_id", "read_at", "created_at"),
+        # The digest's "pending" (unread, not mailed) rows of a user, and only those.
+        sa.Index("ix_notification_pending", "user_id", "id",
+                 postgresql_where=sa.text("read_at IS NULL AND emailed_at IS NULL"),
+                 sqlite_where=sa.text("read_at IS NULL AND emailed_at IS NULL")),
     )
 
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))

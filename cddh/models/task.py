@@ -34,6 +34,32 @@ task_cooperating_unit = sa.Table(
 )
 
 
+class TaskUnitRole:
+    """Why a unit sees a task (``task_unit.role``)."""
+
+    lead = "lead"
+    cooperating = "cooperating"
+    # "parent": the lead unit of a parent task sees its sub-tasks (a later issue adds them).
+
+
+# Scope as one index: one row per (unit, task, role), kept by cddh.services.scope on every
+# flush that changes a task's lead or cooperating units, state or deadline (state and deadline
+# are copies, so "open tasks of unit U by deadline" is one index range scan).
+task_unit = sa.Table(
+    "task_unit",
+    db.metadata,
+    sa.Column("unit_id", sa.ForeignKey("unit.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("task_id", sa.ForeignKey("task.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("role", sa.String(16), primary_key=True),
+    sa.Column("state", sa.String(32), nullable=False),
+    sa.Column("deadline", sa.Date),
+    sa.Index("ix_task_unit_unit_id_state_deadline_task_id", "unit_id", "state", "deadline",
+             "task_id"),
+    sa.Index("ix_task_unit_unit_id_deadline_task_id", "unit_id", "deadline", "task_id"),
+    sa.Index("ix_task_unit_task_id", "task_id"),
+)
+
+
 class Task(IdMixin, TimestampMixin, db.Model):
     __tablename__ = "task"
     __table_args__ = (
@@ -44,6 +70,11 @@ class Task(IdMixin, TimestampMixin, db.Model):
         sa.Index("ix_task_monitoring_unit_id_state", "monitoring_unit_id", "state"),
         # "The tasks I direct" (a leader's list and the routing of their matters).
         sa.Index("ix_task_directing_leader_id_state", "directing_leader_id", "state"),
+        # The Office's sort by deadline (and keyset pages over it).
+        sa.Index("ix_task_deadline_id", "deadline", "id"),
+        # Search by any part of a word (PostgreSQL: pg_trgm; cddh.services.search).
+        sa.Index("ix_task_search_text_trgm", "search_text", postgresql_using="gin",
+                 postgresql_ops={"search_text": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
     )
 
     document_id: Mapped[int] = mapped_column(sa.ForeignKey("document.id"), index=True)
@@ -82,6 +113,8 @@ class Task(IdMixin, TimestampMixin, db.Model):
     # Set by the daily job when the task turns overdue; cleared when it is no longer.
     overdue_since: Mapped[dt.date | None]
     late_update: Mapped[bool] = mapped_column(default=False)
+    # Document number and summary and the content, normalised (cddh.services.search).
+    search_text: Mapped[str] = mapped_column(sa.Text, default="", server_default=sa.text("''"))
     # Optimistic locking: a stale edit is refused, never silently overwrites.
     version: Mapped[int] = mapped_column(default=1)
     __mapper_args__ = {"version_id_col": version}

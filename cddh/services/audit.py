@@ -33,7 +33,10 @@ from ..models import (
 NOT_AUDITED = (AuditLog, TaskHistory, Notification, JobRun, UserSession, LoginFailure)
 SECRET_FIELDS = frozenset({"password_hash", "token_hash"})
 # Bookkeeping columns whose change alone is not worth an audit row.
-NOISE_FIELDS = frozenset({"updated_at", "last_login_at", "last_used_at", "version"})
+NOISE_FIELDS = frozenset({"updated_at", "last_login_at", "last_used_at", "version",
+                          "search_text"})
+# Columns derived from others (cddh.services.search): never in an audit row.
+DERIVED_FIELDS = frozenset({"search_text"})
 
 _actor_override: contextvars.ContextVar[int | None] = contextvars.ContextVar(
     "cddh_audit_actor", default=None
@@ -86,6 +89,8 @@ def _snapshot(obj) -> dict:
     mapper = inspect(obj).mapper
     data = {}
     for attr in mapper.column_attrs:
+        if attr.key in DERIVED_FIELDS:
+            continue
         value = getattr(obj, attr.key)
         data[attr.key] = "***" if attr.key in SECRET_FIELDS and value else _json(value)
     for rel in mapper.relationships:

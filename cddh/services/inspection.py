@@ -53,7 +53,6 @@ from ..models import (
     Unit,
     User,
     db,
-    task_cooperating_unit,
     utcnow,
 )
 from . import Conflict, DomainError, NotAllowed, NotFound, notifications
@@ -64,6 +63,7 @@ from .documents import prepare_document
 from .duties import message_text, notify, unit_users
 from .leaders import leader_recipients
 from .parsing import to_id
+from .scope import led_or_shared_by
 from .tasks import parse_date
 from .workflow import record_history
 
@@ -377,9 +377,7 @@ def upload_requested_documents(actor: User, doc_request: InspectionDocumentReque
 
 def unit_task_clause(unit_id: int):
     """The forwarded tasks a unit leads or cooperates on: the ones a finding may cite."""
-    coop = sa.select(task_cooperating_unit.c.task_id).where(task_cooperating_unit.c.unit_id == unit_id)
-    return sa.and_(Task.state != TaskState.draft,
-                   sa.or_(Task.lead_unit_id == unit_id, Task.id.in_(coop)))
+    return sa.and_(Task.state != TaskState.draft, led_or_shared_by(unit_id))
 
 
 def citable_tasks(actor: User, unit_id: int, limit: int = 500) -> list[Task]:

@@ -15,7 +15,16 @@ import datetime as dt
 from functools import partial
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, has_app_context, redirect, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    has_app_context,
+    has_request_context,
+    redirect,
+    request,
+    url_for,
+)
 from flask_admin import AdminIndexView
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
@@ -24,6 +33,7 @@ from flask_admin.contrib.sqla.filters import IntEqualFilter
 from flask_admin.model import typefmt
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import inspect
@@ -137,6 +147,55 @@ def storable_text(text: str) -> bool:
     return True
 
 
+class ApproximateCount(int):
+    """A row count from the planner's estimate: shown as "khoảng 1,2 triệu"."""
+
+    def __str__(self) -> str:
+        from babel.numbers import format_compact_decimal
+        from flask_babel import get_locale
+
+        return _("about %(num)s", num=format_compact_decimal(
+            int(self), format_type="long", locale=str(get_locale() or "vi"),
+            fraction_digits=1))
+
+
+class EstimatingCount:
+    """A list's count query (Flask-Admin chains ``filter`` on it, then calls ``scalar``):
+    on PostgreSQL, when the planner expects more than COUNT_ESTIMATE_ABOVE rows, the
+    estimate is returned (an ``ApproximateCount``) instead of counting them all; below it,
+    the exact count."""
+
+    def __init__(self, query):
+        self.query = query
+
+    def __getattr__(self, name):
+        attr = getattr(self.query, name)
+        if not callable(attr):
+            return attr
+
+        def chained(*args, **kwargs):
+            result = attr(*args, **kwargs)
+            return EstimatingCount(result) if hasattr(result, "statement") else result
+        return chained
+
+    def estimate(self) -> int | None:
+        connection = db.session.connection()
+        if connection.dialect.name != "postgresql":
+            return None
+        rows = self.query.statement.with_only_columns(sa.literal(1))  # what count(*) counts
+        compiled = rows.compile(dialect=connection.dialect,
+                                compile_kwargs={"render_postcompile": True})
+        plan = connection.exec_driver_sql(
+            "EXPLAIN (FORMAT JSON) " + str(compiled), compiled.params).scalar()
+        return int(plan[0]["Plan"].get("Plan Rows", 0))
+
+    def scalar(self):
+        estimate = self.estimate()
+        if estimate is not None and estimate > current_app.config["COUNT_ESTIMATE_ABOVE"]:
+            return ApproximateCount(estimate)
+        return self.query.scalar()
+
+
 class ScopedModelView(LoginRequiredMixin, ModelView):
     """Base of every model screen. Subclasses set ``screen`` (a key of policy.SCREENS)."""
 
@@ -198,6 +257,47 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
     def export_max_rows(self) -> int:
         return current_app.config["EXPORT_MAX_ROWS"]
 
+    # --- search: one normalised column (cddh.services.search) ------------------------------
+    # A screen that names its normalised column in ``search_column`` gets the search box: every word, without
+    # diacritics, ranked (the whole phrase first), inside the scope like the rest of the list.
+    search_column = None
+    search_hint = None
+
+    def init_search(self) -> bool:
+        if self.search_column is None:
+            return super().init_search()
+        return True
+
+    def search_placeholder(self):
+        if self.search_column is None:
+            return super().search_placeholder()
+        return str(self.search_hint or _l("Search"))
+
+    def _search_match(self):
+        from ..services import search as text_search
+
+        if self.search_column is None or not has_request_context():
+            return None
+        return text_search.match(getattr(self.model, self.search_column),
+                                 request.args.get("search"))
+
+    def _apply_search(self, query, count_query, joins, count_joins, search):
+        if self.search_column is None:
+            return super()._apply_search(query, count_query, joins, count_joins, search)
+        found = self._search_match()
+        if found is not None:
+            query = query.filter(found[0])
+            if count_query is not None:
+                count_query = count_query.filter(found[0])
+        return query, count_query, joins, count_joins
+
+    def _apply_sorting(self, query, joins, sort_column, sort_desc):
+        found = self._search_match() if sort_column is None else None
+        if found is not None:
+            # Ranked: the phrase as typed first, then the newest.
+            return query.order_by(found[1], self.model.id.desc()), joins
+        return super()._apply_sorting(query, joins, sort_column, sort_desc)
+
     # --- reading: everything goes through the scoped query --------------------------------
     def scope(self):
         return policy.row_scope(current_user, self.model)
@@ -206,7 +306,7 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
         return super().get_query().filter(self.scope())
 
     def get_count_query(self):
-        return super().get_count_query().filter(self.scope())
+        return EstimatingCount(super().get_count_query().filter(self.scope()))
 
     def get_one(self, id):
         pk = to_id(id)

@@ -184,7 +184,8 @@ class DocumentView(DirectingLeaderForm, ScopedModelView):
                     "directing_leader", "submitting_unit", "specialist", "tracked")
     form_choices = {"doc_type": labels.choices(labels.DOC_TYPE)}
     column_default_sort = ("issued_on", True)
-    column_searchable_list = ("number",)
+    search_column = "search_text"
+    search_hint = _l("Number or words of the summary")
     column_filters = (
         FilterEqual(Document.doc_type, _l("Type"), options=labels.choices(labels.DOC_TYPE)),
         DateBetweenFilter(Document.issued_on, _l("Issue date")),
@@ -320,7 +321,9 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
                            "percent_complete", "assigned_at",
                            "completed_on", "result_summary", "result_document_number",
                            "version", "created_at", "updated_at")
-    column_export_list = ("id", "content", "document", "lead_unit", "deadline", "state")
+    column_export_list = ("id", "content", "document", "lead_unit", "deadline", "state",
+                          "timeliness")
+    export_types = ["xlsx", "csv"]
     form_columns = ("document", "content", "lead_unit", "cooperating_units", "monitoring_unit",
                     "specialist", "directing_leader", "expected_product", "has_deadline", "deadline",
                     "update_frequency", "priority")
@@ -330,6 +333,8 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
                     "priority": labels.choices(labels.PRIORITY)}
     column_default_sort = ("id", True)
     column_sortable_list = ("id", "deadline", "state")
+    search_column = "search_text"
+    search_hint = _l("Document number or words of the task")
     column_filters = (
         FilterEqual(Task.state, _l("State"), options=labels.choices(labels.TASK_STATE)),
         LookupFilter(Task.lead_unit_id, _l("Lead unit"), _unit_options),
@@ -410,6 +415,21 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
 
     def get_count_query(self):
         return super().get_count_query().filter(*self.list_conditions())
+
+    @expose("/export/<export_type>/")
+    def export(self, export_type):
+        """The list as it stands (scope, filters, search, sort) as .xlsx or CSV, streamed."""
+        from . import exports
+
+        if not self.can_export or export_type not in self.export_types:
+            flash(_("Permission denied."), "error")
+            return redirect(self.get_url(".index_view"))
+        args = self._get_list_extra_args()
+        sort = self._get_column_by_idx(args.sort)
+        total, query = self.get_list(0, sort[0] if sort else None, args.sort_desc, args.search,
+                                     args.filters, execute=False, page_size=0)
+        write = exports.task_xlsx if export_type == "xlsx" else exports.task_csv
+        return write(query, self.export_max_rows, total)
 
     def list_heading(self) -> str:
         from .home import GROUP_TITLES

@@ -1,0 +1,76 @@
+"""Scope as one index: the ``task_unit`` table, one row per (unit, task, role), with copies of
+the task's state and deadline, so "the (open) tasks of unit U by deadline" is one index range
+scan and the policy's unit scope is one ``IN`` over it.
+
+The rows follow the task: a session listener re-derives them, set-based, for every task whose
+lead unit, cooperating units, state or deadline a flush changed (every service, import, the
+demo and the tests go through it; nothing can forget it). Bulk loaders that write SQL
+directly (``bench/generate.py``, the migration) call ``rebuild_sql`` after they load.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session
+
+from ..models import Task, task_cooperating_unit, task_unit
+from ..models.task import TaskUnitRole
+
+WATCHED = ("lead_unit_id", "lead_unit", "cooperating_units", "state", "deadline")
+BATCH = 1000  # task ids per statement
+
+
+def _changed(task: Task) -> bool:
+    state = inspect(task)
+    return any(state.attrs[name].history.has_changes() for name in WATCHED)
+
+
+def rows_for(task_ids) -> sa.Select:
+    """The task_unit rows of the given tasks (a list of ids or a subquery), from the tasks."""
+    lead = sa.select(Task.lead_unit_id, Task.id, sa.literal(TaskUnitRole.lead, sa.String(16)),
+                     Task.state, Task.deadline).where(
+        Task.lead_unit_id.is_not(None), Task.id.in_(task_ids))
+    coop = (sa.select(task_cooperating_unit.c.unit_id, Task.id,
+                      sa.literal(TaskUnitRole.cooperating, sa.String(16)), Task.state,
+                      Task.deadline)
+            .join(task_cooperating_unit, task_cooperating_unit.c.task_id == Task.id)
+            .where(Task.id.in_(task_ids)))
+    return sa.union_all(lead, coop)
+
+
+COLUMNS = ["unit_id", "task_id", "role", "state", "deadline"]
+
+
+def sync(connection, task_ids) -> None:
+    """Re-derive the rows of these tasks, in batches of ``BATCH`` ids."""
+    ids = sorted(set(task_ids))
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start:start + BATCH]
+        connection.execute(sa.delete(task_unit).where(task_unit.c.task_id.in_(chunk)))
+        connection.execute(sa.insert(task_unit).from_select(COLUMNS, rows_for(chunk)))
+
+
+def rebuild(connection) -> None:
+    """Rebuild the whole table from the tasks (after a bulk load), in one pass."""
+    connection.execute(sa.delete(task_unit))
+    connection.execute(sa.insert(task_unit).from_select(COLUMNS, rows_for(sa.select(Task.id))))
+
+
+@event.listens_for(Session, "after_flush")
+def _follow_tasks(session: Session, flush_context) -> None:
+    changed = [obj.id for obj in session.new if isinstance(obj, Task)]
+    changed += [obj.id for obj in session.dirty if isinstance(obj, Task) and _changed(obj)]
+    gone = [obj.id for obj in session.deleted if isinstance(obj, Task)]
+    if not (changed or gone):
+        return
+    connection = session.connection()
+    if gone:
+        connection.execute(sa.delete(task_unit).where(task_unit.c.task_id.in_(gone)))
+    if changed:
+        sync(connection, changed)
+
+
+def led_or_shared_by(unit_id: int) -> sa.ColumnElement[bool]:
+    """The task is led by, or shared with, the unit (any state): one IN over the index."""
+    return Task.id.in_(sa.select(task_unit.c.task_id).where(task_unit.c.unit_id == unit_id))

@@ -1,0 +1,118 @@
+"""Search as Vietnamese users type: lowercase, without diacritics (đ → d), by document
+number as typed (``9901/UBND-TH``), by words of the summary or the task's content.
+
+Each task and document keeps a normalised ``search_text`` (a session listener fills it on
+every flush that changes its sources); PostgreSQL indexes it with a pg_trgm GIN index, so a
+``LIKE '%word%'`` per word is a bitmap index scan; SQLite keeps the same column. One function
+(``match``) serves the list screens' search box and the API's ``q``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import sqlalchemy as sa
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session
+
+from ..models import Document, Task
+
+MAX_WORDS = 8
+
+
+# A word shorter than this matches whole words only ("ba" finds "Ba Tri", not "báo cáo");
+# longer words match anywhere, as typed ("9901" finds "9901/UBND-TH").
+WHOLE_WORD_BELOW = 4
+_PUNCTUATION = re.compile(r"[,;:()\[\]{}\"'!?«»“”‘’…]")
+
+
+def normalise(text: str | None) -> str:
+    """Lowercase, no diacritics, đ → d, punctuation around words as spaces, one space
+    between words (``/``, ``-`` and ``.`` stay: they belong to document numbers)."""
+    text = (text or "").replace("đ", "d").replace("Đ", "d")
+    text = "".join(c for c in unicodedata.normalize("NFD", text)
+                   if unicodedata.category(c) != "Mn")
+    text = _PUNCTUATION.sub(" ", unicodedata.normalize("NFC", text).lower())
+    return re.sub(r"\s+", " ", text).strip()
+
+
+# The same mapping for SQL's translate() (bulk loads and the migration's backfill): every
+# precomposed Vietnamese letter, both cases, to its plain lowercase letter.
+_VIETNAMESE = ("aàáảãạăằắẳẵặâầấẩẫậeèéẻẽẹêềếểễệiìíỉĩịoòóỏõọôồốổỗộơờớởỡợ"
+               "uùúủũụưừứửữựyỳýỷỹỵđ")
+SQL_FROM = "".join(dict.fromkeys(_VIETNAMESE + _VIETNAMESE.upper()))
+SQL_TO = "".join(normalise(c) for c in SQL_FROM)
+assert len(SQL_FROM) == len(SQL_TO)
+
+
+def normalise_sql(expression):
+    """``stored`` in SQL (translate() is PostgreSQL's): for bulk loads only; punctuation and
+    runs of spaces are left as they are."""
+    return " " + sa.func.lower(sa.func.translate(expression, SQL_FROM, SQL_TO)) + " "
+
+
+def stored(text: str) -> str:
+    """The stored form: normalised, with a space at both ends (whole-word matches)."""
+    return f" {normalise(text)} "
+
+
+def document_text(number: str | None, summary: str | None) -> str:
+    return stored(f"{number or ''} {summary or ''}")
+
+
+def task_text(document: Document | None, content: str | None) -> str:
+    prefix = f"{document.number or ''} {document.summary or ''}" if document is not None else ""
+    return stored(f"{prefix} {content or ''}")
+
+
+def words(query: str | None) -> list[str]:
+    """The normalised words of a query (at most MAX_WORDS), as typed otherwise."""
+    return normalise(query).split(" ")[:MAX_WORDS] if normalise(query) else []
+
+
+def _like(column, word: str):
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.like(f"%{escaped}%", escape="\\")
+
+
+def match(column, query: str | None):
+    """(condition, rank) for rows whose normalised ``column`` holds every word of
+    ``query``; rank 0 when the whole phrase appears as typed, 1 otherwise (lower first).
+    None when the query has no words."""
+    found = words(query)
+    if not found:
+        return None
+    phrase = " ".join(found)
+    rank = sa.case((_like(column, phrase), 0), else_=1)
+    return sa.and_(*(_like(column, f" {w} " if len(w) < WHOLE_WORD_BELOW else w)
+                     for w in found)), rank
+
+
+def task_match(query: str | None):
+    return match(Task.search_text, query)
+
+
+def document_match(query: str | None):
+    return match(Document.search_text, query)
+
+
+@event.listens_for(Session, "before_flush")
+def _fill_search_text(session: Session, flush_context, instances) -> None:
+    for obj in list(session.new) + list(session.dirty):
+        if isinstance(obj, Document):
+            state = inspect(obj)
+            if obj in session.new or any(state.attrs[n].history.has_changes()
+                                         for n in ("number", "summary")):
+                obj.search_text = document_text(obj.number, obj.summary)
+                if obj not in session.new:
+                    for task in obj.tasks:
+                        task.search_text = task_text(obj, task.content)
+        elif isinstance(obj, Task):
+            state = inspect(obj)
+            if obj in session.new or any(state.attrs[n].history.has_changes()
+                                         for n in ("content", "document", "document_id")):
+                document = obj.document
+                if document is None and obj.document_id is not None:
+                    document = session.get(Document, obj.document_id)
+                obj.search_text = task_text(document, obj.content)

@@ -1,0 +1,74 @@
+"""The task list exported as .xlsx and CSV: streamed, scoped like the list, every column it
+shows, dates as dates, formula-safe text, and a last line when the row cap cut it."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+
+import openpyxl
+
+from cddh.models import Role, TaskState, UnitCategory, db
+
+from .conftest import make_document, make_task, make_unit, make_user
+
+
+def _setup(app):
+    with app.test_request_context():
+        office = make_unit("VP", UnitCategory.office)
+        snv, stc = make_unit("SNV", name="Sở Nội vụ"), make_unit("STC", name="Sở Tài chính")
+        specialist = make_user(Role.office_specialist, office)
+        staff = make_user(Role.unit_staff, snv)
+        doc = make_document(number="9901/UBND-TH", summary="Kế hoạch chuyển đổi số")
+        make_task(snv, document=doc, content="=HYPERLINK(\"http://x\")", deadline=dt.date(2026, 6, 30))
+        make_task(snv, document=doc, content="Chuyển đổi số cấp xã", state=TaskState.in_progress,
+                  deadline=dt.date(2026, 1, 15))
+        make_task(stc, document=doc, content="Bí mật của Sở Tài chính")
+        db.session.commit()
+        specialist.get_id(), staff.get_id(), staff.unit.id
+        return specialist, staff
+
+
+def test_xlsx_export_of_the_scoped_list_reads_back_with_dates_as_dates(app, browser):
+    specialist, staff = _setup(app)
+    refused = browser(staff).get("/tasks/export/xlsx/")  # exports are the Office's
+    assert refused.status_code == 302 and b"PK" not in refused.get_data()
+    # The list's own query: its search (here: the tasks of Sở Nội vụ's wording) applies.
+    response = browser(specialist).get("/tasks/export/xlsx/")
+    assert response.status_code == 200
+    assert re.fullmatch(r'attachment; filename="nhiem-vu-\d{8}-\d{4}\.xlsx"',
+                        response.headers["Content-Disposition"])
+    sheet = openpyxl.load_workbook(io.BytesIO(response.get_data())).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == ("STT", "Nhiệm vụ", "Văn bản", "Đơn vị chủ trì", "Thời hạn", "Trạng thái",
+                       "Tiến độ") or len(rows[0]) == 7
+    body = rows[1:]
+    assert len(body) == 3
+    response = browser(specialist).get("/tasks/export/xlsx/?search=9901")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.get_data())).active
+    body = list(sheet.iter_rows(values_only=True))[1:]
+    assert len(body) == 3
+    body = [r for r in body if r[3] == "Sở Nội vụ"]
+    formula = next(r for r in body if str(r[1]).startswith("=HYPERLINK"))
+    assert sheet.cell(row=body.index(formula) + 2, column=2).data_type == "s"  # text, not a formula
+    assert isinstance(formula[4], dt.datetime) and formula[4].date() == dt.date(2026, 6, 30)
+    assert {r[2] for r in body} == {"9901/UBND-TH"} and {r[3] for r in body} == {"Sở Nội vụ"}
+
+
+def test_csv_export_has_a_bom_safe_text_and_says_when_the_cap_cut_it(app, browser, monkeypatch):
+    specialist, staff = _setup(app)
+    monkeypatch.setitem(app.config, "EXPORT_MAX_ROWS", 2)
+    response = browser(specialist).get("/tasks/export/csv/?search=chuyen+doi+so")
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert len(rows) == 4  # titles, two tasks (the cap), the note
+    assert "2" in rows[3][0] and "3" in rows[3][0] and "CDDH_EXPORT_MAX_ROWS" in rows[3][0]
+    monkeypatch.setitem(app.config, "EXPORT_MAX_ROWS", 100)
+    whole = browser(specialist).get("/tasks/export/csv/").get_data(as_text=True)
+    assert any(r[1] == "'=HYPERLINK(\"http://x\")" for r in csv.reader(io.StringIO(whole)))
+    rows = list(csv.reader(io.StringIO(
+        browser(specialist).get("/tasks/export/csv/?search=xa").get_data(as_text=True))))
+    assert [r[1] for r in rows[1:]] == ["Chuyển đổi số cấp xã"]  # the list's search applies
