@@ -226,7 +226,7 @@ def test_alias_added_on_the_units_screen_is_read_at_once(app, world, browser):
         unit = db.session.get(Unit, world["units"]["skhdt"])
         form = {"code": unit.code, "name": unit.name, "short_name": "", "kind": str(unit.kind_id),
                 "sort_order": "0", "aliases": "Sở Đầu tư\nKHĐT tỉnh"}
-        admin.get_id()
+        admin.id  # noqa: B018  (loads the row before the context ends)
     text = {"text": "Giao KHĐT tỉnh rà soát danh mục dự án.", "issued_on": "2026-11-16"}
     before = api(app, world).post("/documents/extract", json=text).get_json()["tasks"]
     assert before == [] or before[0]["lead_unit_id"] is None

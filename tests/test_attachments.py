@@ -30,7 +30,7 @@ def _setup(app):
         task = make_task(a, state=TaskState.in_progress)
         db.session.commit()
         for u in (staff_a, staff_b):
-            u.get_id()
+            u.id  # noqa: B018  (loads the row before the context ends)
         return task.id, task.version, staff_a, staff_b
 
 

@@ -35,7 +35,7 @@ def _world(app):
         leader = make_user(Role.leader, make_unit("VP", UnitCategory.office))
         staff = make_user(Role.unit_staff, a)
         db.session.commit()
-        leader.get_id(), staff.get_id()
+        leader.id, staff.id  # noqa: B018  (loads the row before the context ends)
         return {"A": a.id, "B": b.id}, leader, staff
 
 

@@ -48,7 +48,7 @@ def _world():
                      content="Sắp xếp đơn vị hành chính cấp xã", specialist_id=users.specialist.id)
     db.session.commit()
     for user in vars(users).values():
-        user.get_id(), user.unit.id
+        user.id, user.unit.id  # noqa: B018  (loads the row before the context ends)
     return SimpleNamespace(task=task.id, snv=snv.id, bt=bt.id, **vars(users))
 
 

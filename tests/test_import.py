@@ -20,7 +20,7 @@ def _setup(app):
             make_unit(code)
         specialist = make_user(Role.office_specialist, office)
         db.session.commit()
-        specialist.get_id()
+        specialist.id  # noqa: B018  (loads the row before the context ends)
         return specialist
 
 

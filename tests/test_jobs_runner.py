@@ -170,7 +170,7 @@ def test_job_runs_screen_is_for_the_administrator(app, browser):
         admin, specialist = make_user(Role.admin, office), make_user(Role.office_specialist, office)
         make_task(make_unit("SNV"), state=TaskState.in_progress, deadline=dt.date(2026, 3, 2))
         db.session.commit()
-        admin.get_id(), specialist.get_id()  # loaded before the session ends
+        admin.id, specialist.id  # noqa: B018  (loads the row before the context ends)
         run_job("mark_overdue", today=MONDAY)
     page = browser(admin).get("/job_runs/")
     assert page.status_code == 200

@@ -37,7 +37,7 @@ def _world(app):
         workflow.forward(specialist, task)
         db.session.commit()
         for u in (staff_a, staff_b, specialist):
-            u.get_id()
+            u.id  # noqa: B018  (loads the row before the context ends)
         return task.id, b.id, staff_a, staff_b, specialist
 
 

@@ -54,7 +54,7 @@ def _users(app):
         spec = make_user(Role.office_specialist, office)
         leader = make_user(Role.leader, office)
         db.session.commit()
-        spec.get_id(), leader.get_id()  # loaded, for use after the context
+        spec.id, leader.id  # noqa: B018  (loads the row before the context ends)
         return spec, leader
 
 
@@ -262,7 +262,7 @@ def test_only_the_office_opens_the_reports(app, browser, role):
         user = make_user(role, unit)
         report = reports.draft_report("month", 2026, 6)
         db.session.commit()
-        report_id, _id = report.id, user.get_id()
+        report_id, _id = report.id, user.id
     me = browser(user)
     for url in ("/period_reports/", f"/period_reports/details/?id={report_id}",
                 f"/period_reports/export/?id={report_id}", "/dashboard/", "/ranking/"):
@@ -280,7 +280,7 @@ def test_the_office_drafts_issues_and_publishes_on_screen(app, browser):
         office = make_unit("VP")
         spec = make_user(Role.office_specialist, office)
         db.session.commit()
-        spec.get_id()
+        spec.id  # noqa: B018  (loads the row before the context ends)
     me = browser(spec)
     resp = me.post("/period_reports/draft/", data={"kind": "quarter", "year": 2026, "number": 2})
     assert resp.status_code == 302

@@ -26,7 +26,7 @@ def _world(app):
                                    make_unit("VP", UnitCategory.office))}
         db.session.commit()
         for user in users.values():
-            user.get_id()
+            user.id  # noqa: B018  (loads the row before the context ends)
         return users, a.id
 
 

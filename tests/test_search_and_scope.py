@@ -74,7 +74,7 @@ def test_the_task_search_box_finds_without_diacritics_by_number_ranked_and_scope
         unrelated = make_task(snv, document=other, content="Kiểm tra đê bao")
         db.session.commit()
         ids = {k: v.id for k, v in locals().items() if isinstance(v, Task)}
-        specialist.get_id(), snv_staff.get_id(), snv_staff.unit.id
+        specialist.id, snv_staff.id, snv_staff.unit.id  # noqa: B018  (loads the row before the context ends)
     found = _list_ids(browser, specialist, "/tasks/?search=chuyen+doi+so")
     # The phrase as typed first (newest first), then the tasks with every word apart.
     assert found == [ids["draft"], ids["hidden"], ids["phrase"], ids["by_number"],
@@ -107,7 +107,7 @@ def test_the_document_search_box_finds_by_number_and_words(app, browser):
         make_document(number="12/UBND-KT", summary="Về việc phòng chống hạn mặn")
         db.session.commit()
         plan_id = plan.id
-        specialist.get_id()
+        specialist.id  # noqa: B018  (loads the row before the context ends)
     for query in ("9901/UBND-TH", "ke hoach chuyen doi", "CHUYỂN ĐỔI"):
         page = browser(specialist).get(f"/documents/?search={query}").get_data(as_text=True)
         assert re.findall(r'documents/details/\?id=(\d+)', page)[:1] == [str(plan_id)], query
@@ -122,7 +122,7 @@ def test_a_list_above_the_threshold_shows_an_estimated_count(app, browser, monke
         for _ in range(3):
             make_task(unit)
         db.session.commit()
-        specialist.get_id()
+        specialist.id  # noqa: B018  (loads the row before the context ends)
         dialect = db.engine.dialect.name
     page = browser(specialist).get("/tasks/").get_data(as_text=True)
     assert "Danh sách (3)" in page or "List (3)" in page  # exact below the threshold

@@ -41,7 +41,7 @@ def test_every_page_type_carries_the_headers(app, browser):
         staff = make_user(Role.unit_staff, snv)
         task = make_task(snv)
         db.session.commit()
-        admin.get_id(), staff.get_id()
+        admin.id, staff.id  # noqa: B018  (loads the row before the context ends)
         task_id = task.id
     anonymous = app.test_client()
     pages = {

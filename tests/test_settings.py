@@ -17,7 +17,7 @@ def _users(app):
         specialist = make_user(Role.office_specialist, office)
         db.session.commit()
         for u in (admin, specialist):
-            u.get_id()
+            u.id  # noqa: B018  (loads the row before the context ends)
         return admin, specialist
 
 

@@ -27,7 +27,7 @@ def _setup(app):
                   deadline=dt.date(2026, 1, 15))
         make_task(stc, document=doc, content="Bí mật của Sở Tài chính")
         db.session.commit()
-        specialist.get_id(), staff.get_id(), staff.unit.id
+        specialist.id, staff.id, staff.unit.id  # noqa: B018  (loads the row before the context ends)
         return specialist, staff
 
 

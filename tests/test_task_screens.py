@@ -25,7 +25,7 @@ def _setup(app):
         }
         db.session.commit()
         for user in users.values():  # load attributes before the session ends
-            user.get_id(), user.unit.id
+            user.id, user.unit.id  # noqa: B018  (loads the row before the context ends)
         return {"office": office.id, "division": division.id, "snv": snv.id, "stc": stc.id}, users
 
 

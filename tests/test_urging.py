@@ -32,7 +32,7 @@ def _setup(app, state=TaskState.in_progress):
         task = make_task(lead, state=state, cooperating=[coop], content="Rà soát biên chế")
         db.session.commit()
         for u in users.values():
-            u.get_id()
+            u.id  # noqa: B018  (loads the row before the context ends)
         return task.id, task.version, users
 
 
