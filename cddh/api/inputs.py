@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from ..models import db
 from ..services import DomainError
 from ..services.documents import ValidationErrors
-from ..services.parsing import MAX_ID, parse_date, to_int
+from ..services.parsing import MAX_ID, parse_date, storable_text, to_int
 from .errors import ApiError
 
 DEFAULT_LIMIT, MAX_LIMIT = 50, 200
@@ -43,17 +43,6 @@ def _strings(value) -> Iterator[str]:
             stack.extend(item)
 
 
-def storable(text: str) -> bool:
-    """False for text a database cannot store: NUL characters and lone surrogates."""
-    if "\x00" in text:
-        return False
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 def _no_constants(name):
     raise ValueError(f"{name} is not JSON")
 
@@ -69,7 +58,7 @@ def json_body() -> dict:
         raise ApiError(400, "malformed_json", _("The request body is not valid JSON.")) from None
     if not isinstance(data, dict):
         raise ApiError(400, "malformed_json", _("The request body must be a JSON object."))
-    if not all(storable(text) for text in _strings(data)):
+    if not all(storable_text(text) for text in _strings(data)):
         raise ApiError(400, "unstorable_text",
                        _("The text contains characters that cannot be stored (such as NUL)."))
     return data
@@ -197,7 +186,7 @@ def query_text(name: str, *, required: bool = False) -> str | None:
         if required:
             raise bad_parameter(name, _("This parameter is required."))
         return None
-    if not storable(value):
+    if not storable_text(value):
         raise bad_parameter(name, _("The text contains characters that cannot be stored "
                                     "(such as NUL)."))
     return value

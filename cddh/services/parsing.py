@@ -96,3 +96,14 @@ def parse_date(value, field: str) -> dt.date | None:
                             a=MIN_DATE.strftime("%d/%m/%Y"), b=MAX_DATE.strftime("%d/%m/%Y")),
                           fields={field: "invalid_date"})
     return day
+
+
+def storable_text(text: str) -> bool:
+    """False for text a database cannot store or compare: NUL characters, lone surrogates."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -43,7 +43,7 @@ from ..auth import policy
 from ..models import db
 from ..services import DomainError
 from ..services.cells import csv_text
-from ..services.parsing import date_in_range, to_id, to_ids, to_int
+from ..services.parsing import date_in_range, storable_text, to_id, to_ids, to_int
 from .formatting import local_date, local_datetime
 
 
@@ -133,17 +133,6 @@ def filter_value_ok(flt, value: str) -> bool:
             day = v.date() if isinstance(v, dt.datetime) else v
             if not isinstance(day, dt.date) or not date_in_range(day):
                 return False
-    return True
-
-
-def storable_text(text: str) -> bool:
-    """False for text a database cannot store or compare: NUL characters, lone surrogates."""
-    if "\x00" in text:
-        return False
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
     return True
 
 
