@@ -8,14 +8,18 @@
   a Content-Security-Policy without inline script (all JavaScript is in files under
   ``static/``; figures reach it in ``application/json`` data blocks), no framing at all,
   no MIME sniffing, no referrer outside the site, and HSTS in production (behind HTTPS).
+* A screen request whose query or form text the database cannot store (a NUL character, a
+  lone surrogate) is refused with 400 before any view runs: PostgreSQL rejects NUL in text,
+  so every search box, filter and form would otherwise fail one by one. The API answers the
+  same input with its own 400 (``cddh.api.inputs``).
 """
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, abort, request
 from werkzeug.routing import IntegerConverter
 
-from .services.parsing import MAX_ID
+from .services.parsing import MAX_ID, storable_text
 
 
 class IdConverter(IntegerConverter):
@@ -52,7 +56,18 @@ def security_headers(response: Response, *, production: bool) -> Response:
     return response
 
 
+def refuse_unstorable_text() -> None:
+    """400 for a screen request carrying text no database column can hold."""
+    if request.path.startswith("/api/"):
+        return
+    for values in (request.args, request.form):
+        for key, value in values.items(multi=True):
+            if not (storable_text(key) and storable_text(value)):
+                abort(400)
+
+
 def configure_security(app: Flask) -> None:
+    app.before_request(refuse_unstorable_text)
     app.url_map.converters["int"] = IdConverter
     production = app.config.get("ENV_NAME") == "production"
     app.after_request(lambda response: security_headers(response, production=production))
