@@ -310,6 +310,12 @@ def test_the_screens_walk_the_flow(app, wb, browser):
     leader = browser(w.vice)
     assert "Chờ vốn" in leader.get("/").get_data(as_text=True)
     assert "difficulty-decide" in leader.get(f"/difficulties/details/?id={item_id}").get_data(as_text=True)
+    # no answer chosen: refused with a message, nothing decided (no pre-selected answer)
+    page = leader.get(f"/difficulties/details/?id={item_id}").get_data(as_text=True)
+    assert 'value="yes" checked' not in page
+    leader.post("/difficulties/decide/", data={"id": item_id, "decision": "Chưa chọn"})
+    with app.app_context():
+        assert db.session.get(Difficulty, item_id).state != DifficultyState.decided
     leader.post("/difficulties/decide/", data={"id": item_id, "approved": "yes",
                                                "decision": "Đồng ý gia hạn",
                                                "new_deadline": "2026-09-30"})

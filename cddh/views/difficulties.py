@@ -110,7 +110,7 @@ class DifficultyView(ScopedModelView):
             abort(403)
         form = request.form
         run_service(lambda: difficulties.decide(
-            current_user, item, approved=form.get("approved") == "yes",
+            current_user, item, approved={"yes": True, "no": False}.get(form.get("approved")),
             decision=form.get("decision", ""), new_deadline=form.get("new_deadline") or None,
             new_content=form.get("new_content", ""), cancel_task=form.get("cancel_task") == "y"),
             _("The decision was recorded and sent to the unit."))
