@@ -163,7 +163,24 @@ def unit_statistics(start: dt.date | None, end: dt.date, unit_ids=None,
     in the units' display order. With ``unit_ids`` only those units are counted, and each of
     them has a row even with nothing to count; without it every unit that leads a counted task
     has a row. ``total_row(rows)`` adds them up.
+
+    A window that has ended is read from its stored facts when they exist
+    (``cddh.services.facts``: the same rows, computed by ``live_unit_statistics`` once the
+    window closed); a running window, or one not stored, is counted live.
     """
+    today = today or local_today()
+    if start is not None and end < today:
+        from . import facts
+
+        stored = facts.stored_statistics(start, end, unit_ids)
+        if stored is not None:
+            return stored
+    return live_unit_statistics(start, end, unit_ids, today)
+
+
+def live_unit_statistics(start: dt.date | None, end: dt.date, unit_ids=None,
+                         today: dt.date | None = None) -> list[dict]:
+    """``unit_statistics`` counted from the tasks, never from the stored facts."""
     today = today or local_today()
     as_of = effective_end(end, today)
     counts = [sa.func.count().filter(class_clause(value, as_of, today)).label(value)
@@ -179,6 +196,12 @@ def unit_statistics(start: dt.date | None, end: dt.date, unit_ids=None,
     found = {row.unit_id: {"unit_id": row.unit_id, **{name: int(getattr(row, name) or 0)
                                                        for name in COLUMNS}}
              for row in db.session.execute(query)}
+    return in_unit_order(found, wanted)
+
+
+def in_unit_order(found: dict[int, dict], wanted: list[int] | None) -> list[dict]:
+    """The rows of ``found`` (by unit id) in the units' display order; with ``wanted``, one
+    row for each wanted unit (zeros where nothing was found)."""
     unit_order = db.session.scalars(
         sa.select(Unit.id).where(Unit.id.in_(wanted if wanted is not None else list(found)))
         .order_by(Unit.sort_order, Unit.name, Unit.id))
