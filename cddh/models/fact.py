@@ -49,7 +49,8 @@ class PeriodReportFigures(db.Model):
     """A frozen report's aggregate figures, apart from its overdue list (issue 13 §5): the
     public pages read ``total`` (the index) or ``figures`` (one report: rows, total, window)
     and never load ``PeriodReport.data``, whose overdue list may hold 200,000 tasks.
-    ``overdue_count`` is the length of that list."""
+    ``overdue_count`` is the length of that list, ``overdue_head`` its first rows (what a report
+    screen shows, ``reports.OVERDUE_SHOWN``)."""
 
     __tablename__ = "period_report_figures"
 
@@ -58,3 +59,4 @@ class PeriodReportFigures(db.Model):
     total: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     figures: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     overdue_count: Mapped[int] = mapped_column(default=0)
+    overdue_head: Mapped[list] = mapped_column(sa.JSON, default=list)

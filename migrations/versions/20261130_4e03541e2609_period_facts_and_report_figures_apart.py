@@ -56,6 +56,7 @@ def upgrade():
     sa.Column('total', sa.JSON(), nullable=False),
     sa.Column('figures', sa.JSON(), nullable=False),
     sa.Column('overdue_count', sa.Integer(), nullable=False),
+    sa.Column('overdue_head', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['report_id'], ['period_report.id'], name=op.f('fk_period_report_figures_report_id_period_report'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('report_id', name=op.f('pk_period_report_figures'))
     )
@@ -70,7 +71,8 @@ def _fill_report_figures():
                       sa.column("status", sa.String), sa.column("data", sa.JSON))
     figures = sa.table("period_report_figures", sa.column("report_id", sa.Integer),
                        sa.column("total", sa.JSON), sa.column("figures", sa.JSON),
-                       sa.column("overdue_count", sa.Integer))
+                       sa.column("overdue_count", sa.Integer),
+                       sa.column("overdue_head", sa.JSON))
     ids = bind.execute(sa.select(report.c.id).where(report.c.status != "draft")
                        .order_by(report.c.id)).scalars().all()
     for report_id in ids:
@@ -79,7 +81,8 @@ def _fill_report_figures():
         public = {key: value for key, value in data.items() if key != "overdue"}
         bind.execute(figures.insert().values(
             report_id=report_id, total=data.get("total") or {}, figures=public,
-            overdue_count=len(data.get("overdue") or [])))
+            overdue_count=len(data.get("overdue") or []),
+            overdue_head=(data.get("overdue") or [])[:50]))  # reports.OVERDUE_SHOWN
 
 
 def downgrade():
