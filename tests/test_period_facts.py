@@ -82,6 +82,11 @@ def test_every_closed_period_stored_equals_live(demo):
 
 
 def test_dashboard_trend_reads_the_stored_months(demo):
+    # The dashboard's one scan equals the two live tables it replaces.
+    start, end = period_bounds(PeriodKind.month, 2026, 11)
+    assert statistics.windows_to_date([None, start], TODAY) == [
+        _live(None, TODAY), _live(start, end)]
+    assert _live(start, end) and _live(None, TODAY) != _live(start, end)
     live = reports.dashboard(TODAY)
     facts.store_closed_periods(TODAY)
     stored = reports.dashboard(TODAY)

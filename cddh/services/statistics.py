@@ -199,6 +199,30 @@ def live_unit_statistics(start: dt.date | None, end: dt.date, unit_ids=None,
     return in_unit_order(found, wanted)
 
 
+def windows_to_date(starts: list[dt.date | None], today: dt.date | None = None
+                    ) -> list[list[dict]]:
+    """``live_unit_statistics(start, today)`` for several starts at once (one scan of the
+    tasks instead of one each): the dashboard's "every task as of today" and its running
+    month. Each window's counts are the same filtered counts, so its rows are identical."""
+    today = today or local_today()
+    counts = []
+    for i, start in enumerate(starts):
+        counted = counted_clause(start, today)
+        counts.append(sa.func.count().filter(counted).label(f"w{i}_total"))
+        counts += [sa.func.count().filter(sa.and_(counted, class_clause(value, today, today)))
+                   .label(f"w{i}_{value}") for value in (*CLASSES, NO_DEADLINE_DONE)]
+    query = (sa.select(Task.lead_unit_id.label("unit_id"), *counts)
+             .where(counted_clause(None, today), Task.lead_unit_id.is_not(None))
+             .group_by(Task.lead_unit_id))
+    found: list[dict] = [{} for _start in starts]
+    for row in db.session.execute(query):
+        for i, by_unit in enumerate(found):
+            if getattr(row, f"w{i}_total"):
+                by_unit[row.unit_id] = {"unit_id": row.unit_id, **{
+                    name: int(getattr(row, f"w{i}_{name}") or 0) for name in COLUMNS}}
+    return [in_unit_order(by_unit, None) for by_unit in found]
+
+
 def in_unit_order(found: dict[int, dict], wanted: list[int] | None) -> list[dict]:
     """The rows of ``found`` (by unit id) in the units' display order; with ``wanted``, one
     row for each wanted unit (zeros where nothing was found)."""
