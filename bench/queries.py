@@ -6,7 +6,8 @@
 Each query runs through the real policy and services, as the given users; median of 5 runs.
 ``--facts`` first stores the closed periods' facts (the ``period_facts`` job, timed once) so
 the dashboard, ranking and period statistics read them; ``--no-facts`` empties them first (the
-figures are then all counted live, as before issue 13 §1). ``--jit-off`` sets ``jit = off``.
+figures are then all counted live, as before issue 13 §1). ``--jit-off`` sets ``jit = off``; ``--once`` runs each query once (the live figures of past
+periods take minutes); ``--figures-only`` skips the list and home queries.
 """
 
 from __future__ import annotations
@@ -31,14 +32,18 @@ from cddh.services.timeliness import timeliness_clause
 TODAY = dt.date(2026, 11, 25)
 
 
-def timed(label, fn, runs=5):
+RUNS = 1 if "--once" in sys.argv else 5
+
+
+def timed(label, fn, runs=None):
+    runs = runs or RUNS
     samples = []
     for _ in range(runs):
         t0 = time.perf_counter()
         fn()
         samples.append((time.perf_counter() - t0) * 1000)
         db.session.rollback()
-    print(f"{label:<58} {stats.median(samples):8.1f} ms")
+    print(f"{label:<58} {stats.median(samples):8.1f} ms", flush=True)
 
 
 def main():
@@ -48,10 +53,9 @@ def main():
         print(f"tasks: {total}")
         office = db.session.scalar(sa.select(User).where(User.role == Role.office_specialist))
         unit_user = db.session.scalar(sa.select(User).where(User.username == "canbo.snv"))
-        for who, user in (("office", office), ("unit", unit_user)):
-            bench_user(who, user)
-        timed("period statistics, all units, year 2025",
-              lambda: unit_statistics(dt.date(2024, 12, 15), dt.date(2025, 12, 14)))
+        if "--figures-only" not in sys.argv:
+            for who, user in (("office", office), ("unit", unit_user)):
+                bench_user(who, user)
         bench_figures()
 
 

@@ -97,19 +97,21 @@ def returned_as_of(as_of: dt.date, today: dt.date | None = None):
     return sa.func.coalesce(last_state, state_now) == S.returned.value
 
 
-def _parts(as_of: dt.date, today: dt.date | None):
-    """(cancelled, returned, done) at ``as_of`` as SQL conditions that are never NULL."""
+def _parts(as_of: dt.date, today: dt.date | None, returned=None):
+    """(cancelled, returned, done) at ``as_of`` as SQL conditions that are never NULL;
+    ``returned``, when given, is ``returned_as_of`` already computed (a column)."""
     if as_of >= (today or local_today()):
         return Task.state == S.cancelled, Task.state == S.returned, Task.state.in_(DONE)
     cancelled = sa.and_(Task.cancelled_at.is_not(None), Task.cancelled_at < _end_of(as_of))
     done = sa.and_(Task.completed_on.is_not(None), Task.completed_on <= as_of)
-    return cancelled, returned_as_of(as_of, today), done
+    return cancelled, returned_as_of(as_of, today) if returned is None else returned, done
 
 
-def class_clause(value: str, as_of: dt.date, today: dt.date | None = None):
+def class_clause(value: str, as_of: dt.date, today: dt.date | None = None, returned=None):
     """The condition of one class (see the module's docstring) as of ``as_of``, for tasks
-    already known to be counted. The clauses of the seven classes exclude each other."""
-    cancelled, returned, done = _parts(as_of, today)
+    already known to be counted. The clauses of the seven classes exclude each other.
+    ``returned``: see ``_parts``."""
+    cancelled, returned, done = _parts(as_of, today, returned)
     if value == CANCELLED:
         return cancelled
     if value == RETURNED:
@@ -183,12 +185,23 @@ def live_unit_statistics(start: dt.date | None, end: dt.date, unit_ids=None,
     """``unit_statistics`` counted from the tasks, never from the stored facts."""
     today = today or local_today()
     as_of = effective_end(end, today)
-    counts = [sa.func.count().filter(class_clause(value, as_of, today)).label(value)
+    returned = None
+    counted = [counted_clause(start, as_of), Task.lead_unit_id.is_not(None)]
+    if as_of < today:
+        # As of a past date, whether a task stood returned is a look-up in its history: done
+        # once per task in a sub-query (OFFSET 0 keeps it from being inlined into each of the
+        # classes' filters, which would repeat the look-up for every class).
+        marked = (sa.select(Task.id.label("task_id"),
+                            returned_as_of(as_of, today).label("returned"))
+                  .where(*counted).offset(0).subquery("marked"))
+        returned = marked.c.returned
+    counts = [sa.func.count().filter(class_clause(value, as_of, today, returned)).label(value)
               for value in (*CLASSES, NO_DEADLINE_DONE)]
     query = (sa.select(Task.lead_unit_id.label("unit_id"), sa.func.count().label("total"),
                        *counts)
-             .where(counted_clause(start, as_of), Task.lead_unit_id.is_not(None))
-             .group_by(Task.lead_unit_id))
+             .where(*counted).group_by(Task.lead_unit_id))
+    if returned is not None:
+        query = query.join(marked, marked.c.task_id == Task.id)
     wanted = None
     if unit_ids is not None:
         wanted = list(dict.fromkeys(int(i) for i in unit_ids))
