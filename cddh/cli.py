@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from pathlib import Path
@@ -13,7 +14,7 @@ from flask.cli import with_appcontext
 
 from .jobs import JOBS, run_job
 from .models import LeaderPosition, Role, Unit, User, db
-from .services import DomainError, accounts, tokens
+from .services import DomainError, accounts, facts, tokens
 from .services.audit import acting_as
 from .services.reference import seed_reference_data, seed_unit_kinds
 
@@ -162,6 +163,33 @@ def run_job_command(name, today):
         click.echo(outcome.error, err=True)
     if outcome.status == "failed":
         raise SystemExit(1)
+
+
+def _month(value: str | None) -> tuple[int, int] | None:
+    """(year, month) from YYYY-MM, or None for no bound."""
+    if value is None:
+        return None
+    try:
+        month = dt.datetime.strptime(value.strip(), "%Y-%m")
+    except ValueError:
+        raise click.BadParameter("write the month as YYYY-MM, e.g. 2026-03") from None
+    return month.year, month.month
+
+
+@cddh_cli.command("recompute-facts")
+@click.option("--from", "first", default=None, help="The first month (YYYY-MM) to rebuild.")
+@click.option("--to", "last", default=None, help="The last month (YYYY-MM) to rebuild.")
+@with_appcontext
+def recompute_facts_command(first, last):
+    """Rebuild the stored figures of the ended periods whose last month is within the range
+    (all by default), e.g. after an import or a change of rule."""
+    first, last = _month(first), _month(last)
+    if first and last and first > last:
+        raise click.BadParameter("--from must not be after --to")
+    with acting_as(None):
+        counts = facts.recompute(first, last)
+        db.session.commit()
+    click.echo(f"recompute-facts: {counts['periods']} periods, {counts['rows']} rows")
 
 
 @cddh_cli.command("scheduler")

@@ -27,7 +27,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..models import JobRun, db, utcnow
-from ..services import duties, feedback, mail, reports
+from ..services import duties, facts, feedback, mail, reports
 from ..services.audit import acting_as
 from ..services.calendar import WorkingCalendar
 from ..services.clock import local_today
@@ -66,6 +66,8 @@ JOBS: tuple[Job, ...] = (
         _l("Remind specialists of documents not forwarded within a working day (Đ7.1a)")),
     Job("feedback_answers", feedback.flag_late_answers, "50 0 * * *",
         _l("Escalate district feedback not answered in time (Đ15.5)")),
+    Job("period_facts", facts.store_closed_periods, "52 0 * * *",
+        _l("Store the figures of each period that has ended (issue 13)")),
     Job("draft_period_reports", reports.draft_period_reports, "55 0 * * *",
         _l("Draft each period's report once its cut-off has passed (Đ17)")),
     Job("mail_digest", mail.send_digests, "0 7 * * *",

@@ -4,6 +4,7 @@ from .base import Base, db, utcnow
 from .calendar import CalendarOverride
 from .document import Document
 from .enums import *  # noqa: F403
+from .fact import PeriodFact, PeriodReportFigures
 from .inspection import (
     InspectedUnit,
     InspectionDocumentRequest,
@@ -35,7 +36,8 @@ __all__ = [
     "ApiToken", "Attachment", "AuditLog", "Base", "CalendarOverride", "Difficulty", "Document",
     "ExtensionRequest", "Feedback", "InspectedUnit", "InspectionDocumentRequest",
     "InspectionFinding", "InspectionMember", "InspectionPlan", "InspectionRecommendation",
-    "InspectionTeam", "JobRun", "Notification", "PeriodReport", "ProgressUpdate",
+    "InspectionTeam", "JobRun", "Notification", "PeriodFact", "PeriodReport",
+    "PeriodReportFigures", "ProgressUpdate",
     "SchedulerHeartbeat", "SelfInspectionReport", "Setting", "Task", "TaskHistory", "Unit", "UnitKind", "Urging",
     "User", "UserSession", "LoginFailure", "db", "inspection_finding_task", "task_cooperating_unit", "task_unit", "utcnow",
 ]

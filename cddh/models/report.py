@@ -24,7 +24,9 @@ class PeriodReport(IdMixin, TimestampMixin, db.Model):
     start_on: Mapped[dt.date]
     end_on: Mapped[dt.date]
     status: Mapped[ReportStatus] = mapped_column(str_enum(ReportStatus), default=ReportStatus.draft)
-    data: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    # Deferred: an issued report's overdue list may be megabytes; screens and the public pages
+    # read ``PeriodReportFigures`` instead, and only the workbook loads this.
+    data: Mapped[dict] = mapped_column(sa.JSON, default=dict, deferred=True)
     issued_at: Mapped[dt.datetime | None]
     issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     published_at: Mapped[dt.datetime | None]

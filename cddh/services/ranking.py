@@ -20,7 +20,8 @@ import sqlalchemy as sa
 
 from ..models import Notification, Task, TaskHistory, TaskState, Unit, UnitKind, db
 from ..models.enums import UnitCategory
-from .clock import start_of_local_day
+from . import facts
+from .clock import local_today, start_of_local_day
 from .inspection import shortcomings_by_unit
 from .settings import DEFAULTS, get_setting
 from .statistics import due_count, unit_statistics
@@ -76,13 +77,22 @@ def unit_ranking(start: dt.date, end: dt.date) -> list[dict]:
     """
     unit_ids = ranked_unit_ids()
     w = weights()
-    late = late_updates_by_unit(start, end)
-    returns = returns_by_unit(start, end)
-    findings = shortcomings_by_unit(start, end)
+    # A closed period reads its stored facts (the same figures, computed when it closed).
+    stored = facts.stored_unit_figures(start, end) if end < local_today() else None
+    if stored is not None:
+        zero = dict.fromkeys(facts.STORED, 0)
+        table = [{"unit_id": u, **stored.get(u, zero)} for u in unit_ids]
+        late, returns, findings = ({u: f[key] for u, f in stored.items()}
+                                   for key in facts.RANKING_INPUTS)
+    else:
+        table = unit_statistics(start, end, unit_ids)
+        late = late_updates_by_unit(start, end)
+        returns = returns_by_unit(start, end)
+        findings = shortcomings_by_unit(start, end)
     names = dict(db.session.execute(sa.select(Unit.id, Unit.name)
                                     .where(Unit.id.in_(unit_ids))).all())
     rows = []
-    for stats in unit_statistics(start, end, unit_ids):
+    for stats in table:
         unit_id = stats["unit_id"]
         due = due_count(stats)
         rate = round(100.0 * stats["done_on_time"] / due, 1) if due else None

@@ -29,6 +29,7 @@ from ..models import (
     Document,
     PeriodKind,
     PeriodReport,
+    PeriodReportFigures,
     ReportStatus,
     SelfInspectionReport,
     Task,
@@ -37,7 +38,7 @@ from ..models import (
     db,
     utcnow,
 )
-from . import DomainError, statistics
+from . import DomainError, facts, statistics
 from .calendar import WorkingCalendar
 from .clock import local_today, local_tz, start_of_local_day
 from .parsing import to_int
@@ -60,6 +61,8 @@ RATES = ("completion_rate", "on_time_rate")
 FIGURES = ("total", ASSIGNED, "done_on_time", "done_late", "open_on_time", "open_overdue",
            "no_deadline", "returned", "cancelled", *RATES)
 DATA_FORMAT = 2  # bump when the stored shape of ``PeriodReport.data`` changes
+# The overdue rows a report screen shows (issue 13 §5); a link opens the whole filtered list.
+OVERDUE_SHOWN = 50
 
 
 def with_rates(row: dict) -> dict:
@@ -79,8 +82,10 @@ def assigned_in_period(start: dt.date, end: dt.date, unit_ids=None) -> dict[int,
     return dict(db.session.execute(query).all())
 
 
-def overdue_tasks(start: dt.date, end: dt.date, unit_ids=None) -> list[dict]:
-    """The counted tasks open and overdue at the end, most overdue first, with days overdue."""
+def overdue_tasks(start: dt.date, end: dt.date, unit_ids=None,
+                  limit: int | None = None) -> list[dict]:
+    """The counted tasks open and overdue at the end, most overdue first, with days overdue
+    (the first ``limit`` of them when given)."""
     end = effective_end(end)
     query = (sa.select(Task.id, Task.content, Task.deadline, Unit.name, Document.number)
              .join(Unit, Unit.id == Task.lead_unit_id)
@@ -89,18 +94,28 @@ def overdue_tasks(start: dt.date, end: dt.date, unit_ids=None) -> list[dict]:
              .order_by(Task.deadline, Unit.sort_order, Unit.name, Task.id))
     if unit_ids is not None:
         query = query.where(Task.lead_unit_id.in_(list(unit_ids)))
+    if limit is not None:
+        query = query.limit(limit)
     return [{"task_id": task_id, "content": content, "document": number, "unit": unit,
              "deadline": deadline.isoformat(), "days_overdue": (end - deadline).days}
             for task_id, content, deadline, unit, number in db.session.execute(query)]
 
 
-def compute_figures(start: dt.date, end: dt.date, unit_ids=None) -> dict:
+def compute_figures(start: dt.date, end: dt.date, unit_ids=None,
+                    overdue_limit: int | None = None) -> dict:
     """The figures of the window [start, end], in the shape stored in ``PeriodReport.data``;
-    a window that has not ended is counted as of today (``end`` is then today, ``to_date``)."""
+    a window that has not ended is counted as of today (``end`` is then today, ``to_date``).
+    With ``overdue_limit`` only the first rows of the overdue list are listed (a screen);
+    ``overdue_count`` always says how many there are."""
     to_date = is_to_date(end)
+    # A closed window's "assigned in this period" is stored with its facts.
+    stored = None if to_date else facts.stored_unit_figures(start, end)
     end = effective_end(end)
     rows = unit_statistics(start, end, unit_ids)
-    assigned = assigned_in_period(start, end, unit_ids)
+    if stored is not None:
+        assigned = {unit_id: f[ASSIGNED] for unit_id, f in stored.items()}
+    else:
+        assigned = assigned_in_period(start, end, unit_ids)
     names = dict(db.session.execute(
         sa.select(Unit.id, Unit.name).where(Unit.id.in_([r["unit_id"] for r in rows]))).all())
     table = [with_rates({**row, "unit": names.get(row["unit_id"], ""),
@@ -109,23 +124,72 @@ def compute_figures(start: dt.date, end: dt.date, unit_ids=None) -> dict:
     total[ASSIGNED] = sum(assigned.get(row["unit_id"], 0) for row in rows)
     return {"format": DATA_FORMAT, "start": start.isoformat(), "end": end.isoformat(),
             "to_date": to_date, "rows": table, "total": with_rates(total),
-            "overdue": overdue_tasks(start, end, unit_ids)}
+            "overdue": overdue_tasks(start, end, unit_ids, overdue_limit),
+            "overdue_count": total["open_overdue"]}
 
 
-def figures(report: PeriodReport, unit_ids=None) -> dict:
+def figures(report: PeriodReport, unit_ids=None, overdue_limit: int | None = None) -> dict:
     """What a report shows: the frozen figures once issued, the live ones while a draft.
 
-    ``unit_ids`` (from ``policy.statistics_unit_ids``) narrows the rows to those units.
+    ``unit_ids`` (from ``policy.statistics_unit_ids``) narrows the rows to those units. With
+    ``overdue_limit`` (a screen) only the first overdue rows are listed and a frozen report
+    is read from its ``PeriodReportFigures`` (its big ``data`` is not loaded); without it
+    (the workbook) the whole list. ``overdue_count`` says how many tasks the list has.
     """
     if report.status == ReportStatus.draft:
-        return compute_figures(report.start_on, report.end_on, unit_ids)
-    data = report.data
+        return compute_figures(report.start_on, report.end_on, unit_ids, overdue_limit)
+    data = frozen_figures(report, overdue_limit)
     if unit_ids is None:
         return data
     wanted = set(unit_ids)
     rows = [r for r in data["rows"] if r["unit_id"] in wanted]
     total = with_rates({name: sum(r.get(name, 0) for r in rows) for name in (*COLUMNS, ASSIGNED)})
-    return {**data, "rows": rows, "total": total, "overdue": []}
+    return {**data, "rows": rows, "total": total, "overdue": [], "overdue_count": 0}
+
+
+def frozen_figures(report: PeriodReport, overdue_limit: int | None = None) -> dict:
+    """A frozen report's figures: from its stored summary when only the first overdue rows
+    are wanted (and the summary holds that many), else from ``PeriodReport.data``."""
+    if overdue_limit is not None and overdue_limit <= OVERDUE_SHOWN:
+        summary = db.session.get(PeriodReportFigures, report.id)
+        if summary is not None:
+            return {**summary.figures, "overdue": summary.overdue_head[:overdue_limit],
+                    "overdue_count": summary.overdue_count}
+    data = report.data
+    overdue = data.get("overdue") or []
+    return {**data, "overdue": overdue if overdue_limit is None else overdue[:overdue_limit],
+            "overdue_count": len(overdue)}
+
+
+def store_report_figures(report: PeriodReport) -> PeriodReportFigures:
+    """Store a frozen report's public figures apart from its overdue list (issue 13 §5)."""
+    data = report.data
+    summary = db.session.get(PeriodReportFigures, report.id) or PeriodReportFigures(
+        report_id=report.id)
+    overdue = data.get("overdue") or []
+    summary.total = data["total"]
+    summary.figures = {key: value for key, value in data.items() if key != "overdue"}
+    summary.overdue_count = len(overdue)
+    summary.overdue_head = overdue[:OVERDUE_SHOWN]
+    db.session.add(summary)
+    return summary
+
+
+def public_figures(report: PeriodReport) -> dict:
+    """A published report's aggregate figures, without the overdue list (it names tasks)."""
+    summary = db.session.get(PeriodReportFigures, report.id)
+    if summary is not None:
+        return dict(summary.figures)
+    return {key: value for key, value in report.data.items() if key != "overdue"}
+
+
+def public_totals(reports: list[PeriodReport]) -> dict[int, dict]:
+    """The total row of each report, by id, without loading their ``data`` (one query)."""
+    ids = [r.id for r in reports]
+    found = dict(db.session.execute(sa.select(PeriodReportFigures.report_id,
+                                              PeriodReportFigures.total)
+                                    .where(PeriodReportFigures.report_id.in_(ids))).all())
+    return {r.id: found[r.id] if r.id in found else r.data["total"] for r in reports}
 
 
 def chart_data(data: dict) -> dict:
@@ -166,6 +230,7 @@ def issue_report(user, report: PeriodReport) -> PeriodReport:
         raise DomainError(_("This report is already issued; issue a new version instead."),
                           code="conflict")
     report.data = compute_figures(report.start_on, report.end_on)
+    store_report_figures(report)
     report.status = ReportStatus.issued
     report.issued_at = utcnow()
     report.issued_by_id = user.id
@@ -295,7 +360,17 @@ def dashboard(today: dt.date, months: int = 12) -> dict:
     done_on_time, done_late, open_overdue}, as of each period's end, or of today for the
     running one (``to_date``).
     """
-    rows = unit_statistics(None, today, today=today)
+    months_shown = []
+    year, number = today.year, today.month
+    if today > period_bounds(PeriodKind.month, year, number)[1]:
+        year, number = (year + 1, 1) if number == 12 else (year, number + 1)
+    for _i in range(months):
+        months_shown.append((year, number, *period_bounds(PeriodKind.month, year, number)))
+        year, number = (year - 1, 12) if number == 1 else (year, number - 1)
+    # Every task as of today and the running month (the last one shown) in one scan; the
+    # ended months' totals from their stored facts, in one query.
+    running_start = months_shown[0][2]
+    rows, running = statistics.windows_to_date([None, running_start], today)
     names = dict(db.session.execute(
         sa.select(Unit.id, Unit.name).where(Unit.id.in_([r["unit_id"] for r in rows]))).all())
     by_unit = [{**row, "unit": names.get(row["unit_id"], "")} for row in rows]
@@ -304,12 +379,10 @@ def dashboard(today: dt.date, months: int = 12) -> dict:
         sa.select(sa.func.count()).select_from(Task)
         .where(measure_clause(statistics.AWAITING, None, today, today))) or 0
     trend = []
-    year, number = today.year, today.month
-    if today > period_bounds(PeriodKind.month, year, number)[1]:
-        year, number = (year + 1, 1) if number == 12 else (year, number + 1)
-    for _i in range(months):
-        start, end = period_bounds(PeriodKind.month, year, number)
-        total = total_row(unit_statistics(start, end, today=today))
+    stored = facts.stored_totals([(s, e) for _y, _n, s, e in months_shown if e < today])
+    stored[months_shown[0][2:]] = total_row(running)
+    for year, number, start, end in months_shown:
+        total = stored.get((start, end)) or total_row(unit_statistics(start, end, today=today))
         to_date = is_to_date(end, today)
         label = f"{number:02d}/{year}"
         trend.append({"key": period_key(PeriodKind.month, year, number),
@@ -317,7 +390,6 @@ def dashboard(today: dt.date, months: int = 12) -> dict:
                       "to_date": to_date, "total": total["total"],
                       "done_on_time": total["done_on_time"], "done_late": total["done_late"],
                       "open_overdue": total["open_overdue"]})
-        year, number = (year - 1, 12) if number == 1 else (year, number - 1)
     trend.reverse()
     most_overdue = sorted((r for r in by_unit if r["open_overdue"]),
                           key=lambda r: -r["open_overdue"])[:10]

@@ -97,19 +97,21 @@ def returned_as_of(as_of: dt.date, today: dt.date | None = None):
     return sa.func.coalesce(last_state, state_now) == S.returned.value
 
 
-def _parts(as_of: dt.date, today: dt.date | None):
-    """(cancelled, returned, done) at ``as_of`` as SQL conditions that are never NULL."""
+def _parts(as_of: dt.date, today: dt.date | None, returned=None):
+    """(cancelled, returned, done) at ``as_of`` as SQL conditions that are never NULL;
+    ``returned``, when given, is ``returned_as_of`` already computed (a column)."""
     if as_of >= (today or local_today()):
         return Task.state == S.cancelled, Task.state == S.returned, Task.state.in_(DONE)
     cancelled = sa.and_(Task.cancelled_at.is_not(None), Task.cancelled_at < _end_of(as_of))
     done = sa.and_(Task.completed_on.is_not(None), Task.completed_on <= as_of)
-    return cancelled, returned_as_of(as_of, today), done
+    return cancelled, returned_as_of(as_of, today) if returned is None else returned, done
 
 
-def class_clause(value: str, as_of: dt.date, today: dt.date | None = None):
+def class_clause(value: str, as_of: dt.date, today: dt.date | None = None, returned=None):
     """The condition of one class (see the module's docstring) as of ``as_of``, for tasks
-    already known to be counted. The clauses of the seven classes exclude each other."""
-    cancelled, returned, done = _parts(as_of, today)
+    already known to be counted. The clauses of the seven classes exclude each other.
+    ``returned``: see ``_parts``."""
+    cancelled, returned, done = _parts(as_of, today, returned)
     if value == CANCELLED:
         return cancelled
     if value == RETURNED:
@@ -163,15 +165,43 @@ def unit_statistics(start: dt.date | None, end: dt.date, unit_ids=None,
     in the units' display order. With ``unit_ids`` only those units are counted, and each of
     them has a row even with nothing to count; without it every unit that leads a counted task
     has a row. ``total_row(rows)`` adds them up.
+
+    A window that has ended is read from its stored facts when they exist
+    (``cddh.services.facts``: the same rows, computed by ``live_unit_statistics`` once the
+    window closed); a running window, or one not stored, is counted live.
     """
     today = today or local_today()
+    if start is not None and end < today:
+        from . import facts
+
+        stored = facts.stored_statistics(start, end, unit_ids)
+        if stored is not None:
+            return stored
+    return live_unit_statistics(start, end, unit_ids, today)
+
+
+def live_unit_statistics(start: dt.date | None, end: dt.date, unit_ids=None,
+                         today: dt.date | None = None) -> list[dict]:
+    """``unit_statistics`` counted from the tasks, never from the stored facts."""
+    today = today or local_today()
     as_of = effective_end(end, today)
-    counts = [sa.func.count().filter(class_clause(value, as_of, today)).label(value)
+    returned = None
+    counted = [counted_clause(start, as_of), Task.lead_unit_id.is_not(None)]
+    if as_of < today:
+        # As of a past date, whether a task stood returned is a look-up in its history: done
+        # once per task in a sub-query (OFFSET 0 keeps it from being inlined into each of the
+        # classes' filters, which would repeat the look-up for every class).
+        marked = (sa.select(Task.id.label("task_id"),
+                            returned_as_of(as_of, today).label("returned"))
+                  .where(*counted).offset(0).subquery("marked"))
+        returned = marked.c.returned
+    counts = [sa.func.count().filter(class_clause(value, as_of, today, returned)).label(value)
               for value in (*CLASSES, NO_DEADLINE_DONE)]
     query = (sa.select(Task.lead_unit_id.label("unit_id"), sa.func.count().label("total"),
                        *counts)
-             .where(counted_clause(start, as_of), Task.lead_unit_id.is_not(None))
-             .group_by(Task.lead_unit_id))
+             .where(*counted).group_by(Task.lead_unit_id))
+    if returned is not None:
+        query = query.join(marked, marked.c.task_id == Task.id)
     wanted = None
     if unit_ids is not None:
         wanted = list(dict.fromkeys(int(i) for i in unit_ids))
@@ -179,6 +209,36 @@ def unit_statistics(start: dt.date | None, end: dt.date, unit_ids=None,
     found = {row.unit_id: {"unit_id": row.unit_id, **{name: int(getattr(row, name) or 0)
                                                        for name in COLUMNS}}
              for row in db.session.execute(query)}
+    return in_unit_order(found, wanted)
+
+
+def windows_to_date(starts: list[dt.date | None], today: dt.date | None = None
+                    ) -> list[list[dict]]:
+    """``live_unit_statistics(start, today)`` for several starts at once (one scan of the
+    tasks instead of one each): the dashboard's "every task as of today" and its running
+    month. Each window's counts are the same filtered counts, so its rows are identical."""
+    today = today or local_today()
+    counts = []
+    for i, start in enumerate(starts):
+        counted = counted_clause(start, today)
+        counts.append(sa.func.count().filter(counted).label(f"w{i}_total"))
+        counts += [sa.func.count().filter(sa.and_(counted, class_clause(value, today, today)))
+                   .label(f"w{i}_{value}") for value in (*CLASSES, NO_DEADLINE_DONE)]
+    query = (sa.select(Task.lead_unit_id.label("unit_id"), *counts)
+             .where(counted_clause(None, today), Task.lead_unit_id.is_not(None))
+             .group_by(Task.lead_unit_id))
+    found: list[dict] = [{} for _start in starts]
+    for row in db.session.execute(query):
+        for i, by_unit in enumerate(found):
+            if getattr(row, f"w{i}_total"):
+                by_unit[row.unit_id] = {"unit_id": row.unit_id, **{
+                    name: int(getattr(row, f"w{i}_{name}") or 0) for name in COLUMNS}}
+    return [in_unit_order(by_unit, None) for by_unit in found]
+
+
+def in_unit_order(found: dict[int, dict], wanted: list[int] | None) -> list[dict]:
+    """The rows of ``found`` (by unit id) in the units' display order; with ``wanted``, one
+    row for each wanted unit (zeros where nothing was found)."""
     unit_order = db.session.scalars(
         sa.select(Unit.id).where(Unit.id.in_(wanted if wanted is not None else list(found)))
         .order_by(Unit.sort_order, Unit.name, Unit.id))

@@ -1,7 +1,8 @@
 """The public results page (Đ15.2): no login, only the figures and charts of published
 reports. No task, no task content and no unit's task list is ever shown here, and no draft
 or merely issued report: the page reads nothing but ``reports.published_reports()`` and the
-aggregate figures frozen in them (the overdue list they also hold is left out)."""
+aggregate figures frozen in them, stored apart from the overdue list they also hold
+(``PeriodReportFigures``)."""
 
 from __future__ import annotations
 
@@ -24,14 +25,17 @@ def _published(report_id: int) -> PeriodReport:
 
 def _public_figures(report: PeriodReport) -> dict:
     """The frozen aggregate figures, without the overdue list (it names tasks)."""
-    return {key: value for key, value in report.data.items() if key != "overdue"}
+    return reports.public_figures(report)
 
 
 @bp.get("/")
 def index():
-    """The list of published reports, newest first."""
+    """The list of published reports, newest first: their totals only (the reports' big
+    ``data`` with the overdue lists is never loaded here)."""
+    published = reports.published_reports()
+    totals = reports.public_totals(published)
     items = [{"report": r, "title": reports.period_title(r.kind, r.year, r.number),
-              "total": r.data["total"]} for r in reports.published_reports()]
+              "total": totals[r.id]} for r in published]
     return render_template("public/index.html", items=items)
 
 

@@ -109,7 +109,7 @@ class PeriodReportView(ScopedModelView):
     def report_page(self, report) -> dict:
         """The report's figures as the screen shows them, with the links behind each one."""
         unit_ids = policy.statistics_unit_ids(current_user)
-        data = reports.figures(report, unit_ids)
+        data = reports.figures(report, unit_ids, overdue_limit=reports.OVERDUE_SHOWN)
         key = reports.period_key(report.kind, report.year, report.number)
         measures = report_export_measures()
         links = []
@@ -122,6 +122,8 @@ class PeriodReportView(ScopedModelView):
                 "rows": report_export.table_rows(data), "links": links,
                 "overdue_header": report_export.overdue_header(),
                 "overdue": report_export.overdue_rows(data),
+                "overdue_count": data["overdue_count"],
+                "overdue_url": tasks_url(period=key, measure="open_overdue"),
                 "window": report_export.window_line(data),
                 "title": reports.period_title(report.kind, report.year, report.number),
                 "chart": reports.chart_data(data), "labels": _chart_labels(),
