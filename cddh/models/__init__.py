@@ -14,7 +14,7 @@ from .inspection import (
     InspectionTeam,
     inspection_finding_task,
 )
-from .report import PeriodReport, SelfInspectionReport
+from .report import PeriodReport, PeriodReportEvent, SelfInspectionReport
 from .system import AuditLog, JobRun, Notification, SchedulerHeartbeat, Setting
 from .task import (
     Attachment,
@@ -35,7 +35,8 @@ __all__ = [
     "ApiToken", "Attachment", "AuditLog", "Base", "CalendarOverride", "Difficulty", "Document",
     "ExtensionRequest", "Feedback", "InspectedUnit", "InspectionDocumentRequest",
     "InspectionFinding", "InspectionMember", "InspectionPlan", "InspectionRecommendation",
-    "InspectionTeam", "JobRun", "Notification", "PeriodReport", "ProgressUpdate",
+    "InspectionTeam", "JobRun", "Notification", "PeriodReport", "PeriodReportEvent",
+    "ProgressUpdate",
     "SchedulerHeartbeat", "SelfInspectionReport", "Setting", "Task", "TaskHistory", "Unit", "UnitKind", "Urging",
     "User", "UserSession", "LoginFailure", "db", "inspection_finding_task", "task_cooperating_unit", "task_unit", "utcnow",
 ]
