@@ -44,6 +44,8 @@ def world(app):
         for order, unit in enumerate((a, b, c)):
             unit.sort_order = order
         a_users = [make_user(Role.unit_staff, a), make_user(Role.unit_leader, a)]
+        make_user(Role.unit_staff, b)
+        make_user(Role.unit_staff, c)
         inspector = make_user(Role.inspector, office)
         assigned = at(2026, 3, 20)
 
@@ -63,11 +65,14 @@ def world(app):
                                         message="m", created_at=at(2026, 5, 5)))
         db.session.add(Notification(user_id=a_users[0].id, kind="late_update",
                                     task_id=a_late.id, message="m", created_at=at(2026, 3, 1)))
-        # B returned a task inside the window and again after it.
+        # B returned a task inside the window; the Office refused the return (sent it back to
+        # B unchanged, after the window); B returned it again after the window.
         db.session.add(TaskHistory(task=b_ret, action="return", to_state="returned",
-                                   at=at(2026, 4, 1)))
+                                   at=at(2026, 4, 1), data={"lead_unit_id": b.id}))
+        db.session.add(TaskHistory(task=b_ret, action="forward", to_state="assigned",
+                                   at=at(2026, 6, 16), data={"lead_unit_id": b.id}))
         db.session.add(TaskHistory(task=b_ret, action="return", to_state="returned",
-                                   at=at(2026, 6, 20)))
+                                   at=at(2026, 6, 20), data={"lead_unit_id": b.id}))
         team = InspectionTeam(name="Đoàn 1", kind=InspectionKind.ad_hoc, lead_id=inspector.id)
         db.session.add(team)
         db.session.flush()
@@ -84,17 +89,17 @@ def test_the_ranking_by_hand(app, world):
         rows = ranking.unit_ranking(START, END)
     # A: 2 on time of 3 due = 66.7; −2×1 overdue −1×1 late update −3×1 shortcoming = 60.7
     # B: its returned task stood with the Office at the end (not B's): 1 of 1 = 100.0;
-    # −1×1 return = 99.0.  C: nothing due, no rate: 0.
+    # −1×1 refused return = 99.0.  C: nothing due, no rate: 0.
     assert rows == [
         {"unit_id": world["B"], "unit": "Huyện B", "done_on_time": 1, "due": 1,
          "on_time_rate": 100.0, "overdue": 0, "late_updates": 0, "returns": 1, "findings": 0,
-         "score": 99.0, "rank": 1},
+         "no_account": False, "score": 99.0, "rank": 1},
         {"unit_id": world["A"], "unit": "Sở A", "done_on_time": 2, "due": 3,
          "on_time_rate": 66.7, "overdue": 1, "late_updates": 1, "returns": 0, "findings": 1,
-         "score": 60.7, "rank": 2},
+         "no_account": False, "score": 60.7, "rank": 2},
         {"unit_id": world["C"], "unit": "Sở C", "done_on_time": 0, "due": 0,
          "on_time_rate": None, "overdue": 0, "late_updates": 0, "returns": 0, "findings": 0,
-         "score": 0.0, "rank": 3},
+         "no_account": False, "score": 0.0, "rank": 3},
     ]
 
 
