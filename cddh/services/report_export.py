@@ -285,7 +285,8 @@ def _write_difficulties(book, f: _Formats, data: dict) -> None:
     merge_cells(sheet, 0, 0, 0, 5, _("Difficulties and proposals"), f.title)
     merge_cells(sheet, 1, 0, 1, 5, window_line(data), f.sub)
     totals = difficulty_totals(section)
-    head = [_("Kind"), _("Open"), _("Proposed"), _("Decided"), _("Total")]
+    head = [_("Kind"), *(str(labels.label(labels.DIFFICULTY_STATE, state))
+                         for state in ("open", "proposed", "decided")), _("Total")]
     for col, label in enumerate(head):
         write_cell(sheet, 3, col, label, f.head)
     row_no = 4

@@ -42,9 +42,8 @@ REPORT_ACTIONS = {"draft": _l("Drafted"), "submit": _l("Submitted for approval")
 NARRATIVE_LABELS = {"assessment": _l("Assessment"), "causes": _l("Causes"),
                     "difficulties": _l("Difficulties and proposals"),
                     "recommendations": _l("Recommendations")}
-DIFFICULTY_KINDS = {"difficulty": _l("Difficulty"), "proposal": _l("Proposal"),
-                    "disagreement": _l("Disagreement")}
-DIFFICULTY_STATES = {"open": _l("Open"), "proposed": _l("Proposed"), "decided": _l("Decided")}
+DIFFICULTY_KINDS = {k.value: v for k, v in labels.DIFFICULTY_KIND.items()}
+DIFFICULTY_STATES = {k.value: v for k, v in labels.DIFFICULTY_STATE.items()}
 SUBMISSION = {"on_time": _l("Submitted on time"), "late": _l("Submitted late"),
               "missing": _l("Not submitted")}
 SUBMISSION_CSS = {"on_time": "success", "late": "warning", "missing": "danger"}
