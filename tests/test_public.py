@@ -7,8 +7,8 @@ import datetime as dt
 from cddh.models import PeriodReport, ReportStatus, Role, TaskState, UnitCategory, db
 from cddh.services import reports
 
-from .report_steps import issue, office_leader
 from .conftest import make_document, make_task, make_unit, make_user
+from .report_steps import issue, office_leader
 
 VN = dt.timezone(dt.timedelta(hours=7))
 

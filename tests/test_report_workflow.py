@@ -250,14 +250,14 @@ def test_an_ad_hoc_report_covers_any_window_and_each_report_has_its_due_date(app
         assert [(d["report"].id, d["late"]) for d in due] == [
             (first.id, True), (second.id, True), (quarter.id, False)]
         first_id = first.id
-    page = browser(user(people, "spec")).get("/").get_data(as_text=True)
+    page = browser(_db_user(app, people, "spec")).get("/").get_data(as_text=True)
     block = page.split('id="home-reports-due"', 1)[1].split("</ul>", 1)[0]
     assert "Báo cáo đột xuất từ 01/04/2026" in block and "Quý 2 năm 2026" in block
     assert f"/period_reports/details/?id={first_id}" in block
-    assert "home-reports-due" not in browser(user(people, "a_staff")).get("/").get_data(
+    assert "home-reports-due" not in browser(_db_user(app, people, "a_staff")).get("/").get_data(
         as_text=True)
     # On screen: the ad-hoc form refuses a bad window with a message, nothing is made.
-    me = browser(user(people, "spec"))
+    me = browser(_db_user(app, people, "spec"))
     resp = me.post("/period_reports/adhoc/", data={"start_on": "x", "end_on": ""},
                    follow_redirects=True)
     assert resp.status_code == 200
@@ -307,7 +307,7 @@ def test_an_extension_approved_later_changes_neither_the_frozen_ranking_nor_figu
         db.session.commit()
         assert reports.report_ranking(report)["weights"]["overdue"] == 2.0
         score_a = row_a["score"]
-    page = browser(user(people, "boss")).get("/ranking/?kind=quarter&year=2026&number=2")
+    page = browser(_db_user(app, people, "boss")).get("/ranking/?kind=quarter&year=2026&number=2")
     body = page.get_data(as_text=True)
     assert 'id="ranking-status"' in body and "Đã chốt theo báo cáo ban hành" in body
     row = body.split(f'data-unit="{people["A"]}"', 1)[1].split("</tr>", 1)[0]
@@ -330,7 +330,7 @@ def test_the_workbook_carries_the_narrative_the_approval_line_and_the_ranking(ap
         db.session.commit()
         report_id = report.id
         approved_at = report.approved_at.astimezone(VN).strftime("%d/%m/%Y %H:%M")
-    resp = browser(user(people, "spec")).get(f"/period_reports/export/?id={report_id}")
+    resp = browser(_db_user(app, people, "spec")).get(f"/period_reports/export/?id={report_id}")
     assert resp.status_code == 200
     book = openpyxl.load_workbook(io.BytesIO(resp.data))
     summary = book.worksheets[0]

@@ -30,8 +30,8 @@ from cddh.services import DomainError, report_export, reports
 from cddh.services.report_export import TABLE_TOP
 from cddh.services.settings import set_setting
 
-from .report_steps import approve, issue
 from .conftest import make_task, make_unit, make_user
+from .report_steps import approve, issue
 from .test_api_reports import END, START, dataset  # noqa: F401  (the hand-built dataset)
 
 D = dt.date
