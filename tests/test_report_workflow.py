@@ -418,3 +418,19 @@ def test_a_unit_opens_the_issued_report_and_sees_only_its_own_rows(app, people, 
         ranking_page = me.get("/ranking/?kind=quarter&year=2026&number=2").get_data(as_text=True)
         assert f'data-unit="{people["A"]}"' in ranking_page
         assert f'data-unit="{people["B"]}"' not in ranking_page and "Sở Beta" not in ranking_page
+
+
+def test_a_published_ad_hoc_report_reaches_the_public_page(app, people, browser):
+    with app.app_context(), app.test_request_context():
+        spec = user(people, "spec")
+        report = reports.draft_ad_hoc_report(spec, "2026-04-01", "2026-04-30")
+        approve(report, spec, user(people, "boss"))
+        reports.issue_report(spec, report)
+        reports.publish_report(spec, report)
+        db.session.commit()
+        report_id = report.id
+    anonymous = browser(None)
+    assert "Báo cáo đột xuất từ 01/04/2026 đến 30/04/2026" in anonymous.get(
+        "/public/").get_data(as_text=True)
+    page = anonymous.get(f"/public/reports/{report_id}")
+    assert page.status_code == 200 and "Sở Alpha" in page.get_data(as_text=True)

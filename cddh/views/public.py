@@ -30,7 +30,7 @@ def _public_figures(report: PeriodReport) -> dict:
 @bp.get("/")
 def index():
     """The list of published reports, newest first."""
-    items = [{"report": r, "title": reports.period_title(r.kind, r.year, r.number),
+    items = [{"report": r, "title": reports.report_title(r),
               "total": r.data["total"]} for r in reports.published_reports()]
     return render_template("public/index.html", items=items)
 
@@ -42,7 +42,7 @@ def report(report_id: int):
     data = _public_figures(found)
     return render_template(
         "public/report.html", report=found,
-        title=reports.period_title(found.kind, found.year, found.number),
+        title=reports.report_title(found),
         header=report_export.table_header(), rows=report_export.table_rows(data),
         window=report_export.window_line(data), chart=reports.chart_data(data),
         labels={t.value: str(labels.label(labels.TIMELINESS, t.value)) for t in Timeliness})
