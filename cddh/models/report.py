@@ -45,8 +45,6 @@ class PeriodReport(IdMixin, TimestampMixin, db.Model):
     approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
 
     approved_by = relationship("User", foreign_keys=[approved_by_id])
-    events = relationship("PeriodReportEvent", order_by="PeriodReportEvent.id",
-                          back_populates="report", viewonly=True)
 
 
 class PeriodReportEvent(IdMixin, db.Model):
@@ -63,7 +61,6 @@ class PeriodReportEvent(IdMixin, db.Model):
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     comment: Mapped[str] = mapped_column(sa.Text, default="")
 
-    report = relationship("PeriodReport", back_populates="events")
     actor = relationship("User")
 
 
