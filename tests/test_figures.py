@@ -189,6 +189,10 @@ def _check_screen(app, today, screen, check, admin):
         resp = office.post("/period_reports/draft/", data={"kind": "quarter", "year": year,
                                                           "number": number})
         report_id = resp.headers["Location"].split("id=")[1]
+        # Written, submitted, approved by the Office's leader, then issued (issue 14 §3).
+        office.post("/period_reports/narrative/", data={"id": report_id, "assessment": "Tốt"})
+        office.post("/period_reports/submit/", data={"id": report_id})
+        _user(app, "lanhdao").post("/period_reports/approve/", data={"id": report_id})
         office.post("/period_reports/issue/", data={"id": report_id})
         office.post("/period_reports/publish/", data={"id": report_id})
         screen_body = check.page(office, f"/period_reports/details/?id={report_id}", screen)

@@ -8,6 +8,7 @@ from cddh.models import PeriodReport, ReportStatus, Role, TaskState, UnitCategor
 from cddh.services import reports
 
 from .conftest import make_document, make_task, make_unit, make_user
+from .report_steps import issue, office_leader
 
 VN = dt.timezone(dt.timedelta(hours=7))
 
@@ -18,6 +19,7 @@ def _world(app) -> dict:
     with app.app_context(), app.test_request_context():
         office = make_unit("VP", UnitCategory.office)
         spec = make_user(Role.office_specialist, office)
+        leader = office_leader(office)
         units = {"A": make_unit("SXA", name="Sở Xây dựng"), "B": make_unit("HBT", name="Huyện Ba Tri")}
         assigned = dt.datetime(2026, 3, 20, 9, tzinfo=VN)
         for key, unit in units.items():
@@ -29,15 +31,15 @@ def _world(app) -> dict:
                               (6, ReportStatus.draft)):
             report = reports.draft_report("month", 2026, number)
             if final != ReportStatus.draft:
-                reports.issue_report(spec, report)
+                issue(report, spec, leader)
             if final == ReportStatus.published:
                 reports.publish_report(spec, report)
             ids[number] = report.id
         quarter = reports.draft_report("quarter", 2026, 2)
-        reports.issue_report(spec, quarter)
+        issue(quarter, spec, leader)
         reports.publish_report(spec, quarter)
         ids["q2v1"] = quarter.id
-        ids["q2v2"] = reports.issue_report(spec, reports.draft_report("quarter", 2026, 2)).id
+        ids["q2v2"] = issue(reports.draft_report("quarter", 2026, 2), spec, leader).id
         db.session.commit()
         return ids
 

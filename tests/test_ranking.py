@@ -44,6 +44,8 @@ def world(app):
         for order, unit in enumerate((a, b, c)):
             unit.sort_order = order
         a_users = [make_user(Role.unit_staff, a), make_user(Role.unit_leader, a)]
+        make_user(Role.unit_staff, b)
+        make_user(Role.unit_staff, c)
         inspector = make_user(Role.inspector, office)
         assigned = at(2026, 3, 20)
 
@@ -63,11 +65,14 @@ def world(app):
                                         message="m", created_at=at(2026, 5, 5)))
         db.session.add(Notification(user_id=a_users[0].id, kind="late_update",
                                     task_id=a_late.id, message="m", created_at=at(2026, 3, 1)))
-        # B returned a task inside the window and again after it.
+        # B returned a task inside the window; the Office refused the return (sent it back to
+        # B unchanged, after the window); B returned it again after the window.
         db.session.add(TaskHistory(task=b_ret, action="return", to_state="returned",
-                                   at=at(2026, 4, 1)))
+                                   at=at(2026, 4, 1), data={"lead_unit_id": b.id}))
+        db.session.add(TaskHistory(task=b_ret, action="forward", to_state="assigned",
+                                   at=at(2026, 6, 16), data={"lead_unit_id": b.id}))
         db.session.add(TaskHistory(task=b_ret, action="return", to_state="returned",
-                                   at=at(2026, 6, 20)))
+                                   at=at(2026, 6, 20), data={"lead_unit_id": b.id}))
         team = InspectionTeam(name="Đoàn 1", kind=InspectionKind.ad_hoc, lead_id=inspector.id)
         db.session.add(team)
         db.session.flush()
@@ -84,17 +89,17 @@ def test_the_ranking_by_hand(app, world):
         rows = ranking.unit_ranking(START, END)
     # A: 2 on time of 3 due = 66.7; −2×1 overdue −1×1 late update −3×1 shortcoming = 60.7
     # B: its returned task stood with the Office at the end (not B's): 1 of 1 = 100.0;
-    # −1×1 return = 99.0.  C: nothing due, no rate: 0.
+    # −1×1 refused return = 99.0.  C: nothing due, no rate: 0.
     assert rows == [
         {"unit_id": world["B"], "unit": "Huyện B", "done_on_time": 1, "due": 1,
          "on_time_rate": 100.0, "overdue": 0, "late_updates": 0, "returns": 1, "findings": 0,
-         "score": 99.0, "rank": 1},
+         "no_account": False, "score": 99.0, "rank": 1},
         {"unit_id": world["A"], "unit": "Sở A", "done_on_time": 2, "due": 3,
          "on_time_rate": 66.7, "overdue": 1, "late_updates": 1, "returns": 0, "findings": 1,
-         "score": 60.7, "rank": 2},
+         "no_account": False, "score": 60.7, "rank": 2},
         {"unit_id": world["C"], "unit": "Sở C", "done_on_time": 0, "due": 0,
          "on_time_rate": None, "overdue": 0, "late_updates": 0, "returns": 0, "findings": 0,
-         "score": 0.0, "rank": 3},
+         "no_account": False, "score": 0.0, "rank": 3},
     ]
 
 
@@ -121,3 +126,92 @@ def test_the_ranking_page_shows_the_numbers_behind_each_score(app, world, browse
     for figure in (">2<", ">3<", "66.7", ">1<", "60.7"):
         assert figure in row_a
     assert "measure=open_overdue" in row_a
+
+
+# --- the rules that make the ranking defensible (issue 14 §5) ---------------------------------
+
+@pytest.mark.parametrize("after_return,counted", [
+    # Nothing yet: the return is still with the Office, not judged: not counted.
+    ([], 0),
+    # The Office sent it back to the same unit unchanged: refused, counted.
+    ([("forward", "same")], 1),
+    # The Office re-forwarded it to another unit: the return was right, not counted.
+    ([("forward", "other")], 0),
+    # The Office corrected the task before sending it back: accepted, not counted.
+    ([("edit", None), ("forward", "same")], 0),
+    ([("change_content", None), ("forward", "same")], 0),
+    # The Office cancelled it: accepted, not counted.
+    ([("cancel", None)], 0),
+    # Sent back to the same unit unchanged, then a later edit: the first forward decides.
+    ([("forward", "same"), ("edit", None)], 1),
+])
+def test_only_a_refused_return_counts_against_the_unit(app, after_return, counted):
+    with app.app_context():
+        a, other = make_unit("A"), make_unit("O")
+        make_user(Role.unit_staff, a)
+        task = make_task(a, state=S.in_progress, assigned_at=at(2026, 3, 20),
+                         deadline=D(2026, 9, 30))
+        db.session.add(TaskHistory(task=task, action="return", to_state="returned",
+                                   at=at(2026, 4, 1), data={"lead_unit_id": a.id}))
+        for day, (action, to) in enumerate(after_return, start=2):
+            data = {"lead_unit_id": a.id if to == "same" else other.id} if to else {}
+            db.session.add(TaskHistory(task=task, action=action, at=at(2026, 4, day), data=data,
+                                       to_state="assigned" if action == "forward" else None))
+        db.session.commit()
+        assert ranking.returns_by_unit(START, END).get(a.id, 0) == counted
+
+
+def test_a_return_a_leader_decided_on_is_not_counted(app):
+    """A difficulty asking for another lead unit, approved by the directing leader, sends the
+    task back to the Office (a return carrying the difficulty): never the unit's fault."""
+    with app.app_context():
+        a = make_unit("A")
+        task = make_task(a, state=S.in_progress, assigned_at=at(2026, 3, 20))
+        db.session.add(TaskHistory(task=task, action="return", to_state="returned",
+                                   at=at(2026, 4, 1),
+                                   data={"lead_unit_id": a.id, "difficulty_id": 7}))
+        db.session.add(TaskHistory(task=task, action="forward", to_state="assigned",
+                                   at=at(2026, 4, 2), data={"lead_unit_id": a.id}))
+        db.session.commit()
+        assert ranking.returns_by_unit(START, END) == {}
+
+
+def test_missed_periodic_updates_count_and_a_unit_without_account_is_flagged(app):
+    """Đ8.1b: the notice of a missed periodic update (a task without deadline) counts like a
+    late update, once per task; a unit nobody can log into is flagged and not ranked."""
+    with app.app_context():
+        a, ghost = make_unit("A", name="Sở A"), make_unit("G", name="Sở Không Người")
+        user = make_user(Role.unit_staff, a)
+        idle = make_user(Role.unit_staff, ghost)
+        idle.active = False
+        no_deadline = make_task(a, state=S.in_progress, assigned_at=at(2026, 1, 5))
+        for day in (16, 17):  # two notices about one task: counted once
+            db.session.add(Notification(user_id=user.id, kind="update_due", message="m",
+                                        task_id=no_deadline.id, created_at=at(2026, 4, day)))
+        make_task(ghost, state=S.completed, assigned_at=at(2026, 3, 20),
+                  deadline=D(2026, 4, 30), completed_on=D(2026, 4, 1))
+        db.session.commit()
+        ordered = ranking.unit_ranking(START, END)
+        rows = {r["unit_id"]: r for r in ordered}
+        assert rows[a.id]["late_updates"] == 1 and rows[a.id]["rank"] == 1
+        assert rows[ghost.id]["no_account"] is True and rows[ghost.id]["rank"] is None
+        # Its 100 % on time would have put it first: flagged, it comes last.
+        assert rows[ghost.id]["score"] > rows[a.id]["score"]
+        assert [r["unit_id"] for r in ordered] == [a.id, ghost.id]
+
+
+def test_a_task_the_office_holds_is_not_the_units_overdue_task(app):
+    """A task returned to the Office before its deadline passed stands with the Office at the
+    end of the period: not the unit's overdue task, not in its tasks with a deadline."""
+    with app.app_context():
+        a = make_unit("A")
+        make_user(Role.unit_staff, a)
+        held = make_task(a, state=S.returned, assigned_at=at(2026, 3, 20),
+                         deadline=D(2026, 4, 30))
+        db.session.add(TaskHistory(task=held, action="return", to_state="returned",
+                                   at=at(2026, 4, 10), data={"lead_unit_id": a.id}))
+        make_task(a, state=S.in_progress, assigned_at=at(2026, 3, 20), deadline=D(2026, 5, 5))
+        db.session.commit()
+        (row,) = ranking.unit_ranking(START, END)
+    assert (row["overdue"], row["due"], row["returns"]) == (1, 1, 0)
+    assert row["no_account"] is False

@@ -15,12 +15,23 @@ import openpyxl
 import pytest
 
 from cddh.jobs import run_job
-from cddh.models import PeriodKind, PeriodReport, ReportStatus, Role, Task, TaskState, Unit, db
+from cddh.models import (
+    PeriodKind,
+    PeriodReport,
+    ReportStatus,
+    Role,
+    Task,
+    TaskState,
+    Unit,
+    User,
+    db,
+)
 from cddh.services import DomainError, report_export, reports
 from cddh.services.report_export import TABLE_TOP
 from cddh.services.settings import set_setting
 
 from .conftest import make_task, make_unit, make_user
+from .report_steps import approve, issue
 from .test_api_reports import END, START, dataset  # noqa: F401  (the hand-built dataset)
 
 D = dt.date
@@ -80,7 +91,7 @@ def test_an_issued_report_is_frozen_and_a_reissue_is_a_new_version(app, dataset)
     with app.app_context(), app.test_request_context():
         spec = make_user(Role.office_specialist, db.session.get(Unit, unit_ids["VP"]))
         report = reports.draft_report("quarter", 2026, 2)
-        reports.issue_report(spec, report)
+        issue(report, spec)
         db.session.commit()
         frozen = report_export.table_rows(reports.figures(report))
         assert frozen == EXPECTED_TABLE
@@ -102,7 +113,7 @@ def test_an_issued_report_is_frozen_and_a_reissue_is_a_new_version(app, dataset)
         live = report_export.table_rows(reports.figures(second))
         assert live[0][4:8] == [3, 1, 5, 2]  # A: one more on time, one less overdue
         assert live[1][2:4] == [3, 3]  # B: the new task, assigned in the window
-        reports.issue_report(spec, second)
+        issue(second, spec)
         reports.publish_report(spec, second)
         db.session.commit()
         assert report_export.table_rows(reports.figures(report)) == frozen
@@ -181,8 +192,12 @@ def canon(value) -> str:
 
 
 def test_the_workbook_matches_the_screen_cell_by_cell(app, dataset, browser):  # noqa: F811
-    spec, _leader = _users(app)
+    spec, leader = _users(app)
     report_id = _report(app)
+    with app.app_context(), app.test_request_context():
+        approve(db.session.get(PeriodReport, report_id), db.session.get(User, spec.id),
+                db.session.get(User, leader.id))
+        db.session.commit()
     me = browser(spec)
     assert me.post("/period_reports/issue/", data={"id": report_id}).status_code == 302
     page = me.get(f"/period_reports/details/?id={report_id}").get_data(as_text=True)
@@ -194,7 +209,7 @@ def test_the_workbook_matches_the_screen_cell_by_cell(app, dataset, browser):  #
     with zipfile.ZipFile(io.BytesIO(resp.data)) as package:  # constant-memory mode writes
         assert 't="inlineStr"' in package.read("xl/worksheets/sheet2.xml").decode()  # inline
     book = openpyxl.load_workbook(io.BytesIO(resp.data))
-    summary, overdue = book.worksheets
+    summary, overdue, *_more = book.worksheets
     # The table, cell by cell: every body row of the screen is a row of the sheet.
     first = TABLE_TOP + 3  # openpyxl counts from 1; two header rows
     sheet_rows = [[canon(summary.cell(row=first + i, column=c + 1).value)
@@ -239,7 +254,8 @@ def test_each_figure_clicks_through_to_its_tasks(app, dataset, browser):  # noqa
     spec, _leader = _users(app)
     report_id = _report(app)
     page = browser(spec).get(f"/period_reports/details/?id={report_id}").get_data(as_text=True)
-    links = [unescape(h) for h in re.findall(r'href="(/tasks/\?[^"]*)"', page)]
+    table = page.split('id="report-table"', 1)[1].split("</table>", 1)[0]  # not the ranking's
+    links = [unescape(h) for h in re.findall(r'href="(/tasks/\?[^"]*)"', table)]
     wanted = {"period": ["quarter:2026:2"], "unit_id": [str(unit_ids["A"])],
               "measure": ["open_overdue"]}
     (link,) = [h for h in links if parse_qs(urlsplit(h).query) == wanted]
@@ -257,6 +273,8 @@ def test_each_figure_clicks_through_to_its_tasks(app, dataset, browser):  # noqa
 
 @pytest.mark.parametrize("role", [Role.unit_staff, Role.unit_leader, Role.inspector])
 def test_only_the_office_opens_the_reports(app, browser, role):
+    """A unit opens issued reports only (test_report_workflow.py); a draft, the dashboard,
+    the exports and every step are refused. An inspector opens nothing."""
     with app.app_context():
         unit = make_unit()
         user = make_user(role, unit)
@@ -264,10 +282,15 @@ def test_only_the_office_opens_the_reports(app, browser, role):
         db.session.commit()
         report_id, _id = report.id, user.id
     me = browser(user)
-    for url in ("/period_reports/", f"/period_reports/details/?id={report_id}",
-                f"/period_reports/export/?id={report_id}", "/dashboard/", "/ranking/"):
-        assert me.get(url).status_code == 403, url
-    assert me.post("/period_reports/issue/", data={"id": report_id}).status_code == 403
+    refused = (302, 403, 404) if role != Role.inspector else (403,)  # 302: "no such record"
+    for url in (f"/period_reports/details/?id={report_id}",
+                f"/period_reports/export/?id={report_id}", "/dashboard/"):
+        assert me.get(url).status_code in refused, url
+    if role == Role.inspector:
+        for url in ("/period_reports/", "/ranking/"):
+            assert me.get(url).status_code == 403, url
+    for step in ("submit", "approve", "return", "issue", "publish", "reissue", "narrative"):
+        assert me.post(f"/period_reports/{step}/", data={"id": report_id}).status_code == 403
     assert me.post("/period_reports/draft/", data={"kind": "month", "year": 2026,
                                                    "number": 5}).status_code == 403
     with app.app_context():
@@ -279,8 +302,9 @@ def test_the_office_drafts_issues_and_publishes_on_screen(app, browser):
     with app.app_context():
         office = make_unit("VP")
         spec = make_user(Role.office_specialist, office)
+        leader_id = make_user(Role.leader, office)
         db.session.commit()
-        spec.id  # noqa: B018  (loads the row before the context ends)
+        spec.id, leader_id.id  # noqa: B018  (loads the rows before the context ends)
     me = browser(spec)
     resp = me.post("/period_reports/draft/", data={"kind": "quarter", "year": 2026, "number": 2})
     assert resp.status_code == 302
@@ -288,8 +312,13 @@ def test_the_office_drafts_issues_and_publishes_on_screen(app, browser):
         report_id = db.session.scalar(db.select(PeriodReport.id))
     assert me.get("/period_reports/").status_code == 200
     assert me.post("/period_reports/publish/", data={"id": report_id}).status_code == 302
+    assert me.post("/period_reports/issue/", data={"id": report_id}).status_code == 302
     with app.app_context():
         assert db.session.get(PeriodReport, report_id).status == ReportStatus.draft  # not issued
+    me.post("/period_reports/narrative/", data={"id": report_id, "assessment": "Tốt."})
+    me.post("/period_reports/submit/", data={"id": report_id})
+    boss = browser(leader_id)
+    boss.post("/period_reports/approve/", data={"id": report_id, "comment": "Đồng ý"})
     me.post("/period_reports/issue/", data={"id": report_id})
     me.post("/period_reports/publish/", data={"id": report_id})
     with app.app_context():

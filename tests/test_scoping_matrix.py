@@ -657,3 +657,56 @@ def test_attachment_downloads_follow_their_rows(role, fresh_world):
             assert resp.status_code in h.REDIRECTS and "/login" in resp.headers["Location"]
         else:
             assert resp.status_code == 404, (row.model.__name__, row.key, resp.status_code)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_issued_reports_and_the_ranking_show_a_unit_only_its_own_row(role, fresh_world):
+    """Issue 14 §3, §5: a unit opens the issued report and the ranking and sees its own figures
+    and ranking row only (not unit B's: the regulation publishes the figures per unit only on
+    the public page, Đ15.2, and says nothing of publishing the emulation ranking, Đ20.2); a
+    draft stays the Office's; the workbooks are the Office's."""
+    from cddh.models import LeaderPosition, PeriodReport
+    from cddh.services import reports
+
+    ds = fresh_world.fresh()
+    with fresh_world.app.app_context(), fresh_world.app.test_request_context():
+        spec = db.session.get(User, ds.users["office_specialist"].id)
+        boss = db.session.get(User, ds.users["leader"].id)
+        boss.position = LeaderPosition.office_chief
+        report = reports.draft_report("quarter", 2026, 4)
+        reports.save_narrative(spec, report, assessment="Đánh giá")
+        reports.submit_report(spec, report)
+        reports.approve_report(boss, report)
+        reports.issue_report(spec, report)
+        draft = reports.draft_report("month", 2026, 11)
+        db.session.commit()
+        ids = (report.id, draft.id)
+        assert db.session.get(PeriodReport, ids[0]).data["ranking"]["rows"]
+    user_role = None if role == ANONYMOUS else Role(role)
+    client = h.Client(fresh_world.app, ds.users.get(role))
+    marker_a, marker_b = ds.get(h.Unit, "A").marker, ds.get(h.Unit, "B").marker
+    pages = {"report": f"/period_reports/details/?id={ids[0]}",
+             "ranking": "/ranking/?kind=quarter&year=2026&number=4"}
+    files = (f"/period_reports/export/?id={ids[0]}",
+             "/ranking/export/?kind=quarter&year=2026&number=4")
+    for name, url in pages.items():
+        resp = client.get(url)
+        body = resp.get_data(as_text=True)
+        if user_role is None:
+            assert resp.status_code in h.REDIRECTS and "/login" in resp.headers["Location"]
+        elif user_role in policy.OFFICE_ROLES:
+            assert resp.status_code == 200 and marker_a in body and marker_b in body, name
+        elif user_role in policy.UNIT_ROLES:
+            assert resp.status_code == 200 and marker_a in body, name
+            assert marker_b not in body, (name, "unit B's row shown to unit A")
+        else:
+            assert resp.status_code == 403, (role, name)
+    for url in files:
+        status = client.get(url).status_code
+        if user_role in (Role.admin, Role.office_specialist, Role.leader):
+            assert status == 200, url
+        elif user_role is not None:
+            assert status == 403, (role, url)
+    if user_role is not None:
+        status = client.get(f"/period_reports/details/?id={ids[1]}").status_code
+        assert (status == 200) == (user_role in policy.OFFICE_ROLES), (role, "draft")

@@ -44,6 +44,7 @@ from ..models.enums import (
     OFFICE_ROLES,
     UNIT_ROLES,
     InspectionStatus,
+    ReportStatus,
     Role,
     TaskState,
     UnitCategory,
@@ -77,9 +78,10 @@ SCREENS: dict[str, frozenset[Role]] = {
     "inspection_recommendations": frozenset({*OFFICE_ROLES, Role.inspector}),
     "inspection_requests": ALL_ROLES,
     # Reports (Đ15–17, Đ20): the Office and leaders; units write their self-inspections.
-    "period_reports": OFFICE_ROLES,
+    # A unit opens the issued reports and the ranking: its own figures and row only (Đ20.2).
+    "period_reports": OFFICE_ROLES | UNIT_ROLES,
     "dashboard": OFFICE_ROLES,
-    "ranking": OFFICE_ROLES,
+    "ranking": OFFICE_ROLES | UNIT_ROLES,
     "self_inspection": OFFICE_ROLES | UNIT_ROLES,
     # Difficulties and proposals (Đ10.1, Đ16.3): the Office and leaders; a unit its own.
     "difficulties": OFFICE_ROLES | UNIT_ROLES,
@@ -484,15 +486,38 @@ def statistics_unit_ids(user) -> list[int] | None:
 REPORT_ISSUERS = frozenset({Role.office_specialist, Role.leader})
 
 
+REPORT_WRITERS = frozenset({Role.office_specialist})
+# Đ15.2, Đ17.2: the Office's leader approves the report before it goes to the Committee.
+# The Chánh/Phó Chánh Văn phòng hold the leader role with the position office_chief /
+# office_deputy (cddh.services.leaders); any leader may approve, a specialist may not.
+REPORT_APPROVERS = frozenset({Role.leader})
+
+
 def period_report_scope(user) -> ColumnElement[bool]:
-    """The Office's period reports, drafts included, are read by the Office and leaders; the
-    public reads published ones through the public page, never through this scope."""
-    return sa.true() if is_office(user) else sa.false()
+    """The Office's period reports, drafts included, are read by the Office and leaders. A
+    unit opens the issued and published ones, where it sees its own figures and ranking row
+    only (``statistics_unit_ids``). The public reads published ones through the public page,
+    never through this scope."""
+    if is_office(user):
+        return sa.true()
+    if _authenticated(user) and user.role in UNIT_ROLES:
+        return PeriodReport.status.in_([ReportStatus.issued, ReportStatus.published])
+    return sa.false()
 
 
 def may_issue_reports(user) -> bool:
     """The Office drafts, issues and publishes the period reports (Đ15.2, Đ17.2)."""
     return _authenticated(user) and user.role in REPORT_ISSUERS
+
+
+def may_write_reports(user) -> bool:
+    """The Office's specialist writes the report's narrative and submits it."""
+    return _authenticated(user) and user.role in REPORT_WRITERS
+
+
+def may_approve_reports(user) -> bool:
+    """The Office's leader approves a submitted report or returns it with comments."""
+    return _authenticated(user) and user.role in REPORT_APPROVERS
 
 
 def self_inspection_scope(user) -> ColumnElement[bool]:

@@ -15,7 +15,7 @@ from .inspection import (
     InspectionTeam,
     inspection_finding_task,
 )
-from .report import PeriodReport, SelfInspectionReport
+from .report import PeriodReport, PeriodReportEvent, SelfInspectionReport
 from .system import AuditLog, JobRun, Notification, SchedulerHeartbeat, Setting
 from .task import (
     Attachment,
@@ -37,7 +37,7 @@ __all__ = [
     "ExtensionRequest", "Feedback", "InspectedUnit", "InspectionDocumentRequest",
     "InspectionFinding", "InspectionMember", "InspectionPlan", "InspectionRecommendation",
     "InspectionTeam", "JobRun", "Notification", "PeriodFact", "PeriodReport",
-    "PeriodReportFigures", "ProgressUpdate",
+    "PeriodReportEvent", "PeriodReportFigures", "ProgressUpdate",
     "SchedulerHeartbeat", "SelfInspectionReport", "Setting", "Task", "TaskHistory", "Unit", "UnitKind", "Urging",
     "User", "UserSession", "LoginFailure", "db", "inspection_finding_task", "task_cooperating_unit", "task_unit", "utcnow",
 ]

@@ -141,7 +141,14 @@ class PeriodKind(StrEnum):
 
 
 class ReportStatus(StrEnum):
+    """The life of the Office's period report (Đ15.2, Đ17.2): the specialist drafts and
+    submits it, the Office's leader approves it or returns it with comments, then it is
+    issued (its figures and ranking frozen) and may be published."""
+
     draft = "draft"
+    submitted = "submitted"
+    returned = "returned"
+    approved = "approved"
     issued = "issued"
     published = "published"
 

@@ -5,8 +5,11 @@ the report page renders them and the workbook writes them, so the two agree cell
 The workbook follows the layout of an administrative report: the agency top left, the
 national motto top right, the title and the data window, the table with merged headers,
 its total and rates, a signature block; A4 landscape with the header rows repeated on every
-page; a second sheet lists the overdue tasks. It is written in constant-memory mode (rows
-are streamed in order), so a long list costs little memory.
+page; below the table come the narrative sections (assessment, causes, difficulties and
+proposals, recommendations) and the approval line (who approved, when). Further sheets list
+the overdue tasks, the difficulties and proposals (counts and the open list) and the unit
+ranking with the numbers behind each score. It is written in constant-memory mode (rows are
+streamed in order), so a long list costs little memory.
 """
 
 from __future__ import annotations
@@ -17,8 +20,11 @@ import io
 import xlsxwriter
 from flask_babel import gettext as _
 
+from .. import labels
 from .cells import merge_cells, write_cell
-from .reports import ASSIGNED, FIGURES, RATES, period_title
+from .clock import local_tz
+from .reports import ASSIGNED, FIGURES, NARRATIVE, RATES, difficulty_totals
+from .reports import report_title as title_of
 from .settings import get_setting
 
 NATIONAL_NAME = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
@@ -76,6 +82,46 @@ def window_line(data: dict) -> str:
     return line
 
 
+def narrative_titles() -> dict[str, str]:
+    return {"assessment": _("I. Assessment"), "causes": _("II. Causes"),
+            "difficulties": _("III. Difficulties and proposals"),
+            "recommendations": _("IV. Recommendations")}
+
+
+def approval_line(report) -> str:
+    """"Approved by Nguyễn Văn A (Chánh Văn phòng) on 16/06/2026 09:30", or "" when the
+    report has not been approved."""
+    if report.approved_at is None or report.approved_by is None:
+        return ""
+    user = report.approved_by
+    who = user.full_name or user.username
+    if user.position is not None:
+        who = f"{who} ({labels.label(labels.LEADER_POSITION, user.position.value)})"
+    at = report.approved_at.replace(tzinfo=report.approved_at.tzinfo or dt.UTC)
+    return _("Approved by %(who)s on %(when)s", who=who,
+             when=at.astimezone(local_tz()).strftime("%d/%m/%Y %H:%M"))
+
+
+def ranking_header() -> list[str]:
+    return [_("Rank"), _("Unit"), _("Done on time"), _("Tasks with a deadline"),
+            _("On-time completion rate (%)"), _("Overdue tasks"), _("Missed or late updates"),
+            _("Refused returns"), _("Inspection shortcomings"), _("Score"), _("Note")]
+
+
+def ranking_rows(frozen: dict) -> list[list]:
+    """The ranking's rows with the numbers behind each score (a unit without an active
+    account is flagged and has no rank)."""
+    out = []
+    for r in frozen["rows"]:
+        note = _("No active account: not ranked") if r.get("no_account") else ""
+        out.append([r["rank"] if r.get("rank") is not None else "-", r["unit"],
+                    r["done_on_time"], r["due"],
+                    NO_RATE if r["on_time_rate"] is None else r["on_time_rate"],
+                    r["overdue"], r["late_updates"], r["returns"], r["findings"], r["score"],
+                    note])
+    return out
+
+
 def report_title() -> str:
     return _("REPORT ON THE TASKS ASSIGNED BY THE PROVINCIAL PEOPLE'S COMMITTEE AND ITS CHAIRMAN")
 
@@ -108,6 +154,8 @@ class _Formats:
         self.sign_note = fmt(align="center", italic=True)
         self.recipients_head = fmt(bold=True, italic=True, font_size=11)
         self.recipients = fmt(font_size=10)
+        self.section = fmt(bold=True)
+        self.text = fmt(text_wrap=True, valign="top")
 
 
 def _page_setup(sheet, header_rows: tuple[int, int]) -> None:
@@ -171,8 +219,7 @@ def _write_summary(book, f: _Formats, report, data: dict, issued_on: dt.date | N
     sheet.set_column(0, 0, 5)
     sheet.set_column(1, 1, 34)
     sheet.set_column(2, last_col, 10)
-    _write_heading(sheet, f, last_col,
-                   period_title(report.kind, report.year, report.number), data, issued_on)
+    _write_heading(sheet, f, last_col, title_of(report), data, issued_on)
     sheet.set_row(TABLE_TOP, 30)
     sheet.set_row(TABLE_TOP + 1, 30)
     _write_table_header(sheet, f, TABLE_TOP)
@@ -188,6 +235,17 @@ def _write_summary(book, f: _Formats, report, data: dict, issued_on: dt.date | N
             else:
                 style = f.total_number if is_total else f.number
             write_cell(sheet, row_no, col, value, style)
+        row_no += 1
+    row_no += 1
+    for name in NARRATIVE:
+        merge_cells(sheet, row_no, 0, row_no, last_col, narrative_titles()[name], f.section)
+        text = getattr(report, name, "") or ""
+        sheet.set_row(row_no + 1, min(409, 16 * max(1, text.count("\n") + 1 + len(text) // 150)))
+        merge_cells(sheet, row_no + 1, 0, row_no + 1, last_col, text, f.text)
+        row_no += 2
+    approval = approval_line(report)
+    if approval:
+        merge_cells(sheet, row_no, 0, row_no, last_col, approval, f.sign_note)
         row_no += 1
     _write_signature(sheet, f, row_no + 1, last_col)
     _page_setup(sheet, (TABLE_TOP, TABLE_TOP + 1))
@@ -219,17 +277,98 @@ def _write_overdue(book, f: _Formats, data: dict) -> None:
     _page_setup(sheet, (3, 3))
 
 
-def workbook(report, data: dict) -> bytes:
-    """The report's workbook (.xlsx) from its figures (``reports.figures``)."""
+def _write_difficulties(book, f: _Formats, data: dict) -> None:
+    section = data.get("difficulties") or {"counts": [], "open": []}
+    sheet = book.add_worksheet(_("Difficulties")[:31])
+    for col, width in enumerate((5, 26, 16, 60, 14, 12)):
+        sheet.set_column(col, col, width)
+    merge_cells(sheet, 0, 0, 0, 5, _("Difficulties and proposals"), f.title)
+    merge_cells(sheet, 1, 0, 1, 5, window_line(data), f.sub)
+    totals = difficulty_totals(section)
+    head = [_("Kind"), *(str(labels.label(labels.DIFFICULTY_STATE, state))
+                         for state in ("open", "proposed", "decided")), _("Total")]
+    for col, label in enumerate(head):
+        write_cell(sheet, 3, col, label, f.head)
+    row_no = 4
+    for kind in ("difficulty", "proposal", "disagreement"):
+        cell = totals[kind]
+        values = [str(labels.label(labels.DIFFICULTY_KIND, kind)), cell["open"],
+                  cell["proposed"], cell["decided"], cell["total"]]
+        for col, value in enumerate(values):
+            write_cell(sheet, row_no, col, value, f.cell if col == 0 else f.number)
+        row_no += 1
+    row_no += 1
+    merge_cells(sheet, row_no, 0, row_no, 5, _("Not yet decided"), f.section)
+    row_no += 1
+    for col, label in enumerate([_("Row no."), _("Unit"), _("Kind"), _("Content"),
+                                 _("Due on"), _("Late")]):
+        write_cell(sheet, row_no, col, label, f.head)
+    for i, item in enumerate(section["open"], start=1):
+        row_no += 1
+        values = [i, item["unit"], str(labels.label(labels.DIFFICULTY_KIND, item["kind"])),
+                  item["content"], _d(item["due_on"]) if item["due_on"] else "",
+                  _("Yes") if item["late"] else ""]
+        for col, value in enumerate(values):
+            write_cell(sheet, row_no, col, value, f.cell if col in (1, 2, 3) else f.number)
+    _page_setup(sheet, (3, 3))
+
+
+def _write_ranking_sheet(book, f: _Formats, title: str, frozen: dict, note: str) -> None:
+    sheet = book.add_worksheet(_("Ranking")[:31])
+    header = ranking_header()
+    last = len(header) - 1
+    for col, width in enumerate((7, 30, 10, 10, 12, 10, 12, 10, 12, 9, 26)):
+        sheet.set_column(col, col, width)
+    merge_cells(sheet, 0, 0, 0, last, _("Unit ranking (Đ20.2)"), f.title)
+    merge_cells(sheet, 1, 0, 1, last, title, f.sub)
+    w = frozen["weights"]
+    formula = _("Score = %(a)s × on-time completion rate (%%) − %(b)s × overdue tasks − %(c)s × "
+                "missed or late updates − %(d)s × refused returns − %(e)s × inspection "
+                "shortcomings", a=w["on_time_rate"], b=w["overdue"], c=w["late_updates"],
+                d=w["returns"], e=w["findings"])
+    merge_cells(sheet, 2, 0, 2, last, formula, f.sub)
+    merge_cells(sheet, 3, 0, 3, last, note, f.sub)
+    for col, label in enumerate(header):
+        write_cell(sheet, 5, col, label, f.head)
+    for row_no, cells in enumerate(ranking_rows(frozen), start=6):
+        for col, value in enumerate(cells):
+            write_cell(sheet, row_no, col, value, f.cell if col in (1, 10) else f.number)
+    _page_setup(sheet, (5, 5))
+
+
+def ranking_note(frozen: dict, report=None) -> str:
+    if frozen.get("live") or report is None:
+        return _("Live ranking: it is frozen when the period's report is issued.")
+    return _("Frozen with the report issued on %(d)s (version %(v)d).",
+             d=_d(report.issued_at.date()) if report.issued_at else "", v=report.version)
+
+
+def workbook(report, data: dict, frozen_ranking: dict | None = None) -> bytes:
+    """The report's workbook (.xlsx) from its figures (``reports.figures``) and its ranking
+    (``reports.report_ranking``)."""
     out = io.BytesIO()
     book = xlsxwriter.Workbook(out, {"constant_memory": True})
     f = _Formats(book)
     issued_on = report.issued_at.date() if report.issued_at else None
     _write_summary(book, f, report, data, issued_on)
     _write_overdue(book, f, data)
+    _write_difficulties(book, f, data)
+    if frozen_ranking is not None:
+        _write_ranking_sheet(book, f, title_of(report), frozen_ranking,
+                             ranking_note(frozen_ranking, report))
     book.close()
     return out.getvalue()
 
 
-__all__ = ["ASSIGNED", "overdue_header", "overdue_rows", "table_header", "table_rows",
-           "window_line", "workbook"]
+def ranking_workbook(title: str, frozen: dict, report=None) -> bytes:
+    """The unit ranking alone, with the numbers behind each score."""
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"constant_memory": True})
+    _write_ranking_sheet(book, _Formats(book), title, frozen, ranking_note(frozen, report))
+    book.close()
+    return out.getvalue()
+
+
+__all__ = ["ASSIGNED", "approval_line", "overdue_header", "overdue_rows", "ranking_header",
+           "ranking_rows", "ranking_workbook", "table_header", "table_rows", "window_line",
+           "workbook"]

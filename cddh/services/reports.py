@@ -1,12 +1,30 @@
 """The Office's period reports (Đ15.2, Đ17): figures, freezing, versions, publication.
 
 A report's figures are the statistics table of ``cddh.services.statistics`` for its window,
-plus the column "of which assigned in this period", the two rates, and the list of tasks
-overdue at the end. A draft shows them as they are now; issuing stores them in the report
-(``PeriodReport.data``) and they are never computed again for it. A re-issue is a new
-version: a new draft of the same period, issued in its turn. The job ``draft_period_reports``
-drafts each period's report once its cut-off has passed; the Office reviews, issues and may
-publish it (only published reports reach the public page).
+plus the column "of which assigned in this period", the two rates, the list of tasks
+overdue at the end and the "difficulties and proposals" section (counts by kind and state,
+and the open list). Until it is issued a report shows them as they are now; issuing stores
+them in the report (``PeriodReport.data``), with the unit ranking of the window (its rows
+and weights, ``ranking.snapshot``), and they are never computed again for it. A re-issue is
+a new version: a new draft of the same period, issued in its turn.
+
+The life of a report (Đ15.2, Đ17.2), each step recorded in ``PeriodReportEvent`` (who,
+when, comment)::
+
+    draft ──submit (specialist)──▶ submitted ──approve (Office leader)──▶ approved
+      ▲                               │                                      │
+      └────── returned ◀──return with comments (Office leader)               issue
+                                                                               ▼
+                                                published ◀──publish── issued
+
+Only an approved report is issued, only an issued one published. The narrative sections
+(assessment, causes, difficulties and proposals, recommendations) are written while the
+report is a draft or returned; the difficulties section is prefilled from the difficulties
+raised in the window and from the units' self-inspection reports.
+
+The job ``draft_period_reports`` drafts each period's report once its cut-off has passed;
+its due date is ``report_due_working_days`` working days after the cut-off. An ad-hoc report
+(Đ15.2 "đột xuất") covers any window and has no period kind.
 
 Rates, in per cent with one decimal, ``None`` when there is nothing to divide by, as
 ``cddh.services.statistics`` defines them (docs/figures.md):
@@ -25,10 +43,15 @@ import datetime as dt
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from ..auth import policy
 from ..models import (
+    Difficulty,
+    DifficultyKind,
+    DifficultyState,
     Document,
     PeriodKind,
     PeriodReport,
+    PeriodReportEvent,
     PeriodReportFigures,
     ReportStatus,
     SelfInspectionReport,
@@ -38,7 +61,7 @@ from ..models import (
     db,
     utcnow,
 )
-from . import DomainError, facts, statistics
+from . import Conflict, DomainError, NotAllowed, facts, ranking, statistics
 from .calendar import WorkingCalendar
 from .clock import local_today, local_tz, start_of_local_day
 from .parsing import to_int
@@ -60,7 +83,12 @@ RATES = ("completion_rate", "on_time_rate")
 # The table's figure columns, in the order of the screen and the workbook.
 FIGURES = ("total", ASSIGNED, "done_on_time", "done_late", "open_on_time", "open_overdue",
            "no_deadline", "returned", "cancelled", *RATES)
-DATA_FORMAT = 2  # bump when the stored shape of ``PeriodReport.data`` changes
+DATA_FORMAT = 3  # bump when the stored shape of ``PeriodReport.data`` changes
+# 3: "difficulties" section, "ranking" snapshot, overdue rows carry unit_id.
+NARRATIVE = ("assessment", "causes", "difficulties", "recommendations")
+FROZEN = (ReportStatus.issued, ReportStatus.published)
+EDITABLE = (ReportStatus.draft, ReportStatus.returned)
+OPEN_LIST_LIMIT = 500  # the open difficulties listed in a report (the counts cover all)
 # The overdue rows a report screen shows (issue 13 §5); a link opens the whole filtered list.
 OVERDUE_SHOWN = 50
 
@@ -94,11 +122,56 @@ def overdue_tasks(start: dt.date, end: dt.date, unit_ids=None,
              .order_by(Task.deadline, Unit.sort_order, Unit.name, Task.id))
     if unit_ids is not None:
         query = query.where(Task.lead_unit_id.in_(list(unit_ids)))
+    query = query.add_columns(Task.lead_unit_id)
     if limit is not None:
         query = query.limit(limit)
     return [{"task_id": task_id, "content": content, "document": number, "unit": unit,
-             "deadline": deadline.isoformat(), "days_overdue": (end - deadline).days}
-            for task_id, content, deadline, unit, number in db.session.execute(query)]
+             "unit_id": unit_id, "deadline": deadline.isoformat(),
+             "days_overdue": (end - deadline).days}
+            for task_id, content, deadline, unit, number, unit_id in db.session.execute(query)]
+
+
+def difficulties_section(start: dt.date, end: dt.date, unit_ids=None) -> dict:
+    """The "difficulties and proposals" section (Đ15.3): per unit, kind and state, the
+    matters raised in the window; and the list of those still open (raised on or before the
+    end, not yet decided), oldest due first."""
+    raised = sa.and_(Difficulty.created_at >= start_of_local_day(start),
+                     Difficulty.created_at < start_of_local_day(end + dt.timedelta(days=1)))
+    query = (sa.select(Difficulty.unit_id, Difficulty.kind, Difficulty.state, sa.func.count())
+             .where(raised).group_by(Difficulty.unit_id, Difficulty.kind, Difficulty.state))
+    open_query = (
+        sa.select(Difficulty.id, Difficulty.task_id, Difficulty.unit_id, Unit.name,
+                  Difficulty.kind, Difficulty.asks, Difficulty.content, Difficulty.due_on,
+                  Difficulty.state)
+        .join(Unit, Unit.id == Difficulty.unit_id)
+        .where(Difficulty.state.in_([DifficultyState.open, DifficultyState.proposed]),
+               Difficulty.created_at < start_of_local_day(end + dt.timedelta(days=1)))
+        .order_by(Difficulty.due_on, Difficulty.id).limit(OPEN_LIST_LIMIT))
+    if unit_ids is not None:
+        query = query.where(Difficulty.unit_id.in_(list(unit_ids)))
+        open_query = open_query.where(Difficulty.unit_id.in_(list(unit_ids)))
+    counts = [{"unit_id": unit_id, "kind": kind.value, "state": state.value, "n": n}
+              for unit_id, kind, state, n in db.session.execute(query)]
+    today = local_today()
+    listed = [{"id": i, "task_id": task_id, "unit_id": unit_id, "unit": unit,
+               "kind": kind.value, "asks": asks.value, "content": content,
+               "due_on": due.isoformat() if due else None, "state": state.value,
+               "late": bool(due and today > due)}
+              for i, task_id, unit_id, unit, kind, asks, content, due, state
+              in db.session.execute(open_query)]
+    return {"counts": counts, "open": listed}
+
+
+def difficulty_totals(section: dict) -> dict:
+    """The section's counts added up: {kind: {state: n, "total": n}} and a grand total."""
+    totals = {k.value: {**{s.value: 0 for s in DifficultyState}, "total": 0}
+              for k in DifficultyKind}
+    for row in section.get("counts", []):
+        cell = totals.setdefault(row["kind"], {"total": 0})
+        cell[row["state"]] = cell.get(row["state"], 0) + row["n"]
+        cell["total"] += row["n"]
+    totals["all"] = sum(cell["total"] for cell in totals.values())
+    return totals
 
 
 def compute_figures(start: dt.date, end: dt.date, unit_ids=None,
@@ -125,26 +198,40 @@ def compute_figures(start: dt.date, end: dt.date, unit_ids=None,
     return {"format": DATA_FORMAT, "start": start.isoformat(), "end": end.isoformat(),
             "to_date": to_date, "rows": table, "total": with_rates(total),
             "overdue": overdue_tasks(start, end, unit_ids, overdue_limit),
-            "overdue_count": total["open_overdue"]}
+            "overdue_count": total["open_overdue"],
+            "difficulties": difficulties_section(start, end, unit_ids)}
+
+
+def is_frozen(report: PeriodReport) -> bool:
+    return report.status in FROZEN
 
 
 def figures(report: PeriodReport, unit_ids=None, overdue_limit: int | None = None) -> dict:
-    """What a report shows: the frozen figures once issued, the live ones while a draft.
+    """What a report shows: the frozen figures once issued, the live ones before.
 
-    ``unit_ids`` (from ``policy.statistics_unit_ids``) narrows the rows to those units. With
-    ``overdue_limit`` (a screen) only the first overdue rows are listed and a frozen report
-    is read from its ``PeriodReportFigures`` (its big ``data`` is not loaded); without it
-    (the workbook) the whole list. ``overdue_count`` says how many tasks the list has.
+    ``unit_ids`` (from ``policy.statistics_unit_ids``) narrows the rows, the overdue list and
+    the difficulties to those units. With ``overdue_limit`` (a screen) only the first overdue
+    rows are listed and a frozen report is read from its ``PeriodReportFigures`` (its big
+    ``data`` is not loaded); without it (the workbook) the whole list. ``overdue_count`` says
+    how many tasks the list has.
     """
-    if report.status == ReportStatus.draft:
+    if not is_frozen(report):
         return compute_figures(report.start_on, report.end_on, unit_ids, overdue_limit)
-    data = frozen_figures(report, overdue_limit)
+    if unit_ids is None:
+        return frozen_figures(report, overdue_limit)
+    data = report.data
     if unit_ids is None:
         return data
     wanted = set(unit_ids)
     rows = [r for r in data["rows"] if r["unit_id"] in wanted]
     total = with_rates({name: sum(r.get(name, 0) for r in rows) for name in (*COLUMNS, ASSIGNED)})
-    return {**data, "rows": rows, "total": total, "overdue": [], "overdue_count": 0}
+    section = data.get("difficulties") or {"counts": [], "open": []}
+    mine = {"counts": [r for r in section["counts"] if r["unit_id"] in wanted],
+            "open": [r for r in section["open"] if r["unit_id"] in wanted]}
+    overdue = [r for r in data.get("overdue") or [] if r.get("unit_id") in wanted]
+    return {**data, "rows": rows, "total": total, "difficulties": mine,
+            "overdue": overdue if overdue_limit is None else overdue[:overdue_limit],
+            "overdue_count": len(overdue)}
 
 
 def frozen_figures(report: PeriodReport, overdue_limit: int | None = None) -> dict:
@@ -192,6 +279,43 @@ def public_totals(reports: list[PeriodReport]) -> dict[int, dict]:
     return {r.id: found[r.id] if r.id in found else r.data["total"] for r in reports}
 
 
+def frozen_ranking(report: PeriodReport) -> dict | None:
+    """The ranking stored with a frozen report, read from its summary (not the big ``data``)."""
+    summary = db.session.get(PeriodReportFigures, report.id)
+    source = summary.figures if summary is not None else report.data
+    return source.get("ranking")
+
+
+def report_ranking(report: PeriodReport, unit_ids=None) -> dict:
+    """The report's ranking: frozen with it once issued (its rows and weights as they were),
+    live before. ``unit_ids`` narrows it to those units' rows."""
+    frozen = frozen_ranking(report) if is_frozen(report) else None
+    if frozen:
+        return ranking.only_units(frozen, unit_ids)
+    return ranking.only_units({**ranking.snapshot(report.start_on, report.end_on),
+                               "live": True}, unit_ids)
+
+
+def issued_for_window(start: dt.date, end: dt.date) -> PeriodReport | None:
+    """The newest issued (or published) report of exactly this window, if any: its ranking
+    is the period's ranking (``period_ranking``)."""
+    return db.session.scalar(
+        sa.select(PeriodReport).where(PeriodReport.start_on == start, PeriodReport.end_on == end,
+                                      PeriodReport.kind.is_not(None),
+                                      PeriodReport.status.in_(FROZEN))
+        .order_by(PeriodReport.version.desc()).limit(1))
+
+
+def period_ranking(start: dt.date, end: dt.date, unit_ids=None) -> tuple[dict, PeriodReport | None]:
+    """The ranking of a period: frozen with its issued report when there is one (an
+    extension approved later does not change a closed period), live otherwise."""
+    report = issued_for_window(start, end)
+    frozen = frozen_ranking(report) if report is not None else None
+    if frozen:
+        return ranking.only_units(frozen, unit_ids), report
+    return ranking.only_units({**ranking.snapshot(start, end), "live": True}, unit_ids), None
+
+
 def chart_data(data: dict) -> dict:
     """The aggregate figures a chart needs (no task): the timeliness split per unit."""
     keys = [t.value for t in Timeliness]
@@ -203,35 +327,175 @@ def chart_data(data: dict) -> dict:
 # --- the life of a report --------------------------------------------------------------------
 
 def latest_version(kind, year: int, number: int) -> PeriodReport | None:
+    kind_clause = (PeriodReport.kind.is_(None) if kind is None
+                   else PeriodReport.kind == period_kind(kind))
     return db.session.scalar(
-        sa.select(PeriodReport).where(PeriodReport.kind == period_kind(kind),
-                                      PeriodReport.year == year, PeriodReport.number == number)
+        sa.select(PeriodReport).where(kind_clause, PeriodReport.year == year,
+                                      PeriodReport.number == number)
         .order_by(PeriodReport.version.desc()).limit(1))
 
 
-def draft_report(kind, year: int, number: int) -> PeriodReport:
-    """The period's open draft, or a new one (version 1, or the next after an issued one)."""
-    kind = period_kind(kind)
-    start, end = period_bounds(kind, year, number)
-    latest = latest_version(kind, year, number)
-    if latest is not None and latest.status == ReportStatus.draft:
-        return latest
+def due_date(end: dt.date, cal: WorkingCalendar | None = None) -> dt.date:
+    """A report's due date: ``report_due_working_days`` working days after its cut-off."""
+    return (cal or WorkingCalendar()).add_working_days(
+        end, int(get_setting("report_due_working_days")))
+
+
+def _new_report(kind, year: int, number: int, start: dt.date, end: dt.date,
+                version: int, cal: WorkingCalendar | None = None) -> PeriodReport:
     report = PeriodReport(kind=kind, year=year, number=number, start_on=start, end_on=end,
-                          version=(latest.version + 1) if latest else 1,
-                          status=ReportStatus.draft, data={})
+                          version=version, status=ReportStatus.draft, data={},
+                          due_on=due_date(end, cal))
+    report.difficulties = prefill_difficulties(report)
     db.session.add(report)
     db.session.flush()
     return report
 
 
+def draft_report(kind, year: int, number: int, user=None,
+                 cal: WorkingCalendar | None = None) -> PeriodReport:
+    """The period's open report (not yet issued), or a new draft (version 1, or the next
+    after an issued one). ``kind`` None reopens an ad-hoc report's series."""
+    if kind is None:
+        latest = latest_version(None, year, number)
+        if latest is None:
+            raise DomainError(_("Choose an existing period."), code="invalid_period")
+        start, end = latest.start_on, latest.end_on
+    else:
+        kind = period_kind(kind)
+        start, end = period_bounds(kind, year, number)
+        latest = latest_version(kind, year, number)
+    if latest is not None and not is_frozen(latest):
+        return latest
+    report = _new_report(kind, year, number, start, end,
+                         (latest.version + 1) if latest else 1, cal)
+    _record(report, user, "draft", None, ReportStatus.draft)
+    return report
+
+
+def draft_ad_hoc_report(user, start, end, cal: WorkingCalendar | None = None) -> PeriodReport:
+    """An ad-hoc report (Đ15.2 "đột xuất") over any window [start, end]."""
+    from .tasks import parse_date
+
+    start = parse_date(start, "start_on")
+    end = parse_date(end, "end_on")
+    if start is None or end is None:
+        raise DomainError(_("Enter the first and the last day of the report's window."),
+                          fields={"start_on": "required", "end_on": "required"})
+    if end < start:
+        raise DomainError(_("The last day must not be before the first day."),
+                          fields={"end_on": "before_start"})
+    number = (db.session.scalar(
+        sa.select(sa.func.max(PeriodReport.number))
+        .where(PeriodReport.kind.is_(None), PeriodReport.year == start.year)) or 0) + 1
+    report = _new_report(None, start.year, number, start, end, 1, cal)
+    _record(report, user, "draft", None, ReportStatus.draft)
+    return report
+
+
+def new_version(user, report: PeriodReport) -> PeriodReport:
+    """Open a new version of an issued report, as a draft (or the open one)."""
+    return draft_report(report.kind, report.year, report.number, user)
+
+
+def _record(report: PeriodReport, user, action: str, from_status, to_status,
+            comment: str = "") -> PeriodReportEvent:
+    event = PeriodReportEvent(report_id=report.id, action=action,
+                              from_status=from_status.value if from_status else None,
+                              to_status=to_status.value if to_status else None,
+                              actor_id=getattr(user, "id", None), at=utcnow(),
+                              comment=comment or "")
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def _move(report: PeriodReport, user, action: str, allowed: tuple, to_status: ReportStatus,
+          message: str, comment: str = "") -> None:
+    if report.status not in allowed:
+        raise Conflict(message, code="wrong_state")
+    before = report.status
+    report.status = to_status
+    _record(report, user, action, before, to_status, comment)
+
+
+def history(report: PeriodReport) -> list[PeriodReportEvent]:
+    """The report's steps, oldest first."""
+    return list(db.session.scalars(
+        sa.select(PeriodReportEvent).where(PeriodReportEvent.report_id == report.id)
+        .order_by(PeriodReportEvent.at, PeriodReportEvent.id)))
+
+
+def save_narrative(user, report: PeriodReport, **sections) -> PeriodReport:
+    """The specialist writes the narrative sections while the report is a draft or returned."""
+    if not policy.may_write_reports(user):
+        raise NotAllowed(_("Only an Office specialist writes the report."))
+    if report.status not in EDITABLE:
+        raise Conflict(_("The report can be changed only while it is a draft or returned."),
+                       code="wrong_state")
+    for name in NARRATIVE:
+        if name in sections and sections[name] is not None:
+            setattr(report, name, str(sections[name]).strip())
+    db.session.flush()
+    return report
+
+
+def submit_report(user, report: PeriodReport, comment: str = "") -> PeriodReport:
+    """The specialist submits the draft (or the returned report) to the Office's leader."""
+    if not policy.may_write_reports(user):
+        raise NotAllowed(_("Only an Office specialist submits the report."))
+    if report.status in EDITABLE and not report.assessment.strip():
+        raise DomainError(_("Write the assessment before submitting."),
+                          fields={"assessment": "required"})
+    _move(report, user, "submit", EDITABLE, ReportStatus.submitted,
+          _("Only a draft or returned report can be submitted."), comment)
+    report.submitted_at = utcnow()
+    report.submitted_by_id = user.id
+    db.session.flush()
+    return report
+
+
+def approve_report(user, report: PeriodReport, comment: str = "") -> PeriodReport:
+    """The Office's leader approves the submitted report."""
+    if not policy.may_approve_reports(user):
+        raise NotAllowed(_("Only a leader of the Office approves the report."))
+    _move(report, user, "approve", (ReportStatus.submitted,), ReportStatus.approved,
+          _("Only a submitted report can be approved."), comment)
+    report.approved_at = utcnow()
+    report.approved_by_id = user.id
+    db.session.flush()
+    return report
+
+
+def return_report(user, report: PeriodReport, comment: str) -> PeriodReport:
+    """The Office's leader sends the submitted report back with comments."""
+    if not policy.may_approve_reports(user):
+        raise NotAllowed(_("Only a leader of the Office returns the report."))
+    comment = (comment or "").strip()
+    if not comment:
+        raise DomainError(_("Write your comments for the specialist."),
+                          fields={"comment": "required"})
+    _move(report, user, "return", (ReportStatus.submitted,), ReportStatus.returned,
+          _("Only a submitted report can be returned."), comment)
+    db.session.flush()
+    return report
+
+
 def issue_report(user, report: PeriodReport) -> PeriodReport:
-    """Freeze a draft: its figures are computed one last time and stored with it."""
-    if report.status != ReportStatus.draft:
-        raise DomainError(_("This report is already issued; issue a new version instead."),
-                          code="conflict")
-    report.data = compute_figures(report.start_on, report.end_on)
+    """Issue an approved report: its figures and the ranking of its window are computed one
+    last time and stored with it (with the ranking's weights)."""
+    if not policy.may_issue_reports(user):
+        raise NotAllowed(_("Only the Office issues the report."))
+    if is_frozen(report):
+        raise Conflict(_("This report is already issued; issue a new version instead."),
+                       code="conflict")
+    if report.status != ReportStatus.approved:
+        raise Conflict(_("Only an approved report can be issued."), code="wrong_state")
+    data = compute_figures(report.start_on, report.end_on)
+    data["ranking"] = ranking.snapshot(report.start_on, report.end_on)
+    report.data = data
     store_report_figures(report)
-    report.status = ReportStatus.issued
+    _move(report, user, "issue", (ReportStatus.approved,), ReportStatus.issued, "")
     report.issued_at = utcnow()
     report.issued_by_id = user.id
     db.session.flush()
@@ -240,12 +504,71 @@ def issue_report(user, report: PeriodReport) -> PeriodReport:
 
 def publish_report(user, report: PeriodReport) -> PeriodReport:
     """Put an issued report on the public page (Đ15.2)."""
-    if report.status != ReportStatus.issued:
-        raise DomainError(_("Only an issued report can be published."), code="conflict")
-    report.status = ReportStatus.published
+    if not policy.may_issue_reports(user):
+        raise NotAllowed(_("Only the Office publishes the report."))
+    _move(report, user, "publish", (ReportStatus.issued,), ReportStatus.published,
+          _("Only an issued report can be published."))
     report.published_at = utcnow()
     db.session.flush()
     return report
+
+
+def report_title(report: PeriodReport) -> str:
+    """A report's title: its period, or the window of an ad-hoc report."""
+    if report.kind is None:
+        return _("Ad-hoc report from %(start)s to %(end)s",
+                 start=report.start_on.strftime("%d/%m/%Y"),
+                 end=report.end_on.strftime("%d/%m/%Y"))
+    return period_title(report.kind, report.year, report.number)
+
+
+def prefill_difficulties(report: PeriodReport) -> str:
+    """The difficulties section's first text: the counts of the matters the units raised in
+    the window, and the difficulties and proposals of the units' submitted self-inspection
+    reports for the period (Đ16.1), one paragraph per unit."""
+    end = effective_end(report.end_on)
+    totals = difficulty_totals(difficulties_section(report.start_on, end))
+    lines = []
+    if totals["all"]:
+        open_count = sum(totals[k.value][DifficultyState.open.value]
+                         + totals[k.value][DifficultyState.proposed.value]
+                         for k in DifficultyKind)
+        lines.append(_("In the period the units raised %(d)d difficulties, %(p)d proposals "
+                       "and %(g)d disagreements; %(o)d are not yet decided.",
+                       d=totals["difficulty"]["total"], p=totals["proposal"]["total"],
+                       g=totals["disagreement"]["total"], o=open_count))
+    query = (sa.select(Unit.name, SelfInspectionReport.difficulties,
+                       SelfInspectionReport.proposals)
+             .join(Unit, Unit.id == SelfInspectionReport.unit_id)
+             .where(SelfInspectionReport.submitted_at.is_not(None))
+             .order_by(Unit.sort_order, Unit.name))
+    if report.kind is not None:
+        query = query.where(SelfInspectionReport.kind == report.kind,
+                            SelfInspectionReport.year == report.year,
+                            SelfInspectionReport.number == report.number)
+    else:
+        query = query.where(
+            SelfInspectionReport.submitted_at >= start_of_local_day(report.start_on),
+            SelfInspectionReport.submitted_at < start_of_local_day(end + dt.timedelta(days=1)))
+    for unit, difficulties, proposals in db.session.execute(query):
+        parts = [p for p in ((difficulties or "").strip(),
+                             _("Proposals: %(text)s", text=proposals.strip())
+                             if (proposals or "").strip() else "") if p]
+        if parts:
+            lines.append(f"- {unit}: " + " ".join(parts))
+    return "\n".join(lines)
+
+
+def due_reports(today: dt.date, limit: int = 5) -> list[dict]:
+    """The reports not yet issued whose due date has come or passed (the Office home):
+    {report, title, due_on, late}, most overdue first."""
+    found = db.session.scalars(
+        sa.select(PeriodReport).where(PeriodReport.status.notin_(FROZEN),
+                                      PeriodReport.due_on.is_not(None),
+                                      PeriodReport.due_on <= today)
+        .order_by(PeriodReport.due_on, PeriodReport.id).limit(limit))
+    return [{"report": r, "title": report_title(r), "due_on": r.due_on,
+             "late": today > r.due_on} for r in found]
 
 
 def published_reports() -> list[PeriodReport]:
@@ -276,7 +599,7 @@ def draft_period_reports(today: dt.date, cal: WorkingCalendar | None = None) -> 
     for kind in map(period_kind, get_setting("report_period_kinds")):
         year, number = last_ended_period(kind, today)
         if latest_version(kind, year, number) is None:
-            draft_report(kind, year, number)
+            draft_report(kind, year, number, cal=cal)
             drafted += 1
     return {"drafted": drafted}
 

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..auth import policy
-from ..services import difficulties, overview
+from ..services import difficulties, overview, reports
 from ..services.clock import local_today
 from .base import HomeBase
 
@@ -40,7 +40,10 @@ class HomeView(HomeBase):
         ext_count, extensions = overview.pending_extensions(current_user)
         late = overview.late_entries_by_specialist(today) if policy.is_office(current_user) else []
         dif_count, open_difficulties = difficulties.awaiting(current_user)
+        # The Office's period reports due or late (issue 14 §3): templates/partials/home_reports_due.html
+        reports_due = reports.due_reports(today) if policy.is_office(current_user) else []
         return self.render("home.html", groups=groups, titles=GROUP_TITLES, css=GROUP_CSS,
                            ext_count=ext_count, extensions=extensions, late_entries=late,
                            dif_count=dif_count, open_difficulties=open_difficulties,
+                           reports_due=reports_due,
                            today=today)

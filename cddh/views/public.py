@@ -34,8 +34,8 @@ def index():
     ``data`` with the overdue lists is never loaded here)."""
     published = reports.published_reports()
     totals = reports.public_totals(published)
-    items = [{"report": r, "title": reports.period_title(r.kind, r.year, r.number),
-              "total": totals[r.id]} for r in published]
+    items = [{"report": r, "title": reports.report_title(r), "total": totals[r.id]}
+             for r in published]
     return render_template("public/index.html", items=items)
 
 
@@ -46,7 +46,7 @@ def report(report_id: int):
     data = _public_figures(found)
     return render_template(
         "public/report.html", report=found,
-        title=reports.period_title(found.kind, found.year, found.number),
+        title=reports.report_title(found),
         header=report_export.table_header(), rows=report_export.table_rows(data),
         window=report_export.window_line(data), chart=reports.chart_data(data),
         labels={t.value: str(labels.label(labels.TIMELINESS, t.value)) for t in Timeliness})

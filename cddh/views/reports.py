@@ -29,10 +29,21 @@ PERIOD_KINDS = {
     PeriodKind.nine_months: _l("Nine months"),
     PeriodKind.year: _l("Year"),
 }
-REPORT_STATUS = {ReportStatus.draft: _l("Draft"), ReportStatus.issued: _l("Issued"),
+REPORT_STATUS = {ReportStatus.draft: _l("Draft"), ReportStatus.submitted: _l("Submitted"),
+                 ReportStatus.returned: _l("Returned with comments"),
+                 ReportStatus.approved: _l("Approved"), ReportStatus.issued: _l("Issued"),
                  ReportStatus.published: _l("Published")}
-STATUS_CSS = {ReportStatus.draft: "secondary", ReportStatus.issued: "primary",
-              ReportStatus.published: "success"}
+STATUS_CSS = {ReportStatus.draft: "secondary", ReportStatus.submitted: "info",
+              ReportStatus.returned: "warning", ReportStatus.approved: "info",
+              ReportStatus.issued: "primary", ReportStatus.published: "success"}
+REPORT_ACTIONS = {"draft": _l("Drafted"), "submit": _l("Submitted for approval"),
+                  "approve": _l("Approved"), "return": _l("Returned with comments"),
+                  "issue": _l("Issued"), "publish": _l("Published")}
+NARRATIVE_LABELS = {"assessment": _l("Assessment"), "causes": _l("Causes"),
+                    "difficulties": _l("Difficulties and proposals"),
+                    "recommendations": _l("Recommendations")}
+DIFFICULTY_KINDS = {k.value: v for k, v in labels.DIFFICULTY_KIND.items()}
+DIFFICULTY_STATES = {k.value: v for k, v in labels.DIFFICULTY_STATE.items()}
 SUBMISSION = {"on_time": _l("Submitted on time"), "late": _l("Submitted late"),
               "missing": _l("Not submitted")}
 SUBMISSION_CSS = {"on_time": "success", "late": "warning", "missing": "danger"}
@@ -70,8 +81,11 @@ def tasks_url(**args) -> str:
 
 def _period(view, context, model, name) -> Markup:
     return Markup('<a href="{}">{}</a>').format(
-        view.get_url(".details_view", id=model.id),
-        reports.period_title(model.kind, model.year, model.number))
+        view.get_url(".details_view", id=model.id), reports.report_title(model))
+
+
+def _kind(view, context, model, name) -> str:
+    return str(PERIOD_KINDS[model.kind]) if model.kind is not None else _("Ad hoc")
 
 
 def _status(view, context, model, name) -> Markup:
@@ -85,8 +99,8 @@ class PeriodReportView(ScopedModelView):
     screen = "period_reports"
     list_template = "reports/list.html"
     details_template = "reports/details.html"
-    column_list = ("period", "kind", "version", "status", "start_on", "end_on", "issued_at",
-                   "published_at")
+    column_list = ("period", "kind", "version", "status", "start_on", "end_on", "due_on",
+                   "issued_at", "published_at")
     column_details_list = column_list
     column_default_sort = ("end_on", True)
     column_sortable_list = ("end_on", "version")
@@ -95,29 +109,74 @@ class PeriodReportView(ScopedModelView):
         FilterEqual(PeriodReport.status, _l("Status"), options=list(REPORT_STATUS.items())),
         FilterEqual(PeriodReport.year, _l("Year")),
     )
-    column_formatters = {"period": _period, "status": _status,
-                         "kind": ScopedModelView.enum_formatter(PERIOD_KINDS)}
+    column_formatters = {"period": _period, "status": _status, "kind": _kind}
     column_formatters_detail = column_formatters
     column_labels = {"period": _l("Period"), "kind": _l("Kind"), "version": _l("Version"),
                      "status": _l("Status"), "start_on": _l("From date"), "end_on": _l("To date"),
-                     "issued_at": _l("Issued at"), "published_at": _l("Published at")}
+                     "issued_at": _l("Issued at"), "published_at": _l("Published at"),
+                     "due_on": _l("Due on")}
 
     def list_page(self) -> dict:
         return {"kinds": PERIOD_KINDS, "period": chosen_period(),
                 "can_issue": policy.may_issue_reports(current_user)}
 
+    def _buttons(self, report) -> list[dict]:
+        """The steps this user may take on this report now, each with its confirmation."""
+        st, user = report.status, current_user
+        write, approve = policy.may_write_reports(user), policy.may_approve_reports(user)
+        issue = policy.may_issue_reports(user)
+        out = []
+        if write and st in reports.EDITABLE:
+            out.append({"endpoint": ".submit_view", "label": _("Submit for approval"),
+                        "css": "btn-primary", "comment": False,
+                        "question": _("Submit this report to the Office's leader for approval? "
+                                      "It can no longer be changed unless it is returned.")})
+        if approve and st == ReportStatus.submitted:
+            out.append({"endpoint": ".approve_view", "label": _("Approve"), "css": "btn-success",
+                        "comment": True, "question": _(
+                            "Approve this report? The Office may then issue it under your "
+                            "approval.")})
+            out.append({"endpoint": ".return_view", "label": _("Return with comments"),
+                        "css": "btn-outline-danger", "comment": True, "question": _(
+                            "Return this report to the specialist with your comments? It "
+                            "becomes editable again.")})
+        if issue and st == ReportStatus.approved:
+            out.append({"endpoint": ".issue_view", "label": _("Issue (freeze the figures)"),
+                        "css": "btn-primary", "comment": False, "question": _(
+                            "Issue this report? Its figures and the unit ranking will be "
+                            "frozen and can no longer change; a correction needs a new "
+                            "version.")})
+        if issue and st == ReportStatus.issued:
+            out.append({"endpoint": ".publish_view", "label": _("Publish on the public page"),
+                        "css": "btn-success", "comment": False, "question": _(
+                            "Publish this report? Its figures will be shown to everyone on "
+                            "the public results page.")})
+        if issue and reports.is_frozen(report):
+            out.append({"endpoint": ".reissue_view", "label": _("Draft a new version"),
+                        "css": "btn-outline-secondary", "comment": False, "question": _(
+                            "Draft a new version of this report? This version stays as it "
+                            "was issued.")})
+        return out
+
     def report_page(self, report) -> dict:
         """The report's figures as the screen shows them, with the links behind each one."""
         unit_ids = policy.statistics_unit_ids(current_user)
+        office = unit_ids is None
         data = reports.figures(report, unit_ids, overdue_limit=reports.OVERDUE_SHOWN)
-        key = reports.period_key(report.kind, report.year, report.number)
+        key = (reports.period_key(report.kind, report.year, report.number)
+               if report.kind is not None else None)
         measures = report_export_measures()
         links = []
         for row in data["rows"]:
-            links.append([None, None, *(m and tasks_url(period=key, unit_id=row["unit_id"],
-                                                        measure=m) for m in measures)])
-        links.append([None, None, *(m and tasks_url(period=key, measure=m) for m in measures)])
-        may = policy.may_issue_reports(current_user)
+            links.append([None, None, *(m and key and tasks_url(period=key, unit_id=row["unit_id"],
+                                                                measure=m) for m in measures)])
+        links.append([None, None, *(m and key and tasks_url(period=key, measure=m)
+                                    for m in measures)])
+        section = data.get("difficulties") or {"counts": [], "open": []}
+        editable = (policy.may_write_reports(current_user)
+                    and report.status in reports.EDITABLE)
+        # The narrative is the Office's advice to the leaders: a unit reads it once published.
+        show_narrative = office or report.status == ReportStatus.published
         return {"data": data, "header": report_export.table_header(),
                 "rows": report_export.table_rows(data), "links": links,
                 "overdue_header": report_export.overdue_header(),
@@ -125,11 +184,21 @@ class PeriodReportView(ScopedModelView):
                 "overdue_count": data["overdue_count"],
                 "overdue_url": tasks_url(period=key, measure="open_overdue"),
                 "window": report_export.window_line(data),
-                "title": reports.period_title(report.kind, report.year, report.number),
+                "title": reports.report_title(report),
                 "chart": reports.chart_data(data), "labels": _chart_labels(),
-                "can_issue": may and report.status == ReportStatus.draft,
-                "can_publish": may and report.status == ReportStatus.issued,
-                "can_reissue": may and report.status != ReportStatus.draft,
+                "buttons": self._buttons(report), "editable": editable,
+                "narrative": [(name, NARRATIVE_LABELS[name], getattr(report, name))
+                              for name in reports.NARRATIVE] if show_narrative else [],
+                "history": reports.history(report) if office else [],
+                "actions": REPORT_ACTIONS, "statuses": {k.value: v for k, v in
+                                                        REPORT_STATUS.items()},
+                "difficulty_totals": reports.difficulty_totals(section),
+                "open_difficulties": section["open"], "difficulty_kinds": DIFFICULTY_KINDS,
+                "difficulty_states": DIFFICULTY_STATES,
+                "ranking": reports.report_ranking(report, unit_ids),
+                "ranking_links": ranking_links(key, unit_ids) if key else {},
+                "weights_line": ranking_formula,
+                "approval": report_export.approval_line(report),
                 "can_export": policy.can_export(current_user), "status": _status(
                     self, None, report, "status")}
 
@@ -143,7 +212,7 @@ class PeriodReportView(ScopedModelView):
             number = to_int(request.form.get("number", ""), 1, 366)
             if year is None or number is None:
                 raise ValueError("period")
-            report = reports.draft_report(request.form.get("kind"), year, number)
+            report = reports.draft_report(request.form.get("kind"), year, number, current_user)
             db.session.commit()
         except (DomainError, ValueError) as exc:
             db.session.rollback()
@@ -152,34 +221,78 @@ class PeriodReportView(ScopedModelView):
         return redirect(self.get_url(".details_view", id=report.id))
 
     def _load(self):
+        if not policy.is_office(current_user):
+            abort(403)
         report = self.get_one(request.form.get("id"))
         if report is None:
             abort(404)
+        return report
+
+    def _step(self, service, done: str):
+        report = self._load()
+        run_service(lambda: service(report), done)
+        return redirect(self.get_url(".details_view", id=report.id))
+
+    @expose("/adhoc/", methods=("POST",))
+    def adhoc_view(self):
+        """Draft an ad-hoc report over any window (Đ15.2 "đột xuất")."""
         if not policy.may_issue_reports(current_user):
             abort(403)
-        return report
+        try:
+            report = reports.draft_ad_hoc_report(current_user, request.form.get("start_on"),
+                                                 request.form.get("end_on"))
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return redirect(self.get_url(".index_view"))
+        return redirect(self.get_url(".details_view", id=report.id))
+
+    @expose("/narrative/", methods=("POST",))
+    def narrative_view(self):
+        """Save the narrative sections (a draft or returned report)."""
+        form = request.form
+        return self._step(lambda r: reports.save_narrative(
+            current_user, r, **{name: form.get(name) for name in reports.NARRATIVE}),
+            _("The report's text is saved."))
+
+    @expose("/submit/", methods=("POST",))
+    def submit_view(self):
+        return self._step(lambda r: reports.submit_report(
+            current_user, r, request.form.get("comment", "")),
+            _("The report is submitted for approval."))
+
+    @expose("/approve/", methods=("POST",))
+    def approve_view(self):
+        return self._step(lambda r: reports.approve_report(
+            current_user, r, request.form.get("comment", "")), _("The report is approved."))
+
+    @expose("/return/", methods=("POST",))
+    def return_view(self):
+        return self._step(lambda r: reports.return_report(
+            current_user, r, request.form.get("comment", "")),
+            _("The report is returned to the specialist."))
 
     @expose("/issue/", methods=("POST",))
     def issue_view(self):
-        """Freeze the draft's figures: the report is issued."""
-        report = self._load()
-        run_service(lambda: reports.issue_report(current_user, report), _("The report is issued."))
-        return redirect(self.get_url(".details_view", id=report.id))
+        """Freeze the approved report's figures and ranking: the report is issued."""
+        return self._step(lambda r: reports.issue_report(current_user, r),
+                          _("The report is issued."))
 
     @expose("/publish/", methods=("POST",))
     def publish_view(self):
         """Put the issued report on the public page."""
-        report = self._load()
-        run_service(lambda: reports.publish_report(current_user, report),
-                _("The report is published."))
-        return redirect(self.get_url(".details_view", id=report.id))
+        return self._step(lambda r: reports.publish_report(current_user, r),
+                          _("The report is published."))
 
     @expose("/reissue/", methods=("POST",))
     def reissue_view(self):
         """Open a new version of an issued report, as a draft."""
         report = self._load()
+        if not policy.may_issue_reports(current_user):
+            abort(403)
         try:
-            draft = reports.draft_report(report.kind, report.year, report.number)
+            draft = reports.new_version(current_user, report)
             db.session.commit()
         except DomainError as exc:
             db.session.rollback()
@@ -195,9 +308,12 @@ class PeriodReportView(ScopedModelView):
             abort(404)
         if not policy.can_export(current_user):
             abort(403)
-        data = reports.figures(report, policy.statistics_unit_ids(current_user))
-        name = f"bao-cao-{report.kind.value}-{report.year}-{report.number}-v{report.version}.xlsx"
-        return Response(report_export.workbook(report, data),
+        unit_ids = policy.statistics_unit_ids(current_user)
+        data = reports.figures(report, unit_ids)
+        kind = report.kind.value if report.kind is not None else "dot-xuat"
+        name = f"bao-cao-{kind}-{report.year}-{report.number}-v{report.version}.xlsx"
+        return Response(report_export.workbook(report, data,
+                                               reports.report_ranking(report, unit_ids)),
                         headers={"Content-Disposition": f'attachment; filename="{name}"'},
                         mimetype="application/vnd.openxmlformats-officedocument."
                                  "spreadsheetml.sheet")
@@ -242,16 +358,57 @@ class DashboardView(ScreenPage):
                            columns=DASHBOARD_COLUMNS, today=today)
 
 
+def ranking_formula(weights: dict) -> str:
+    return _("Score = %(a)s × on-time completion rate (%%) − %(b)s × overdue tasks − %(c)s × "
+             "missed or late updates − %(d)s × refused returns − %(e)s × inspection "
+             "shortcomings", a=weights["on_time_rate"], b=weights["overdue"],
+             c=weights["late_updates"], d=weights["returns"], e=weights["findings"])
+
+
+def ranking_links(key: str, unit_ids) -> dict:
+    """Per unit, the task lists behind its "done on time" and "overdue" numbers; a frozen
+    ranking's numbers were counted as of the issue, the lists are today's."""
+    query = db.select(Unit.id)
+    if unit_ids is not None:
+        query = query.where(Unit.id.in_(unit_ids))
+    return {uid: (tasks_url(period=key, measure="done_on_time", unit_id=uid),
+                  tasks_url(period=key, measure="open_overdue", unit_id=uid))
+            for uid in db.session.scalars(query)}
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 class RankingView(ScreenPage):
+    """The unit ranking (Đ20.2): frozen with the period's issued report, live before. A unit
+    sees its own row only, with the numbers behind it."""
+
     screen = "ranking"
 
     @expose("/")
     def index(self):
         period = chosen_period(PeriodKind.quarter)
-        rows = ranking.unit_ranking(period["start"], period["end"])
-        return self.render("reports/ranking.html", period=period, rows=rows,
-                           weights=ranking.weights(), kinds=PERIOD_KINDS, tasks_url=tasks_url,
-                           today_date=local_today())
+        unit_ids = policy.statistics_unit_ids(current_user)
+        frozen, report = reports.period_ranking(period["start"], period["end"], unit_ids)
+        return self.render("reports/ranking.html", period=period, rows=frozen["rows"],
+                           weights=frozen["weights"], formula=ranking_formula(frozen["weights"]),
+                           report=report, kinds=PERIOD_KINDS, tasks_url=tasks_url,
+                           ranking_links=ranking_links(period["key"], unit_ids),
+                           today_date=local_today(),
+                           can_export=policy.can_export(current_user))
+
+    @expose("/export/")
+    def export_view(self):
+        """The ranking with the numbers behind each score, as a workbook."""
+        if not policy.can_export(current_user):
+            abort(403)
+        period = chosen_period(PeriodKind.quarter)
+        unit_ids = policy.statistics_unit_ids(current_user)
+        frozen, report = reports.period_ranking(period["start"], period["end"], unit_ids)
+        name = f"xep-hang-{period['kind'].value}-{period['year']}-{period['number']}.xlsx"
+        return Response(report_export.ranking_workbook(period["title"], frozen, report),
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+                        mimetype=XLSX)
 
 
 # --- self-inspection reports (Đ16.1–2) ----------------------------------------------------------
