@@ -19,6 +19,7 @@ from cddh.demo import load_demo
 from cddh.models import PeriodKind, PeriodReport, PeriodReportFigures, Role, Task, User, db
 from cddh.services import clock, reports, statistics
 
+from . import report_steps
 from .conftest import Browser
 
 TODAY = dt.date(2026, 10, 28)
@@ -92,8 +93,9 @@ def _statements(app):
 def test_an_issued_report_is_shown_without_loading_its_overdue_list(app, demo):
     with app.app_context(), app.test_request_context():
         report = db.session.get(PeriodReport, demo)
-        issuer = db.session.scalar(sa.select(User).where(User.role == Role.admin).limit(1))
-        reports.issue_report(issuer, report)
+        issuer = db.session.scalar(sa.select(User).where(User.role == Role.office_specialist)
+                                   .limit(1))
+        report_steps.issue(report, issuer)
         reports.publish_report(issuer, report)
         db.session.commit()
         summary = db.session.get(PeriodReportFigures, demo)
@@ -122,8 +124,9 @@ def test_the_migration_fills_the_figures_of_existing_reports(app, demo):
     spec.loader.exec_module(migration)
     with app.app_context(), app.test_request_context():
         report = db.session.get(PeriodReport, demo)
-        issuer = db.session.scalar(sa.select(User).where(User.role == Role.admin).limit(1))
-        reports.issue_report(issuer, report)
+        issuer = db.session.scalar(sa.select(User).where(User.role == Role.office_specialist)
+                                   .limit(1))
+        report_steps.issue(report, issuer)
         draft = reports.draft_report(PeriodKind.month, 2026, 9)  # stays a draft
         db.session.execute(sa.delete(PeriodReportFigures))  # as before the migration
         db.session.commit()

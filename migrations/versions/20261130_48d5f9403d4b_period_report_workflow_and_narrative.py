@@ -1,7 +1,7 @@
 """period report workflow and narrative
 
 Revision ID: 48d5f9403d4b
-Revises: 3c1f0a9d2b71
+Revises: 4e03541e2609
 Create Date: 2026-11-30 04:54:39.029619
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '48d5f9403d4b'
-down_revision = '3c1f0a9d2b71'
+down_revision = "4e03541e2609"
 branch_labels = None
 depends_on = None
 
