@@ -35,7 +35,7 @@ from .admin_screens import AuditLogView, CalendarOverrideView, UnitKindView, Uni
 from .base import theme
 from .difficulties import DifficultyView, clock_badge
 from .feedback import FeedbackView
-from .formatting import local_date, local_datetime, number, percent
+from .formatting import local_date, local_datetime, number, percent, task_links
 from .home import HomeView
 from .inspection import (
     InspectionFindingView,
@@ -132,6 +132,7 @@ def init_views(app) -> None:
     app.jinja_env.filters["localdate"] = local_date
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters["percent"] = percent
+    app.jinja_env.filters["tasklinks"] = task_links
 
     @app.errorhandler(403)
     def forbidden(exc):

@@ -60,6 +60,7 @@ from ..services.tasks import parse_date
 from ..services.timeliness import days_label_parts, task_class, timeliness_clause
 from .base import LookupFilter, ScopedModelView, link_formatter
 from .feedback import status_badge
+from .formatting import shorten, task_links
 from .forms import document_data
 
 TIMELINESS_CSS = {
@@ -145,6 +146,14 @@ class DocumentView(DirectingLeaderForm, ScopedModelView):
     screen = "documents"
     list_template = "documents/list.html"
     details_template = "documents/details.html"
+
+    @expose("/<int:id>")
+    def short_view(self, id):
+        """``/documents/122``: the document's page."""
+        return self.short_details(id)
+
+    def page_title(self, doc) -> str:
+        return _("Document %(number)s", number=doc.number)
 
     def document_page(self, doc) -> dict:
         """The document's tasks the user may see, its files, and whether it was late."""
@@ -353,6 +362,11 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
             v.get_url(".details_view", id=m.id), m.content),
         "document": link_formatter("documents.details_view", "document"),
     }
+    column_formatters_detail = {
+        **column_formatters,
+        "content": lambda v, c, m, n: task_links(m.content),
+        "result_summary": lambda v, c, m, n: task_links(m.result_summary),
+    }
     column_formatters_export = {"state": lambda v, c, m, n: labels.label(labels.TASK_STATE, m.state)}
     column_labels = {"id": _l("No."), "content": _l("Task"), "document": _l("Document"),
                      "lead_unit": _l("Lead unit"), "cooperating_units": _l("Cooperating units"),
@@ -450,6 +464,15 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
             form.document.data = db.session.query(Document).filter(
                 Document.id == doc_id, policy.document_scope(current_user)).one_or_none()
         return form
+
+    @expose("/<int:id>")
+    def short_view(self, id):
+        """``/tasks/301``: the task's page."""
+        return self.short_details(id)
+
+    @staticmethod
+    def page_title(task) -> str:
+        return _("Task #%(id)d — %(content)s", id=task.id, content=shorten(task.content))
 
     def task_page(self, task) -> TaskPage:
         return TaskPage(task)
@@ -705,7 +728,8 @@ class ProgressUpdateView(ScopedModelView):
     form_ajax_refs = {"task": {"fields": ("content",), "page_size": 10}}
     column_default_sort = ("created_at", True)
     column_filters = (FilterEqual(ProgressUpdate.task_id, _l("Task no.")),)
-    column_formatters = {"task": link_formatter("tasks.details_view", "task")}
+    column_formatters = {"task": link_formatter("tasks.details_view", "task"),
+                         "content": lambda v, c, m, n: task_links(m.content)}
     column_labels = {"created_at": _l("Time"), "task": _l("Task"), "unit": _l("Unit"),
                      "author": _l("Author"), "content": _l("Content"), "percent": _l("Percent"),
                      "is_contribution": _l("Contribution of a cooperating unit")}
