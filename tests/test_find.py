@@ -4,7 +4,10 @@ searchable unit pickers, and unit lists by urgency."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+
+import pytest
 
 from cddh.models import Role, UnitCategory, db
 from cddh.views.formatting import task_links
@@ -85,3 +88,156 @@ def test_a_unit_user_cannot_open_another_units_task_by_its_short_address(app, br
         assert "Sở Tài chính" not in _text(resp) and "55/UBND-KT" not in _text(resp)
     anonymous = browser(None).get(f"/tasks/{mine}")
     assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+
+
+# --- the task list's filters ------------------------------------------------------------------
+
+# A filter's place in TaskView.column_filters is its key in the URL: flt<pos>_<index>.
+F = {"state": 0, "lead": 1, "leader": 2, "number": 3, "deadline": 4, "coop": 5,
+     "specialist": 6, "priority": 7, "timeliness": 8, "from": 9, "to": 10, "mine": 11}
+
+
+def _ids(browser, user, url) -> list[int]:
+    page = browser(user).get(url)
+    assert page.status_code == 200, url
+    found = re.findall(r'tasks/details/\?id=(\d+)', _text(page))
+    return sorted({int(i) for i in found})
+
+
+def _filter_world(app):
+    from cddh.models import Priority, TaskState
+    from cddh.services.clock import local_today
+
+    today = local_today()
+    with app.test_request_context():
+        office = make_unit("VP", UnitCategory.office)
+        snv = make_unit("SNV", name="Sở Nội vụ")
+        stc = make_unit("STC", name="Sở Tài chính")
+        sct = make_unit("SCT", name="Sở Công Thương")
+        sp1 = make_user(Role.office_specialist, office)
+        sp2 = make_user(Role.office_specialist, office)
+        leader = make_user(Role.leader, office)
+        snv_staff = make_user(Role.unit_staff, snv)
+        plan = make_document(number="9901/UBND-TH", summary="Kế hoạch 12 nhiệm vụ")
+        decision = make_document(number="123/QĐ-UBND", summary="Quyết định 9901 về")
+        t = {}
+        t["overdue"] = make_task(snv, document=plan, cooperating=[stc], specialist=sp1,
+                                 priority=Priority.urgent, state=TaskState.in_progress,
+                                 deadline=today - dt.timedelta(days=10),
+                                 directing_leader=leader)
+        t["far"] = make_task(stc, document=decision, cooperating=[snv], specialist=sp2,
+                             deadline=today + dt.timedelta(days=200))
+        t["none"] = make_task(snv, document=decision, specialist=sp1, deadline=None,
+                              has_deadline=False)
+        t["soon"] = make_task(sct, document=plan, state=TaskState.in_progress, deadline=today)
+        t["awaiting"] = make_task(snv, document=plan, state=TaskState.pending_verification,
+                                  deadline=today + dt.timedelta(days=5),
+                                  completed_on=today - dt.timedelta(days=1), specialist=sp2)
+        t["returned"] = make_task(stc, document=plan, state=TaskState.returned,
+                                  deadline=today + dt.timedelta(days=40))
+        t["cancelled"] = make_task(snv, document=plan, state=TaskState.cancelled,
+                                   deadline=today + dt.timedelta(days=40))
+        t["draft"] = make_task(snv, document=plan, state=TaskState.draft,
+                               deadline=today + dt.timedelta(days=40), specialist=sp1)
+        db.session.commit()
+        ids = {k: v.id for k, v in t.items()}
+        users = {"sp1": sp1, "sp2": sp2, "leader": leader, "snv_staff": snv_staff}
+        units = {"snv": snv.id, "stc": stc.id, "sct": sct.id}
+        for u in users.values():
+            u.id  # noqa: B018  (loads the row before the context ends)
+    return ids, users, units, today
+
+
+def _f(name, value, pos=0):
+    from urllib.parse import quote
+
+    return f"flt{pos}_{F[name]}={quote(str(value), safe='')}"
+
+
+def test_every_filter_narrows_the_task_list(app, browser):
+    ids, users, units, today = _filter_world(app)
+    sp1 = users["sp1"]
+
+    def ids_of(*names):
+        return sorted(ids[n] for n in names)
+
+    def office(query):
+        return _ids(browser, sp1, f"/tasks/?{query}")
+
+    everything = office("")
+    assert everything == sorted(ids.values())
+    assert office(_f("coop", units["stc"])) == ids_of("overdue")
+    assert office(_f("coop", units["snv"])) == ids_of("far")
+    assert office(_f("specialist", users["sp2"].id)) == ids_of("far", "awaiting")
+    assert office(_f("priority", "urgent")) == ids_of("overdue")
+    assert office(_f("state", "returned")) == ids_of("returned")
+    assert office(_f("lead", units["sct"])) == ids_of("soon")
+    assert office(_f("leader", users["leader"].id)) == ids_of("overdue")
+    # Timeliness classes: the figures' clauses (a draft is in none of them).
+    assert office(_f("timeliness", "open_overdue")) == ids_of("overdue")
+    assert office(_f("timeliness", "due_soon")) == ids_of("soon")
+    assert office(_f("timeliness", "open_on_time")) == ids_of("far", "soon")
+    assert office(_f("timeliness", "no_deadline")) == ids_of("none")
+    assert office(_f("timeliness", "awaiting_verification")) == ids_of("awaiting")
+    assert office(_f("timeliness", "done_on_time")) == ids_of("awaiting")
+    assert office(_f("timeliness", "returned")) == ids_of("returned")
+    assert office(_f("timeliness", "cancelled")) == ids_of("cancelled")
+    # Deadline range: from, to, both (and Flask-Admin's "between").
+    assert office(_f("from", today.isoformat())) == ids_of(
+        "far", "soon", "awaiting", "returned", "cancelled", "draft")
+    assert office(_f("to", today.isoformat())) == ids_of("overdue", "soon")
+    assert office(_f("from", today.isoformat()) + "&" + _f(
+        "to", (today + dt.timedelta(days=40)).isoformat(), 1)) == ids_of(
+        "soon", "awaiting", "returned", "cancelled", "draft")
+    assert office(_f("deadline", f"{today.isoformat()} to {today.isoformat()}")) == ids_of("soon")
+    # Document number as typed: whole, part, another case, without diacritics; never the
+    # summary ("9901" is in the other document's summary only).
+    plan = ids_of("overdue", "soon", "awaiting", "returned", "cancelled", "draft")
+    assert office(_f("number", "9901/UBND-TH")) == plan
+    assert office(_f("number", "9901")) == plan
+    assert office(_f("number", "ubnd-th")) == plan
+    assert office(_f("number", "123/QĐ-UBND")) == ids_of("far", "none")
+    assert office(_f("number", "qd-ubnd")) == ids_of("far", "none")
+    assert office(_f("number", "nhiem vu")) == []
+    assert office(_f("number", "100%")) == []
+    # "Mine": the specialist's own tasks; a leader's directed tasks; a unit's led tasks.
+    assert office(_f("mine", "1")) == ids_of("overdue", "none", "draft")
+    assert _ids(browser, users["leader"], f"/tasks/?{_f('mine', '1')}") == ids_of("overdue")
+    # Filters combine (and the URL is all it takes: bookmarkable).
+    assert office(_f("specialist", sp1.id) + "&" + _f("timeliness", "open_overdue", 1)) == \
+        ids_of("overdue")
+
+
+def test_filters_stay_inside_the_unit_users_scope(app, browser):
+    ids, users, units, today = _filter_world(app)
+    staff = users["snv_staff"]
+
+    def unit(query):
+        return _ids(browser, staff, f"/tasks/?{query}")
+
+    visible = sorted(ids[n] for n in ("overdue", "far", "none", "awaiting", "cancelled"))
+    assert unit("") == visible
+    # Another unit's tasks are reachable by no filter.
+    assert unit(_f("lead", units["sct"])) == []
+    assert unit(_f("lead", units["stc"])) == [ids["far"]]  # SNV cooperates on it
+    assert unit(_f("timeliness", "due_soon")) == []
+    assert unit(_f("timeliness", "returned")) == []
+    assert unit(_f("number", "9901/UBND-TH")) == sorted(
+        ids[n] for n in ("overdue", "awaiting", "cancelled"))
+    assert unit(_f("specialist", users["sp1"].id)) == sorted([ids["overdue"], ids["none"]])
+    assert unit(_f("mine", "1")) == sorted(
+        ids[n] for n in ("overdue", "none", "awaiting", "cancelled"))
+
+
+@pytest.mark.parametrize("query", [
+    "flt0_8=bogus", "flt0_7=gold", "flt0_5=abc", f"flt0_5={2**40}", "flt0_6=x",
+    "flt0_9=2026-13-45", "flt0_10=31/12/2026", "flt0_9=9999-12-31", "flt0_11=0",
+    "flt0_3=" + "x" * 300,
+])
+def test_a_bad_filter_value_gives_a_message_not_an_error(app, browser, query):
+    ids, users, units, today = _filter_world(app)
+    page = browser(users["sp1"]).get(f"/tasks/?{query}")
+    assert page.status_code == 200
+    assert "Giá trị lọc không hợp lệ" in _text(page)
+    # The filter was dropped: the whole list is shown.
+    assert len(set(re.findall(r'tasks/details/\?id=(\d+)', _text(page)))) == len(ids)

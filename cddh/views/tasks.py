@@ -6,8 +6,11 @@ from flask import Response, abort, flash, jsonify, redirect, request
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import (
+    BaseSQLAFilter,
     BooleanEqualFilter,
     DateBetweenFilter,
+    DateGreaterFilter,
+    DateSmallerFilter,
     FilterEqual,
 )
 from flask_babel import gettext as _
@@ -48,6 +51,7 @@ from ..services import (
     leaders,
     overview,
     reports,
+    task_filters,
     workflow,
 )
 from ..services import feedback as feedback_service
@@ -73,6 +77,59 @@ TIMELINESS_CSS = {
 def _unit_options():
     return [(u.id, u.name) for u in db.session.query(Unit).filter(Unit.active.is_(True))
             .order_by(Unit.sort_order, Unit.name)]
+
+
+def specialist_options():
+    """The Office specialists, for the "Specialist" filter."""
+    return [(u.id, u.full_name or u.username) for u in db.session.query(User).filter(
+        User.role == Role.office_specialist, User.active.is_(True)).order_by(User.full_name)]
+
+
+def timeliness_options():
+    """The timeliness classes as filter options (lazy labels: read once at start-up)."""
+    names = {str(key): text for key, text in labels.TIMELINESS.items()}
+    names.update({"due_soon": _l("Due soon"), "awaiting_verification": _l("Awaiting verification"),
+                  "returned": _l("Returned to the Office"), "cancelled": _l("Cancelled")})
+    return [(value, names[value]) for value in task_filters.TIMELINESS_CLASSES]
+
+
+class ConditionFilter(BaseSQLAFilter):
+    """A list filter whose condition a service builds from the value (cddh.services.
+    task_filters). ``column`` only tells the bad-value check what kind of value it takes."""
+
+    def __init__(self, column, name, condition, options=None, operation=None):
+        super().__init__(column, name, options=options)
+        self.condition = condition
+        self._operation = operation or _l("equals")
+
+    def apply(self, query, value, alias=None):
+        return query.filter(self.condition(value))
+
+    def operation(self):
+        return self._operation
+
+
+class CooperatingUnitFilter(LookupFilter):
+    """Tasks the chosen unit cooperates on."""
+
+    def apply(self, query, value, alias=None):
+        return query.filter(task_filters.cooperating_unit(int(value)))
+
+
+class DeadlineFromFilter(DateGreaterFilter):
+    def apply(self, query, value, alias=None):
+        return query.filter(Task.deadline >= value)
+
+    def operation(self):
+        return _l("from")
+
+
+class DeadlineToFilter(DateSmallerFilter):
+    def apply(self, query, value, alias=None):
+        return query.filter(Task.deadline <= value)
+
+    def operation(self):
+        return _l("to")
 
 
 def status_text(task: Task, today) -> str:
@@ -344,12 +401,24 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
     column_sortable_list = ("id", "deadline", "state")
     search_column = "search_text"
     search_hint = _l("Document number or words of the task")
+    # New filters go at the end: a filter's place is its key in bookmarked URLs (flt0_5=…).
     column_filters = (
         FilterEqual(Task.state, _l("State"), options=labels.choices(labels.TASK_STATE)),
         LookupFilter(Task.lead_unit_id, _l("Lead unit"), _unit_options),
         LookupFilter(Task.directing_leader_id, _l("Directing leader"), leader_options),
-        FilterEqual(Task.document_id, _l("Document id")),
+        ConditionFilter(Task.content, _l("Document number"), task_filters.document_number,
+                        operation=_l("contains")),
         DateBetweenFilter(Task.deadline, _l("Deadline")),
+        CooperatingUnitFilter(Task.id, _l("Cooperating unit"), _unit_options),
+        LookupFilter(Task.specialist_id, _l("Specialist"), specialist_options),
+        FilterEqual(Task.priority, _l("Priority"), options=labels.choices(labels.PRIORITY)),
+        ConditionFilter(Task.id, _l("Timeliness"),
+                        lambda v: task_filters.timeliness_class(v, local_today()),
+                        options=timeliness_options()),
+        DeadlineFromFilter(Task.deadline, _l("Deadline")),
+        DeadlineToFilter(Task.deadline, _l("Deadline")),
+        ConditionFilter(Task.id, _l("Mine"), lambda v: task_filters.mine(current_user),
+                        options=[("1", _l("Tasks I follow"))]),
     )
     column_formatters = {
         "state": ScopedModelView.enum_formatter(labels.TASK_STATE),
