@@ -241,3 +241,49 @@ def test_a_bad_filter_value_gives_a_message_not_an_error(app, browser, query):
     assert "Giá trị lọc không hợp lệ" in _text(page)
     # The filter was dropped: the whole list is shown.
     assert len(set(re.findall(r'tasks/details/\?id=(\d+)', _text(page)))) == len(ids)
+
+
+# --- saved filters ------------------------------------------------------------------------
+
+def test_a_user_saves_a_filter_finds_it_in_the_menu_and_deletes_it(app, browser):
+    from cddh.models import SavedFilter
+
+    ids, users, units, today = _filter_world(app)
+    me = browser(users["sp1"])
+    query = f"{_f('coop', units['stc'])}&{_f('timeliness', 'open_overdue', 1)}&page=3"
+    page = _text(me.get(f"/tasks/?{query}"))
+    assert 'id="save-filter"' in page and 'id="saved-filters-menu"' not in page
+    resp = me.post("/tasks/filters/save/", {"name": "  Quá hạn   phối hợp STC ", "query": query})
+    assert resp.status_code == 302
+    kept = f"{_f('coop', units['stc'])}&{_f('timeliness', 'open_overdue', 1)}"
+    assert resp.headers["Location"].endswith(f"/tasks/?{kept}")  # the page is not kept
+    with app.app_context():
+        saved = db.session.query(SavedFilter).one()
+        assert (saved.name, saved.query) == ("Quá hạn phối hợp STC", kept)
+        saved_id = saved.id
+    home = _text(me.get("/"))
+    menu = re.search(r'id="saved-filters-menu".*?</ul>', home, re.S).group(0)
+    link = re.search(r'href="([^"]+)">Quá hạn phối hợp STC</a>', menu).group(1)
+    assert _ids(browser, users["sp1"], link.replace("&amp;", "&")) == [ids["overdue"]]
+    # Saving under the same name replaces the filter; an empty name or filter is refused.
+    me.post("/tasks/filters/save/", {"name": "Quá hạn phối hợp STC", "query": _f("priority", "urgent")})
+    for bad in ({"name": " ", "query": kept}, {"name": "x", "query": "page=2"},
+                {"name": "x" * 101, "query": kept}, {"name": "x", "query": "evil=1"}):
+        resp = me.post("/tasks/filters/save/", bad, follow_redirects=True)
+        assert resp.status_code == 200
+        assert "alert-danger" in _text(resp) or "alert-error" in _text(resp), bad
+    with app.app_context():
+        assert [(f.name, f.query) for f in db.session.query(SavedFilter)] == [
+            ("Quá hạn phối hợp STC", _f("priority", "urgent"))]
+    # Another user sees none of it and cannot delete it; without CSRF nothing happens.
+    other = browser(users["sp2"])
+    assert "Quá hạn phối hợp STC" not in _text(other.get("/tasks/?search=x"))
+    other.post("/tasks/filters/delete/", {"id": saved_id})
+    assert me.client.post("/tasks/filters/delete/", data={"id": saved_id}).status_code == 400
+    with app.app_context():
+        assert db.session.query(SavedFilter).count() == 1
+    resp = me.post("/tasks/filters/delete/", {"id": saved_id, "next": "/tasks/?search=x"})
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/tasks/?search=x")
+    with app.app_context():
+        assert db.session.query(SavedFilter).count() == 0
+    assert 'id="saved-filters-menu"' not in _text(me.get("/"))

@@ -48,7 +48,13 @@ from .jobs import JobRunView
 from .notifications import NotificationView, unread_badge
 from .reports import DashboardView, PeriodReportView, RankingView, SelfInspectionView
 from .settings import SettingsView
-from .tasks import DocumentView, ProgressUpdateView, TaskView, timeliness_badge
+from .tasks import (
+    DocumentView,
+    ProgressUpdateView,
+    TaskView,
+    saved_filters_menu,
+    timeliness_badge,
+)
 from .tokens import ApiTokenView
 
 
@@ -128,6 +134,7 @@ def init_views(app) -> None:
     app.jinja_env.globals["timeliness_badge"] = timeliness_badge
     app.jinja_env.globals["difficulty_badge"] = clock_badge
     app.jinja_env.globals["unread_notifications"] = unread_badge
+    app.jinja_env.globals["saved_filters"] = saved_filters_menu
     app.jinja_env.filters["localtime"] = local_datetime
     app.jinja_env.filters["localdate"] = local_date
     app.jinja_env.filters["number"] = number

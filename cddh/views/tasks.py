@@ -51,6 +51,7 @@ from ..services import (
     leaders,
     overview,
     reports,
+    saved_filters,
     task_filters,
     workflow,
 )
@@ -62,10 +63,11 @@ from ..services.parsing import MAX_ID, to_id, to_int
 from ..services.settings import get_setting
 from ..services.tasks import parse_date
 from ..services.timeliness import days_label_parts, task_class, timeliness_clause
-from .base import LookupFilter, ScopedModelView, link_formatter
+from .base import LookupFilter, ScopedModelView, link_formatter, run_service
 from .feedback import status_badge
 from .formatting import shorten, task_links
 from .forms import document_data
+from .next_url import safe_next
 
 TIMELINESS_CSS = {
     "done_on_time": "success", "done_late": "warning", "open_on_time": "info",
@@ -77,6 +79,13 @@ TIMELINESS_CSS = {
 def _unit_options():
     return [(u.id, u.name) for u in db.session.query(Unit).filter(Unit.active.is_(True))
             .order_by(Unit.sort_order, Unit.name)]
+
+
+def saved_filters_menu() -> list:
+    """The navigation bar's "Saved filters": the user's own, when they may open the list."""
+    if not policy.can_open_screen(current_user, TaskView.screen):
+        return []
+    return saved_filters.list_for(current_user)
 
 
 def specialist_options():
@@ -542,6 +551,30 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
     @staticmethod
     def page_title(task) -> str:
         return _("Task #%(id)d — %(content)s", id=task.id, content=shorten(task.content))
+
+    # --- saved filters (cddh.services.saved_filters) ---------------------------------------
+    def current_filter_query(self) -> str:
+        """The list's filter as a saved filter keeps it ("" when the list is unfiltered)."""
+        return saved_filters.clean_query(request.query_string.decode("utf-8", "replace"))
+
+    @staticmethod
+    def my_saved_filters():
+        return saved_filters.list_for(current_user)
+
+    @expose("/filters/save/", methods=("POST",))
+    def save_filter_view(self):
+        """Save the list's current filter under a name (the user's own)."""
+        query = saved_filters.clean_query(request.form.get("query"))
+        run_service(lambda: saved_filters.save(current_user, request.form.get("name"), query),
+                    _("Filter saved: you find it under \"Saved filters\" in the menu."))
+        return redirect(self.get_url(".index_view") + ("?" + query if query else ""))
+
+    @expose("/filters/delete/", methods=("POST",))
+    def delete_filter_view(self):
+        """Delete one of the user's own saved filters."""
+        run_service(lambda: saved_filters.delete(current_user, to_id(request.form.get("id"))),
+                    _("Saved filter deleted."))
+        return redirect(safe_next(request.form.get("next"), self.get_url(".index_view")))
 
     def task_page(self, task) -> TaskPage:
         return TaskPage(task)
