@@ -12,6 +12,7 @@ import pytest
 from cddh.models import Role, UnitCategory, db
 from cddh.views.formatting import task_links
 
+from .browser import chromium, live_server  # noqa: F401 - fixtures
 from .conftest import make_document, make_task, make_unit, make_user
 
 
@@ -287,3 +288,98 @@ def test_a_user_saves_a_filter_finds_it_in_the_menu_and_deletes_it(app, browser)
     with app.app_context():
         assert db.session.query(SavedFilter).count() == 0
     assert 'id="saved-filters-menu"' not in _text(me.get("/"))
+
+
+# --- unit pickers and re-forwarding ---------------------------------------------------------
+
+def _returned_world(app):
+    from cddh.models import TaskHistory, TaskState
+
+    with app.test_request_context():
+        office = make_unit("VP", UnitCategory.office)
+        snv = make_unit("SNV", name="Sở Nội vụ")
+        make_unit("STNMT", name="Sở Tài nguyên và Môi trường")
+        specialist = make_user(Role.office_specialist, office)
+        doc = make_document(number="77/UBND-TH", summary="Chuyển đổi số")
+        task = make_task(snv, document=doc, state=TaskState.returned,
+                         content="Triển khai chuyển đổi số trong cơ quan")
+        db.session.add(TaskHistory(task_id=task.id, action="return", from_state="assigned",
+                                   to_state="returned", reason="Không thuộc chức năng"))
+        db.session.commit()
+        specialist.id  # noqa: B018
+        return specialist, task.id, snv.id
+
+
+def test_re_forwarding_a_returned_task_does_not_preselect_the_unit_that_returned_it(app, browser):
+    specialist, task_id, snv_id = _returned_world(app)
+    me = browser(specialist)
+    page = _text(me.get(f"/tasks/{task_id}"))
+    select = re.search(r'<select id="forward-lead-unit"[^>]*>(.*?)</select>', page, re.S)
+    assert select is not None and "required" in select.group(0) and "unit-picker" in select.group(0)
+    assert "selected" not in select.group(1)
+    assert re.search(r'<option value="">', select.group(1))  # the empty choice comes first
+    assert re.search(rf'<option value="{snv_id}"[^>]*data-search="SNV', select.group(1))
+    # The list offers no one-click forward of a returned task (it would go back to SNV).
+    listing = _text(me.get("/tasks/"))
+    assert f'name="id" value="{task_id}"' not in listing
+
+
+def test_the_entry_form_and_the_task_form_have_searchable_unit_pickers(app, browser):
+    specialist, task_id, snv_id = _returned_world(app)
+    me = browser(specialist)
+    entry = _text(me.get("/documents/enter/"))
+    for name in ("tasks-0-lead_unit_id", "tasks-0-cooperating_unit_ids",
+                 "tasks-0-monitoring_unit_id", "submitting_unit_id"):
+        assert re.search(rf'<select[^>]*class="[^"]*unit-picker[^"]*"[^>]*id="{name}"', entry), name
+    assert "js/unit_picker.js" in entry and "vendor/select2/select2.css" in entry
+    assert 'data-search="STNMT' in entry
+    form = _text(me.get(f"/tasks/edit/?id={task_id}"))
+    assert "js/unit_picker.js" in form
+    assert ">Sở Tài nguyên và Môi trường (STNMT)</option>" in form
+
+
+def test_in_chromium_pickers_find_units_without_diacritics_and_by_code(app, chromium, live_server):  # noqa: F811
+    from .conftest import TEST_PASSWORD
+
+    specialist, task_id, snv_id = _returned_world(app)
+    with app.app_context():
+        username = db.session.get(type(specialist), specialist.id).username
+    page = chromium.new_context(locale="vi-VN", viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(f"{live_server.url}/login")
+    page.fill("#username", username)
+    page.fill("#password", TEST_PASSWORD)
+    page.click("button[type=submit].btn-primary")
+    page.wait_for_url(f"{live_server.url}/")
+
+    # The search box, typed without diacritics, finds the task; its short address opens it.
+    page.goto(f"{live_server.url}/tasks/")
+    page.fill("input[name=search]", "chuyen doi so")
+    page.press("input[name=search]", "Enter")
+    page.wait_for_load_state()
+    assert page.locator("text=Triển khai chuyển đổi số trong cơ quan").count() >= 1
+    page.goto(f"{live_server.url}/tasks/{task_id}")
+    assert page.title().startswith(f"Nhiệm vụ #{task_id} — Triển khai chuyển đổi số")
+
+    # Re-forwarding: nothing chosen; typing finds units by words without diacritics or code.
+    assert page.eval_on_selector("#forward-lead-unit", "el => el.value") == ""
+
+    def results(container, text):
+        page.click(f"{container} .select2-choice, {container} .select2-choices")
+        box = page.locator(".select2-drop-active input.select2-input, "
+                           f"{container} input.select2-input").first
+        box.fill(text)
+        found = page.locator(".select2-drop-active .select2-result-label").all_inner_texts()
+        page.keyboard.press("Escape")
+        return found
+
+    found = results("#s2id_forward-lead-unit", "tai nguyen")
+    assert any("Sở Tài nguyên và Môi trường" in f for f in found), found
+    assert not any("Sở Nội vụ" in f for f in found), found
+    found = results("#s2id_forward-lead-unit", "snv")
+    assert any("Sở Nội vụ" in f for f in found) and len(found) == 1, found
+
+    page.goto(f"{live_server.url}/documents/enter/")
+    found = results("#s2id_tasks-0-cooperating_unit_ids", "stnmt")
+    assert found == ["Sở Tài nguyên và Môi trường"], found
+    found = results("#s2id_tasks-0-lead_unit_id", "MOI TRUONG")
+    assert found == ["Sở Tài nguyên và Môi trường"], found

@@ -196,11 +196,27 @@ def leader_options():
     return [(u.id, f"{u.full_name} — {position_label(u)}") for u in leaders.leaders()]
 
 
+UNIT_FIELDS = ("lead_unit", "cooperating_units", "monitoring_unit", "submitting_unit")
+
+
+def unit_choice_label(unit) -> str:
+    """A unit in a form's picker: its name and code, so typing "snv" finds it."""
+    return f"{unit.name} ({unit.code})" if unit.code else unit.name
+
+
 class DirectingLeaderForm:
-    """The generic forms offer only the leaders with a position as directing leader."""
+    """The generic forms offer only the leaders with a position as directing leader, and
+    name each unit with its code (the pickers are searchable: static/js/unit_picker.js)."""
+
+    create_template = "tasks/create.html"
+    edit_template = "tasks/edit.html"
 
     def _scope_form(self, form):
         form = super()._scope_form(form)
+        for name in UNIT_FIELDS:
+            field = getattr(form, name, None)
+            if field is not None and hasattr(field, "get_label"):
+                field.get_label = unit_choice_label
         field = getattr(form, "directing_leader", None)
         if field is not None:
             field.query_factory = lambda: self._reference_query(User).filter(
