@@ -383,3 +383,118 @@ def test_in_chromium_pickers_find_units_without_diacritics_and_by_code(app, chro
     assert found == ["Sở Tài nguyên và Môi trường"], found
     found = results("#s2id_tasks-0-lead_unit_id", "MOI TRUONG")
     assert found == ["Sở Tài nguyên và Môi trường"], found
+
+
+# --- a unit's list: leads or cooperates, by urgency -----------------------------------------
+
+def _ordered_ids(browser, user, url) -> list[int]:
+    page = browser(user).get(url)
+    assert page.status_code == 200, url
+    return [int(i) for i in dict.fromkeys(re.findall(r'tasks/details/\?id=(\d+)', _text(page)))]
+
+
+def test_a_units_list_shows_lead_or_cooperate_and_opens_by_urgency(app, browser):
+    from cddh.models import TaskState
+    from cddh.services.clock import local_today
+
+    today = local_today()
+    day = dt.timedelta(days=1)
+    S = TaskState
+    with app.test_request_context():
+        snv, stc = make_unit("SNV", name="Sở Nội vụ"), make_unit("STC", name="Sở Tài chính")
+        staff = make_user(Role.unit_staff, snv)
+        office = make_user(Role.office_specialist, make_unit("VP", UnitCategory.office))
+        t = {}
+        t["done"] = make_task(snv, state=S.completed, deadline=today - 40 * day,
+                              completed_on=today - 41 * day)
+        t["month"] = make_task(snv, state=S.in_progress, deadline=today + 30 * day)
+        t["none"] = make_task(snv, state=S.in_progress, deadline=None, has_deadline=False)
+        t["awaiting"] = make_task(snv, state=S.pending_verification, deadline=today - 10 * day,
+                                  completed_on=today - 11 * day)
+        t["overdue"] = make_task(snv, state=S.in_progress, deadline=today - 5 * day)
+        t["coop"] = make_task(stc, cooperating=[snv], state=S.assigned, deadline=today + day)
+        t["soon"] = make_task(snv, state=S.assigned, deadline=today + 3 * day)
+        t["overdue2"] = make_task(snv, state=S.assigned, deadline=today - 5 * day)
+        make_task(stc, state=S.in_progress, deadline=today - 50 * day)  # not SNV's
+        db.session.commit()
+        ids = {k: v.id for k, v in t.items()}
+        staff.id, office.id  # noqa: B018
+    expected = [ids[k] for k in ("overdue", "overdue2", "coop", "soon", "month", "none",
+                                 "done", "awaiting")]
+    assert _ordered_ids(browser, staff, "/tasks/") == expected
+    # A chosen sort still wins; the Office's list stays newest first.
+    assert _ordered_ids(browser, staff, "/tasks/?sort=0") == sorted(ids.values())
+    office_ids = _ordered_ids(browser, office, "/tasks/")
+    assert office_ids == sorted(office_ids, reverse=True)
+    # Filters keep the urgency order.
+    assert _ordered_ids(browser, staff, f"/tasks/?{_f('state', 'assigned')}") == [
+        ids["overdue2"], ids["coop"], ids["soon"]]
+    # Lead or cooperate, row by row.
+    page = _text(browser(staff).get("/tasks/"))
+    rows = re.findall(r"<tr>(.*?)</tr>", page, re.S)
+    roles = {}
+    for row in rows:
+        found = re.search(r'tasks/details/\?id=(\d+)', row)
+        role = re.search(r'data-role="(lead|cooperating)"', row)
+        if found and role:
+            roles[int(found.group(1))] = role.group(1)
+    assert roles == {i: ("cooperating" if k == "coop" else "lead") for k, i in ids.items()}
+    assert "Sở Tài chính" in next(r for r in rows if f"id={ids['coop']}" in r)
+    assert 'data-role="' not in _text(browser(office).get("/tasks/"))
+
+
+def test_the_urgency_order_and_its_index_agree_with_the_figures_open_states():
+    from cddh.models import task_unit
+    from cddh.models.task import UNIT_OPEN_STATES
+    from cddh.services.statistics import UNIT_OPEN
+
+    assert UNIT_OPEN_STATES == tuple(s.value for s in UNIT_OPEN)
+    assert "ix_task_unit_unit_id_urgency" in {i.name for i in task_unit.indexes}
+
+
+def test_on_postgresql_a_units_first_page_by_urgency_reads_the_urgency_index(app):
+    """The plan of the list's page query: an index scan in the order asked, no sort of the
+    unit's tasks (the planner chooses so from ~a few thousand rows on; statistics are
+    refreshed first)."""
+    import sqlalchemy as sa
+
+    from cddh.auth import policy
+    from cddh.models import Task
+    from cddh.services import scope
+
+    with app.test_request_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("PostgreSQL plan")
+        snv, stc = make_unit("SNV"), make_unit("STC")
+        staff = make_user(Role.unit_staff, snv)
+        doc = make_document()
+        db.session.commit()
+        conn = db.session.connection()
+        conn.execute(sa.text("""
+            INSERT INTO task (document_id, content, lead_unit_id, expected_product, has_deadline,
+                              deadline, update_frequency, priority, state, assigned_at,
+                              percent_complete, result_summary, result_document_number,
+                              cancel_reason, late_update, version, created_at, updated_at,
+                              search_text)
+            SELECT :doc, 'Nhiệm vụ ' || g, CASE WHEN g % 2 = 0 THEN :snv ELSE :stc END,
+                   'other', true, date '2026-01-01' + (g % 700), 'monthly', 'normal',
+                   CASE g % 5 WHEN 0 THEN 'assigned' WHEN 1 THEN 'in_progress'
+                       WHEN 2 THEN 'completed' WHEN 3 THEN 'pending_verification'
+                       ELSE 'cancelled' END,
+                   now(), 0, '', '', '', false, 1, now(), now(), ''
+            FROM generate_series(1, 40000) g"""),
+            {"doc": doc.id, "snv": snv.id, "stc": stc.id})
+        scope.rebuild(conn)
+        conn.execute(sa.text("ANALYZE task"))
+        conn.execute(sa.text("ANALYZE task_unit"))
+        target, on, order = scope.by_urgency(snv.id)
+        query = (sa.select(Task.id).where(policy.task_scope(staff)).join(target, on)
+                 .order_by(*order).limit(50))
+        compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+        plan = "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + str(compiled),
+                                                            compiled.params))
+        ids = db.session.scalars(query).all()
+        db.session.rollback()
+    assert "ix_task_unit_unit_id_urgency" in plan, plan
+    assert "Sort" not in plan.replace("Sort Key", ""), plan
+    assert len(ids) == 50  # the page is full

@@ -15,7 +15,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from ..models import Task, task_cooperating_unit, task_unit
-from ..models.task import TaskUnitRole
+from ..models.task import TaskUnitRole, settled_at_unit
 
 WATCHED = ("lead_unit_id", "lead_unit", "cooperating_units", "state", "deadline")
 BATCH = 1000  # task ids per statement
@@ -74,3 +74,16 @@ def _follow_tasks(session: Session, flush_context) -> None:
 def led_or_shared_by(unit_id: int) -> sa.ColumnElement[bool]:
     """The task is led by, or shared with, the unit (any state): one IN over the index."""
     return Task.id.in_(sa.select(task_unit.c.task_id).where(task_unit.c.unit_id == unit_id))
+
+
+def by_urgency(unit_id: int):
+    """A unit's tasks by urgency (issue 12 §4): (the join onto the unit's task_unit rows,
+    the ORDER BY). Open at the unit first, by deadline: overdue first, then the nearest
+    deadline, then no deadline; then the others. The order is the urgency index's
+    (``ix_task_unit_unit_id_urgency``), so a page is one index range scan at any size.
+    A unit never both leads and cooperates on a forwarded task (services/tasks), so the join
+    gives each task once."""
+    on = sa.and_(task_unit.c.task_id == Task.id, task_unit.c.unit_id == unit_id)
+    order = (settled_at_unit(task_unit.c.state), task_unit.c.deadline.asc().nulls_last(),
+             task_unit.c.task_id)
+    return task_unit, on, order

@@ -52,6 +52,7 @@ from ..services import (
     overview,
     reports,
     saved_filters,
+    scope,
     task_filters,
     workflow,
 )
@@ -455,6 +456,7 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         "content": lambda v, c, m, n: Markup('<a href="{}">{}</a>').format(
             v.get_url(".details_view", id=m.id), m.content),
         "document": link_formatter("documents.details_view", "document"),
+        "lead_unit": lambda v, c, m, n: v.lead_unit_cell(m),
     }
     column_formatters_detail = {
         **column_formatters,
@@ -523,6 +525,26 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
 
     def get_count_query(self):
         return super().get_count_query().filter(*self.list_conditions())
+
+    def _apply_sorting(self, query, joins, sort_column, sort_desc):
+        """A unit user's list opens by urgency (services/scope.by_urgency); a chosen column
+        or a search's rank comes first when there is one."""
+        if (sort_column is None and current_user.role in UNIT_ROLES
+                and self._search_match() is None):
+            target, on, order = scope.by_urgency(current_user.unit_id)
+            return query.join(target, on).order_by(*order), joins
+        return super()._apply_sorting(query, joins, sort_column, sort_desc)
+
+    def lead_unit_cell(self, task) -> Markup:
+        """The lead unit; for a unit user, whether their unit leads or cooperates."""
+        name = task.lead_unit.name if task.lead_unit else ""
+        if current_user.role not in UNIT_ROLES:
+            return Markup("{}").format(name)
+        if task.lead_unit_id == current_user.unit_id:
+            return Markup('<span class="badge badge-primary" data-role="lead">{}</span>').format(
+                _("Your unit leads"))
+        return Markup('{} <span class="badge badge-info" data-role="cooperating">{}</span>'
+                      ).format(name, _("Your unit cooperates"))
 
     @expose("/export/<export_type>/")
     def export(self, export_type):
