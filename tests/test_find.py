@@ -87,6 +87,11 @@ def test_a_unit_user_cannot_open_another_units_task_by_its_short_address(app, br
         resp = unit.get(url)
         assert resp.status_code in (403, 404), url
         assert "Sở Tài chính" not in _text(resp) and "55/UBND-KT" not in _text(resp)
+    # "#301" typed in the search box opens the task, through the same scope.
+    resp = unit.get(f"/tasks/?search=%23{mine}")
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/tasks/{mine}")
+    assert unit.get(f"/tasks/?search=%23{other}", follow_redirects=True).status_code == 404
+    assert unit.get("/tasks/?search=%23" + "9" * 30).status_code == 200  # searched as text
     anonymous = browser(None).get(f"/tasks/{mine}")
     assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
 

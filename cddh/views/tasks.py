@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Response, abort, flash, jsonify, redirect, request
 from flask_admin import expose
 from flask_admin.actions import action
@@ -197,6 +199,7 @@ def leader_options():
     return [(u.id, f"{u.full_name} — {position_label(u)}") for u in leaders.leaders()]
 
 
+TASK_NUMBER = re.compile(r"^\s*#(\d+)\s*$")
 UNIT_FIELDS = ("lead_unit", "cooperating_units", "monitoring_unit", "submitting_unit")
 
 
@@ -426,7 +429,7 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
     column_default_sort = ("id", True)
     column_sortable_list = ("id", "deadline", "state")
     search_column = "search_text"
-    search_hint = _l("Document number or words of the task")
+    search_hint = _l("Document number, words of the task or #task number")
     # New filters go at the end: a filter's place is its key in bookmarked URLs (flt0_5=…).
     column_filters = (
         FilterEqual(Task.state, _l("State"), options=labels.choices(labels.TASK_STATE)),
@@ -585,6 +588,14 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
     def short_view(self, id):
         """``/tasks/301``: the task's page."""
         return self.short_details(id)
+
+    @expose("/")
+    def index_view(self):
+        """The list; "#301" typed in its search box opens task 301 (if the user may read it)."""
+        found = TASK_NUMBER.match(request.args.get("search") or "")
+        if found and len(found.group(1)) <= 9:
+            return redirect(self.get_url(".short_view", id=int(found.group(1))))
+        return super().index_view()
 
     @staticmethod
     def page_title(task) -> str:
