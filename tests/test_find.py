@@ -390,6 +390,41 @@ def test_in_chromium_pickers_find_units_without_diacritics_and_by_code(app, chro
     assert found == ["Sở Tài nguyên và Môi trường"], found
 
 
+def test_in_chromium_a_unit_user_searches_without_diacritics_and_opens_tasks_by_number(
+        app, chromium, live_server):  # noqa: F811
+    from cddh.models import TaskState
+
+    from .conftest import TEST_PASSWORD
+
+    with app.test_request_context():
+        snv, stc = make_unit("SNV", name="Sở Nội vụ"), make_unit("STC", name="Sở Tài chính")
+        staff = make_user(Role.unit_staff, snv)
+        mine = make_task(snv, state=TaskState.in_progress,
+                         content="Đẩy mạnh chuyển đổi số, xem thêm #1")
+        other = make_task(stc, state=TaskState.in_progress, content="Chuyển đổi số ngành tài chính")
+        db.session.commit()
+        username, mine_id, other_id = staff.username, mine.id, other.id
+    page = chromium.new_context(locale="vi-VN", viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(f"{live_server.url}/login")
+    page.fill("#username", username)
+    page.fill("#password", TEST_PASSWORD)
+    page.click("button[type=submit].btn-primary")
+    page.wait_for_url(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/tasks/")
+    page.fill("input[name=search]", "chuyen doi so")
+    page.press("input[name=search]", "Enter")
+    page.wait_for_load_state()
+    assert page.locator("text=Đẩy mạnh chuyển đổi số").count() >= 1
+    assert page.locator("text=Chuyển đổi số ngành tài chính").count() == 0
+    assert page.locator("[data-role=lead]").count() >= 1
+    page.goto(f"{live_server.url}/tasks/{mine_id}")
+    assert page.title().startswith(f"Nhiệm vụ #{mine_id} — Đẩy mạnh chuyển đổi số")
+    assert page.locator("a.task-ref", has_text="#1").get_attribute("href") == "/tasks/1"
+    response = page.goto(f"{live_server.url}/tasks/{other_id}")
+    assert response.status == 404
+    assert "Không tìm thấy" in page.content() and "tài chính" not in page.content()
+
+
 # --- a unit's list: leads or cooperates, by urgency -----------------------------------------
 
 def _ordered_ids(browser, user, url) -> list[int]:

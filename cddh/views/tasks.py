@@ -80,8 +80,8 @@ TIMELINESS_CSS = {
 
 
 def _unit_options():
-    return [(u.id, u.name) for u in db.session.query(Unit).filter(Unit.active.is_(True))
-            .order_by(Unit.sort_order, Unit.name)]
+    return [(u.id, unit_choice_label(u)) for u in db.session.query(Unit).filter(
+        Unit.active.is_(True)).order_by(Unit.sort_order, Unit.name)]
 
 
 def saved_filters_menu() -> list:
