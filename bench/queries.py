@@ -23,7 +23,8 @@ from cddh import create_app
 from cddh.auth import policy
 from cddh.models import PeriodFact, PeriodKind, Role, Task, User, db
 from cddh.models.enums import Timeliness
-from cddh.services import facts, overview, ranking, reports
+from cddh.services import facts, overview, ranking, reports, task_filters
+from cddh.services import scope as scope_index
 from cddh.services.clock import local_today
 from cddh.services.periods import period_bounds
 from cddh.services.statistics import unit_statistics
@@ -103,6 +104,15 @@ def bench_user(who: str, user) -> None:
     timed(f"{who}: overdue filter, page 1",
           lambda: db.session.scalars(sa.select(Task).where(
               scope, timeliness_clause(Timeliness.open_overdue, TODAY))
+              .order_by(Task.id.desc()).limit(50)).all())
+    if who == "unit":
+        target, on, order = scope_index.by_urgency(user.unit_id)
+        timed(f"{who}: list page 1 by urgency (the unit list's default)",
+              lambda: db.session.scalars(sa.select(Task).where(scope).join(target, on)
+                                         .order_by(*order).limit(50)).all())
+    timed(f"{who}: document number filter 'B77/UBND-TH', page 1",
+          lambda: db.session.scalars(sa.select(Task).where(
+              scope, task_filters.document_number("B77/UBND-TH"))
               .order_by(Task.id.desc()).limit(50)).all())
     groups = (overview.office_groups if who == "office" else overview.unit_groups)(user, TODAY)
     timed(f"{who}: home page groups (counts + 10 rows each)",

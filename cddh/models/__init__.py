@@ -16,6 +16,7 @@ from .inspection import (
     inspection_finding_task,
 )
 from .report import PeriodReport, PeriodReportEvent, SelfInspectionReport
+from .saved_filter import SavedFilter
 from .system import AuditLog, JobRun, Notification, SchedulerHeartbeat, Setting
 from .task import (
     Attachment,
@@ -37,7 +38,7 @@ __all__ = [
     "ExtensionRequest", "Feedback", "InspectedUnit", "InspectionDocumentRequest",
     "InspectionFinding", "InspectionMember", "InspectionPlan", "InspectionRecommendation",
     "InspectionTeam", "JobRun", "Notification", "PeriodFact", "PeriodReport",
-    "PeriodReportEvent", "PeriodReportFigures", "ProgressUpdate",
+    "PeriodReportEvent", "PeriodReportFigures", "ProgressUpdate", "SavedFilter",
     "SchedulerHeartbeat", "SelfInspectionReport", "Setting", "Task", "TaskHistory", "Unit", "UnitKind", "Urging",
     "User", "UserSession", "LoginFailure", "db", "inspection_finding_task", "task_cooperating_unit", "task_unit", "utcnow",
 ]

@@ -35,7 +35,7 @@ from .admin_screens import AuditLogView, CalendarOverrideView, UnitKindView, Uni
 from .base import theme
 from .difficulties import DifficultyView, clock_badge
 from .feedback import FeedbackView
-from .formatting import local_date, local_datetime, number, percent
+from .formatting import local_date, local_datetime, number, percent, task_links
 from .home import HomeView
 from .inspection import (
     InspectionFindingView,
@@ -48,7 +48,13 @@ from .jobs import JobRunView
 from .notifications import NotificationView, unread_badge
 from .reports import DashboardView, PeriodReportView, RankingView, SelfInspectionView
 from .settings import SettingsView
-from .tasks import DocumentView, ProgressUpdateView, TaskView, timeliness_badge
+from .tasks import (
+    DocumentView,
+    ProgressUpdateView,
+    TaskView,
+    saved_filters_menu,
+    timeliness_badge,
+)
 from .tokens import ApiTokenView
 
 
@@ -128,10 +134,12 @@ def init_views(app) -> None:
     app.jinja_env.globals["timeliness_badge"] = timeliness_badge
     app.jinja_env.globals["difficulty_badge"] = clock_badge
     app.jinja_env.globals["unread_notifications"] = unread_badge
+    app.jinja_env.globals["saved_filters"] = saved_filters_menu
     app.jinja_env.filters["localtime"] = local_datetime
     app.jinja_env.filters["localdate"] = local_date
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters["percent"] = percent
+    app.jinja_env.filters["tasklinks"] = task_links
 
     @app.errorhandler(403)
     def forbidden(exc):
