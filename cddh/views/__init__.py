@@ -31,6 +31,7 @@ from ..models import (
     UserSession,
 )
 from .account import PasswordView, SessionView
+from .admin_i18n import use_corrected_admin_catalog
 from .admin_screens import AuditLogView, CalendarOverrideView, UnitKindView, UnitView, UserView
 from .base import theme
 from .difficulties import DifficultyView, clock_badge
@@ -54,6 +55,7 @@ from .tokens import ApiTokenView
 
 def build_admin(app) -> Admin:
     """A new Admin for each app: a module-level one fails on the second app (stack.md)."""
+    use_corrected_admin_catalog(app, app.config["BABEL_TRANSLATION_DIRECTORIES"])
     admin = Admin(app, name=_l("Task follow-up"), url="/",
                   index_view=HomeView(name=_l("Home"), url="/", endpoint="admin",
                                       template="home.html"),

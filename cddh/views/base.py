@@ -350,6 +350,9 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
 
     def _scope_form(self, form):
         for field in form:
+            if isinstance(field, QuerySelectField) and field.allow_blank and not field.blank_text:
+                # An empty blank option shows its value, "__None", to the user.
+                field.blank_text = _("(none)")
             if isinstance(field, QuerySelectField | QuerySelectMultipleField):
                 attr = getattr(self.model, field.name, None)
                 prop = getattr(attr, "property", None)
