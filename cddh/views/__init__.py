@@ -36,7 +36,7 @@ from .admin_screens import AuditLogView, CalendarOverrideView, UnitKindView, Uni
 from .base import theme
 from .difficulties import DifficultyView, clock_badge
 from .feedback import FeedbackView
-from .formatting import local_date, local_datetime, number, percent
+from .formatting import datepicker_locale, local_date, local_datetime, number, percent
 from .home import HomeView
 from .inspection import (
     InspectionFindingView,
@@ -128,6 +128,7 @@ def init_views(app) -> None:
     app.context_processor(lambda: {"languages": app.config["LANGUAGES"]})
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["timeliness_badge"] = timeliness_badge
+    app.jinja_env.globals["datepicker_locale"] = datepicker_locale
     app.jinja_env.globals["difficulty_badge"] = clock_badge
     app.jinja_env.globals["unread_notifications"] = unread_badge
     app.jinja_env.filters["localtime"] = local_datetime

@@ -30,6 +30,7 @@ from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
 from flask_admin.contrib.sqla.filters import IntEqualFilter
+from flask_admin.form.widgets import DatePickerWidget, DateTimePickerWidget
 from flask_admin.model import typefmt
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import gettext as _
@@ -37,6 +38,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import inspect
+from wtforms.utils import clean_datetime_format_for_strptime
 from wtforms.validators import ValidationError
 
 from ..auth import policy
@@ -183,6 +185,23 @@ class EstimatingCount:
         if estimate is not None and estimate > current_app.config["COUNT_ESTIMATE_ABOVE"]:
             return ApproximateCount(estimate)
         return self.query.scalar()
+
+
+# A date typed and shown as dd/mm/yyyy (an ISO date is still accepted), in every form.
+DATE_FORMATS = {DatePickerWidget: (["%d/%m/%Y", "%Y-%m-%d"], "DD/MM/YYYY"),
+                DateTimePickerWidget: (["%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"],
+                                       "DD/MM/YYYY HH:mm")}
+
+
+def local_date_format(field) -> None:
+    """Flask-Admin's date fields in the Vietnamese order, dd/mm/yyyy, for the text the user
+    reads and types and for the picker (its data-date-format)."""
+    formats = DATE_FORMATS.get(type(getattr(field, "widget", None)))
+    if formats is None or not hasattr(field, "strptime_format"):
+        return
+    field.format = list(formats[0])
+    field.strptime_format = clean_datetime_format_for_strptime(field.format)
+    field.render_kw = {**(field.render_kw or {}), "data-date-format": formats[1]}
 
 
 class ScopedModelView(LoginRequiredMixin, ModelView):
@@ -350,6 +369,7 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
 
     def _scope_form(self, form):
         for field in form:
+            local_date_format(field)
             if isinstance(field, QuerySelectField) and field.allow_blank and not field.blank_text:
                 # An empty blank option shows its value, "__None", to the user.
                 field.blank_text = _("(none)")

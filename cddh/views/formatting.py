@@ -36,3 +36,28 @@ def percent(value, empty: str = "-") -> str:
     if value is None:
         return empty
     return f"{format_decimal(value, format='#,##0.0')} %"
+
+
+def datepicker_locale() -> dict:
+    """What Flask-Admin's date picker (bootstrap-daterangepicker) shows, in the user's
+    language: month and day names from the locale data of Babel, the week starting on Monday,
+    the buttons' words. static/js/datepicker.js hands it to every picker of the page."""
+    from babel.dates import get_day_names, get_month_names
+    from flask_babel import get_locale
+    from flask_babel import gettext as _
+
+    locale = get_locale() or "vi"
+    months = get_month_names("wide", locale=locale)
+    days = get_day_names("short", locale=locale)
+    return {
+        "monthNames": [months[m][:1].upper() + months[m][1:] for m in range(1, 13)],
+        # Sunday first, as the picker counts them (Babel counts from Monday, 0).
+        "daysOfWeek": [days[6]] + [days[d] for d in range(6)],
+        "firstDay": 1,
+        "applyLabel": _("Apply"),
+        "cancelLabel": _("Cancel"),
+        "fromLabel": _("From date"),
+        "toLabel": _("To date"),
+        "weekLabel": _("Wk"),
+        "customRangeLabel": _("Custom range"),
+    }
