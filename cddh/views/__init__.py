@@ -36,7 +36,15 @@ from .admin_screens import AuditLogView, CalendarOverrideView, UnitKindView, Uni
 from .base import theme
 from .difficulties import DifficultyView, clock_badge
 from .feedback import FeedbackView
-from .formatting import datepicker_locale, local_date, local_datetime, number, percent
+from .formatting import (
+    datepicker_locale,
+    decimal,
+    figure,
+    local_date,
+    local_datetime,
+    number,
+    percent,
+)
 from .home import HomeView
 from .inspection import (
     InspectionFindingView,
@@ -135,6 +143,8 @@ def init_views(app) -> None:
     app.jinja_env.filters["localdate"] = local_date
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters["percent"] = percent
+    app.jinja_env.filters["decimal"] = decimal
+    app.jinja_env.filters["figure"] = figure
 
     @app.errorhandler(403)
     def forbidden(exc):

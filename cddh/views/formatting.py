@@ -31,6 +31,22 @@ def number(value) -> str:
     return format_decimal(value, format="#,##0")
 
 
+def decimal(value, empty: str = "-") -> str:
+    """A rate or score with one decimal and no sign (the column says "(%)"): 14,2."""
+    if value is None or value == "":
+        return empty
+    if isinstance(value, str):
+        return value
+    return format_decimal(value, format="#,##0.0")
+
+
+def figure(value) -> str:
+    """A cell of a figures table: a count as 1.234, a rate as 14,2, text as it is."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "" if value is None else value
+    return number(value) if isinstance(value, int) else decimal(value)
+
+
 def percent(value, empty: str = "-") -> str:
     """A rate already in per cent, one decimal: 14,2 % in Vietnamese."""
     if value is None:
