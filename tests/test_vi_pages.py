@@ -11,6 +11,7 @@ visible text of a cell or an option of an admin screen.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections import deque
 from html import unescape
@@ -19,6 +20,7 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 import pytest
 import sqlalchemy as sa
 
+from cddh import labels
 from cddh.demo import DEMO_ACCOUNTS, load_demo
 from cddh.models import UnitKind, User, db, enums
 
@@ -51,7 +53,8 @@ def enum_values() -> set[str]:
     return values
 
 
-ENUM_VALUES = enum_values()
+ENUM_VALUES = enum_values() | set(labels.RECORD_TYPE) | set(labels.AUDIT_ACTION)
+FILTERS_RE = re.compile(r'id="filter-groups-data"[^>]*>(.*?)</', re.S)
 
 
 def visible_text(html: str) -> str:
@@ -99,6 +102,13 @@ def problems_of(url: str, html: str, data_words: frozenset[str] = frozenset()) -
             cell = " ".join(unescape(TAG_RE.sub(" ", inner)).split())
             if cell in ENUM_VALUES and cell not in data_words:
                 found.append(f"{url}: raw value {cell!r} in a cell")
+        # The list filters' choices (Flask-Admin renders them from this JSON).
+        for data in FILTERS_RE.findall(html):
+            for group in json.loads(unescape(data)).values():
+                for flt in group:
+                    for _value, text in flt.get("options") or ():
+                        if str(text) in ENUM_VALUES and str(text) not in data_words:
+                            found.append(f"{url}: raw value {text!r} in a filter")
     return found
 
 
@@ -166,10 +176,12 @@ def test_the_checks_catch_what_they_are_meant_to():
     html = ('<nav><button aria-label="Toggle navigation"></button></nav>'
             '<table><tr><td>in_progress</td><td><a href="#" title="in_progress">Đang làm</a>'
             '</td></tr></table><p>Kỷ lục được tạo</p><select><option value="__None">__None</option>'
-            '</select>')
+            '</select><div id="filter-groups-data">{"Role": [{"options": [["admin", "admin"]]}]}'
+            '</div><table><tr><td>extension_request</td></tr></table>')
     found = "\n".join(problems_of("/x", html))
     assert "Toggle navigation" in found and "raw value 'in_progress'" in found
     assert "Kỷ lục" in found and "__None" in found
+    assert "'admin' in a filter" in found and "'extension_request' in a cell" in found
     assert problems_of("/x", '<td title="in_progress">Đang thực hiện</td>'
                        '<button aria-label="Đóng"></button>') == []
     assert {"in_progress", "office_specialist", "pending_verification"} <= ENUM_VALUES

@@ -185,9 +185,9 @@ class AuditLogView(ScopedModelView):
     column_details_list = ("at", "actor", "action", "entity", "entity_id", "before", "after")
     column_default_sort = ("at", True)
     column_filters = (
-        FilterEqual(AuditLog.entity, _l("Record type")),
+        FilterEqual(AuditLog.entity, _l("Record type"), options=labels.choices(labels.RECORD_TYPE)),
         FilterEqual(AuditLog.entity_id, _l("Record id")),
-        FilterEqual(AuditLog.action, _l("Action")),
+        FilterEqual(AuditLog.action, _l("Action"), options=labels.choices(labels.AUDIT_ACTION)),
         LookupFilter(AuditLog.actor_id, _l("Actor"),
                      lambda: [(u.id, str(u)) for u in db.session.query(User).order_by(User.username)]),
     )
@@ -195,4 +195,5 @@ class AuditLogView(ScopedModelView):
                      "entity": _l("Record type"), "entity_id": _l("Record id"),
                      "before": _l("Before"), "after": _l("After")}
     simple_list_pager = True  # an exact count of a large log is not worth its cost
-    column_formatters = {"action": lambda v, c, m, n: labels.AUDIT_ACTION.get(m.action, m.action)}
+    column_formatters = {"action": lambda v, c, m, n: labels.label(labels.AUDIT_ACTION, m.action),
+                         "entity": lambda v, c, m, n: labels.label(labels.RECORD_TYPE, m.entity)}
