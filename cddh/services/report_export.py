@@ -18,6 +18,7 @@ import xlsxwriter
 from flask_babel import gettext as _
 
 from .cells import merge_cells, write_cell
+from .clock import local_date_of
 from .reports import ASSIGNED, FIGURES, RATES, period_title
 from .settings import get_setting
 
@@ -224,7 +225,7 @@ def workbook(report, data: dict) -> bytes:
     out = io.BytesIO()
     book = xlsxwriter.Workbook(out, {"constant_memory": True})
     f = _Formats(book)
-    issued_on = report.issued_at.date() if report.issued_at else None
+    issued_on = local_date_of(report.issued_at) if report.issued_at else None
     _write_summary(book, f, report, data, issued_on)
     _write_overdue(book, f, data)
     book.close()
