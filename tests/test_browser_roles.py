@@ -160,3 +160,20 @@ def test_the_specialist_cannot_verify_without_choosing_an_answer(
     shots.shot(page, "verification-without-answer-refused")
     with demo_app.app_context():
         assert db.session.get(Task, task_id).state == TaskState.pending_verification
+
+
+def test_the_date_picker_is_vietnamese(demo_app, chromium, live_server):  # noqa: F811
+    """Flask-Admin's date picker: Vietnamese month and day names, Monday first, dd/mm/yyyy."""
+    page = _login(chromium, live_server, "admin")
+    page.goto(f"{live_server.url}/calendar/new/")
+    page.click("#day")
+    picker = page.locator(".daterangepicker").first
+    picker.wait_for(state="visible")
+    Screens("browser-roles/date-picker").shot(page, "date-picker-vi")
+    text = picker.inner_text()
+    assert re.search(r"Tháng \d{1,2}", text), text[:200]
+    heads = [h.strip() for h in picker.locator("th").all_inner_texts() if h.strip()]
+    assert "T2" in heads and "CN" in heads and heads.index("T2") < heads.index("CN")
+    assert "Su" not in heads and "Mo" not in heads
+    picker.locator("td.available:not(.off)", has_text=re.compile(r"^15$")).first.click()
+    assert re.fullmatch(r"15/\d\d/\d{4}", page.input_value("#day")), page.input_value("#day")

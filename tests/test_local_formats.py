@@ -40,7 +40,7 @@ def test_a_form_date_is_typed_and_shown_dd_mm_yyyy(app, browser):
     me = browser(admin)
     page = me.get("/calendar/new/").get_data(as_text=True)
     assert 'data-date-format="DD/MM/YYYY"' in page
-    assert "datepicker.js" in page and "Th&amp;#225;ng 1" not in page  # JSON, escaped once
+    assert "widgets-locale.js" in page and "Th&amp;#225;ng 1" not in page  # JSON, escaped once
     resp = me.post("/calendar/new/", data={"day": "25/12/2026", "kind": "day_off",
                                            "name": "Nghỉ bù", "legal_basis": "QĐ 1"})
     assert resp.status_code == 302

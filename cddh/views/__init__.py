@@ -44,6 +44,7 @@ from .formatting import (
     local_datetime,
     number,
     percent,
+    select2_locale,
 )
 from .home import HomeView
 from .inspection import (
@@ -137,6 +138,7 @@ def init_views(app) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["timeliness_badge"] = timeliness_badge
     app.jinja_env.globals["datepicker_locale"] = datepicker_locale
+    app.jinja_env.globals["select2_locale"] = select2_locale
     app.jinja_env.globals["difficulty_badge"] = clock_badge
     app.jinja_env.globals["unread_notifications"] = unread_badge
     app.jinja_env.filters["localtime"] = local_datetime

@@ -57,7 +57,7 @@ def percent(value, empty: str = "-") -> str:
 def datepicker_locale() -> dict:
     """What Flask-Admin's date picker (bootstrap-daterangepicker) shows, in the user's
     language: month and day names from the locale data of Babel, the week starting on Monday,
-    the buttons' words. static/js/datepicker.js hands it to every picker of the page."""
+    the buttons' words. static/js/widgets-locale.js hands it to every picker of the page."""
     from babel.dates import get_day_names, get_month_names
     from flask_babel import get_locale
     from flask_babel import gettext as _
@@ -76,4 +76,21 @@ def datepicker_locale() -> dict:
         "toLabel": _("To date"),
         "weekLabel": _("Wk"),
         "customRangeLabel": _("Custom range"),
+    }
+
+
+def select2_locale() -> dict:
+    """What Select2's boxes say, in the user's language ({n}: a number); see
+    static/js/widgets-locale.js."""
+    from flask_babel import gettext as _
+
+    return {
+        "noMatches": _("No matches found"),
+        "searching": _("Searching…"),
+        "loadMore": _("Loading more results…"),
+        "ajaxError": _("Loading failed"),
+        "inputTooShort": _("Type {n} more characters"),
+        "inputTooLong": _("Delete {n} characters"),
+        "selectionTooBig": _("You can select only {n} items"),
+        "matches": _("{n} results; use the arrow keys to choose"),
     }
