@@ -120,3 +120,21 @@ def test_the_settings_screen_explains_each_setting(app, browser):
     weights = page.split('data-setting="ranking_weights"', 1)[1].split("</tr>", 1)[0]
     assert "Điểm trừ cho mỗi nhiệm vụ quá hạn" in weights
     assert 'name="ranking_weights.overdue"' in weights
+
+
+def test_the_badge_says_due_today_not_zero_days_left(app):
+    from cddh.models import TaskState
+    from cddh.views.tasks import status_text
+
+    from .conftest import make_task
+
+    today = dt.date(2026, 11, 25)
+    with app.app_context(), app.test_request_context():
+        unit = make_unit("SNV")
+        texts = {days: status_text(make_task(unit, state=TaskState.in_progress,
+                                             deadline=today + dt.timedelta(days=days)), today)
+                 for days in (0, 1, 5, -1, -3)}
+        db.session.rollback()
+    assert "hôm nay hết hạn" in texts[0] and "0 ngày" not in texts[0]
+    assert "còn 1 ngày" in texts[1] and "còn 5 ngày" in texts[5]
+    assert "quá 1 ngày" in texts[-1] and "quá 3 ngày" in texts[-3]
