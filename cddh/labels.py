@@ -272,6 +272,24 @@ RANKING_WEIGHT = {
     "findings": _l("Points off per inspection shortcoming"),
 }
 
+# Fields the audit log shows that no screen labels (a screen's own label comes first).
+FIELD = {
+    "id": _l("Record id"),
+    "version": _l("Revision"),
+    "password_hash": _l("Password"),
+    "must_change_password": _l("Must change the password"),
+    "unit_id": _l("Unit"),
+    "user_id": _l("Account"),
+    "task_id": _l("Task"),
+    "document_id": _l("Document"),
+    "lead_unit_id": _l("Lead unit"),
+    "cooperating_units": _l("Cooperating units"),
+    "created_at": _l("Created"),
+    "updated_at": _l("Updated"),
+    "created_by_id": _l("Created by"),
+    "state": _l("State"),
+}
+
 URGING_CHANNEL = {
     UrgingChannel.system: _l("Through the system"),
     UrgingChannel.report: _l("In a report"),

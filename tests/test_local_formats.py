@@ -94,10 +94,22 @@ def test_the_audit_log_shows_actions_and_record_types_in_words(app, browser):
         db.session.add(AuditLog(action="create", entity="extension_request", entity_id="7",
                                 before={}, after={}))
         db.session.commit()
-    page = browser(admin).get("/audit_log/").get_data(as_text=True)
+        row = AuditLog(action="update", entity="user_account", entity_id="3",
+                       before={"role": "unit_staff", "active": True},
+                       after={"role": "unit_leader", "active": False})
+        db.session.add(row)
+        db.session.commit()
+        row_id = row.id
+    me = browser(admin)
+    page = me.get("/audit_log/").get_data(as_text=True)
     cells = [" ".join(c.split()) for c in re.findall(r"<td[^>]*>(.*?)</td>", page, re.S)]
-    assert "Tạo" in cells and "Đề nghị gia hạn" in cells
+    assert "Tạo" in cells and "Đề nghị gia hạn" in cells and "Sửa" in cells
     assert "Ngày tạo" not in cells and "extension_request" not in cells
+    details = me.get(f"/audit_log/details/?id={row_id}").get_data(as_text=True)
+    text = " ".join(re.sub(r"<[^>]+>", " ", details).split())
+    assert "Vai trò : Lãnh đạo đơn vị" in text and "Vai trò : Chuyên viên đơn vị" in text
+    assert "Đang hoạt động : Không" in text
+    assert "unit_leader" not in text and "unit_staff" not in text
 
 
 def test_the_jobs_screen_names_each_job_and_its_next_run(app, browser):
