@@ -74,7 +74,9 @@ def test_paste_directive_correct_a_unit_save_and_forward(app, chromium, live_ser
         assert db.session.scalar(sa.select(sa.func.count(Task.id))) == 0
 
     # The specialist corrects the unmatched lead, saves and forwards.
-    second.locator("select[name$=-lead_unit_id]").select_option(label="Sở Công Thương")
+    # (the <select> sits behind its searchable Select2 box: static/js/unit_picker.js)
+    second.locator("select[name$=-lead_unit_id]").select_option(label="Sở Công Thương",
+                                                                 force=True)
     shots.shot(page, "unit-corrected")
     page.click("button[value=forward]")
     page.wait_for_load_state()

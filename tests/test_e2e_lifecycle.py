@@ -57,7 +57,8 @@ def _act(page, action, fill=None):
     for selector, value in (fill or {}).items():
         field = form.locator(selector)
         if field.evaluate("el => el.tagName") == "SELECT":
-            field.select_option(value)  # by value or by visible label
+            # by value or by visible label; a unit picker's <select> sits behind its Select2 box
+            field.select_option(value, force=True)
         elif field.get_attribute("type") == "radio":
             field.check()
         else:
@@ -86,12 +87,14 @@ def test_lifecycle_in_chromium(app, chromium, live_server):  # noqa: F811
     spec.fill("#issued_on", local_today().isoformat())
     spec.fill("#summary", "Kế hoạch cải cách hành chính năm 2027")
     spec.fill("#tasks-0-content", task_one)
-    spec.select_option("#tasks-0-lead_unit_id", label="Sở Nội vụ")
+    # The unit pickers are Select2 boxes (static/js/unit_picker.js) over the <select>s.
+    spec.select_option("#tasks-0-lead_unit_id", label="Sở Nội vụ", force=True)
     spec.fill("#tasks-0-deadline", "2027-01-15")
     spec.click("#add-task")
     spec.fill("#tasks-1-content", task_two)
-    spec.select_option("#tasks-1-lead_unit_id", label="Sở Nội vụ")
-    spec.select_option("#tasks-1-cooperating_unit_ids", label="Sở Thông tin và Truyền thông")
+    spec.select_option("#tasks-1-lead_unit_id", label="Sở Nội vụ", force=True)
+    spec.select_option("#tasks-1-cooperating_unit_ids", label="Sở Thông tin và Truyền thông",
+                       force=True)
     spec.fill("#tasks-1-deadline", "2027-02-28")
     shots.shot(spec, "specialist-enters-document")
     spec.click("button[value=forward]")

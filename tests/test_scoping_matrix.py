@@ -657,3 +657,45 @@ def test_attachment_downloads_follow_their_rows(role, fresh_world):
             assert resp.status_code in h.REDIRECTS and "/login" in resp.headers["Location"]
         else:
             assert resp.status_code == 404, (row.model.__name__, row.key, resp.status_code)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_saved_filters_are_their_owners_alone(role, fresh_world):
+    """A saved filter (issue 12 §3) is its owner's alone: no other user sees its name in the
+    navigation bar or on the task list, and none can delete it; the owner can (control)."""
+    from cddh.models import SavedFilter
+
+    ds = fresh_world.fresh()
+    app = fresh_world.app
+    with app.app_context():
+        rows = {name: SavedFilter(user_id=ref.id, name=mk(f"filter{name}"), query="search=x")
+                for name, ref in ds.users.items()}
+        db.session.add_all(rows.values())
+        db.session.commit()
+        ids = {name: row.id for name, row in rows.items()}
+    try:
+        me = ds.users.get(role)
+        client = h.Client(app, me)
+        for url in ("/", "/tasks/", "/tasks/?search=x&saved=1", "/notifications/"):
+            body = client.get(url).get_data(as_text=True)
+            shown = sorted(n for n in ids if n != role and mk(f"filter{n}") in body)
+            assert not shown, (url, shown)
+        for name, filter_id in ids.items():
+            if name != role:
+                resp = client.post("/tasks/filters/delete/", {"id": filter_id})
+                assert resp.status_code in (302, 403), resp.status_code
+        with app.app_context():
+            left = set(db.session.scalars(sa.select(SavedFilter.id)))
+        expected = set(ids.values())
+        assert left == expected
+        if me is not None and h.screen_open(Role(role), "tasks"):
+            body = client.get("/tasks/?search=x").get_data(as_text=True)
+            assert mk(f"filter{role}") in body
+            client.post("/tasks/filters/delete/", {"id": ids[role]})
+            with app.app_context():
+                left = set(db.session.scalars(sa.select(SavedFilter.id)))
+            assert left == expected - {ids[role]}
+    finally:
+        with app.app_context():
+            db.session.execute(sa.delete(SavedFilter))
+            db.session.commit()

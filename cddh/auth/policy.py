@@ -30,6 +30,7 @@ from ..models import (
     Notification,
     PeriodReport,
     ProgressUpdate,
+    SavedFilter,
     SelfInspectionReport,
     Task,
     TaskHistory,
@@ -227,6 +228,13 @@ def _notification_scope(user) -> ColumnElement[bool]:
     return Notification.user_id == user.id
 
 
+def _own_saved_filters(user) -> ColumnElement[bool]:
+    """A saved filter is its owner's alone: nobody else reads, uses or deletes it."""
+    if not _authenticated(user):
+        return sa.false()
+    return SavedFilter.user_id == user.id
+
+
 def _own_sessions(user) -> ColumnElement[bool]:
     if not _authenticated(user):
         return sa.false()
@@ -264,6 +272,7 @@ _ROW_SCOPES = {
     CalendarOverride: _everyone,
     Notification: _notification_scope,
     UserSession: _own_sessions,
+    SavedFilter: _own_saved_filters,
     # The inspection scopes are defined below, with the other inspection rules.
     InspectionPlan: lambda u: inspection_plan_scope(u),
     InspectionTeam: lambda u: inspection_team_scope(u),

@@ -15,6 +15,7 @@ from .inspection import (
     inspection_finding_task,
 )
 from .report import PeriodReport, SelfInspectionReport
+from .saved_filter import SavedFilter
 from .system import AuditLog, JobRun, Notification, SchedulerHeartbeat, Setting
 from .task import (
     Attachment,
@@ -35,7 +36,7 @@ __all__ = [
     "ApiToken", "Attachment", "AuditLog", "Base", "CalendarOverride", "Difficulty", "Document",
     "ExtensionRequest", "Feedback", "InspectedUnit", "InspectionDocumentRequest",
     "InspectionFinding", "InspectionMember", "InspectionPlan", "InspectionRecommendation",
-    "InspectionTeam", "JobRun", "Notification", "PeriodReport", "ProgressUpdate",
+    "InspectionTeam", "JobRun", "Notification", "PeriodReport", "ProgressUpdate", "SavedFilter",
     "SchedulerHeartbeat", "SelfInspectionReport", "Setting", "Task", "TaskHistory", "Unit", "UnitKind", "Urging",
     "User", "UserSession", "LoginFailure", "db", "inspection_finding_task", "task_cooperating_unit", "task_unit", "utcnow",
 ]

@@ -53,11 +53,22 @@ task_unit = sa.Table(
     sa.Column("role", sa.String(16), primary_key=True),
     sa.Column("state", sa.String(32), nullable=False),
     sa.Column("deadline", sa.Date),
+    # False while the task is open at the unit (UNIT_OPEN_STATES), true otherwise: a unit's
+    # list by urgency reads (unit_id, settled, deadline, task_id) in index order.
+    sa.Column("settled", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Index("ix_task_unit_unit_id_state_deadline_task_id", "unit_id", "state", "deadline",
              "task_id"),
     sa.Index("ix_task_unit_unit_id_deadline_task_id", "unit_id", "deadline", "task_id"),
     sa.Index("ix_task_unit_task_id", "task_id"),
+    # A unit's task list by urgency (issue 12 §4): open first, by deadline (overdue first, no
+    # deadline last), then the rest: one index range scan in order, whatever the unit's size.
+    sa.Index("ix_task_unit_unit_id_urgency", "unit_id", "settled", "deadline", "task_id"),
 )
+
+
+# The states in which a task is open at its unit (statistics.UNIT_OPEN): a unit's list shows
+# them first (task_unit.settled is false for them).
+UNIT_OPEN_STATES = (TaskState.assigned.value, TaskState.in_progress.value)
 
 
 class Task(IdMixin, TimestampMixin, db.Model):

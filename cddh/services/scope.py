@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from ..models import Task, task_cooperating_unit, task_unit
-from ..models.task import TaskUnitRole
+from ..models import Task, TaskState, task_cooperating_unit, task_unit
+from ..models.task import UNIT_OPEN_STATES, TaskUnitRole
 
 WATCHED = ("lead_unit_id", "lead_unit", "cooperating_units", "state", "deadline")
 BATCH = 1000  # task ids per statement
@@ -26,20 +26,25 @@ def _changed(task: Task) -> bool:
     return any(state.attrs[name].history.has_changes() for name in WATCHED)
 
 
+def _settled():
+    """task_unit.settled from the task: not open at the unit (UNIT_OPEN_STATES)."""
+    return Task.state.not_in([TaskState(value) for value in UNIT_OPEN_STATES])
+
+
 def rows_for(task_ids) -> sa.Select:
     """The task_unit rows of the given tasks (a list of ids or a subquery), from the tasks."""
     lead = sa.select(Task.lead_unit_id, Task.id, sa.literal(TaskUnitRole.lead, sa.String(16)),
-                     Task.state, Task.deadline).where(
+                     Task.state, Task.deadline, _settled()).where(
         Task.lead_unit_id.is_not(None), Task.id.in_(task_ids))
     coop = (sa.select(task_cooperating_unit.c.unit_id, Task.id,
                       sa.literal(TaskUnitRole.cooperating, sa.String(16)), Task.state,
-                      Task.deadline)
+                      Task.deadline, _settled())
             .join(task_cooperating_unit, task_cooperating_unit.c.task_id == Task.id)
             .where(Task.id.in_(task_ids)))
     return sa.union_all(lead, coop)
 
 
-COLUMNS = ["unit_id", "task_id", "role", "state", "deadline"]
+COLUMNS = ["unit_id", "task_id", "role", "state", "deadline", "settled"]
 
 
 def sync(connection, task_ids) -> None:
@@ -74,3 +79,15 @@ def _follow_tasks(session: Session, flush_context) -> None:
 def led_or_shared_by(unit_id: int) -> sa.ColumnElement[bool]:
     """The task is led by, or shared with, the unit (any state): one IN over the index."""
     return Task.id.in_(sa.select(task_unit.c.task_id).where(task_unit.c.unit_id == unit_id))
+
+
+def by_urgency(unit_id: int):
+    """A unit's tasks by urgency (issue 12 §4): (the join onto the unit's task_unit rows,
+    the ORDER BY). Open at the unit first, by deadline: overdue first, then the nearest
+    deadline, then no deadline; then the others. The order is the urgency index's
+    (``ix_task_unit_unit_id_urgency``), so a page is one index range scan at any size.
+    A unit never both leads and cooperates on a forwarded task (services/tasks), so the join
+    gives each task once."""
+    on = sa.and_(task_unit.c.task_id == Task.id, task_unit.c.unit_id == unit_id)
+    order = (task_unit.c.settled, task_unit.c.deadline.asc().nulls_last(), task_unit.c.task_id)
+    return task_unit, on, order

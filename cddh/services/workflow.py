@@ -76,9 +76,12 @@ QUICK_ACTIONS = ("forward", "receive")
 
 
 def quick_actions(user: User, task: Task) -> list[str]:
-    """The actions that need no input, for buttons on list rows (no extra queries)."""
+    """The actions that need no input, for buttons on list rows (no extra queries). A
+    returned task is not re-forwarded from a list: its new lead unit is chosen on its page
+    (Đ8.2a), never the unit that returned it by default."""
     return [a for a in QUICK_ACTIONS
-            if task.state in TRANSITIONS[a][0] and policy.may_act_on_task(user, task, a)]
+            if task.state in TRANSITIONS[a][0] and policy.may_act_on_task(user, task, a)
+            and not (a == "forward" and task.state == S.returned)]
 
 
 def _check(user: User, task: Task, action: str, version: int | None) -> None:

@@ -45,6 +45,7 @@ from .formatting import (
     number,
     percent,
     select2_locale,
+    task_links,
 )
 from .home import HomeView
 from .inspection import (
@@ -58,7 +59,13 @@ from .jobs import JobRunView
 from .notifications import NotificationView, unread_badge
 from .reports import DashboardView, PeriodReportView, RankingView, SelfInspectionView
 from .settings import SettingsView
-from .tasks import DocumentView, ProgressUpdateView, TaskView, timeliness_badge
+from .tasks import (
+    DocumentView,
+    ProgressUpdateView,
+    TaskView,
+    saved_filters_menu,
+    timeliness_badge,
+)
 from .tokens import ApiTokenView
 
 
@@ -141,12 +148,14 @@ def init_views(app) -> None:
     app.jinja_env.globals["select2_locale"] = select2_locale
     app.jinja_env.globals["difficulty_badge"] = clock_badge
     app.jinja_env.globals["unread_notifications"] = unread_badge
+    app.jinja_env.globals["saved_filters"] = saved_filters_menu
     app.jinja_env.filters["localtime"] = local_datetime
     app.jinja_env.filters["localdate"] = local_date
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters["percent"] = percent
     app.jinja_env.filters["decimal"] = decimal
     app.jinja_env.filters["figure"] = figure
+    app.jinja_env.filters["tasklinks"] = task_links
 
     @app.errorhandler(403)
     def forbidden(exc):

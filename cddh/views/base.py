@@ -330,6 +330,18 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
             return None
         return self.get_query().filter(self.model.id == pk).one_or_none()
 
+    def short_details(self, id: int):
+        """The details page at a short address (``/tasks/301``): the same scoped row as
+        the details view; a row that does not exist or that the user may not read is a 404
+        (its existence is not told)."""
+        model = self.get_one(id) if 0 < id <= INT32 else None
+        if model is None:
+            abort(404)
+        return self.render(self.details_template, model=model,
+                           details_columns=self._details_columns,
+                           get_value=self.get_detail_value,
+                           return_url=self.get_url(".index_view"))
+
     def scoped_rows(self, ids) -> list:
         """The rows among ``ids`` the user may read (bad ids are dropped)."""
         clean = to_ids(ids)

@@ -4,8 +4,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
+from flask import has_request_context, url_for
 from flask_babel import format_decimal
+from markupsafe import Markup, escape
 
 from ..services.clock import local_tz
 
@@ -94,3 +97,32 @@ def select2_locale() -> dict:
         "selectionTooBig": _("You can select only {n} items"),
         "matches": _("{n} results; use the arrow keys to choose"),
     }
+
+
+# "#301" in a user's text: a task number, unless it is part of a word, an entity (&#39;) or
+# an address (/path#301).
+_TASK_REFERENCE = re.compile(r"(?<![\w&#/])#(\d{1,9})\b")
+
+
+def task_links(text) -> Markup:
+    """User text, escaped, with every ``#301`` made a link to task 301's page
+    (``/tasks/301``). The text is cut at the task numbers and every piece of it escaped, so
+    only the links are markup, whatever the text holds."""
+    if text is None:
+        return Markup("")
+    text = str(text)
+    prefix = url_for("tasks.short_view", id=0)[:-1] if has_request_context() else "/tasks/"
+    parts, last = [], 0
+    for found in _TASK_REFERENCE.finditer(text):
+        parts.append(escape(text[last:found.start()]))
+        parts.append(Markup('<a href="{}" class="task-ref">#{}</a>').format(
+            f"{prefix}{int(found.group(1))}", found.group(1)))
+        last = found.end()
+    parts.append(escape(text[last:]))
+    return Markup("").join(parts)
+
+
+def shorten(text, width: int = 60) -> str:
+    """The first ``width`` characters of a text on one line, "…" when cut (titles)."""
+    text = " ".join(str(text or "").split())
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"

@@ -68,7 +68,8 @@ def cron_words(cron: str) -> str:
     """A daily "M H * * *" schedule in words; any other schedule as its cron line."""
     minute, hour, *rest = cron.split()
     if rest == ["*", "*", "*"] and minute.isdigit() and hour.isdigit():
-        return _("Every day at %(time)s", time=f"{int(hour):02d}:{int(minute):02d}")
+        time = "{:02d}:{:02d}".format(int(hour), int(minute))
+        return _("Every day at %(time)s", time=time)
     return cron
 
 

@@ -14,6 +14,7 @@ from ..auth.policy import ALL_ROLES
 from ..models import Notification, db, utcnow
 from ..services.notifications import hidden_task_label, shown_message, visible_task_ids
 from .base import ScopedModelView
+from .formatting import task_links
 from .next_url import safe_next
 
 
@@ -22,7 +23,7 @@ def _visible() -> set[int]:
 
 
 def _message(view, context, model, name):
-    return shown_message(model, _visible())
+    return task_links(shown_message(model, _visible()))
 
 
 def _task(view, context, model, name):

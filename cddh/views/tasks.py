@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Response, abort, flash, jsonify, redirect, request
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import (
+    BaseSQLAFilter,
     BooleanEqualFilter,
     DateBetweenFilter,
+    DateGreaterFilter,
+    DateSmallerFilter,
     FilterEqual,
 )
 from flask_babel import gettext as _
@@ -48,6 +53,9 @@ from ..services import (
     leaders,
     overview,
     reports,
+    saved_filters,
+    scope,
+    task_filters,
     workflow,
 )
 from ..services import feedback as feedback_service
@@ -58,9 +66,11 @@ from ..services.parsing import MAX_ID, to_id, to_int
 from ..services.settings import get_setting
 from ..services.tasks import parse_date
 from ..services.timeliness import days_label_parts, task_class, timeliness_clause
-from .base import LookupFilter, ScopedModelView, link_formatter
+from .base import LookupFilter, ScopedModelView, link_formatter, run_service
 from .feedback import status_badge
+from .formatting import shorten, task_links
 from .forms import document_data
+from .next_url import safe_next
 
 TIMELINESS_CSS = {
     "done_on_time": "success", "done_late": "warning", "open_on_time": "info",
@@ -70,8 +80,68 @@ TIMELINESS_CSS = {
 
 
 def _unit_options():
-    return [(u.id, u.name) for u in db.session.query(Unit).filter(Unit.active.is_(True))
-            .order_by(Unit.sort_order, Unit.name)]
+    return [(u.id, unit_choice_label(u)) for u in db.session.query(Unit).filter(
+        Unit.active.is_(True)).order_by(Unit.sort_order, Unit.name)]
+
+
+def saved_filters_menu() -> list:
+    """The navigation bar's "Saved filters": the user's own, when they may open the list."""
+    if not policy.can_open_screen(current_user, TaskView.screen):
+        return []
+    return saved_filters.list_for(current_user)
+
+
+def specialist_options():
+    """The Office specialists, for the "Specialist" filter."""
+    return [(u.id, u.full_name or u.username) for u in db.session.query(User).filter(
+        User.role == Role.office_specialist, User.active.is_(True)).order_by(User.full_name)]
+
+
+def timeliness_options():
+    """The timeliness classes as filter options (lazy labels: read once at start-up)."""
+    names = {str(key): text for key, text in labels.TIMELINESS.items()}
+    names.update({"due_soon": _l("Due soon"), "awaiting_verification": _l("Awaiting verification"),
+                  "returned": _l("Returned to the Office"), "cancelled": _l("Cancelled")})
+    return [(value, names[value]) for value in task_filters.TIMELINESS_CLASSES]
+
+
+class ConditionFilter(BaseSQLAFilter):
+    """A list filter whose condition a service builds from the value (cddh.services.
+    task_filters). ``column`` only tells the bad-value check what kind of value it takes."""
+
+    def __init__(self, column, name, condition, options=None, operation=None):
+        super().__init__(column, name, options=options)
+        self.condition = condition
+        self._operation = operation or _l("equals")
+
+    def apply(self, query, value, alias=None):
+        return query.filter(self.condition(value))
+
+    def operation(self):
+        return self._operation
+
+
+class CooperatingUnitFilter(LookupFilter):
+    """Tasks the chosen unit cooperates on."""
+
+    def apply(self, query, value, alias=None):
+        return query.filter(task_filters.cooperating_unit(int(value)))
+
+
+class DeadlineFromFilter(DateGreaterFilter):
+    def apply(self, query, value, alias=None):
+        return query.filter(Task.deadline >= value)
+
+    def operation(self):
+        return _l("from")
+
+
+class DeadlineToFilter(DateSmallerFilter):
+    def apply(self, query, value, alias=None):
+        return query.filter(Task.deadline <= value)
+
+    def operation(self):
+        return _l("to")
 
 
 def status_text(task: Task, today) -> str:
@@ -129,11 +199,28 @@ def leader_options():
     return [(u.id, f"{u.full_name} — {position_label(u)}") for u in leaders.leaders()]
 
 
+TASK_NUMBER = re.compile(r"^\s*#(\d+)\s*$")
+UNIT_FIELDS = ("lead_unit", "cooperating_units", "monitoring_unit", "submitting_unit")
+
+
+def unit_choice_label(unit) -> str:
+    """A unit in a form's picker: its name and code, so typing "snv" finds it."""
+    return f"{unit.name} ({unit.code})" if unit.code else unit.name
+
+
 class DirectingLeaderForm:
-    """The generic forms offer only the leaders with a position as directing leader."""
+    """The generic forms offer only the leaders with a position as directing leader, and
+    name each unit with its code (the pickers are searchable: static/js/unit_picker.js)."""
+
+    create_template = "tasks/create.html"
+    edit_template = "tasks/edit.html"
 
     def _scope_form(self, form):
         form = super()._scope_form(form)
+        for name in UNIT_FIELDS:
+            field = getattr(form, name, None)
+            if field is not None and hasattr(field, "get_label"):
+                field.get_label = unit_choice_label
         field = getattr(form, "directing_leader", None)
         if field is not None:
             field.query_factory = lambda: self._reference_query(User).filter(
@@ -145,6 +232,14 @@ class DocumentView(DirectingLeaderForm, ScopedModelView):
     screen = "documents"
     list_template = "documents/list.html"
     details_template = "documents/details.html"
+
+    @expose("/<int:id>")
+    def short_view(self, id):
+        """``/documents/122``: the document's page."""
+        return self.short_details(id)
+
+    def page_title(self, doc) -> str:
+        return _("Document %(number)s", number=doc.number)
 
     def document_page(self, doc) -> dict:
         """The document's tasks the user may see, its files, and whether it was late."""
@@ -334,13 +429,25 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
     column_default_sort = ("id", True)
     column_sortable_list = ("id", "deadline", "state")
     search_column = "search_text"
-    search_hint = _l("Document number or words of the task")
+    search_hint = _l("Document number, words of the task or #task number")
+    # New filters go at the end: a filter's place is its key in bookmarked URLs (flt0_5=…).
     column_filters = (
         FilterEqual(Task.state, _l("State"), options=labels.choices(labels.TASK_STATE)),
         LookupFilter(Task.lead_unit_id, _l("Lead unit"), _unit_options),
         LookupFilter(Task.directing_leader_id, _l("Directing leader"), leader_options),
-        FilterEqual(Task.document_id, _l("Document id")),
+        ConditionFilter(Task.content, _l("Document number"), task_filters.document_number,
+                        operation=_l("contains")),
         DateBetweenFilter(Task.deadline, _l("Deadline")),
+        CooperatingUnitFilter(Task.id, _l("Cooperating unit"), _unit_options),
+        LookupFilter(Task.specialist_id, _l("Specialist"), specialist_options),
+        FilterEqual(Task.priority, _l("Priority"), options=labels.choices(labels.PRIORITY)),
+        ConditionFilter(Task.id, _l("Timeliness"),
+                        lambda v: task_filters.timeliness_class(v, local_today()),
+                        options=timeliness_options()),
+        DeadlineFromFilter(Task.deadline, _l("Deadline")),
+        DeadlineToFilter(Task.deadline, _l("Deadline")),
+        ConditionFilter(Task.id, _l("Mine"), lambda v: task_filters.mine(current_user),
+                        options=[("1", _l("Tasks I follow"))]),
     )
     column_formatters = {
         "state": ScopedModelView.enum_formatter(labels.TASK_STATE),
@@ -352,6 +459,12 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         "content": lambda v, c, m, n: Markup('<a href="{}">{}</a>').format(
             v.get_url(".details_view", id=m.id), m.content),
         "document": link_formatter("documents.details_view", "document"),
+        "lead_unit": lambda v, c, m, n: v.lead_unit_cell(m),
+    }
+    column_formatters_detail = {
+        **column_formatters,
+        "content": lambda v, c, m, n: task_links(m.content),
+        "result_summary": lambda v, c, m, n: task_links(m.result_summary),
     }
     column_formatters_export = {"state": lambda v, c, m, n: labels.label(labels.TASK_STATE, m.state)}
     column_labels = {"id": _l("No."), "content": _l("Task"), "document": _l("Document"),
@@ -416,6 +529,26 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
     def get_count_query(self):
         return super().get_count_query().filter(*self.list_conditions())
 
+    def _apply_sorting(self, query, joins, sort_column, sort_desc):
+        """A unit user's list opens by urgency (services/scope.by_urgency); a chosen column
+        or a search's rank comes first when there is one."""
+        if (sort_column is None and current_user.role in UNIT_ROLES
+                and self._search_match() is None):
+            target, on, order = scope.by_urgency(current_user.unit_id)
+            return query.join(target, on).order_by(*order), joins
+        return super()._apply_sorting(query, joins, sort_column, sort_desc)
+
+    def lead_unit_cell(self, task) -> Markup:
+        """The lead unit; for a unit user, whether their unit leads or cooperates."""
+        name = task.lead_unit.name if task.lead_unit else ""
+        if current_user.role not in UNIT_ROLES:
+            return Markup("{}").format(name)
+        if task.lead_unit_id == current_user.unit_id:
+            return Markup('<span class="badge badge-primary" data-role="lead">{}</span>').format(
+                _("Your unit leads"))
+        return Markup('{} <span class="badge badge-info" data-role="cooperating">{}</span>'
+                      ).format(name, _("Your unit cooperates"))
+
     @expose("/export/<export_type>/")
     def export(self, export_type):
         """The list as it stands (scope, filters, search, sort) as .xlsx or CSV, streamed."""
@@ -450,6 +583,47 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
             form.document.data = db.session.query(Document).filter(
                 Document.id == doc_id, policy.document_scope(current_user)).one_or_none()
         return form
+
+    @expose("/<int:id>")
+    def short_view(self, id):
+        """``/tasks/301``: the task's page."""
+        return self.short_details(id)
+
+    @expose("/")
+    def index_view(self):
+        """The list; "#301" typed in its search box opens task 301 (if the user may read it)."""
+        found = TASK_NUMBER.match(request.args.get("search") or "")
+        if found and len(found.group(1)) <= 9:
+            return redirect(self.get_url(".short_view", id=int(found.group(1))))
+        return super().index_view()
+
+    @staticmethod
+    def page_title(task) -> str:
+        return _("Task #%(id)d — %(content)s", id=task.id, content=shorten(task.content))
+
+    # --- saved filters (cddh.services.saved_filters) ---------------------------------------
+    def current_filter_query(self) -> str:
+        """The list's filter as a saved filter keeps it ("" when the list is unfiltered)."""
+        return saved_filters.clean_query(request.query_string.decode("utf-8", "replace"))
+
+    @staticmethod
+    def my_saved_filters():
+        return saved_filters.list_for(current_user)
+
+    @expose("/filters/save/", methods=("POST",))
+    def save_filter_view(self):
+        """Save the list's current filter under a name (the user's own)."""
+        query = saved_filters.clean_query(request.form.get("query"))
+        run_service(lambda: saved_filters.save(current_user, request.form.get("name"), query),
+                    _("Filter saved: you find it under \"Saved filters\" in the menu."))
+        return redirect(self.get_url(".index_view") + ("?" + query if query else ""))
+
+    @expose("/filters/delete/", methods=("POST",))
+    def delete_filter_view(self):
+        """Delete one of the user's own saved filters."""
+        run_service(lambda: saved_filters.delete(current_user, to_id(request.form.get("id"))),
+                    _("Saved filter deleted."))
+        return redirect(safe_next(request.form.get("next"), self.get_url(".index_view")))
 
     def task_page(self, task) -> TaskPage:
         return TaskPage(task)
@@ -705,7 +879,8 @@ class ProgressUpdateView(ScopedModelView):
     form_ajax_refs = {"task": {"fields": ("content",), "page_size": 10}}
     column_default_sort = ("created_at", True)
     column_filters = (FilterEqual(ProgressUpdate.task_id, _l("Task no.")),)
-    column_formatters = {"task": link_formatter("tasks.details_view", "task")}
+    column_formatters = {"task": link_formatter("tasks.details_view", "task"),
+                         "content": lambda v, c, m, n: task_links(m.content)}
     column_labels = {"created_at": _l("Time"), "task": _l("Task"), "unit": _l("Unit"),
                      "author": _l("Author"), "content": _l("Content"), "percent": _l("Percent"),
                      "is_contribution": _l("Contribution of a cooperating unit")}

@@ -95,6 +95,7 @@
 
     var lead = field(row, 'lead_unit_id');
     lead.value = task.lead_unit_id ? String(task.lead_unit_id) : '';
+    lead.dispatchEvent(new Event('change'));  // a searchable picker shows the new choice
     if (!task.lead_unit_id) {
       lead.classList.add('is-invalid');
       if (task.lead_group) {
@@ -111,6 +112,7 @@
     Array.prototype.forEach.call(coop.options, function (o) {
       o.selected = wanted.indexOf(o.value) >= 0;
     });
+    coop.dispatchEvent(new Event('change'));
     var known = optionTexts(coop);
     var missing = (task.cooperating_unit_names || []).filter(function (n) { return !(n in known); });
     if (missing.length) {

@@ -1,0 +1,66 @@
+"""The task list's filters a specialist works with (issue 12 §3): what each one selects.
+
+Every filter is a SQL condition on ``Task`` added to the list's scoped query (the policy's
+scope is applied by the view, whatever the filter). The timeliness classes are the figures'
+own clauses (``cddh.services.statistics``), "due soon" the home page's (``overview``): a
+filtered list and the figure it stands for always agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from ..models import Document, Role, Task, task_cooperating_unit
+from ..models.enums import UNIT_ROLES
+from . import overview, statistics
+from .search import _like, normalise
+
+# The timeliness classes a list can be filtered by, in the order a specialist reads them.
+DUE_SOON = "due_soon"
+TIMELINESS_CLASSES = ("open_overdue", DUE_SOON, "open_on_time", "no_deadline",
+                      statistics.AWAITING, "done_on_time", "done_late", statistics.RETURNED,
+                      statistics.CANCELLED)
+
+
+def timeliness_class(value: str, today: dt.date):
+    """The tasks of one class today: the clause the figures count with."""
+    if value == DUE_SOON:
+        return overview.due_soon_clause(today)
+    if value not in TIMELINESS_CLASSES:
+        raise ValueError(value)
+    return statistics.measure_clause(value, None, today, today)
+
+
+def cooperating_unit(unit_id: int):
+    """Tasks the unit cooperates on (one IN over the unit's index of the link table)."""
+    return Task.id.in_(sa.select(task_cooperating_unit.c.task_id)
+                       .where(task_cooperating_unit.c.unit_id == unit_id))
+
+
+def document_number(text: str):
+    """Tasks of the documents whose number holds ``text`` as typed (case and diacritics
+    aside): ``9901/UBND-TH``, ``9901``, ``ubnd-th``, ``qd-ubnd`` for ``QĐ-UBND``. The
+    document's trigram-indexed ``search_text`` finds the candidates; its first
+    ``len(number)`` characters after the leading space (the number, normalised) decide."""
+    typed = normalise(text)
+    if not typed:
+        return sa.false()
+    number_part = sa.func.substr(Document.search_text, 2, sa.func.length(Document.number))
+    numbers = sa.select(Document.id).where(_like(Document.search_text, typed),
+                                           _like(number_part, typed))
+    return Task.document_id.in_(numbers)
+
+
+def mine(user):
+    """"Mine": the tasks the user follows. An Office specialist: the tasks they follow as
+    specialist; a leader: the tasks they direct; a unit user: the tasks their unit leads
+    (not those it only cooperates on)."""
+    if user.role == Role.office_specialist:
+        return Task.specialist_id == user.id
+    if user.role == Role.leader:
+        return Task.directing_leader_id == user.id
+    if user.role in UNIT_ROLES:
+        return Task.lead_unit_id == user.unit_id
+    return sa.true()

@@ -1,0 +1,540 @@
+"""Find anything in two seconds (issue 12 §3): short addresses, page titles that name the
+task or document, ``#301`` links in user text, the task list's filters, saved filters,
+searchable unit pickers, and unit lists by urgency."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from cddh.models import Role, UnitCategory, db
+from cddh.views.formatting import task_links
+
+from .browser import chromium, live_server  # noqa: F401 - fixtures
+from .conftest import make_document, make_task, make_unit, make_user
+
+
+def _text(resp) -> str:
+    return resp.get_data(as_text=True)
+
+
+def test_task_links_escape_first_then_link(app):
+    with app.test_request_context():
+        html = str(task_links('<script>alert(1)</script> xem #301, "#7"&#42; a#5 /x#6'))
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert '<a href="/tasks/301" class="task-ref">#301</a>' in html
+    assert '<a href="/tasks/7" class="task-ref">#7</a>' in html  # after an escaped quote
+    # Not a task number: an entity the text carried, part of a word, part of an address.
+    assert "/tasks/42" not in html and "/tasks/5" not in html and "/tasks/6" not in html
+    assert "/tasks/34" not in html and "/tasks/39" not in html  # the quotes' own entities
+    assert str(task_links(None)) == ""
+    # A link cannot be smuggled in: the only tags in the result are the task links.
+    evil = str(task_links('#1"><img src=x onerror=alert(1)>'))
+    assert re.sub(r'<a href="/tasks/1" class="task-ref">#1</a>', "", evil).count("<") == 0
+
+
+def _short_url_world(app):
+    with app.test_request_context():
+        office = make_unit("VP", UnitCategory.office)
+        snv, stc = make_unit("SNV"), make_unit("STC")
+        specialist = make_user(Role.office_specialist, office)
+        snv_staff = make_user(Role.unit_staff, snv)
+        doc = make_document(number="9901/UBND-TH", summary="Kế hoạch chuyển đổi số")
+        mine = make_task(snv, document=doc,
+                         content="Triển khai chuyển đổi số <b>cấp xã</b>, xem #999 và <script>x</script>")
+        other = make_task(stc, document=make_document(number="55/UBND-KT"),
+                          content="Nhiệm vụ của Sở Tài chính")
+        db.session.commit()
+        return (specialist, snv_staff, mine.id, other.id, doc.id,
+                other.document_id)
+
+
+def test_short_addresses_open_the_pages_with_titles_naming_them(app, browser):
+    specialist, snv_staff, mine, other, doc, other_doc = _short_url_world(app)
+    office = browser(specialist)
+    page = office.get(f"/tasks/{mine}")
+    assert page.status_code == 200
+    html = _text(page)
+    title = re.search(r"<title>(.*?)</title>", html, re.S).group(1)
+    assert f"Nhiệm vụ #{mine} — Triển khai chuyển đổi số" in title
+    assert re.search(rf'<h1[^>]*id="page-title"[^>]*>Nhiệm vụ #{mine} — ', html)
+    assert "<b>cấp xã</b>" not in html and "&lt;b&gt;cấp xã&lt;/b&gt;" in html
+    assert "<script>x</script>" not in html
+    assert '<a href="/tasks/999" class="task-ref">#999</a>' in html
+    # The Edit tab works on the short address too.
+    assert f"/tasks/edit/?id={mine}" in html
+    # The long address shows the same page and title.
+    assert f"Nhiệm vụ #{mine}" in _text(office.get(f"/tasks/details/?id={mine}"))
+    doc_page = office.get(f"/documents/{doc}")
+    assert doc_page.status_code == 200
+    assert re.search(r"<title>Văn bản 9901/UBND-TH", _text(doc_page))
+    assert re.search(r'<h1[^>]*id="page-title"[^>]*>Văn bản 9901/UBND-TH', _text(doc_page))
+    # Unknown ids: a 404 page in Vietnamese, not a redirect.
+    for url in ("/tasks/987654", "/documents/987654", "/tasks/0", "/tasks/99999999999"):
+        resp = office.get(url)
+        assert resp.status_code == 404, url
+        assert "Không tìm thấy" in _text(resp)
+
+
+def test_a_unit_user_cannot_open_another_units_task_by_its_short_address(app, browser):
+    specialist, snv_staff, mine, other, doc, other_doc = _short_url_world(app)
+    unit = browser(snv_staff)
+    assert unit.get(f"/tasks/{mine}").status_code == 200
+    assert unit.get(f"/documents/{doc}").status_code == 200
+    for url in (f"/tasks/{other}", f"/documents/{other_doc}"):
+        resp = unit.get(url)
+        assert resp.status_code in (403, 404), url
+        assert "Sở Tài chính" not in _text(resp) and "55/UBND-KT" not in _text(resp)
+    # "#301" typed in the search box opens the task, through the same scope.
+    resp = unit.get(f"/tasks/?search=%23{mine}")
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/tasks/{mine}")
+    assert unit.get(f"/tasks/?search=%23{other}", follow_redirects=True).status_code == 404
+    assert unit.get("/tasks/?search=%23" + "9" * 30).status_code == 200  # searched as text
+    anonymous = browser(None).get(f"/tasks/{mine}")
+    assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+
+
+# --- the task list's filters ------------------------------------------------------------------
+
+# A filter's place in TaskView.column_filters is its key in the URL: flt<pos>_<index>.
+F = {"state": 0, "lead": 1, "leader": 2, "number": 3, "deadline": 4, "coop": 5,
+     "specialist": 6, "priority": 7, "timeliness": 8, "from": 9, "to": 10, "mine": 11}
+
+
+def _ids(browser, user, url) -> list[int]:
+    page = browser(user).get(url)
+    assert page.status_code == 200, url
+    found = re.findall(r'tasks/details/\?id=(\d+)', _text(page))
+    return sorted({int(i) for i in found})
+
+
+def _filter_world(app):
+    from cddh.models import Priority, TaskState
+    from cddh.services.clock import local_today
+
+    today = local_today()
+    with app.test_request_context():
+        office = make_unit("VP", UnitCategory.office)
+        snv = make_unit("SNV", name="Sở Nội vụ")
+        stc = make_unit("STC", name="Sở Tài chính")
+        sct = make_unit("SCT", name="Sở Công Thương")
+        sp1 = make_user(Role.office_specialist, office)
+        sp2 = make_user(Role.office_specialist, office)
+        leader = make_user(Role.leader, office)
+        snv_staff = make_user(Role.unit_staff, snv)
+        plan = make_document(number="9901/UBND-TH", summary="Kế hoạch 12 nhiệm vụ")
+        decision = make_document(number="123/QĐ-UBND", summary="Quyết định 9901 về")
+        t = {}
+        t["overdue"] = make_task(snv, document=plan, cooperating=[stc], specialist=sp1,
+                                 priority=Priority.urgent, state=TaskState.in_progress,
+                                 deadline=today - dt.timedelta(days=10),
+                                 directing_leader=leader)
+        t["far"] = make_task(stc, document=decision, cooperating=[snv], specialist=sp2,
+                             deadline=today + dt.timedelta(days=200))
+        t["none"] = make_task(snv, document=decision, specialist=sp1, deadline=None,
+                              has_deadline=False)
+        t["soon"] = make_task(sct, document=plan, state=TaskState.in_progress, deadline=today)
+        t["awaiting"] = make_task(snv, document=plan, state=TaskState.pending_verification,
+                                  deadline=today + dt.timedelta(days=5),
+                                  completed_on=today - dt.timedelta(days=1), specialist=sp2)
+        t["returned"] = make_task(stc, document=plan, state=TaskState.returned,
+                                  deadline=today + dt.timedelta(days=40))
+        t["cancelled"] = make_task(snv, document=plan, state=TaskState.cancelled,
+                                   deadline=today + dt.timedelta(days=40))
+        t["draft"] = make_task(snv, document=plan, state=TaskState.draft,
+                               deadline=today + dt.timedelta(days=40), specialist=sp1)
+        db.session.commit()
+        ids = {k: v.id for k, v in t.items()}
+        users = {"sp1": sp1, "sp2": sp2, "leader": leader, "snv_staff": snv_staff}
+        units = {"snv": snv.id, "stc": stc.id, "sct": sct.id}
+        for u in users.values():
+            u.id  # noqa: B018  (loads the row before the context ends)
+    return ids, users, units, today
+
+
+def _f(name, value, pos=0):
+    from urllib.parse import quote
+
+    return f"flt{pos}_{F[name]}={quote(str(value), safe='')}"
+
+
+def test_every_filter_narrows_the_task_list(app, browser):
+    ids, users, units, today = _filter_world(app)
+    sp1 = users["sp1"]
+
+    def ids_of(*names):
+        return sorted(ids[n] for n in names)
+
+    def office(query):
+        return _ids(browser, sp1, f"/tasks/?{query}")
+
+    everything = office("")
+    assert everything == sorted(ids.values())
+    assert office(_f("coop", units["stc"])) == ids_of("overdue")
+    assert office(_f("coop", units["snv"])) == ids_of("far")
+    assert office(_f("specialist", users["sp2"].id)) == ids_of("far", "awaiting")
+    assert office(_f("priority", "urgent")) == ids_of("overdue")
+    assert office(_f("state", "returned")) == ids_of("returned")
+    assert office(_f("lead", units["sct"])) == ids_of("soon")
+    assert office(_f("leader", users["leader"].id)) == ids_of("overdue")
+    # Timeliness classes: the figures' clauses (a draft is in none of them).
+    assert office(_f("timeliness", "open_overdue")) == ids_of("overdue")
+    assert office(_f("timeliness", "due_soon")) == ids_of("soon")
+    assert office(_f("timeliness", "open_on_time")) == ids_of("far", "soon")
+    assert office(_f("timeliness", "no_deadline")) == ids_of("none")
+    assert office(_f("timeliness", "awaiting_verification")) == ids_of("awaiting")
+    assert office(_f("timeliness", "done_on_time")) == ids_of("awaiting")
+    assert office(_f("timeliness", "returned")) == ids_of("returned")
+    assert office(_f("timeliness", "cancelled")) == ids_of("cancelled")
+    # Deadline range: from, to, both (and Flask-Admin's "between").
+    assert office(_f("from", today.isoformat())) == ids_of(
+        "far", "soon", "awaiting", "returned", "cancelled", "draft")
+    assert office(_f("to", today.isoformat())) == ids_of("overdue", "soon")
+    assert office(_f("from", today.isoformat()) + "&" + _f(
+        "to", (today + dt.timedelta(days=40)).isoformat(), 1)) == ids_of(
+        "soon", "awaiting", "returned", "cancelled", "draft")
+    assert office(_f("deadline", f"{today.isoformat()} to {today.isoformat()}")) == ids_of("soon")
+    # Document number as typed: whole, part, another case, without diacritics; never the
+    # summary ("9901" is in the other document's summary only).
+    plan = ids_of("overdue", "soon", "awaiting", "returned", "cancelled", "draft")
+    assert office(_f("number", "9901/UBND-TH")) == plan
+    assert office(_f("number", "9901")) == plan
+    assert office(_f("number", "ubnd-th")) == plan
+    assert office(_f("number", "123/QĐ-UBND")) == ids_of("far", "none")
+    assert office(_f("number", "qd-ubnd")) == ids_of("far", "none")
+    assert office(_f("number", "nhiem vu")) == []
+    assert office(_f("number", "100%")) == []
+    # "Mine": the specialist's own tasks; a leader's directed tasks; a unit's led tasks.
+    assert office(_f("mine", "1")) == ids_of("overdue", "none", "draft")
+    assert _ids(browser, users["leader"], f"/tasks/?{_f('mine', '1')}") == ids_of("overdue")
+    # Filters combine (and the URL is all it takes: bookmarkable).
+    assert office(_f("specialist", sp1.id) + "&" + _f("timeliness", "open_overdue", 1)) == \
+        ids_of("overdue")
+
+
+def test_filters_stay_inside_the_unit_users_scope(app, browser):
+    ids, users, units, today = _filter_world(app)
+    staff = users["snv_staff"]
+
+    def unit(query):
+        return _ids(browser, staff, f"/tasks/?{query}")
+
+    visible = sorted(ids[n] for n in ("overdue", "far", "none", "awaiting", "cancelled"))
+    assert unit("") == visible
+    # Another unit's tasks are reachable by no filter.
+    assert unit(_f("lead", units["sct"])) == []
+    assert unit(_f("lead", units["stc"])) == [ids["far"]]  # SNV cooperates on it
+    assert unit(_f("timeliness", "due_soon")) == []
+    assert unit(_f("timeliness", "returned")) == []
+    assert unit(_f("number", "9901/UBND-TH")) == sorted(
+        ids[n] for n in ("overdue", "awaiting", "cancelled"))
+    assert unit(_f("specialist", users["sp1"].id)) == sorted([ids["overdue"], ids["none"]])
+    assert unit(_f("mine", "1")) == sorted(
+        ids[n] for n in ("overdue", "none", "awaiting", "cancelled"))
+
+
+@pytest.mark.parametrize("query", [
+    "flt0_8=bogus", "flt0_7=gold", "flt0_5=abc", f"flt0_5={2**40}", "flt0_6=x",
+    "flt0_9=2026-13-45", "flt0_10=31/12/2026", "flt0_9=9999-12-31", "flt0_11=0",
+    "flt0_3=" + "x" * 300,
+])
+def test_a_bad_filter_value_gives_a_message_not_an_error(app, browser, query):
+    ids, users, units, today = _filter_world(app)
+    page = browser(users["sp1"]).get(f"/tasks/?{query}")
+    assert page.status_code == 200
+    assert "Giá trị lọc không hợp lệ" in _text(page)
+    # The filter was dropped: the whole list is shown.
+    assert len(set(re.findall(r'tasks/details/\?id=(\d+)', _text(page)))) == len(ids)
+
+
+# --- saved filters ------------------------------------------------------------------------
+
+def test_a_user_saves_a_filter_finds_it_in_the_menu_and_deletes_it(app, browser):
+    from cddh.models import SavedFilter
+
+    ids, users, units, today = _filter_world(app)
+    me = browser(users["sp1"])
+    query = f"{_f('coop', units['stc'])}&{_f('timeliness', 'open_overdue', 1)}&page=3"
+    page = _text(me.get(f"/tasks/?{query}"))
+    assert 'id="save-filter"' in page and 'id="saved-filters-menu"' not in page
+    resp = me.post("/tasks/filters/save/", {"name": "  Quá hạn   phối hợp STC ", "query": query})
+    assert resp.status_code == 302
+    kept = f"{_f('coop', units['stc'])}&{_f('timeliness', 'open_overdue', 1)}"
+    assert resp.headers["Location"].endswith(f"/tasks/?{kept}")  # the page is not kept
+    with app.app_context():
+        saved = db.session.query(SavedFilter).one()
+        assert (saved.name, saved.query) == ("Quá hạn phối hợp STC", kept)
+        saved_id = saved.id
+    home = _text(me.get("/"))
+    menu = re.search(r'id="saved-filters-menu".*?</ul>', home, re.S).group(0)
+    link = re.search(r'href="([^"]+)">Quá hạn phối hợp STC</a>', menu).group(1)
+    assert _ids(browser, users["sp1"], link.replace("&amp;", "&")) == [ids["overdue"]]
+    # Saving under the same name replaces the filter; an empty name or filter is refused.
+    me.post("/tasks/filters/save/", {"name": "Quá hạn phối hợp STC", "query": _f("priority", "urgent")})
+    for bad in ({"name": " ", "query": kept}, {"name": "x", "query": "page=2"},
+                {"name": "x" * 101, "query": kept}, {"name": "x", "query": "evil=1"}):
+        resp = me.post("/tasks/filters/save/", bad, follow_redirects=True)
+        assert resp.status_code == 200
+        assert "alert-danger" in _text(resp) or "alert-error" in _text(resp), bad
+    with app.app_context():
+        assert [(f.name, f.query) for f in db.session.query(SavedFilter)] == [
+            ("Quá hạn phối hợp STC", _f("priority", "urgent"))]
+    # Another user sees none of it and cannot delete it; without CSRF nothing happens.
+    other = browser(users["sp2"])
+    assert "Quá hạn phối hợp STC" not in _text(other.get("/tasks/?search=x"))
+    other.post("/tasks/filters/delete/", {"id": saved_id})
+    assert me.client.post("/tasks/filters/delete/", data={"id": saved_id}).status_code == 400
+    with app.app_context():
+        assert db.session.query(SavedFilter).count() == 1
+    resp = me.post("/tasks/filters/delete/", {"id": saved_id, "next": "/tasks/?search=x"})
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/tasks/?search=x")
+    with app.app_context():
+        assert db.session.query(SavedFilter).count() == 0
+    assert 'id="saved-filters-menu"' not in _text(me.get("/"))
+
+
+# --- unit pickers and re-forwarding ---------------------------------------------------------
+
+def _returned_world(app):
+    from cddh.models import TaskHistory, TaskState
+
+    with app.test_request_context():
+        office = make_unit("VP", UnitCategory.office)
+        snv = make_unit("SNV", name="Sở Nội vụ")
+        make_unit("STNMT", name="Sở Tài nguyên và Môi trường")
+        specialist = make_user(Role.office_specialist, office)
+        doc = make_document(number="77/UBND-TH", summary="Chuyển đổi số")
+        task = make_task(snv, document=doc, state=TaskState.returned,
+                         content="Triển khai chuyển đổi số trong cơ quan")
+        db.session.add(TaskHistory(task_id=task.id, action="return", from_state="assigned",
+                                   to_state="returned", reason="Không thuộc chức năng"))
+        db.session.commit()
+        specialist.id  # noqa: B018
+        return specialist, task.id, snv.id
+
+
+def test_re_forwarding_a_returned_task_does_not_preselect_the_unit_that_returned_it(app, browser):
+    specialist, task_id, snv_id = _returned_world(app)
+    me = browser(specialist)
+    page = _text(me.get(f"/tasks/{task_id}"))
+    select = re.search(r'<select id="forward-lead-unit"[^>]*>(.*?)</select>', page, re.S)
+    assert select is not None and "required" in select.group(0) and "unit-picker" in select.group(0)
+    assert "selected" not in select.group(1)
+    assert re.search(r'<option value="">', select.group(1))  # the empty choice comes first
+    assert re.search(rf'<option value="{snv_id}"[^>]*data-search="SNV', select.group(1))
+    # The list offers no one-click forward of a returned task (it would go back to SNV).
+    listing = _text(me.get("/tasks/"))
+    assert f'name="id" value="{task_id}"' not in listing
+
+
+def test_the_entry_form_and_the_task_form_have_searchable_unit_pickers(app, browser):
+    specialist, task_id, snv_id = _returned_world(app)
+    me = browser(specialist)
+    entry = _text(me.get("/documents/enter/"))
+    for name in ("tasks-0-lead_unit_id", "tasks-0-cooperating_unit_ids",
+                 "tasks-0-monitoring_unit_id", "submitting_unit_id"):
+        assert re.search(rf'<select[^>]*class="[^"]*unit-picker[^"]*"[^>]*id="{name}"', entry), name
+    assert "js/unit_picker.js" in entry and "vendor/select2/select2.css" in entry
+    assert 'data-search="STNMT' in entry
+    form = _text(me.get(f"/tasks/edit/?id={task_id}"))
+    assert "js/unit_picker.js" in form
+    assert ">Sở Tài nguyên và Môi trường (STNMT)</option>" in form
+
+
+def test_in_chromium_pickers_find_units_without_diacritics_and_by_code(app, chromium, live_server):  # noqa: F811
+    from .conftest import TEST_PASSWORD
+
+    specialist, task_id, snv_id = _returned_world(app)
+    with app.app_context():
+        username = db.session.get(type(specialist), specialist.id).username
+    page = chromium.new_context(locale="vi-VN", viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(f"{live_server.url}/login")
+    page.fill("#username", username)
+    page.fill("#password", TEST_PASSWORD)
+    page.click("button[type=submit].btn-primary")
+    page.wait_for_url(f"{live_server.url}/")
+
+    # The search box, typed without diacritics, finds the task; its short address opens it.
+    page.goto(f"{live_server.url}/tasks/")
+    page.fill("input[name=search]", "chuyen doi so")
+    page.press("input[name=search]", "Enter")
+    page.wait_for_load_state()
+    assert page.locator("text=Triển khai chuyển đổi số trong cơ quan").count() >= 1
+    page.goto(f"{live_server.url}/tasks/{task_id}")
+    assert page.title().startswith(f"Nhiệm vụ #{task_id} — Triển khai chuyển đổi số")
+
+    # Re-forwarding: nothing chosen; typing finds units by words without diacritics or code.
+    assert page.eval_on_selector("#forward-lead-unit", "el => el.value") == ""
+
+    def results(container, text):
+        page.click(f"{container} .select2-choice, {container} .select2-choices")
+        box = page.locator(".select2-drop-active input.select2-input, "
+                           f"{container} input.select2-input").first
+        box.fill(text)
+        found = page.locator(".select2-drop-active .select2-result-label").all_inner_texts()
+        page.keyboard.press("Escape")
+        return found
+
+    found = results("#s2id_forward-lead-unit", "tai nguyen")
+    assert any("Sở Tài nguyên và Môi trường" in f for f in found), found
+    assert not any("Sở Nội vụ" in f for f in found), found
+    found = results("#s2id_forward-lead-unit", "snv")
+    assert any("Sở Nội vụ" in f for f in found) and len(found) == 1, found
+
+    page.goto(f"{live_server.url}/documents/enter/")
+    found = results("#s2id_tasks-0-cooperating_unit_ids", "stnmt")
+    assert found == ["Sở Tài nguyên và Môi trường"], found
+    found = results("#s2id_tasks-0-lead_unit_id", "MOI TRUONG")
+    assert found == ["Sở Tài nguyên và Môi trường"], found
+
+
+def test_in_chromium_a_unit_user_searches_without_diacritics_and_opens_tasks_by_number(
+        app, chromium, live_server):  # noqa: F811
+    from cddh.models import TaskState
+
+    from .conftest import TEST_PASSWORD
+
+    with app.test_request_context():
+        snv, stc = make_unit("SNV", name="Sở Nội vụ"), make_unit("STC", name="Sở Tài chính")
+        staff = make_user(Role.unit_staff, snv)
+        mine = make_task(snv, state=TaskState.in_progress,
+                         content="Đẩy mạnh chuyển đổi số, xem thêm #1")
+        other = make_task(stc, state=TaskState.in_progress, content="Chuyển đổi số ngành tài chính")
+        db.session.commit()
+        username, mine_id, other_id = staff.username, mine.id, other.id
+    page = chromium.new_context(locale="vi-VN", viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(f"{live_server.url}/login")
+    page.fill("#username", username)
+    page.fill("#password", TEST_PASSWORD)
+    page.click("button[type=submit].btn-primary")
+    page.wait_for_url(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/tasks/")
+    page.fill("input[name=search]", "chuyen doi so")
+    page.press("input[name=search]", "Enter")
+    page.wait_for_load_state()
+    assert page.locator("text=Đẩy mạnh chuyển đổi số").count() >= 1
+    assert page.locator("text=Chuyển đổi số ngành tài chính").count() == 0
+    assert page.locator("[data-role=lead]").count() >= 1
+    page.goto(f"{live_server.url}/tasks/{mine_id}")
+    assert page.title().startswith(f"Nhiệm vụ #{mine_id} — Đẩy mạnh chuyển đổi số")
+    assert page.locator("a.task-ref", has_text="#1").get_attribute("href") == "/tasks/1"
+    response = page.goto(f"{live_server.url}/tasks/{other_id}")
+    assert response.status == 404
+    assert "Không tìm thấy" in page.content() and "tài chính" not in page.content()
+
+
+# --- a unit's list: leads or cooperates, by urgency -----------------------------------------
+
+def _ordered_ids(browser, user, url) -> list[int]:
+    page = browser(user).get(url)
+    assert page.status_code == 200, url
+    return [int(i) for i in dict.fromkeys(re.findall(r'tasks/details/\?id=(\d+)', _text(page)))]
+
+
+def test_a_units_list_shows_lead_or_cooperate_and_opens_by_urgency(app, browser):
+    from cddh.models import TaskState
+    from cddh.services.clock import local_today
+
+    today = local_today()
+    day = dt.timedelta(days=1)
+    S = TaskState
+    with app.test_request_context():
+        snv, stc = make_unit("SNV", name="Sở Nội vụ"), make_unit("STC", name="Sở Tài chính")
+        staff = make_user(Role.unit_staff, snv)
+        office = make_user(Role.office_specialist, make_unit("VP", UnitCategory.office))
+        t = {}
+        t["done"] = make_task(snv, state=S.completed, deadline=today - 40 * day,
+                              completed_on=today - 41 * day)
+        t["month"] = make_task(snv, state=S.in_progress, deadline=today + 30 * day)
+        t["none"] = make_task(snv, state=S.in_progress, deadline=None, has_deadline=False)
+        t["awaiting"] = make_task(snv, state=S.pending_verification, deadline=today - 10 * day,
+                                  completed_on=today - 11 * day)
+        t["overdue"] = make_task(snv, state=S.in_progress, deadline=today - 5 * day)
+        t["coop"] = make_task(stc, cooperating=[snv], state=S.assigned, deadline=today + day)
+        t["soon"] = make_task(snv, state=S.assigned, deadline=today + 3 * day)
+        t["overdue2"] = make_task(snv, state=S.assigned, deadline=today - 5 * day)
+        make_task(stc, state=S.in_progress, deadline=today - 50 * day)  # not SNV's
+        db.session.commit()
+        ids = {k: v.id for k, v in t.items()}
+        staff.id, office.id  # noqa: B018
+    expected = [ids[k] for k in ("overdue", "overdue2", "coop", "soon", "month", "none",
+                                 "done", "awaiting")]
+    assert _ordered_ids(browser, staff, "/tasks/") == expected
+    # A chosen sort still wins; the Office's list stays newest first.
+    assert _ordered_ids(browser, staff, "/tasks/?sort=0") == sorted(ids.values())
+    office_ids = _ordered_ids(browser, office, "/tasks/")
+    assert office_ids == sorted(office_ids, reverse=True)
+    # Filters keep the urgency order.
+    assert _ordered_ids(browser, staff, f"/tasks/?{_f('state', 'assigned')}") == [
+        ids["overdue2"], ids["coop"], ids["soon"]]
+    # Lead or cooperate, row by row.
+    page = _text(browser(staff).get("/tasks/"))
+    rows = re.findall(r"<tr>(.*?)</tr>", page, re.S)
+    roles = {}
+    for row in rows:
+        found = re.search(r'tasks/details/\?id=(\d+)', row)
+        role = re.search(r'data-role="(lead|cooperating)"', row)
+        if found and role:
+            roles[int(found.group(1))] = role.group(1)
+    assert roles == {i: ("cooperating" if k == "coop" else "lead") for k, i in ids.items()}
+    assert "Sở Tài chính" in next(r for r in rows if f"id={ids['coop']}" in r)
+    assert 'data-role="' not in _text(browser(office).get("/tasks/"))
+
+
+def test_the_urgency_order_and_its_index_agree_with_the_figures_open_states():
+    from cddh.models import task_unit
+    from cddh.models.task import UNIT_OPEN_STATES
+    from cddh.services.statistics import UNIT_OPEN
+
+    assert UNIT_OPEN_STATES == tuple(s.value for s in UNIT_OPEN)
+    assert "ix_task_unit_unit_id_urgency" in {i.name for i in task_unit.indexes}
+
+
+def test_on_postgresql_a_units_first_page_by_urgency_reads_the_urgency_index(app):
+    """The plan of the list's page query: an index scan in the order asked, no sort of the
+    unit's tasks (the planner chooses so from ~a few thousand rows on; statistics are
+    refreshed first)."""
+    import sqlalchemy as sa
+
+    from cddh.auth import policy
+    from cddh.models import Task
+    from cddh.services import scope
+
+    with app.test_request_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("PostgreSQL plan")
+        snv, stc = make_unit("SNV"), make_unit("STC")
+        staff = make_user(Role.unit_staff, snv)
+        doc = make_document()
+        db.session.commit()
+        conn = db.session.connection()
+        conn.execute(sa.text("""
+            INSERT INTO task (document_id, content, lead_unit_id, expected_product, has_deadline,
+                              deadline, update_frequency, priority, state, assigned_at,
+                              percent_complete, result_summary, result_document_number,
+                              cancel_reason, late_update, version, created_at, updated_at,
+                              search_text)
+            SELECT :doc, 'Nhiệm vụ ' || g, CASE WHEN g % 2 = 0 THEN :snv ELSE :stc END,
+                   'other', true, date '2026-01-01' + (g % 700), 'monthly', 'normal',
+                   CASE g % 5 WHEN 0 THEN 'assigned' WHEN 1 THEN 'in_progress'
+                       WHEN 2 THEN 'completed' WHEN 3 THEN 'pending_verification'
+                       ELSE 'cancelled' END,
+                   now(), 0, '', '', '', false, 1, now(), now(), ''
+            FROM generate_series(1, 40000) g"""),
+            {"doc": doc.id, "snv": snv.id, "stc": stc.id})
+        scope.rebuild(conn)
+        conn.execute(sa.text("ANALYZE task"))
+        conn.execute(sa.text("ANALYZE task_unit"))
+        target, on, order = scope.by_urgency(snv.id)
+        query = (sa.select(Task.id).where(policy.task_scope(staff)).join(target, on)
+                 .order_by(*order).limit(50))
+        compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+        plan = "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + str(compiled),
+                                                            compiled.params))
+        ids = db.session.scalars(query).all()
+        db.session.rollback()
+    assert "ix_task_unit_unit_id_urgency" in plan, plan
+    assert "Sort" not in plan.replace("Sort Key", ""), plan
+    assert len(ids) == 50  # the page is full
