@@ -68,7 +68,7 @@ def cron_words(cron: str) -> str:
     """A daily "M H * * *" schedule in words; any other schedule as its cron line."""
     minute, hour, *rest = cron.split()
     if rest == ["*", "*", "*"] and minute.isdigit() and hour.isdigit():
-        time = "{:02d}:{:02d}".format(int(hour), int(minute))
+        time = f"{int(hour):02d}:{int(minute):02d}"
         return _("Every day at %(time)s", time=time)
     return cron
 
