@@ -145,7 +145,7 @@ def label(mapping: dict, value) -> str:
 
 def choices(mapping: dict) -> list[tuple[str, str]]:
     """Form choices (value, lazy label) in declaration order."""
-    return [(key.value, text) for key, text in mapping.items()]
+    return [(getattr(key, "value", key), text) for key, text in mapping.items()]
 
 CONFIDENTIALITY = {
     "none": _l("Not secret"),
@@ -174,13 +174,42 @@ TASK_ACTION = {
     "change_content": _l("Content changed by the leader's decision"),
 }
 
+# What an audit-log row records (its "action"): the act, not a column ("Created" is a date).
 AUDIT_ACTION = {
-    "create": _l("Created"),
-    "update": _l("Changed"),
-    "deactivate": _l("Deactivated"),
-    "reactivate": _l("Reactivated"),
-    "delete": _l("Deleted"),
-    "login": _l("Logged in"),
+    "create": _l("Creation"),
+    "update": _l("Modification"),
+    "deactivate": _l("Deactivation"),
+    "reactivate": _l("Reactivation"),
+    "delete": _l("Deletion"),
+    "login": _l("Login"),
+}
+
+# An audit-log row's record type: the table it names.
+RECORD_TYPE = {
+    "api_token": _l("API token"),
+    "attachment": _l("Attached file"),
+    "calendar_override": _l("Working-day calendar entry"),
+    "difficulty": _l("Difficulty or proposal"),
+    "document": _l("Document"),
+    "extension_request": _l("Extension request"),
+    "feedback": _l("District feedback"),
+    "inspected_unit": _l("Inspected unit"),
+    "inspection_document_request": _l("Request for documents"),
+    "inspection_finding": _l("Inspection finding"),
+    "inspection_member": _l("Inspection team member"),
+    "inspection_plan": _l("Inspection plan"),
+    "inspection_recommendation": _l("Inspection recommendation"),
+    "inspection_team": _l("Inspection team"),
+    "period_report": _l("Period report"),
+    "progress_update": _l("Progress update"),
+    "scheduler_heartbeat": _l("Scheduler heartbeat"),
+    "self_inspection_report": _l("Self-inspection report"),
+    "setting": _l("Setting"),
+    "task": _l("Task"),
+    "unit": _l("Unit"),
+    "unit_kind": _l("Unit kind"),
+    "urging": _l("Urging"),
+    "user_account": _l("User account"),
 }
 
 SETTING = {
@@ -201,6 +230,64 @@ SETTING = {
     "report_signer_title": _l("Report: title of the signer"),
     "ranking_weights": _l("Unit ranking weights (one “name = number” per line)"),
     "self_inspection_due_working_days": _l("Working days after the cut-off a self-inspection report is due"),
+}
+
+# What each setting means and what changing it does, under its label on the settings screen.
+SETTING_HELP = {
+    "entry_sla_working_days": _l("A specialist who has not entered and forwarded a tracked "
+                                 "document within this many working days of its issue is reminded."),
+    "due_soon_working_days": _l("Units are reminded of a deadline this many working days before it; "
+                                "their tasks show as due soon."),
+    "overdue_update_grace_days": _l("An overdue task not updated for longer than this is flagged as a "
+                                    "late update (it counts against the unit in the ranking)."),
+    "feedback_answer_working_days": _l("The Office answers a district's feedback within this many "
+                                       "working days, or it is escalated."),
+    "difficulty_answer_working_days": _l("A difficulty or proposal is decided within this many working "
+                                         "days of being raised; later ones are shown as late."),
+    "escalate_unit_leader_after_working_days": _l("A task overdue this many working days is reported "
+                                                  "to the leader of its lead unit."),
+    "escalate_office_after_working_days": _l("A task overdue this many working days is reported to the "
+                                             "leadership of the Office."),
+    "report_cutoff_day": _l("Figures of a period are counted up to this day of its last month "
+                            "(Decree 09/2019, Article 12)."),
+    "report_due_working_days": _l("A period's report is due this many working days after the cut-off."),
+    "report_period_kinds": _l("The job drafts a report for each period ticked here once its cut-off "
+                              "has passed."),
+    "max_upload_mb": _l("Larger attachments are refused."),
+    "report_agency_parent": _l("First line of the heading of the official report."),
+    "report_agency": _l("Second line of the heading of the official report."),
+    "report_place": _l("Written before the date of the official report (“Bến Tre, ngày …”)."),
+    "report_signer_title": _l("Title above the signature of the official report."),
+    "ranking_weights": _l("Score of a unit = on-time rate × its weight − each count × its weight."),
+    "self_inspection_due_working_days": _l("A unit's self-inspection report is due this many working "
+                                           "days after the period's cut-off."),
+}
+
+# The terms of the unit ranking's score (setting ranking_weights).
+RANKING_WEIGHT = {
+    "on_time_rate": _l("Points per percent of tasks completed on time"),
+    "overdue": _l("Points off per overdue task"),
+    "late_updates": _l("Points off per late update"),
+    "returns": _l("Points off per task returned"),
+    "findings": _l("Points off per inspection shortcoming"),
+}
+
+# Fields the audit log shows that no screen labels (a screen's own label comes first).
+FIELD = {
+    "id": _l("Record id"),
+    "version": _l("Revision"),
+    "password_hash": _l("Password"),
+    "must_change_password": _l("Must change the password"),
+    "unit_id": _l("Unit"),
+    "user_id": _l("Account"),
+    "task_id": _l("Task"),
+    "document_id": _l("Document"),
+    "lead_unit_id": _l("Lead unit"),
+    "cooperating_units": _l("Cooperating units"),
+    "created_at": _l("Created"),
+    "updated_at": _l("Updated"),
+    "created_by_id": _l("Created by"),
+    "state": _l("State"),
 }
 
 URGING_CHANNEL = {

@@ -123,7 +123,7 @@ def test_the_ranking_page_shows_the_numbers_behind_each_score(app, world, browse
     body = page.get_data(as_text=True)
     assert "Quý 2 năm 2026" in body and 'id="ranking-formula"' in body
     row_a = body.split(f'data-unit="{world["A"]}"', 1)[1].split("</tr>", 1)[0]
-    for figure in (">2<", ">3<", "66.7", ">1<", "60.7"):
+    for figure in (">2<", ">3<", "66,7", ">1<", "60,7"):
         assert figure in row_a
     assert "measure=open_overdue" in row_a
 

@@ -182,13 +182,25 @@ def html_table(page: str, table_id: str) -> list[list[str]]:
 
 
 def canon(value) -> str:
-    """A cell as text, numbers written one way (the sheet stores 25.0 as 25)."""
+    """A cell as text, numbers written one way (the sheet stores 25.0 as 25; the screen writes
+    it the Vietnamese way, 25,0 and 1.234)."""
     if value is None:
         return ""
+    if isinstance(value, str):
+        value = value.replace(".", "").replace(",", ".")
     try:
         return f"{float(value):g}"
     except ValueError:
         return str(value)
+
+
+def vi_text(value) -> str:
+    """A figure as the Vietnamese screen writes it: 1.234 and 14,2."""
+    if isinstance(value, float):
+        return f"{value:,.1f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+    if isinstance(value, int):
+        return f"{value:,}".replace(",", ".")
+    return str(value)
 
 
 def test_the_workbook_matches_the_screen_cell_by_cell(app, dataset, browser):  # noqa: F811
@@ -202,7 +214,7 @@ def test_the_workbook_matches_the_screen_cell_by_cell(app, dataset, browser):  #
     assert me.post("/period_reports/issue/", data={"id": report_id}).status_code == 302
     page = me.get(f"/period_reports/details/?id={report_id}").get_data(as_text=True)
     screen = html_table(page, "report-table")
-    assert screen == [[str(c) for c in row] for row in EXPECTED_TABLE]
+    assert screen == [[vi_text(c) for c in row] for row in EXPECTED_TABLE]
     resp = me.get(f"/period_reports/export/?id={report_id}")
     assert resp.status_code == 200
     assert resp.mimetype.endswith("spreadsheetml.sheet")

@@ -24,6 +24,14 @@ def local_today() -> dt.date:
     return local_now().date()
 
 
+def local_date_of(moment: dt.datetime) -> dt.date:
+    """The province's date at a stored moment (timestamps are stored in UTC, naive or not):
+    a report issued at 23:30 UTC on the 14th was issued on the 15th in Bến Tre."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(local_tz()).date()
+
+
 def start_of_local_day(day: dt.date) -> dt.datetime:
     """Local midnight at the start of ``day``, in UTC: timestamps are stored in UTC."""
     return dt.datetime.combine(day, dt.time.min, tzinfo=local_tz()).astimezone(dt.UTC)

@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 
 from .. import labels
 from .cells import merge_cells, write_cell
-from .clock import local_tz
+from .clock import local_date_of, local_tz
 from .reports import ASSIGNED, FIGURES, NARRATIVE, RATES, difficulty_totals
 from .reports import report_title as title_of
 from .settings import get_setting
@@ -349,7 +349,7 @@ def workbook(report, data: dict, frozen_ranking: dict | None = None) -> bytes:
     out = io.BytesIO()
     book = xlsxwriter.Workbook(out, {"constant_memory": True})
     f = _Formats(book)
-    issued_on = report.issued_at.date() if report.issued_at else None
+    issued_on = local_date_of(report.issued_at) if report.issued_at else None
     _write_summary(book, f, report, data, issued_on)
     _write_overdue(book, f, data)
     _write_difficulties(book, f, data)

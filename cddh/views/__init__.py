@@ -31,11 +31,22 @@ from ..models import (
     UserSession,
 )
 from .account import PasswordView, SessionView
+from .admin_i18n import use_corrected_admin_catalog
 from .admin_screens import AuditLogView, CalendarOverrideView, UnitKindView, UnitView, UserView
 from .base import theme
 from .difficulties import DifficultyView, clock_badge
 from .feedback import FeedbackView
-from .formatting import local_date, local_datetime, number, percent, task_links
+from .formatting import (
+    datepicker_locale,
+    decimal,
+    figure,
+    local_date,
+    local_datetime,
+    number,
+    percent,
+    select2_locale,
+    task_links,
+)
 from .home import HomeView
 from .inspection import (
     InspectionFindingView,
@@ -60,6 +71,7 @@ from .tokens import ApiTokenView
 
 def build_admin(app) -> Admin:
     """A new Admin for each app: a module-level one fails on the second app (stack.md)."""
+    use_corrected_admin_catalog(app, app.config["BABEL_TRANSLATION_DIRECTORIES"])
     admin = Admin(app, name=_l("Task follow-up"), url="/",
                   index_view=HomeView(name=_l("Home"), url="/", endpoint="admin",
                                       template="home.html"),
@@ -132,6 +144,8 @@ def init_views(app) -> None:
     app.context_processor(lambda: {"languages": app.config["LANGUAGES"]})
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["timeliness_badge"] = timeliness_badge
+    app.jinja_env.globals["datepicker_locale"] = datepicker_locale
+    app.jinja_env.globals["select2_locale"] = select2_locale
     app.jinja_env.globals["difficulty_badge"] = clock_badge
     app.jinja_env.globals["unread_notifications"] = unread_badge
     app.jinja_env.globals["saved_filters"] = saved_filters_menu
@@ -139,6 +153,8 @@ def init_views(app) -> None:
     app.jinja_env.filters["localdate"] = local_date
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters["percent"] = percent
+    app.jinja_env.filters["decimal"] = decimal
+    app.jinja_env.filters["figure"] = figure
     app.jinja_env.filters["tasklinks"] = task_links
 
     @app.errorhandler(403)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+from enum import Enum
+
 from flask import make_response
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import BooleanEqualFilter, FilterEqual
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, Optional
@@ -16,8 +21,77 @@ from .. import labels
 from ..models import AuditLog, Role, Unit, UnitKind, User, db
 from ..services import accounts
 from .base import LookupFilter, ScopedModelView
+from .formatting import local_datetime
 
 ADMIN = frozenset({Role.admin})
+
+
+def _enum_labels() -> dict[type, dict]:
+    """Each closed vocabulary's labels (labels.py), by its enum class."""
+    found = {}
+    for mapping in vars(labels).values():
+        if isinstance(mapping, dict) and mapping:
+            first = next(iter(mapping))
+            if isinstance(first, Enum):
+                found.setdefault(type(first), mapping)
+    return found
+
+
+def _model_of_table(name: str):
+    for mapper in db.Model.registry.mappers:
+        if getattr(mapper.local_table, "name", None) == name:
+            return mapper.class_
+    return None
+
+
+def _field_label(admin, model, key: str) -> str:
+    """The label a model's own screen gives the field, else its name in words."""
+    keys = (key, key.removesuffix("_id"), key.removesuffix("_ids") + "s")
+    for view in getattr(admin, "_views", ()):
+        if getattr(view, "model", None) is model:
+            for name in keys:
+                if name in (view.column_labels or {}):
+                    return str(view.column_labels[name])
+    if key in labels.FIELD:
+        return str(labels.FIELD[key])
+    return key.replace("_", " ").capitalize()
+
+
+def _value_text(model, key: str, value) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    column = getattr(getattr(model, key, None), "property", None)
+    column_type = getattr(getattr(column, "columns", [None])[0], "type", None)
+    enum_class = getattr(column_type, "enum_class", None)
+    if enum_class is not None and enum_class in ENUM_LABELS:
+        return labels.label(ENUM_LABELS[enum_class], value)
+    if isinstance(value, str) and len(value) >= 19 and value[10:11] == "T":
+        try:
+            return local_datetime(dt.datetime.fromisoformat(value))
+        except ValueError:
+            return value
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def audit_changes(view, context, model, name) -> Markup:
+    """An audit row's before/after as "label: value" lines, in words (enum values by their
+    labels, booleans as yes/no, times local)."""
+    values = getattr(model, name) or {}
+    if not values:
+        return Markup("")
+    record = _model_of_table(model.entity)
+    items = Markup("").join(
+        Markup("<li><span class=\"text-muted\">{}</span>: {}</li>").format(
+            _field_label(view.admin, record, key), _value_text(record, key, value))
+        for key, value in values.items())
+    return Markup('<ul class="list-unstyled small mb-0">{}</ul>').format(items)
+
+
+ENUM_LABELS = _enum_labels()
 
 
 class UnitKindView(ScopedModelView):
@@ -185,9 +259,9 @@ class AuditLogView(ScopedModelView):
     column_details_list = ("at", "actor", "action", "entity", "entity_id", "before", "after")
     column_default_sort = ("at", True)
     column_filters = (
-        FilterEqual(AuditLog.entity, _l("Record type")),
+        FilterEqual(AuditLog.entity, _l("Record type"), options=labels.choices(labels.RECORD_TYPE)),
         FilterEqual(AuditLog.entity_id, _l("Record id")),
-        FilterEqual(AuditLog.action, _l("Action")),
+        FilterEqual(AuditLog.action, _l("Action"), options=labels.choices(labels.AUDIT_ACTION)),
         LookupFilter(AuditLog.actor_id, _l("Actor"),
                      lambda: [(u.id, str(u)) for u in db.session.query(User).order_by(User.username)]),
     )
@@ -195,4 +269,9 @@ class AuditLogView(ScopedModelView):
                      "entity": _l("Record type"), "entity_id": _l("Record id"),
                      "before": _l("Before"), "after": _l("After")}
     simple_list_pager = True  # an exact count of a large log is not worth its cost
-    column_formatters = {"action": lambda v, c, m, n: labels.AUDIT_ACTION.get(m.action, m.action)}
+    column_formatters = {"action": lambda v, c, m, n: labels.label(labels.AUDIT_ACTION, m.action),
+                         "entity": lambda v, c, m, n: labels.label(labels.RECORD_TYPE, m.entity),
+                         "before": audit_changes, "after": audit_changes}
+    column_formatters_export = {
+        "action": lambda v, c, m, n: labels.label(labels.AUDIT_ACTION, m.action),
+        "entity": lambda v, c, m, n: labels.label(labels.RECORD_TYPE, m.entity)}

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import partial
+from itertools import chain
 
 import sqlalchemy as sa
 from flask import (
@@ -30,6 +31,7 @@ from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
 from flask_admin.contrib.sqla.filters import IntEqualFilter
+from flask_admin.form.widgets import DatePickerWidget, DateTimePickerWidget
 from flask_admin.model import typefmt
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import gettext as _
@@ -37,12 +39,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import inspect
+from wtforms.fields.core import UnboundField
 from wtforms.validators import ValidationError
 
 from ..auth import policy
 from ..models import db
 from ..services import DomainError
 from ..services.cells import csv_text
+from ..services.clock import local_now
 from ..services.parsing import date_in_range, storable_text, to_id, to_ids, to_int
 from .formatting import local_date, local_datetime
 
@@ -183,6 +187,29 @@ class EstimatingCount:
         if estimate is not None and estimate > current_app.config["COUNT_ESTIMATE_ABOVE"]:
             return ApproximateCount(estimate)
         return self.query.scalar()
+
+
+# A date typed and shown as dd/mm/yyyy (an ISO date is still accepted), in every form.
+DATE_FORMATS = {DatePickerWidget: (["%d/%m/%Y", "%Y-%m-%d"], "DD/MM/YYYY"),
+                DateTimePickerWidget: (["%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"],
+                                       "DD/MM/YYYY HH:mm")}
+
+
+def local_date_formats(form_class):
+    """Flask-Admin's date fields in the Vietnamese order, dd/mm/yyyy, for the text the user
+    reads and types and for the picker (its data-date-format). Set on the form class: a
+    form reads its posted data when it is built."""
+    for name in dir(form_class):
+        unbound = getattr(form_class, name, None)
+        if not isinstance(unbound, UnboundField):
+            continue
+        formats = DATE_FORMATS.get(type(unbound.kwargs.get("widget")))
+        if formats is None:
+            continue
+        unbound.kwargs["format"] = list(formats[0])
+        unbound.kwargs["render_kw"] = {**(unbound.kwargs.get("render_kw") or {}),
+                                       "data-date-format": formats[1]}
+    return form_class
 
 
 class ScopedModelView(LoginRequiredMixin, ModelView):
@@ -362,6 +389,9 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
 
     def _scope_form(self, form):
         for field in form:
+            if isinstance(field, QuerySelectField) and field.allow_blank and not field.blank_text:
+                # An empty blank option shows its value, "__None", to the user.
+                field.blank_text = _("(none)")
             if isinstance(field, QuerySelectField | QuerySelectMultipleField):
                 attr = getattr(self.model, field.name, None)
                 prop = getattr(attr, "property", None)
@@ -370,6 +400,9 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
                 field.query = None
                 field.query_factory = partial(self._reference_query, prop.mapper.class_)
         return form
+
+    def scaffold_form(self):
+        return local_date_formats(super().scaffold_form())
 
     def create_form(self, obj=None):
         return self._scope_form(super().create_form(obj))
@@ -429,6 +462,20 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
         if value is None or isinstance(value, bool | int | float):
             return value
         return csv_text(value)
+
+    def get_export_name(self, export_type: str = "csv") -> str:
+        """``<screen>-<local date and time>.csv``: ASCII, in the province's time (Flask-Admin
+        uses the server's clock and a name its secure_filename strips of every diacritic)."""
+        return f"{self.endpoint.replace('_', '-')}-{local_now():%Y%m%d-%H%M}.{export_type}"
+
+    def _export_csv(self, return_url):
+        """Flask-Admin's CSV with a UTF-8 byte-order mark first, so that Excel reads the
+        Vietnamese text as UTF-8 (without it, it guesses the legacy code page)."""
+        response = super()._export_csv(return_url)
+        response.response = chain(["\ufeff"], response.response)
+        response.mimetype = "text/csv"
+        response.charset = "utf-8"
+        return response
 
     # --- list arguments: bad values are dropped with a message, never sent to the database ---
     def _get_list_filter_args(self):

@@ -34,11 +34,69 @@ def number(value) -> str:
     return format_decimal(value, format="#,##0")
 
 
+def decimal(value, empty: str = "-") -> str:
+    """A rate or score with one decimal and no sign (the column says "(%)"): 14,2."""
+    if value is None or value == "":
+        return empty
+    if isinstance(value, str):
+        return value
+    return format_decimal(value, format="#,##0.0")
+
+
+def figure(value) -> str:
+    """A cell of a figures table: a count as 1.234, a rate as 14,2, text as it is."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "" if value is None else value
+    return number(value) if isinstance(value, int) else decimal(value)
+
+
 def percent(value, empty: str = "-") -> str:
     """A rate already in per cent, one decimal: 14,2 % in Vietnamese."""
     if value is None:
         return empty
     return f"{format_decimal(value, format='#,##0.0')} %"
+
+
+def datepicker_locale() -> dict:
+    """What Flask-Admin's date picker (bootstrap-daterangepicker) shows, in the user's
+    language: month and day names from the locale data of Babel, the week starting on Monday,
+    the buttons' words. static/js/widgets-locale.js hands it to every picker of the page."""
+    from babel.dates import get_day_names, get_month_names
+    from flask_babel import get_locale
+    from flask_babel import gettext as _
+
+    locale = get_locale() or "vi"
+    months = get_month_names("wide", locale=locale)
+    days = get_day_names("short", locale=locale)
+    return {
+        "monthNames": [months[m][:1].upper() + months[m][1:] for m in range(1, 13)],
+        # Sunday first, as the picker counts them (Babel counts from Monday, 0).
+        "daysOfWeek": [days[6]] + [days[d] for d in range(6)],
+        "firstDay": 1,
+        "applyLabel": _("Apply"),
+        "cancelLabel": _("Cancel"),
+        "fromLabel": _("From date"),
+        "toLabel": _("To date"),
+        "weekLabel": _("Wk"),
+        "customRangeLabel": _("Custom range"),
+    }
+
+
+def select2_locale() -> dict:
+    """What Select2's boxes say, in the user's language ({n}: a number); see
+    static/js/widgets-locale.js."""
+    from flask_babel import gettext as _
+
+    return {
+        "noMatches": _("No matches found"),
+        "searching": _("Searching…"),
+        "loadMore": _("Loading more results…"),
+        "ajaxError": _("Loading failed"),
+        "inputTooShort": _("Type {n} more characters"),
+        "inputTooLong": _("Delete {n} characters"),
+        "selectionTooBig": _("You can select only {n} items"),
+        "matches": _("{n} results; use the arrow keys to choose"),
+    }
 
 
 # "#301" in a user's text: a task number, unless it is part of a word, an entity (&#39;) or
