@@ -311,7 +311,7 @@ def test_an_extension_approved_later_changes_neither_the_frozen_ranking_nor_figu
     body = page.get_data(as_text=True)
     assert 'id="ranking-status"' in body and "Đã chốt theo báo cáo ban hành" in body
     row = body.split(f'data-unit="{people["A"]}"', 1)[1].split("</tr>", 1)[0]
-    assert f">{score_a}<" in row
+    assert f">{score_a:.1f}<".replace(".", ",") in row  # 48,0: the Vietnamese format
 
 
 # --- the workbook read back ------------------------------------------------------------------
@@ -405,7 +405,7 @@ def test_a_unit_opens_the_issued_report_and_sees_only_its_own_rows(app, people, 
         assert f'data-unit="{people["B"]}"' not in ranking_table and "Sở Beta" not in page
         # Its own row and the numbers behind it: 1 of 2 on time, 1 overdue, 48.0; rank 2.
         row = ranking_table.split(f'data-unit="{people["A"]}"', 1)[1].split("</tr>", 1)[0]
-        for figure in (">2<", ">50.0<", ">48.0<"):
+        for figure in (">2<", ">50,0<", ">48,0<"):  # the Vietnamese number format
             assert figure in row
         assert "A trễ hạn" in page  # its own overdue task
         # The Office's narrative and history are not for the unit (until published).

@@ -85,11 +85,14 @@ def _related_ids(values) -> list:
     return sorted(getattr(v, "id", None) for v in values if v is not None)
 
 
-def _snapshot(obj) -> dict:
-    mapper = inspect(obj).mapper
+def _snapshot(obj, deleted: bool = False) -> dict:
+    state = inspect(obj)
+    mapper = state.mapper
+    # A deleted row is gone by now: what was never loaded (a deferred column) cannot be.
+    unloaded = state.unloaded if deleted else ()
     data = {}
     for attr in mapper.column_attrs:
-        if attr.key in DERIVED_FIELDS:
+        if attr.key in DERIVED_FIELDS or attr.key in unloaded:
             continue
         value = getattr(obj, attr.key)
         data[attr.key] = "***" if attr.key in SECRET_FIELDS and value else _json(value)
@@ -164,7 +167,7 @@ def _write_audit_rows(session: Session, flush_context) -> None:
         if isinstance(obj, NOT_AUDITED) or not hasattr(obj, "__table__"):
             continue
         rows.append(dict(at=now, actor_id=actor_id, action="delete", entity=_entity(obj),
-                         entity_id=_pk(obj), before=_snapshot(obj), after=None))
+                         entity_id=_pk(obj), before=_snapshot(obj, deleted=True), after=None))
     if rows:
         session.connection().execute(sa.insert(AuditLog.__table__), rows)
 
