@@ -18,6 +18,7 @@ from .report import PeriodReport, SelfInspectionReport
 from .system import AuditLog, JobRun, Notification, SchedulerHeartbeat, Setting
 from .task import (
     Attachment,
+    CooperationRequest,
     Difficulty,
     ExtensionRequest,
     Feedback,
@@ -32,7 +33,7 @@ from .unit import Unit, UnitKind
 from .user import ApiToken, LoginFailure, User, UserSession
 
 __all__ = [
-    "ApiToken", "Attachment", "AuditLog", "Base", "CalendarOverride", "Difficulty", "Document",
+    "ApiToken", "Attachment", "AuditLog", "Base", "CalendarOverride", "CooperationRequest", "Difficulty", "Document",
     "ExtensionRequest", "Feedback", "InspectedUnit", "InspectionDocumentRequest",
     "InspectionFinding", "InspectionMember", "InspectionPlan", "InspectionRecommendation",
     "InspectionTeam", "JobRun", "Notification", "PeriodReport", "ProgressUpdate",

@@ -35,8 +35,9 @@ def unit_groups(user: User, today: dt.date) -> dict[str, sa.ColumnElement[bool]]
     return {
         # The dashboard's "open, overdue" (cddh.services.statistics), within the user's scope.
         "overdue": measure_clause("open_overdue", None, today, today),
-        "due_soon": sa.and_(open_, Task.deadline >= today, Task.deadline <= limit),
-        "on_time": sa.and_(open_, Task.deadline > limit),
+        "due_soon": sa.and_(open_, Task.effective_deadline >= today,
+                            Task.effective_deadline <= limit),
+        "on_time": sa.and_(open_, Task.effective_deadline > limit),
         "no_deadline": sa.and_(open_, Task.deadline.is_(None)),
         "awaiting_verification": Task.state == S.pending_verification,
     }

@@ -80,18 +80,20 @@ def assigned_in_period(start: dt.date, end: dt.date, unit_ids=None) -> dict[int,
 
 
 def overdue_tasks(start: dt.date, end: dt.date, unit_ids=None) -> list[dict]:
-    """The counted tasks open and overdue at the end, most overdue first, with days overdue."""
+    """The counted tasks open and overdue at the end, most overdue first, with days overdue
+    (counted from the effective deadline, Điều 148; the deadline shown is the document's)."""
     end = effective_end(end)
-    query = (sa.select(Task.id, Task.content, Task.deadline, Unit.name, Document.number)
+    query = (sa.select(Task.id, Task.content, Task.deadline, Unit.name, Document.number,
+                       Task.effective_deadline)
              .join(Unit, Unit.id == Task.lead_unit_id)
              .join(Document, Document.id == Task.document_id)
              .where(measure_clause(Timeliness.open_overdue.value, start, end))
-             .order_by(Task.deadline, Unit.sort_order, Unit.name, Task.id))
+             .order_by(Task.effective_deadline, Unit.sort_order, Unit.name, Task.id))
     if unit_ids is not None:
         query = query.where(Task.lead_unit_id.in_(list(unit_ids)))
     return [{"task_id": task_id, "content": content, "document": number, "unit": unit,
-             "deadline": deadline.isoformat(), "days_overdue": (end - deadline).days}
-            for task_id, content, deadline, unit, number in db.session.execute(query)]
+             "deadline": deadline.isoformat(), "days_overdue": (end - effective).days}
+            for task_id, content, deadline, unit, number, effective in db.session.execute(query)]
 
 
 def compute_figures(start: dt.date, end: dt.date, unit_ids=None) -> dict:

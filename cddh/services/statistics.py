@@ -18,6 +18,10 @@ its lead unit. As of a date D it stands in exactly one class:
    verification or verified alike;
 5. ``open_on_time`` / ``open_overdue``: otherwise open at the unit, deadline ≥ D or < D.
 
+"The deadline" is always the effective one (``Task.effective_deadline``): a deadline falling
+on a day off runs to the next working day (Bộ luật Dân sự 2015, Điều 148;
+``cddh.services.calendar.effective_deadline``).
+
 ``total`` is the sum of the seven classes. A period [start, end] counts the tasks assigned on
 or before its end that were not completed or cancelled before its start; a period that has
 not ended is counted as of today ("to date"). As of today the classes read the task's current
@@ -116,26 +120,26 @@ def class_clause(value: str, as_of: dt.date, today: dt.date | None = None):
         return sa.and_(sa.not_(cancelled), returned)
     held = sa.and_(sa.not_(cancelled), sa.not_(returned))
     if value == Timeliness.no_deadline.value:
-        return sa.and_(held, Task.deadline.is_(None))
+        return sa.and_(held, Task.effective_deadline.is_(None))
     if value == NO_DEADLINE_DONE:
-        return sa.and_(held, Task.deadline.is_(None), done)
+        return sa.and_(held, Task.effective_deadline.is_(None), done)
     if value == AWAITING:
         return sa.and_(held, done, Task.state == S.pending_verification)
-    dated = sa.and_(held, Task.deadline.is_not(None))
+    dated = sa.and_(held, Task.effective_deadline.is_not(None))
     # A done task with no completion date (loaded outside the workflow) is judged on as_of.
     completed_on = sa.func.coalesce(Task.completed_on, as_of)
     if value == Timeliness.done_on_time.value:
-        return sa.and_(dated, done, completed_on <= Task.deadline)
+        return sa.and_(dated, done, completed_on <= Task.effective_deadline)
     if value == Timeliness.done_late.value:
-        return sa.and_(dated, done, completed_on > Task.deadline)
+        return sa.and_(dated, done, completed_on > Task.effective_deadline)
     if as_of >= (today or local_today()):
         open_ = Task.state.in_(UNIT_OPEN)  # the states left once the others are taken
     else:
         open_ = sa.not_(done)
     if value == Timeliness.open_on_time.value:
-        return sa.and_(dated, open_, Task.deadline >= as_of)
+        return sa.and_(dated, open_, Task.effective_deadline >= as_of)
     if value == Timeliness.open_overdue.value:
-        return sa.and_(dated, open_, Task.deadline < as_of)
+        return sa.and_(dated, open_, Task.effective_deadline < as_of)
     raise ValueError(value)
 
 
@@ -230,7 +234,7 @@ def due_count(row: dict) -> int:
 def classify(state, deadline: dt.date | None, completed_on: dt.date | None,
              today: dt.date) -> str | None:
     """One task's class as of today from its current state (None for a draft): the same rule
-    as ``class_clause(value, today)``."""
+    as ``class_clause(value, today)``. ``deadline`` is the effective deadline."""
     state = TaskState(state)
     if state == S.draft:
         return None

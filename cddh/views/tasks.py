@@ -23,6 +23,7 @@ from .. import labels
 from ..auth import policy
 from ..models import (
     Attachment,
+    CooperationRequest,
     Difficulty,
     Document,
     ExtensionRequest,
@@ -583,10 +584,25 @@ TASK_PAGE_ACTIONS = {
     "cancel": lambda u, t, f, v: workflow.cancel(u, t, reason=f.get("reason", ""),
                                                  deciding_document=f.get("deciding_document", ""),
                                                  version=v),
+    "request_cooperation_change": lambda u, t, f, v: workflow.request_cooperation_change(
+        u, t, kind=f.get("kind", ""), reason=f.get("reason", ""),
+        proposed_unit_id=f.get("proposed_unit_id") or None, version=v),
+    "decide_cooperation_change": lambda u, t, f, v: workflow.decide_cooperation_change(
+        u, _cooperation_request_for(t, f.get("request_id")),
+        accepted=_yes_no(f, "accepted", _("Choose whether to accept or reject the request.")),
+        reason=f.get("reason", ""), version=v),
     # An urging changes nothing of the task, so a page opened before another change is fine.
     "urge": lambda u, t, f, v: workflow.urge(u, t, f.get("channel", ""), f.get("note", ""),
                                              f.get("document_number", "")),
 }
+
+
+def _cooperation_request_for(task, request_id):
+    request_id = to_id(request_id)
+    item = db.session.get(CooperationRequest, request_id) if request_id else None
+    if item is None or item.task_id != task.id:
+        raise DomainError(_("The request was not found."))
+    return item
 
 
 def _extension_for(task, extension_id):
@@ -609,6 +625,15 @@ class TaskPage:
         self.progress = (db.session.query(ProgressUpdate).filter_by(task_id=task.id)
                          .order_by(ProgressUpdate.created_at.desc()).all())
         self.pending_extension = _pending_extension_of(task)
+        # Đ8.2a, Đ10.2: cooperating units' requests to leave or hand over their part.
+        self.cooperation_requests = (workflow.pending_cooperation_requests(task)
+                                     if "decide_cooperation_change" in self.actions else [])
+        self.cooperation_kinds = labels.choices(labels.COOPERATION_CHANGE_KIND)
+        self.cooperation_units = (documents.unit_choices()
+                                  if "request_cooperation_change" in self.actions else [])
+        self.return_deadline = (workflow.return_deadline(task)
+                                if task.state == TaskState.in_progress
+                                and "return" in self.actions else None)
         self.notice = self._notice()
         self.return_reasons = labels.choices(labels.RETURN_REASON)
         self.units = documents.unit_choices() if "forward" in self.actions else []
@@ -676,6 +701,10 @@ class TaskPage:
     @staticmethod
     def reason_label(category):
         return labels.label(labels.RETURN_REASON, category)
+
+    @staticmethod
+    def cooperation_kind_label(kind):
+        return labels.label(labels.COOPERATION_CHANGE_KIND, kind)
 
     @staticmethod
     def channel_label(channel):
