@@ -105,10 +105,17 @@ def compute_figures(start: dt.date, end: dt.date, unit_ids=None) -> dict:
     assigned = assigned_in_period(start, end, unit_ids)
     names = dict(db.session.execute(
         sa.select(Unit.id, Unit.name).where(Unit.id.in_([r["unit_id"] for r in rows]))).all())
+    # The units' duties within the window (Đ8.1b missed updates, Đ8.2a returns, cooperating
+    # units' requests): counts beside the classes, not classes (docs/figures.md, "Duties").
+    duties = statistics.duty_counts(start, end, unit_ids)
     table = [with_rates({**row, "unit": names.get(row["unit_id"], ""),
-                         ASSIGNED: assigned.get(row["unit_id"], 0)}) for row in rows]
+                         ASSIGNED: assigned.get(row["unit_id"], 0),
+                         **duties.get(row["unit_id"], dict.fromkeys(statistics.DUTY_COUNTS, 0))})
+             for row in rows]
     total = total_row(rows)
     total[ASSIGNED] = sum(assigned.get(row["unit_id"], 0) for row in rows)
+    for name in statistics.DUTY_COUNTS:
+        total[name] = sum(row[name] for row in table)
     return {"format": DATA_FORMAT, "start": start.isoformat(), "end": end.isoformat(),
             "to_date": to_date, "rows": table, "total": with_rates(total),
             "overdue": overdue_tasks(start, end, unit_ids)}

@@ -628,7 +628,7 @@ class TaskPage:
         # Đ8.2a, Đ10.2: cooperating units' requests to leave or hand over their part.
         self.cooperation_requests = (workflow.pending_cooperation_requests(task)
                                      if "decide_cooperation_change" in self.actions else [])
-        self.cooperation_kinds = labels.choices(labels.COOPERATION_CHANGE_KIND)
+        self.cooperation_kinds = list(labels.COOPERATION_CHANGE_KIND.items())
         self.cooperation_units = (documents.unit_choices()
                                   if "request_cooperation_change" in self.actions else [])
         self.return_deadline = (workflow.return_deadline(task)
