@@ -376,6 +376,7 @@ def test_a_task_without_deadline_counts_done_and_its_missed_updates_count(app):
                                          today=D(2026, 3, 20))[0]
         assert (row["no_deadline"], row["no_deadline_done"]) == (2, 1)
         assert statistics.completion_rate(row) == 50.0
+        assert timeliness(done_task, D(2026, 3, 20)).value == "no_deadline"
         # The period report carries the count per unit.
         from cddh.services import reports
 
