@@ -383,3 +383,43 @@ def test_a_task_without_deadline_counts_done_and_its_missed_updates_count(app):
         data = reports.compute_figures(D(2025, 12, 15), D(2026, 3, 14))
         assert {r["unit_id"]: r["missed_updates"] for r in data["rows"]}[lead.id] == 2
         assert data["total"]["missed_updates"] == 2
+
+
+def test_the_task_page_carries_the_cooperating_unit_s_request_and_the_office_s_decision(
+        app, browser):
+    with app.test_request_context():
+        w = _return_world()
+        task = make_task(w.lead, state=S.in_progress, cooperating=[w.coop],
+                         specialist_id=w.specialist.id)
+        db.session.commit()
+        ids = SimpleNamespace(task=task.id, coop=w.coop_staff, specialist=w.specialist,
+                              other=w.other.id, coop_id=w.coop.id)
+
+    def version():
+        with app.app_context():
+            return db.session.get(Task, ids.task).version
+
+    coop = browser(ids.coop)
+    page = coop.get(f"/tasks/details/?id={ids.task}").get_data(as_text=True)
+    assert 'data-action="request_cooperation_change"' in page
+    coop.post("/tasks/act/", {"id": ids.task, "version": version(),
+                              "action": "request_cooperation_change", "kind": "replace",
+                              "proposed_unit_id": ids.other, "reason": "Thuộc lĩnh vực xây dựng"})
+    office = browser(ids.specialist)
+    page = office.get(f"/tasks/details/?id={ids.task}").get_data(as_text=True)
+    assert 'data-action="decide_cooperation_change"' in page and "Thuộc lĩnh vực xây dựng" in page
+    with app.app_context():
+        request_id = db.session.scalar(sa.select(CooperationRequest.id))
+    # No answer chosen: refused with a message, nothing changes.
+    office.post("/tasks/act/", {"id": ids.task, "version": version(),
+                                "action": "decide_cooperation_change", "request_id": request_id})
+    with app.app_context():
+        assert db.session.get(CooperationRequest, request_id).status == ExtensionStatus.pending
+    office.post("/tasks/act/", {"id": ids.task, "version": version(),
+                                "action": "decide_cooperation_change", "request_id": request_id,
+                                "accepted": "yes"})
+    with app.app_context():
+        task = db.session.get(Task, ids.task)
+        assert [u.id for u in task.cooperating_units] == [ids.other]
+    # The unit that left no longer opens the task.
+    assert coop.get(f"/tasks/details/?id={ids.task}").status_code in (302, 404)

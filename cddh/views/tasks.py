@@ -318,7 +318,8 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
                    "quick")
     column_details_list = ("id", "document", "content", "lead_unit", "cooperating_units",
                            "monitoring_unit", "specialist", "directing_leader", "expected_product", "has_deadline",
-                           "deadline", "original_deadline", "update_frequency", "priority",
+                           "deadline", "effective_deadline", "original_deadline",
+                           "update_frequency", "priority",
                            "percent_complete", "assigned_at",
                            "completed_on", "result_summary", "result_document_number",
                            "version", "created_at", "updated_at")
@@ -361,6 +362,7 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
                      "directing_leader": _l("Directing leader"),
                      "expected_product": _l("Expected product"), "has_deadline": _l("Has deadline"),
                      "deadline": _l("Deadline"), "original_deadline": _l("Original deadline"),
+                     "effective_deadline": _l("Effective deadline (next working day, Điều 148 BLDS)"),
                      "update_frequency": _l("Update frequency"), "priority": _l("Priority"),
                      "state": _l("State"), "timeliness": _l("Status"), "quick": "",
                      "percent_complete": _l("Percent complete"), "assigned_at": _l("Assigned at"),
