@@ -113,7 +113,9 @@ def task_effective_deadline(task, cal: WorkingCalendar | None = None) -> dt.date
     if task.deadline is None:
         return None
     stored = getattr(task, "effective_deadline", None)
-    if stored is not None and stored >= task.deadline:
+    state = inspect(task, raiseerr=False)
+    changed = state is not None and state.attrs.deadline.history.has_changes()
+    if stored is not None and not changed:
         return stored
     return effective_deadline(task.deadline, cal)
 
