@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from cddh import create_app
 from cddh.models import Unit, UnitCategory, UnitKind, db
-from cddh.services import scope
+from cddh.services import calendar, scope
 from cddh.services.audit import acting_as
 
 
@@ -77,6 +77,7 @@ def generate(n_tasks: int) -> None:
         WHERE t.id % 3 = 0
     """))
     scope.rebuild(conn)  # task_unit: one row per (unit, task, role)
+    calendar.refresh_effective_deadlines(conn)  # deadlines moved off days off (Điều 148)
     db.session.commit()
     conn = db.session.connection()
     conn.execute(sa.text("ANALYZE"))

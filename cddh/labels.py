@@ -172,6 +172,13 @@ TASK_ACTION = {
     "decide_difficulty": _l("Difficulty or proposal decided"),
     "change_deadline": _l("Deadline changed by the leader's decision"),
     "change_content": _l("Content changed by the leader's decision"),
+    "request_cooperation_change": _l("Cooperating unit asked to be removed or replaced"),
+    "decide_cooperation_change": _l("Request of a cooperating unit decided"),
+}
+
+COOPERATION_CHANGE_KIND = {
+    "remove": _l("Remove our unit from the cooperating units"),
+    "replace": _l("Hand our part to another unit"),
 }
 
 # What an audit-log row records (its "action"): the act, not a column ("Created" is a date).
@@ -217,6 +224,7 @@ SETTING = {
     "due_soon_working_days": _l("Working days before a deadline that count as “due soon” (Đ11.1b)"),
     "overdue_update_grace_days": _l("Working days an overdue task may go without an update (Đ8.1a)"),
     "feedback_answer_working_days": _l("Working days to answer a district's feedback (Đ15.5)"),
+    "return_after_receipt_working_days": _l("Working days after receipt in which the lead unit may still return a task (Đ8.2a)"),
     "difficulty_answer_working_days": _l("Working days to decide a unit's difficulty or proposal (Đ10.1, Đ16.3)"),
     "escalate_unit_leader_after_working_days": _l("Overdue working days before the unit leader is alerted"),
     "escalate_office_after_working_days": _l("Overdue working days before the leadership is alerted"),

@@ -229,5 +229,5 @@ def test_today_by_state_and_by_history_agree(app, on_date):
         for task_id, value in by_state:
             assert by_history[task_id] == value, task_id
             task = tasks[task_id]
-            assert statistics.classify(task.state, task.deadline, task.completed_on,
+            assert statistics.classify(task.state, task.effective_deadline, task.completed_on,
                                        today) == value, task_id

@@ -53,7 +53,9 @@ EXPECTED_TABLE = [
 ]
 # Open and overdue on 14/06/2026, most overdue first, with days overdue.
 EXPECTED_OVERDUE = [
-    (1, "A đơn vị", "cancelled_after_end", "01/05/2026", 44),
+    # 01/05/2026 is Labour Day (a Friday): the time runs to Monday 04/05 (Điều 148), so
+    # 41 days overdue on 14/06, not 44.
+    (1, "A đơn vị", "cancelled_after_end", "01/05/2026", 41),
     (2, "A đơn vị", "overdue", "01/06/2026", 13),
     (3, "A đơn vị", "done_after_end", "10/06/2026", 4),
 ]

@@ -40,6 +40,8 @@ ACTORS = [
 RULES = {
     "forward": ({(Role.office_specialist, None)}, {S.draft, S.returned}, S.assigned),
     "receive": ({(Role.unit_leader, "lead"), (Role.unit_staff, "lead")}, {S.assigned}, S.in_progress),
+    # Đ8.2a: also from in_progress, but only within N working days after receipt; the tasks
+    # here were received long ago (tests/test_regulation_clauses.py tests the window).
     "return": ({(Role.unit_leader, "lead")}, {S.assigned}, S.returned),
     "progress": ({(Role.unit_leader, "lead"), (Role.unit_staff, "lead"),
                   (Role.unit_leader, "cooperating"), (Role.unit_staff, "cooperating")},
@@ -53,6 +55,10 @@ RULES = {
     "cancel": ({(Role.office_specialist, None)},
                {S.draft, S.assigned, S.in_progress, S.pending_verification, S.returned},
                S.cancelled),
+    # Đ8.2a, Đ10.2: a cooperating unit asks the Office to remove or replace it.
+    "request_cooperation_change": ({(Role.unit_leader, "cooperating"),
+                                    (Role.unit_staff, "cooperating")},
+                                   {S.assigned, S.in_progress}, None),
 }
 
 
@@ -76,6 +82,9 @@ def _call(action, user, task):
     elif action == "request_extension":
         workflow.request_extension(user, task, proposed_deadline=task.deadline + dt.timedelta(days=30),
                                    reason="Chờ ý kiến của Bộ")
+    elif action == "request_cooperation_change":
+        workflow.request_cooperation_change(user, task, kind="remove",
+                                            reason="Không thuộc lĩnh vực của đơn vị")
     elif action == "cancel":
         workflow.cancel(user, task, reason="Nhiệm vụ không còn phù hợp", deciding_document="99/UBND")
 
@@ -134,7 +143,8 @@ def test_allowed_actions_matches_the_table(app):
             for state in S:
                 task = make_task(lead, state=state, cooperating=[coop])
                 shown = set(workflow.allowed_actions(user, task)) - {
-                    "edit", "urge", "decide_extension", "raise_difficulty"}  # the last: test_difficulties
+                    "edit", "urge", "decide_extension", "raise_difficulty",
+                    "decide_cooperation_change"}  # the last: test_difficulties
                 expected = {a.split("_")[0] if a.startswith("verify") else a
                             for a, (actors, states, _t) in RULES.items()
                             if (role, relation) in actors and state in states}

@@ -244,14 +244,16 @@ def _own_sessions(user) -> ColumnElement[bool]:
 
 
 def _feedback_scope(user) -> ColumnElement[bool]:
-    """The Office reads all feedback; a unit reads what it filed, on tasks it may read."""
+    """The Office reads all feedback; a unit reads what it filed: on tasks it may read, or
+    on a matter in its area without a task (Đ16.4)."""
     if not _authenticated(user):
         return sa.false()
     if user.role in OFFICE_ROLES:
         return sa.true()
     if user.role in UNIT_ROLES:
         return sa.and_(Feedback.from_unit_id == user.unit_id,
-                       Feedback.task_id.in_(visible_task_ids(user)))
+                       sa.or_(Feedback.task_id.is_(None),
+                              Feedback.task_id.in_(visible_task_ids(user))))
     return sa.false()
 
 
@@ -332,6 +334,9 @@ TASK_ACTIONS: dict[str, tuple[frozenset[Role], tuple[str, ...] | None]] = {
     "progress": (UNIT_ROLES, ("lead", "cooperating")),
     # Đ10.1a–c, Đ16.3: the lead or a cooperating unit raises a difficulty or proposal.
     "raise_difficulty": (UNIT_ROLES, ("lead", "cooperating")),
+    # Đ8.2a, Đ10.2: a cooperating unit asks to be removed or replaced; the Office decides.
+    "request_cooperation_change": (UNIT_ROLES, ("cooperating",)),
+    "decide_cooperation_change": (OFFICE_ACTORS, None),
 }
 
 
@@ -466,6 +471,14 @@ def may_upload_inspection_documents(user, doc_request) -> bool:
 def may_file_feedback(user, task) -> bool:
     """Đ16.4, Đ15.5: a user of a district-level unit that leads or cooperates on the task."""
     return (unit_relation(user, task) is not None and task.state != TaskState.draft
+            and user.unit.category == UnitCategory.district)
+
+
+def may_file_area_feedback(user) -> bool:
+    """Đ16.4, Đ15.5: a user of any district-level unit (on the 2025 two-tier model, a
+    commune-level one: a unit kind of category "district") may report on a department's
+    handling of a matter in its area, without being named on a task."""
+    return (_authenticated(user) and user.role in UNIT_ROLES and user.unit is not None
             and user.unit.category == UnitCategory.district)
 
 

@@ -20,6 +20,7 @@ from .saved_filter import SavedFilter
 from .system import AuditLog, JobRun, Notification, SchedulerHeartbeat, Setting
 from .task import (
     Attachment,
+    CooperationRequest,
     Difficulty,
     ExtensionRequest,
     Feedback,
@@ -34,7 +35,7 @@ from .unit import Unit, UnitKind
 from .user import ApiToken, LoginFailure, User, UserSession
 
 __all__ = [
-    "ApiToken", "Attachment", "AuditLog", "Base", "CalendarOverride", "Difficulty", "Document",
+    "ApiToken", "Attachment", "AuditLog", "Base", "CalendarOverride", "CooperationRequest", "Difficulty", "Document",
     "ExtensionRequest", "Feedback", "InspectedUnit", "InspectionDocumentRequest",
     "InspectionFinding", "InspectionMember", "InspectionPlan", "InspectionRecommendation",
     "InspectionTeam", "JobRun", "Notification", "PeriodFact", "PeriodReport",

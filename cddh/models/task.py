@@ -83,6 +83,11 @@ class Task(IdMixin, TimestampMixin, db.Model):
         sa.Index("ix_task_directing_leader_id_state", "directing_leader_id", "state"),
         # The Office's sort by deadline (and keyset pages over it).
         sa.Index("ix_task_deadline_id", "deadline", "id"),
+        # The figures, jobs and lists compare the effective deadline (Đ5 deadline moved off a
+        # day off, Bộ luật Dân sự 2015 Điều 148; cddh.services.calendar.effective_deadline).
+        sa.Index("ix_task_state_effective_deadline", "state", "effective_deadline"),
+        sa.Index("ix_task_lead_unit_id_state_effective_deadline", "lead_unit_id", "state",
+                 "effective_deadline"),
         # Search by any part of a word (PostgreSQL: pg_trgm; cddh.services.search).
         sa.Index("ix_task_search_text_trgm", "search_text", postgresql_using="gin",
                  postgresql_ops={"search_text": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
@@ -102,6 +107,10 @@ class Task(IdMixin, TimestampMixin, db.Model):
     has_deadline: Mapped[bool] = mapped_column(default=True)
     deadline: Mapped[dt.date | None]
     original_deadline: Mapped[dt.date | None]
+    # The deadline as the document states it stays in ``deadline``; when it falls on a day off
+    # the time runs out on the next working day (Bộ luật Dân sự 2015, Điều 148). Kept by
+    # cddh.services.calendar on every flush and when the calendar changes.
+    effective_deadline: Mapped[dt.date | None]
     update_frequency: Mapped[UpdateFrequency] = mapped_column(
         str_enum(UpdateFrequency), default=UpdateFrequency.monthly
     )
@@ -212,6 +221,36 @@ class ExtensionRequest(IdMixin, db.Model):
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
 
 
+class CooperationRequest(IdMixin, db.Model):
+    """A cooperating unit asks the Office to remove it from a task or to hand its part to
+    another unit (Đ8.2a, Đ10.2); the Office accepts (the workflow changes the cooperating
+    units) or rejects, with a reason. ``status`` reuses the extension statuses."""
+
+    __tablename__ = "cooperation_request"
+    __table_args__ = (sa.Index("ix_cooperation_request_status_task_id", "status", "task_id"),
+                      sa.Index("ix_cooperation_request_unit_id_requested_at", "unit_id",
+                               "requested_at"))
+
+    task_id: Mapped[int] = mapped_column(sa.ForeignKey("task.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"))
+    # "remove" (take the unit off the task) or "replace" (its part goes to ``proposed_unit``).
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    proposed_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"))
+    requested_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    requested_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    reason: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[ExtensionStatus] = mapped_column(
+        str_enum(ExtensionStatus), default=ExtensionStatus.pending
+    )
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    decided_at: Mapped[dt.datetime | None]
+    decision_reason: Mapped[str] = mapped_column(sa.Text, default="")
+
+    task: Mapped[Task] = relationship()
+    unit: Mapped[Unit] = relationship(foreign_keys=[unit_id])
+    proposed_unit: Mapped[Unit | None] = relationship(foreign_keys=[proposed_unit_id])
+
+
 class Urging(IdMixin, db.Model):
     """An urging (đôn đốc) by any channel, recorded on the task's timeline (Đ11.2)."""
 
@@ -260,7 +299,10 @@ class Feedback(IdMixin, TimestampMixin, db.Model):
     __tablename__ = "feedback"
     __table_args__ = (sa.Index("ix_feedback_from_unit_id_created_at", "from_unit_id", "created_at"),)
 
-    task_id: Mapped[int] = mapped_column(sa.ForeignKey("task.id"), index=True)
+    # None: a district reports on a department's handling of a matter in its area that is not
+    # a task it takes part in (Đ15.5, Đ16.4); ``matter`` then says which.
+    task_id: Mapped[int | None] = mapped_column(sa.ForeignKey("task.id"), index=True)
+    matter: Mapped[str] = mapped_column(sa.String(500), default="", server_default=sa.text("''"))
     from_unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"))
     about_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"))
     author_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
@@ -273,7 +315,7 @@ class Feedback(IdMixin, TimestampMixin, db.Model):
     answer_document_number: Mapped[str] = mapped_column(sa.String(64), default="")
     escalated_at: Mapped[dt.datetime | None]
 
-    task: Mapped[Task] = relationship()
+    task: Mapped[Task | None] = relationship()
     from_unit: Mapped[Unit] = relationship(foreign_keys=[from_unit_id])
     about_unit: Mapped[Unit | None] = relationship(foreign_keys=[about_unit_id])
 

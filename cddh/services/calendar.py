@@ -13,6 +13,8 @@ from functools import lru_cache
 
 import holidays
 import sqlalchemy as sa
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session
 
 from ..models import CalendarOverride, CalendarOverrideKind, db
 
@@ -69,6 +71,12 @@ class WorkingCalendar:
                 remaining -= 1
         return day
 
+    def next_working_day(self, day: dt.date) -> dt.date:
+        """``day`` itself when it is a working day, else the first working day after it."""
+        while not self.is_working_day(day):
+            day += dt.timedelta(days=1)
+        return day
+
     def working_days_between(self, start: dt.date, end: dt.date) -> int:
         """Working days in (start, end]; negative when end is before start."""
         if end < start:
@@ -85,6 +93,105 @@ class WorkingCalendar:
 def calendar() -> WorkingCalendar:
     """A calendar that reads the override table on first use."""
     return WorkingCalendar()
+
+
+def effective_deadline(deadline: dt.date | None,
+                       cal: WorkingCalendar | None = None) -> dt.date | None:
+    """THE rule of a deadline that falls on a day off (Bộ luật Dân sự 2015, Điều 148): the
+    time runs out at the end of the next working day. A weekend, a public holiday, a
+    compensatory day off and the admin calendar's days off all move it; a make-up working
+    Saturday does not. Timeliness, the jobs, the figures and the ranking compare this date
+    (stored as ``Task.effective_deadline``, indexed); ``Task.deadline`` keeps what the
+    document says."""
+    if deadline is None:
+        return None
+    return (cal or calendar()).next_working_day(deadline)
+
+
+def task_effective_deadline(task, cal: WorkingCalendar | None = None) -> dt.date | None:
+    """The task's effective deadline: the stored one, or computed when not yet flushed."""
+    if task.deadline is None:
+        return None
+    stored = getattr(task, "effective_deadline", None)
+    state = inspect(task, raiseerr=False)
+    changed = state is not None and state.attrs.deadline.history.has_changes()
+    if stored is not None and not changed:
+        return stored
+    return effective_deadline(task.deadline, cal)
+
+
+# How far back a change of the calendar on day D can move deadlines: a deadline moves over the
+# days off that follow it, and no run of days off is this long.
+_LONGEST_BREAK = 31
+
+
+def refresh_effective_deadlines(connection, days=None) -> int:
+    """Re-derive ``task.effective_deadline``, set-based: one UPDATE per distinct deadline
+    (``days``: only the deadlines that a calendar change on these days can move; None:
+    every deadline, for the migration and bulk loaders). Returns the rows changed."""
+    from ..models import Task
+
+    overrides = {row.day: (row.kind, row.name) for row in connection.execute(
+        sa.select(CalendarOverride.day, CalendarOverride.kind, CalendarOverride.name))}
+    cal = WorkingCalendar(overrides)
+    query = sa.select(Task.deadline).where(Task.deadline.is_not(None)).distinct()
+    if days is not None:
+        wanted = set()
+        for day in days:
+            wanted.update(day - dt.timedelta(days=n) for n in range(_LONGEST_BREAK + 1))
+        query = query.where(Task.deadline.in_(sorted(wanted)))
+    changed = 0
+    for deadline in connection.execute(query).scalars():
+        effective = cal.next_working_day(deadline)
+        result = connection.execute(
+            sa.update(Task).where(Task.deadline == deadline, sa.or_(
+                Task.effective_deadline.is_(None), Task.effective_deadline != effective))
+            .values(effective_deadline=effective).execution_options(synchronize_session=False))
+        changed += result.rowcount or 0
+    if days is None:
+        connection.execute(sa.update(Task).where(Task.deadline.is_(None),
+                                                 Task.effective_deadline.is_not(None))
+                           .values(effective_deadline=None)
+                           .execution_options(synchronize_session=False))
+    return changed
+
+
+@event.listens_for(Session, "before_flush")
+def _keep_effective_deadlines(session: Session, flush_context, instances) -> None:
+    """Every flush that writes a task's deadline writes its effective deadline too (services,
+    imports, the demo and the tests alike)."""
+    from ..models import Task
+
+    tasks = [obj for obj in (*session.new, *session.dirty) if isinstance(obj, Task)]
+    if not tasks:
+        return
+    cal = None
+    for task in tasks:
+        state = inspect(task)
+        if task in session.new or state.attrs.deadline.history.has_changes() or (
+                task.deadline is not None and task.effective_deadline is None):
+            if task.deadline is None:
+                task.effective_deadline = None
+                continue
+            if cal is None:
+                with session.no_autoflush:
+                    cal = WorkingCalendar({o.day: (o.kind, o.name) for o in session.execute(
+                        sa.select(CalendarOverride.day, CalendarOverride.kind,
+                                  CalendarOverride.name))})
+            task.effective_deadline = cal.next_working_day(task.deadline)
+
+
+@event.listens_for(Session, "after_flush")
+def _follow_calendar(session: Session, flush_context) -> None:
+    """A day off added, changed or removed in the admin calendar moves the deadlines near it."""
+    days = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, CalendarOverride):
+            days.add(obj.day)
+            history = inspect(obj).attrs.day.history
+            days.update(d for d in (history.deleted or ()) if d is not None)
+    if days:
+        refresh_effective_deadlines(session.connection(), days)
 
 
 def entry_due_on(issued_on: dt.date, cal: WorkingCalendar | None = None) -> dt.date:

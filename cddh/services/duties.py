@@ -243,9 +243,10 @@ def mark_overdue(today: dt.date, cal: WorkingCalendar | None = None) -> dict:
     """Đ8.1a, Đ11: an open task whose deadline has passed becomes overdue from the day after
     the deadline: one timeline entry and one notice, once: to the lead unit when it holds the
     task, to the specialist when the Office does (returned, waiting for verification). A task
-    that is no longer overdue (extended, completed, cancelled) loses the mark."""
+    that is no longer overdue (extended, completed, cancelled) loses the mark. The deadline
+    is the effective one: on a day off it runs to the next working day (Điều 148)."""
     open_ = Task.state.in_(list(OPEN_STATES))
-    turning = sa.and_(open_, Task.deadline < today, Task.overdue_since.is_(None))
+    turning = sa.and_(open_, Task.effective_deadline < today, Task.overdue_since.is_(None))
     history = sa.select(Task.id, sa.literal(utcnow(), UTCDateTime()), sa.literal("overdue"),
                         sa.literal(""), sa.literal({}, sa.JSON())).where(turning)
     db.session.execute(sa.insert(TaskHistory.__table__).from_select(
@@ -253,9 +254,9 @@ def mark_overdue(today: dt.date, cal: WorkingCalendar | None = None) -> dict:
     held = Task.state.in_(UNIT_HOLDS)
     notified = (notify_about_tasks("overdue", sa.and_(turning, held), "lead_unit")
                 + notify_about_tasks("overdue", sa.and_(turning, ~held), "specialist"))
-    became = _update_tasks(turning, overdue_since=day_after(Task.deadline))
+    became = _update_tasks(turning, overdue_since=day_after(Task.effective_deadline))
     no_longer = sa.and_(Task.overdue_since.is_not(None), sa.or_(
-        Task.state.not_in(list(OPEN_STATES)), Task.deadline.is_(None), Task.deadline >= today))
+        Task.state.not_in(list(OPEN_STATES)), Task.effective_deadline.is_(None), Task.effective_deadline >= today))
     cleared = _update_tasks(no_longer, overdue_since=None)
     return {"became_overdue": became, "no_longer_overdue": cleared, "notified": notified}
 
@@ -270,12 +271,12 @@ def flag_late_updates(today: dt.date, cal: WorkingCalendar | None = None) -> dic
     # Late on the day after the grace runs out: started on or before this day.
     cutoff = latest_start(cal, today - dt.timedelta(days=1), get_setting("overdue_update_grace_days"))
     late = sa.and_(
-        Task.state.in_(UNIT_HOLDS), Task.deadline.is_not(None), Task.late_update.is_(False),
+        Task.state.in_(UNIT_HOLDS), Task.effective_deadline.is_not(None), Task.late_update.is_(False),
         Task.overdue_since.is_not(None), Task.overdue_since <= cutoff,
         sa.or_(Task.last_update_at.is_(None), local_day(Task.last_update_at) < Task.overdue_since))
     notified = notify_about_tasks("late_update", late, "lead_unit")
     flagged = _update_tasks(late, late_update=True)
-    settled = sa.and_(Task.late_update.is_(True), Task.deadline.is_not(None), sa.or_(
+    settled = sa.and_(Task.late_update.is_(True), Task.effective_deadline.is_not(None), sa.or_(
         Task.state.not_in(list(OPEN_STATES)), Task.overdue_since.is_(None)))
     cleared = _update_tasks(settled, late_update=False)
     return {"flagged": flagged, "cleared": cleared, "notified": notified}
@@ -331,7 +332,8 @@ def remind_due_soon(today: dt.date, cal: WorkingCalendar | None = None) -> dict:
     days = get_setting("due_soon_working_days")
     limit = due_soon_limit(today, cal)
     marker = dated_kind("due_soon", Task.deadline)
-    soon = sa.and_(Task.state.in_(UNIT_HOLDS), Task.deadline >= today, Task.deadline <= limit,
+    soon = sa.and_(Task.state.in_(UNIT_HOLDS), Task.effective_deadline >= today,
+                   Task.effective_deadline <= limit,
                    not_yet_notified(marker))
     tasks = db.session.scalar(sa.select(sa.func.count()).select_from(Task).where(soon))
     notified = notify_about_tasks("due_soon", soon, "lead_unit", marker=marker, n=days)
@@ -354,7 +356,7 @@ def escalate_overdue(today: dt.date, cal: WorkingCalendar | None = None) -> dict
         days = get_setting(setting)
         last_deadline = min(latest_start(cal, today, days), today - dt.timedelta(days=1))
         marker = dated_kind(level, Task.deadline)
-        due = sa.and_(Task.state.in_(UNIT_HOLDS), Task.deadline <= last_deadline,
+        due = sa.and_(Task.state.in_(UNIT_HOLDS), Task.effective_deadline <= last_deadline,
                       not_yet_notified(marker))
         counts[level] = notify_about_tasks(level, due, who, marker=marker, n=days)
     return counts

@@ -1,5 +1,7 @@
 """District feedback (Đ15.5, Đ16.4): a district-level People's Committee tells the Office that
-a department is late or off target on a task that concerns it; the Office answers within
+a department is late or off target on a task that concerns it (from the task page when the
+district takes part in the task; otherwise, from the feedback screen, naming the department and
+the matter in its area: any district-level unit may, Đ16.4); the Office answers within
 7 working days (setting) with an urging document to the department or a report to the
 leaders, copied to the district; answers that come late are flagged and escalated.
 
@@ -21,15 +23,17 @@ from ..models import (
     Task,
     TaskState,
     Unit,
+    UnitKind,
     User,
     db,
     utcnow,
 )
 from ..models.base import UTCDateTime
+from ..models.enums import UnitCategory
 from . import Conflict, DomainError, NotAllowed
 from .calendar import WorkingCalendar
 from .clock import local_today
-from .duties import message_sql, notify, notify_users, task_label, unit_users
+from .duties import message_sql, message_text, notify, notify_users, task_label, unit_users
 from .settings import get_setting
 
 
@@ -71,6 +75,69 @@ def file_feedback(actor: User, task: Task, *, content: str, about_unit_id=None,
     return item
 
 
+MATTER_MAX = 500
+
+
+def departments() -> list[Unit]:
+    """The units a district may report on without a task: active departments (sở, ban,
+    ngành), in display order."""
+    return list(db.session.scalars(
+        sa.select(Unit).join(UnitKind, UnitKind.id == Unit.kind_id)
+        .where(Unit.active.is_(True), UnitKind.category == UnitCategory.department)
+        .order_by(Unit.sort_order, Unit.name, Unit.id)))
+
+
+def file_area_feedback(actor: User, *, about_unit_id, matter: str, content: str,
+                       today: dt.date | None = None,
+                       cal: WorkingCalendar | None = None) -> Feedback:
+    """Đ16.4, Đ15.5: any district-level unit reports that a department handles a matter in the
+    district's area late or off target, whether or not the district is named on a task; it
+    names the department and the matter (document, task, subject). The Office answers on the
+    same clock; the district sees its own feedback and the answer, never a task it does not
+    take part in."""
+    if not policy.may_file_area_feedback(actor):
+        raise NotAllowed(_("Only a district-level unit can send feedback on a department's "
+                           "handling of a matter in its area."))
+    from .parsing import to_id
+
+    unit_id = to_id(about_unit_id) if about_unit_id not in (None, "") else None
+    about = next((u for u in departments() if u.id == unit_id), None) if unit_id else None
+    if about is None:
+        raise DomainError(_("Choose the department the feedback is about."),
+                          fields={"about_unit_id": "invalid"})
+    matter = (matter or "").strip()
+    if not matter:
+        raise DomainError(_("Name the matter: the document, task or subject in your area."),
+                          fields={"matter": "required"})
+    if len(matter) > MATTER_MAX:
+        raise DomainError(_("The matter may be at most %(n)d characters long.", n=MATTER_MAX),
+                          fields={"matter": "too_long"})
+    content = (content or "").strip()
+    if not content:
+        raise DomainError(_("Describe what is late or off target."), fields={"content": "required"})
+    today = today or local_today()
+    due = (cal or WorkingCalendar()).add_working_days(
+        today, get_setting("feedback_answer_working_days"))
+    item = Feedback(task_id=None, matter=matter, from_unit_id=actor.unit_id,
+                    about_unit_id=about.id, author_id=actor.id, content=content,
+                    answer_due_on=due)
+    db.session.add(item)
+    _tell("feedback_filed", User.role == Role.office_specialist, item)
+    return item
+
+
+def _tell(kind: str, users_where, item: Feedback) -> int:
+    """Notify about a feedback: about its task, or (without one) naming its matter."""
+    if item.task_id is not None or item.task is not None:
+        return notify_users(kind, users_where, item.task)
+    db.session.flush()
+    subject = item.matter if len(item.matter) <= 80 else item.matter[:77] + "…"
+    rows = sa.select(User.id, sa.literal(kind), sa.literal(None, sa.Integer),
+                     sa.literal(message_text(kind, subject))).where(
+        User.active.is_(True), users_where)
+    return notify(rows)
+
+
 def _specialist_of(task: Task):
     if task.specialist_id:
         return User.id == task.specialist_id
@@ -102,12 +169,11 @@ def answer_feedback(actor: User, item: Feedback, *, kind: str, answer: str,
     item.answer_document_number = number
     item.answered_at = utcnow()
     item.answered_by_id = actor.id
-    task = item.task
-    notify_users("feedback_answered", unit_users(item.from_unit_id), task)
+    _tell("feedback_answered", unit_users(item.from_unit_id), item)
     if kind == FeedbackAnswerKind.urging_document:
-        notify_users("feedback_urging", unit_users(item.about_unit_id), task)
+        _tell("feedback_urging", unit_users(item.about_unit_id), item)
     else:
-        notify_users("feedback_report", User.role == Role.leader, task)
+        _tell("feedback_report", User.role == Role.leader, item)
 
 
 def answer_status(item: Feedback, today: dt.date) -> str:
@@ -127,10 +193,11 @@ def flag_late_answers(today: dt.date, cal: WorkingCalendar | None = None) -> dic
     to = sa.and_(User.active.is_(True), sa.or_(
         User.role == Role.leader, User.id == Task.specialist_id,
         sa.and_(Task.specialist_id.is_(None), User.role == Role.office_specialist)))
-    rows = (sa.select(User.id, sa.literal("feedback_late"), Task.id,
-                      message_sql("feedback_late", task_label(),
+    subject = sa.func.coalesce(task_label(), Feedback.matter)
+    rows = (sa.select(User.id, sa.literal("feedback_late"), Feedback.task_id,
+                      message_sql("feedback_late", subject,
                                   n=get_setting("feedback_answer_working_days")))
-            .select_from(Feedback).join(Task, Task.id == Feedback.task_id).join(User, to)
+            .select_from(Feedback).outerjoin(Task, Task.id == Feedback.task_id).join(User, to)
             .where(late))
     notified = notify(rows)
     result = db.session.execute(sa.update(Feedback).where(late).values(

@@ -27,6 +27,10 @@ def _messages() -> dict[str, str]:
         "extension_approved": _("The extension was approved for: %(task)s"),
         "extension_refused": _("The extension was refused for: %(task)s"),
         "cancelled": _("The task was cancelled: %(task)s"),
+        "cooperation_change_requested": _("A cooperating unit asks to be removed from or "
+                                          "replaced on: %(task)s"),
+        "cooperation_change_decided": _("The Office decided on your unit's request about its "
+                                        "part in: %(task)s"),
     }
 
 

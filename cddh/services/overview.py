@@ -31,7 +31,8 @@ def due_soon_limit(today: dt.date, cal: WorkingCalendar | None = None) -> dt.dat
 def due_soon_clause(today: dt.date, limit: dt.date | None = None):
     """Open at the unit, the deadline today or within the next N working days (Đ11.1b)."""
     limit = limit or due_soon_limit(today)
-    return sa.and_(Task.state.in_(UNIT_OPEN), Task.deadline >= today, Task.deadline <= limit)
+    return sa.and_(Task.state.in_(UNIT_OPEN), Task.effective_deadline >= today,
+                   Task.effective_deadline <= limit)
 
 
 def unit_groups(user: User, today: dt.date) -> dict[str, sa.ColumnElement[bool]]:
@@ -42,7 +43,7 @@ def unit_groups(user: User, today: dt.date) -> dict[str, sa.ColumnElement[bool]]
         # The dashboard's "open, overdue" (cddh.services.statistics), within the user's scope.
         "overdue": measure_clause("open_overdue", None, today, today),
         "due_soon": due_soon_clause(today, limit),
-        "on_time": sa.and_(open_, Task.deadline > limit),
+        "on_time": sa.and_(open_, Task.effective_deadline > limit),
         "no_deadline": sa.and_(open_, Task.deadline.is_(None)),
         "awaiting_verification": Task.state == S.pending_verification,
     }

@@ -113,13 +113,15 @@ def assigned_in_period(start: dt.date, end: dt.date, unit_ids=None) -> dict[int,
 def overdue_tasks(start: dt.date, end: dt.date, unit_ids=None,
                   limit: int | None = None) -> list[dict]:
     """The counted tasks open and overdue at the end, most overdue first, with days overdue
-    (the first ``limit`` of them when given)."""
+    (counted from the effective deadline, Điều 148; the deadline shown is the document's),
+    the first ``limit`` of them when given."""
     end = effective_end(end)
-    query = (sa.select(Task.id, Task.content, Task.deadline, Unit.name, Document.number)
+    query = (sa.select(Task.id, Task.content, Task.deadline, Unit.name, Document.number,
+                       Task.effective_deadline)
              .join(Unit, Unit.id == Task.lead_unit_id)
              .join(Document, Document.id == Task.document_id)
              .where(measure_clause(Timeliness.open_overdue.value, start, end))
-             .order_by(Task.deadline, Unit.sort_order, Unit.name, Task.id))
+             .order_by(Task.effective_deadline, Unit.sort_order, Unit.name, Task.id))
     if unit_ids is not None:
         query = query.where(Task.lead_unit_id.in_(list(unit_ids)))
     query = query.add_columns(Task.lead_unit_id)
@@ -127,8 +129,9 @@ def overdue_tasks(start: dt.date, end: dt.date, unit_ids=None,
         query = query.limit(limit)
     return [{"task_id": task_id, "content": content, "document": number, "unit": unit,
              "unit_id": unit_id, "deadline": deadline.isoformat(),
-             "days_overdue": (end - deadline).days}
-            for task_id, content, deadline, unit, number, unit_id in db.session.execute(query)]
+             "days_overdue": (end - effective).days}
+            for task_id, content, deadline, unit, number, effective, unit_id
+            in db.session.execute(query)]
 
 
 def difficulties_section(start: dt.date, end: dt.date, unit_ids=None) -> dict:
@@ -191,10 +194,17 @@ def compute_figures(start: dt.date, end: dt.date, unit_ids=None,
         assigned = assigned_in_period(start, end, unit_ids)
     names = dict(db.session.execute(
         sa.select(Unit.id, Unit.name).where(Unit.id.in_([r["unit_id"] for r in rows]))).all())
+    # The units' duties within the window (Đ8.1b missed updates, Đ8.2a returns, cooperating
+    # units' requests): counts beside the classes, not classes (docs/figures.md, "Duties").
+    duties = statistics.duty_counts(start, end, unit_ids)
     table = [with_rates({**row, "unit": names.get(row["unit_id"], ""),
-                         ASSIGNED: assigned.get(row["unit_id"], 0)}) for row in rows]
+                         ASSIGNED: assigned.get(row["unit_id"], 0),
+                         **duties.get(row["unit_id"], dict.fromkeys(statistics.DUTY_COUNTS, 0))})
+             for row in rows]
     total = total_row(rows)
     total[ASSIGNED] = sum(assigned.get(row["unit_id"], 0) for row in rows)
+    for name in statistics.DUTY_COUNTS:
+        total[name] = sum(row[name] for row in table)
     return {"format": DATA_FORMAT, "start": start.isoformat(), "end": end.isoformat(),
             "to_date": to_date, "rows": table, "total": with_rates(total),
             "overdue": overdue_tasks(start, end, unit_ids, overdue_limit),

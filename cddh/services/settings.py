@@ -11,6 +11,8 @@ DEFAULTS: dict[str, object] = {
     "feedback_answer_working_days": 7,    # Đ15.5
     # Đ10.1a–c, Đ16.3: a unit's difficulty or proposal is decided within this many days.
     "difficulty_answer_working_days": 5,
+    # Đ8.2a: the lead unit may still send a received task back within this many working days.
+    "return_after_receipt_working_days": 5,
     "escalate_unit_leader_after_working_days": 3,
     "escalate_office_after_working_days": 10,
     "report_cutoff_day": 14,              # Nghị định 09/2019 Điều 12

@@ -18,6 +18,10 @@ its lead unit. As of a date D it stands in exactly one class:
    verification or verified alike;
 5. ``open_on_time`` / ``open_overdue``: otherwise open at the unit, deadline ≥ D or < D.
 
+"The deadline" is always the effective one (``Task.effective_deadline``): a deadline falling
+on a day off runs to the next working day (Bộ luật Dân sự 2015, Điều 148;
+``cddh.services.calendar.effective_deadline``).
+
 ``total`` is the sum of the seven classes. A period [start, end] counts the tasks assigned on
 or before its end that were not completed or cancelled before its start; a period that has
 not ended is counted as of today ("to date"). As of today the classes read the task's current
@@ -118,26 +122,26 @@ def class_clause(value: str, as_of: dt.date, today: dt.date | None = None, retur
         return sa.and_(sa.not_(cancelled), returned)
     held = sa.and_(sa.not_(cancelled), sa.not_(returned))
     if value == Timeliness.no_deadline.value:
-        return sa.and_(held, Task.deadline.is_(None))
+        return sa.and_(held, Task.effective_deadline.is_(None))
     if value == NO_DEADLINE_DONE:
-        return sa.and_(held, Task.deadline.is_(None), done)
+        return sa.and_(held, Task.effective_deadline.is_(None), done)
     if value == AWAITING:
         return sa.and_(held, done, Task.state == S.pending_verification)
-    dated = sa.and_(held, Task.deadline.is_not(None))
+    dated = sa.and_(held, Task.effective_deadline.is_not(None))
     # A done task with no completion date (loaded outside the workflow) is judged on as_of.
     completed_on = sa.func.coalesce(Task.completed_on, as_of)
     if value == Timeliness.done_on_time.value:
-        return sa.and_(dated, done, completed_on <= Task.deadline)
+        return sa.and_(dated, done, completed_on <= Task.effective_deadline)
     if value == Timeliness.done_late.value:
-        return sa.and_(dated, done, completed_on > Task.deadline)
+        return sa.and_(dated, done, completed_on > Task.effective_deadline)
     if as_of >= (today or local_today()):
         open_ = Task.state.in_(UNIT_OPEN)  # the states left once the others are taken
     else:
         open_ = sa.not_(done)
     if value == Timeliness.open_on_time.value:
-        return sa.and_(dated, open_, Task.deadline >= as_of)
+        return sa.and_(dated, open_, Task.effective_deadline >= as_of)
     if value == Timeliness.open_overdue.value:
-        return sa.and_(dated, open_, Task.deadline < as_of)
+        return sa.and_(dated, open_, Task.effective_deadline < as_of)
     raise ValueError(value)
 
 
@@ -290,7 +294,7 @@ def due_count(row: dict) -> int:
 def classify(state, deadline: dt.date | None, completed_on: dt.date | None,
              today: dt.date) -> str | None:
     """One task's class as of today from its current state (None for a draft): the same rule
-    as ``class_clause(value, today)``."""
+    as ``class_clause(value, today)``. ``deadline`` is the effective deadline."""
     state = TaskState(state)
     if state == S.draft:
         return None
@@ -304,3 +308,124 @@ def classify(state, deadline: dt.date | None, completed_on: dt.date | None,
         return (Timeliness.done_on_time if (completed_on or today) <= deadline
                 else Timeliness.done_late).value
     return (Timeliness.open_on_time if deadline >= today else Timeliness.open_overdue).value
+
+
+# --- the units' duties: Đ8.1b updates, Đ8.2a returns, cooperating units' requests --------------
+
+def update_windows(start: dt.date, end: dt.date, months: int, today: dt.date | None = None,
+                   cal=None) -> list[tuple[dt.date, dt.date, dt.date]]:
+    """The Đ8.1b update windows of ``months`` months (aligned on the reporting windows of
+    Đ17) whose update was due within [start, end] and is already late by today: (first day,
+    last day, due day). The due day is the window's last day moved off a day off to the next
+    working day (Bộ luật Dân sự 2015, Điều 148; ``calendar.effective_deadline``); a window
+    belongs to the period its due day falls in, so each is counted in one period only."""
+    from .calendar import calendar as working_calendar
+    from .calendar import effective_deadline
+    from .periods import cutoff_date
+    from .settings import get_setting
+
+    today = today or local_today()
+    cal = cal or working_calendar()
+    cutoff = int(get_setting("report_cutoff_day"))
+    windows = []
+    year, month = start.year - 1, 1
+    while (year, month) <= (end.year, end.month):
+        if month % months == 0:
+            last = cutoff_date(year, month, cutoff)
+            before_year, before_month = (year, month - months) if month > months else (
+                year - 1, month - months + 12)
+            first = cutoff_date(before_year, before_month, cutoff) + dt.timedelta(days=1)
+            due = effective_deadline(last, cal)
+            if start <= due <= end and due < today:
+                windows.append((first, last, due))
+        year, month = (year, month + 1) if month < 12 else (year + 1, 1)
+    return windows
+
+
+def missed_updates_by_unit(start: dt.date, end: dt.date, unit_ids=None,
+                           today: dt.date | None = None) -> dict[int, int]:
+    """Đ8.1b (issue 14 §4): per lead unit, the update windows its tasks without deadline
+    missed among those due within [start, end]: the task was assigned on or before the
+    window's first day, still held by the unit on its due day (not completed, cancelled or
+    standing returned to the Office by then) and got no progress update from its lead unit
+    from the window's first day to its due day. A task without deadline that the unit
+    completed counts as completed in the rates; the windows it missed before count here.
+
+    Set-based: one grouped query per window (at most 19 for a year).
+    """
+    from ..models import ProgressUpdate, UpdateFrequency
+    from .calendar import calendar as working_calendar
+    from .duties import MONTHS_PER_PERIOD, local_day
+
+    today = today or local_today()
+    cal = working_calendar()
+    counts: dict[int, int] = {}
+    for frequency, months in MONTHS_PER_PERIOD.items():
+        for first, _last, due in update_windows(start, end, months, today, cal):
+            updated = sa.exists().where(
+                ProgressUpdate.task_id == Task.id, ProgressUpdate.is_contribution.is_(False),
+                ProgressUpdate.created_at >= start_of_local_day(first),
+                ProgressUpdate.created_at < _end_of(due))
+            query = (sa.select(Task.lead_unit_id, sa.func.count())
+                     .where(Task.deadline.is_(None),
+                            Task.update_frequency == UpdateFrequency(frequency),
+                            Task.assigned_at.is_not(None), Task.lead_unit_id.is_not(None),
+                            local_day(Task.assigned_at) <= first,
+                            sa.or_(Task.completed_on.is_(None), Task.completed_on > due),
+                            sa.or_(Task.cancelled_at.is_(None), Task.cancelled_at >= _end_of(due)),
+                            sa.not_(returned_as_of(due, today)), sa.not_(updated))
+                     .group_by(Task.lead_unit_id))
+            if unit_ids is not None:
+                query = query.where(Task.lead_unit_id.in_(list(unit_ids)))
+            for unit_id, count in db.session.execute(query):
+                counts[unit_id] = counts.get(unit_id, 0) + int(count)
+    return counts
+
+
+DUTY_COUNTS = ("missed_updates", "returns", "returns_after_receipt", "cooperation_requests",
+               "cooperation_changes_accepted")
+
+
+def duty_counts(start: dt.date, end: dt.date, unit_ids=None,
+                today: dt.date | None = None) -> dict[int, dict[str, int]]:
+    """Per unit, what the unit did or failed to do within [start, end] (docs/figures.md,
+    "Duties"): Đ8.1b missed update windows (``missed_updates_by_unit``); Đ8.2a returns to
+    the Office (of which after receipt); a cooperating unit's requests to be removed or
+    replaced, and how many the Office accepted. Returns count for the lead unit at the
+    time of the return; requests for the requesting unit."""
+    from ..models import CooperationRequest, ExtensionStatus
+
+    window = sa.and_(TaskHistory.at >= start_of_local_day(start), TaskHistory.at < _end_of(end))
+    lead_then = sa.cast(TaskHistory.data["lead_unit_id"].as_string(), sa.Integer)
+    # Only a return after receipt records the day of receipt (cddh.services.workflow).
+    after = TaskHistory.data["received_on"].as_string().is_not(None)
+    returns = (sa.select(sa.func.coalesce(lead_then, Task.lead_unit_id).label("unit_id"),
+                         sa.func.count().label("returns"),
+                         sa.func.count().filter(after).label("after"))
+               .join(Task, Task.id == TaskHistory.task_id)
+               .where(TaskHistory.action == "return", TaskHistory.to_state == S.returned.value,
+                      window)
+               .group_by(sa.func.coalesce(lead_then, Task.lead_unit_id)))
+    requested = sa.and_(CooperationRequest.requested_at >= start_of_local_day(start),
+                        CooperationRequest.requested_at < _end_of(end))
+    requests = (sa.select(CooperationRequest.unit_id, sa.func.count(),
+                          sa.func.count().filter(
+                              CooperationRequest.status == ExtensionStatus.approved))
+                .where(requested).group_by(CooperationRequest.unit_id))
+    result: dict[int, dict[str, int]] = {}
+
+    def row(unit_id):
+        return result.setdefault(unit_id, dict.fromkeys(DUTY_COUNTS, 0))
+
+    for unit_id, count in missed_updates_by_unit(start, end, unit_ids, today).items():
+        row(unit_id)["missed_updates"] = count
+    for unit_id, count, after_count in db.session.execute(returns):
+        if unit_id is not None:
+            row(unit_id).update(returns=int(count), returns_after_receipt=int(after_count or 0))
+    for unit_id, count, accepted in db.session.execute(requests):
+        row(unit_id).update(cooperation_requests=int(count),
+                            cooperation_changes_accepted=int(accepted or 0))
+    if unit_ids is not None:
+        wanted = {int(i) for i in unit_ids}
+        result = {k: v for k, v in result.items() if k in wanted}
+    return result

@@ -10,23 +10,26 @@ import datetime as dt
 
 from ..models import Task, Timeliness
 from . import statistics
+from .calendar import task_effective_deadline
 from .statistics import UNIT_OPEN
 
 
 def task_class(task: Task, today: dt.date) -> str | None:
     """The task's class today: a timeliness value, 'returned', 'cancelled'; None for drafts."""
-    return statistics.classify(task.state, task.deadline, task.completed_on, today)
+    return statistics.classify(task.state, task_effective_deadline(task), task.completed_on,
+                               today)
 
 
 def timeliness(task: Task, today: dt.date) -> Timeliness | None:
     """The timeliness class of a task as of ``today``; None for drafts, cancelled tasks and
     tasks returned to the Office (they are not the unit's)."""
-    return classify(task.state, task.deadline, task.completed_on, today)
+    return classify(task.state, task_effective_deadline(task), task.completed_on, today)
 
 
 def classify(state, deadline: dt.date | None, completed_on: dt.date | None,
              today: dt.date) -> Timeliness | None:
-    """The timeliness rule on plain values (``statistics.classify``), as a Timeliness."""
+    """The timeliness rule on plain values (``statistics.classify``; ``deadline`` is the
+    effective one), as a Timeliness."""
     value = statistics.classify(state, deadline, completed_on, today)
     return Timeliness(value) if value in Timeliness.__members__ else None
 
@@ -38,10 +41,11 @@ def timeliness_clause(value: Timeliness, today: dt.date):
 
 
 def days_label_parts(task: Task, today: dt.date) -> tuple[str, int] | None:
-    """("left", n) or ("overdue", n) in calendar days for a task open at its unit with a
-    deadline."""
-    if task.deadline is None or task.state not in UNIT_OPEN:
+    """("left", n) or ("overdue", n) in calendar days, to the effective deadline, for a task
+    open at its unit with a deadline."""
+    deadline = task_effective_deadline(task)
+    if deadline is None or task.state not in UNIT_OPEN:
         return None
-    delta = (task.deadline - today).days
+    delta = (deadline - today).days
     return ("left", delta) if delta >= 0 else ("overdue", -delta)
 

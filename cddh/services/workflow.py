@@ -12,11 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..auth import policy
 from ..models import (
+    CooperationRequest,
     ExtensionRequest,
     ExtensionStatus,
     ProgressUpdate,
@@ -45,7 +47,8 @@ TRANSITIONS: dict[str, tuple[frozenset[TaskState], TaskState | None]] = {
     "edit": (frozenset({S.draft, S.returned}), None),
     "forward": (frozenset({S.draft, S.returned}), S.assigned),
     "receive": (frozenset({S.assigned}), S.in_progress),
-    "return": (frozenset({S.assigned}), S.returned),
+    # Đ8.2a: before receiving it, or within ``return_after_receipt_working_days`` after.
+    "return": (frozenset({S.assigned, S.in_progress}), S.returned),
     "progress": (frozenset({S.in_progress}), None),
     "report_completion": (frozenset({S.in_progress}), S.pending_verification),
     "verify": (frozenset({S.pending_verification}), None),
@@ -55,6 +58,10 @@ TRANSITIONS: dict[str, tuple[frozenset[TaskState], TaskState | None]] = {
     "cancel": (frozenset({S.draft, *OPEN_STATES}), S.cancelled),
     # Đ10.1a–c, Đ16.3: a unit raises a difficulty while it works on the task.
     "raise_difficulty": (frozenset({S.assigned, S.in_progress, S.pending_verification}), None),
+    # Đ8.2a, Đ10.2: a cooperating unit asks the Office to take it off the task or to hand its
+    # part to another unit; the Office decides.
+    "request_cooperation_change": (frozenset({S.assigned, S.in_progress}), None),
+    "decide_cooperation_change": (frozenset(OPEN_STATES), None),
 }
 
 
@@ -67,6 +74,14 @@ def allowed_actions(user: User, task: Task) -> list[str]:
             if action == "request_extension" and task.deadline is None:
                 continue
             if action == "decide_extension" and not _pending_extension(task):
+                continue
+            if action == "decide_cooperation_change" and not pending_cooperation_requests(task):
+                continue
+            if action == "request_cooperation_change" and _pending_cooperation_of(
+                    task, user.unit_id):
+                continue
+            if action == "return" and task.state == S.in_progress and \
+                    return_window_closed(task, local_today()):
                 continue
             result.append(action)
     return result
@@ -217,19 +232,68 @@ def receive(actor: User, task: Task, *, version: int | None = None) -> None:
     _move(task, actor, "receive", S.in_progress)
 
 
+def received_on(task: Task) -> dt.date | None:
+    """The local day the lead unit received the task (its forwarding day for a task received
+    outside the workflow, without a receipt time)."""
+    from .clock import local_tz
+
+    moment = task.received_at or task.assigned_at
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(local_tz()).date()
+
+
+def return_deadline(task: Task, cal=None) -> dt.date | None:
+    """Đ8.2a: the last day on which the lead unit may still send a received task back: the
+    ``return_after_receipt_working_days``-th working day after receipt."""
+    from .calendar import calendar
+    from .settings import get_setting
+
+    day = received_on(task)
+    if day is None:
+        return None
+    return (cal or calendar()).add_working_days(
+        day, int(get_setting("return_after_receipt_working_days")))
+
+
+def return_window_closed(task: Task, today: dt.date, cal=None) -> bool:
+    """True when a received (in progress) task can no longer be sent back (Đ8.2a)."""
+    last = return_deadline(task, cal)
+    return last is not None and today > last
+
+
 @guarded
 def return_task(actor: User, task: Task, reason_category: str, reason: str, *,
                 version: int | None = None) -> None:
-    """Đ8.2a: the lead unit sends a task back to the Office with a stated reason."""
+    """Đ8.2a: the lead unit sends a task back to the Office with a stated reason: before
+    receiving it, or within ``return_after_receipt_working_days`` working days after."""
     _check(actor, task, "return", version)
+    after_receipt = task.state == S.in_progress
+    if after_receipt:
+        last = return_deadline(task)
+        if last is not None and local_today() > last:
+            from .settings import get_setting
+
+            raise Conflict(_("The task was received on %(received)s; it could be returned only "
+                             "within %(n)d working days after receipt (until %(last)s). Raise a "
+                             "difficulty or proposal instead.",
+                             received=received_on(task).strftime("%d/%m/%Y"),
+                             n=int(get_setting("return_after_receipt_working_days")),
+                             last=last.strftime("%d/%m/%Y")),
+                           code="return_window_closed")
     try:
         category = ReturnReason(reason_category)
     except ValueError:
         raise DomainError(_("Choose the kind of reason."),
                           fields={"reason_category": "required"}) from None
     reason = _required(reason, "reason", _("State the reason for returning the task."))
-    _move(task, actor, "return", S.returned, reason=reason, reason_category=category,
-          data={"lead_unit_id": task.lead_unit_id})
+    data = {"lead_unit_id": task.lead_unit_id}
+    if after_receipt:
+        data["after_receipt"] = True
+        data["received_on"] = received_on(task).isoformat()
+    _move(task, actor, "return", S.returned, reason=reason, reason_category=category, data=data)
     notify.task_event(task, "returned", to_specialist=True)
 
 
@@ -374,6 +438,99 @@ def _set_deadline(task: Task, deadline: dt.date) -> None:
         task.original_deadline = task.deadline
     task.deadline = deadline
     task.overdue_since = None
+
+
+# --- Đ8.2a, Đ10.2: a cooperating unit asks to leave the task or to hand its part over -------
+COOPERATION_CHANGE_KINDS = ("remove", "replace")
+
+
+def pending_cooperation_requests(task: Task) -> list[CooperationRequest]:
+    """The cooperating units' requests on this task still waiting for the Office."""
+    return list(db.session.scalars(
+        sa.select(CooperationRequest).where(CooperationRequest.task_id == task.id,
+                                            CooperationRequest.status == ExtensionStatus.pending)
+        .order_by(CooperationRequest.requested_at, CooperationRequest.id)))
+
+
+def _pending_cooperation_of(task: Task, unit_id) -> CooperationRequest | None:
+    return db.session.scalar(sa.select(CooperationRequest).where(
+        CooperationRequest.task_id == task.id, CooperationRequest.unit_id == unit_id,
+        CooperationRequest.status == ExtensionStatus.pending).limit(1))
+
+
+@guarded
+def request_cooperation_change(actor: User, task: Task, *, kind: str, reason: str,
+                               proposed_unit_id=None,
+                               version: int | None = None) -> CooperationRequest:
+    """A cooperating unit asks the Office, with a reason, to remove it from the task
+    ("remove") or to give its part to another unit ("replace"); recorded on the timeline,
+    the specialist is told."""
+    from ..models import Unit
+    from .parsing import to_id
+
+    _check(actor, task, "request_cooperation_change", version)
+    if kind not in COOPERATION_CHANGE_KINDS:
+        raise DomainError(_("Choose whether your unit asks to be removed or replaced."),
+                          fields={"kind": "required"})
+    reason = _required(reason, "reason", _("State the reason for the request."))
+    proposed = None
+    if kind == "replace":
+        proposed_id = to_id(proposed_unit_id) if proposed_unit_id not in (None, "") else None
+        proposed = db.session.get(Unit, proposed_id) if proposed_id is not None else None
+        taken = {task.lead_unit_id, *(u.id for u in task.cooperating_units)}
+        if proposed is None or not proposed.active or proposed.id in taken:
+            raise DomainError(_("Choose an active unit that does not take part in the task yet."),
+                              fields={"proposed_unit_id": "invalid"})
+    if _pending_cooperation_of(task, actor.unit_id):
+        raise Conflict(_("Your unit's request on this task is already waiting for the Office."),
+                       code="request_pending")
+    item = CooperationRequest(task=task, unit_id=actor.unit_id, kind=kind,
+                              proposed_unit_id=proposed.id if proposed else None,
+                              requested_by_id=actor.id, reason=reason, requested_at=utcnow())
+    db.session.add(item)
+    record_history(task, actor, "request_cooperation_change", reason=reason,
+                   data={"kind": kind, "unit_id": actor.unit_id,
+                         "proposed_unit_id": proposed.id if proposed else None})
+    notify.task_event(task, "cooperation_change_requested", to_specialist=True)
+    return item
+
+
+@guarded
+def decide_cooperation_change(actor: User, item: CooperationRequest, *, accepted: bool,
+                              reason: str = "", version: int | None = None) -> None:
+    """The Office accepts (the unit leaves the cooperating units; for "replace" the proposed
+    unit joins them) or rejects with a reason; recorded on the timeline, the unit is told."""
+    from ..models import Unit
+
+    task = item.task
+    _check(actor, task, "decide_cooperation_change", version)
+    if item.status != ExtensionStatus.pending:
+        raise Conflict(_("This request has already been decided."), code="already_decided")
+    reason = (reason or "").strip()
+    if not accepted:
+        reason = _required(reason, "reason", _("State the reason for rejecting."))
+    before = sorted(u.id for u in task.cooperating_units)
+    if accepted:
+        task.cooperating_units = [u for u in task.cooperating_units if u.id != item.unit_id]
+        if item.kind == "replace" and item.proposed_unit_id:
+            unit = db.session.get(Unit, item.proposed_unit_id)
+            if unit is None or not unit.active or unit.id == task.lead_unit_id:
+                raise DomainError(_("The proposed unit can no longer take part in the task."),
+                                  fields={"proposed_unit_id": "invalid"})
+            if all(u.id != unit.id for u in task.cooperating_units):
+                task.cooperating_units.append(unit)
+    item.status = ExtensionStatus.approved if accepted else ExtensionStatus.refused
+    item.decided_by_id = actor.id
+    item.decided_at = utcnow()
+    item.decision_reason = reason
+    record_history(task, actor, "decide_cooperation_change", reason=reason,
+                   data={"accepted": accepted, "kind": item.kind, "unit_id": item.unit_id,
+                         "proposed_unit_id": item.proposed_unit_id, "request_id": item.id,
+                         "cooperating_before": before,
+                         "cooperating_after": sorted(u.id for u in task.cooperating_units)})
+    notify.task_event(task, "cooperation_change_decided", to_units=[item.unit_id])
+    if accepted and item.kind == "replace" and item.proposed_unit_id:
+        notify.task_event(task, "forwarded", cc_units=[item.proposed_unit_id])
 
 
 # A leader's approved decision on a unit's difficulty (cddh.services.difficulties) changes

@@ -38,9 +38,10 @@ def status_badge(item: Feedback) -> Markup:
 class FeedbackView(ScopedModelView):
     screen = "feedback"
     details_template = "feedback/details.html"
-    column_list = ("created_at", "task", "from_unit", "about_unit", "content", "answer_due_on",
-                   "status")
-    column_details_list = ("created_at", "task", "from_unit", "about_unit", "content",
+    list_template = "feedback/list.html"
+    column_list = ("created_at", "task", "matter", "from_unit", "about_unit", "content",
+                   "answer_due_on", "status")
+    column_details_list = ("created_at", "task", "matter", "from_unit", "about_unit", "content",
                            "answer_due_on", "status", "answered_at", "answer_kind", "answer",
                            "answer_document_number", "escalated_at")
     column_default_sort = ("created_at", True)
@@ -50,7 +51,8 @@ class FeedbackView(ScopedModelView):
         "status": lambda v, c, m, n: status_badge(m),
         "answer_kind": ScopedModelView.enum_formatter(labels.FEEDBACK_ANSWER_KIND),
     }
-    column_labels = {"created_at": _l("Sent"), "task": _l("Task"), "from_unit": _l("From"),
+    column_labels = {"created_at": _l("Sent"), "task": _l("Task"), "matter": _l("Matter"),
+                     "from_unit": _l("From"),
                      "about_unit": _l("About unit"), "content": _l("Feedback"),
                      "answer_due_on": _l("Answer due"), "status": _l("Status"),
                      "answered_at": _l("Answered at"), "answer_kind": _l("Answered by"),
@@ -89,6 +91,30 @@ class FeedbackView(ScopedModelView):
             flash(exc.message, "error")
         else:
             flash(_("The answer was recorded and sent to the district."), "success")
+        return redirect(self.get_url(".details_view", id=item.id))
+
+    @staticmethod
+    def may_file_area_feedback() -> bool:
+        return policy.may_file_area_feedback(current_user)
+
+    @staticmethod
+    def departments():
+        return feedback_service.departments()
+
+    @expose("/file-area/", methods=("POST",))
+    def file_area_view(self):
+        """Any district files feedback on a department's handling of a matter in its area,
+        without being named on a task (Đ16.4)."""
+        try:
+            item = feedback_service.file_area_feedback(
+                current_user, about_unit_id=request.form.get("about_unit_id"),
+                matter=request.form.get("matter", ""), content=request.form.get("content", ""))
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return redirect(self.get_url(".index_view"))
+        flash(_("Your feedback was sent to the Office."), "success")
         return redirect(self.get_url(".details_view", id=item.id))
 
     @expose("/file/", methods=("POST",))

@@ -28,6 +28,7 @@ from .. import labels
 from ..auth import policy
 from ..models import (
     Attachment,
+    CooperationRequest,
     Difficulty,
     Document,
     ExtensionRequest,
@@ -412,7 +413,8 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
                    "quick")
     column_details_list = ("id", "document", "content", "lead_unit", "cooperating_units",
                            "monitoring_unit", "specialist", "directing_leader", "expected_product", "has_deadline",
-                           "deadline", "original_deadline", "update_frequency", "priority",
+                           "deadline", "effective_deadline", "original_deadline",
+                           "update_frequency", "priority",
                            "percent_complete", "assigned_at",
                            "completed_on", "result_summary", "result_document_number",
                            "version", "created_at", "updated_at")
@@ -473,6 +475,7 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
                      "directing_leader": _l("Directing leader"),
                      "expected_product": _l("Expected product"), "has_deadline": _l("Has deadline"),
                      "deadline": _l("Deadline"), "original_deadline": _l("Original deadline"),
+                     "effective_deadline": _l("Effective deadline (next working day, Điều 148 BLDS)"),
                      "update_frequency": _l("Update frequency"), "priority": _l("Priority"),
                      "state": _l("State"), "timeliness": _l("Status"), "quick": "",
                      "percent_complete": _l("Percent complete"), "assigned_at": _l("Assigned at"),
@@ -757,10 +760,25 @@ TASK_PAGE_ACTIONS = {
     "cancel": lambda u, t, f, v: workflow.cancel(u, t, reason=f.get("reason", ""),
                                                  deciding_document=f.get("deciding_document", ""),
                                                  version=v),
+    "request_cooperation_change": lambda u, t, f, v: workflow.request_cooperation_change(
+        u, t, kind=f.get("kind", ""), reason=f.get("reason", ""),
+        proposed_unit_id=f.get("proposed_unit_id") or None, version=v),
+    "decide_cooperation_change": lambda u, t, f, v: workflow.decide_cooperation_change(
+        u, _cooperation_request_for(t, f.get("request_id")),
+        accepted=_yes_no(f, "accepted", _("Choose whether to accept or reject the request.")),
+        reason=f.get("reason", ""), version=v),
     # An urging changes nothing of the task, so a page opened before another change is fine.
     "urge": lambda u, t, f, v: workflow.urge(u, t, f.get("channel", ""), f.get("note", ""),
                                              f.get("document_number", "")),
 }
+
+
+def _cooperation_request_for(task, request_id):
+    request_id = to_id(request_id)
+    item = db.session.get(CooperationRequest, request_id) if request_id else None
+    if item is None or item.task_id != task.id:
+        raise DomainError(_("The request was not found."))
+    return item
 
 
 def _extension_for(task, extension_id):
@@ -783,6 +801,15 @@ class TaskPage:
         self.progress = (db.session.query(ProgressUpdate).filter_by(task_id=task.id)
                          .order_by(ProgressUpdate.created_at.desc()).all())
         self.pending_extension = _pending_extension_of(task)
+        # Đ8.2a, Đ10.2: cooperating units' requests to leave or hand over their part.
+        self.cooperation_requests = (workflow.pending_cooperation_requests(task)
+                                     if "decide_cooperation_change" in self.actions else [])
+        self.cooperation_kinds = list(labels.COOPERATION_CHANGE_KIND.items())
+        self.cooperation_units = (documents.unit_choices()
+                                  if "request_cooperation_change" in self.actions else [])
+        self.return_deadline = (workflow.return_deadline(task)
+                                if task.state == TaskState.in_progress
+                                and "return" in self.actions else None)
         self.notice = self._notice()
         self.return_reasons = labels.choices(labels.RETURN_REASON)
         self.units = documents.unit_choices() if "forward" in self.actions else []
@@ -850,6 +877,10 @@ class TaskPage:
     @staticmethod
     def reason_label(category):
         return labels.label(labels.RETURN_REASON, category)
+
+    @staticmethod
+    def cooperation_kind_label(kind):
+        return labels.label(labels.COOPERATION_CHANGE_KIND, kind)
 
     @staticmethod
     def channel_label(channel):
