@@ -20,6 +20,7 @@ from cddh.models import (
     InspectionMember,
     InspectionStatus,
     InspectionTeam,
+    Notification,
     Task,
     TaskState,
     Unit,
@@ -27,6 +28,7 @@ from cddh.models import (
     db,
 )
 from cddh.services.clock import local_today
+from cddh.services.notifications import task_event
 
 from .browser import ARTIFACTS, chromium, live_server  # noqa: F401 - fixtures
 
@@ -173,3 +175,29 @@ def test_the_login_and_public_pages_link_the_favicon(app, chromium, live_server)
     resp = page.request.get(f"{live_server.url}/favicon.ico")
     assert resp.ok and "svg" in resp.headers["content-type"]
     context.close()
+
+
+def test_a_click_on_a_notification_opens_its_task_and_marks_it_read(
+        app, chromium, live_server):  # noqa: F811
+
+    _demo_with_inspection(app)
+    task_id = _a_task_for(app, "canbo.snv")
+    with app.test_request_context():
+        task = db.session.get(Task, task_id)
+        task_event(task, "forwarded", to_units=[task.lead_unit_id])
+        db.session.commit()
+    page = _login(chromium, live_server, "canbo.snv")
+    assert page.locator("#notification-badge .badge").inner_text() == "1"
+    page.click("#notification-badge")
+    page.click("form.notification-open button >> nth=0")
+    page.wait_for_selector("#timeline")
+    assert page.url.endswith(f"/tasks/details/?id={task_id}")
+    assert page.locator("#notification-badge .badge").inner_text() == "0"
+    with app.app_context():
+        read = dict(db.session.execute(
+            sa.select(User.username, Notification.read_at)
+            .join(User, User.id == Notification.user_id)).all())
+        # Read by the one who opened it; the unit's other account still has it unread.
+        assert read.pop("canbo.snv") is not None
+        assert read and all(at is None for at in read.values())
+    page.context.close()

@@ -25,10 +25,10 @@ def _visible() -> set[int]:
     return getattr(g, "visible_notification_tasks", set())
 
 
-def _open_form(model, text) -> Markup:
+def _open_form(model, text, bold: bool = True) -> Markup:
     """Opening a notification's task marks it read: a small POST form (CSRF), never a GET
     that changes state."""
-    weight = " font-weight-bold" if model.read_at is None else ""
+    weight = " font-weight-bold" if bold and model.read_at is None else ""
     return Markup(
         '<form method="post" action="{}" class="d-inline notification-open">'
         '<input type="hidden" name="csrf_token" value="{}">'
@@ -50,7 +50,7 @@ def _task(view, context, model, name):
         return ""
     if model.task_id not in _visible():
         return hidden_task_label(model.task_id)
-    return _open_form(model, str(model.task))
+    return _open_form(model, str(model.task), bold=False)
 
 
 class NotificationView(ScopedModelView):
