@@ -44,12 +44,15 @@ def _world(app):
 def test_the_notification_list_hides_a_task_given_to_another_unit(app, browser):
     task_id, b_id, staff_a, staff_b, specialist = _world(app)
     page = browser(staff_a).get("/notifications/").get_data(as_text=True)
-    assert OLD in page and f"/tasks/details/?id={task_id}" in page  # while it is A's
+    # While it is A's, the task opens from the notification (issue 12 §4: a POST that marks
+    # it read, then the task page).
+    assert OLD in page and 'action="/notifications/open/"' in page
     with app.app_context():
         _reassign(task_id, b_id)
     page = browser(staff_a).get("/notifications/").get_data(as_text=True)
     assert NEW not in page and "zqoldzq" not in page
     assert f"/tasks/details/?id={task_id}" not in page
+    assert 'action="/notifications/open/"' not in page
     assert f"#{task_id} (không còn giao cho đơn vị của bạn)" in page
     # The Office still sees its own notifications with the task.
     with app.app_context():
@@ -57,7 +60,7 @@ def test_the_notification_list_hides_a_task_given_to_another_unit(app, browser):
                                     message=f"#{task_id} {OLD}"))
         db.session.commit()
     office_page = browser(specialist).get("/notifications/").get_data(as_text=True)
-    assert NEW in office_page and f"/tasks/details/?id={task_id}" in office_page
+    assert NEW in office_page and 'action="/notifications/open/"' in office_page
 
 
 def test_the_digest_hides_a_task_given_to_another_unit(app, inbox):  # noqa: F811

@@ -181,20 +181,18 @@ def open_clause():
 
 def awaiting(user: User, limit: int = 10) -> tuple[int, list[Difficulty]]:
     """The open matters that wait for this user: for the Office every open one, for a leader
-    those proposed to them (the tasks they direct; the Chairman sees all)."""
+    those proposed for their decision, routed like the notice (cddh.services.leaders: the
+    tasks they direct, or that no leader directs; the Chairman's own too)."""
     from ..models import Role
+    from .leaders import routed_to
 
     if not policy.is_office(user):
         return 0, []
     cond = [open_clause(), policy.difficulty_scope(user)]
     if user.role == Role.leader:
         cond.append(Difficulty.state == St.proposed)
-        from .leaders import is_chairman
-
-        if not is_chairman(user):
-            directed = sa.select(Task.id).where(sa.or_(Task.directing_leader_id == user.id,
-                                                       Task.directing_leader_id.is_(None)))
-            cond.append(Difficulty.task_id.in_(directed))
+        cond.append(sa.exists().where(Task.id == Difficulty.task_id,
+                                      routed_to(user, "difficulty", Task.directing_leader_id)))
     count = db.session.scalar(sa.select(sa.func.count()).select_from(Difficulty).where(*cond))
     rows = db.session.scalars(sa.select(Difficulty).where(*cond)
                               .order_by(Difficulty.due_on, Difficulty.id).limit(limit)).all()

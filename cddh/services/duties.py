@@ -347,18 +347,25 @@ ESCALATION_LEVELS = (
 )
 
 
+def escalated_clause(setting: str, today: dt.date, cal: WorkingCalendar | None = None):
+    """The tasks the unit still holds ``setting`` working days or more after their deadline:
+    escalated at that level (the leader's home lists the leadership's ones)."""
+    cal = cal or WorkingCalendar()
+    days = get_setting(setting)
+    last_deadline = min(latest_start(cal, today, days), today - dt.timedelta(days=1))
+    return sa.and_(Task.state.in_(UNIT_HOLDS), Task.effective_deadline <= last_deadline)
+
+
 def escalate_overdue(today: dt.date, cal: WorkingCalendar | None = None) -> dict:
     """A task the unit still holds N working days after its deadline is escalated to the
     lead unit's leader, and after M working days to the leadership; once per deadline."""
     cal = cal or WorkingCalendar()
     counts = {}
     for level, setting, who in ESCALATION_LEVELS:
-        days = get_setting(setting)
-        last_deadline = min(latest_start(cal, today, days), today - dt.timedelta(days=1))
         marker = dated_kind(level, Task.deadline)
-        due = sa.and_(Task.state.in_(UNIT_HOLDS), Task.effective_deadline <= last_deadline,
-                      not_yet_notified(marker))
-        counts[level] = notify_about_tasks(level, due, who, marker=marker, n=days)
+        due = sa.and_(escalated_clause(setting, today, cal), not_yet_notified(marker))
+        counts[level] = notify_about_tasks(level, due, who, marker=marker,
+                                           n=get_setting(setting))
     return counts
 
 

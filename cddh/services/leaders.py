@@ -55,6 +55,31 @@ def leader_recipients(matter: str, directing_leader_id=None) -> ColumnElement[bo
     return sa.and_(_leader(), sa.or_(directed, chairman))
 
 
+def hears_of(user, matter: str) -> bool:
+    """Whether ``user`` receives ``matter`` when it is about no task or the task has no
+    directing leader (an inspection plan or team): the rule of ``leader_recipients``."""
+    if matter not in MATTERS:
+        raise ValueError(matter)
+    if user is None or user.role != Role.leader or not user.active:
+        return False
+    if not MATTERS[matter]:
+        return True
+    return is_chairman(user) or not db.session.scalar(
+        sa.select(sa.exists().where(_leader(), User.position == LeaderPosition.chairman)))
+
+
+def routed_to(user, matter: str, directing_leader_id) -> ColumnElement[bool]:
+    """The same rule as ``leader_recipients`` read from one leader's side: the condition on
+    the rows (tasks, ``directing_leader_id`` a column such as ``Task.directing_leader_id``)
+    whose ``matter`` goes to ``user``: the tasks they direct, those no leader directs, and
+    for the Chairman's matters every task."""
+    if user is None or user.role != Role.leader or not user.active:
+        return sa.false()
+    if MATTERS[matter] and hears_of(user, matter):
+        return sa.true()
+    return sa.or_(directing_leader_id == user.id, directing_leader_id.is_(None))
+
+
 def is_chairman(user) -> bool:
     return bool(user is not None and user.role == Role.leader
                 and user.position == LeaderPosition.chairman)

@@ -78,10 +78,14 @@ def grouped_tasks(user: User, groups: dict, limit: int = 10) -> dict[str, dict]:
 
 
 def pending_extensions(user: User, limit: int = 10) -> tuple[int, list[ExtensionRequest]]:
+    """Pending extension requests: for the Office every one, for a leader those routed to
+    them (cddh.services.leaders)."""
     if not policy.is_office(user):
         return 0, []
     cond = sa.and_(ExtensionRequest.status == ExtensionStatus.pending,
                    ExtensionRequest.task_id.in_(policy.visible_task_ids(user)))
+    if user.role.value == "leader":
+        cond = sa.and_(cond, _routed_extensions(user))
     count = db.session.scalar(sa.select(sa.func.count()).select_from(ExtensionRequest).where(cond))
     rows = db.session.scalars(sa.select(ExtensionRequest).where(cond)
                               .order_by(ExtensionRequest.requested_at).limit(limit)).all()
@@ -114,3 +118,141 @@ def late_entries_by_specialist(today: dt.date) -> list[tuple[User | None, int]]:
     users = {u.id: u for u in db.session.scalars(
         sa.select(User).where(User.id.in_([r[0] for r in rows if r[0]])))}
     return [(users.get(sid), n) for sid, n in rows]
+
+
+# --- the leaders' home: what awaits this leader's decision --------------------------------------
+
+def leader_groups(user: User, today: dt.date) -> dict[str, sa.ColumnElement[bool]]:
+    """A leader's task groups: the overdue tasks escalated to the leadership (the rule of
+    the escalation job, cddh.services.duties) that are routed to this leader."""
+    from .duties import escalated_clause
+    from .leaders import routed_to
+
+    return {"escalated": sa.and_(escalated_clause("escalate_office_after_working_days", today),
+                                 routed_to(user, "escalation", Task.directing_leader_id))}
+
+
+def _routed_extensions(user: User):
+    """Pending extension requests on tasks whose extension goes to this leader."""
+    from .leaders import routed_to
+
+    return sa.exists().where(Task.id == ExtensionRequest.task_id,
+                             routed_to(user, "extension", Task.directing_leader_id))
+
+
+def inspection_approvals(user: User, limit: int = 10) -> dict:
+    """Draft inspection plans and teams waiting for a leader's approving decision, for the
+    leader they are routed to (the Chairman; every leader when no account holds that post)."""
+    from ..models import InspectedUnit, InspectionPlan, InspectionStatus, InspectionTeam
+    from .leaders import hears_of
+
+    result = {"plans": [], "teams": [], "count": 0, "plan_count": 0, "team_count": 0}
+    if not hears_of(user, "inspection_team"):
+        return result
+    draft = InspectionStatus.draft
+    plans = db.session.scalars(sa.select(InspectionPlan).where(InspectionPlan.status == draft)
+                               .order_by(InspectionPlan.id).limit(limit)).all()
+    with_units = sa.exists().where(InspectedUnit.team_id == InspectionTeam.id)
+    teams = db.session.execute(sa.select(InspectionTeam, with_units.label("ready"))
+                               .where(InspectionTeam.status == draft)
+                               .order_by(InspectionTeam.id).limit(limit)).all()
+    counts = db.session.execute(sa.select(
+        sa.select(sa.func.count()).select_from(InspectionPlan)
+        .where(InspectionPlan.status == draft).scalar_subquery(),
+        sa.select(sa.func.count()).select_from(InspectionTeam)
+        .where(InspectionTeam.status == draft).scalar_subquery())).one()
+    result.update(plans=list(plans), teams=[(t, bool(ready)) for t, ready in teams],
+                  plan_count=counts[0] or 0, team_count=counts[1] or 0)
+    result["count"] = result["plan_count"] + result["team_count"]
+    return result
+
+
+# --- the inspectors' home: their teams and what each waits for -----------------------------------
+
+def inspector_teams(user: User, today: dt.date) -> list[dict]:
+    """The teams the user leads or belongs to that are not closed, each with what it waits
+    for (three queries, whatever the number of teams)."""
+    from ..auth.policy import inspection_team_ids
+    from ..models import InspectedUnit, InspectionDocumentRequest, InspectionStatus, InspectionTeam
+
+    St = InspectionStatus
+    teams = db.session.scalars(
+        sa.select(InspectionTeam).where(InspectionTeam.id.in_(inspection_team_ids(user)),
+                                        InspectionTeam.status != St.closed)
+        .order_by(InspectionTeam.start_on.desc().nulls_first(), InspectionTeam.id.desc())).all()
+    ids = [t.id for t in teams]
+    if not ids:
+        return []
+    no_conclusion = sa.or_(InspectedUnit.conclusion.is_(None), InspectedUnit.conclusion == "")
+    units = {row.team_id: row for row in db.session.execute(
+        sa.select(InspectedUnit.team_id, sa.func.count().label("units"),
+                  sa.func.count().filter(no_conclusion).label("open"))
+        .where(InspectedUnit.team_id.in_(ids)).group_by(InspectedUnit.team_id))}
+    R = InspectionDocumentRequest
+    waiting = R.fulfilled_at.is_(None)
+    requests = {row.team_id: row for row in db.session.execute(
+        sa.select(R.team_id, sa.func.count().label("waiting"),
+                  sa.func.count().filter(R.due_on < today).label("late"))
+        .where(R.team_id.in_(ids), waiting).group_by(R.team_id))}
+    result = []
+    for team in teams:
+        unit_row, request_row = units.get(team.id), requests.get(team.id)
+        unit_count = unit_row.units if unit_row else 0
+        open_units = unit_row.open if unit_row else 0
+        waits = []
+        if team.status == St.draft:
+            waits.append(("no_units", 0) if not unit_count else ("decision", 0))
+        elif team.status == St.approved:
+            waits.append(("start", 0))
+        else:
+            if request_row and request_row.waiting:
+                waits.append(("documents", request_row.waiting))
+                if request_row.late:
+                    waits.append(("documents_late", request_row.late))
+            if open_units:
+                waits.append(("conclusions", open_units))
+            if not waits:
+                waits.append(("close", 0))
+        result.append({"team": team, "lead": team.lead_id == user.id, "units": unit_count,
+                       "waits": waits})
+    return result
+
+
+# --- the administrator's home: accounts and jobs --------------------------------------------------
+
+def account_summary(now: dt.datetime, window: dt.timedelta) -> dict:
+    """Accounts by standing (one query) and the usernames with failed logins within the
+    throttling ``window`` (their logins may be slowed down)."""
+    from ..models import LoginFailure
+
+    active = User.active.is_(True)
+    row = db.session.execute(sa.select(
+        sa.func.count().label("total"),
+        sa.func.count().filter(active).label("active"),
+        sa.func.count().filter(sa.not_(active)).label("inactive"),
+        sa.func.count().filter(active, User.must_change_password.is_(True))
+        .label("must_change_password"),
+        sa.func.count().filter(active, User.last_login_at.is_(None)).label("never_logged_in"),
+    ).select_from(User)).one()
+    failing = db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(LoginFailure.username)))
+        .where(LoginFailure.at > now - window)) or 0
+    return {**row._asdict(), "failed_logins": failing}
+
+
+def job_summary(now: dt.datetime, days: int = 7) -> dict:
+    """Each job's last run, and its failures over the last ``days`` days (two grouped
+    queries on the (name, started_at) index), and the scheduler's last sign of life."""
+    from ..models import JobRun, SchedulerHeartbeat
+
+    latest = (sa.select(JobRun.name, sa.func.max(JobRun.started_at).label("at"))
+              .group_by(JobRun.name).subquery())
+    last = {run.name: run for run in db.session.scalars(
+        sa.select(JobRun).join(latest, sa.and_(JobRun.name == latest.c.name,
+                                               JobRun.started_at == latest.c.at)))}
+    failures = {name: (n, at) for name, n, at in db.session.execute(
+        sa.select(JobRun.name, sa.func.count(), sa.func.max(JobRun.started_at))
+        .where(JobRun.status == "failed", JobRun.started_at >= now - dt.timedelta(days=days))
+        .group_by(JobRun.name))}
+    heartbeat = db.session.scalar(sa.select(sa.func.max(SchedulerHeartbeat.beat_at)))
+    return {"last": last, "failures": failures, "days": days, "heartbeat": heartbeat}

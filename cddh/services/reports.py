@@ -682,6 +682,18 @@ def period_conditions(key: str | None, measure: str | None = None) -> list:
     return conditions
 
 
+def dashboard_totals(today: dt.date, rows: list[dict] | None = None) -> dict:
+    """The dashboard's headline figures as of today (also on the leaders' and the
+    administrator's home): the statistics total row, with ``awaiting_verification``."""
+    if rows is None:
+        rows = unit_statistics(None, today, today=today)
+    totals = total_row(rows)
+    totals[statistics.AWAITING] = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Task)
+        .where(measure_clause(statistics.AWAITING, None, today, today))) or 0
+    return totals
+
+
 def dashboard(today: dt.date, months: int = 12) -> dict:
     """The Office's dashboard: every forwarded task as of today, per unit and in total, and a
     monthly trend.
@@ -707,10 +719,7 @@ def dashboard(today: dt.date, months: int = 12) -> dict:
     names = dict(db.session.execute(
         sa.select(Unit.id, Unit.name).where(Unit.id.in_([r["unit_id"] for r in rows]))).all())
     by_unit = [{**row, "unit": names.get(row["unit_id"], "")} for row in rows]
-    totals = total_row(rows)
-    totals[statistics.AWAITING] = db.session.scalar(
-        sa.select(sa.func.count()).select_from(Task)
-        .where(measure_clause(statistics.AWAITING, None, today, today))) or 0
+    totals = dashboard_totals(today, rows)
     trend = []
     stored = facts.stored_totals([(s, e) for _y, _n, s, e in months_shown if e < today])
     stored[months_shown[0][2:]] = total_row(running)

@@ -207,10 +207,27 @@ def forward(actor: User, task: Task, *, version: int | None = None) -> None:
         task.original_deadline = task.deadline
     if task.specialist_id is None:
         task.specialist_id = actor.id
-    _move(task, actor, "forward", S.assigned, data={"lead_unit_id": task.lead_unit_id})
+    told = set() if first else units_forwarded_to(task)
+    cooperating = [u.id for u in task.cooperating_units]
+    _move(task, actor, "forward", S.assigned,
+          data={"lead_unit_id": task.lead_unit_id, "cooperating_unit_ids": cooperating})
     _mark_document_forwarded(task, now)
+    # The lead unit is told of every forwarding (the task is now its to carry out); a
+    # cooperating unit only once: a re-forward tells only the units it newly adds.
     notify.task_event(task, "forwarded", to_units=[task.lead_unit_id],
-                      cc_units=[u.id for u in task.cooperating_units])
+                      cc_units=[u for u in cooperating if u not in told])
+
+
+def units_forwarded_to(task: Task) -> set[int]:
+    """The units earlier forwardings of ``task`` went to (lead and cooperating), from its
+    history (one indexed query on the task's entries)."""
+    told: set[int] = set()
+    for data in db.session.scalars(sa.select(TaskHistory.data).where(
+            TaskHistory.task_id == task.id, TaskHistory.action == "forward")):
+        data = data or {}
+        ids = [data.get("lead_unit_id"), *(data.get("cooperating_unit_ids") or [])]
+        told.update(i for i in ids if isinstance(i, int))
+    return told
 
 
 def _mark_document_forwarded(task: Task, now: dt.datetime) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import redirect, render_template, url_for
 from flask_admin import Admin
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -156,6 +156,11 @@ def init_views(app) -> None:
     app.jinja_env.filters["decimal"] = decimal
     app.jinja_env.filters["figure"] = figure
     app.jinja_env.filters["tasklinks"] = task_links
+
+    @app.route("/favicon.ico")
+    def favicon():
+        """Pages link static/favicon.svg; a client asking for the classic address finds it."""
+        return redirect(url_for("static", filename="favicon.svg"), code=301)
 
     @app.errorhandler(403)
     def forbidden(exc):

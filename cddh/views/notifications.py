@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from flask import g, redirect, request, url_for
+import sqlalchemy as sa
+from flask import abort, g, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import BooleanEqualFilter
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
+from ..auth import policy
 from ..auth.policy import ALL_ROLES
 from ..models import Notification, db, utcnow
 from ..services.notifications import hidden_task_label, shown_message, visible_task_ids
+from ..services.parsing import to_id
 from .base import ScopedModelView
 from .formatting import task_links
 from .next_url import safe_next
@@ -22,8 +26,24 @@ def _visible() -> set[int]:
     return getattr(g, "visible_notification_tasks", set())
 
 
+def _open_form(model, text, bold: bool = True) -> Markup:
+    """Opening a notification's task marks it read: a small POST form (CSRF), never a GET
+    that changes state."""
+    weight = " font-weight-bold" if bold and model.read_at is None else ""
+    return Markup(
+        '<form method="post" action="{}" class="d-inline notification-open">'
+        '<input type="hidden" name="csrf_token" value="{}">'
+        '<input type="hidden" name="id" value="{}">'
+        '<button type="submit" class="btn btn-link p-0 text-left align-baseline{}">{}</button>'
+        '</form>').format(url_for("notifications.open_view"), generate_csrf(), model.id, weight,
+                          text)
+
+
 def _message(view, context, model, name):
-    return task_links(shown_message(model, _visible()))
+    text = shown_message(model, _visible())
+    if model.task_id is not None and model.task_id in _visible():
+        return _open_form(model, text)
+    return task_links(text)
 
 
 def _task(view, context, model, name):
@@ -31,8 +51,7 @@ def _task(view, context, model, name):
         return ""
     if model.task_id not in _visible():
         return hidden_task_label(model.task_id)
-    return Markup('<a href="{}">{}</a>').format(
-        url_for("tasks.details_view", id=model.task_id), str(model.task))
+    return _open_form(model, str(model.task), bold=False)
 
 
 class NotificationView(ScopedModelView):
@@ -44,6 +63,7 @@ class NotificationView(ScopedModelView):
     column_labels = {"created_at": _l("Time"), "message": _l("Notification"), "task": _l("Task"),
                      "read_at": _l("Read at")}
     can_view_details = False
+    list_template = "notifications/list.html"
     simple_list_pager = True
     action_roles = {"mark_read": ALL_ROLES}
 
@@ -64,6 +84,22 @@ class NotificationView(ScopedModelView):
         for row in rows:
             row.read_at = row.read_at or now
         db.session.commit()
+
+    @expose("/open/", methods=("POST",))
+    def open_view(self):
+        """Open a notification: it is marked read (once; again is harmless) and its task
+        opens when the user may still read it. Only the owner's own notification is found."""
+        note = db.session.scalar(sa.select(Notification).where(
+            Notification.id == (to_id(request.form.get("id", "")) or 0),
+            policy.row_scope(current_user, Notification)))
+        if note is None:
+            abort(404)
+        if note.read_at is None:
+            note.read_at = utcnow()
+        db.session.commit()
+        if note.task_id is not None and visible_task_ids(current_user, [note.task_id]):
+            return redirect(url_for("tasks.details_view", id=note.task_id))
+        return redirect(self.get_url(".index_view"))
 
     @expose("/read-all/", methods=("POST",))
     def read_all_view(self):

@@ -179,7 +179,8 @@ def status_text(task: Task, today) -> str:
             extra = ngettext("(%(num)d day overdue)", "(%(num)d days overdue)", n)
         text = f"{text} {extra}"
     if task.state == TaskState.assigned:
-        text = f"{text}, {_('not yet received')}"
+        received = _("not yet received")  # outside the f-string, where extraction finds it
+        text = f"{text}, {received}"
     return text
 
 
