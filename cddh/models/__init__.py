@@ -15,7 +15,7 @@ from .inspection import (
     inspection_finding_task,
 )
 from .report import PeriodReport, SelfInspectionReport
-from .system import AuditLog, JobRun, Notification, SchedulerHeartbeat, Setting
+from .system import AuditLog, JobRun, NoticeMark, Notification, SchedulerHeartbeat, Setting
 from .task import (
     Attachment,
     Difficulty,
@@ -35,7 +35,7 @@ __all__ = [
     "ApiToken", "Attachment", "AuditLog", "Base", "CalendarOverride", "Difficulty", "Document",
     "ExtensionRequest", "Feedback", "InspectedUnit", "InspectionDocumentRequest",
     "InspectionFinding", "InspectionMember", "InspectionPlan", "InspectionRecommendation",
-    "InspectionTeam", "JobRun", "Notification", "PeriodReport", "ProgressUpdate",
+    "InspectionTeam", "JobRun", "NoticeMark", "Notification", "PeriodReport", "ProgressUpdate",
     "SchedulerHeartbeat", "SelfInspectionReport", "Setting", "Task", "TaskHistory", "Unit", "UnitKind", "Urging",
     "User", "UserSession", "LoginFailure", "db", "inspection_finding_task", "task_cooperating_unit", "task_unit", "utcnow",
 ]
