@@ -40,6 +40,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import inspect
+from sqlalchemy.orm import InstrumentedAttribute
 from wtforms.validators import ValidationError
 
 from ..auth import policy
@@ -398,7 +399,9 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
     def list_order(self, sort_column, sort_desc):
         """(column, descending) when the list is ordered by one column of the model (then
         the id breaks ties, and keyset pages are possible); None otherwise (search ranking,
-        a related column)."""
+        a related column, a model without an ``id``)."""
+        if not isinstance(getattr(self.model, "id", None), InstrumentedAttribute):
+            return None
         if sort_column is None:
             if self._search_match() is not None:
                 return None
