@@ -189,8 +189,15 @@ def reset_jobs(url: str) -> None:
         conn.execute(sa.text("DELETE FROM notification"))
         conn.execute(sa.text("DELETE FROM notice_mark"))
         conn.execute(sa.text("DELETE FROM job_run"))
+    engine.dispose()
+    vacuum(url)
+
+
+def vacuum(url: str) -> None:
+    engine = sa.create_engine(url)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(sa.text("VACUUM ANALYZE task"))
+        for table in ("task", "task_history", "notification", "notice_mark"):
+            conn.execute(sa.text(f"VACUUM ANALYZE {table}"))
     engine.dispose()
 
 
@@ -370,7 +377,7 @@ def measure_export(url: str, info: dict, rows: int) -> dict:
 
 # --- EXPLAIN --------------------------------------------------------------------------------
 
-def explain_screens(url: str, info: dict, out) -> None:
+def explain_screens(url: str, info: dict, out, only=()) -> None:
     """Run each screen in-process, find its slowest statement and EXPLAIN ANALYZE it."""
     from sqlalchemy import event
 
@@ -398,7 +405,7 @@ def explain_screens(url: str, info: dict, out) -> None:
     event.listen(engine, "after_cursor_execute", after)
     try:
         for key, path in paths(info).items():
-            if key.startswith("plain"):
+            if key.startswith("plain") or (only and key not in only):
                 continue
             who = SCREENS[key][1]
             client = app.test_client()
@@ -412,15 +419,26 @@ def explain_screens(url: str, info: dict, out) -> None:
             client.get(path, headers=headers)
             if not timings:
                 continue
-            seconds, statement, parameters = max(timings, key=lambda t: t[0])
-            with engine.connect() as conn:
-                conn.exec_driver_sql("SET jit = off")
-                plan = conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statement,
-                                            parameters).scalars().all()
-            out.write(f"### {SCREENS[key][0]} — {path} ({who})\n\nslowest statement of "
-                      f"{len(timings)}: {seconds * 1000:.1f} ms\n\n```sql\n{statement}\n```\n"
-                      f"parameters: {json.dumps(parameters, default=str)}\n\n```\n"
-                      + "\n".join(plan) + "\n```\n\n")
+            # The list's count estimate runs EXPLAIN itself: not a statement to explain.
+            timings[:] = [t for t in timings if not t[1].lstrip().upper().startswith("EXPLAIN")]
+            if not timings:
+                continue
+            slowest = max(timings, key=lambda t: t[0])
+            # A list's page of rows (its LIMIT query) too, when the slowest is its count.
+            pages = [t for t in timings if "LIMIT" in t[1].upper() and "FROM TASK" in t[1].upper()]
+            chosen = [("slowest statement", slowest)]
+            if pages and max(pages, key=lambda t: t[0]) is not slowest:
+                chosen.append(("the page's rows", max(pages, key=lambda t: t[0])))
+            out.write(f"### {SCREENS[key][0]} — {path} ({who})\n\n")
+            for title, (seconds, statement, parameters) in chosen:
+                with engine.connect() as conn:
+                    conn.exec_driver_sql("SET jit = off")
+                    plan = conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statement,
+                                                parameters).scalars().all()
+                out.write(f"{title} (of {len(timings)} statements): {seconds * 1000:.1f} ms\n\n"
+                          f"```sql\n{statement}\n```\n"
+                          f"parameters: {json.dumps(parameters, default=str)}\n\n```\n"
+                          + "\n".join(plan) + "\n```\n\n")
     finally:
         event.remove(engine, "before_cursor_execute", before)
         event.remove(engine, "after_cursor_execute", after)
@@ -503,18 +521,27 @@ def main() -> None:
     parser.add_argument("--export-rows", type=int, default=100_000)
     parser.add_argument("--explain", help="write EXPLAIN ANALYZE of the big database here")
     parser.add_argument("--skip-load", action="store_true")
+    parser.add_argument("--screens", default="", help="--explain-only: these screens (a,b)")
+    parser.add_argument("--explain-only", action="store_true",
+                        help="only write --explain for the big database (no measurements)")
     args = parser.parse_args()
     labels = [label for label, _url, _n in args.db]
+    if args.explain_only:
+        url = args.db[-1][1]
+        with open(args.explain, "w") as out:
+            explain_screens(url, prepare(url), out, [k for k in args.screens.split(",") if k])
+        return
     screens, extra = {}, {}
     for index, (label, url, tasks) in enumerate(args.db):
         big = index == len(args.db) - 1
         count = ensure_data(url, int(tasks))
         print(f"== {label}: {count:,} tasks", flush=True)
         data = {}
+        info = prepare(url)  # before the jobs: the digest needs the addresses
         if big and args.jobs:
             reset_jobs(url)
             data["jobs"] = run_jobs(url)
-        info = prepare(url)
+            vacuum(url)  # what autovacuum does after the night's jobs, before the day's reads
         server = Server(url, 2)
         try:
             screens[label] = measure_screens(server, info)
