@@ -430,12 +430,13 @@ def explain_screens(url: str, info: dict, out, only=()) -> None:
             if pages and max(pages, key=lambda t: t[0]) is not slowest:
                 chosen.append(("the page's rows", max(pages, key=lambda t: t[0])))
             out.write(f"### {SCREENS[key][0]} — {path} ({who})\n\n")
+            statements = len(timings)  # before the EXPLAINs below add theirs
             for title, (seconds, statement, parameters) in chosen:
                 with engine.connect() as conn:
                     conn.exec_driver_sql("SET jit = off")
                     plan = conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statement,
                                                 parameters).scalars().all()
-                out.write(f"{title} (of {len(timings)} statements): {seconds * 1000:.1f} ms\n\n"
+                out.write(f"{title} (of {statements} statements): {seconds * 1000:.1f} ms\n\n"
                           f"```sql\n{statement}\n```\n"
                           f"parameters: {json.dumps(parameters, default=str)}\n\n```\n"
                           + "\n".join(plan) + "\n```\n\n")
