@@ -2,9 +2,10 @@
 
 Each rule takes the day it runs for (``today``, injected: tests and ``run-job --today`` pass
 any date) and a working-day calendar loaded once for the run, and returns counts for the job
-record. Every rule is a handful of set-based statements (UPDATE … WHERE, INSERT … SELECT),
-whatever the number of tasks, and is idempotent: a second run on the same day finds nothing
-left to do. Working-day arithmetic is done once in Python, on ``today``, to get a cut-off
+record. Every rule is a handful of set-based statements (UPDATE … WHERE, INSERT … SELECT)
+per batch of at most BATCH matching tasks, each batch an id range (two bound parameters,
+never an id list, never the rows as objects), and is idempotent: a second run on the same
+day finds nothing left to do. Each person is told once per run and kind (``Notices``). Working-day arithmetic is done once in Python, on ``today``, to get a cut-off
 date; the database then compares plain dates.
 
 The caller (cddh.jobs) owns the transaction.
