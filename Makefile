@@ -12,7 +12,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint install translations clean distclean
+.PHONY: run test lint install translations clean distclean bench
 
 # The scheduler (overdue marks, reminders, digests) runs beside the dev server and stops
 # with it; its job list goes to instance/scheduler.out, its log lines to the terminal.
@@ -45,6 +45,17 @@ translations: install
 	@if ls $(TRANSLATIONS)/*/LC_MESSAGES/*.po >/dev/null 2>&1; then \
 		$(VENV)/bin/pybabel -q compile -d $(TRANSLATIONS) -f; \
 	fi
+
+# Every screen of issue 13 over HTTP (gunicorn) on generated PostgreSQL databases, made by
+# bench/generate.py when empty (createdb them first); prints the table with targets. Not
+# part of `make test`. BENCH_ARGS=--skip-load skips the load, export and jobs.
+BENCH_DB ?= postgresql+psycopg://postgres@127.0.0.1:5432/bench
+BENCH_DB_10K ?= postgresql+psycopg://postgres@127.0.0.1:5432/bench_10k
+BENCH_ARGS ?=
+bench: translations
+	$(PY) -m pip install --disable-pip-version-check -q -e '.[bench]'
+	PYTHONPATH=. $(PY) bench/http.py --db 10k $(BENCH_DB_10K) 10000 \
+		--db 1M $(BENCH_DB) 1000000 --jobs --explain bench/explain-1M.md $(BENCH_ARGS)
 
 # Build and test leftovers; the database and secret key in instance/ stay.
 clean:

@@ -168,6 +168,8 @@ TASK_ACTION = {
     "cancel": _l("Task cancelled"),
     "urge": _l("Urged"),
     "overdue": _l("Became overdue"),
+    "late_update": _l("Flagged: progress not updated in time (Đ8.1a)"),
+    "update_due": _l("Flagged: periodic update missed (Đ8.1b)"),
     "raise_difficulty": _l("Difficulty or proposal raised"),
     "decide_difficulty": _l("Difficulty or proposal decided"),
     "change_deadline": _l("Deadline changed by the leader's decision"),

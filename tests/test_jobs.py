@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from cddh.jobs import run_job
 from cddh.models import (
+    NoticeMark,
     Notification,
     Role,
     Task,
@@ -81,6 +82,12 @@ def notices(kind_prefix: str = "") -> list[tuple[str, int | None, str]]:
     return sorted((names[u], t, k) for u, t, k in rows)
 
 
+def marks() -> list[tuple[str, int]]:
+    """The reminders remembered (mark, task or document id), sorted."""
+    return sorted(tuple(r) for r in db.session.execute(
+        sa.select(NoticeMark.mark, NoticeMark.subject_id)).all())
+
+
 def snapshot():
     """Everything a job may change."""
     db.session.expire_all()
@@ -91,6 +98,7 @@ def snapshot():
                            .order_by(TaskHistory.id)).all(),
         db.session.execute(sa.select(Notification.user_id, Notification.task_id, Notification.kind)
                            .order_by(Notification.id)).all(),
+        marks(),
     )
 
 
@@ -230,8 +238,8 @@ def test_due_soon_reminder_n_working_days_ahead(w, today, last_in_window, first_
     counts = run("due_soon", today)
     assert counts["tasks"] == 1
     assert notices("due_soon") == sorted([
-        (w.staff.username, inside.id, f"due_soon@{last_in_window.isoformat()}"),
-        (w.head.username, inside.id, f"due_soon@{last_in_window.isoformat()}")])
+        (w.staff.username, inside.id, "due_soon"), (w.head.username, inside.id, "due_soon")])
+    assert marks() == [(f"due_soon@{last_in_window.isoformat()}", inside.id)]
     assert outside.id not in {t for _n, t, _k in notices("due_soon")}
     assert_idempotent("due_soon", today)
 
@@ -243,7 +251,8 @@ def test_due_soon_reminds_again_for_a_new_deadline(w):
     assert len(notices("due_soon")) == 2  # staff and leader, once
     db.session.get(Task, t.id).deadline = D(2026, 3, 11)  # extended
     run("due_soon", D(2026, 3, 6))
-    assert {k for _n, _t, k in notices("due_soon")} == {"due_soon@2026-03-09", "due_soon@2026-03-11"}
+    assert len(notices("due_soon")) == 4  # and again, once, for the new deadline
+    assert marks() == [("due_soon@2026-03-09", t.id), ("due_soon@2026-03-11", t.id)]
 
 
 # --- escalation ------------------------------------------------------------------------------
@@ -251,13 +260,15 @@ def test_due_soon_reminds_again_for_a_new_deadline(w):
 def test_escalation_to_the_unit_leader_then_the_leadership(w):
     t = task(w, D(2026, 3, 2))  # Monday
     assert run("escalate_overdue", D(2026, 3, 4)) == {
-        "escalated_unit": 0, "escalated_office": 0, "today": "2026-03-04"}
+        "escalated_unit": 0, "escalated_office": 0, "notified": 0, "today": "2026-03-04"}
     assert run("escalate_overdue", D(2026, 3, 5))["escalated_unit"] == 1  # 3rd working day
-    assert notices("escalated") == [(w.head.username, t.id, "escalated_unit@2026-03-02")]
+    assert notices("escalated") == [(w.head.username, t.id, "escalated_unit")]
+    assert marks() == [("escalated_unit@2026-03-02", t.id)]
     assert_idempotent("escalate_overdue", D(2026, 3, 7))
     assert run("escalate_overdue", D(2026, 3, 13))["escalated_office"] == 0
     assert run("escalate_overdue", D(2026, 3, 16))["escalated_office"] == 1  # 10th working day
-    assert (w.leader.username, t.id, "escalated_office@2026-03-02") in notices("escalated")
+    assert (w.leader.username, t.id, "escalated_office") in notices("escalated")
+    assert ("escalated_office@2026-03-02", t.id) in marks()
     assert_idempotent("escalate_overdue", D(2026, 3, 16))
 
 
@@ -265,14 +276,15 @@ def test_escalation_counts_no_day_of_tet(w):
     t = task(w, D(2026, 2, 12))  # Thursday: Fri 13, then Tết, then Mon 23, Tue 24
     assert run("escalate_overdue", D(2026, 2, 23))["escalated_unit"] == 0
     assert run("escalate_overdue", D(2026, 2, 24))["escalated_unit"] == 1
-    assert notices("escalated") == [(w.head.username, t.id, "escalated_unit@2026-02-12")]
+    assert notices("escalated") == [(w.head.username, t.id, "escalated_unit")]
+    assert marks() == [("escalated_unit@2026-02-12", t.id)]
 
 
 def test_completed_or_returned_tasks_are_not_escalated(w):
     task(w, D(2026, 3, 2), state=S.pending_verification)
     task(w, D(2026, 3, 2), state=S.returned)
     assert run("escalate_overdue", D(2026, 3, 20)) == {
-        "escalated_unit": 0, "escalated_office": 0, "today": "2026-03-20"}
+        "escalated_unit": 0, "escalated_office": 0, "notified": 0, "today": "2026-03-20"}
 
 
 # --- Đ7.1a: late entries ---------------------------------------------------------------------
@@ -292,7 +304,8 @@ def test_specialist_is_told_of_a_document_not_forwarded_in_a_working_day(w, issu
     assert run("late_entries", due)["notified"] == 0
     assert run("late_entries", due + dt.timedelta(days=1))["notified"] == 1
     [(name, task_id, kind)] = notices("late_entry")
-    assert (name, kind) == (w.specialist.username, f"late_entry@{waiting.id}")
+    assert (name, kind) == (w.specialist.username, "late_entry")
+    assert marks() == [("late_entry", waiting.id)]
     assert task_id == waiting.tasks[0].id
     message = db.session.scalar(sa.select(Notification.message))
     assert waiting.number in message and "Đ7.1a" in message

@@ -17,7 +17,7 @@ from .inspection import (
 )
 from .report import PeriodReport, PeriodReportEvent, SelfInspectionReport
 from .saved_filter import SavedFilter
-from .system import AuditLog, JobRun, Notification, SchedulerHeartbeat, Setting
+from .system import AuditLog, JobRun, NoticeMark, Notification, SchedulerHeartbeat, Setting
 from .task import (
     Attachment,
     CooperationRequest,
@@ -38,7 +38,7 @@ __all__ = [
     "ApiToken", "Attachment", "AuditLog", "Base", "CalendarOverride", "CooperationRequest", "Difficulty", "Document",
     "ExtensionRequest", "Feedback", "InspectedUnit", "InspectionDocumentRequest",
     "InspectionFinding", "InspectionMember", "InspectionPlan", "InspectionRecommendation",
-    "InspectionTeam", "JobRun", "Notification", "PeriodFact", "PeriodReport",
+    "InspectionTeam", "JobRun", "NoticeMark", "Notification", "PeriodFact", "PeriodReport",
     "PeriodReportEvent", "PeriodReportFigures", "ProgressUpdate", "SavedFilter",
     "SchedulerHeartbeat", "SelfInspectionReport", "Setting", "Task", "TaskHistory", "Unit", "UnitKind", "Urging",
     "User", "UserSession", "LoginFailure", "db", "inspection_finding_task", "task_cooperating_unit", "task_unit", "utcnow",

@@ -19,6 +19,10 @@ class Notification(IdMixin, db.Model):
         sa.Index("ix_notification_pending", "user_id", "id",
                  postgresql_where=sa.text("read_at IS NULL AND emailed_at IS NULL"),
                  sqlite_where=sa.text("read_at IS NULL AND emailed_at IS NULL")),
+        # The unread badge on every page: one count over a user's unread rows only.
+        sa.Index("ix_notification_unread", "user_id",
+                 postgresql_where=sa.text("read_at IS NULL"),
+                 sqlite_where=sa.text("read_at IS NULL")),
     )
 
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
@@ -28,9 +32,25 @@ class Notification(IdMixin, db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     read_at: Mapped[dt.datetime | None]
     emailed_at: Mapped[dt.datetime | None]
+    # A grouped notice of a night's jobs ("12 tasks became overdue"): no task_id, the number
+    # of tasks, and the task list's query string that shows them (cddh.services.duties).
+    task_count: Mapped[int | None]
+    link: Mapped[str | None] = mapped_column(sa.String(200))
 
     user: Mapped[User] = relationship()
     task = relationship("Task")
+
+
+class NoticeMark(db.Model):
+    """A reminder already given about one task (or document): the night's jobs group their
+    notices per user, so "once per task and deadline" is remembered here, one row per
+    subject and mark (``due_soon@2026-03-09``, ``escalated_unit@…``, ``late_entry``)."""
+
+    __tablename__ = "notice_mark"
+
+    mark: Mapped[str] = mapped_column(sa.String(60), primary_key=True)
+    subject_id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class Setting(db.Model):

@@ -2,9 +2,10 @@
 
 Each rule takes the day it runs for (``today``, injected: tests and ``run-job --today`` pass
 any date) and a working-day calendar loaded once for the run, and returns counts for the job
-record. Every rule is a handful of set-based statements (UPDATE … WHERE, INSERT … SELECT),
-whatever the number of tasks, and is idempotent: a second run on the same day finds nothing
-left to do. Working-day arithmetic is done once in Python, on ``today``, to get a cut-off
+record. Every rule is a handful of set-based statements (UPDATE … WHERE, INSERT … SELECT)
+per batch of at most BATCH matching tasks, each batch an id range (two bound parameters,
+never an id list, never the rows as objects), and is idempotent: a second run on the same
+day finds nothing left to do. Each person is told once per run and kind (``Notices``). Working-day arithmetic is done once in Python, on ``today``, to get a cut-off
 date; the database then compares plain dates.
 
 The caller (cddh.jobs) owns the transaction.
@@ -23,6 +24,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from ..models import (
     Document,
+    NoticeMark,
     Notification,
     Role,
     Task,
@@ -203,15 +205,6 @@ def _recipients(who: str):
     raise ValueError(who)
 
 
-def notify_about_tasks(kind: str, where, who: str, *, marker=None, **values) -> int:
-    """Notify ``who`` about every task matching ``where``; ``marker`` (a SQL kind) replaces
-    the plain kind, for notices sent once per date."""
-    rows = (sa.select(User.id, marker if marker is not None else sa.literal(kind), Task.id,
-                      message_sql(kind, task_label(), **values))
-            .select_from(Task).join(User, _recipients(who)).where(where))
-    return notify(rows)
-
-
 def unit_users(unit_id: int | None):
     """The users of a unit who act for it (leader and staff)."""
     return sa.and_(User.unit_id == unit_id, User.role.in_(list(UNIT_ROLES)))
@@ -226,39 +219,185 @@ def notify_users(kind: str, users_where, task: Task, **values) -> int:
     return notify(rows)
 
 
-def not_yet_notified(marker) -> sa.ColumnElement[bool]:
-    """No notice with this marker exists for the task yet."""
-    return ~sa.exists().where(Notification.task_id == Task.id, Notification.kind == marker)
-
-
 def _update_tasks(where, **values) -> int:
     result = db.session.execute(sa.update(Task).where(where).values(**values)
                                 .execution_options(synchronize_session=False))
     return result.rowcount
 
 
+# --- the night's notices, grouped, and the work in bounded batches ---------------------------
+# A job walks the matching rows BATCH at a time by id range (no id list is ever sent: each
+# statement carries two bounds), and tells each recipient ONCE per job run and kind: "12
+# tasks became overdue" with a link to the task list, or the task itself when it is one.
+BATCH = 5000
+# Rows per INSERT of grouped notices (7 parameters a row: well under the limits).
+NOTICE_ROWS = 500
+
+
+def batches(where, id_column=None):
+    """Conditions ``lo < id <= hi`` covering the rows matching ``where``, BATCH matching
+    rows at a time, in id order. The caller may change the rows of a batch (they are not
+    looked at again)."""
+    id_column = Task.id if id_column is None else id_column
+    lo = 0
+    while True:
+        ids = (sa.select(id_column.label("id")).where(id_column > lo, where)
+               .order_by(id_column).limit(BATCH).subquery())
+        hi = db.session.scalar(sa.select(sa.func.max(ids.c.id)))
+        if hi is None:
+            return
+        yield sa.and_(id_column > lo, id_column <= hi)
+        lo = hi
+
+
+def update_batched(where, **values) -> int:
+    """UPDATE task SET … WHERE ``where``, one batch at a time."""
+    return sum(_update_tasks(sa.and_(rng, where), **values) for rng in batches(where))
+
+
+def _grouped_messages() -> dict[str, tuple[str, str]]:
+    return {
+        "overdue": (_("%(num)d task became overdue"), _("%(num)d tasks became overdue")),
+        "late_update": (_("%(num)d overdue task has no progress update in time (Đ8.1a)"),
+                        _("%(num)d overdue tasks have no progress update in time (Đ8.1a)")),
+        "update_due": (_("%(num)d task without deadline had no update in the last period "
+                         "(Đ8.1b)"),
+                       _("%(num)d tasks without deadline had no update in the last period "
+                         "(Đ8.1b)")),
+        "due_soon": (_("%(num)d task is due within %(n)d working days"),
+                     _("%(num)d tasks are due within %(n)d working days")),
+        "escalated_unit": (_("%(num)d task overdue for %(n)d working days, for the unit "
+                             "leader's attention"),
+                           _("%(num)d tasks overdue for %(n)d working days, for the unit "
+                             "leader's attention")),
+        "escalated_office": (_("%(num)d task overdue for %(n)d working days, reported to the "
+                               "leadership"),
+                             _("%(num)d tasks overdue for %(n)d working days, reported to "
+                               "the leadership")),
+        "late_entry": (_("%(num)d document not entered and forwarded within its deadline "
+                         "(Đ7.1a)"),
+                       _("%(num)d documents not entered and forwarded within their deadline "
+                         "(Đ7.1a)")),
+    }
+
+
+def grouped_text(kind: str, count: int, **values) -> str:
+    """A grouped notice's text, in the deployment's language."""
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        one, many = _grouped_messages()[kind]
+        return (one if count == 1 else many) % {**values, "num": count}
+
+
+# Where a grouped notice points: an endpoint and the query string of the list showing them.
+LINKS = {
+    "overdue": "tasks.index_view?timeliness=open_overdue",
+    "late_update": "tasks.index_view?timeliness=open_overdue",
+    "update_due": "tasks.index_view?timeliness=no_deadline",
+    "due_soon": "tasks.index_view?group=due_soon",
+    "escalated_unit": "tasks.index_view?timeliness=open_overdue",
+    "escalated_office": "tasks.index_view?timeliness=open_overdue",
+    "late_entry": "admin.index",
+}
+
+
+class Notices:
+    """The notices of one job run, counted per recipient batch by batch (one GROUP BY per
+    batch: the database returns a row per user, never a row per task) and written at the
+    end: one notification per user and kind."""
+
+    def __init__(self):
+        self.groups: dict[tuple, dict[int, list]] = {}
+
+    def add(self, kind: str, where, who, *, select_from=None, task_id=None, label=None,
+            **values) -> None:
+        """Count, per recipient (``who``: a _recipients key or a join condition on User),
+        the rows of ``select_from`` (Task) matching ``where``."""
+        task_id = Task.id if task_id is None else task_id
+        label = task_label() if label is None else label
+        join = _recipients(who) if isinstance(who, str) else who
+        rows = db.session.execute(
+            sa.select(User.id, sa.func.count(), sa.func.min(task_id), sa.func.min(label))
+            .select_from(Task if select_from is None else select_from).join(User, join)
+            .where(where).group_by(User.id)).all()
+        group = self.groups.setdefault((kind, tuple(sorted(values.items()))), {})
+        for user_id, count, first_task, first_label in rows:
+            seen = group.setdefault(user_id, [0, first_task, first_label])
+            seen[0] += count
+
+    def send(self) -> int:
+        """Insert the notices: the task itself for one task, else the count and a link."""
+        now = utcnow()
+        rows = []
+        for (kind, values), users in self.groups.items():
+            values = dict(values)
+            for user_id, (count, task_id, label) in sorted(users.items()):
+                if count == 1:
+                    text = message_text(kind, label, **values)
+                else:
+                    text, task_id = grouped_text(kind, count, **values), None
+                rows.append({"user_id": user_id, "kind": kind, "task_id": task_id,
+                             "message": text, "created_at": now, "task_count": count,
+                             "link": LINKS.get(kind)})
+        for start in range(0, len(rows), NOTICE_ROWS):
+            db.session.execute(sa.insert(Notification.__table__), rows[start:start + NOTICE_ROWS])
+        return len(rows)
+
+
+def not_marked(mark, subject_id=None) -> sa.ColumnElement[bool]:
+    """No reminder with this mark was given about the row yet (NoticeMark)."""
+    subject_id = Task.id if subject_id is None else subject_id
+    return ~sa.exists().where(NoticeMark.mark == mark, NoticeMark.subject_id == subject_id)
+
+
+def set_marks(mark, where, subject_id=None, select_from=None) -> int:
+    """Remember the reminder ``mark`` for every row matching ``where``."""
+    subject_id = Task.id if subject_id is None else subject_id
+    rows = sa.select(mark, subject_id, sa.literal(utcnow(), UTCDateTime())).select_from(
+        Task if select_from is None else select_from).where(where)
+    table = NoticeMark.__table__
+    result = db.session.execute(sa.insert(table).from_select(
+        ["mark", "subject_id", "created_at"], rows).returning(table.c.subject_id))
+    return len(result.all())
+
+
 # --- the rules -----------------------------------------------------------------------------
 
 def mark_overdue(today: dt.date, cal: WorkingCalendar | None = None) -> dict:
     """Đ8.1a, Đ11: an open task whose deadline has passed becomes overdue from the day after
-    the deadline: one timeline entry and one notice, once: to the lead unit when it holds the
-    task, to the specialist when the Office does (returned, waiting for verification). A task
-    that is no longer overdue (extended, completed, cancelled) loses the mark. The deadline
-    is the effective one: on a day off it runs to the next working day (Điều 148)."""
+    the deadline: one timeline entry, once, and a notice: to the lead unit when it holds the
+    task, to the specialist when the Office does (returned, waiting for verification), one
+    per recipient for the night ("12 tasks became overdue"). A task that is no longer
+    overdue (extended, completed, cancelled) loses the mark. The deadline is the effective
+    one: on a day off it runs to the next working day (Điều 148)."""
     open_ = Task.state.in_(list(OPEN_STATES))
     turning = sa.and_(open_, Task.effective_deadline < today, Task.overdue_since.is_(None))
-    history = sa.select(Task.id, sa.literal(utcnow(), UTCDateTime()), sa.literal("overdue"),
-                        sa.literal(""), sa.literal({}, sa.JSON())).where(turning)
-    db.session.execute(sa.insert(TaskHistory.__table__).from_select(
-        ["task_id", "at", "action", "reason", "data"], history))
     held = Task.state.in_(UNIT_HOLDS)
-    notified = (notify_about_tasks("overdue", sa.and_(turning, held), "lead_unit")
-                + notify_about_tasks("overdue", sa.and_(turning, ~held), "specialist"))
-    became = _update_tasks(turning, overdue_since=day_after(Task.effective_deadline))
+    stamp = sa.literal(utcnow(), UTCDateTime())
+    notices = Notices()
+    became = 0
+    for rng in batches(turning):
+        batch = sa.and_(rng, turning)
+        history = sa.select(Task.id, stamp, sa.literal("overdue"), sa.literal(""),
+                            sa.literal({}, sa.JSON())).where(batch)
+        db.session.execute(sa.insert(TaskHistory.__table__).from_select(
+            ["task_id", "at", "action", "reason", "data"], history))
+        notices.add("overdue", sa.and_(batch, held), "lead_unit")
+        notices.add("overdue", sa.and_(batch, ~held), "specialist")
+        became += _update_tasks(batch, overdue_since=day_after(Task.effective_deadline))
     no_longer = sa.and_(Task.overdue_since.is_not(None), sa.or_(
-        Task.state.not_in(list(OPEN_STATES)), Task.effective_deadline.is_(None), Task.effective_deadline >= today))
-    cleared = _update_tasks(no_longer, overdue_since=None)
-    return {"became_overdue": became, "no_longer_overdue": cleared, "notified": notified}
+        Task.state.not_in(list(OPEN_STATES)), Task.effective_deadline.is_(None),
+        Task.effective_deadline >= today))
+    cleared = update_batched(no_longer, overdue_since=None)
+    return {"became_overdue": became, "no_longer_overdue": cleared, "notified": notices.send()}
+
+
+def _record_flag(action: str, where) -> None:
+    """One timeline entry per task flagged (the notices are grouped per person, so the
+    task's own record of the flag is its history: the ranking counts it, Đ20.2)."""
+    entries = sa.select(Task.id, sa.literal(utcnow(), UTCDateTime()), sa.literal(action),
+                        sa.literal(""), sa.literal({}, sa.JSON())).where(where)
+    db.session.execute(sa.insert(TaskHistory.__table__).from_select(
+        ["task_id", "at", "action", "reason", "data"], entries))
 
 
 def flag_late_updates(today: dt.date, cal: WorkingCalendar | None = None) -> dict:
@@ -274,11 +413,17 @@ def flag_late_updates(today: dt.date, cal: WorkingCalendar | None = None) -> dic
         Task.state.in_(UNIT_HOLDS), Task.effective_deadline.is_not(None), Task.late_update.is_(False),
         Task.overdue_since.is_not(None), Task.overdue_since <= cutoff,
         sa.or_(Task.last_update_at.is_(None), local_day(Task.last_update_at) < Task.overdue_since))
-    notified = notify_about_tasks("late_update", late, "lead_unit")
-    flagged = _update_tasks(late, late_update=True)
-    settled = sa.and_(Task.late_update.is_(True), Task.effective_deadline.is_not(None), sa.or_(
+    notices = Notices()
+    flagged = 0
+    for rng in batches(late):
+        batch = sa.and_(rng, late)
+        notices.add("late_update", batch, "lead_unit")
+        _record_flag("late_update", batch)
+        flagged += _update_tasks(batch, late_update=True)
+    settled = sa.and_(Task.late_update.is_(True), Task.deadline.is_not(None), sa.or_(
         Task.state.not_in(list(OPEN_STATES)), Task.overdue_since.is_(None)))
-    cleared = _update_tasks(settled, late_update=False)
+    cleared = update_batched(settled, late_update=False)
+    notified = notices.send()
     return {"flagged": flagged, "cleared": cleared, "notified": notified}
 
 
@@ -318,26 +463,35 @@ def flag_missing_periodic_updates(today: dt.date, cal: WorkingCalendar | None = 
             sa.or_(Task.last_update_at.is_(None), local_day(Task.last_update_at) < start)))
     late = sa.and_(Task.state.in_(UNIT_HOLDS), Task.deadline.is_(None),
                    Task.assigned_at.is_not(None), Task.late_update.is_(False), sa.or_(*missed))
-    notified = notify_about_tasks("update_due", late, "lead_unit")
-    flagged = _update_tasks(late, late_update=True)
+    notices = Notices()
+    flagged = 0
+    for rng in batches(late):
+        batch = sa.and_(rng, late)
+        notices.add("update_due", batch, "lead_unit")
+        _record_flag("update_due", batch)
+        flagged += _update_tasks(batch, late_update=True)
     settled = sa.and_(Task.late_update.is_(True), Task.deadline.is_(None),
                       Task.state.not_in(list(OPEN_STATES)))
-    cleared = _update_tasks(settled, late_update=False)
-    return {"flagged": flagged, "cleared": cleared, "notified": notified}
+    cleared = update_batched(settled, late_update=False)
+    return {"flagged": flagged, "cleared": cleared, "notified": notices.send()}
 
 
 def remind_due_soon(today: dt.date, cal: WorkingCalendar | None = None) -> dict:
     """Đ11.1b: remind the lead unit when the deadline is within ``due_soon_working_days``
-    working days; once per task and deadline (an extension starts a new clock)."""
+    working days; once per task and deadline (an extension starts a new clock): the mark
+    ``due_soon@<deadline>`` remembers it (NoticeMark)."""
     days = get_setting("due_soon_working_days")
     limit = due_soon_limit(today, cal)
     marker = dated_kind("due_soon", Task.deadline)
     soon = sa.and_(Task.state.in_(UNIT_HOLDS), Task.effective_deadline >= today,
-                   Task.effective_deadline <= limit,
-                   not_yet_notified(marker))
-    tasks = db.session.scalar(sa.select(sa.func.count()).select_from(Task).where(soon))
-    notified = notify_about_tasks("due_soon", soon, "lead_unit", marker=marker, n=days)
-    return {"tasks": tasks, "notified": notified, "window_ends": limit.isoformat()}
+                   Task.effective_deadline <= limit, not_marked(marker))
+    notices = Notices()
+    tasks = 0
+    for rng in batches(soon):
+        batch = sa.and_(rng, soon)
+        notices.add("due_soon", batch, "lead_unit", n=days)
+        tasks += set_marks(marker, batch)
+    return {"tasks": tasks, "notified": notices.send(), "window_ends": limit.isoformat()}
 
 
 ESCALATION_LEVELS = (
@@ -358,28 +512,40 @@ def escalated_clause(setting: str, today: dt.date, cal: WorkingCalendar | None =
 
 def escalate_overdue(today: dt.date, cal: WorkingCalendar | None = None) -> dict:
     """A task the unit still holds N working days after its deadline is escalated to the
-    lead unit's leader, and after M working days to the leadership; once per deadline."""
+    lead unit's leader, and after M working days to the leadership; once per deadline (the
+    mark ``escalated_unit@<deadline>``). The counts are the tasks escalated."""
     cal = cal or WorkingCalendar()
     counts = {}
+    notices = Notices()
     for level, setting, who in ESCALATION_LEVELS:
         marker = dated_kind(level, Task.deadline)
-        due = sa.and_(escalated_clause(setting, today, cal), not_yet_notified(marker))
-        counts[level] = notify_about_tasks(level, due, who, marker=marker,
-                                           n=get_setting(setting))
+        due = sa.and_(escalated_clause(setting, today, cal), not_marked(marker))
+        counts[level] = 0
+        for rng in batches(due):
+            batch = sa.and_(rng, due)
+            notices.add(level, batch, who, n=get_setting(setting))
+            counts[level] += set_marks(marker, batch)
+    counts["notified"] = notices.send()
     return counts
 
 
 def remind_late_entries(today: dt.date, cal: WorkingCalendar | None = None) -> dict:
     """Đ7.1a: a tracked document not yet forwarded after its entry deadline: its specialist
-    (or whoever entered it, or else every Office specialist) is told once."""
+    (or whoever entered it, or else every Office specialist) is told once (the mark
+    ``late_entry``), one notice per person for the night."""
     responsible = sa.func.coalesce(Document.specialist_id, Document.created_by_id)
-    marker = sa.literal("late_entry@", sa.String) + sa.cast(Document.id, sa.String)
+    marker = sa.literal("late_entry", sa.String)
     first_task = (sa.select(sa.func.min(Task.id)).where(Task.document_id == Document.id)
                   .scalar_subquery())
     to = sa.and_(User.active.is_(True), sa.or_(
         User.id == responsible, sa.and_(responsible.is_(None), User.role == Role.office_specialist)))
-    rows = (sa.select(User.id, marker, first_task, message_sql("late_entry", Document.number))
-            .select_from(Document).join(User, to)
-            .where(late_entry_clause(today), Document.forwarded_on.is_(None),
-                   ~sa.exists().where(Notification.user_id == User.id, Notification.kind == marker)))
-    return {"notified": notify(rows)}
+    late = sa.and_(late_entry_clause(today), Document.forwarded_on.is_(None),
+                   not_marked(marker, Document.id))
+    notices = Notices()
+    documents = 0
+    for rng in batches(late, Document.id):
+        batch = sa.and_(rng, late)
+        notices.add("late_entry", batch, to, select_from=Document, task_id=first_task,
+                    label=Document.number)
+        documents += set_marks(marker, batch, Document.id, Document)
+    return {"documents": documents, "notified": notices.send()}

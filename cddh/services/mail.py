@@ -25,7 +25,7 @@ from ..models.base import UTCDateTime
 from .calendar import WorkingCalendar
 from .clock import local_tz
 from .duties import Skipped
-from .notifications import shown_message, visible_task_ids
+from .notifications import notice_link, shown_message, visible_task_ids
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +101,16 @@ def task_urls(task_ids) -> dict[int, str]:
         return {i: url_for("tasks.details_view", id=i, _external=True) for i in set(task_ids) if i}
 
 
+def list_urls(notices) -> dict[int, str]:
+    """Links to the lists grouped notices point to, when CDDH_BASE_URL is known."""
+    base = current_app.config.get("BASE_URL")
+    grouped = [n for n in notices if n.task_id is None and n.link]
+    if not base or not grouped:
+        return {}
+    with current_app.test_request_context(base_url=base):
+        return {n.id: notice_link(n, _external=True) for n in grouped}
+
+
 def compose_digest(user: User, items: list[tuple[Notification, Priority | None]],
                    today: dt.date, total: int | None = None,
                    flash: bool | None = None) -> EmailMessage:
@@ -115,6 +125,7 @@ def compose_digest(user: User, items: list[tuple[Notification, Priority | None]]
         flash = any(priority == Priority.flash for _n, priority in items)
     visible = visible_task_ids(user, [n.task_id for n, _priority in items])
     urls = task_urls(i for i in visible)
+    lists = list_urls(n for n, _priority in items)
     with force_locale(language):
         subject = ngettext("[CĐĐH] %(num)d new notification, %(date)s",
                            "[CĐĐH] %(num)d new notifications, %(date)s", total,
@@ -132,7 +143,7 @@ def compose_digest(user: User, items: list[tuple[Notification, Priority | None]]
             flash_label=_("FLASH"),
             items=[{"at": n.created_at.astimezone(tz).strftime("%d/%m/%Y %H:%M"),
                     "message": shown_message(n, visible), "flash": priority == Priority.flash,
-                    "url": urls.get(n.task_id, "")} for n, priority in items],
+                    "url": urls.get(n.task_id) or lists.get(n.id, "")} for n, priority in items],
             more=ngettext("… and %(num)d older notification: see them in the system.",
                           "… and %(num)d older notifications: see them in the system.",
                           more) if more > 0 else "",

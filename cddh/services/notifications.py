@@ -4,9 +4,10 @@ per event and recipient group, whatever the number of users."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from werkzeug.routing import BuildError
 
 from ..auth import policy
 from ..models import Notification, Role, Task, User, db, utcnow
@@ -69,9 +70,24 @@ def task_event(task: Task, kind: str, *, to_units=(), cc_units=(), to_specialist
 
 
 def unread_count(user: User) -> int:
+    """The badge: one count over the partial index ix_notification_unread (the user's unread
+    rows only; the night's jobs write one grouped notice per user and kind, not per task)."""
     return db.session.scalar(
         sa.select(sa.func.count()).select_from(Notification)
         .where(Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+
+
+def notice_link(notification: Notification, **url_options) -> str:
+    """The URL of the list a grouped notice points to ("" when it has none). The list is
+    the reader's own, scoped like every list: the notice carries only a count."""
+    if not notification.link:
+        return ""
+    endpoint, _sep, query = notification.link.partition("?")
+    try:
+        url = url_for(endpoint, **url_options)
+    except BuildError:
+        return ""
+    return f"{url}?{query}" if query else url
 
 
 # --- showing a notification: the task only while the reader may still see it ----------------

@@ -38,7 +38,6 @@ import datetime as dt
 import sqlalchemy as sa
 
 from ..models import (
-    Notification,
     Role,
     Task,
     TaskHistory,
@@ -56,7 +55,7 @@ from .settings import DEFAULTS, get_setting
 from .statistics import due_count, unit_statistics
 
 MEASURES = ("on_time_rate", "overdue", "late_updates", "returns", "findings")
-LATE_UPDATE_KIND = "late_update"  # the notice cddh.services.duties.flag_late_updates sends
+LATE_UPDATE_KIND = "late_update"  # the flag cddh.services.duties.flag_late_updates records
 MISSED_UPDATE_KIND = "update_due"  # ... and flag_missing_periodic_updates (Đ8.1b)
 UPDATE_KINDS = (LATE_UPDATE_KIND, MISSED_UPDATE_KIND)
 SNAPSHOT_FORMAT = 1  # bump when the stored shape of a frozen ranking changes
@@ -77,8 +76,10 @@ def _window(column, start: dt.date, end: dt.date):
 
 def late_updates_by_unit(start: dt.date, end: dt.date) -> dict[int, int]:
     """Per lead unit, the tasks flagged for a late or missed update within the window."""
-    flagged = (sa.select(Notification.task_id).where(Notification.kind.in_(UPDATE_KINDS),
-                                                     _window(Notification.created_at, start, end)))
+    # Each flag is a timeline entry of its task (cddh.services.duties._record_flag): the
+    # night's notices are grouped per person and name no single task.
+    flagged = (sa.select(TaskHistory.task_id).where(TaskHistory.action.in_(UPDATE_KINDS),
+                                                    _window(TaskHistory.at, start, end)))
     query = (sa.select(Task.lead_unit_id, sa.func.count(Task.id))
              .where(Task.id.in_(flagged)).group_by(Task.lead_unit_id))
     return dict(db.session.execute(query).all())

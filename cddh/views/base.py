@@ -12,14 +12,17 @@ which Flask-Admin can read or change a row outside the user's scope (stack.md):
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from functools import partial
 from itertools import chain
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from flask import (
     abort,
     current_app,
     flash,
+    g,
     has_app_context,
     has_request_context,
     redirect,
@@ -39,6 +42,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import inspect
+from sqlalchemy.orm import InstrumentedAttribute
 from wtforms.fields.core import UnboundField
 from wtforms.validators import ValidationError
 
@@ -212,8 +216,105 @@ def local_date_formats(form_class):
     return form_class
 
 
+# Pages numbered by Flask-Admin's pager (OFFSET); deeper pages are keyset pages.
+KEYSET_FROM_PAGE = 10
+
+
+def _is_nullable(column) -> bool:
+    return bool(column.property.columns[0].nullable)
+
+
+def order_terms(model, column, descending: bool) -> list:
+    """ORDER BY for (column, descending), the id breaking ties in the same direction. NULLs
+    come last going up and first going down on every database (PostgreSQL's own default,
+    so an index on (column, id) serves both directions)."""
+    terms = []
+    if column is not model.id:
+        term = column.desc() if descending else column.asc()
+        if _is_nullable(column):
+            term = term.nulls_first() if descending else term.nulls_last()
+        terms.append(term)
+    terms.append(model.id.desc() if descending else model.id.asc())
+    return terms
+
+
+def keyset_conditions(model, column, descending: bool, value, last_id: int) -> list:
+    """The rows after (value, last_id) in ``order_terms`` order, as one or two conditions
+    to read in turn (NULLs form their own segment: a row comparison never matches them).
+    Each is a range of an index on (column, id)."""
+    if column is model.id:
+        return [model.id < last_id if descending else model.id > last_id]
+    nullable = _is_nullable(column)
+    key, after = sa.tuple_(column, model.id), sa.tuple_(sa.literal(value, column.type),
+                                                        sa.literal(last_id))
+    if descending:  # NULLs first, then the values going down
+        if value is None:
+            return [sa.and_(column.is_(None), model.id < last_id), column.is_not(None)]
+        return [key < after]
+    if value is None:  # going up, the NULLs come last
+        return [sa.and_(column.is_(None), model.id > last_id)]
+    return [key > after, column.is_(None)] if nullable else [key > after]
+
+
+def cursor_text(row, column, descending: bool) -> str:
+    """``after=`` for the page following ``row``: its sort value and its id."""
+    value = getattr(row, column.key)
+    if value is None:
+        text = ""
+    elif isinstance(value, dt.date | dt.datetime):
+        text = value.isoformat()
+    else:
+        text = str(getattr(value, "value", value))
+    return f"{text},{row.id}"
+
+
+def parse_cursor(raw: str, column):
+    """(value, id) from an ``after=`` text, or None when it does not fit the column."""
+    if len(raw) > MAX_FILTER_TEXT or not storable_text(raw) or "," not in raw:
+        return None
+    text, _sep, last = raw.rpartition(",")
+    last_id = to_int(last, 0, INT32)
+    if last_id is None:
+        return None
+    if text == "" and _is_nullable(column):
+        return None, last_id
+    try:
+        python_type = column.type.python_type
+    except NotImplementedError:
+        python_type = str
+    try:
+        if python_type is dt.datetime:
+            value = dt.datetime.fromisoformat(text)
+            if value.tzinfo is None:
+                return None
+        elif python_type is dt.date:
+            value = dt.date.fromisoformat(text)
+            if not date_in_range(value):
+                return None
+        elif python_type is int:
+            value = to_int(text, -INT32, INT32)
+        elif python_type is bool:
+            value = {"True": True, "False": False}.get(text)
+        elif isinstance(python_type, type) and issubclass(python_type, enum.Enum):
+            value = python_type(text)
+        else:
+            value = text
+    except ValueError:
+        return None
+    return None if value is None else (value, last_id)
+
+
+class NoCount:
+    """A count query that is not run (any chained call returns it, ``scalar`` None)."""
+
+    def __getattr__(self, name):
+        return lambda *args, **kwargs: None if name == "scalar" else self
+
+
 class ScopedModelView(LoginRequiredMixin, ModelView):
     """Base of every model screen. Subclasses set ``screen`` (a key of policy.SCREENS)."""
+
+    list_template = "admin/scoped_list.html"
 
     screen: str = ""
     allow_create = False
@@ -312,16 +413,111 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
         if found is not None:
             # Ranked: the phrase as typed first, then the newest.
             return query.order_by(found[1], self.model.id.desc()), joins
+        order = self.list_order(sort_column, sort_desc)
+        if order is not None:
+            return query.order_by(*order_terms(self.model, *order)), joins
         return super()._apply_sorting(query, joins, sort_column, sort_desc)
+
+    # --- keyset pages: deep pages seek, they never skip rows with OFFSET -------------------
+    # The first KEYSET_FROM_PAGE pages keep Flask-Admin's numbered pager (OFFSET of at most
+    # a few hundred rows); from there on "Next page" carries ``after=<sort value>,<id>`` of
+    # the page's last row and the next page starts right after it: an index range scan on
+    # (sort column, id), as cheap at page 20,000 as at page 2.
+    def list_order(self, sort_column, sort_desc):
+        """(column, descending) when the list is ordered by one column of the model (then
+        the id breaks ties, and keyset pages are possible); None otherwise (search ranking,
+        a related column, a model without an ``id``)."""
+        if not isinstance(getattr(self.model, "id", None), InstrumentedAttribute):
+            return None
+        if sort_column is None:
+            if self._search_match() is not None:
+                return None
+            default = self.column_default_sort
+            if isinstance(default, str):
+                default = (default, False)
+            if not isinstance(default, tuple) or not isinstance(default[0], str):
+                return None
+            column, descending = getattr(self.model, default[0], None), bool(default[1])
+        else:
+            if self._sortable_joins.get(sort_column):
+                return None
+            column, descending = self._sortable_columns.get(sort_column), bool(sort_desc)
+        if getattr(column, "class_", None) is not self.model or not hasattr(
+                getattr(column, "property", None), "columns"):
+            return None
+        return column, descending
+
+    def keyset_cursor(self, order) -> tuple | None:
+        """The request's ``after`` cursor as (value, id), checked against the order's column
+        type; a bad one is dropped with a message (the first page is shown)."""
+        raw = request.args.get("after") if has_request_context() else None
+        if not raw or order is None:
+            return None
+        value = parse_cursor(raw, order[0])
+        if value is None:
+            flash(_("This page link is not valid any more; the first page is shown."), "error")
+        return value
+
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True,
+                 page_size=None):
+        order = self.list_order(sort_column, sort_desc) if execute else None
+        cursor = self.keyset_cursor(order)
+        if cursor is None:
+            count, rows = super().get_list(page, sort_column, sort_desc, search, filters,
+                                           execute, page_size)
+            if execute:
+                self._remember_last(order, rows)
+            return count, rows
+        size = self.page_size if page_size is None else page_size
+        count, rows = None, []
+        for position, where in enumerate(keyset_conditions(self.model, *order, *cursor)):
+            g.keyset_where, g.keyset_skip_count = where, position > 0
+            try:
+                counted, part = super().get_list(0, sort_column, sort_desc, search, filters,
+                                                 True, size - len(rows))
+            finally:
+                g.keyset_where, g.keyset_skip_count = None, False
+            count = counted if position == 0 else count
+            rows.extend(part)
+            if len(rows) >= size:
+                break
+        self._remember_last(order, rows)
+        return count, rows
+
+    def _remember_last(self, order, rows) -> None:
+        if has_request_context():
+            g.keyset_next = (cursor_text(rows[-1], *order)
+                             if order is not None and rows and len(rows) >= self.page_size
+                             else None)
+
+    def keyset_pager(self, page: int, num_pages, pager_url):
+        """What the list's pager shows: Flask-Admin's numbered pager while the pages are few
+        or near the start, else first / "page N" / next (a keyset link)."""
+        after = has_request_context() and request.args.get("after")
+        next_cursor = getattr(g, "keyset_next", None)
+        deep = bool(after) or num_pages is None or num_pages > KEYSET_FROM_PAGE
+        if not deep:
+            return None
+        next_url = None
+        if next_cursor is not None:
+            url = pager_url(page + 1)
+            next_url = url + ("&" if "?" in url else "?") + urlencode({"after": next_cursor})
+        numbered = None if after else min(num_pages or page + 1, KEYSET_FROM_PAGE)
+        return {"numbered": numbered, "first_url": pager_url(0), "next_url": next_url,
+                "page": page + 1}
 
     # --- reading: everything goes through the scoped query --------------------------------
     def scope(self):
         return policy.row_scope(current_user, self.model)
 
     def get_query(self):
-        return super().get_query().filter(self.scope())
+        query = super().get_query().filter(self.scope())
+        where = getattr(g, "keyset_where", None) if has_request_context() else None
+        return query if where is None else query.filter(where)
 
     def get_count_query(self):
+        if has_request_context() and getattr(g, "keyset_skip_count", False):
+            return NoCount()  # the second part of a keyset page: counted with the first
         return EstimatingCount(super().get_count_query().filter(self.scope()))
 
     def get_one(self, id):
@@ -502,6 +698,10 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
         if args.page is None or not 0 <= args.page <= MAX_PAGE:
             args.page = 0
         args.page_size = 0  # the page size is a setting, never the query's
+        # A keyset cursor belongs to one page: links built from here (sort, pages, filters)
+        # start over, "Next page" adds its own (keyset_pager).
+        if isinstance(args.extra_args, dict):
+            args.extra_args.pop("after", None)
         if args.sort is not None and not 0 <= args.sort < len(self._list_columns):
             args.sort = None
         if args.search is not None and (len(args.search) > MAX_FILTER_TEXT

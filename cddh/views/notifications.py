@@ -7,6 +7,7 @@ from flask import abort, g, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import BooleanEqualFilter
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -15,7 +16,12 @@ from markupsafe import Markup
 from ..auth import policy
 from ..auth.policy import ALL_ROLES
 from ..models import Notification, db, utcnow
-from ..services.notifications import hidden_task_label, shown_message, visible_task_ids
+from ..services.notifications import (
+    hidden_task_label,
+    notice_link,
+    shown_message,
+    visible_task_ids,
+)
 from ..services.parsing import to_id
 from .base import ScopedModelView
 from .formatting import task_links
@@ -48,7 +54,10 @@ def _message(view, context, model, name):
 
 def _task(view, context, model, name):
     if model.task_id is None:
-        return ""
+        url = notice_link(model)
+        if not url:
+            return ""
+        return Markup('<a href="{}">{}</a>').format(url, _("See the list"))
     if model.task_id not in _visible():
         return hidden_task_label(model.task_id)
     return _open_form(model, str(model.task), bold=False)

@@ -1,0 +1,114 @@
+"""Keyset pages (issue 13 §2): beyond the first pages the task list moves on with "Next
+page" links carrying the last row's sort value and id (no OFFSET). Following them gives
+exactly the rows the numbered (OFFSET) pages give, in the same order, for every sort
+(deadlines with ties and NULLs included) and inside the user's scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from cddh.models import Role, Task, TaskState, UnitCategory, User, db
+from cddh.views import base
+
+from .conftest import make_task, make_unit, make_user
+
+DETAILS = re.compile(r"/tasks/details/\?id=(\d+)")
+NEXT = re.compile(r'id="keyset-next" href="([^"]+)"')
+PAGE = 4
+
+
+@pytest.fixture
+def world(app, monkeypatch):
+    monkeypatch.setitem(app.config, "PAGE_SIZE", PAGE)
+    monkeypatch.setattr(base, "KEYSET_FROM_PAGE", 2)
+    with app.test_request_context():
+        office = make_unit("VP", UnitCategory.office)
+        a, b = make_unit("SA"), make_unit("SB")
+        specialist = make_user(Role.office_specialist, office)
+        staff = make_user(Role.unit_staff, a)
+        states = [TaskState.assigned, TaskState.in_progress, TaskState.completed]
+        for i in range(23):
+            deadline = None if i % 5 == 0 else dt.date(2026, 3, 1) + dt.timedelta(days=i % 4)
+            make_task(a if i % 3 else b, state=states[i % 3], deadline=deadline,
+                      cooperating=[a] if i % 7 == 0 else ())
+        db.session.commit()
+        visible = {
+            "office": set(db.session.scalars(sa.select(Task.id))),
+            "unit": set(db.session.scalars(
+                sa.select(Task.id).where(sa.or_(Task.lead_unit_id == a.id,
+                                                Task.cooperating_units.any(id=a.id))))),
+        }
+        users = {"office": specialist.id, "unit": staff.id}
+    return users, visible
+
+
+def ids(page_html: str) -> list[int]:
+    seen = []
+    for match in DETAILS.findall(page_html):
+        if int(match) not in seen:
+            seen.append(int(match))
+    return seen
+
+
+@pytest.mark.parametrize("sort", ["", "sort=0&desc=1", "sort=4", "sort=4&desc=1", "sort=5",
+                                  "sort=5&desc=1"],
+                         ids=["default", "id-desc", "deadline", "deadline-desc", "state",
+                              "state-desc"])
+@pytest.mark.parametrize("who", ["office", "unit"])
+def test_keyset_pages_give_the_offset_pages_rows(app, world, browser, who, sort):
+    users, visible = world
+    with app.app_context():
+        user = db.session.get(User, users[who])
+        client = browser(user)
+    offset_rows, page = [], 0
+    while True:
+        body = client.get(f"/tasks/?{sort}&page={page}").get_data(as_text=True)
+        rows = ids(body)
+        if not rows:
+            break
+        offset_rows.extend(rows)
+        page += 1
+    assert set(offset_rows) == visible[who] and len(offset_rows) == len(visible[who])
+    keyset_rows, url, pages = [], f"/tasks/?{sort}", 0
+    while url:
+        response = client.get(url)
+        assert response.status_code == 200
+        body = response.get_data(as_text=True)
+        keyset_rows.extend(ids(body))
+        found = NEXT.search(body)
+        url = html.unescape(found.group(1)) if found else None
+        if url:
+            assert "after=" in url
+        pages += 1
+        assert pages < 20
+    assert keyset_rows == offset_rows
+    assert pages >= 5  # most of them keyset pages (from the second page on)
+
+
+def test_a_bad_cursor_shows_the_first_page_with_a_message(app, world, browser):
+    users, _visible = world
+    with app.app_context():
+        client = browser(db.session.get(User, users["office"]))
+    first = ids(client.get("/tasks/?sort=4").get_data(as_text=True))
+    for bad in ("x", "2026-13-45,3", "2026-03-01,abc", "2026-03-01,99999999999", "\x00,1"):
+        response = client.get("/tasks/", query_string={"sort": "4", "after": bad})
+        assert response.status_code in (200, 400)
+        if response.status_code == 200:
+            body = response.get_data(as_text=True)
+            assert ids(body) == first
+            assert "Liên kết trang này không còn hợp lệ" in body
+
+
+def test_a_cursor_never_leaves_the_scope(app, world, browser):
+    users, visible = world
+    with app.app_context():
+        client = browser(db.session.get(User, users["unit"]))
+    hidden = max(visible["office"] - visible["unit"])
+    body = client.get(f"/tasks/?sort=0&desc=1&after={hidden + 1}").get_data(as_text=True)
+    assert set(ids(body)) <= visible["unit"]
+    assert hidden not in ids(body)
