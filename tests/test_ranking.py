@@ -12,7 +12,6 @@ from cddh.models import (
     InspectionFinding,
     InspectionKind,
     InspectionTeam,
-    Notification,
     Role,
     TaskHistory,
     TaskState,
@@ -43,7 +42,8 @@ def world(app):
         c = make_unit("C", name="Sở C")
         for order, unit in enumerate((a, b, c)):
             unit.sort_order = order
-        a_users = [make_user(Role.unit_staff, a), make_user(Role.unit_leader, a)]
+        make_user(Role.unit_staff, a)
+        make_user(Role.unit_leader, a)
         make_user(Role.unit_staff, b)
         make_user(Role.unit_staff, c)
         inspector = make_user(Role.inspector, office)
@@ -59,12 +59,11 @@ def world(app):
         task(a, S.in_progress, None)
         task(b, S.completed, D(2026, 4, 30), D(2026, 4, 20))
         b_ret = task(b, S.returned, D(2026, 6, 30))
-        # Two notices about one late update (two users of A) inside the window; one before.
-        for user in a_users:
-            db.session.add(Notification(user_id=user.id, kind="late_update", task_id=a_late.id,
-                                        message="m", created_at=at(2026, 5, 5)))
-        db.session.add(Notification(user_id=a_users[0].id, kind="late_update",
-                                    task_id=a_late.id, message="m", created_at=at(2026, 3, 1)))
+        # One task flagged twice for a late update inside the window (the job's timeline
+        # entries, duties._record_flag), once before: counted once.
+        for day in (5, 6):
+            db.session.add(TaskHistory(task=a_late, action="late_update", at=at(2026, 5, day)))
+        db.session.add(TaskHistory(task=a_late, action="late_update", at=at(2026, 3, 1)))
         # B returned a task inside the window; the Office refused the return (sent it back to
         # B unchanged, after the window); B returned it again after the window.
         db.session.add(TaskHistory(task=b_ret, action="return", to_state="returned",
@@ -181,13 +180,13 @@ def test_missed_periodic_updates_count_and_a_unit_without_account_is_flagged(app
     late update, once per task; a unit nobody can log into is flagged and not ranked."""
     with app.app_context():
         a, ghost = make_unit("A", name="Sở A"), make_unit("G", name="Sở Không Người")
-        user = make_user(Role.unit_staff, a)
+        make_user(Role.unit_staff, a)
         idle = make_user(Role.unit_staff, ghost)
         idle.active = False
         no_deadline = make_task(a, state=S.in_progress, assigned_at=at(2026, 1, 5))
-        for day in (16, 17):  # two notices about one task: counted once
-            db.session.add(Notification(user_id=user.id, kind="update_due", message="m",
-                                        task_id=no_deadline.id, created_at=at(2026, 4, day)))
+        for day in (16, 17):  # flagged twice (Đ8.1b), one task: counted once
+            db.session.add(TaskHistory(task=no_deadline, action="update_due",
+                                       at=at(2026, 4, day)))
         make_task(ghost, state=S.completed, assigned_at=at(2026, 3, 20),
                   deadline=D(2026, 4, 30), completed_on=D(2026, 4, 1))
         db.session.commit()

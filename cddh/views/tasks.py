@@ -533,11 +533,21 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
     def get_count_query(self):
         return super().get_count_query().filter(*self.list_conditions())
 
+    def _urgency_order(self, sort_column) -> bool:
+        return (sort_column is None and current_user.role in UNIT_ROLES
+                and self._search_match() is None)
+
+    def list_order(self, sort_column, sort_desc):
+        """The urgency order is three columns of task_unit: its pages are numbered (OFFSET
+        along the urgency index), not keyset pages."""
+        if self._urgency_order(sort_column):
+            return None
+        return super().list_order(sort_column, sort_desc)
+
     def _apply_sorting(self, query, joins, sort_column, sort_desc):
         """A unit user's list opens by urgency (services/scope.by_urgency); a chosen column
         or a search's rank comes first when there is one."""
-        if (sort_column is None and current_user.role in UNIT_ROLES
-                and self._search_match() is None):
+        if self._urgency_order(sort_column):
             target, on, order = scope.by_urgency(current_user.unit_id)
             return query.join(target, on).order_by(*order), joins
         return super()._apply_sorting(query, joins, sort_column, sort_desc)
