@@ -26,6 +26,7 @@ from .task import (
     TaskHistory,
     Urging,
     task_cooperating_unit,
+    task_officer,
     task_unit,
 )
 from .unit import Unit, UnitKind
@@ -37,5 +38,5 @@ __all__ = [
     "InspectionFinding", "InspectionMember", "InspectionPlan", "InspectionRecommendation",
     "InspectionTeam", "JobRun", "Notification", "PeriodReport", "ProgressUpdate",
     "SchedulerHeartbeat", "SelfInspectionReport", "Setting", "Task", "TaskHistory", "Unit", "UnitKind", "Urging",
-    "User", "UserSession", "LoginFailure", "db", "inspection_finding_task", "task_cooperating_unit", "task_unit", "utcnow",
+    "User", "UserSession", "LoginFailure", "db", "inspection_finding_task", "task_cooperating_unit", "task_officer", "task_unit", "utcnow",
 ]

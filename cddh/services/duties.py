@@ -142,6 +142,7 @@ def _messages() -> dict[str, str]:
         "late_entry": _("Document %(task)s has not been entered and forwarded within its "
                         "deadline (Đ7.1a)."),
         "urged": _("The Office urged your unit on: %(task)s"),
+        "officer_assigned": _("You were named a handling officer of: %(task)s"),
         "feedback_filed": _("A district sent feedback on: %(task)s"),
         "difficulty_raised": _("A unit raised a difficulty or proposal on: %(task)s"),
         "difficulty_proposed": _("The Office proposes a way forward on a difficulty, for your "
@@ -190,8 +191,10 @@ def notify(rows: sa.Select) -> int:
 def _recipients(who: str):
     """Join condition from Task to the users who receive a notice about it."""
     active = User.active.is_(True)
-    if who == "lead_unit":
-        return sa.and_(active, User.unit_id == Task.lead_unit_id, User.role.in_(list(UNIT_ROLES)))
+    if who == "lead_unit":  # its officers and leader once officers are named (Đ8.2b)
+        from .notifications import lead_unit_recipient
+
+        return sa.and_(active, User.unit_id == Task.lead_unit_id, lead_unit_recipient(Task.id))
     if who == "unit_leader":
         return sa.and_(active, User.unit_id == Task.lead_unit_id, User.role == Role.unit_leader)
     if who == "leaders":  # the task's directing leader (cddh.services.leaders)

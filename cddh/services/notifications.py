@@ -9,7 +9,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from ..auth import policy
-from ..models import Notification, Role, Task, User, db, utcnow
+from ..models import Notification, Role, Task, User, db, task_officer, utcnow
 from ..models.base import UTCDateTime
 from ..models.enums import UNIT_ROLES
 from .leaders import leader_recipients
@@ -43,10 +43,20 @@ def task_event(task: Task, kind: str, *, to_units=(), cc_units=(), to_specialist
     db.session.flush()  # the task needs its id
     message = message_for(kind, task)
     conditions = []
-    unit_ids = [u for u in (*to_units, *cc_units) if u is not None]
+    lead_ids = [u for u in to_units if u is not None and u == task.lead_unit_id]
+    unit_ids = [u for u in (*to_units, *cc_units) if u is not None and u not in lead_ids]
     if unit_ids:
         conditions.append(sa.and_(User.unit_id.in_(unit_ids), User.role.in_(list(UNIT_ROLES))))
-    if to_specialist:
+    if lead_ids:
+        # Đ8.2b: once officers are named, the lead unit's notices go to them and its leader.
+        conditions.append(sa.and_(User.unit_id == task.lead_unit_id,
+                                  lead_unit_recipient(sa.literal(task.id))))
+    if to_specialist and task.parent_task_id is not None:
+        # A sub-task reports to its parent task's unit (its leader and officers), not the Office.
+        parent = task.parent_task
+        conditions.append(sa.and_(User.unit_id == parent.lead_unit_id,
+                                  lead_unit_recipient(sa.literal(parent.id))))
+    elif to_specialist:
         if task.specialist_id:
             conditions.append(User.id == task.specialist_id)
         else:
@@ -62,6 +72,17 @@ def task_event(task: Task, kind: str, *, to_units=(), cc_units=(), to_specialist
         sa.insert(Notification).from_select(
             ["user_id", "kind", "task_id", "message", "created_at"], recipients)
     )
+
+
+def lead_unit_recipient(task_id) -> sa.ColumnElement[bool]:
+    """Of a lead unit's users (the caller restricts the unit): the leader always; the staff
+    when the task (``task_id``, a value or a correlated column) has no handling officer yet,
+    else only its officers (Đ8.2b)."""
+    named = sa.exists().where(task_officer.c.task_id == task_id)
+    mine = sa.exists().where(task_officer.c.task_id == task_id,
+                             task_officer.c.user_id == User.id)
+    return sa.and_(User.role.in_(list(UNIT_ROLES)),
+                   sa.or_(User.role == Role.unit_leader, ~named, mine))
 
 
 def unread_count(user: User) -> int:

@@ -55,6 +55,10 @@ TRANSITIONS: dict[str, tuple[frozenset[TaskState], TaskState | None]] = {
     "cancel": (frozenset({S.draft, *OPEN_STATES}), S.cancelled),
     # Đ10.1a–c, Đ16.3: a unit raises a difficulty while it works on the task.
     "raise_difficulty": (frozenset({S.assigned, S.in_progress, S.pending_verification}), None),
+    # Đ8.2b, Đ9.2a: the lead unit's leader names officers, delegates to a child unit
+    # (cddh.services.delegation).
+    "assign": (frozenset({S.assigned, S.in_progress, S.pending_verification}), None),
+    "delegate": (frozenset({S.assigned, S.in_progress}), None),
 }
 
 
@@ -68,8 +72,16 @@ def allowed_actions(user: User, task: Task) -> list[str]:
                 continue
             if action == "decide_extension" and not _pending_extension(task):
                 continue
+            if action == "delegate" and not _has_children(task.lead_unit_id):
+                continue
             result.append(action)
     return result
+
+
+def _has_children(unit_id) -> bool:
+    from .delegation import has_children
+
+    return has_children(unit_id)
 
 
 QUICK_ACTIONS = ("forward", "receive")
