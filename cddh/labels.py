@@ -172,6 +172,9 @@ TASK_ACTION = {
     "decide_difficulty": _l("Difficulty or proposal decided"),
     "change_deadline": _l("Deadline changed by the leader's decision"),
     "change_content": _l("Content changed by the leader's decision"),
+    "assign": _l("Handling officers named"),
+    "assign_officers": _l("Handling officers named"),
+    "delegate": _l("Part delegated to a sub-unit"),
 }
 
 AUDIT_ACTION = {

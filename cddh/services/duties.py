@@ -359,6 +359,8 @@ def escalate_overdue(today: dt.date, cal: WorkingCalendar | None = None) -> dict
         marker = dated_kind(level, Task.deadline)
         due = sa.and_(Task.state.in_(UNIT_HOLDS), Task.deadline <= last_deadline,
                       not_yet_notified(marker))
+        if who == "leaders":  # a sub-task stays inside its parent unit (Đ10.2c)
+            due = sa.and_(due, Task.parent_task_id.is_(None))
         counts[level] = notify_about_tasks(level, due, who, marker=marker, n=days)
     return counts
 

@@ -16,6 +16,10 @@ DEFAULT_UNIT_KINDS = (
     ("department", "Sở, ban, ngành tỉnh", "Provincial department or agency", UnitCategory.department),
     ("district", "UBND huyện, thành phố", "District-level People's Committee", UnitCategory.district),
     ("other", "Cơ quan, tổ chức khác", "Other agency or organisation", UnitCategory.other),
+    # Sub-units (Đ9.2a, Đ10.2c) and the communes of a two-tier province.
+    ("commune", "UBND xã, phường", "Commune or ward People's Committee", UnitCategory.district),
+    ("division", "Phòng, ban, chi cục trực thuộc", "Division of a department or district",
+     UnitCategory.other),
 )
 OFFICE_UNIT = ("VP", "Văn phòng UBND tỉnh", "VP UBND tỉnh")
 

@@ -12,6 +12,8 @@ from ..services.clock import local_today
 from .base import HomeBase
 
 GROUP_TITLES = {
+    "mine": _l("My tasks"),
+    "unassigned": _l("Received, no handling officer named yet"),
     "overdue": _l("Overdue"),
     "due_soon": _l("Due soon"),
     "on_time": _l("On time"),
@@ -20,7 +22,8 @@ GROUP_TITLES = {
     "returned": _l("Returned by units"),
     "drafts": _l("Drafts not yet forwarded"),
 }
-GROUP_CSS = {"overdue": "danger", "due_soon": "warning", "on_time": "success",
+GROUP_CSS = {"mine": "primary", "unassigned": "warning",
+             "overdue": "danger", "due_soon": "warning", "on_time": "success",
              "no_deadline": "secondary", "awaiting_verification": "info", "returned": "danger",
              "drafts": "secondary"}
 
