@@ -562,9 +562,10 @@ class _DemoBuilder:
                         if self.units[c].parent is self.units[code]]
             officer = self.staff.get(code)
             task = db.session.scalar(sa.select(Task).where(
-                Task.lead_unit_id == self.units[code].id, Task.state == S.in_progress,
+                Task.lead_unit_id == self.units[code].id,
+                Task.state.in_((S.in_progress, S.assigned)),
                 sa.or_(Task.deadline > self.today, Task.deadline.is_(None)))
-                .order_by(Task.deadline.is_(None), Task.id))
+                .order_by(Task.state != S.in_progress, Task.deadline.is_(None), Task.id))
             if task is None or officer is None:
                 continue
             head = self.head(self.units[code])
