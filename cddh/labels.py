@@ -175,6 +175,10 @@ TASK_ACTION = {
     "assign": _l("Handling officers named"),
     "assign_officers": _l("Handling officers named"),
     "delegate": _l("Part delegated to a sub-unit"),
+    "submit_signoff": _l("Submitted for the unit leader's sign-off"),
+    "propose_return": _l("Return proposed to the unit leader"),
+    "approve_signoff": _l("Signed off by the unit leader"),
+    "send_back_signoff": _l("Sent back to the officer by the unit leader"),
 }
 
 AUDIT_ACTION = {

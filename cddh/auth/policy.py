@@ -328,6 +328,11 @@ TASK_ACTIONS: dict[str, tuple[frozenset[Role], tuple[str, ...] | None]] = {
 # child unit (Đ9.2a, Đ10.2c).
 TASK_ACTIONS["assign"] = (frozenset({Role.unit_leader}), ("lead",))
 TASK_ACTIONS["delegate"] = (frozenset({Role.unit_leader}), ("lead",))
+# Đ9.2c: the head's sign-off (cddh.services.signoff): a staff member proposes a return, the
+# unit leader approves or sends back an officer's report.
+TASK_ACTIONS["propose_return"] = (frozenset({Role.unit_staff}), ("lead",))
+TASK_ACTIONS["approve_signoff"] = (frozenset({Role.unit_leader}), ("lead",))
+TASK_ACTIONS["send_back_signoff"] = (frozenset({Role.unit_leader}), ("lead",))
 
 # A sub-task is worked by its (child) lead unit through the same lifecycle, inside the parent
 # unit's scope: the parent unit's leader plays the Office's part (verifies, urges, cancels);
@@ -338,6 +343,8 @@ SUBTASK_ACTIONS: dict[str, tuple[frozenset[Role], tuple[str, ...] | None]] = {
     "report_completion": (UNIT_ROLES, ("lead",)),
     "assign": (frozenset({Role.unit_leader}), ("lead",)),
     "delegate": (frozenset({Role.unit_leader}), ("lead",)),
+    "approve_signoff": (frozenset({Role.unit_leader}), ("lead",)),
+    "send_back_signoff": (frozenset({Role.unit_leader}), ("lead",)),
     "verify": (frozenset({Role.unit_leader}), ("parent",)),
     "urge": (frozenset({Role.unit_leader}), ("parent",)),
     "cancel": (frozenset({Role.unit_leader}), ("parent",)),
@@ -346,7 +353,7 @@ SUBTASK_ACTIONS: dict[str, tuple[frozenset[Role], tuple[str, ...] | None]] = {
 # Once a task has handling officers, the lead unit's work on it is theirs (and the leader's):
 # another staff member of the unit reads it but does not act on it.
 OFFICER_ACTIONS = frozenset({"progress", "report_completion", "request_extension",
-                             "raise_difficulty"})
+                             "raise_difficulty", "propose_return"})
 
 
 def unit_relation(user, task) -> str | None:

@@ -128,6 +128,10 @@ class Task(IdMixin, TimestampMixin, db.Model):
     # Set by the daily job when the task turns overdue; cleared when it is no longer.
     overdue_since: Mapped[dt.date | None]
     late_update: Mapped[bool] = mapped_column(default=False)
+    # Đ9.2c: an officer's completion report or proposed return waiting for the unit leader's
+    # sign-off ("report_completion" or "return") and what the officer submitted.
+    signoff_action: Mapped[str | None] = mapped_column(sa.String(32))
+    signoff_data: Mapped[dict | None] = mapped_column(sa.JSON)
     # Document number and summary and the content, normalised (cddh.services.search).
     search_text: Mapped[str] = mapped_column(sa.Text, default="", server_default=sa.text("''"))
     # Optimistic locking: a stale edit is refused, never silently overwrites.

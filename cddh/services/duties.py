@@ -143,6 +143,8 @@ def _messages() -> dict[str, str]:
                         "deadline (Đ7.1a)."),
         "urged": _("The Office urged your unit on: %(task)s"),
         "officer_assigned": _("You were named a handling officer of: %(task)s"),
+        "signoff_requested": _("An officer's report waits for your sign-off: %(task)s"),
+        "signoff_sent_back": _("The unit leader sent your report back: %(task)s"),
         "feedback_filed": _("A district sent feedback on: %(task)s"),
         "difficulty_raised": _("A unit raised a difficulty or proposal on: %(task)s"),
         "difficulty_proposed": _("The Office proposes a way forward on a difficulty, for your "

@@ -41,6 +41,8 @@ def unit_groups(user: User, today: dt.date) -> dict[str, sa.ColumnElement[bool]]
                                  Task.id.in_(sa.select(task_officer.c.task_id).where(
                                      task_officer.c.user_id == user.id)))
     if user.role == Role.unit_leader:
+        groups["awaiting_signoff"] = sa.and_(Task.signoff_action.is_not(None),
+                                             Task.lead_unit_id == user.unit_id)
         groups["unassigned"] = sa.and_(
             open_, Task.lead_unit_id == user.unit_id,
             ~sa.exists().where(task_officer.c.task_id == Task.id))

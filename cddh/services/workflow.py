@@ -59,6 +59,11 @@ TRANSITIONS: dict[str, tuple[frozenset[TaskState], TaskState | None]] = {
     # (cddh.services.delegation).
     "assign": (frozenset({S.assigned, S.in_progress, S.pending_verification}), None),
     "delegate": (frozenset({S.assigned, S.in_progress}), None),
+    # Đ9.2c: the head's sign-off of an officer's report or proposed return
+    # (cddh.services.signoff).
+    "propose_return": (frozenset({S.assigned}), None),
+    "approve_signoff": (frozenset({S.assigned, S.in_progress}), None),
+    "send_back_signoff": (frozenset({S.assigned, S.in_progress}), None),
 }
 
 
@@ -74,8 +79,24 @@ def allowed_actions(user: User, task: Task) -> list[str]:
                 continue
             if action == "delegate" and not _has_children(task.lead_unit_id):
                 continue
+            if not _signoff_shows(user, task, action):
+                continue
             result.append(action)
     return result
+
+
+def _signoff_shows(user: User, task: Task, action: str) -> bool:
+    """Sign-off buttons only while a report waits; the officer's only while none does."""
+    waiting = bool(task.signoff_action)
+    if action in ("approve_signoff", "send_back_signoff"):
+        return waiting
+    if action == "propose_return":
+        from .signoff import required
+
+        return not waiting and required(user, task)
+    if action in ("report_completion", "return"):
+        return not waiting
+    return True
 
 
 def _has_children(unit_id) -> bool:
@@ -289,6 +310,16 @@ def report_completion(actor: User, task: Task, *, completed_on: dt.date, result_
         raise DomainError(_("The completion date cannot be before the task was assigned."),
                           fields={"completed_on": "before_assignment"})
     summary = _required(result_summary, "result_summary", _("Summarise the result."))
+    from . import signoff
+
+    signoff.check_not_waiting(task)
+    if signoff.required(actor, task):  # Đ9.2c: the unit leader signs it off first
+        signoff.submit(actor, task, "report_completion", {
+            "completed_on": completed_on.isoformat(), "result_summary": summary,
+            "result_document_number": (result_document_number or "").strip(),
+            "result_document_date": (result_document_date.isoformat()
+                                     if result_document_date else None)})
+        return
     task.completed_on = completed_on
     task.result_summary = summary
     task.result_document_number = (result_document_number or "").strip()

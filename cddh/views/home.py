@@ -13,6 +13,7 @@ from .base import HomeBase
 
 GROUP_TITLES = {
     "mine": _l("My tasks"),
+    "awaiting_signoff": _l("Waiting for your sign-off"),
     "unassigned": _l("Received, no handling officer named yet"),
     "overdue": _l("Overdue"),
     "due_soon": _l("Due soon"),
@@ -22,7 +23,7 @@ GROUP_TITLES = {
     "returned": _l("Returned by units"),
     "drafts": _l("Drafts not yet forwarded"),
 }
-GROUP_CSS = {"mine": "primary", "unassigned": "warning",
+GROUP_CSS = {"mine": "primary", "unassigned": "warning", "awaiting_signoff": "info",
              "overdue": "danger", "due_soon": "warning", "on_time": "success",
              "no_deadline": "secondary", "awaiting_verification": "info", "returned": "danger",
              "drafts": "secondary"}

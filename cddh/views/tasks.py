@@ -49,6 +49,7 @@ from ..services import (
     leaders,
     overview,
     reports,
+    signoff,
     workflow,
 )
 from ..services import feedback as feedback_service
@@ -591,6 +592,13 @@ TASK_PAGE_ACTIONS = {
     "delegate": lambda u, t, f, v: delegation.add_subtask(
         u, t, unit_id=f.get("unit_id", ""), content=f.get("content", ""),
         deadline=f.get("deadline", ""), version=v),
+    # Đ9.2c: the head's sign-off (cddh.services.signoff).
+    "propose_return": lambda u, t, f, v: signoff.propose_return(
+        u, t, f.get("reason_category", ""), f.get("reason", ""), version=v),
+    "approve_signoff": lambda u, t, f, v: signoff.approve(u, t, comment=f.get("comment", ""),
+                                                          version=v),
+    "send_back_signoff": lambda u, t, f, v: signoff.send_back(
+        u, t, comment=f.get("comment", ""), version=v),
     # An urging changes nothing of the task, so a page opened before another change is fine.
     "urge": lambda u, t, f, v: workflow.urge(u, t, f.get("channel", ""), f.get("note", ""),
                                              f.get("document_number", "")),
@@ -653,6 +661,7 @@ class TaskPage:
                             if "delegate" in self.actions else [])
         self.subtasks = delegation.subtasks_of(task, current_user)
         self.rollup = delegation.rollup(self.subtasks)
+        self.signoff = task.signoff_data if task.signoff_action else None
         self.parent_task = (db.session.query(Task).filter(
             Task.id == task.parent_task_id, policy.task_scope(current_user)).one_or_none()
             if task.parent_task_id else None)
