@@ -134,3 +134,68 @@ def test_officers_appear_on_the_task_page(app):
     assert 'id="task-officers"' in page and "Người dùng unit_staff" in page
     assert 'data-action="assign"' not in page  # the Office reads, the unit names
 
+
+
+# --- individual evaluation (Đ20.2) ------------------------------------------------------------
+
+def _figures_page(app, world, key, unit_code="D"):
+    year = world.today.year
+    br = _browser(app, world, key)
+    unit_id = getattr(world.units, unit_code)
+    return br.get(f"/officer-figures/?kind=year&year={year}&number=1&unit_id={unit_id}")
+
+
+def test_individual_figures_count_the_officers_tasks(app):
+    import re
+
+    from cddh.models import TaskState
+
+    world = iu.build(app)
+    with app.app_context():
+        p = db.session.get(Task, world.tasks["P"])  # the officer's task, done on time
+        p.state, p.completed_on = TaskState.pending_verification, world.today
+        q = db.session.get(Task, world.tasks["Q"])
+        q.officers = [db.session.get(User, world.users["d_officer"])]
+        q.deadline = world.today.replace(day=1) if world.today.day > 1 else world.today
+        db.session.commit()
+    resp = _figures_page(app, world, "specialist")
+    assert resp.status_code == 200
+    page = resp.get_data(as_text=True)
+    row = re.search('data-officer="{}">(.*?)</tr>'.format(world.users["d_officer"]), page, re.S)
+    cells = re.findall(r'<td class="text-center">(\d+)</td>', row.group(1))
+    overdue = 1 if world.today.day > 1 else 0
+    # handled, on time, late, overdue, missed updates, returns by the Office
+    assert cells == ["2", "1", "0", str(overdue), "0", "0"]
+    # the sub-tasks of C1 and C2 are nobody's in D: the other staff member handles nothing
+    other = re.search('data-officer="{}">(.*?)</tr>'.format(world.users["d_staff"]), page, re.S)
+    assert re.findall(r'<td class="text-center">(\d+)</td>', other.group(1))[0] == "0"
+
+
+def test_individual_figures_are_for_the_officer_their_leader_and_the_office(app):
+    world = iu.build(app)
+    d_people = {world.users[k] for k in ("d_leader", "d_officer", "d_staff")}
+    expected = {
+        "specialist": d_people, "leader": d_people, "admin": d_people,  # the Office's roles
+        "d_leader": d_people,
+        "d_officer": {world.users["d_officer"]}, "d_staff": {world.users["d_staff"]},
+        "c1_leader": set(), "c2_staff": set(), "b_leader": set(),
+    }
+    import re
+
+    for key, people in expected.items():
+        resp = _figures_page(app, world, key)
+        assert resp.status_code == 200, key
+        shown = {int(i) for i in re.findall(r'data-officer="(\d+)"', resp.get_data(as_text=True))}
+        if key.startswith(("c1", "c2", "b_")):
+            # their own unit only, whatever unit_id they ask for
+            assert not shown & d_people, key
+        else:
+            assert shown == people, key
+    # the inspector does not open it
+    assert _figures_page(app, world, "inspector").status_code in (302, 403)
+
+
+def test_the_ranking_drills_down_to_the_officers(app):
+    world = iu.build(app)
+    page = _browser(app, world, "specialist").get("/ranking/").get_data(as_text=True)
+    assert f"/officer-figures/?unit_id={world.units.D}" in page

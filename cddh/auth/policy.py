@@ -80,6 +80,9 @@ SCREENS: dict[str, frozenset[Role]] = {
     "period_reports": OFFICE_ROLES,
     "dashboard": OFFICE_ROLES,
     "ranking": OFFICE_ROLES,
+    # Đ20.2: officers' individual figures (the ranking's drill-down); each row is further
+    # limited by officer_figures_scope (the officer, their unit leader, the Office).
+    "officer_figures": OFFICE_ROLES | UNIT_ROLES,
     "self_inspection": OFFICE_ROLES | UNIT_ROLES,
     # Difficulties and proposals (Đ10.1, Đ16.3): the Office and leaders; a unit its own.
     "difficulties": OFFICE_ROLES | UNIT_ROLES,
