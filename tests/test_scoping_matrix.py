@@ -829,3 +829,65 @@ def test_inside_units_screen_actions(app, inside, user, action):
             changed = db.session.scalar(sa.select(sa.func.count()).select_from(T).where(
                 T.parent_task_id == task_id)) != 2
     assert changed == iu.may(user, action, "P")
+
+
+SIGNOFF_ACTIONS = ("approve_signoff", "send_back_signoff", "propose_return")
+
+
+def _signoff_may(user, action):
+    role, unit = iu.USERS[user]
+    if action == "propose_return":  # Q has no officer: any staff member of D proposes
+        return unit == "D" and role == Role.unit_staff
+    return unit == "D" and role == Role.unit_leader
+
+
+@pytest.mark.parametrize("action", SIGNOFF_ACTIONS)
+@pytest.mark.parametrize("user", INSIDE_USERS)
+def test_inside_units_signoff_actions(app, inside, user, action):
+    """The head's sign-off on the task page: only D's leader signs off or sends back an
+    officer's report; only D's staff propose a return; anyone else changes nothing."""
+    from cddh.models import Task as T
+    from cddh.models import Unit as U
+
+    key = "Q" if action == "propose_return" else "P"
+    task_id = inside.tasks[key]
+    with app.app_context():
+        unit = db.session.get(U, inside.units.D)
+        unit.kind.signoff_required = True
+        task = db.session.get(T, task_id)
+        if key == "Q":
+            task.state = TaskState.assigned
+        else:
+            task.signoff_action = "report_completion"
+            task.signoff_data = {"completed_on": inside.today.isoformat(),
+                                 "result_summary": "Xong"}
+        db.session.commit()
+        before = _work_tables()
+    data = {"id": task_id, "action": action, "comment": "Bổ sung",
+            "reason_category": "other", "reason": "Không phù hợp"}
+    resp = _browser_of(app, inside, user).post("/tasks/act/", data=data)
+    assert resp.status_code in (302, 404), resp.status_code
+    with app.app_context():
+        changed = _work_tables() != before
+    assert changed == _signoff_may(user, action)
+
+
+@pytest.mark.parametrize("user", INSIDE_USERS)
+def test_inside_units_officer_figures(app, inside, user):
+    """Individual figures (Đ20.2): the officer, their unit leader and the Office only."""
+    role, unit = iu.USERS[user]
+    resp = _browser_of(app, inside, user).get(
+        f"/officer-figures/?kind=year&year={inside.today.year}&number=1"
+        f"&unit_id={inside.units.D}")
+    d_people = {inside.users[k] for k in ("d_leader", "d_officer", "d_staff")}
+    if role == Role.inspector:
+        assert resp.status_code in (302, 403)
+        return
+    assert resp.status_code == 200
+    shown = {int(i) for i in re.findall(r'data-officer="(\d+)"', resp.get_data(as_text=True))}
+    if role in (Role.office_specialist, Role.leader, Role.admin) or user == "d_leader":
+        assert shown == d_people
+    elif unit == "D":
+        assert shown == {inside.users[user]}
+    else:
+        assert not shown & d_people
