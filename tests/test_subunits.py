@@ -202,3 +202,19 @@ def test_a_commune_kind_is_district_level():
              __import__("cddh.services.reference", fromlist=["x"]).DEFAULT_UNIT_KINDS}
     assert kinds["commune"].value == "district" and kinds["division"].value == "other"
     assert UnitKind  # the kinds are data: a province adds its own without code
+
+
+def test_the_ranking_never_counts_a_subtask(app):
+    from cddh.models import Notification
+    from cddh.services import ranking
+
+    world = iu.build(app)
+    with app.app_context(), app.test_request_context():
+        for key in ("S1", "P"):  # a late update flagged on a sub-task and on its parent
+            db.session.add(Notification(user_id=world.users["d_leader"], kind="late_update",
+                                        task_id=world.tasks[key], message="x"))
+        db.session.commit()
+        late = ranking.late_updates_by_unit(world.today - dt.timedelta(days=1), world.today)
+        assert late == {world.units.D: 1}
+        rows = {r["unit_id"]: r for r in ranking.unit_ranking(world.today, world.today)}
+        assert rows[world.units.C1]["late_updates"] == 0 and rows[world.units.C1]["due"] == 0

@@ -528,7 +528,7 @@ def may_upload_inspection_documents(user, doc_request) -> bool:
 
 def may_file_feedback(user, task) -> bool:
     """Đ16.4, Đ15.5: a user of a district-level unit that leads or cooperates on the task."""
-    return (unit_relation(user, task) is not None and task.state != TaskState.draft
+    return (unit_relation(user, task) in ("lead", "cooperating") and task.state != TaskState.draft
             and user.unit.category == UnitCategory.district)
 
 

@@ -45,7 +45,8 @@ def late_updates_by_unit(start: dt.date, end: dt.date) -> dict[int, int]:
     flagged = (sa.select(Notification.task_id).where(Notification.kind == LATE_UPDATE_KIND,
                                                      _window(Notification.created_at, start, end)))
     query = (sa.select(Task.lead_unit_id, sa.func.count(Task.id))
-             .where(Task.id.in_(flagged)).group_by(Task.lead_unit_id))
+             .where(Task.id.in_(flagged), Task.parent_task_id.is_(None))  # never a sub-task
+             .group_by(Task.lead_unit_id))
     return dict(db.session.execute(query).all())
 
 
@@ -54,7 +55,7 @@ def returns_by_unit(start: dt.date, end: dt.date) -> dict[int, int]:
     query = (sa.select(Task.lead_unit_id, sa.func.count(TaskHistory.id))
              .join(Task, Task.id == TaskHistory.task_id)
              .where(TaskHistory.to_state == TaskState.returned.value,
-                    _window(TaskHistory.at, start, end))
+                    _window(TaskHistory.at, start, end), Task.parent_task_id.is_(None))
              .group_by(Task.lead_unit_id))
     return dict(db.session.execute(query).all())
 
