@@ -218,3 +218,23 @@ def test_the_ranking_never_counts_a_subtask(app):
         assert late == {world.units.D: 1}
         rows = {r["unit_id"]: r for r in ranking.unit_ranking(world.today, world.today)}
         assert rows[world.units.C1]["late_updates"] == 0 and rows[world.units.C1]["due"] == 0
+
+
+def test_a_subtasks_notices_name_the_parent_unit_not_the_office(app):
+    world = iu.build(app)
+    s1 = world.tasks["S1"]
+    leader = _api(app, world, "d_leader")
+    with app.app_context():
+        task = db.session.get(Task, s1)
+        task.state = S.pending_verification
+        task.completed_on = world.today
+        db.session.commit()
+    assert leader.post(f"/tasks/{s1}/verify", {"accepted": False,
+                                               "comment": "Thiếu số liệu"}).status_code == 200
+    with app.app_context():
+        kinds = set(db.session.scalars(sa.select(Notification.kind).where(
+            Notification.task_id == s1)))
+        text = db.session.scalar(sa.select(Notification.message).where(
+            Notification.task_id == s1, Notification.kind == "subtask_rejected"))
+    assert kinds == {"subtask_rejected"}
+    assert "Văn phòng" not in text

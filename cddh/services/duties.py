@@ -143,6 +143,7 @@ def _messages() -> dict[str, str]:
                         "deadline (Đ7.1a)."),
         "urged": _("The Office urged your unit on: %(task)s"),
         "officer_assigned": _("You were named a handling officer of: %(task)s"),
+        "urged_by_parent": _("The parent unit urged your unit on the sub-task: %(task)s"),
         "signoff_requested": _("An officer's report waits for your sign-off: %(task)s"),
         "signoff_sent_back": _("The unit leader sent your report back: %(task)s"),
         "feedback_filed": _("A district sent feedback on: %(task)s"),
@@ -225,6 +226,8 @@ def unit_users(unit_id: int | None):
 def notify_users(kind: str, users_where, task: Task, **values) -> int:
     """Notify the active users matching ``users_where`` about one task."""
     db.session.flush()  # the task and anything just added need their ids
+    if kind == "urged" and task.parent_task_id is not None:
+        kind = "urged_by_parent"  # Đ10.2c: the parent unit urges its sub-unit
     rows = sa.select(User.id, sa.literal(kind), sa.literal(task.id),
                      sa.literal(message_text(kind, str(task), **values))).where(
         User.active.is_(True), users_where)

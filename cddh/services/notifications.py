@@ -27,7 +27,17 @@ def _messages() -> dict[str, str]:
         "extension_approved": _("The extension was approved for: %(task)s"),
         "extension_refused": _("The extension was refused for: %(task)s"),
         "cancelled": _("The task was cancelled: %(task)s"),
+        # A sub-task's verification is the parent unit's, not the Office's.
+        "subtask_verified": _("The parent unit accepted the result of the sub-task: %(task)s"),
+        "subtask_rejected": _("The parent unit did not accept the result of the sub-task: "
+                              "%(task)s"),
+        "subtask_cancelled": _("The parent unit cancelled the sub-task: %(task)s"),
     }
+
+
+# The kinds a sub-task's events are told as (the parent unit acts there, not the Office).
+SUBTASK_KINDS = {"verified": "subtask_verified", "verification_rejected": "subtask_rejected",
+                 "cancelled": "subtask_cancelled"}
 
 
 def message_for(kind: str, task: Task) -> str:
@@ -41,6 +51,8 @@ def task_event(task: Task, kind: str, *, to_units=(), cc_units=(), to_specialist
     """Notify the users of the given units, the task's specialist, and/or the leaders who
     receive the matter ``to_leaders`` (cddh.services.leaders: the directing leader)."""
     db.session.flush()  # the task needs its id
+    if task.parent_task_id is not None:
+        kind = SUBTASK_KINDS.get(kind, kind)
     message = message_for(kind, task)
     conditions = []
     lead_ids = [u for u in to_units if u is not None and u == task.lead_unit_id]
