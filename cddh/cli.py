@@ -129,8 +129,11 @@ def create_token(username, name):
 
 @cddh_cli.command("demo")
 @click.option("--tasks", default=300, show_default=True, help="How many demo tasks.")
+@click.option("--model", type=click.Choice(["2020", "2025"]), default="2020", show_default=True,
+              help="2020: districts (with divisions and communes under TP. Bến Tre); 2025: "
+                   "the two-tier structure, communes and wards under the province.")
 @with_appcontext
-def demo(tasks):
+def demo(tasks, model):
     """Load Bến Tre's units, one account per role and demo tasks into an empty database."""
     from .demo import DEMO_ACCOUNTS, DEMO_PASSWORD, LEADER_ACCOUNTS, load_demo
 
@@ -139,7 +142,7 @@ def demo(tasks):
     else:
         with acting_as(None):
             seed_unit_kinds()
-            load_demo(task_count=tasks)
+            load_demo(task_count=tasks, model=model)
             db.session.commit()
         click.echo("Demo data loaded.")
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")

@@ -21,6 +21,8 @@ import datetime as dt
 import random
 from dataclasses import dataclass, field
 
+import sqlalchemy as sa
+
 from .models import (
     DocType,
     Document,
@@ -130,6 +132,47 @@ DISTRICTS = (
     ("HTP", "UBND huyện Thạnh Phú", "Thạnh Phú", "UBND"),
 )
 ALL_DISTRICTS = tuple(code for code, *_ in DISTRICTS)
+
+# The 2025 two-tier structure (Nghị quyết 202/2025/QH15: Bến Tre merged into Vĩnh Long
+# province; no district level): communes and wards directly under the province. The demo keeps
+# the district codes of the units its tasks and accounts use, renamed to the commune or ward
+# that took over the former district's seat, and adds a few more.
+COMMUNES_2025 = (
+    ("HBT", "UBND phường An Hội", "P. An Hội", "UBND"),
+    ("HBTR", "UBND xã Ba Tri", "Ba Tri", "UBND"),
+    ("HBD", "UBND xã Bình Đại", "Bình Đại", "UBND"),
+    ("HCT", "UBND xã Châu Thành", "Châu Thành", "UBND"),
+    ("HCL", "UBND xã Chợ Lách", "Chợ Lách", "UBND"),
+    ("HGT", "UBND xã Giồng Trôm", "Giồng Trôm", "UBND"),
+    ("HMCB", "UBND xã Phước Mỹ Trung", "Phước Mỹ Trung", "UBND"),
+    ("HMCN", "UBND xã Mỏ Cày", "Mỏ Cày", "UBND"),
+    ("HTP", "UBND xã Thạnh Phú", "Thạnh Phú", "UBND"),
+    ("PPK", "UBND phường Phú Khương", "P. Phú Khương", "UBND"),
+    ("PSD", "UBND phường Sơn Đông", "P. Sơn Đông", "UBND"),
+    ("XTX", "UBND xã Tân Xuân", "Tân Xuân", "UBND"),
+)
+OTHER_UNITS_2025 = (
+    ("CTH", "Thuế tỉnh Vĩnh Long", "Thuế tỉnh", "CT"),
+    ("KBNN", "Kho bạc Nhà nước khu vực XIX", "KBNN khu vực XIX", "KBNN"),
+    ("BHXH", "Bảo hiểm xã hội tỉnh Vĩnh Long", "BHXH tỉnh", "BHXH"),
+    ("DPTTH", "Báo và Phát thanh, Truyền hình Vĩnh Long", "Báo và PT-TH Vĩnh Long", "ĐPTTH"),
+)
+# Sub-units (Đ9.2a, Đ10.2c): (parent code, code, name, short name, kind). A department's
+# divisions in both models; a district's divisions and communes in the 2020 model.
+DEPARTMENT_DIVISIONS = (
+    ("SNV", "SNV-TDKT", "Ban Thi đua - Khen thưởng", "Ban TĐ-KT", "division"),
+    ("SNV", "SNV-VTLT", "Chi cục Văn thư - Lưu trữ", "Chi cục VT-LT", "division"),
+)
+DISTRICT_SUBUNITS_2020 = (
+    ("HBT", "HBT-PNV", "Phòng Nội vụ thành phố Bến Tre", "Phòng Nội vụ TP", "division"),
+    ("HBT", "HBT-TCKH", "Phòng Tài chính - Kế hoạch thành phố Bến Tre", "Phòng TC-KH TP",
+     "division"),
+    ("HBT", "HBT-PAH", "UBND phường An Hội", "P. An Hội", "commune"),
+    ("HBT", "HBT-PPK", "UBND phường Phú Khương", "P. Phú Khương", "commune"),
+    ("HBT", "HBT-XPH", "UBND xã Phú Hưng", "Xã Phú Hưng", "commune"),
+    ("HBT", "HBT-XMTA", "UBND xã Mỹ Thạnh An", "Xã Mỹ Thạnh An", "commune"),
+)
+MODELS = ("2020", "2025")
 
 
 @dataclass(frozen=True)
@@ -432,13 +475,18 @@ class _Built:
     received: dt.date | None = None
 
 
-def load_demo(task_count: int = 300, today: dt.date | None = None) -> None:
-    """Fill an empty database with the demo; the caller commits."""
-    _DemoBuilder(task_count, today or local_today()).run()
+def load_demo(task_count: int = 300, today: dt.date | None = None, model: str = "2020") -> None:
+    """Fill an empty database with the demo; the caller commits. ``model``: the 2020
+    structure (districts, with divisions and communes under TP. Bến Tre) or the 2025 two-tier
+    one (communes and wards directly under the province)."""
+    if model not in MODELS:
+        raise ValueError(model)
+    _DemoBuilder(task_count, today or local_today(), model).run()
 
 
 class _DemoBuilder:
-    def __init__(self, task_count: int, today: dt.date):
+    def __init__(self, task_count: int, today: dt.date, model: str = "2020"):
+        self.model = model
         self.rng = random.Random(2020)
         self.task_count = task_count
         self.today = today
@@ -504,22 +552,78 @@ class _DemoBuilder:
         self.add_extensions(built)
         db.session.add_all(self.rows)
         db.session.flush()
+        self.inside_units()
+
+    def inside_units(self) -> None:
+        """Đ8.2b, Đ9.2a: in each demo unit with sub-units, its officer handles a task in
+        progress, and part of it is delegated to a sub-unit (a sub-task, in progress)."""
+        for code in DEMO_UNIT_CODES:
+            children = [self.units[c] for c in self.subunit_codes
+                        if self.units[c].parent is self.units[code]]
+            officer = self.staff.get(code)
+            task = db.session.scalar(sa.select(Task).where(
+                Task.lead_unit_id == self.units[code].id,
+                Task.state.in_((S.in_progress, S.assigned)),
+                sa.or_(Task.deadline > self.today, Task.deadline.is_(None)))
+                .order_by(Task.state != S.in_progress, Task.deadline.is_(None), Task.id))
+            if task is None or officer is None:
+                continue
+            head = self.head(self.units[code])
+            task.officers = [officer]
+            day = self.yesterday
+            story = _Story(self, task, self.stamp(day, 8 * 60))
+            story.history(day, head, "assign_officers", reason=officer.full_name,
+                          data={"officer_ids": [officer.id], "previous_officer_ids": []})
+            if not children:
+                db.session.add_all(story.rows)
+                continue
+            child = sorted(children, key=lambda u: u.kind.code != "commune")[0]
+            deadline = self.cal.add_working_days(self.today, 10)
+            deadline = min(task.deadline, deadline) if task.deadline else deadline
+            sub = Task(document_id=task.document_id, parent_task=task, lead_unit=child,
+                       content=f"Phần việc giao {child.short_name or child.name}: "
+                               f"{task.content[:200]}",
+                       has_deadline=True, deadline=deadline, original_deadline=deadline,
+                       update_frequency=task.update_frequency, priority=task.priority,
+                       directing_leader_id=task.directing_leader_id, state=S.in_progress,
+                       assigned_at=self.stamp(day, 9 * 60), received_at=self.stamp(day, 10 * 60),
+                       percent_complete=30, created_at=self.stamp(day, 9 * 60))
+            db.session.add(sub)
+            db.session.flush()
+            story.history(day, head, "delegate", reason=sub.content,
+                          data={"subtask_id": sub.id, "unit_id": child.id,
+                                "deadline": deadline.isoformat()})
+            sub_story = _Story(self, sub, self.stamp(day, 9 * 60))
+            sub_story.history(day, head, "delegate", to_state=S.assigned,
+                              data={"parent_task_id": task.id, "lead_unit_id": child.id})
+            sub_story.history(day, self.head(child), "receive", from_state=S.assigned,
+                              to_state=S.in_progress)
+            db.session.add_all(story.rows + sub_story.rows)
+        db.session.flush()
 
     def make_units(self) -> None:
         kinds = seed_unit_kinds()
         office = Unit(code=OFFICE[0], name=OFFICE[1], short_name=OFFICE[2], kind=kinds["office"],
                       sort_order=10)
         self.units[office.code] = office
+        two_tier = self.model == "2025"
         groups = ((OFFICE_DIVISIONS, "office_division", 11),
                   (DEPARTMENTS, "department", 100),
-                  (DISTRICTS, "district", 200),
-                  (OTHER_UNITS, "other", 300))
+                  (COMMUNES_2025 if two_tier else DISTRICTS, "commune" if two_tier else "district",
+                   200),
+                  (OTHER_UNITS_2025 if two_tier else OTHER_UNITS, "other", 300))
         for rows, kind, start in groups:
             for index, (code, name, short, _symbol) in enumerate(rows):
                 self.units[code] = Unit(code=code, name=name, short_name=short, kind=kinds[kind],
                                         sort_order=start + index,
                                         parent=office if kind == "office_division" else None)
         self.symbols.update({code: symbol for rows, *_ in groups for code, _n, _s, symbol in rows})
+        subunits = DEPARTMENT_DIVISIONS + (() if two_tier else DISTRICT_SUBUNITS_2020)
+        self.subunit_codes = []
+        for index, (parent, code, name, short, kind) in enumerate(subunits):
+            self.units[code] = Unit(code=code, name=name, short_name=short, kind=kinds[kind],
+                                    sort_order=400 + index, parent=self.units[parent])
+            self.subunit_codes.append(code)
         db.session.add_all(self.units.values())
 
     def person(self) -> str:
@@ -542,8 +646,10 @@ class _DemoBuilder:
         taken = {(u.unit.code, u.role) for u in self.demo_users.values()}
         shared_hash = hash_password(DEMO_PASSWORD)
         background = []
-        for rows, head_prefix in ((DEPARTMENTS, "giamdoc"), (DISTRICTS, "chutich"),
-                                  (OTHER_UNITS, "thutruong")):
+        subunit_rows = [(code,) for code in self.subunit_codes]
+        communes = COMMUNES_2025 if self.model == "2025" else DISTRICTS
+        for rows, head_prefix in ((DEPARTMENTS, "giamdoc"), (communes, "chutich"),
+                                  (OTHER_UNITS, "thutruong"), (subunit_rows, "truong")):
             for code, *_ in rows:
                 for role, prefix in ((Role.unit_leader, head_prefix), (Role.unit_staff, "canbo")):
                     if (code, role) in taken:

@@ -176,6 +176,13 @@ TASK_ACTION = {
     "change_content": _l("Content changed by the leader's decision"),
     "request_cooperation_change": _l("Cooperating unit asked to be removed or replaced"),
     "decide_cooperation_change": _l("Request of a cooperating unit decided"),
+    "assign": _l("Handling officers named"),
+    "assign_officers": _l("Handling officers named"),
+    "delegate": _l("Part delegated to a sub-unit"),
+    "submit_signoff": _l("Submitted for the unit leader's sign-off"),
+    "propose_return": _l("Return proposed to the unit leader"),
+    "approve_signoff": _l("Signed off by the unit leader"),
+    "send_back_signoff": _l("Sent back to the officer by the unit leader"),
 }
 
 COOPERATION_CHANGE_KIND = {

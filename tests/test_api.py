@@ -145,7 +145,8 @@ def test_me_answers_with_the_tokens_user(world):
     assert resp.status_code == 200
     assert resp.get_json() == {"id": world.users["snv_staff"], "username": "canbo.snv",
                                "full_name": "Người dùng unit_staff", "role": "unit_staff",
-                               "unit_id": world.units.snv, "position": None}
+                               "unit_id": world.units.snv, "unit_parent_id": None,
+                               "position": None}
 
 
 @pytest.mark.parametrize("header", [None, "Bearer", "Bearer ", "Basic abc", "Token x",
@@ -256,7 +257,7 @@ def test_units_lists_active_units_with_their_kind(app, world):
     assert [(u["code"], u["kind"]) for u in body["items"]] == [
         ("VP", "office"), ("SNV", "department"), ("STC", "department"), ("HBT", "district")]
     assert body["items"][1] == {"id": world.units.snv, "code": "SNV", "name": "Sở Nội vụ",
-                                "kind": "department"}
+                                "kind": "department", "parent_id": None}
 
 
 def test_a_unit_lists_only_its_own_non_draft_tasks(world):
@@ -301,7 +302,7 @@ def test_a_task_shows_its_fields_history_progress_and_extensions(world):
     body = resp.get_json()
     assert set(body) == {"id", "document_id", "content", "state", "timeliness", "deadline",
                          "original_deadline", "lead_unit_id", "directing_leader_id",
-                         "cooperating_unit_ids",
+                         "cooperating_unit_ids", "officer_ids", "parent_task_id", "subtask_ids",
                          "completed_on", "version", "created_at", "updated_at", "history",
                          "progress", "extensions"}
     assert body["state"] == "in_progress" and body["timeliness"] == "open_on_time"

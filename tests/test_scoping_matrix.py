@@ -55,6 +55,7 @@ The base class un-exposes ``ajax/update/``; the matrix asserts it stays 404/405 
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from dataclasses import dataclass
@@ -70,6 +71,7 @@ from cddh.models import (
     InspectionTeam,
     Role,
     Task,
+    TaskState,
     User,
     db,
 )
@@ -752,3 +754,235 @@ def test_saved_filters_are_their_owners_alone(role, fresh_world):
         with app.app_context():
             db.session.execute(sa.delete(SavedFilter))
             db.session.commit()
+
+
+# --- inside the unit (issue 15): sub-units, sub-tasks, handling officers ---------------------
+# Every new door (task page and list, the API's task, list, assign and subtasks, the task
+# page's assign and delegate actions, the sub-task lifecycle) × every actor of
+# tests/inside_units.py: the Office roles, the parent unit's leader, its named officer and a
+# staff member not named, a child unit (C1), its sibling (C2) and an unrelated unit (B).
+# The expectations are the oracle of tests/inside_units.py, written from the issue.
+#
+# Deliberate breakage verified to turn these cells red: cddh/services/scope.rows_for giving
+# the "parent" row to every child of the parent's lead unit instead of the parent's lead unit
+# (siblings then read each other's sub-tasks): 16 read cells of c1_*/c2_* fail on S2/S1.
+# (policy.unit_relation answering "parent" for any unit is NOT caught alone: the task scope
+# already hides a sibling's sub-task, 404 before any action check; a second line of defence.)
+
+from . import inside_units as iu  # noqa: E402
+from .conftest import Browser  # noqa: E402
+from .test_api import Api  # noqa: E402
+
+INSIDE_USERS = list(iu.USERS)
+INSIDE_TASKS = ("P", "S1", "S2", "Q", "BT")
+
+
+@pytest.fixture
+def inside(app, world):
+    """Its own dataset: the module's world is emptied first and rebuilt by the next cell."""
+    with app.app_context():
+        h.truncate_all()
+    world.ds = None
+    yield iu.build(app)
+    with app.app_context():
+        h.truncate_all()
+
+
+def _browser_of(app, world, key):
+    with app.app_context():
+        return Browser(app, db.session.get(User, world.users[key]))
+
+
+@pytest.mark.parametrize("door", ["api_task", "api_list", "screen_details", "screen_list"])
+@pytest.mark.parametrize("user", INSIDE_USERS)
+def test_inside_units_reading(app, inside, user, door):
+    api = Api(app, inside.tokens[user])
+    br = _browser_of(app, inside, user) if door.startswith("screen") else None
+    if door == "api_list":
+        seen, cursor = set(), None
+        while True:
+            page = api.get("/tasks?limit=100" + (f"&cursor={cursor}" if cursor else ""))
+            assert page.status_code == 200
+            body = page.get_json()
+            seen |= {t["id"] for t in body["items"]}
+            cursor = body["next_cursor"]
+            if not cursor:
+                break
+    if door == "screen_list":
+        listing = br.get("/tasks/?page_size=100").get_data(as_text=True)
+    for key in INSIDE_TASKS:
+        task_id, marker = inside.tasks[key], inside.markers[key]
+        expected = iu.readable(user, key)
+        if door == "api_task":
+            resp = api.get(f"/tasks/{task_id}")
+            assert resp.status_code == (200 if expected else 404), (key, resp.status_code)
+        elif door == "api_list":
+            assert (task_id in seen) == expected, key
+        elif door == "screen_details":
+            resp = br.get(f"/tasks/details/?id={task_id}")
+            text = resp.get_data(as_text=True)
+            assert (marker in text) == expected, (key, resp.status_code)
+            if expected:
+                assert resp.status_code == 200
+                # the parent page lists only the sub-tasks the reader may see
+                if key == "P":
+                    for sub in ("S1", "S2"):
+                        assert (inside.markers[sub] in text) == iu.readable(user, sub), sub
+        else:
+            assert (marker in listing) == expected, key
+
+
+def _state_for(app, world, action, key):
+    """Bring the task to the state the action starts from."""
+    from cddh.models import Task as T
+
+    with app.app_context():
+        task = db.session.get(T, world.tasks[key])
+        if action == "verify":
+            task.state = TaskState.pending_verification
+            task.completed_on = world.today
+            task.completion_reported_at = dt.datetime.now(dt.UTC)
+        db.session.commit()
+
+
+def _api_action(api, world, action, key):
+    task_id = world.tasks[key]
+    lead = {"P": "D", "Q": "D", "S1": "C1", "S2": "C2", "BT": "B"}[key]
+    if action == "assign":
+        officer = {"D": "d_staff", "C1": "c1_staff", "C2": "c2_staff", "B": "b_leader"}[lead]
+        return api.post(f"/tasks/{task_id}/assign", {"officer_ids": [world.users[officer]]})
+    if action == "delegate":
+        return api.post(f"/tasks/{task_id}/subtasks",
+                        {"unit_id": world.units.C1, "content": "Phần việc mới",
+                         "deadline": (world.today + dt.timedelta(days=5)).isoformat()})
+    if action == "progress":
+        return api.post(f"/tasks/{task_id}/progress", {"content": "Đã làm", "percent": 10})
+    if action == "complete":
+        return api.post(f"/tasks/{task_id}/complete",
+                        {"completed_on": world.today.isoformat(), "result_summary": "Xong"})
+    if action == "verify":
+        return api.post(f"/tasks/{task_id}/verify", {"accepted": True})
+    if action == "cancel":
+        return api.post(f"/tasks/{task_id}/cancel", {"reason": "Không cần nữa"})
+    raise ValueError(action)
+
+
+INSIDE_ACTIONS = [("assign", "P"), ("assign", "Q"), ("assign", "S1"), ("delegate", "P"),
+                  ("delegate", "S1"), ("progress", "P"), ("progress", "S1"),
+                  ("complete", "S1"), ("verify", "S1"), ("verify", "P"), ("cancel", "S1"),
+                  ("cancel", "P")]
+
+
+@pytest.mark.parametrize("action,key", INSIDE_ACTIONS, ids=[f"{a}-{k}" for a, k in INSIDE_ACTIONS])
+@pytest.mark.parametrize("user", INSIDE_USERS)
+def test_inside_units_api_actions(app, inside, user, action, key):
+    _state_for(app, inside, action, key)
+    with app.app_context():
+        before = _work_tables()
+    resp = _api_action(Api(app, inside.tokens[user]), inside, action, key)
+    if iu.may(user, action, key):
+        assert resp.status_code in (200, 201), (resp.status_code, resp.get_json())
+    else:
+        expected = 403 if iu.readable(user, key) else 404
+        if action == "delegate" and user == "c1_leader" and key == "S1":
+            expected = 422  # its own leader, but a commune has no sub-unit to delegate to
+        assert resp.status_code == expected, (resp.status_code, resp.get_json())
+        with app.app_context():
+            assert _work_tables() == before
+
+
+WORK_TABLES = ("task", "task_officer", "task_unit", "task_history", "progress_update",
+               "notification")
+
+
+def _work_tables():
+    """The tables a task action writes (the token's last use and the audit log aside)."""
+    return {k: v for k, v in h.snapshot().items() if k in WORK_TABLES}
+
+
+@pytest.mark.parametrize("action", ["assign", "delegate"])
+@pytest.mark.parametrize("user", INSIDE_USERS)
+def test_inside_units_screen_actions(app, inside, user, action):
+    """The task page's assign and delegate (POST + CSRF) change the task only for the lead
+    unit's leader; anyone else changes nothing."""
+    from cddh.models import Task as T
+
+    br = _browser_of(app, inside, user)
+    task_id = inside.tasks["P"]
+    data = {"id": task_id, "action": action}
+    if action == "assign":
+        data["officer_ids"] = str(inside.users["d_staff"])
+    else:
+        data |= {"unit_id": str(inside.units.C2), "content": "Phần việc xã",
+                 "deadline": (inside.today + dt.timedelta(days=3)).isoformat()}
+    resp = br.post("/tasks/act/", data=data)
+    assert resp.status_code in (302, 404), resp.status_code
+    with app.app_context():
+        if action == "assign":
+            changed = iu.officer_ids_of(task_id) != [inside.users["d_officer"]]
+        else:
+            changed = db.session.scalar(sa.select(sa.func.count()).select_from(T).where(
+                T.parent_task_id == task_id)) != 2
+    assert changed == iu.may(user, action, "P")
+
+
+SIGNOFF_ACTIONS = ("approve_signoff", "send_back_signoff", "propose_return")
+
+
+def _signoff_may(user, action):
+    role, unit = iu.USERS[user]
+    if action == "propose_return":  # Q has no officer: any staff member of D proposes
+        return unit == "D" and role == Role.unit_staff
+    return unit == "D" and role == Role.unit_leader
+
+
+@pytest.mark.parametrize("action", SIGNOFF_ACTIONS)
+@pytest.mark.parametrize("user", INSIDE_USERS)
+def test_inside_units_signoff_actions(app, inside, user, action):
+    """The head's sign-off on the task page: only D's leader signs off or sends back an
+    officer's report; only D's staff propose a return; anyone else changes nothing."""
+    from cddh.models import Task as T
+    from cddh.models import Unit as U
+
+    key = "Q" if action == "propose_return" else "P"
+    task_id = inside.tasks[key]
+    with app.app_context():
+        unit = db.session.get(U, inside.units.D)
+        unit.kind.signoff_required = True
+        task = db.session.get(T, task_id)
+        if key == "Q":
+            task.state = TaskState.assigned
+        else:
+            task.signoff_action = "report_completion"
+            task.signoff_data = {"completed_on": inside.today.isoformat(),
+                                 "result_summary": "Xong"}
+        db.session.commit()
+        before = _work_tables()
+    data = {"id": task_id, "action": action, "comment": "Bổ sung",
+            "reason_category": "other", "reason": "Không phù hợp"}
+    resp = _browser_of(app, inside, user).post("/tasks/act/", data=data)
+    assert resp.status_code in (302, 404), resp.status_code
+    with app.app_context():
+        changed = _work_tables() != before
+    assert changed == _signoff_may(user, action)
+
+
+@pytest.mark.parametrize("user", INSIDE_USERS)
+def test_inside_units_officer_figures(app, inside, user):
+    """Individual figures (Đ20.2): the officer, their unit leader and the Office only."""
+    role, unit = iu.USERS[user]
+    resp = _browser_of(app, inside, user).get(
+        f"/officer-figures/?kind=year&year={inside.today.year}&number=1"
+        f"&unit_id={inside.units.D}")
+    d_people = {inside.users[k] for k in ("d_leader", "d_officer", "d_staff")}
+    if role == Role.inspector:
+        assert resp.status_code in (302, 403)
+        return
+    assert resp.status_code == 200
+    shown = {int(i) for i in re.findall(r'data-officer="(\d+)"', resp.get_data(as_text=True))}
+    if role in (Role.office_specialist, Role.leader, Role.admin) or user == "d_leader":
+        assert shown == d_people
+    elif unit == "D":
+        assert shown == {inside.users[user]}
+    else:
+        assert not shown & d_people

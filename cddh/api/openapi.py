@@ -70,6 +70,11 @@ TASK_OUT = {
     "lead_unit_id": nullable(ID),
     "directing_leader_id": nullable(ID),
     "cooperating_unit_ids": {"type": "array", "items": ID},
+    "officer_ids": {"type": "array", "items": ID,
+                    "description": "The handling officers named by the unit leader (Đ8.2b)."},
+    "parent_task_id": nullable({**ID, "description": "Set on a sub-task (never counted in "
+                                                     "the statistics)."}),
+    "subtask_ids": {"type": "array", "items": ID},
     "completed_on": nullable(DATE),
     "version": INTEGER,
     "created_at": DATETIME,
@@ -86,12 +91,15 @@ SCHEMAS = {
     }, required=("code", "message"))}),
     "Me": obj({"id": ID, "username": STRING, "full_name": STRING,
                "role": {"type": "string", "enum": _values(Role)}, "unit_id": ID,
+               "unit_parent_id": nullable({**ID, "description": "The parent of the user's "
+                                                                "unit (null at the top)."}),
                "position": nullable({"type": "string", "enum": _values(LeaderPosition)})}),
     "Leader": obj({"user_id": ID, "full_name": STRING,
                    "position": {"type": "string", "enum": _values(LeaderPosition)},
                    "sectors": {"type": "array", "items": STRING}}),
     "Unit": obj({"id": ID, "code": STRING, "name": STRING,
-                 "kind": {"type": "string", "enum": _values(UnitCategory)}}),
+                 "kind": {"type": "string", "enum": _values(UnitCategory)},
+                 "parent_id": nullable({**ID, "description": "Null at the top."})}),
     "TaskIn": obj({
         "content": STRING,
         "lead_unit_id": nullable(ID),
@@ -272,6 +280,10 @@ SCHEMAS |= {
                                         "description": "Required when refusing."}},
                             ("approved",)),
     "CancelIn": action_body({"reason": STRING}, ("reason",)),
+    "AssignIn": action_body({"officer_ids": {"type": "array", "items": ID, "minItems": 1}},
+                            ("officer_ids",)),
+    "SubtaskIn": action_body({"unit_id": ID, "content": STRING, "deadline": DATE},
+                             ("unit_id", "content", "deadline")),
     "DifficultyIn": obj({
         "kind": {"type": "string", "enum": _values(DifficultyKind)},
         "content": STRING,
@@ -347,6 +359,11 @@ TASK_ACTIONS = [
      "Lead unit asks to move the deadline (Đ11.1d)."),
     ("cancel", "Cancel a task", "CancelIn", True, 200, "Task",
      "Office specialist: any open state or draft → cancelled."),
+    ("assign", "Assign officers", "AssignIn", True, 200, "Task",
+     "Lead unit's leader names (or renames) the handling officers, staff of the unit (Đ8.2b)."),
+    ("subtasks", "Add a sub-task", "SubtaskIn", True, 201, "Task",
+     "Lead unit's leader delegates part of the task to a child unit: a sub-task, state "
+     "assigned, deadline not after the task's (Đ9.2a, Đ10.2c)."),
 ]
 
 

@@ -29,6 +29,7 @@ from ..models import (
 from ..services import (
     DomainError,
     NotAllowed,
+    delegation,
     difficulties,
     documents,
     leaders,
@@ -201,7 +202,8 @@ def tasks():
         conditions.append(found[0])
     query = sa.select(Task).where(*conditions).options(selectinload(Task.cooperating_units))
     rows, next_cursor = page(query, Task.id, descending=True)
-    return json_response({"items": [shapes.task_out(t, today) for t in rows],
+    inner = shapes.inner_ids(rows)
+    return json_response({"items": [shapes.task_out(t, today, inner) for t in rows],
                           "next_cursor": next_cursor})
 
 
@@ -302,6 +304,29 @@ def verify(task_id: int):
     fields.check()
     workflow.verify(me(), task, accepted=accepted, comment=comment, version=version)
     return _changed(task)
+
+
+@bp.post(f"/tasks/<{ID}:task_id>/assign")
+def assign(task_id: int):
+    """Đ8.2b: the lead unit's leader names the task's handling officers."""
+    task, fields, version = _acting_on(task_id, "assign")
+    officer_ids = fields.identifiers("officer_ids")
+    fields.check()
+    delegation.assign_officers(me(), task, officer_ids, version=version)
+    return _changed(task)
+
+
+@bp.post(f"/tasks/<{ID}:task_id>/subtasks")
+def add_subtask(task_id: int):
+    """Đ9.2a, Đ10.2c: the lead unit's leader delegates part of the task to a child unit."""
+    task, fields, version = _acting_on(task_id, "delegate")
+    unit_id, content, deadline = (fields.identifier("unit_id"), fields.text("content"),
+                                  fields.date("deadline"))
+    fields.check()
+    sub = delegation.add_subtask(me(), task, unit_id=unit_id, content=content,
+                                 deadline=deadline, version=version)
+    workflow.commit()
+    return json_response(shapes.task_out(sub, local_today()), 201)
 
 
 @bp.post(f"/tasks/<{ID}:task_id>/extensions")

@@ -29,6 +29,7 @@ def moment(value: dt.datetime | None) -> str | None:
 def me_out(user: User) -> dict:
     return {"id": user.id, "username": user.username, "full_name": user.full_name,
             "role": user.role.value, "unit_id": user.unit_id,
+            "unit_parent_id": user.unit.parent_id if user.unit else None,
             "position": user.position.value if user.position else None}
 
 
@@ -60,11 +61,22 @@ def difficulty_out(item: Difficulty) -> dict:
 
 
 def unit_out(unit: Unit) -> dict:
-    return {"id": unit.id, "code": unit.code, "name": unit.name, "kind": unit.category.value}
+    return {"id": unit.id, "code": unit.code, "name": unit.name, "kind": unit.category.value,
+            "parent_id": unit.parent_id}
 
 
-def task_out(task: Task, today: dt.date) -> dict:
+def inner_ids(tasks: list[Task]) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
+    """The officers and the sub-tasks of the given tasks, two queries for a whole page."""
+    from ..services.delegation import officer_ids, subtask_ids
+
+    ids = [t.id for t in tasks]
+    return officer_ids(ids), subtask_ids(ids)
+
+
+def task_out(task: Task, today: dt.date, inner=None) -> dict:
+    """A task; ``inner`` is ``inner_ids`` of a page the task is on (else it is read here)."""
     value = timeliness(task, today)
+    officers, subtasks = inner if inner is not None else inner_ids([task])
     return {
         "id": task.id,
         "document_id": task.document_id,
@@ -76,6 +88,9 @@ def task_out(task: Task, today: dt.date) -> dict:
         "lead_unit_id": task.lead_unit_id,
         "directing_leader_id": task.directing_leader_id,
         "cooperating_unit_ids": sorted(u.id for u in task.cooperating_units),
+        "officer_ids": officers.get(task.id, []),
+        "parent_task_id": task.parent_task_id,
+        "subtask_ids": subtasks.get(task.id, []),
         "completed_on": day(task.completed_on),
         "version": task.version,
         "created_at": moment(task.created_at),
@@ -113,6 +128,7 @@ def extension_out(request: ExtensionRequest) -> dict:
 
 def document_out(doc: Document, tasks: list[Task], today: dt.date) -> dict:
     """A document with the tasks given (the caller passes only those the user may see)."""
+    inner = inner_ids(tasks)
     return {
         "id": doc.id,
         "doc_type": doc.doc_type.value,
@@ -127,5 +143,5 @@ def document_out(doc: Document, tasks: list[Task], today: dt.date) -> dict:
         "confidentiality": "none",
         "entry_due_on": day(doc.entry_due_on),
         "created_at": moment(doc.created_at),
-        "tasks": [task_out(task, today) for task in tasks],
+        "tasks": [task_out(task, today, inner) for task in tasks],
     }

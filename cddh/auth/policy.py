@@ -83,6 +83,9 @@ SCREENS: dict[str, frozenset[Role]] = {
     "period_reports": OFFICE_ROLES | UNIT_ROLES,
     "dashboard": OFFICE_ROLES,
     "ranking": OFFICE_ROLES | UNIT_ROLES,
+    # Đ20.2: officers' individual figures (the ranking's drill-down); each row is further
+    # limited by officer_figures_scope (the officer, their unit leader, the Office).
+    "officer_figures": OFFICE_ROLES | UNIT_ROLES,
     "self_inspection": OFFICE_ROLES | UNIT_ROLES,
     # Difficulties and proposals (Đ10.1, Đ16.3): the Office and leaders; a unit its own.
     "difficulties": OFFICE_ROLES | UNIT_ROLES,
@@ -340,25 +343,96 @@ TASK_ACTIONS: dict[str, tuple[frozenset[Role], tuple[str, ...] | None]] = {
 }
 
 
+# Đ8.2b: the unit leader names the handling officers and delegates part of the task to a
+# child unit (Đ9.2a, Đ10.2c).
+TASK_ACTIONS["assign"] = (frozenset({Role.unit_leader}), ("lead",))
+TASK_ACTIONS["delegate"] = (frozenset({Role.unit_leader}), ("lead",))
+# Đ9.2c: the head's sign-off (cddh.services.signoff): a staff member proposes a return, the
+# unit leader approves or sends back an officer's report.
+TASK_ACTIONS["propose_return"] = (frozenset({Role.unit_staff}), ("lead",))
+TASK_ACTIONS["approve_signoff"] = (frozenset({Role.unit_leader}), ("lead",))
+TASK_ACTIONS["send_back_signoff"] = (frozenset({Role.unit_leader}), ("lead",))
+
+# A sub-task is worked by its (child) lead unit through the same lifecycle, inside the parent
+# unit's scope: the parent unit's leader plays the Office's part (verifies, urges, cancels);
+# the Office and the leaders read it and do not act on it.
+SUBTASK_ACTIONS: dict[str, tuple[frozenset[Role], tuple[str, ...] | None]] = {
+    "receive": (UNIT_ROLES, ("lead",)),
+    "progress": (UNIT_ROLES, ("lead",)),
+    "report_completion": (UNIT_ROLES, ("lead",)),
+    "assign": (frozenset({Role.unit_leader}), ("lead",)),
+    "delegate": (frozenset({Role.unit_leader}), ("lead",)),
+    "approve_signoff": (frozenset({Role.unit_leader}), ("lead",)),
+    "send_back_signoff": (frozenset({Role.unit_leader}), ("lead",)),
+    "verify": (frozenset({Role.unit_leader}), ("parent",)),
+    "urge": (frozenset({Role.unit_leader}), ("parent",)),
+    "cancel": (frozenset({Role.unit_leader}), ("parent",)),
+}
+
+# Once a task has handling officers, the lead unit's work on it is theirs (and the leader's):
+# another staff member of the unit reads it but does not act on it.
+OFFICER_ACTIONS = frozenset({"progress", "report_completion", "request_extension",
+                             "raise_difficulty", "propose_return"})
+
+
 def unit_relation(user, task) -> str | None:
-    """'lead' or 'cooperating' when the user's unit has that part in the task, else None."""
+    """'lead', 'cooperating' or 'parent' (the lead unit of the task's parent task) when the
+    user's unit has that part in the task, else None."""
     if not _authenticated(user) or user.role not in UNIT_ROLES:
         return None
     if task.lead_unit_id == user.unit_id:
         return "lead"
     if any(u.id == user.unit_id for u in task.cooperating_units):
         return "cooperating"
+    if task.parent_task_id is not None and task.parent_task.lead_unit_id == user.unit_id:
+        return "parent"
     return None
+
+
+def is_officer(user, task) -> bool:
+    """True when the user is one of the task's handling officers."""
+    return _authenticated(user) and any(o.id == user.id for o in task.officers)
 
 
 def may_act_on_task(user, task, action: str) -> bool:
     """True when role and unit allow the user to attempt ``action`` on ``task``."""
-    if not _authenticated(user) or action not in TASK_ACTIONS:
+    if not _authenticated(user):
         return False
-    roles, relations = TASK_ACTIONS[action]
+    table = SUBTASK_ACTIONS if task.parent_task_id is not None else TASK_ACTIONS
+    if action not in table:
+        return False
+    roles, relations = table[action]
     if user.role not in roles:
         return False
-    return relations is None or unit_relation(user, task) in relations
+    relation = unit_relation(user, task)
+    if relations is not None and relation not in relations:
+        return False
+    if (action in OFFICER_ACTIONS and relation == "lead" and user.role == Role.unit_staff
+            and task.officers and not is_officer(user, task)):
+        return False
+    return True
+
+
+def may_be_officer(candidate, task) -> bool:
+    """Đ8.2b: a handling officer is an active member (staff or leader) of the lead unit."""
+    return bool(candidate is not None and candidate.active and candidate.role in UNIT_ROLES
+                and candidate.unit_id == task.lead_unit_id)
+
+
+def may_receive_subtask(unit, task) -> bool:
+    """A task is delegated only to an active child unit of its lead unit."""
+    return bool(unit is not None and unit.active and unit.parent_id is not None
+                and unit.parent_id == task.lead_unit_id)
+
+
+def officer_figures_scope(user, officer) -> bool:
+    """Đ20.2: an officer's individual figures are read by the officer, their unit leader and
+    the Office (with the leaders), by no one else."""
+    if not _authenticated(user) or officer is None:
+        return False
+    if is_office(user) or user.id == officer.id:
+        return True
+    return user.role == Role.unit_leader and user.unit_id == officer.unit_id
 
 
 def may_enter_documents(user) -> bool:
@@ -470,7 +544,7 @@ def may_upload_inspection_documents(user, doc_request) -> bool:
 
 def may_file_feedback(user, task) -> bool:
     """Đ16.4, Đ15.5: a user of a district-level unit that leads or cooperates on the task."""
-    return (unit_relation(user, task) is not None and task.state != TaskState.draft
+    return (unit_relation(user, task) in ("lead", "cooperating") and task.state != TaskState.draft
             and user.unit.category == UnitCategory.district)
 
 

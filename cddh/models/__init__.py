@@ -29,6 +29,7 @@ from .task import (
     TaskHistory,
     Urging,
     task_cooperating_unit,
+    task_officer,
     task_unit,
 )
 from .unit import Unit, UnitKind
@@ -41,5 +42,5 @@ __all__ = [
     "InspectionTeam", "JobRun", "NoticeMark", "Notification", "PeriodFact", "PeriodReport",
     "PeriodReportEvent", "PeriodReportFigures", "ProgressUpdate", "SavedFilter",
     "SchedulerHeartbeat", "SelfInspectionReport", "Setting", "Task", "TaskHistory", "Unit", "UnitKind", "Urging",
-    "User", "UserSession", "LoginFailure", "db", "inspection_finding_task", "task_cooperating_unit", "task_unit", "utcnow",
+    "User", "UserSession", "LoginFailure", "db", "inspection_finding_task", "task_cooperating_unit", "task_officer", "task_unit", "utcnow",
 ]

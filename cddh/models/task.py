@@ -39,7 +39,8 @@ class TaskUnitRole:
 
     lead = "lead"
     cooperating = "cooperating"
-    # "parent": the lead unit of a parent task sees its sub-tasks (a later issue adds them).
+    # The lead unit of a parent task sees its sub-tasks (Đ9.2a).
+    parent = "parent"
 
 
 # Scope as one index: one row per (unit, task, role), kept by cddh.services.scope on every
@@ -70,6 +71,16 @@ task_unit = sa.Table(
 # them first (task_unit.settled is false for them).
 UNIT_OPEN_STATES = (TaskState.assigned.value, TaskState.in_progress.value)
 
+# Handling officers (chuyên viên thụ lý, Đ8.2b): the lead unit's leader names one or more of
+# the unit's staff; "my tasks" starts from the user.
+task_officer = sa.Table(
+    "task_officer",
+    db.metadata,
+    sa.Column("task_id", sa.ForeignKey("task.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("user_id", sa.ForeignKey("user_account.id"), primary_key=True),
+    sa.Index("ix_task_officer_user_id_task_id", "user_id", "task_id"),
+)
+
 
 class Task(IdMixin, TimestampMixin, db.Model):
     __tablename__ = "task"
@@ -94,6 +105,9 @@ class Task(IdMixin, TimestampMixin, db.Model):
     )
 
     document_id: Mapped[int] = mapped_column(sa.ForeignKey("document.id"), index=True)
+    # A sub-task: the part of its parent task a unit delegated to one of its child units.
+    # Never counted in the figures (the parent counts once, for its lead unit).
+    parent_task_id: Mapped[int | None] = mapped_column(sa.ForeignKey("task.id"), index=True)
     content: Mapped[str] = mapped_column(sa.Text)
     lead_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"))
     monitoring_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"))
@@ -133,6 +147,10 @@ class Task(IdMixin, TimestampMixin, db.Model):
     # Set by the daily job when the task turns overdue; cleared when it is no longer.
     overdue_since: Mapped[dt.date | None]
     late_update: Mapped[bool] = mapped_column(default=False)
+    # Đ9.2c: an officer's completion report or proposed return waiting for the unit leader's
+    # sign-off ("report_completion" or "return") and what the officer submitted.
+    signoff_action: Mapped[str | None] = mapped_column(sa.String(32))
+    signoff_data: Mapped[dict | None] = mapped_column(sa.JSON)
     # Document number and summary and the content, normalised (cddh.services.search).
     search_text: Mapped[str] = mapped_column(sa.Text, default="", server_default=sa.text("''"))
     # Optimistic locking: a stale edit is refused, never silently overwrites.
@@ -146,6 +164,8 @@ class Task(IdMixin, TimestampMixin, db.Model):
     verified_by: Mapped[User | None] = relationship(foreign_keys=[verified_by_id])
     directing_leader: Mapped[User | None] = relationship(foreign_keys=[directing_leader_id])
     cooperating_units: Mapped[list[Unit]] = relationship(secondary=task_cooperating_unit)
+    officers: Mapped[list[User]] = relationship(secondary=task_officer, order_by="User.id")
+    parent_task: Mapped[Task | None] = relationship(remote_side="Task.id")
 
     def __str__(self) -> str:
         text = self.content if len(self.content) <= 80 else self.content[:77] + "…"

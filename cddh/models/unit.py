@@ -20,6 +20,9 @@ class UnitKind(IdMixin, db.Model):
     # What the rules need to know about the kind: Office, Office division, department,
     # district-level or commune-level local government ("district"), or other.
     category: Mapped[UnitCategory] = mapped_column(str_enum(UnitCategory))
+    # Đ9.2c: a unit of this kind sends its officers' completion reports and proposed returns
+    # to its leader for sign-off before they reach the Office (cddh.services.signoff).
+    signoff_required: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     def __str__(self) -> str:
         return self.name

@@ -144,6 +144,10 @@ def _messages() -> dict[str, str]:
         "late_entry": _("Document %(task)s has not been entered and forwarded within its "
                         "deadline (Đ7.1a)."),
         "urged": _("The Office urged your unit on: %(task)s"),
+        "officer_assigned": _("You were named a handling officer of: %(task)s"),
+        "urged_by_parent": _("The parent unit urged your unit on the sub-task: %(task)s"),
+        "signoff_requested": _("An officer's report waits for your sign-off: %(task)s"),
+        "signoff_sent_back": _("The unit leader sent your report back: %(task)s"),
         "feedback_filed": _("A district sent feedback on: %(task)s"),
         "difficulty_raised": _("A unit raised a difficulty or proposal on: %(task)s"),
         "difficulty_proposed": _("The Office proposes a way forward on a difficulty, for your "
@@ -192,8 +196,10 @@ def notify(rows: sa.Select) -> int:
 def _recipients(who: str):
     """Join condition from Task to the users who receive a notice about it."""
     active = User.active.is_(True)
-    if who == "lead_unit":
-        return sa.and_(active, User.unit_id == Task.lead_unit_id, User.role.in_(list(UNIT_ROLES)))
+    if who == "lead_unit":  # its officers and leader once officers are named (Đ8.2b)
+        from .notifications import lead_unit_recipient
+
+        return sa.and_(active, User.unit_id == Task.lead_unit_id, lead_unit_recipient(Task.id))
     if who == "unit_leader":
         return sa.and_(active, User.unit_id == Task.lead_unit_id, User.role == Role.unit_leader)
     if who == "leaders":  # the task's directing leader (cddh.services.leaders)
@@ -213,6 +219,8 @@ def unit_users(unit_id: int | None):
 def notify_users(kind: str, users_where, task: Task, **values) -> int:
     """Notify the active users matching ``users_where`` about one task."""
     db.session.flush()  # the task and anything just added need their ids
+    if kind == "urged" and task.parent_task_id is not None:
+        kind = "urged_by_parent"  # Đ10.2c: the parent unit urges its sub-unit
     rows = sa.select(User.id, sa.literal(kind), sa.literal(task.id),
                      sa.literal(message_text(kind, str(task), **values))).where(
         User.active.is_(True), users_where)
@@ -520,6 +528,8 @@ def escalate_overdue(today: dt.date, cal: WorkingCalendar | None = None) -> dict
     for level, setting, who in ESCALATION_LEVELS:
         marker = dated_kind(level, Task.deadline)
         due = sa.and_(escalated_clause(setting, today, cal), not_marked(marker))
+        if who == "leaders":  # a sub-task stays inside its parent unit (Đ10.2c)
+            due = sa.and_(due, Task.parent_task_id.is_(None))
         counts[level] = 0
         for rng in batches(due):
             batch = sa.and_(rng, due)

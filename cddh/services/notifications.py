@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from werkzeug.routing import BuildError
 
 from ..auth import policy
-from ..models import Notification, Role, Task, User, db, utcnow
+from ..models import Notification, Role, Task, User, db, task_officer, utcnow
 from ..models.base import UTCDateTime
 from ..models.enums import UNIT_ROLES
 from .leaders import leader_recipients
@@ -32,7 +32,17 @@ def _messages() -> dict[str, str]:
                                           "replaced on: %(task)s"),
         "cooperation_change_decided": _("The Office decided on your unit's request about its "
                                         "part in: %(task)s"),
+        # A sub-task's verification is the parent unit's, not the Office's.
+        "subtask_verified": _("The parent unit accepted the result of the sub-task: %(task)s"),
+        "subtask_rejected": _("The parent unit did not accept the result of the sub-task: "
+                              "%(task)s"),
+        "subtask_cancelled": _("The parent unit cancelled the sub-task: %(task)s"),
     }
+
+
+# The kinds a sub-task's events are told as (the parent unit acts there, not the Office).
+SUBTASK_KINDS = {"verified": "subtask_verified", "verification_rejected": "subtask_rejected",
+                 "cancelled": "subtask_cancelled"}
 
 
 def message_for(kind: str, task: Task) -> str:
@@ -46,12 +56,24 @@ def task_event(task: Task, kind: str, *, to_units=(), cc_units=(), to_specialist
     """Notify the users of the given units, the task's specialist, and/or the leaders who
     receive the matter ``to_leaders`` (cddh.services.leaders: the directing leader)."""
     db.session.flush()  # the task needs its id
+    if task.parent_task_id is not None:
+        kind = SUBTASK_KINDS.get(kind, kind)
     message = message_for(kind, task)
     conditions = []
-    unit_ids = [u for u in (*to_units, *cc_units) if u is not None]
+    lead_ids = [u for u in to_units if u is not None and u == task.lead_unit_id]
+    unit_ids = [u for u in (*to_units, *cc_units) if u is not None and u not in lead_ids]
     if unit_ids:
         conditions.append(sa.and_(User.unit_id.in_(unit_ids), User.role.in_(list(UNIT_ROLES))))
-    if to_specialist:
+    if lead_ids:
+        # Đ8.2b: once officers are named, the lead unit's notices go to them and its leader.
+        conditions.append(sa.and_(User.unit_id == task.lead_unit_id,
+                                  lead_unit_recipient(sa.literal(task.id))))
+    if to_specialist and task.parent_task_id is not None:
+        # A sub-task reports to its parent task's unit (its leader and officers), not the Office.
+        parent = task.parent_task
+        conditions.append(sa.and_(User.unit_id == parent.lead_unit_id,
+                                  lead_unit_recipient(sa.literal(parent.id))))
+    elif to_specialist:
         if task.specialist_id:
             conditions.append(User.id == task.specialist_id)
         else:
@@ -67,6 +89,17 @@ def task_event(task: Task, kind: str, *, to_units=(), cc_units=(), to_specialist
         sa.insert(Notification).from_select(
             ["user_id", "kind", "task_id", "message", "created_at"], recipients)
     )
+
+
+def lead_unit_recipient(task_id) -> sa.ColumnElement[bool]:
+    """Of a lead unit's users (the caller restricts the unit): the leader always; the staff
+    when the task (``task_id``, a value or a correlated column) has no handling officer yet,
+    else only its officers (Đ8.2b)."""
+    named = sa.exists().where(task_officer.c.task_id == task_id)
+    mine = sa.exists().where(task_officer.c.task_id == task_id,
+                             task_officer.c.user_id == User.id)
+    return sa.and_(User.role.in_(list(UNIT_ROLES)),
+                   sa.or_(User.role == Role.unit_leader, ~named, mine))
 
 
 def unread_count(user: User) -> int:

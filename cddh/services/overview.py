@@ -11,10 +11,12 @@ from ..models import (
     Document,
     ExtensionRequest,
     ExtensionStatus,
+    Role,
     Task,
     TaskState,
     User,
     db,
+    task_officer,
 )
 from .calendar import WorkingCalendar
 from .settings import get_setting
@@ -39,14 +41,34 @@ def unit_groups(user: User, today: dt.date) -> dict[str, sa.ColumnElement[bool]]
     """The conditions of a unit user's home groups, in display order."""
     limit = due_soon_limit(today)
     open_ = Task.state.in_(UNIT_OPEN)
-    return {
-        # The dashboard's "open, overdue" (cddh.services.statistics), within the user's scope.
-        "overdue": measure_clause("open_overdue", None, today, today),
+    groups = {}
+    # Đ8.2b: the officer's own tasks first; the unit leader's received tasks without officer.
+    if user.role == Role.unit_staff or _is_officer_anywhere(user):
+        groups["mine"] = sa.and_(sa.or_(open_, Task.state == S.pending_verification),
+                                 Task.id.in_(sa.select(task_officer.c.task_id).where(
+                                     task_officer.c.user_id == user.id)))
+    if user.role == Role.unit_leader:
+        groups["awaiting_signoff"] = sa.and_(Task.signoff_action.is_not(None),
+                                             Task.lead_unit_id == user.unit_id)
+        groups["unassigned"] = sa.and_(
+            open_, Task.lead_unit_id == user.unit_id,
+            ~sa.exists().where(task_officer.c.task_id == Task.id))
+    return groups | {
+        # The dashboard's "open, overdue" (cddh.services.statistics), within the user's scope;
+        # a sub-task is never in the figures but is overdue all the same for its unit.
+        "overdue": sa.or_(measure_clause("open_overdue", None, today, today),
+                          sa.and_(Task.parent_task_id.is_not(None), open_,
+                                  Task.effective_deadline < today)),
         "due_soon": due_soon_clause(today, limit),
         "on_time": sa.and_(open_, Task.effective_deadline > limit),
         "no_deadline": sa.and_(open_, Task.deadline.is_(None)),
         "awaiting_verification": Task.state == S.pending_verification,
     }
+
+
+def _is_officer_anywhere(user: User) -> bool:
+    return db.session.scalar(sa.select(sa.exists().where(
+        task_officer.c.user_id == user.id))) is True
 
 
 def office_groups(user: User, today: dt.date) -> dict[str, sa.ColumnElement[bool]]:
@@ -55,7 +77,9 @@ def office_groups(user: User, today: dt.date) -> dict[str, sa.ColumnElement[bool
         Task.specialist_id == user.id, Task.specialist_id.is_(None))
     return {
         "returned": sa.and_(Task.state == S.returned, mine),
-        "awaiting_verification": sa.and_(Task.state == S.pending_verification, mine),
+        # A sub-task is verified by its parent unit, not the Office.
+        "awaiting_verification": sa.and_(Task.state == S.pending_verification, mine,
+                                         Task.parent_task_id.is_(None)),
         "drafts": sa.and_(Task.state == S.draft, mine),
         "overdue": sa.and_(measure_clause("open_overdue", None, today, today), mine),
     }

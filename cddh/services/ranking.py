@@ -81,7 +81,8 @@ def late_updates_by_unit(start: dt.date, end: dt.date) -> dict[int, int]:
     flagged = (sa.select(TaskHistory.task_id).where(TaskHistory.action.in_(UPDATE_KINDS),
                                                     _window(TaskHistory.at, start, end)))
     query = (sa.select(Task.lead_unit_id, sa.func.count(Task.id))
-             .where(Task.id.in_(flagged)).group_by(Task.lead_unit_id))
+             .where(Task.id.in_(flagged), Task.parent_task_id.is_(None))  # never a sub-task
+             .group_by(Task.lead_unit_id))
     return dict(db.session.execute(query).all())
 
 
@@ -107,7 +108,7 @@ def returns_by_unit(start: dt.date, end: dt.date) -> dict[int, int]:
     query = (sa.select(returner, sa.func.count(ret.id))
              .join(Task, Task.id == ret.task_id)
              .where(ret.to_state == TaskState.returned.value, _window(ret.at, start, end),
-                    ~decided, forwarded_back, ~changed)
+                    ~decided, forwarded_back, ~changed, Task.parent_task_id.is_(None))
              .group_by(returner))
     return dict(db.session.execute(query).all())
 

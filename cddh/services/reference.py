@@ -16,7 +16,13 @@ DEFAULT_UNIT_KINDS = (
     ("department", "Sở, ban, ngành tỉnh", "Provincial department or agency", UnitCategory.department),
     ("district", "UBND huyện, thành phố", "District-level People's Committee", UnitCategory.district),
     ("other", "Cơ quan, tổ chức khác", "Other agency or organisation", UnitCategory.other),
+    # Sub-units (Đ9.2a, Đ10.2c) and the communes of a two-tier province.
+    ("commune", "UBND xã, phường", "Commune or ward People's Committee", UnitCategory.district),
+    ("division", "Phòng, ban, chi cục trực thuộc", "Division of a department or district",
+     UnitCategory.other),
 )
+# Đ9.2c: the head's sign-off is on by default for these kinds (admins change it per kind).
+SIGNOFF_KINDS = frozenset({"department", "district"})
 OFFICE_UNIT = ("VP", "Văn phòng UBND tỉnh", "VP UBND tỉnh")
 
 
@@ -25,7 +31,8 @@ def seed_unit_kinds() -> dict[str, UnitKind]:
     kinds = {k.code: k for k in db.session.scalars(sa.select(UnitKind))}
     for code, name, name_en, category in DEFAULT_UNIT_KINDS:
         if code not in kinds:
-            kinds[code] = UnitKind(code=code, name=name, name_en=name_en, category=category)
+            kinds[code] = UnitKind(code=code, name=name, name_en=name_en, category=category,
+                                   signoff_required=code in SIGNOFF_KINDS)
             db.session.add(kinds[code])
     return kinds
 

@@ -11,13 +11,15 @@ directly (``bench/generate.py``, the migration) call ``rebuild_sql`` after they 
 from __future__ import annotations
 
 import sqlalchemy as sa
+import sqlalchemy.orm
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from ..models import Task, TaskState, task_cooperating_unit, task_unit
 from ..models.task import UNIT_OPEN_STATES, TaskUnitRole
 
-WATCHED = ("lead_unit_id", "lead_unit", "cooperating_units", "state", "deadline")
+WATCHED = ("lead_unit_id", "lead_unit", "cooperating_units", "state", "deadline",
+           "parent_task_id", "parent_task")
 BATCH = 1000  # task ids per statement
 
 
@@ -41,7 +43,13 @@ def rows_for(task_ids) -> sa.Select:
                       Task.deadline, _settled())
             .join(task_cooperating_unit, task_cooperating_unit.c.task_id == Task.id)
             .where(Task.id.in_(task_ids)))
-    return sa.union_all(lead, coop)
+    # A sub-task is seen by its parent task's lead unit (Đ9.2a), never by a sibling unit.
+    parent = sa.orm.aliased(Task)
+    above = (sa.select(parent.lead_unit_id, Task.id,
+                       sa.literal(TaskUnitRole.parent, sa.String(16)), Task.state, Task.deadline)
+             .join(parent, parent.id == Task.parent_task_id)
+             .where(parent.lead_unit_id.is_not(None), Task.id.in_(task_ids)))
+    return sa.union_all(lead, coop, above)
 
 
 COLUMNS = ["unit_id", "task_id", "role", "state", "deadline", "settled"]
@@ -73,6 +81,11 @@ def _follow_tasks(session: Session, flush_context) -> None:
     if gone:
         connection.execute(sa.delete(task_unit).where(task_unit.c.task_id.in_(gone)))
     if changed:
+        # A parent task given to another lead unit takes its sub-tasks' "parent" rows along.
+        ids = sorted(set(changed))
+        for start in range(0, len(ids), BATCH):
+            changed += connection.scalars(sa.select(Task.id).where(
+                Task.parent_task_id.in_(ids[start:start + BATCH]))).all()
         sync(connection, changed)
 
 

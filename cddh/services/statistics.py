@@ -6,7 +6,7 @@ and every list behind a figure filters with the same clauses, so a figure and th
 opens always agree.
 
 A task counts from its first forwarding (``assigned_at``; a draft never counts) and counts for
-its lead unit. As of a date D it stands in exactly one class:
+its lead unit; a sub-task (``parent_task_id`` set, delegated to a child unit) never counts. As of a date D it stands in exactly one class:
 
 1. ``cancelled``: cancelled on or before D;
 2. ``returned``: it stood returned to the Office at D (with the Office, not the unit: it is
@@ -78,7 +78,9 @@ def is_to_date(end: dt.date, today: dt.date | None = None) -> bool:
 def counted_clause(start: dt.date | None, as_of: dt.date):
     """The tasks a figure as of ``as_of`` counts; with ``start``, those of the window
     [start, as_of] (not completed or cancelled before the start)."""
-    parts = [Task.assigned_at.is_not(None), Task.assigned_at < _end_of(as_of)]
+    # A sub-task is never counted: its parent counts once, for its lead unit.
+    parts = [Task.assigned_at.is_not(None), Task.assigned_at < _end_of(as_of),
+             Task.parent_task_id.is_(None)]
     if start is not None:
         parts += [sa.or_(Task.completed_on.is_(None), Task.completed_on >= start),
                   sa.or_(Task.cancelled_at.is_(None),

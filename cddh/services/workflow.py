@@ -62,6 +62,15 @@ TRANSITIONS: dict[str, tuple[frozenset[TaskState], TaskState | None]] = {
     # part to another unit; the Office decides.
     "request_cooperation_change": (frozenset({S.assigned, S.in_progress}), None),
     "decide_cooperation_change": (frozenset(OPEN_STATES), None),
+    # Đ8.2b, Đ9.2a: the lead unit's leader names officers, delegates to a child unit
+    # (cddh.services.delegation).
+    "assign": (frozenset({S.assigned, S.in_progress, S.pending_verification}), None),
+    "delegate": (frozenset({S.assigned, S.in_progress}), None),
+    # Đ9.2c: the head's sign-off of an officer's report or proposed return
+    # (cddh.services.signoff).
+    "propose_return": (frozenset({S.assigned}), None),
+    "approve_signoff": (frozenset({S.assigned, S.in_progress}), None),
+    "send_back_signoff": (frozenset({S.assigned, S.in_progress}), None),
 }
 
 
@@ -83,8 +92,32 @@ def allowed_actions(user: User, task: Task) -> list[str]:
             if action == "return" and task.state == S.in_progress and \
                     return_window_closed(task, local_today()):
                 continue
+            if action == "delegate" and not _has_children(task.lead_unit_id):
+                continue
+            if not _signoff_shows(user, task, action):
+                continue
             result.append(action)
     return result
+
+
+def _signoff_shows(user: User, task: Task, action: str) -> bool:
+    """Sign-off buttons only while a report waits; the officer's only while none does."""
+    waiting = bool(task.signoff_action)
+    if action in ("approve_signoff", "send_back_signoff"):
+        return waiting
+    if action == "propose_return":
+        from .signoff import required
+
+        return not waiting and required(user, task)
+    if action in ("report_completion", "return"):
+        return not waiting
+    return True
+
+
+def _has_children(unit_id) -> bool:
+    from .delegation import has_children
+
+    return has_children(unit_id)
 
 
 QUICK_ACTIONS = ("forward", "receive")
@@ -361,6 +394,16 @@ def report_completion(actor: User, task: Task, *, completed_on: dt.date, result_
         raise DomainError(_("The completion date cannot be before the task was assigned."),
                           fields={"completed_on": "before_assignment"})
     summary = _required(result_summary, "result_summary", _("Summarise the result."))
+    from . import signoff
+
+    signoff.check_not_waiting(task)
+    if signoff.required(actor, task):  # Đ9.2c: the unit leader signs it off first
+        signoff.submit(actor, task, "report_completion", {
+            "completed_on": completed_on.isoformat(), "result_summary": summary,
+            "result_document_number": (result_document_number or "").strip(),
+            "result_document_date": (result_document_date.isoformat()
+                                     if result_document_date else None)})
+        return
     task.completed_on = completed_on
     task.result_summary = summary
     task.result_document_number = (result_document_number or "").strip()

@@ -57,7 +57,13 @@ from .inspection import (
 )
 from .jobs import JobRunView
 from .notifications import NotificationView, unread_badge
-from .reports import DashboardView, PeriodReportView, RankingView, SelfInspectionView
+from .reports import (
+    DashboardView,
+    OfficerFiguresView,
+    PeriodReportView,
+    RankingView,
+    SelfInspectionView,
+)
 from .settings import SettingsView
 from .tasks import (
     DocumentView,
@@ -108,6 +114,8 @@ def build_admin(app) -> Admin:
                                     endpoint="period_reports", category=report_menu))
     admin.add_view(RankingView(name=_l("Unit ranking"), endpoint="ranking", url="/ranking",
                                category=report_menu))
+    admin.add_view(OfficerFiguresView(name=_l("Individual figures"), endpoint="officer_figures",
+                                      url="/officer-figures", category=report_menu))
     admin.add_view(SelfInspectionView(SelfInspectionReport, name=_l("Self-inspection reports"),
                                       endpoint="self_inspection", category=report_menu))
     admin.add_view(NotificationView(Notification, name=_l("Notifications"),

@@ -97,10 +97,11 @@ ENUM_LABELS = _enum_labels()
 class UnitKindView(ScopedModelView):
     screen = "unit_kinds"
     allow_create = allow_edit = True
-    column_list = ("code", "name", "name_en", "category")
-    form_columns = ("code", "name", "name_en", "category")
+    column_list = ("code", "name", "name_en", "category", "signoff_required")
+    form_columns = ("code", "name", "name_en", "category", "signoff_required")
     column_labels = {"code": _l("Code"), "name": _l("Name"), "name_en": _l("English name"),
-                     "category": _l("Category")}
+                     "category": _l("Category"),
+                     "signoff_required": _l("Unit leader signs off reports and returns")}
     form_choices = {"category": labels.choices(labels.UNIT_CATEGORY)}
     column_formatters = {"category": ScopedModelView.enum_formatter(labels.UNIT_CATEGORY)}
 

@@ -27,6 +27,9 @@ from .jobs import STATUS, STATUS_CSS
 from .reports import _chart_labels, tasks_url
 
 GROUP_TITLES = {
+    "mine": _l("My tasks"),
+    "awaiting_signoff": _l("Waiting for your sign-off"),
+    "unassigned": _l("Received, no handling officer named yet"),
     "overdue": _l("Overdue"),
     "due_soon": _l("Due soon"),
     "on_time": _l("On time"),
@@ -36,7 +39,8 @@ GROUP_TITLES = {
     "drafts": _l("Drafts not yet forwarded"),
     "escalated": _l("Overdue tasks escalated to the leadership"),
 }
-GROUP_CSS = {"overdue": "danger", "due_soon": "warning", "on_time": "success",
+GROUP_CSS = {"mine": "primary", "unassigned": "warning", "awaiting_signoff": "info",
+             "overdue": "danger", "due_soon": "warning", "on_time": "success",
              "no_deadline": "secondary", "awaiting_verification": "info", "returned": "danger",
              "drafts": "secondary", "escalated": "danger"}
 # The dashboard's headline figures, in its order.

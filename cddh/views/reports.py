@@ -413,6 +413,30 @@ class RankingView(ScreenPage):
                         mimetype=XLSX)
 
 
+class OfficerFiguresView(ScreenPage):
+    """Đ20.2: the individual figures of a unit's officers for a period (the ranking's
+    drill-down). The Office chooses the unit; a unit leader sees the unit's officers; an
+    officer only themselves (policy.officer_figures_scope)."""
+
+    screen = "officer_figures"
+
+    @expose("/")
+    def index(self):
+        from ..services import individual
+
+        period = chosen_period(PeriodKind.quarter)
+        unit_id = to_id(request.args.get("unit_id", "")) if policy.is_office(current_user) \
+            else current_user.unit_id
+        unit = db.session.get(Unit, unit_id) if unit_id else None
+        officers = [u for u in individual.officers_of_unit(unit.id)
+                    if policy.officer_figures_scope(current_user, u)] if unit else []
+        figures = individual.officer_figures([u.id for u in officers], period["start"],
+                                             period["end"])
+        return self.render("reports/officer_figures.html", period=period, unit=unit,
+                           officers=officers, figures=figures, kinds=PERIOD_KINDS,
+                           today_date=local_today())
+
+
 # --- self-inspection reports (Đ16.1–2) ----------------------------------------------------------
 
 def _si_period(view, context, model, name) -> str:

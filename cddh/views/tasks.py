@@ -48,6 +48,7 @@ from ..models.enums import UNIT_ROLES
 from ..services import (
     DomainError,
     attachments,
+    delegation,
     difficulties,
     documents,
     imports,
@@ -56,6 +57,7 @@ from ..services import (
     reports,
     saved_filters,
     scope,
+    signoff,
     task_filters,
     workflow,
 )
@@ -778,6 +780,20 @@ TASK_PAGE_ACTIONS = {
         u, _cooperation_request_for(t, f.get("request_id")),
         accepted=_yes_no(f, "accepted", _("Choose whether to accept or reject the request.")),
         reason=f.get("reason", ""), version=v),
+    # Đ8.2b: the unit leader names the handling officers; Đ9.2a: delegates to a sub-unit.
+    "assign": lambda u, t, f, v: delegation.assign_officers(
+        u, t, f.getlist("officer_ids") if hasattr(f, "getlist") else f.get("officer_ids"),
+        version=v),
+    "delegate": lambda u, t, f, v: delegation.add_subtask(
+        u, t, unit_id=f.get("unit_id", ""), content=f.get("content", ""),
+        deadline=f.get("deadline", ""), version=v),
+    # Đ9.2c: the head's sign-off (cddh.services.signoff).
+    "propose_return": lambda u, t, f, v: signoff.propose_return(
+        u, t, f.get("reason_category", ""), f.get("reason", ""), version=v),
+    "approve_signoff": lambda u, t, f, v: signoff.approve(u, t, comment=f.get("comment", ""),
+                                                          version=v),
+    "send_back_signoff": lambda u, t, f, v: signoff.send_back(
+        u, t, comment=f.get("comment", ""), version=v),
     # An urging changes nothing of the task, so a page opened before another change is fine.
     "urge": lambda u, t, f, v: workflow.urge(u, t, f.get("channel", ""), f.get("note", ""),
                                              f.get("document_number", "")),
@@ -849,6 +865,18 @@ class TaskPage:
         self.difficulty_asks = labels.choices(labels.DIFFICULTY_ASK)
         self.feedback_units = (feedback_service.other_units(current_user, task)
                                if self.can_file_feedback else [])
+        # Inside the unit (Đ8.2b, Đ9.2a): officers, sub-tasks and their progress, the parent.
+        self.officers = list(task.officers)
+        self.officer_choices = (delegation.officer_choices(task) if "assign" in self.actions
+                                else [])
+        self.child_units = (delegation.child_units(task.lead_unit_id)
+                            if "delegate" in self.actions else [])
+        self.subtasks = delegation.subtasks_of(task, current_user)
+        self.rollup = delegation.rollup(self.subtasks)
+        self.signoff = task.signoff_data if task.signoff_action else None
+        self.parent_task = (db.session.query(Task).filter(
+            Task.id == task.parent_task_id, policy.task_scope(current_user)).one_or_none()
+            if task.parent_task_id else None)
 
     @staticmethod
     def action_label(action):

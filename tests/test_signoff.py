@@ -1,0 +1,153 @@
+"""The head's sign-off (issue 15 §3, Đ9.2c): where the lead unit's kind asks for it, an
+officer's completion report or proposed return waits for the unit leader, who approves it
+(it then reaches the Office) or sends it back to the officer with a comment."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from cddh.models import Notification, Task, TaskHistory, TaskState, Unit, User, db
+from cddh.services.reference import SIGNOFF_KINDS, seed_unit_kinds
+
+from . import inside_units as iu
+from .conftest import Browser
+from .test_api import Api
+
+S = TaskState
+
+
+def _signoff_on(app, unit_code="D"):
+    with app.app_context():
+        unit = db.session.scalar(sa.select(Unit).where(Unit.code == unit_code))
+        unit.kind.signoff_required = True
+        db.session.commit()
+
+
+def _task(app, task_id):
+    with app.app_context():
+        task = db.session.get(Task, task_id)
+        db.session.expunge(task)
+        return task
+
+
+def _browser(app, world, key):
+    with app.app_context():
+        return Browser(app, db.session.get(User, world.users[key]))
+
+
+def _act(br, task_id, action, **fields):
+    return br.post("/tasks/act/", data={"id": task_id, "action": action, **fields})
+
+
+def _actions(app, task_id):
+    with app.app_context():
+        return [h.action for h in db.session.scalars(sa.select(TaskHistory).where(
+            TaskHistory.task_id == task_id).order_by(TaskHistory.id))]
+
+
+def test_defaults_on_for_departments_and_districts(app):
+    with app.app_context():
+        kinds = seed_unit_kinds()
+        db.session.flush()
+        assert {code for code, k in kinds.items() if k.signoff_required} == SIGNOFF_KINDS
+        assert SIGNOFF_KINDS == {"department", "district"}
+        db.session.rollback()
+
+
+def test_a_report_waits_for_the_leader_then_reaches_the_office(app):
+    world = iu.build(app)
+    _signoff_on(app)
+    p = world.tasks["P"]
+    officer = _browser(app, world, "d_officer")
+    resp = _act(officer, p, "report_completion", completed_on=world.today.isoformat(),
+                result_summary="Đã hoàn thành báo cáo")
+    assert resp.status_code == 302
+    task = _task(app, p)
+    assert (task.state, task.signoff_action) == (S.in_progress, "report_completion")
+    assert task.completed_on is None  # nothing reached the Office; the figures do not move
+    with app.app_context():
+        told = set(db.session.scalars(sa.select(Notification.user_id).where(
+            Notification.task_id == p, Notification.kind == "signoff_requested")))
+    assert told == {world.users["d_leader"]}
+    # the Office sees nothing to verify yet
+    assert Api(app, world.tokens["specialist"]).post(
+        f"/tasks/{p}/verify", {"accepted": True}).status_code == 409
+    # the leader's home and page
+    leader = _browser(app, world, "d_leader")
+    home = leader.get("/").get_data(as_text=True)
+    assert "Chờ anh/chị duyệt" in home or "Waiting for your sign-off" in home
+    page = leader.get(f"/tasks/details/?id={p}").get_data(as_text=True)
+    assert 'data-action="approve_signoff"' in page and "Đã hoàn thành báo cáo" in page
+    # another staff member cannot sign off; the officer cannot either
+    assert _act(officer, p, "approve_signoff").status_code == 302
+    assert _task(app, p).signoff_action == "report_completion"
+    # the leader signs off: the report reaches the Office as the unit's
+    assert _act(leader, p, "approve_signoff", comment="Đồng ý").status_code == 302
+    task = _task(app, p)
+    assert (task.state, task.signoff_action, task.completed_on) == (
+        S.pending_verification, None, world.today)
+    assert _actions(app, p)[-3:] == ["submit_signoff", "approve_signoff", "report_completion"]
+    assert Api(app, world.tokens["specialist"]).post(
+        f"/tasks/{p}/verify", {"accepted": True}).status_code == 200
+
+
+def test_the_leader_sends_a_report_back_with_a_comment(app):
+    world = iu.build(app)
+    _signoff_on(app)
+    p = world.tasks["P"]
+    officer = _browser(app, world, "d_officer")
+    _act(officer, p, "report_completion", completed_on=world.today.isoformat(),
+         result_summary="Bản nháp")
+    leader = _browser(app, world, "d_leader")
+    # a comment is required, and a refusal changes nothing
+    _act(leader, p, "send_back_signoff", comment=" ")
+    assert _task(app, p).signoff_action == "report_completion"
+    _act(leader, p, "send_back_signoff", comment="Bổ sung số liệu quý III")
+    task = _task(app, p)
+    assert (task.state, task.signoff_action) == (S.in_progress, None)
+    with app.app_context():
+        entry = db.session.scalar(sa.select(TaskHistory).where(
+            TaskHistory.task_id == p, TaskHistory.action == "send_back_signoff"))
+        assert entry.reason == "Bổ sung số liệu quý III"
+        told = set(db.session.scalars(sa.select(Notification.user_id).where(
+            Notification.task_id == p, Notification.kind == "signoff_sent_back")))
+    assert told == {world.users["d_officer"]}  # the named officer, not the other staff
+    page = officer.get(f"/tasks/details/?id={p}").get_data(as_text=True)
+    assert "Bổ sung số liệu quý III" in page and 'data-action="report_completion"' in page
+
+
+def test_a_proposed_return_goes_to_the_leader(app):
+    world = iu.build(app)
+    _signoff_on(app)
+    q = world.tasks["Q"]
+    with app.app_context():
+        db.session.get(Task, q).state = S.assigned
+        db.session.commit()
+    staff = _browser(app, world, "d_staff")
+    page = staff.get(f"/tasks/details/?id={q}").get_data(as_text=True)
+    assert 'data-action="propose_return"' in page and 'data-action="return"' not in page
+    _act(staff, q, "propose_return", reason_category="outside_remit",
+         reason="Không thuộc thẩm quyền")
+    task = _task(app, q)
+    assert (task.state, task.signoff_action) == (S.assigned, "return")
+    _act(_browser(app, world, "d_leader"), q, "approve_signoff")
+    assert _task(app, q).state == S.returned
+
+
+def test_without_the_setting_the_report_goes_straight_to_the_office(app):
+    world = iu.build(app)
+    p = world.tasks["P"]
+    resp = Api(app, world.tokens["d_officer"]).post(
+        f"/tasks/{p}/complete", {"completed_on": world.today.isoformat(),
+                                 "result_summary": "Xong"})
+    assert resp.status_code == 200 and resp.get_json()["state"] == "pending_verification"
+
+
+def test_the_leaders_own_report_needs_no_signoff(app):
+    world = iu.build(app)
+    _signoff_on(app)
+    p = world.tasks["P"]
+    resp = Api(app, world.tokens["d_leader"]).post(
+        f"/tasks/{p}/complete", {"completed_on": world.today.isoformat(),
+                                 "result_summary": "Xong"})
+    assert resp.status_code == 200 and resp.get_json()["state"] == "pending_verification"
