@@ -82,8 +82,12 @@ def test_notices_go_to_the_officers_and_the_leader_once_named(app):
         for tid in (p, q):
             task = db.session.get(Task, tid)
             notify.task_event(task, "extension_approved", to_units=[task.lead_unit_id])
-        # the daily jobs' notices take the same path (set-based, correlated)
-        duties.notify_about_tasks("overdue", Task.id.in_([p, q]), "lead_unit")
+        # the daily jobs' notices take the same path (set-based, correlated); one task per
+        # run, so that each notice names its task (a run groups several into one notice)
+        for tid in (p, q):
+            notices = duties.Notices()
+            notices.add("overdue", Task.id == tid, "lead_unit")
+            notices.send()
         db.session.commit()
     d_all = {world.users[k] for k in ("d_leader", "d_officer", "d_staff")}
     named = {world.users["d_leader"], world.users["d_officer"]}

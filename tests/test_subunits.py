@@ -205,14 +205,13 @@ def test_a_commune_kind_is_district_level():
 
 
 def test_the_ranking_never_counts_a_subtask(app):
-    from cddh.models import Notification
+    from cddh.models import TaskHistory
     from cddh.services import ranking
 
     world = iu.build(app)
     with app.app_context(), app.test_request_context():
         for key in ("S1", "P"):  # a late update flagged on a sub-task and on its parent
-            db.session.add(Notification(user_id=world.users["d_leader"], kind="late_update",
-                                        task_id=world.tasks[key], message="x"))
+            db.session.add(TaskHistory(task_id=world.tasks[key], action="late_update"))
         db.session.commit()
         late = ranking.late_updates_by_unit(world.today - dt.timedelta(days=1), world.today)
         assert late == {world.units.D: 1}

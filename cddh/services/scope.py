@@ -46,7 +46,8 @@ def rows_for(task_ids) -> sa.Select:
     # A sub-task is seen by its parent task's lead unit (Đ9.2a), never by a sibling unit.
     parent = sa.orm.aliased(Task)
     above = (sa.select(parent.lead_unit_id, Task.id,
-                       sa.literal(TaskUnitRole.parent, sa.String(16)), Task.state, Task.deadline)
+                       sa.literal(TaskUnitRole.parent, sa.String(16)), Task.state, Task.deadline,
+                       _settled())
              .join(parent, parent.id == Task.parent_task_id)
              .where(parent.lead_unit_id.is_not(None), Task.id.in_(task_ids)))
     return sa.union_all(lead, coop, above)
