@@ -124,6 +124,33 @@ def test_without_a_chairman_account_an_inspection_team_reaches_every_leader(app,
     assert _told("inspection_team_drafted") == LEADERS
 
 
+
+@pytest.mark.parametrize("approver,allowed", [("chairman", True), ("vice_a", False),
+                                              ("chief", False)])
+def test_only_the_chairman_establishes_an_inspection_team(app, w, approver, allowed):
+    """Đ12.1b: the team is established by the Chairman's decision; another leader's approval
+    is refused and the team stays a draft."""
+    from cddh.models import InspectedUnit, InspectionStatus
+    from cddh.services import NotAllowed
+
+    team = InspectionTeam(name="Đoàn 3", kind=InspectionKind.ad_hoc, lead=w.inspector,
+                          ground="Chỉ đạo", covers_task_results=True,
+                          start_on=dt.date(2026, 4, 1), end_on=dt.date(2026, 4, 10))
+    db.session.add(team)
+    inspection.prepare_team(w.specialist, team, is_created=True)
+    db.session.add(InspectedUnit(team=team, unit=w.lead))
+    db.session.commit()
+    leader = getattr(w, approver)
+    if allowed:
+        inspection.approve_team(leader, team, decision_number="12/QĐ-UBND",
+                                decision_date="2026-03-30")
+        assert team.status == InspectionStatus.approved
+    else:
+        with pytest.raises(NotAllowed):
+            inspection.approve_team(leader, team, decision_number="12/QĐ-UBND",
+                                    decision_date="2026-03-30")
+        assert team.status == InspectionStatus.draft
+
 # --- the directing leader of documents and tasks -----------------------------------------------
 def _doc_data(w, **task):
     return {"doc_type": "ke_hoach", "number": "1/KH-UBND", "summary": "Kế hoạch",

@@ -61,7 +61,7 @@ from .cells import write_cell, write_row
 from .clock import local_today, start_of_local_day
 from .documents import prepare_document
 from .duties import message_text, notify, unit_users
-from .leaders import leader_recipients
+from .leaders import hears_of, leader_recipients
 from .parsing import to_id
 from .scope import led_or_shared_by
 from .tasks import parse_date
@@ -203,6 +203,8 @@ def approve_team(actor: User, team: InspectionTeam, *, decision_number, decision
     """A leader approves the team by its establishing decision (number and date)."""
     if not policy.may_approve_inspection(actor):
         raise NotAllowed(_("Only a leader approves an inspection team's decision."))
+    if not hears_of(actor, "inspection_team"):
+        raise NotAllowed(_("The Chairman establishes an inspection team (Đ12.1b)."))
     if team.status != St.draft:
         raise Conflict(_("This team's decision is already approved."), code="wrong_state")
     _check_team_fields(team)

@@ -35,7 +35,7 @@ from ..models import (
 from ..models.enums import OPEN_STATES
 from . import Conflict, DomainError, NotAllowed
 from . import notifications as notify
-from .clock import local_today
+from .clock import local_date_of, local_today
 from .duties import notify_users, unit_users
 from .tasks import check_task
 
@@ -390,7 +390,7 @@ def report_completion(actor: User, task: Task, *, completed_on: dt.date, result_
     if completed_on > local_today():
         raise DomainError(_("The completion date cannot be in the future."),
                           fields={"completed_on": "future"})
-    if task.assigned_at and completed_on < task.assigned_at.date() - dt.timedelta(days=1):
+    if task.assigned_at and completed_on < local_date_of(task.assigned_at):
         raise DomainError(_("The completion date cannot be before the task was assigned."),
                           fields={"completed_on": "before_assignment"})
     summary = _required(result_summary, "result_summary", _("Summarise the result."))

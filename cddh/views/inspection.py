@@ -37,6 +37,7 @@ from ..models import (
 )
 from ..services import inspection as service
 from ..services.clock import local_today
+from ..services.leaders import hears_of
 from ..services.parsing import to_id
 from .base import LookupFilter, ScopedModelView, link_formatter, run_service
 
@@ -228,7 +229,9 @@ class TeamPage:
         self.is_open = team.status in service.OPEN
         self.lead_writes = self.is_lead and self.is_open
         manages = policy.may_manage_inspection_team(user, team)
-        self.can_approve = policy.may_approve_inspection(user) and team.status == St.draft
+        # Đ12.1b: the Chairman establishes the team (any leader where no Chairman is set up)
+        self.can_approve = (policy.may_approve_inspection(user) and team.status == St.draft
+                            and hears_of(user, "inspection_team"))
         self.can_change_units = manages and team.status == St.draft
         self.can_invite = manages and (team.status == St.draft or self.lead_writes)
         self.can_start = self.is_lead and team.status == St.approved
