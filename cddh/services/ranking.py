@@ -74,6 +74,21 @@ def _window(column, start: dt.date, end: dt.date):
                    column < start_of_local_day(end + dt.timedelta(days=1)))
 
 
+
+def formula_text(weights: dict) -> str:
+    """The score's formula with this ranking's weights, in the user's number format (the
+    screen and the workbook say the same)."""
+    from flask_babel import format_decimal
+    from flask_babel import gettext as _
+
+    def w(key):
+        return format_decimal(weights[key], format="#,##0.0##")
+
+    return _("Score = %(a)s × on-time completion rate (%%) − %(b)s × overdue tasks − %(c)s × "
+             "missed or late updates − %(d)s × refused returns − %(e)s × inspection "
+             "shortcomings", a=w("on_time_rate"), b=w("overdue"), c=w("late_updates"),
+             d=w("returns"), e=w("findings"))
+
 def late_updates_by_unit(start: dt.date, end: dt.date) -> dict[int, int]:
     """Per lead unit, the tasks flagged for a late or missed update within the window."""
     # Each flag is a timeline entry of its task (cddh.services.duties._record_flag): the

@@ -321,12 +321,9 @@ def _write_ranking_sheet(book, f: _Formats, title: str, frozen: dict, note: str)
         sheet.set_column(col, col, width)
     merge_cells(sheet, 0, 0, 0, last, _("Unit ranking (Đ20.2)"), f.title)
     merge_cells(sheet, 1, 0, 1, last, title, f.sub)
-    w = frozen["weights"]
-    formula = _("Score = %(a)s × on-time completion rate (%%) − %(b)s × overdue tasks − %(c)s × "
-                "missed or late updates − %(d)s × refused returns − %(e)s × inspection "
-                "shortcomings", a=w["on_time_rate"], b=w["overdue"], c=w["late_updates"],
-                d=w["returns"], e=w["findings"])
-    merge_cells(sheet, 2, 0, 2, last, formula, f.sub)
+    from .ranking import formula_text
+
+    merge_cells(sheet, 2, 0, 2, last, formula_text(frozen["weights"]), f.sub)
     merge_cells(sheet, 3, 0, 3, last, note, f.sub)
     for col, label in enumerate(header):
         write_cell(sheet, 5, col, label, f.head)

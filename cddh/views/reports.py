@@ -21,7 +21,6 @@ from ..services.clock import local_today
 from ..services.parsing import MAX_DATE, MIN_DATE, to_id, to_int
 from ..services.periods import period_bounds
 from .base import LoginRequiredMixin, ScopedModelView, run_service
-from .formatting import figure
 
 PERIOD_KINDS = {
     PeriodKind.month: _l("Month"),
@@ -360,11 +359,7 @@ class DashboardView(ScreenPage):
 
 
 def ranking_formula(weights: dict) -> str:
-    return _("Score = %(a)s × on-time completion rate (%%) − %(b)s × overdue tasks − %(c)s × "
-             "missed or late updates − %(d)s × refused returns − %(e)s × inspection "
-             "shortcomings", a=figure(weights["on_time_rate"]), b=figure(weights["overdue"]),
-             c=figure(weights["late_updates"]), d=figure(weights["returns"]),
-             e=figure(weights["findings"]))
+    return ranking.formula_text(weights)
 
 
 def ranking_links(key: str, unit_ids) -> dict:
