@@ -140,7 +140,9 @@ def test_the_badge_says_due_today_not_zero_days_left(app):
 
     from .conftest import make_task
 
-    today = dt.date(2026, 11, 25)
+    # Thursday 26/11/2026: every deadline below is a working day (24/11, Vietnam Culture
+    # Day, is a day off from 2026: a deadline then runs to the 25th, Điều 148).
+    today = dt.date(2026, 11, 26)
     with app.app_context(), app.test_request_context():
         unit = make_unit("SNV")
         texts = {days: status_text(make_task(unit, state=TaskState.in_progress,
