@@ -145,7 +145,7 @@ def test_me_answers_with_the_tokens_user(world):
     assert resp.status_code == 200
     assert resp.get_json() == {"id": world.users["snv_staff"], "username": "canbo.snv",
                                "full_name": "Người dùng unit_staff", "role": "unit_staff",
-                               "unit_id": world.units.snv, "unit_parent_id": None,
+                               "unit_id": world.units.snv, "parent_id": None, "unit_parent_id": None,
                                "position": None}
 
 

@@ -61,7 +61,8 @@ def test_units_and_me_carry_the_parent(app):
     assert parents == {"VP": None, "D": None, "C1": world.units.D, "C2": world.units.D,
                        "B": None}
     me = _api(app, world, "c1_staff").get("/me").get_json()
-    assert (me["unit_id"], me["unit_parent_id"]) == (world.units.C1, world.units.D)
+    assert (me["unit_id"], me["parent_id"], me["unit_parent_id"]) == (
+        world.units.C1, world.units.D, world.units.D)
     assert _api(app, world, "d_leader").get("/me").get_json()["unit_parent_id"] is None
 
 

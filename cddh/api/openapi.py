@@ -91,8 +91,9 @@ SCHEMAS = {
     }, required=("code", "message"))}),
     "Me": obj({"id": ID, "username": STRING, "full_name": STRING,
                "role": {"type": "string", "enum": _values(Role)}, "unit_id": ID,
-               "unit_parent_id": nullable({**ID, "description": "The parent of the user's "
-                                                                "unit (null at the top)."}),
+               "parent_id": nullable({**ID, "description": "The parent of the user's unit "
+                                                           "(null at the top)."}),
+               "unit_parent_id": nullable({**ID, "description": "The same as parent_id."}),
                "position": nullable({"type": "string", "enum": _values(LeaderPosition)})}),
     "Leader": obj({"user_id": ID, "full_name": STRING,
                    "position": {"type": "string", "enum": _values(LeaderPosition)},

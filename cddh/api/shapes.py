@@ -29,6 +29,8 @@ def moment(value: dt.datetime | None) -> str | None:
 def me_out(user: User) -> dict:
     return {"id": user.id, "username": user.username, "full_name": user.full_name,
             "role": user.role.value, "unit_id": user.unit_id,
+            # "unit_id's parent_id" (the contract's Additions): the parent of the user's unit
+            "parent_id": user.unit.parent_id if user.unit else None,
             "unit_parent_id": user.unit.parent_id if user.unit else None,
             "position": user.position.value if user.position else None}
 
