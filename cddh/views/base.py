@@ -278,8 +278,11 @@ def parse_cursor(raw: str, column):
         return None
     if text == "" and _is_nullable(column):
         return None, last_id
+    column_type = column.type
+    if isinstance(column_type, sa.TypeDecorator):  # UTCDateTime and friends: their impl's
+        column_type = column_type.impl
     try:
-        python_type = column.type.python_type
+        python_type = column_type.python_type
     except NotImplementedError:
         python_type = str
     try:

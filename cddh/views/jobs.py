@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from apscheduler.triggers.cron import CronTrigger
 from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -108,6 +107,9 @@ class JobRunView(ScopedModelView):
             sa.select(JobRun).where(JobRun.id.in_(latest)))}
         rows = []
         for job in JOBS:
+            from apscheduler.triggers.cron import CronTrigger  # only here: the web app
+            # never loads the scheduler (tests/test_jobs_runner.py)
+
             trigger = CronTrigger.from_crontab(job.cron, timezone=local_tz())
             run = last.get(job.name)
             rows.append({
