@@ -84,6 +84,10 @@ def test_the_report_heading_date_is_the_local_date(app):
         texts = [c.value for row in book.worksheets[0].iter_rows() for c in row if c.value]
         assert any("ngày 15 tháng 06 năm 2026" in str(t) for t in texts), texts[:12]
         assert not any("ngày 14 tháng 06" in str(t) for t in texts)
+        from cddh.models import PeriodReportEvent
+
+        db.session.execute(sa.delete(PeriodReportEvent).where(
+            PeriodReportEvent.report_id == report.id))
         db.session.delete(db.session.get(PeriodReport, report.id))
         db.session.commit()
 

@@ -21,10 +21,11 @@ def _users(app):
         return admin, specialist
 
 
-def _form(app, **changes):
+def _form(app, changes=None, drop=None, **more):
     with app.test_request_context():
         form = {key: setting_as_text(key) for key in DEFAULTS}
-    form.update(changes)
+    form.update(changes or {}, **more)
+    form.pop(drop, None)  # a setting posted as its fields (name.part) instead
     return form
 
 
@@ -64,3 +65,18 @@ def test_only_admins_open_the_settings(app, browser):
     assert br.get("/settings/").status_code == 403
     assert br.post("/settings/", data={"due_soon_working_days": "9"}).status_code == 403
     assert browser(None).get("/settings/").status_code == 302
+
+
+def test_a_weight_that_is_not_a_plain_number_is_refused(app, browser):
+    """NaN, infinity (1e400) and absurd or negative weights are refused with a message, and
+    nothing is saved (PostgreSQL cannot store NaN in JSON: it was a 500)."""
+    admin, _ = _users(app)
+    br = browser(admin)
+    for bad in ("nan", "inf", "1e400", "-1", "5000"):
+        resp = br.post("/settings/", data=_form(
+            app, **{"ranking_weights.on_time_rate": "1", "ranking_weights.overdue": "2",
+                    "ranking_weights.late_updates": "1", "ranking_weights.returns": bad,
+                    "ranking_weights.findings": "3"}, drop="ranking_weights"))
+        assert resp.status_code == 422, bad
+        with app.test_request_context():
+            assert get_setting("ranking_weights") == DEFAULTS["ranking_weights"], bad

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 from ..models import Setting, db
+
+MAX_WEIGHT = 1000  # a ranking weight (points per item)
 
 DEFAULTS: dict[str, object] = {
     "entry_sla_working_days": 1,          # Đ7.1a
@@ -108,10 +112,15 @@ def parse_setting(key: str, text: str):
             name, _sep, number = line.partition("=")
             name = name.strip()
             try:
-                value[name] = float(number.strip().replace(",", "."))
+                weight = float(number.strip().replace(",", "."))
             except ValueError:
                 raise DomainError(_("Write one “name = number” per line."),
                                   fields={key: "invalid"}) from None
+            # No NaN, no infinity (no database stores them in JSON), nothing absurd.
+            if not math.isfinite(weight) or not 0 <= weight <= MAX_WEIGHT:
+                raise DomainError(_("Each weight is a number from 0 to %(max)d.", max=MAX_WEIGHT),
+                                  fields={key: "invalid"})
+            value[name] = weight
         if set(value) != set(default):
             raise DomainError(_("Give a number for each of: %(names)s.",
                                 names=", ".join(default)), fields={key: "invalid"})
