@@ -151,3 +151,30 @@ def test_the_leaders_own_report_needs_no_signoff(app):
         f"/tasks/{p}/complete", {"completed_on": world.today.isoformat(),
                                  "result_summary": "Xong"})
     assert resp.status_code == 200 and resp.get_json()["state"] == "pending_verification"
+
+
+def test_a_received_task_may_be_proposed_for_return_within_the_window_only(app):
+    """Đ8.2a as for a direct return: a received task may still be proposed for return
+    within the setting's working days after receipt, not after (one rule,
+    workflow.check_return)."""
+    import datetime as dt
+
+    from cddh.services.clock import local_today
+
+    world = iu.build(app)
+    _signoff_on(app)
+    q = world.tasks["Q"]
+    staff = _browser(app, world, "d_staff")
+    for received_days_ago, allowed in ((1, True), (40, False)):
+        with app.app_context():
+            task = db.session.get(Task, q)
+            task.state, task.signoff_action, task.signoff_data = S.in_progress, None, None
+            task.received_at = dt.datetime.combine(
+                local_today() - dt.timedelta(days=received_days_ago), dt.time(9),
+                tzinfo=dt.UTC)
+            db.session.commit()
+        page = staff.get(f"/tasks/details/?id={q}").get_data(as_text=True)
+        assert ('data-action="propose_return"' in page) is allowed, received_days_ago
+        _act(staff, q, "propose_return", reason_category="outside_remit",
+             reason="Không thuộc thẩm quyền")
+        assert (_task(app, q).signoff_action == "return") is allowed, received_days_ago

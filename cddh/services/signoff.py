@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from ..models import ReturnReason, Role, Task, User
-from . import Conflict, DomainError
+from ..models import Role, Task, User
+from . import Conflict
 from .duties import notify_users
 from .notifications import lead_unit_recipient
 from .parsing import parse_date
@@ -51,13 +51,10 @@ def submit(actor: User, task: Task, action: str, data: dict) -> None:
 def propose_return(actor: User, task: Task, reason_category: str, reason: str, *,
                    version: int | None = None) -> None:
     """A staff member proposes to return the task to the Office (Đ8.2a); the leader decides."""
+    from .workflow import check_return
+
     _check(actor, task, "propose_return", version)
-    try:
-        category = ReturnReason(reason_category)
-    except ValueError:
-        raise DomainError(_("Choose the kind of reason."),
-                          fields={"reason_category": "required"}) from None
-    reason = _required(reason, "reason", _("State the reason for returning the task."))
+    category, reason = check_return(task, reason_category, reason)
     submit(actor, task, "return", {"reason_category": category.value, "reason": reason})
 
 

@@ -68,7 +68,7 @@ TRANSITIONS: dict[str, tuple[frozenset[TaskState], TaskState | None]] = {
     "delegate": (frozenset({S.assigned, S.in_progress}), None),
     # Đ9.2c: the head's sign-off of an officer's report or proposed return
     # (cddh.services.signoff).
-    "propose_return": (frozenset({S.assigned}), None),
+    "propose_return": (frozenset({S.assigned, S.in_progress}), None),  # as "return"
     "approve_signoff": (frozenset({S.assigned, S.in_progress}), None),
     "send_back_signoff": (frozenset({S.assigned, S.in_progress}), None),
 }
@@ -89,7 +89,7 @@ def allowed_actions(user: User, task: Task) -> list[str]:
             if action == "request_cooperation_change" and _pending_cooperation_of(
                     task, user.unit_id):
                 continue
-            if action == "return" and task.state == S.in_progress and \
+            if action in ("return", "propose_return") and task.state == S.in_progress and \
                     return_window_closed(task, local_today()):
                 continue
             if action == "delegate" and not _has_children(task.lead_unit_id):
@@ -314,14 +314,11 @@ def return_window_closed(task: Task, today: dt.date, cal=None) -> bool:
     return last is not None and today > last
 
 
-@guarded
-def return_task(actor: User, task: Task, reason_category: str, reason: str, *,
-                version: int | None = None) -> None:
-    """Đ8.2a: the lead unit sends a task back to the Office with a stated reason: before
-    receiving it, or within ``return_after_receipt_working_days`` working days after."""
-    _check(actor, task, "return", version)
-    after_receipt = task.state == S.in_progress
-    if after_receipt:
+def check_return(task: Task, reason_category: str, reason: str) -> tuple[ReturnReason, str]:
+    """Đ8.2a, one rule for a return and for an officer's proposal to return (the head's
+    sign-off): before receipt, or within ``return_after_receipt_working_days`` working days
+    after it, with a kind of reason and the reason. Returns (category, reason)."""
+    if task.state == S.in_progress:
         last = return_deadline(task)
         if last is not None and local_today() > last:
             from .settings import get_setting
@@ -338,9 +335,18 @@ def return_task(actor: User, task: Task, reason_category: str, reason: str, *,
     except ValueError:
         raise DomainError(_("Choose the kind of reason."),
                           fields={"reason_category": "required"}) from None
-    reason = _required(reason, "reason", _("State the reason for returning the task."))
+    return category, _required(reason, "reason", _("State the reason for returning the task."))
+
+
+@guarded
+def return_task(actor: User, task: Task, reason_category: str, reason: str, *,
+                version: int | None = None) -> None:
+    """Đ8.2a: the lead unit sends a task back to the Office with a stated reason: before
+    receiving it, or within ``return_after_receipt_working_days`` working days after."""
+    _check(actor, task, "return", version)
+    category, reason = check_return(task, reason_category, reason)
     data = {"lead_unit_id": task.lead_unit_id}
-    if after_receipt:
+    if task.state == S.in_progress:
         data["after_receipt"] = True
         data["received_on"] = received_on(task).isoformat()
     _move(task, actor, "return", S.returned, reason=reason, reason_category=category, data=data)
