@@ -7,46 +7,22 @@ test-artifacts/browser-roles/."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import pytest
 import sqlalchemy as sa
 
 from cddh.auth import policy
-from cddh.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo
+from cddh.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from cddh.models import Task, TaskState, User, db
 from cddh.services.search import normalise
 
 from .browser import Screens, chromium, live_server  # noqa: F401 - fixtures
+from .demo_module import TODAY, _clean_after_module, _clean_tables, demo_app  # noqa: F401
 
-TODAY = dt.date(2026, 11, 25)
 ROLES = [a[0] for a in DEMO_ACCOUNTS] + ["chutich"]
 # A word worth searching: long enough to match as typed, with a diacritic to strip.
 WORD_RE = re.compile(r"\w{4,}")
-
-
-@pytest.fixture(scope="module")
-def demo_app(app):
-    with app.app_context():
-        load_demo(task_count=40, today=TODAY)
-        db.session.commit()
-    yield app
-
-
-@pytest.fixture(autouse=True)
-def _clean_tables():
-    """The demo is built once for the module (the clean-up of conftest runs at its end)."""
-    yield
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _clean_after_module(app):
-    yield
-    from .conftest import truncate_all
-
-    with app.app_context():
-        truncate_all()
 
 
 def _query_for(task: Task) -> str:

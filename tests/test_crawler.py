@@ -10,7 +10,6 @@ bad value. No answer may be a server error. Capped per role to stay within a min
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections import deque
 from html import unescape
@@ -19,12 +18,12 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 import pytest
 import sqlalchemy as sa
 
-from cddh.demo import DEMO_ACCOUNTS, load_demo
+from cddh.demo import DEMO_ACCOUNTS
 from cddh.models import User, db
 
 from .conftest import Browser
+from .demo_module import TODAY, _clean_after_module, _clean_tables, demo_app  # noqa: F401
 
-TODAY = dt.date(2026, 11, 25)
 MAX_PAGES = 45  # pages followed per role
 MAX_REQUESTS = 400  # GET requests per role, crawl and mutations together
 MAX_POSTS = 120  # POST form submissions per role
@@ -183,29 +182,6 @@ def crawl(browser: Browser) -> tuple[int, list[str]]:
         if resp.status_code >= 500:
             errors.append(f"POST {resp.status_code} {action[:120]}")
     return requests + posts, errors
-
-
-@pytest.fixture(scope="module")
-def demo_app(app):
-    with app.app_context():
-        load_demo(task_count=40, today=TODAY)
-        db.session.commit()
-    yield app
-
-
-@pytest.fixture(autouse=True)
-def _clean_tables():
-    """The demo is built once for the module (the clean-up of conftest runs at its end)."""
-    yield
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _clean_after_module(app):
-    yield
-    from .conftest import truncate_all
-
-    with app.app_context():
-        truncate_all()
 
 
 @pytest.mark.parametrize("username", [a[0] for a in DEMO_ACCOUNTS] + ["anonymous"])

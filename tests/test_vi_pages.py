@@ -10,7 +10,6 @@ visible text of a cell or an option of an admin screen.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 from collections import deque
@@ -21,12 +20,12 @@ import pytest
 import sqlalchemy as sa
 
 from cddh import labels
-from cddh.demo import DEMO_ACCOUNTS, load_demo
+from cddh.demo import DEMO_ACCOUNTS
 from cddh.models import UnitKind, User, db, enums
 
 from .conftest import Browser
+from .demo_module import TODAY, _clean_after_module, _clean_tables, demo_app  # noqa: F401
 
-TODAY = dt.date(2026, 11, 25)
 MAX_PAGES = 140  # pages per role: every menu page, and a few rows of each list
 SKIP = ("/static/", "/logout", "/language", "/api/", "/login", "/files/", "/health")
 EXPORT_RE = re.compile(r"/(export|download|xlsx|csv)(/|$|\.)")
@@ -148,29 +147,6 @@ def crawl(browser: Browser, start: tuple[str, ...] = ("/",)) -> tuple[int, list[
             if link and page_key(link) not in seen:
                 queue.append(link)
     return pages, problems
-
-
-@pytest.fixture(scope="module")
-def demo_app(app):
-    with app.app_context():
-        load_demo(task_count=40, today=TODAY)
-        db.session.commit()
-    yield app
-
-
-@pytest.fixture(autouse=True)
-def _clean_tables():
-    """The demo is built once for the module (the clean-up of conftest runs at its end)."""
-    yield
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _clean_after_module(app):
-    yield
-    from .conftest import truncate_all
-
-    with app.app_context():
-        truncate_all()
 
 
 def test_the_checks_catch_what_they_are_meant_to():
