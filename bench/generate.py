@@ -76,8 +76,8 @@ def generate(n_tasks: int) -> None:
                       ORDER BY (id * 7919 + t.id) % 97 LIMIT 1) u ON true
         WHERE t.id % 3 = 0
     """))
-    scope.rebuild(conn)  # task_unit: one row per (unit, task, role)
     calendar.refresh_effective_deadlines(conn)  # deadlines moved off days off (Điều 148)
+    scope.rebuild(conn)  # task_unit: one row per (unit, task, role)
     db.session.commit()
     conn = db.session.connection()
     conn.execute(sa.text("ANALYZE"))

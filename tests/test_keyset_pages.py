@@ -74,11 +74,8 @@ def test_keyset_pages_give_the_offset_pages_rows(app, world, browser, who, sort)
         offset_rows.extend(rows)
         page += 1
     assert set(offset_rows) == visible[who] and len(offset_rows) == len(visible[who])
-    if who == "unit" and not sort:
-        # A unit user's default order is by urgency (three columns of task_unit): numbered
-        # pages along the urgency index, no keyset links.
-        assert "after=" not in client.get("/tasks/").get_data(as_text=True)
-        return
+    # A unit user's default order is by urgency (three columns of task_unit: open first, by
+    # effective deadline, no deadline, then the settled ones): keyset pages along it too.
     keyset_rows, url, pages = [], f"/tasks/?{sort}", 0
     while url:
         response = client.get(url)
@@ -117,3 +114,16 @@ def test_a_cursor_never_leaves_the_scope(app, world, browser):
     body = client.get(f"/tasks/?sort=0&desc=1&after={hidden + 1}").get_data(as_text=True)
     assert set(ids(body)) <= visible["unit"]
     assert hidden not in ids(body)
+
+
+def test_a_bad_urgency_cursor_shows_the_unit_first_page_with_a_message(app, world, browser):
+    users, _visible = world
+    with app.app_context():
+        client = browser(db.session.get(User, users["unit"]))
+    first = ids(client.get("/tasks/").get_data(as_text=True))
+    for bad in ("2,,5", "0,2026-02-30,1", "0,,abc", "1,2026-03-01", "0,,99999999999", "x"):
+        response = client.get("/tasks/", query_string={"after": bad})
+        assert response.status_code == 200
+        body = response.get_data(as_text=True)
+        assert ids(body) == first
+        assert "Liên kết trang này không còn hợp lệ" in body

@@ -39,9 +39,11 @@ def test_the_task_unit_index_follows_every_change(ctx):
                        (stc.id, task.id, "cooperating", "assigned", d)}
     task.lead_unit = sct
     task.cooperating_units = [snv, stc]
+    # 1/9/2026 is a day off (National Day): the rows carry the effective deadline, 3/9.
     task.state, task.deadline = TaskState.in_progress, dt.date(2026, 9, 1)
     db.session.commit()
-    d = dt.date(2026, 9, 1)
+    d = task.effective_deadline
+    assert d == dt.date(2026, 9, 3)
     assert _rows() == {(sct.id, task.id, "lead", "in_progress", d),
                        (snv.id, task.id, "cooperating", "in_progress", d),
                        (stc.id, task.id, "cooperating", "in_progress", d)}

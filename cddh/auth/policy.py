@@ -149,14 +149,31 @@ def _inspected_unit_ids(user) -> sa.Select:
     )
 
 
-def _tasks_of_units(unit_ids) -> ColumnElement[bool]:
-    """Tasks led by, or shared with, the given units (a scalar or a subquery of ids): one
-    ``IN`` over the task–unit index (cddh.services.scope keeps it)."""
+def _unit_rows(unit_ids) -> list[ColumnElement[bool]]:
+    """The task–unit rows of the given units (a scalar or a subquery of ids), drafts left
+    out (they are the Office's until forwarded)."""
     unit = (task_unit.c.unit_id.in_(unit_ids) if isinstance(unit_ids, sa.Select)
             else task_unit.c.unit_id == unit_ids)
-    # Drafts are the Office's until forwarded.
-    scoped = sa.select(task_unit.c.task_id).where(unit, task_unit.c.state != TaskState.draft.value)
+    return [unit, task_unit.c.state != TaskState.draft.value]
+
+
+def _tasks_of_units(unit_ids) -> ColumnElement[bool]:
+    """Tasks led by, or shared with, the given units: one ``IN`` over the task–unit index
+    (cddh.services.scope keeps it)."""
+    scoped = sa.select(task_unit.c.task_id).where(*_unit_rows(unit_ids))
     return sa.and_(Task.state != TaskState.draft, Task.id.in_(scoped))
+
+
+def _scope_units(user):
+    """The unit ids (a scalar or a subquery) whose tasks a unit user or an inspector reads;
+    None for everyone else."""
+    if not _authenticated(user):
+        return None
+    if user.role in UNIT_ROLES:
+        return user.unit_id
+    if user.role == Role.inspector:
+        return _inspected_unit_ids(user)
+    return None
 
 
 def task_scope(user) -> ColumnElement[bool]:
@@ -165,11 +182,24 @@ def task_scope(user) -> ColumnElement[bool]:
         return sa.false()
     if user.role in OFFICE_ROLES:
         return sa.true()
-    if user.role in UNIT_ROLES:
-        return _tasks_of_units(user.unit_id)
-    if user.role == Role.inspector:
-        return _tasks_of_units(_inspected_unit_ids(user))
+    units = _scope_units(user)
+    if units is not None:
+        return _tasks_of_units(units)
     return sa.false()
+
+
+def scope_count(user, model) -> sa.Select | None:
+    """The number of rows of ``model`` the user may read, counted from the scope index
+    alone (no other condition), where that is cheaper than counting the rows: a unit's (or
+    an inspector's) tasks are an index-only range of ``task_unit``, whatever the table's
+    size. None where there is no such count: count the scoped rows."""
+    units = _scope_units(user) if model is Task else None
+    if units is None:
+        return None
+    # One row per (unit, task); an inspector's units may share a task: count it once.
+    counted = (sa.func.count(sa.distinct(task_unit.c.task_id)) if isinstance(units, sa.Select)
+               else sa.func.count())
+    return sa.select(counted).select_from(task_unit).where(*_unit_rows(units))
 
 
 def visible_task_ids(user) -> sa.Select:

@@ -44,8 +44,9 @@ class TaskUnitRole:
 
 
 # Scope as one index: one row per (unit, task, role), kept by cddh.services.scope on every
-# flush that changes a task's lead or cooperating units, state or deadline (state and deadline
-# are copies, so "open tasks of unit U by deadline" is one index range scan).
+# flush that changes a task's lead or cooperating units, state or deadline (state and
+# ``deadline`` are copies, the latter of the task's *effective* deadline, Điều 148; so "open
+# tasks of unit U by deadline" is one index range scan, and a unit's home counts read only it).
 task_unit = sa.Table(
     "task_unit",
     db.metadata,
@@ -99,6 +100,11 @@ class Task(IdMixin, TimestampMixin, db.Model):
         sa.Index("ix_task_state_effective_deadline", "state", "effective_deadline"),
         sa.Index("ix_task_lead_unit_id_state_effective_deadline", "lead_unit_id", "state",
                  "effective_deadline"),
+        # The few tasks whose officer's report waits for the unit leader's sign-off (a unit
+        # leader's home group): a partial index, whatever the unit's size.
+        sa.Index("ix_task_lead_unit_id_signoff", "lead_unit_id",
+                 postgresql_where=sa.text("signoff_action IS NOT NULL"),
+                 sqlite_where=sa.text("signoff_action IS NOT NULL")),
         # Search by any part of a word (PostgreSQL: pg_trgm; cddh.services.search).
         sa.Index("ix_task_search_text_trgm", "search_text", postgresql_using="gin",
                  postgresql_ops={"search_text": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),

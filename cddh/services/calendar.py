@@ -147,13 +147,27 @@ def refresh_effective_deadlines(connection, days=None) -> int:
             sa.update(Task).where(Task.deadline == deadline, sa.or_(
                 Task.effective_deadline.is_(None), Task.effective_deadline != effective))
             .values(effective_deadline=effective).execution_options(synchronize_session=False))
+        if result.rowcount:
+            _copy_to_scope(connection, Task.deadline == deadline, effective)
         changed += result.rowcount or 0
     if days is None:
-        connection.execute(sa.update(Task).where(Task.deadline.is_(None),
-                                                 Task.effective_deadline.is_not(None))
-                           .values(effective_deadline=None)
-                           .execution_options(synchronize_session=False))
+        result = connection.execute(sa.update(Task).where(Task.deadline.is_(None),
+                                                          Task.effective_deadline.is_not(None))
+                                    .values(effective_deadline=None)
+                                    .execution_options(synchronize_session=False))
+        if result.rowcount:
+            _copy_to_scope(connection, Task.deadline.is_(None), None)
     return changed
+
+
+def _copy_to_scope(connection, tasks, effective) -> None:
+    """The task–unit rows carry the effective deadline too (cddh.services.scope): a bulk
+    change written in SQL, past the session's listener, is copied there in SQL."""
+    from ..models import Task, task_unit
+
+    connection.execute(sa.update(task_unit).where(
+        task_unit.c.task_id.in_(sa.select(Task.id).where(tasks)),
+        task_unit.c.deadline.is_distinct_from(effective)).values(deadline=effective))
 
 
 @event.listens_for(Session, "before_flush")

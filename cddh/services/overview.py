@@ -17,7 +17,9 @@ from ..models import (
     User,
     db,
     task_officer,
+    task_unit,
 )
+from ..models.task import TaskUnitRole
 from .calendar import WorkingCalendar
 from .settings import get_setting
 from .statistics import UNIT_OPEN, measure_clause
@@ -37,33 +39,75 @@ def due_soon_clause(today: dt.date, limit: dt.date | None = None):
                    Task.effective_deadline <= limit)
 
 
-def unit_groups(user: User, today: dt.date) -> dict[str, sa.ColumnElement[bool]]:
-    """The conditions of a unit user's home groups, in display order."""
+def unit_group_rows(user: User, today: dt.date) -> dict[str, list]:
+    """The unit user's home groups, in display order, each as conditions on the unit's
+    ``task_unit`` rows (their state, "settled" flag and effective deadline, kept by
+    cddh.services.scope): counting a group is an index range of the unit's rows, never a
+    visit of the tasks. The task list's ``?group=`` reads the same conditions
+    (``unit_groups``)."""
+    tu = task_unit.c
     limit = due_soon_limit(today)
-    open_ = Task.state.in_(UNIT_OPEN)
+    # Open at the unit: the (unit_id, state, deadline, task_id) index covers every condition
+    # below but the officers', so the counts are one index-only range scan.
+    open_ = tu.state.in_([s.value for s in UNIT_OPEN])
     groups = {}
     # Đ8.2b: the officer's own tasks first; the unit leader's received tasks without officer.
     if user.role == Role.unit_staff or _is_officer_anywhere(user):
-        groups["mine"] = sa.and_(sa.or_(open_, Task.state == S.pending_verification),
-                                 Task.id.in_(sa.select(task_officer.c.task_id).where(
-                                     task_officer.c.user_id == user.id)))
+        groups["mine"] = [tu.state.in_([s.value for s in (*UNIT_OPEN, S.pending_verification)]),
+                          tu.task_id.in_(sa.select(task_officer.c.task_id).where(
+                              task_officer.c.user_id == user.id))]
     if user.role == Role.unit_leader:
-        groups["awaiting_signoff"] = sa.and_(Task.signoff_action.is_not(None),
-                                             Task.lead_unit_id == user.unit_id)
-        groups["unassigned"] = sa.and_(
-            open_, Task.lead_unit_id == user.unit_id,
-            ~sa.exists().where(task_officer.c.task_id == Task.id))
+        # A report waits for sign-off while the task is open at the unit (a partial index on
+        # the few tasks with one).
+        groups["awaiting_signoff"] = [open_, tu.role == TaskUnitRole.lead, tu.task_id.in_(
+            sa.select(Task.id).where(Task.signoff_action.is_not(None),
+                                     Task.lead_unit_id == user.unit_id))]
+        groups["unassigned"] = [open_, tu.role == TaskUnitRole.lead, ~sa.exists().where(
+            task_officer.c.task_id == tu.task_id)]
     return groups | {
-        # The dashboard's "open, overdue" (cddh.services.statistics), within the user's scope;
-        # a sub-task is never in the figures but is overdue all the same for its unit.
-        "overdue": sa.or_(measure_clause("open_overdue", None, today, today),
-                          sa.and_(Task.parent_task_id.is_not(None), open_,
-                                  Task.effective_deadline < today)),
-        "due_soon": due_soon_clause(today, limit),
-        "on_time": sa.and_(open_, Task.effective_deadline > limit),
-        "no_deadline": sa.and_(open_, Task.deadline.is_(None)),
-        "awaiting_verification": Task.state == S.pending_verification,
+        # Open at the unit and past the effective deadline (Điều 148): the dashboard's "open,
+        # overdue" within the user's scope, and a sub-task the same way for its units.
+        "overdue": [open_, tu.deadline < today],
+        "due_soon": [open_, tu.deadline >= today, tu.deadline <= limit],  # Đ11.1b
+        "on_time": [open_, tu.deadline > limit],
+        "no_deadline": [open_, tu.deadline.is_(None)],
+        "awaiting_verification": [tu.state == S.pending_verification.value],
     }
+
+
+def unit_groups(user: User, today: dt.date) -> dict[str, sa.ColumnElement[bool]]:
+    """The conditions of a unit user's home groups on the tasks (the list's ``?group=``)."""
+    return {name: Task.id.in_(sa.select(task_unit.c.task_id).where(
+        task_unit.c.unit_id == user.unit_id, *conds))
+        for name, conds in unit_group_rows(user, today).items()}
+
+
+def unit_grouped_tasks(user: User, today: dt.date, limit: int = 10) -> dict[str, dict]:
+    """A unit user's home groups: the counts in one index-only pass over the unit's open and
+    awaiting ``task_unit`` rows, and each group's first ``limit`` tasks by effective
+    deadline along the urgency index."""
+    tu = task_unit.c
+    groups = unit_group_rows(user, today)
+    mine = [tu.unit_id == user.unit_id, tu.state != TaskState.draft.value]
+    # The index holds one row per (unit, task) (cddh.services.scope.rows_for).
+    counts = db.session.execute(sa.select(*[
+        sa.func.count().filter(sa.and_(*conds)).label(name)
+        for name, conds in groups.items()
+    ]).where(*mine, tu.state.in_([s.value for s in UNIT_GROUP_STATES]))).one()
+    result = {}
+    for name, conds in groups.items():
+        ids = db.session.scalars(
+            sa.select(tu.task_id).where(*mine, *conds)
+            .order_by(tu.deadline.asc().nulls_last(), tu.task_id).limit(limit)).all()
+        found = {t.id: t for t in db.session.scalars(sa.select(Task).where(
+            Task.id.in_(ids), policy.task_scope(user)))} if ids else {}
+        result[name] = {"count": getattr(counts, name),
+                        "tasks": [found[i] for i in ids if i in found]}
+    return result
+
+
+# Every unit group implies one of these states at the unit.
+UNIT_GROUP_STATES = (*UNIT_OPEN, S.pending_verification)
 
 
 def _is_officer_anywhere(user: User) -> bool:

@@ -1,6 +1,7 @@
 """Scope as one index: the ``task_unit`` table, one row per (unit, task, role), with copies of
-the task's state and deadline, so "the (open) tasks of unit U by deadline" is one index range
-scan and the policy's unit scope is one ``IN`` over it.
+the task's state and effective deadline (Điều 148: the deadline that counts), so "the (open)
+tasks of unit U by deadline" is one index range scan, the policy's unit scope is one ``IN``
+over it, and a unit's home groups are counted from it alone.
 
 The rows follow the task: a session listener re-derives them, set-based, for every task whose
 lead unit, cooperating units, state or deadline a flush changed (every service, import, the
@@ -19,7 +20,7 @@ from ..models import Task, TaskState, task_cooperating_unit, task_unit
 from ..models.task import UNIT_OPEN_STATES, TaskUnitRole
 
 WATCHED = ("lead_unit_id", "lead_unit", "cooperating_units", "state", "deadline",
-           "parent_task_id", "parent_task")
+           "effective_deadline", "parent_task_id", "parent_task")
 BATCH = 1000  # task ids per statement
 
 
@@ -35,22 +36,36 @@ def _settled():
 
 def rows_for(task_ids) -> sa.Select:
     """The task_unit rows of the given tasks (a list of ids or a subquery), from the tasks."""
-    lead = sa.select(Task.lead_unit_id, Task.id, sa.literal(TaskUnitRole.lead, sa.String(16)),
-                     Task.state, Task.deadline, _settled()).where(
+    lead = sa.select(Task.lead_unit_id.label("unit_id"), Task.id.label("task_id"),
+                     sa.literal(TaskUnitRole.lead, sa.String(16)).label("role"),
+                     Task.state.label("state"), Task.effective_deadline.label("deadline"),
+                     _settled().label("settled")).where(
         Task.lead_unit_id.is_not(None), Task.id.in_(task_ids))
     coop = (sa.select(task_cooperating_unit.c.unit_id, Task.id,
                       sa.literal(TaskUnitRole.cooperating, sa.String(16)), Task.state,
-                      Task.deadline, _settled())
+                      Task.effective_deadline, _settled())
             .join(task_cooperating_unit, task_cooperating_unit.c.task_id == Task.id)
             .where(Task.id.in_(task_ids)))
     # A sub-task is seen by its parent task's lead unit (Đ9.2a), never by a sibling unit.
     parent = sa.orm.aliased(Task)
     above = (sa.select(parent.lead_unit_id, Task.id,
-                       sa.literal(TaskUnitRole.parent, sa.String(16)), Task.state, Task.deadline,
-                       _settled())
+                       sa.literal(TaskUnitRole.parent, sa.String(16)), Task.state,
+                       Task.effective_deadline, _settled())
              .join(parent, parent.id == Task.parent_task_id)
              .where(parent.lead_unit_id.is_not(None), Task.id.in_(task_ids)))
-    return sa.union_all(lead, coop, above)
+    # One row per (unit, task), for the strongest reason (lead, then cooperating, then parent):
+    # a unit that is a sub-task's parent and also cooperates on it sees the task once, so
+    # counts and keyset pages over the index never meet a task twice.
+    rows = sa.union_all(lead, coop, above).subquery("reasons")
+    rank = sa.case((rows.c.role == TaskUnitRole.lead, 3),
+                   (rows.c.role == TaskUnitRole.cooperating, 2), else_=1)
+    best = sa.func.max(rank)
+    role = sa.case((best == 3, TaskUnitRole.lead), (best == 2, TaskUnitRole.cooperating),
+                   else_=TaskUnitRole.parent)
+    return (sa.select(rows.c.unit_id, rows.c.task_id, role, rows.c.state, rows.c.deadline,
+                      rows.c.settled)
+            .group_by(rows.c.unit_id, rows.c.task_id, rows.c.state, rows.c.deadline,
+                      rows.c.settled))
 
 
 COLUMNS = ["unit_id", "task_id", "role", "state", "deadline", "settled"]
@@ -100,8 +115,32 @@ def by_urgency(unit_id: int):
     the ORDER BY). Open at the unit first, by deadline: overdue first, then the nearest
     deadline, then no deadline; then the others. The order is the urgency index's
     (``ix_task_unit_unit_id_urgency``), so a page is one index range scan at any size.
-    A unit never both leads and cooperates on a forwarded task (services/tasks), so the join
-    gives each task once."""
+    A unit has one row per task (``rows_for``), so the join gives each task once."""
     on = sa.and_(task_unit.c.task_id == Task.id, task_unit.c.unit_id == unit_id)
     order = (task_unit.c.settled, task_unit.c.deadline.asc().nulls_last(), task_unit.c.task_id)
     return task_unit, on, order
+
+
+def urgency_key(task: Task) -> tuple[bool, object, int]:
+    """A task's place in its unit's urgency order: its task_unit row's (settled, deadline,
+    task_id), from the task (the row copies them)."""
+    settled = getattr(task.state, "value", task.state) not in UNIT_OPEN_STATES
+    return settled, task.effective_deadline, task.id
+
+
+def urgency_after(settled: bool, deadline, task_id: int) -> list:
+    """The rows after (settled, deadline, task_id) in ``by_urgency`` order, as segments to
+    read in turn, each one range of the urgency index (open rows before settled ones; in
+    each, dated rows by deadline then id, then the undated ones by id)."""
+    tu = task_unit.c
+    same = tu.settled == (sa.true() if settled else sa.false())
+    segments = []
+    if deadline is not None:
+        segments.append(sa.and_(same, sa.tuple_(tu.deadline, tu.task_id) > sa.tuple_(
+            sa.literal(deadline, sa.Date), sa.literal(task_id))))
+        segments.append(sa.and_(same, tu.deadline.is_(None)))
+    else:
+        segments.append(sa.and_(same, tu.deadline.is_(None), tu.task_id > task_id))
+    if not settled:
+        segments.append(tu.settled == sa.true())
+    return segments

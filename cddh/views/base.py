@@ -160,10 +160,12 @@ class EstimatingCount:
     """A list's count query (Flask-Admin chains ``filter`` on it, then calls ``scalar``):
     on PostgreSQL, when the planner expects more than COUNT_ESTIMATE_ABOVE rows, the
     estimate is returned (an ``ApproximateCount``) instead of counting them all; below it,
-    the exact count."""
+    the exact count. ``whole`` (``policy.scope_count``) counts the user's whole scope from its
+    index: used while nothing (a filter, a search, a join) has narrowed the query."""
 
-    def __init__(self, query):
+    def __init__(self, query, whole: sa.Select | None = None):
         self.query = query
+        self.whole = whole
 
     def __getattr__(self, name):
         attr = getattr(self.query, name)
@@ -172,7 +174,10 @@ class EstimatingCount:
 
         def chained(*args, **kwargs):
             result = attr(*args, **kwargs)
-            return EstimatingCount(result) if hasattr(result, "statement") else result
+            if not hasattr(result, "statement"):
+                return result
+            # Any call with an argument (filter, join, …) narrows: the whole count is gone.
+            return EstimatingCount(result, None if args or kwargs else self.whole)
         return chained
 
     def estimate(self) -> int | None:
@@ -187,6 +192,8 @@ class EstimatingCount:
         return int(plan[0]["Plan"].get("Plan Rows", 0))
 
     def scalar(self):
+        if self.whole is not None:
+            return db.session.scalar(self.whole)
         estimate = self.estimate()
         if estimate is not None and estimate > current_app.config["COUNT_ESTIMATE_ABOVE"]:
             return ApproximateCount(estimate)
@@ -254,6 +261,23 @@ def keyset_conditions(model, column, descending: bool, value, last_id: int) -> l
     if value is None:  # going up, the NULLs come last
         return [sa.and_(column.is_(None), model.id > last_id)]
     return [key > after, column.is_(None)] if nullable else [key > after]
+
+
+class KeysetOrder:
+    """A list order that is not one column of the model (a view's own, such as a unit's
+    urgency order over ``task_unit``), with what keyset pages need: ``parse`` reads an
+    ``after=`` text (None when it does not fit), ``after`` gives the conditions of the rows
+    that follow a cursor, as segments read in turn (each an index range), ``text`` writes the
+    cursor of a row."""
+
+    def parse(self, raw: str):
+        raise NotImplementedError
+
+    def after(self, cursor) -> list:
+        raise NotImplementedError
+
+    def text(self, row) -> str:
+        raise NotImplementedError
 
 
 def cursor_text(row, column, descending: bool) -> str:
@@ -456,7 +480,10 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
         raw = request.args.get("after") if has_request_context() else None
         if not raw or order is None:
             return None
-        value = parse_cursor(raw, order[0])
+        if isinstance(order, KeysetOrder):
+            value = order.parse(raw) if len(raw) <= MAX_FILTER_TEXT else None
+        else:
+            value = parse_cursor(raw, order[0])
         if value is None:
             flash(_("This page link is not valid any more; the first page is shown."), "error")
         return value
@@ -473,7 +500,9 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
             return count, rows
         size = self.page_size if page_size is None else page_size
         count, rows = None, []
-        for position, where in enumerate(keyset_conditions(self.model, *order, *cursor)):
+        segments = (order.after(cursor) if isinstance(order, KeysetOrder)
+                    else keyset_conditions(self.model, *order, *cursor))
+        for position, where in enumerate(segments):
             g.keyset_where, g.keyset_skip_count = where, position > 0
             try:
                 counted, part = super().get_list(0, sort_column, sort_desc, search, filters,
@@ -489,9 +518,11 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
 
     def _remember_last(self, order, rows) -> None:
         if has_request_context():
-            g.keyset_next = (cursor_text(rows[-1], *order)
-                             if order is not None and rows and len(rows) >= self.page_size
-                             else None)
+            last = None
+            if order is not None and rows and len(rows) >= self.page_size:
+                last = (order.text(rows[-1]) if isinstance(order, KeysetOrder)
+                        else cursor_text(rows[-1], *order))
+            g.keyset_next = last
 
     def keyset_pager(self, page: int, num_pages, pager_url):
         """What the list's pager shows: Flask-Admin's numbered pager while the pages are few
@@ -521,7 +552,8 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
     def get_count_query(self):
         if has_request_context() and getattr(g, "keyset_skip_count", False):
             return NoCount()  # the second part of a keyset page: counted with the first
-        return EstimatingCount(super().get_count_query().filter(self.scope()))
+        return EstimatingCount(super().get_count_query().filter(self.scope()),
+                               policy.scope_count(current_user, self.model))
 
     def get_one(self, id):
         pk = to_id(id)

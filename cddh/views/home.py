@@ -76,7 +76,10 @@ class HomeView(HomeBase):
             return self._admin(today)
         if role == Role.inspector:
             return self._inspector(today)
-        groups = overview.grouped_tasks(current_user, groups_for(current_user, today))
+        if policy.is_office(current_user):
+            groups = overview.grouped_tasks(current_user, groups_for(current_user, today))
+        else:
+            groups = overview.unit_grouped_tasks(current_user, today)
         ext_count, extensions = overview.pending_extensions(current_user)
         late = overview.late_entries_by_specialist(today) if policy.is_office(current_user) else []
         dif_count, open_difficulties = difficulties.awaiting(current_user)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from flask import Response, abort, flash, jsonify, redirect, request
@@ -69,7 +70,7 @@ from ..services.parsing import MAX_ID, to_id, to_int
 from ..services.settings import get_setting
 from ..services.tasks import parse_date
 from ..services.timeliness import days_label_parts, task_class, timeliness_clause
-from .base import LookupFilter, ScopedModelView, link_formatter, run_service
+from .base import INT32, KeysetOrder, LookupFilter, ScopedModelView, link_formatter, run_service
 from .feedback import status_badge
 from .formatting import shorten, task_links
 from .forms import document_data
@@ -409,6 +410,31 @@ class DocumentView(DirectingLeaderForm, ScopedModelView):
                            leaders=leaders.leaders(), leader_label=position_label), status
 
 
+
+class UrgencyOrder(KeysetOrder):
+    """A unit's list by urgency (services/scope.by_urgency) in keyset pages: the cursor is
+    the last row's (settled, effective deadline, id), ``after=0,2026-12-31,1234``."""
+
+    def parse(self, raw: str):
+        parts = raw.split(",")
+        if len(parts) != 3 or parts[0] not in ("0", "1"):
+            return None
+        task_id = to_int(parts[2], 0, INT32)
+        deadline = None
+        if parts[1]:
+            try:
+                deadline = dt.date.fromisoformat(parts[1])
+            except ValueError:
+                return None
+        return None if task_id is None else (parts[0] == "1", deadline, task_id)
+
+    def after(self, cursor) -> list:
+        return scope.urgency_after(*cursor)
+
+    def text(self, row) -> str:
+        settled, deadline, task_id = scope.urgency_key(row)
+        return f"{int(settled)},{deadline.isoformat() if deadline else ''},{task_id}"
+
 class TaskView(DirectingLeaderForm, ScopedModelView):
     screen = "tasks"
     allow_create = allow_edit = allow_export = True
@@ -540,10 +566,10 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
                 and self._search_match() is None)
 
     def list_order(self, sort_column, sort_desc):
-        """The urgency order is three columns of task_unit: its pages are numbered (OFFSET
-        along the urgency index), not keyset pages."""
+        """The urgency order is three columns of task_unit: its deep pages seek along the
+        urgency index too (``UrgencyOrder``)."""
         if self._urgency_order(sort_column):
-            return None
+            return UrgencyOrder()
         return super().list_order(sort_column, sort_desc)
 
     def _apply_sorting(self, query, joins, sort_column, sort_desc):

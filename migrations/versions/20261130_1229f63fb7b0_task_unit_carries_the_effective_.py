@@ -1,0 +1,47 @@
+"""task_unit carries the effective deadline; partial index on pending sign-offs
+
+``task_unit.deadline`` becomes a copy of the task's effective deadline (Điều 148), so a unit's
+home groups (overdue, due soon, on time) are counted from the task–unit index alone; and the
+index keeps one row per (unit, task), for the strongest reason (lead, cooperating, parent).
+
+Revision ID: 1229f63fb7b0
+Revises: fb7c373c426f
+Create Date: 2026-11-30 08:12:40.149089
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '1229f63fb7b0'
+down_revision = 'fb7c373c426f'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    for weaker, stronger in (("parent", "'lead', 'cooperating'"), ("cooperating", "'lead'")):
+        op.execute(f"""
+            DELETE FROM task_unit WHERE role = '{weaker}' AND EXISTS (
+                SELECT 1 FROM task_unit AS other
+                WHERE other.unit_id = task_unit.unit_id AND other.task_id = task_unit.task_id
+                  AND other.role IN ({stronger}))
+        """)
+    op.execute("""
+        UPDATE task_unit SET deadline = (
+            SELECT task.effective_deadline FROM task WHERE task.id = task_unit.task_id)
+    """)
+    with op.batch_alter_table('task', schema=None) as batch_op:
+        batch_op.create_index('ix_task_lead_unit_id_signoff', ['lead_unit_id'], unique=False, postgresql_where=sa.text('signoff_action IS NOT NULL'), sqlite_where=sa.text('signoff_action IS NOT NULL'))
+
+
+
+def downgrade():
+    op.execute("""
+        UPDATE task_unit SET deadline = (
+            SELECT task.deadline FROM task WHERE task.id = task_unit.task_id)
+    """)
+    with op.batch_alter_table('task', schema=None) as batch_op:
+        batch_op.drop_index('ix_task_lead_unit_id_signoff', postgresql_where=sa.text('signoff_action IS NOT NULL'), sqlite_where=sa.text('signoff_action IS NOT NULL'))
+

@@ -1,0 +1,133 @@
+"""A unit's counts read from the task–unit index (issue 13 §2, §4): the list's count of the
+whole scope and the home page's groups agree with the tasks themselves and with the lists
+they open, a task the unit holds in two roles counts once, and a calendar change moves the
+index's effective deadlines with the tasks'."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import sqlalchemy as sa
+
+from cddh.auth import policy
+from cddh.models import CalendarOverride, Role, Task, TaskState, db, task_unit
+from cddh.services import overview
+from cddh.services.clock import local_today
+
+from .conftest import make_task, make_unit, make_user
+
+S = TaskState
+OPEN = (S.assigned, S.in_progress)
+
+
+def _listed_count(page: str) -> int:
+    """The count Flask-Admin's list shows in its tab: "Danh sách (N)"."""
+    found = re.search(r'class="nav-link active">[^<(]*\((\d+)\)', page)
+    return int(found.group(1)) if found else 0
+
+
+def _world(today: dt.date):
+    unit, other, child = make_unit(), make_unit(), make_unit()
+    staff = make_user(Role.unit_staff, unit)
+    leader = make_user(Role.unit_leader, unit)
+    limit = overview.due_soon_limit(today)
+    # The nearest Saturday before today: a deadline on a day off moves to the next working
+    # day (Điều 148), so it may still be running today although the date has passed.
+    saturday = today - dt.timedelta(days=(today.weekday() - 5) % 7 or 7)
+    tasks = [
+        make_task(unit, state=S.in_progress, deadline=today - dt.timedelta(days=40)),
+        make_task(unit, state=S.assigned, deadline=saturday),
+        make_task(unit, state=S.assigned, deadline=today),
+        make_task(unit, state=S.in_progress, deadline=limit),
+        make_task(unit, state=S.in_progress, deadline=limit + dt.timedelta(days=30)),
+        make_task(unit, state=S.in_progress, deadline=None, has_deadline=False),
+        make_task(unit, state=S.pending_verification, deadline=today - dt.timedelta(days=3)),
+        make_task(unit, state=S.completed, deadline=today - dt.timedelta(days=3),
+                  completed_on=today - dt.timedelta(days=5)),
+        make_task(unit, state=S.draft, deadline=today - dt.timedelta(days=3)),
+        make_task(other, state=S.in_progress, deadline=today - dt.timedelta(days=2),
+                  cooperating=[unit]),
+        make_task(other, state=S.in_progress, deadline=today - dt.timedelta(days=2)),
+    ]
+    # A sub-task the unit sees twice: as its parent task's lead unit and as a cooperating unit.
+    parent = tasks[0]
+    twice = make_task(child, state=S.in_progress, deadline=today - dt.timedelta(days=10),
+                      parent_task=parent, cooperating=[unit])
+    tasks.append(twice)
+    staff_officer = tasks[1]
+    db.session.execute(sa.insert(overview.task_officer).values(task_id=staff_officer.id,
+                                                               user_id=staff.id))
+    db.session.commit()
+    return unit, staff, leader, tasks, twice
+
+
+def _by_hand(tasks, user, today):
+    """Each group's tasks from the tasks' own fields, in Python."""
+    limit = overview.due_soon_limit(today)
+    seen = set(db.session.scalars(sa.select(Task.id).where(policy.task_scope(user))))
+    mine = [t for t in tasks if t.id in seen]
+
+    def open_(t):
+        return t.state in OPEN
+
+    groups = {
+        "overdue": [t for t in mine if open_(t) and t.effective_deadline is not None
+                    and t.effective_deadline < today],
+        "due_soon": [t for t in mine if open_(t) and t.effective_deadline is not None
+                     and today <= t.effective_deadline <= limit],
+        "on_time": [t for t in mine if open_(t) and t.effective_deadline is not None
+                    and t.effective_deadline > limit],
+        "no_deadline": [t for t in mine if open_(t) and t.deadline is None],
+        "awaiting_verification": [t for t in mine if t.state == S.pending_verification],
+    }
+    return {name: {t.id for t in found} for name, found in groups.items()}, seen
+
+
+def test_home_groups_and_list_counts_from_the_index_match_the_tasks(app, browser):
+    with app.test_request_context():
+        today = local_today()
+        unit, staff, leader, tasks, twice = _world(today)
+        wanted, seen = _by_hand(tasks, staff, today)
+        assert twice.id in seen and twice.id in wanted["overdue"]
+        # The unit sees the sub-task for two reasons; the index holds it once, as cooperating.
+        assert db.session.execute(sa.select(task_unit.c.role).where(
+            task_unit.c.task_id == twice.id, task_unit.c.unit_id == unit.id)).all() == [
+            ("cooperating",)]
+        groups = overview.unit_grouped_tasks(staff, today)
+        for name, ids in wanted.items():
+            assert groups[name]["count"] == len(ids), name
+            assert {t.id for t in groups[name]["tasks"]} == ids, name
+        assert groups["mine"]["count"] == 1
+        leader_groups = overview.unit_grouped_tasks(leader, today)
+        # Every open task the unit leads has no officer but one (a sub-task is led by the child).
+        led_open = [t for t in tasks if t.lead_unit_id == unit.id and t.state in OPEN]
+        assert leader_groups["unassigned"]["count"] == len(led_open) - 1
+        assert leader_groups["awaiting_signoff"]["count"] == 0
+        visible = len(seen)
+        br = browser(staff)
+    # The whole scope: counted from the index, each task once.
+    assert _listed_count(br.get("/tasks/").get_data(as_text=True)) == visible
+    # Each group opens the list of the same tasks, counted on the tasks.
+    for name, ids in wanted.items():
+        page = br.get(f"/tasks/?group={name}").get_data(as_text=True)
+        assert _listed_count(page) == len(ids), name
+    # A filter narrows the count: it is no longer the whole scope's.
+    page = br.get("/tasks/?timeliness=open_overdue").get_data(as_text=True)
+    assert _listed_count(page) < visible
+
+
+def test_a_calendar_change_moves_the_index_deadlines_with_the_tasks(ctx):
+    unit = make_unit()
+    monday = dt.date(2026, 3, 2)
+    task = make_task(unit, state=S.in_progress, deadline=monday)
+    db.session.commit()
+    assert task.effective_deadline == monday
+    # The province gives Monday off: the deadline moves to Tuesday, in the index too.
+    # (Saving the day off re-derives the deadlines near it, in SQL: cddh.services.calendar.)
+    db.session.add(CalendarOverride(day=monday, kind="day_off", name="Nghỉ bù"))
+    db.session.commit()
+    db.session.refresh(task)
+    assert task.effective_deadline == dt.date(2026, 3, 3)
+    assert set(db.session.scalars(sa.select(task_unit.c.deadline).where(
+        task_unit.c.task_id == task.id))) == {dt.date(2026, 3, 3)}
