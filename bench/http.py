@@ -119,12 +119,18 @@ def prepare(url: str) -> dict:
             user = db.session.scalar(sa.select(User).where(User.username == name))
             tokens[who] = issue_token(user, "bench")[1]
             if who == "unit":
+                # Page 200 of the unit's list in its own order (urgency): the cursor "Next
+                # page" on page 199 carries, from the last row of that page.
+                from cddh.services import scope
+                from cddh.views.tasks import UrgencyOrder
+
                 info["unit_id"] = user.unit_id
                 size = app.config["PAGE_SIZE"]
-                last = db.session.scalar(sa.select(Task.id).where(policy.task_scope(user))
-                                         .order_by(Task.id.desc()).offset(199 * size - 1)
-                                         .limit(1))
-                info["cursor"] = f"{last},{last}" if last else ""
+                target, on, order = scope.by_urgency(user.unit_id)
+                last = db.session.scalar(sa.select(Task).join(target, on)
+                                         .where(policy.task_scope(user)).order_by(*order)
+                                         .offset(199 * size - 1).limit(1))
+                info["cursor"] = UrgencyOrder().text(last) if last else ""
         office = db.session.scalar(sa.select(User).where(User.role == Role.office_specialist))
         assert office is not None
         db.session.commit()

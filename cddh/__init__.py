@@ -20,6 +20,7 @@ from .security import configure_security
 from .services import calendar as _calendar  # noqa: F401  (keeps effective_deadline)
 from .services import scope as _scope  # noqa: F401  (keeps task_unit with the tasks)
 from .services import search as _search  # noqa: F401  (keeps search_text)
+from .services import tally as _tally  # noqa: F401  (keeps the live figures' tally)
 
 csrf = CSRFProtect()
 migrate = Migrate()

@@ -185,12 +185,16 @@ def _month(value: str | None) -> tuple[int, int] | None:
 @with_appcontext
 def recompute_facts_command(first, last):
     """Rebuild the stored figures of the ended periods whose last month is within the range
-    (all by default), e.g. after an import or a change of rule."""
+    (all by default), and the running tally of today's figures, e.g. after an import or a
+    change of rule."""
     first, last = _month(first), _month(last)
     if first and last and first > last:
         raise click.BadParameter("--from must not be after --to")
+    from .services import tally
+
     with acting_as(None):
         counts = facts.recompute(first, last)
+        tally.rebuild(db.session.connection())  # the running figures, from the tasks again
         db.session.commit()
     click.echo(f"recompute-facts: {counts['periods']} periods, {counts['rows']} rows")
 

@@ -60,3 +60,23 @@ class PeriodReportFigures(db.Model):
     figures: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     overdue_count: Mapped[int] = mapped_column(default=0)
     overdue_head: Mapped[list] = mapped_column(sa.JSON, default=list)
+
+
+# The live figures' running tally (cddh.services.tally): how many counted tasks (forwarded,
+# not sub-tasks) share each combination of the columns the statistics' rules read as of
+# today: lead unit, state, effective deadline, completion date and local cancellation date.
+# The dashboard, the homes' headline figures and a running period's statistics sum these
+# rows instead of visiting every task; the session keeps them with each flush.
+task_tally = sa.Table(
+    "task_tally",
+    db.metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("lead_unit_id", sa.Integer, nullable=False),
+    sa.Column("state", sa.String(32), nullable=False),
+    sa.Column("effective_deadline", sa.Date),
+    sa.Column("completed_on", sa.Date),
+    sa.Column("cancelled_on", sa.Date),
+    sa.Column("n", sa.Integer, nullable=False),
+    sa.Index("ix_task_tally_key", "lead_unit_id", "state", "effective_deadline",
+             "completed_on", "cancelled_on"),
+)

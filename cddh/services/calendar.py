@@ -140,7 +140,9 @@ def refresh_effective_deadlines(connection, days=None) -> int:
         for day in days:
             wanted.update(day - dt.timedelta(days=n) for n in range(_LONGEST_BREAK + 1))
         query = query.where(Task.deadline.in_(sorted(wanted)))
-    changed = 0
+    from . import tally
+
+    changed, moved = 0, []
     for deadline in connection.execute(query).scalars():
         effective = cal.next_working_day(deadline)
         result = connection.execute(
@@ -149,14 +151,19 @@ def refresh_effective_deadlines(connection, days=None) -> int:
             .values(effective_deadline=effective).execution_options(synchronize_session=False))
         if result.rowcount:
             _copy_to_scope(connection, Task.deadline == deadline, effective)
+            moved.append(deadline)
         changed += result.rowcount or 0
     if days is None:
-        result = connection.execute(sa.update(Task).where(Task.deadline.is_(None),
-                                                          Task.effective_deadline.is_not(None))
-                                    .values(effective_deadline=None)
-                                    .execution_options(synchronize_session=False))
-        if result.rowcount:
-            _copy_to_scope(connection, Task.deadline.is_(None), None)
+        connection.execute(sa.update(Task).where(Task.deadline.is_(None),
+                                                 Task.effective_deadline.is_not(None))
+                           .values(effective_deadline=None)
+                           .execution_options(synchronize_session=False))
+        _copy_to_scope(connection, Task.deadline.is_(None), None)
+        tally.rebuild(connection)
+    elif moved:
+        # Old and new effective deadlines of a deadline d lie within the longest break after d.
+        tally.recount_deadlines(connection, min(moved),
+                                max(moved) + dt.timedelta(days=_LONGEST_BREAK + 1))
     return changed
 
 

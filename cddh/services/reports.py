@@ -688,9 +688,7 @@ def dashboard_totals(today: dt.date, rows: list[dict] | None = None) -> dict:
     if rows is None:
         rows = unit_statistics(None, today, today=today)
     totals = total_row(rows)
-    totals[statistics.AWAITING] = db.session.scalar(
-        sa.select(sa.func.count()).select_from(Task)
-        .where(measure_clause(statistics.AWAITING, None, today, today))) or 0
+    totals[statistics.AWAITING] = statistics.awaiting_count(today)
     return totals
 
 

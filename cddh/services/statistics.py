@@ -75,9 +75,18 @@ def is_to_date(end: dt.date, today: dt.date | None = None) -> bool:
 
 # --- SQL -------------------------------------------------------------------------------------
 
-def counted_clause(start: dt.date | None, as_of: dt.date):
+def counted_clause(start: dt.date | None, as_of: dt.date, of=None):
     """The tasks a figure as of ``as_of`` counts; with ``start``, those of the window
-    [start, as_of] (not completed or cancelled before the start)."""
+    [start, as_of] (not completed or cancelled before the start).
+
+    ``of``: the same rules over the running tally's columns (``cddh.services.tally``, as of
+    today only), whose rows are counted tasks by construction."""
+    if of is not None:
+        parts = []
+        if start is not None:
+            parts = [sa.or_(of.completed_on.is_(None), of.completed_on >= start),
+                     sa.or_(of.cancelled_on.is_(None), of.cancelled_on >= start)]
+        return sa.and_(sa.true(), *parts)
     # A sub-task is never counted: its parent counts once, for its lead unit.
     parts = [Task.assigned_at.is_not(None), Task.assigned_at < _end_of(as_of),
              Task.parent_task_id.is_(None)]
@@ -103,47 +112,57 @@ def returned_as_of(as_of: dt.date, today: dt.date | None = None):
     return sa.func.coalesce(last_state, state_now) == S.returned.value
 
 
-def _parts(as_of: dt.date, today: dt.date | None, returned=None):
+def _parts(as_of: dt.date, today: dt.date | None, returned=None, of=None):
     """(cancelled, returned, done) at ``as_of`` as SQL conditions that are never NULL;
-    ``returned``, when given, is ``returned_as_of`` already computed (a column)."""
+    ``returned``, when given, is ``returned_as_of`` already computed (a column). ``of``: the
+    tally's columns (as of today only)."""
     if as_of >= (today or local_today()):
-        return Task.state == S.cancelled, Task.state == S.returned, Task.state.in_(DONE)
+        state = Task.state if of is None else of.state
+        values = ((S.cancelled,), (S.returned,), DONE) if of is None else (
+            (S.cancelled.value,), (S.returned.value,), tuple(d.value for d in DONE))
+        return (state == values[0][0], state == values[1][0], state.in_(values[2]))
+    if of is not None:
+        raise ValueError("the tally holds the figures as of today only")
     cancelled = sa.and_(Task.cancelled_at.is_not(None), Task.cancelled_at < _end_of(as_of))
     done = sa.and_(Task.completed_on.is_not(None), Task.completed_on <= as_of)
     return cancelled, returned_as_of(as_of, today) if returned is None else returned, done
 
 
-def class_clause(value: str, as_of: dt.date, today: dt.date | None = None, returned=None):
+def class_clause(value: str, as_of: dt.date, today: dt.date | None = None, returned=None,
+                 of=None):
     """The condition of one class (see the module's docstring) as of ``as_of``, for tasks
     already known to be counted. The clauses of the seven classes exclude each other.
-    ``returned``: see ``_parts``."""
-    cancelled, returned, done = _parts(as_of, today, returned)
+    ``returned``, ``of``: see ``_parts``."""
+    cancelled, returned, done = _parts(as_of, today, returned, of)
+    task = Task if of is None else of
     if value == CANCELLED:
         return cancelled
     if value == RETURNED:
         return sa.and_(sa.not_(cancelled), returned)
     held = sa.and_(sa.not_(cancelled), sa.not_(returned))
     if value == Timeliness.no_deadline.value:
-        return sa.and_(held, Task.effective_deadline.is_(None))
+        return sa.and_(held, task.effective_deadline.is_(None))
     if value == NO_DEADLINE_DONE:
-        return sa.and_(held, Task.effective_deadline.is_(None), done)
+        return sa.and_(held, task.effective_deadline.is_(None), done)
     if value == AWAITING:
-        return sa.and_(held, done, Task.state == S.pending_verification)
-    dated = sa.and_(held, Task.effective_deadline.is_not(None))
+        return sa.and_(held, done, task.state == (S.pending_verification if of is None
+                                                   else S.pending_verification.value))
+    dated = sa.and_(held, task.effective_deadline.is_not(None))
     # A done task with no completion date (loaded outside the workflow) is judged on as_of.
-    completed_on = sa.func.coalesce(Task.completed_on, as_of)
+    completed_on = sa.func.coalesce(task.completed_on, as_of)
     if value == Timeliness.done_on_time.value:
-        return sa.and_(dated, done, completed_on <= Task.effective_deadline)
+        return sa.and_(dated, done, completed_on <= task.effective_deadline)
     if value == Timeliness.done_late.value:
-        return sa.and_(dated, done, completed_on > Task.effective_deadline)
+        return sa.and_(dated, done, completed_on > task.effective_deadline)
     if as_of >= (today or local_today()):
-        open_ = Task.state.in_(UNIT_OPEN)  # the states left once the others are taken
+        # the states left once the others are taken
+        open_ = task.state.in_(UNIT_OPEN if of is None else [u.value for u in UNIT_OPEN])
     else:
         open_ = sa.not_(done)
     if value == Timeliness.open_on_time.value:
-        return sa.and_(dated, open_, Task.effective_deadline >= as_of)
+        return sa.and_(dated, open_, task.effective_deadline >= as_of)
     if value == Timeliness.open_overdue.value:
-        return sa.and_(dated, open_, Task.effective_deadline < as_of)
+        return sa.and_(dated, open_, task.effective_deadline < as_of)
     raise ValueError(value)
 
 
@@ -187,10 +206,13 @@ def unit_statistics(start: dt.date | None, end: dt.date, unit_ids=None,
 
 
 def live_unit_statistics(start: dt.date | None, end: dt.date, unit_ids=None,
-                         today: dt.date | None = None) -> list[dict]:
-    """``unit_statistics`` counted from the tasks, never from the stored facts."""
+                         today: dt.date | None = None, count_tasks: bool = False) -> list[dict]:
+    """``unit_statistics`` never from the stored facts: as of today from the running tally,
+    else (or with ``count_tasks``) counted from the tasks."""
     today = today or local_today()
     as_of = effective_end(end, today)
+    if use_tally(as_of, today) and not count_tasks:
+        return tally_windows([start], today, unit_ids)[0]
     returned = None
     counted = [counted_clause(start, as_of), Task.lead_unit_id.is_not(None)]
     if as_of < today:
@@ -218,12 +240,14 @@ def live_unit_statistics(start: dt.date | None, end: dt.date, unit_ids=None,
     return in_unit_order(found, wanted)
 
 
-def windows_to_date(starts: list[dt.date | None], today: dt.date | None = None
-                    ) -> list[list[dict]]:
+def windows_to_date(starts: list[dt.date | None], today: dt.date | None = None,
+                    count_tasks: bool = False) -> list[list[dict]]:
     """``live_unit_statistics(start, today)`` for several starts at once (one scan of the
     tasks instead of one each): the dashboard's "every task as of today" and its running
     month. Each window's counts are the same filtered counts, so its rows are identical."""
     today = today or local_today()
+    if use_tally(today, today) and not count_tasks:
+        return tally_windows(starts, today)
     counts = []
     for i, start in enumerate(starts):
         counted = counted_clause(start, today)
@@ -240,6 +264,53 @@ def windows_to_date(starts: list[dt.date | None], today: dt.date | None = None
                 by_unit[row.unit_id] = {"unit_id": row.unit_id, **{
                     name: int(getattr(row, f"w{i}_{name}") or 0) for name in COLUMNS}}
     return [in_unit_order(by_unit, None) for by_unit in found]
+
+
+def use_tally(as_of: dt.date, today: dt.date) -> bool:
+    """Figures as of the real today are summed from the running tally (cddh.services.tally);
+    a past date, or a "today" a caller chose (tests, the facts job), counts the tasks."""
+    return as_of == today == local_today()
+
+
+def tally_windows(starts: list[dt.date | None], today: dt.date, unit_ids=None
+                  ) -> list[list[dict]]:
+    """``windows_to_date`` summed from the running tally: the same clauses over its columns,
+    each row weighted by its number of tasks. With ``unit_ids`` only those units, each with
+    a row (as ``unit_statistics``)."""
+    from ..models import task_tally
+
+    of = task_tally.c
+    sums = []
+    for i, start in enumerate(starts):
+        counted = counted_clause(start, today, of)
+        sums.append(sa.func.sum(of.n).filter(counted).label(f"w{i}_total"))
+        sums += [sa.func.sum(of.n).filter(sa.and_(counted, class_clause(value, today, today,
+                                                                         of=of)))
+                 .label(f"w{i}_{value}") for value in (*CLASSES, NO_DEADLINE_DONE)]
+    query = sa.select(of.lead_unit_id.label("unit_id"), *sums).group_by(of.lead_unit_id)
+    wanted = None
+    if unit_ids is not None:
+        wanted = list(dict.fromkeys(int(i) for i in unit_ids))
+        query = query.where(of.lead_unit_id.in_(wanted))
+    found: list[dict] = [{} for _start in starts]
+    for row in db.session.execute(query):
+        for i, by_unit in enumerate(found):
+            if getattr(row, f"w{i}_total"):
+                by_unit[row.unit_id] = {"unit_id": row.unit_id, **{
+                    name: int(getattr(row, f"w{i}_{name}") or 0) for name in COLUMNS}}
+    return [in_unit_order(by_unit, wanted) for by_unit in found]
+
+
+def awaiting_count(today: dt.date) -> int:
+    """Of the tasks done, those the Office has not verified yet, as of ``today``."""
+    if use_tally(today, today):
+        from ..models import task_tally
+
+        of = task_tally.c
+        return int(db.session.scalar(sa.select(sa.func.sum(of.n)).where(
+            class_clause(AWAITING, today, today, of=of))) or 0)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Task).where(
+        measure_clause(AWAITING, None, today, today))) or 0
 
 
 def in_unit_order(found: dict[int, dict], wanted: list[int] | None) -> list[dict]:

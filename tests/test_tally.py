@@ -1,0 +1,115 @@
+"""The running tally (cddh.services.tally): the figures as of today summed from it are the
+figures counted over the tasks, after every kind of change a task goes through: forwarded,
+worked, completed, verified, returned, cancelled, given another unit or deadline, deleted; a
+sub-task never; a calendar change moving deadlines in bulk; and a rebuild gives the same."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from cddh.models import CalendarOverride, Task, TaskState, db, task_tally
+from cddh.services import statistics, tally
+from cddh.services.clock import local_today, start_of_local_day
+
+from .conftest import make_task, make_unit
+
+S = TaskState
+
+
+def _starts(today: dt.date) -> list:
+    return [None, today.replace(day=1), today - dt.timedelta(days=3),
+            today - dt.timedelta(days=400)]
+
+
+def _same(today: dt.date) -> None:
+    starts = _starts(today)
+    counted = statistics.windows_to_date(starts, today, count_tasks=True)
+    assert statistics.tally_windows(starts, today) == counted
+    assert statistics.windows_to_date(starts, today) == counted  # the tally path
+    assert counted[0], "nothing counted: the comparison would be empty"
+    some = [counted[0][0]["unit_id"]]
+    assert statistics.live_unit_statistics(starts[1], today, some, today) == \
+        statistics.live_unit_statistics(starts[1], today, some, today, count_tasks=True)
+    awaiting = db.session.scalar(sa.select(sa.func.count()).select_from(Task).where(
+        statistics.measure_clause(statistics.AWAITING, None, today, today)))
+    assert statistics.awaiting_count(today) == awaiting
+
+
+def _rows() -> dict:
+    found: dict = {}
+    for row in db.session.execute(sa.select(task_tally)):
+        key = tuple(getattr(row, name) for name in tally.KEY)
+        found[key] = found.get(key, 0) + row.n
+    return {key: n for key, n in found.items() if n}
+
+
+def test_the_tally_gives_the_counted_figures_through_every_change(ctx):
+    today = local_today()
+    a, b = make_unit(), make_unit()
+    day = dt.timedelta(days=1)
+    tasks = [
+        make_task(a, state=S.assigned, deadline=today + 10 * day),
+        make_task(a, state=S.in_progress, deadline=today - 10 * day),
+        make_task(a, state=S.in_progress, deadline=None, has_deadline=False),
+        make_task(b, state=S.pending_verification, deadline=today - 2 * day,
+                  completed_on=today - 5 * day),
+        make_task(b, state=S.completed, deadline=today - 400 * day,
+                  completed_on=today - 380 * day),
+        make_task(b, state=S.returned, deadline=today + 3 * day),
+        make_task(a, state=S.draft, deadline=today),
+    ]
+    db.session.commit()
+    _same(today)
+    first, late, undated, waiting, old, returned, draft = tasks
+    # A sub-task is never counted; forwarding a draft counts it from then.
+    make_task(b, state=S.in_progress, deadline=today - day, parent_task=first)
+    draft.state, draft.assigned_at = S.assigned, dt.datetime.now(dt.UTC)
+    db.session.commit()
+    _same(today)
+    # Worked, reported complete (late), verified, sent back; a deadline extended.
+    first.state = S.in_progress
+    late.state, late.completed_on = S.pending_verification, today
+    waiting.state = S.completed
+    undated.deadline, undated.has_deadline = today + 30 * day, True
+    db.session.commit()
+    _same(today)
+    late.state = S.in_progress  # the Office sent the report back
+    first.deadline = today - 20 * day
+    db.session.commit()
+    _same(today)
+    # Returned, re-forwarded to another unit; cancelled (late in the local day); deleted.
+    returned.state, returned.lead_unit = S.assigned, a
+    old.state = S.cancelled
+    old.cancelled_at = start_of_local_day(today) - dt.timedelta(minutes=30)
+    first.state = S.cancelled
+    first.cancelled_at = start_of_local_day(today) + dt.timedelta(hours=23, minutes=30)
+    db.session.commit()
+    _same(today)
+    db.session.delete(undated)
+    db.session.commit()
+    _same(today)
+    # The session's running sums are what a rebuild from the tasks gives.
+    kept = _rows()
+    tally.rebuild(db.session.connection())
+    assert _rows() == kept
+
+
+def test_a_calendar_change_recounts_the_moved_deadlines(ctx):
+    today = local_today()
+    unit = make_unit()
+    # A working day some weeks ahead (the day off given there moves the deadline on).
+    day = today + dt.timedelta(days=21)
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+    task = make_task(unit, state=S.in_progress, deadline=day)
+    make_task(unit, state=S.in_progress, deadline=today - dt.timedelta(days=1))
+    db.session.commit()
+    assert task.effective_deadline == day
+    db.session.add(CalendarOverride(day=day, kind="day_off", name="Nghỉ bù"))
+    db.session.commit()
+    db.session.refresh(task)
+    assert task.effective_deadline > day
+    _same(today)
+    assert day not in {key[2] for key in _rows()}
