@@ -39,6 +39,7 @@ from ..models import (
     Urging,
     User,
     UserSession,
+    db,
     task_unit,
 )
 from ..models.enums import (
@@ -150,9 +151,9 @@ def _inspected_unit_ids(user) -> sa.Select:
 
 
 def _unit_rows(unit_ids) -> list[ColumnElement[bool]]:
-    """The task–unit rows of the given units (a scalar or a subquery of ids), drafts left
-    out (they are the Office's until forwarded)."""
-    unit = (task_unit.c.unit_id.in_(unit_ids) if isinstance(unit_ids, sa.Select)
+    """The task–unit rows of the given units (one id or a list of ids), drafts left out
+    (they are the Office's until forwarded)."""
+    unit = (task_unit.c.unit_id.in_(unit_ids) if isinstance(unit_ids, list)
             else task_unit.c.unit_id == unit_ids)
     return [unit, task_unit.c.state != TaskState.draft.value]
 
@@ -165,14 +166,15 @@ def _tasks_of_units(unit_ids) -> ColumnElement[bool]:
 
 
 def _scope_units(user):
-    """The unit ids (a scalar or a subquery) whose tasks a unit user or an inspector reads;
-    None for everyone else."""
+    """The units whose tasks a unit user (its unit's id) or an inspector (a list: the units
+    their open teams inspect, read now: a handful of rows; none reads no task) reads; None
+    for everyone else."""
     if not _authenticated(user):
         return None
     if user.role in UNIT_ROLES:
         return user.unit_id
     if user.role == Role.inspector:
-        return _inspected_unit_ids(user)
+        return list(db.session.scalars(_inspected_unit_ids(user).distinct()))
     return None
 
 
@@ -197,13 +199,17 @@ def scope_count(user, model) -> sa.Select | None:
     if units is None:
         return None
     # One row per (unit, task); an inspector's units may share a task: count it once.
-    counted = (sa.func.count(sa.distinct(task_unit.c.task_id)) if isinstance(units, sa.Select)
+    counted = (sa.func.count(sa.distinct(task_unit.c.task_id)) if isinstance(units, list)
                else sa.func.count())
     return sa.select(counted).select_from(task_unit).where(*_unit_rows(units))
 
 
 def visible_task_ids(user) -> sa.Select:
-    """A subquery of the ids of the tasks a user may read."""
+    """A subquery of the ids of the tasks a user may read (a unit's: from the scope index
+    alone)."""
+    units = _scope_units(user)
+    if units is not None:
+        return sa.select(task_unit.c.task_id).where(*_unit_rows(units))
     return sa.select(Task.id).where(task_scope(user))
 
 
@@ -219,6 +225,9 @@ def document_scope(user) -> ColumnElement[bool]:
         return sa.false()
     if user.role in OFFICE_ROLES:
         return sa.true()
+    units = _scope_units(user)
+    if units is not None:  # the documents of the unit's task–unit rows: one index range
+        return Document.id.in_(sa.select(task_unit.c.document_id).where(*_unit_rows(units)))
     return Document.id.in_(sa.select(Task.document_id).where(task_scope(user)))
 
 

@@ -58,6 +58,9 @@ task_unit = sa.Table(
     # False while the task is open at the unit (UNIT_OPEN_STATES), true otherwise: a unit's
     # list by urgency reads (unit_id, settled, deadline, task_id) in index order.
     sa.Column("settled", sa.Boolean, nullable=False, server_default=sa.false()),
+    # The task's document: a unit's documents (those holding a task it may read) are one
+    # index range too.
+    sa.Column("document_id", sa.Integer),
     sa.Index("ix_task_unit_unit_id_state_deadline_task_id", "unit_id", "state", "deadline",
              "task_id"),
     sa.Index("ix_task_unit_unit_id_deadline_task_id", "unit_id", "deadline", "task_id"),
@@ -65,6 +68,7 @@ task_unit = sa.Table(
     # A unit's task list by urgency (issue 12 §4): open first, by deadline (overdue first, no
     # deadline last), then the rest: one index range scan in order, whatever the unit's size.
     sa.Index("ix_task_unit_unit_id_urgency", "unit_id", "settled", "deadline", "task_id"),
+    sa.Index("ix_task_unit_unit_id_document_id", "unit_id", "document_id"),
 )
 
 

@@ -20,7 +20,7 @@ from ..models import Task, TaskState, task_cooperating_unit, task_unit
 from ..models.task import UNIT_OPEN_STATES, TaskUnitRole
 
 WATCHED = ("lead_unit_id", "lead_unit", "cooperating_units", "state", "deadline",
-           "effective_deadline", "parent_task_id", "parent_task")
+           "effective_deadline", "parent_task_id", "parent_task", "document_id", "document")
 BATCH = 1000  # task ids per statement
 
 
@@ -39,18 +39,18 @@ def rows_for(task_ids) -> sa.Select:
     lead = sa.select(Task.lead_unit_id.label("unit_id"), Task.id.label("task_id"),
                      sa.literal(TaskUnitRole.lead, sa.String(16)).label("role"),
                      Task.state.label("state"), Task.effective_deadline.label("deadline"),
-                     _settled().label("settled")).where(
+                     _settled().label("settled"), Task.document_id.label("document_id")).where(
         Task.lead_unit_id.is_not(None), Task.id.in_(task_ids))
     coop = (sa.select(task_cooperating_unit.c.unit_id, Task.id,
                       sa.literal(TaskUnitRole.cooperating, sa.String(16)), Task.state,
-                      Task.effective_deadline, _settled())
+                      Task.effective_deadline, _settled(), Task.document_id)
             .join(task_cooperating_unit, task_cooperating_unit.c.task_id == Task.id)
             .where(Task.id.in_(task_ids)))
     # A sub-task is seen by its parent task's lead unit (Đ9.2a), never by a sibling unit.
     parent = sa.orm.aliased(Task)
     above = (sa.select(parent.lead_unit_id, Task.id,
                        sa.literal(TaskUnitRole.parent, sa.String(16)), Task.state,
-                       Task.effective_deadline, _settled())
+                       Task.effective_deadline, _settled(), Task.document_id)
              .join(parent, parent.id == Task.parent_task_id)
              .where(parent.lead_unit_id.is_not(None), Task.id.in_(task_ids)))
     # One row per (unit, task), for the strongest reason (lead, then cooperating, then parent):
@@ -63,12 +63,12 @@ def rows_for(task_ids) -> sa.Select:
     role = sa.case((best == 3, TaskUnitRole.lead), (best == 2, TaskUnitRole.cooperating),
                    else_=TaskUnitRole.parent)
     return (sa.select(rows.c.unit_id, rows.c.task_id, role, rows.c.state, rows.c.deadline,
-                      rows.c.settled)
+                      rows.c.settled, rows.c.document_id)
             .group_by(rows.c.unit_id, rows.c.task_id, rows.c.state, rows.c.deadline,
-                      rows.c.settled))
+                      rows.c.settled, rows.c.document_id))
 
 
-COLUMNS = ["unit_id", "task_id", "role", "state", "deadline", "settled"]
+COLUMNS = ["unit_id", "task_id", "role", "state", "deadline", "settled", "document_id"]
 
 
 def sync(connection, task_ids) -> None:
