@@ -3,9 +3,9 @@ streamed row by row from a server-side cursor over the list's own scoped, filter
 and sorted query; every column the list shows, dates as dates, the file named in local time,
 and a last line saying when CDDH_EXPORT_MAX_ROWS cut the list short.
 
-100,000 rows in about a second and a half (issue 13 §5, bench/README.md): plain tuples from
-the Core connection (no ORM rows), the document number by a join, each xlsx row written as
-one piece of XML (``cells.stream_rows``) and the CSV in blocks of rows.
+100,000 rows in about 2 s on the shared 2-core bench machine (issue 13 §5, bench/README.md):
+plain tuples from the Core connection (no ORM rows), the document number by a join, each
+xlsx row written as one piece of XML (``cells.stream_rows``) and the CSV in blocks of rows.
 """
 
 from __future__ import annotations
