@@ -114,3 +114,27 @@ def test_the_import_template_writes_unit_names_as_text(app, browser):
     resp = browser(spec).get("/documents/import/template.xlsx")
     assert resp.status_code == 200
     assert_all_text(text_cells(resp.data), [PAYLOADS[3], PAYLOADS[0]])
+
+
+# xlsxwriter's write_string copies a text that starts with <r> and ends with </r> into the
+# sheet's XML unescaped: this one closes its cell and adds a formula cell.
+XML_TEXT = ('<r><t>a</t></r></is></c><c r="Z9"><f>HYPERLINK("http://evil.example","b")</f>'
+            '<v>b</v></c><c r="Z10" t="inlineStr"><is><r><t>c</t></r>')
+
+
+def test_the_period_report_workbook_keeps_xml_shaped_text_as_text(app, dataset, browser):  # noqa: F811
+    spec, _leader = _users(app)
+    with app.app_context():
+        db.session.execute(sa.update(Task).values(content=XML_TEXT))
+        set_setting("report_agency", XML_TEXT)
+        db.session.commit()
+    report_id = _report(app)
+    me = browser(spec)
+    assert me.post("/period_reports/issue/", data={"id": report_id}).status_code == 302
+    resp = me.get(f"/period_reports/export/?id={report_id}")
+    assert resp.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(resp.data))
+    cells = [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    texts = [c for c in cells if c.value == XML_TEXT]
+    assert len(texts) >= 2 and all(c.data_type == "s" for c in texts)  # agency and a task

@@ -9,8 +9,9 @@ import io
 import re
 
 import openpyxl
+import sqlalchemy as sa
 
-from cddh.models import Role, TaskState, UnitCategory, db
+from cddh.models import Document, Role, TaskState, Unit, UnitCategory, db
 
 from .conftest import make_document, make_task, make_unit, make_user
 
@@ -72,3 +73,41 @@ def test_csv_export_has_a_bom_safe_text_and_says_when_the_cap_cut_it(app, browse
     rows = list(csv.reader(io.StringIO(
         browser(specialist).get("/tasks/export/csv/?search=xa").get_data(as_text=True))))
     assert [r[1] for r in rows[1:]] == ["Chuyển đổi số cấp xã"]  # the list's search applies
+
+
+def test_xlsx_export_cut_by_the_cap_ends_with_the_note_and_keeps_text_as_text(app, browser,
+                                                                             monkeypatch):
+    specialist, _staff = _setup(app)
+    # xlsxwriter's write_string copies a text shaped <r>…</r> into the sheet unescaped.
+    xml_text = ('<r><t>a</t></r></is></c><c r="Z2"><f>1+1</f><v>2</v></c>'
+                '<c r="Z3" t="inlineStr"><is><r><t>b</t></r>')
+    with app.test_request_context():
+        snv = db.session.scalar(sa.select(Unit).where(Unit.code == "SNV"))
+        doc = db.session.scalar(sa.select(Document).where(Document.number == "9901/UBND-TH"))
+        make_task(snv, document=doc, content=xml_text, deadline=None)
+        db.session.commit()
+    monkeypatch.setitem(app.config, "EXPORT_MAX_ROWS", 3)
+    response = browser(specialist).get("/tasks/export/xlsx/")
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.get_data())).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert len(rows) == 5  # titles, three tasks (the cap), the note
+    note = rows[4][0]
+    assert "3" in note and "4" in note and "CDDH_EXPORT_MAX_ROWS" in note
+    assert rows[4][1:] == (None,) * 6
+    assert not [c.coordinate for row in sheet.iter_rows() for c in row if c.data_type == "f"]
+    for row_no, row in enumerate(rows[1:4], 2):
+        assert isinstance(row[0], int) and sheet.cell(row=row_no, column=2).data_type == "s"
+        assert row[2] == "9901/UBND-TH" and row[3] in ("Sở Nội vụ", "Sở Tài chính")
+        deadline = sheet.cell(row=row_no, column=5)
+        assert deadline.value is None or (isinstance(deadline.value, dt.datetime)
+                                           and deadline.number_format == "dd/mm/yyyy")
+    monkeypatch.setitem(app.config, "EXPORT_MAX_ROWS", 100)
+    sheet = openpyxl.load_workbook(io.BytesIO(
+        browser(specialist).get("/tasks/export/xlsx/").get_data())).active
+    body = list(sheet.iter_rows(values_only=True))[1:]
+    assert len(body) == 4 and sheet["Z2"].value is None  # no note, and the text stayed text
+    contents = {r[1]: r for r in body}
+    assert contents[xml_text][4] is None and contents[xml_text][3] == "Sở Nội vụ"
+    assert contents["=HYPERLINK(\"http://x\")"][4] == dt.datetime(2026, 6, 30)
+    assert contents["Chuyển đổi số cấp xã"][4] == dt.datetime(2026, 1, 15)

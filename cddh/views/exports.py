@@ -2,26 +2,35 @@
 streamed row by row from a server-side cursor over the list's own scoped, filtered, searched
 and sorted query; every column the list shows, dates as dates, the file named in local time,
 and a last line saying when CDDH_EXPORT_MAX_ROWS cut the list short.
+
+100,000 rows in about 2 s on the shared 2-core bench machine (issue 13 §5, bench/README.md):
+plain tuples from the Core connection (no ORM rows), the document number by a join, each
+xlsx row written as one piece of XML (``cells.stream_rows``) and the CSV in blocks of rows.
 """
 
 from __future__ import annotations
 
 import csv
+import io
+import itertools
 import tempfile
 
 import sqlalchemy as sa
 import xlsxwriter
 from flask import Response, stream_with_context
 from flask_babel import gettext as _
+from sqlalchemy.orm import aliased
 
 from .. import labels
 from ..models import Document, Task, TaskState, Timeliness, Unit, db
-from ..services.cells import csv_text, write_cell
+from ..services.cells import DATE, LABEL, NUMBER, TEXT, csv_text, stream_rows, write_cell
 from ..services.clock import local_now, local_today
-from ..services.timeliness import classify
+from ..services.statistics import classify
 from .formatting import local_date
 
-CHUNK = 1000  # rows fetched per round trip of the server-side cursor
+CHUNK = 2000  # rows fetched per round trip of the server-side cursor
+XLSX_MAX_ROWS = 1_048_576
+KINDS = (NUMBER, TEXT, TEXT, LABEL, DATE, LABEL, LABEL)  # the columns of _rows, for stream_rows
 
 
 def _titles() -> list[str]:
@@ -31,22 +40,26 @@ def _titles() -> list[str]:
 
 def _rows(query, limit: int):
     """(values…) per task of the list's query, at most ``limit`` + 1 (to know if it was cut),
-    fetched through a server-side cursor ``CHUNK`` rows at a time."""
-    number = sa.select(Document.number).where(Document.id == Task.document_id).scalar_subquery()
-    statement = (query.with_entities(Task.id, Task.content, number, Task.lead_unit_id,
-                                     Task.deadline, Task.state, Task.completed_on)
+    fetched through a server-side cursor ``CHUNK`` rows at a time, as plain tuples (the
+    session's connection, not ORM rows)."""
+    # A join, not a sub-query per row (the document is the task's, never missing; aliased,
+    # for a list query that joins the document itself to search or sort).
+    document = aliased(Document)
+    statement = (query.outerjoin(document, document.id == Task.document_id)
+                 .with_entities(Task.id, Task.content, document.number, Task.lead_unit_id,
+                                Task.deadline, Task.state, Task.completed_on)
                  .limit(limit + 1).statement)
     units = dict(db.session.execute(sa.select(Unit.id, Unit.name)).all())
     today = local_today()
     # Labels translated once per export, not once per row.
     states = {value: labels.label(labels.TASK_STATE, value) for value in TaskState}
-    classes = {value: labels.label(labels.TIMELINESS, value) for value in Timeliness}
-    classes[None] = ""
-    result = db.session.execute(statement.execution_options(yield_per=CHUNK))
+    # statistics.classify's values; "" for a draft, a cancelled or a returned task.
+    classes = {value.value: labels.label(labels.TIMELINESS, value) for value in Timeliness}
+    result = db.session.connection().execute(statement.execution_options(yield_per=CHUNK))
     for task_id, content, doc_number, lead_id, deadline, state, completed_on in result:
         value = classify(state, deadline, completed_on, today)
         yield (task_id, content, doc_number, units.get(lead_id, ""), deadline, states[state],
-               classes[value])
+               classes.get(value, ""))
 
 
 def _cut_note(limit: int, total) -> str:
@@ -60,21 +73,27 @@ def _file_name(extension: str) -> str:
 
 
 def task_csv(query, limit: int, total) -> Response:
-    class Echo:
-        def write(self, value):
-            return value
-
-    writer = csv.writer(Echo())
-
     def generate():
-        yield "\ufeff" + writer.writerow(_titles())
-        for n, row in enumerate(_rows(query, limit)):
-            if n == limit:
-                yield writer.writerow([_cut_note(limit, total)])
-                return
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        buffer.write("\ufeff")
+        writer.writerow(_titles())
+        units: dict[str, str] = {}  # the few unit names, made safe once
+        for n, row in enumerate(_rows(query, limit), 1):
+            if n > limit:
+                writer.writerow([_cut_note(limit, total)])
+                break
             task_id, content, number, unit, deadline, state, timeliness = row
-            yield writer.writerow([task_id, csv_text(content), csv_text(number), csv_text(unit),
-                                   local_date(deadline), state, timeliness])
+            safe_unit = units.get(unit)
+            if safe_unit is None:
+                safe_unit = units[unit] = csv_text(unit)
+            writer.writerow([task_id, csv_text(content), csv_text(number), safe_unit,
+                             local_date(deadline), state, timeliness])
+            if n % CHUNK == 0:  # one piece of the response per block of rows
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()
 
     return Response(stream_with_context(generate()), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition":
@@ -82,6 +101,9 @@ def task_csv(query, limit: int, total) -> Response:
 
 
 def task_xlsx(query, limit: int, total) -> Response:
+    # A worksheet holds 1,048,576 rows: the titles, the tasks and the line saying it was cut.
+    limit = min(limit, XLSX_MAX_ROWS - 2)
+
     def generate():
         with tempfile.NamedTemporaryFile(suffix=".xlsx") as out:
             book = xlsxwriter.Workbook(out.name, {"constant_memory": True,
@@ -94,14 +116,12 @@ def task_xlsx(query, limit: int, total) -> Response:
             sheet.set_column(1, 1, 60)
             sheet.set_column(2, 3, 24)
             sheet.set_column(4, 6, 14)
-            row_no = 0
-            for n, row in enumerate(_rows(query, limit)):
-                row_no = n + 1
-                if n == limit:
-                    write_cell(sheet, row_no, 0, _cut_note(limit, total))
-                    break
-                for col, value in enumerate(row):
-                    write_cell(sheet, row_no, col, value, date if col == 4 else None)
+            rows = _rows(query, limit)
+            row_no = stream_rows(sheet, 1, itertools.islice(rows, limit), KINDS,
+                                 (None, None, None, None, date))
+            if next(rows, None) is not None:  # the (limit + 1)th task: the list was cut
+                write_cell(sheet, row_no, 0, _cut_note(limit, total))
+            rows.close()
             book.close()
             with open(out.name, "rb") as f:
                 while chunk := f.read(64 * 1024):
