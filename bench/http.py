@@ -202,7 +202,8 @@ def reset_jobs(url: str) -> None:
 def vacuum(url: str) -> None:
     engine = sa.create_engine(url)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        for table in ("task", "task_history", "notification", "notice_mark"):
+        for table in ("task", "task_unit", "task_tally", "task_history", "notification",
+                      "notice_mark"):
             conn.execute(sa.text(f"VACUUM ANALYZE {table}"))
     engine.dispose()
 

@@ -114,7 +114,8 @@ def task_effective_deadline(task, cal: WorkingCalendar | None = None) -> dt.date
         return None
     stored = getattr(task, "effective_deadline", None)
     state = inspect(task, raiseerr=False)
-    changed = state is not None and state.attrs.deadline.history.has_changes()
+    changed = (state is not None and state.modified
+               and state.attrs.deadline.history.has_changes())
     if stored is not None and not changed:
         return stored
     return effective_deadline(task.deadline, cal)

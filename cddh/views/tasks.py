@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from flask import Response, abort, flash, jsonify, redirect, request
+from flask import Response, abort, flash, g, jsonify, redirect, request
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import (
@@ -84,8 +84,11 @@ TIMELINESS_CSS = {
 
 
 def _unit_options():
-    return [(u.id, unit_choice_label(u)) for u in db.session.query(Unit).filter(
-        Unit.active.is_(True)).order_by(Unit.sort_order, Unit.name)]
+    """The active units, for the lead and cooperating unit filters (read once a request)."""
+    if "unit_options" not in g:
+        g.unit_options = [(u.id, unit_choice_label(u)) for u in db.session.query(Unit).filter(
+            Unit.active.is_(True)).order_by(Unit.sort_order, Unit.name)]
+    return g.unit_options
 
 
 def saved_filters_menu() -> list:
