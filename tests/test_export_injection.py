@@ -95,12 +95,18 @@ def test_the_period_report_workbook_writes_formulas_as_text(app, dataset, browse
         db.session.execute(sa.update(Unit).where(Unit.code != "VP").values(name=PAYLOADS[4]))
         set_setting("report_agency", PAYLOADS[0])
         db.session.commit()
+    resp = _issued_export(app, browser, spec)
+    assert_all_text(text_cells(resp.data), [PAYLOADS[0], PAYLOADS[1], PAYLOADS[4]])
+
+
+def _issued_export(app, browser, spec):
+    """The workbook of a period report the specialist issues."""
     report_id = _report(app)
     me = browser(spec)
     assert me.post("/period_reports/issue/", data={"id": report_id}).status_code == 302
     resp = me.get(f"/period_reports/export/?id={report_id}")
     assert resp.status_code == 200
-    assert_all_text(text_cells(resp.data), [PAYLOADS[0], PAYLOADS[1], PAYLOADS[4]])
+    return resp
 
 
 def test_the_import_template_writes_unit_names_as_text(app, browser):
@@ -128,11 +134,7 @@ def test_the_period_report_workbook_keeps_xml_shaped_text_as_text(app, dataset, 
         db.session.execute(sa.update(Task).values(content=XML_TEXT))
         set_setting("report_agency", XML_TEXT)
         db.session.commit()
-    report_id = _report(app)
-    me = browser(spec)
-    assert me.post("/period_reports/issue/", data={"id": report_id}).status_code == 302
-    resp = me.get(f"/period_reports/export/?id={report_id}")
-    assert resp.status_code == 200
+    resp = _issued_export(app, browser, spec)
     book = openpyxl.load_workbook(io.BytesIO(resp.data))
     cells = [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row]
     assert not [c.coordinate for c in cells if c.data_type == "f"]

@@ -257,13 +257,7 @@ def windows_to_date(starts: list[dt.date | None], today: dt.date | None = None,
     query = (sa.select(Task.lead_unit_id.label("unit_id"), *counts)
              .where(counted_clause(None, today), Task.lead_unit_id.is_not(None))
              .group_by(Task.lead_unit_id))
-    found: list[dict] = [{} for _start in starts]
-    for row in db.session.execute(query):
-        for i, by_unit in enumerate(found):
-            if getattr(row, f"w{i}_total"):
-                by_unit[row.unit_id] = {"unit_id": row.unit_id, **{
-                    name: int(getattr(row, f"w{i}_{name}") or 0) for name in COLUMNS}}
-    return [in_unit_order(by_unit, None) for by_unit in found]
+    return _window_rows(query, len(starts), None)
 
 
 def use_tally(as_of: dt.date, today: dt.date) -> bool:
@@ -292,7 +286,12 @@ def tally_windows(starts: list[dt.date | None], today: dt.date, unit_ids=None
     if unit_ids is not None:
         wanted = list(dict.fromkeys(int(i) for i in unit_ids))
         query = query.where(of.lead_unit_id.in_(wanted))
-    found: list[dict] = [{} for _start in starts]
+    return _window_rows(query, len(starts), wanted)
+
+
+def _window_rows(query, windows: int, wanted) -> list[list[dict]]:
+    """The rows of each window from one grouped query with ``w{i}_{column}`` counts."""
+    found: list[dict] = [{} for _window in range(windows)]
     for row in db.session.execute(query):
         for i, by_unit in enumerate(found):
             if getattr(row, f"w{i}_total"):
