@@ -27,6 +27,10 @@ def _listed_count(page: str) -> int:
     return int(found.group(1)) if found else 0
 
 
+def _listed_ids(page: str) -> list[int]:
+    return [int(i) for i in dict.fromkeys(re.findall(r"/tasks/details/\?id=(\d+)", page))]
+
+
 def _world(today: dt.date):
     unit, other, child = make_unit(), make_unit(), make_unit()
     staff = make_user(Role.unit_staff, unit)
@@ -108,10 +112,17 @@ def test_home_groups_and_list_counts_from_the_index_match_the_tasks(app, browser
         br = browser(staff)
     # The whole scope: counted from the index, each task once.
     assert _listed_count(br.get("/tasks/").get_data(as_text=True)) == visible
-    # Each group opens the list of the same tasks, counted on the tasks.
+    # Each group opens the list of the same tasks and count: in the unit's urgency order
+    # (the group read on the joined task_unit rows, counted from them) and sorted by a column
+    # (an IN over them), and with another filter on top (counted on the tasks).
     for name, ids in wanted.items():
-        page = br.get(f"/tasks/?group={name}").get_data(as_text=True)
-        assert _listed_count(page) == len(ids), name
+        for order in ("", "&sort=4", "&sort=0&desc=1"):
+            page = br.get(f"/tasks/?group={name}{order}").get_data(as_text=True)
+            assert _listed_count(page) == len(ids), (name, order)
+            assert set(_listed_ids(page)) == ids, (name, order)
+        page = br.get(f"/tasks/?group={name}&timeliness=open_overdue").get_data(as_text=True)
+        both = (ids & wanted["overdue"]) - {twice.id}  # the figures never count a sub-task
+        assert _listed_count(page) == len(both) and set(_listed_ids(page)) == both, name
     # A filter narrows the count: it is no longer the whole scope's.
     page = br.get("/tasks/?timeliness=open_overdue").get_data(as_text=True)
     assert _listed_count(page) < visible

@@ -190,18 +190,19 @@ def task_scope(user) -> ColumnElement[bool]:
     return sa.false()
 
 
-def scope_count(user, model) -> sa.Select | None:
+def scope_count(user, model, rows=()) -> sa.Select | None:
     """The number of rows of ``model`` the user may read, counted from the scope index
     alone (no other condition), where that is cheaper than counting the rows: a unit's (or
     an inspector's) tasks are an index-only range of ``task_unit``, whatever the table's
-    size. None where there is no such count: count the scoped rows."""
+    size. ``rows``: further conditions on those task_unit rows (a home group's). None where
+    there is no such count: count the scoped rows."""
     units = _scope_units(user) if model is Task else None
     if units is None:
         return None
     # One row per (unit, task); an inspector's units may share a task: count it once.
     counted = (sa.func.count(sa.distinct(task_unit.c.task_id)) if isinstance(units, list)
                else sa.func.count())
-    return sa.select(counted).select_from(task_unit).where(*_unit_rows(units))
+    return sa.select(counted).select_from(task_unit).where(*_unit_rows(units), *rows)
 
 
 def visible_task_ids(user) -> sa.Select:

@@ -70,7 +70,15 @@ from ..services.parsing import MAX_ID, to_id, to_int
 from ..services.settings import get_setting
 from ..services.tasks import parse_date
 from ..services.timeliness import days_label_parts, task_class, timeliness_clause
-from .base import INT32, KeysetOrder, LookupFilter, ScopedModelView, link_formatter, run_service
+from .base import (
+    INT32,
+    EstimatingCount,
+    KeysetOrder,
+    LookupFilter,
+    ScopedModelView,
+    link_formatter,
+    run_service,
+)
 from .feedback import status_badge
 from .formatting import shorten, task_links
 from .forms import document_data
@@ -518,17 +526,37 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
     details_template = "tasks/details.html"
     list_template = "tasks/list.html"
 
-    def list_conditions(self) -> list:
-        """Extra conditions from the home page's links: ?group=… and ?timeliness=…."""
+    def _unit_group_rows(self) -> list | None:
+        """A unit user's ``?group=``: the group's conditions on the unit's task_unit rows
+        (services/overview.unit_group_rows); None for anyone else or no such group."""
+        group = request.args.get("group")
+        if not group or current_user.role not in UNIT_ROLES:
+            return None
+        return overview.unit_group_rows(current_user, local_today()).get(group)
+
+    def _urgency_mode(self) -> bool:
+        """The list is read in the unit's urgency order (joined to its task_unit rows): the
+        sort column as Flask-Admin reads it from the request, then ``_urgency_order``."""
+        column = self._get_column_by_idx(request.args.get("sort", type=int))
+        return self._urgency_order(column[0] if column else None)
+
+    def list_conditions(self, joined: bool = False, group: bool = True) -> list:
+        """Extra conditions from the home page's links: ?group=… and ?timeliness=….
+        ``joined``: the query is joined to the unit's task_unit rows (the urgency order), so a
+        unit group's conditions apply to the joined row (an index range in order) instead of
+        an ``IN``; ``group=False`` leaves the group out (the count reads it apart)."""
         from .home import groups_for
 
         conditions = []
         today = local_today()
-        group = request.args.get("group")
-        if group:
+        name = request.args.get("group") if group else None
+        rows = self._unit_group_rows() if name else None
+        if rows is not None and joined:
+            conditions.extend(rows)
+        elif name:
             groups = groups_for(current_user, today)
-            if group in groups:
-                conditions.append(groups[group])
+            if name in groups:
+                conditions.append(groups[name])
         # "The tasks I direct" (Đ3.2, Đ16.3): a leader's own filter.
         if request.args.get("directed") == "me":
             conditions.append(Task.directing_leader_id == current_user.id)
@@ -544,7 +572,7 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         return conditions
 
     def get_query(self):
-        return (super().get_query().filter(*self.list_conditions())
+        return (super().get_query().filter(*self.list_conditions(joined=self._urgency_mode()))
                 .options(selectinload(Task.cooperating_units), joinedload(Task.lead_unit),
                          joinedload(Task.document)))
 
@@ -562,7 +590,14 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         return Markup(" ").join(forms)
 
     def get_count_query(self):
-        return super().get_count_query().filter(*self.list_conditions())
+        count = super().get_count_query()
+        rows = self._unit_group_rows()
+        if rows is not None and isinstance(count, EstimatingCount):
+            # A unit's group counts from its task_unit rows alone while nothing else narrows.
+            groups = overview.unit_groups(current_user, local_today())
+            count = EstimatingCount(count.query.filter(groups[request.args["group"]]),
+                                    policy.scope_count(current_user, Task, rows))
+        return count.filter(*self.list_conditions(group=rows is None))
 
     def _urgency_order(self, sort_column) -> bool:
         return (sort_column is None and current_user.role in UNIT_ROLES
