@@ -11,8 +11,8 @@ import re
 import sqlalchemy as sa
 
 from cddh.auth import policy
-from cddh.models import CalendarOverride, Role, Task, TaskState, db, task_unit
-from cddh.services import overview
+from cddh.models import CalendarOverride, Role, Task, TaskState, Timeliness, db, task_unit
+from cddh.services import overview, statistics
 from cddh.services.clock import local_today
 
 from .conftest import make_task, make_unit, make_user
@@ -109,6 +109,14 @@ def test_home_groups_and_list_counts_from_the_index_match_the_tasks(app, browser
         assert leader_groups["unassigned"]["count"] == len(led_open) - 1
         assert leader_groups["awaiting_signoff"]["count"] == 0
         visible = len(seen)
+        classes = {value.value: {t.id for t in tasks if t.id in seen and t.parent_task_id is None
+                                 and statistics.classify(t.state, t.effective_deadline,
+                                                         t.completed_on, today) == value.value}
+                   for value in Timeliness}
+        assert all(classes[v] for v in ("open_overdue", "open_on_time", "no_deadline",
+                                        "done_late"))
+        unit_id = unit.id
+        led_by_unit = {t.id for t in tasks if t.lead_unit_id == unit.id}
         br = browser(staff)
     # The whole scope: counted from the index, each task once.
     assert _listed_count(br.get("/tasks/").get_data(as_text=True)) == visible
@@ -123,6 +131,17 @@ def test_home_groups_and_list_counts_from_the_index_match_the_tasks(app, browser
         page = br.get(f"/tasks/?group={name}&timeliness=open_overdue").get_data(as_text=True)
         both = (ids & wanted["overdue"]) - {twice.id}  # the figures never count a sub-task
         assert _listed_count(page) == len(both) and set(_listed_ids(page)) == both, name
+    # The timeliness filters (the dashboard's classes, within the unit's scope): those the
+    # task_unit row can tell are read there, the others on the tasks; the same tasks.
+    for value, ids in classes.items():
+        for order in ("", "&sort=4"):
+            page = br.get(f"/tasks/?timeliness={value}{order}").get_data(as_text=True)
+            assert _listed_count(page) == len(ids), (value, order)
+            assert set(_listed_ids(page)) == ids, (value, order)
+        # With a condition on the tasks as well (the lead unit): counted on the tasks.
+        page = br.get(f"/tasks/?timeliness={value}&unit_id={unit_id}").get_data(as_text=True)
+        led = ids & led_by_unit
+        assert _listed_count(page) == len(led) and set(_listed_ids(page)) == led, value
     # A filter narrows the count: it is no longer the whole scope's.
     page = br.get("/tasks/?timeliness=open_overdue").get_data(as_text=True)
     assert _listed_count(page) < visible

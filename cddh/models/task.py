@@ -61,6 +61,9 @@ task_unit = sa.Table(
     # The task's document: a unit's documents (those holding a task it may read) are one
     # index range too.
     sa.Column("document_id", sa.Integer),
+    # The figures count the task (forwarded, not a sub-task): a unit's timeliness filters
+    # read their class from the row (cddh.services.timeliness.unit_row_clause).
+    sa.Column("counted", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Index("ix_task_unit_unit_id_state_deadline_task_id", "unit_id", "state", "deadline",
              "task_id"),
     sa.Index("ix_task_unit_unit_id_deadline_task_id", "unit_id", "deadline", "task_id"),

@@ -77,9 +77,10 @@ def unit_group_rows(user: User, today: dt.date) -> dict[str, list]:
 
 def unit_groups(user: User, today: dt.date) -> dict[str, sa.ColumnElement[bool]]:
     """The conditions of a unit user's home groups on the tasks (the list's ``?group=``)."""
-    return {name: Task.id.in_(sa.select(task_unit.c.task_id).where(
-        task_unit.c.unit_id == user.unit_id, *conds))
-        for name, conds in unit_group_rows(user, today).items()}
+    from .scope import rows_in
+
+    return {name: rows_in(user.unit_id, conds)
+            for name, conds in unit_group_rows(user, today).items()}
 
 
 def unit_grouped_tasks(user: User, today: dt.date, limit: int = 10) -> dict[str, dict]:

@@ -20,7 +20,8 @@ from ..models import Task, TaskState, task_cooperating_unit, task_unit
 from ..models.task import UNIT_OPEN_STATES, TaskUnitRole
 
 WATCHED = ("lead_unit_id", "lead_unit", "cooperating_units", "state", "deadline",
-           "effective_deadline", "parent_task_id", "parent_task", "document_id", "document")
+           "effective_deadline", "parent_task_id", "parent_task", "document_id", "document",
+           "assigned_at")
 BATCH = 1000  # task ids per statement
 
 
@@ -34,23 +35,30 @@ def _settled():
     return Task.state.not_in([TaskState(value) for value in UNIT_OPEN_STATES])
 
 
+def _counted():
+    """task_unit.counted from the task: the figures count it (forwarded, not a sub-task;
+    cddh.services.statistics.counted_clause as of today)."""
+    return sa.and_(Task.assigned_at.is_not(None), Task.parent_task_id.is_(None))
+
+
 def rows_for(task_ids) -> sa.Select:
     """The task_unit rows of the given tasks (a list of ids or a subquery), from the tasks."""
     lead = sa.select(Task.lead_unit_id.label("unit_id"), Task.id.label("task_id"),
                      sa.literal(TaskUnitRole.lead, sa.String(16)).label("role"),
                      Task.state.label("state"), Task.effective_deadline.label("deadline"),
-                     _settled().label("settled"), Task.document_id.label("document_id")).where(
+                     _settled().label("settled"), Task.document_id.label("document_id"),
+                     _counted().label("counted")).where(
         Task.lead_unit_id.is_not(None), Task.id.in_(task_ids))
     coop = (sa.select(task_cooperating_unit.c.unit_id, Task.id,
                       sa.literal(TaskUnitRole.cooperating, sa.String(16)), Task.state,
-                      Task.effective_deadline, _settled(), Task.document_id)
+                      Task.effective_deadline, _settled(), Task.document_id, _counted())
             .join(task_cooperating_unit, task_cooperating_unit.c.task_id == Task.id)
             .where(Task.id.in_(task_ids)))
     # A sub-task is seen by its parent task's lead unit (Đ9.2a), never by a sibling unit.
     parent = sa.orm.aliased(Task)
     above = (sa.select(parent.lead_unit_id, Task.id,
                        sa.literal(TaskUnitRole.parent, sa.String(16)), Task.state,
-                       Task.effective_deadline, _settled(), Task.document_id)
+                       Task.effective_deadline, _settled(), Task.document_id, _counted())
              .join(parent, parent.id == Task.parent_task_id)
              .where(parent.lead_unit_id.is_not(None), Task.id.in_(task_ids)))
     # One row per (unit, task), for the strongest reason (lead, then cooperating, then parent):
@@ -63,12 +71,13 @@ def rows_for(task_ids) -> sa.Select:
     role = sa.case((best == 3, TaskUnitRole.lead), (best == 2, TaskUnitRole.cooperating),
                    else_=TaskUnitRole.parent)
     return (sa.select(rows.c.unit_id, rows.c.task_id, role, rows.c.state, rows.c.deadline,
-                      rows.c.settled, rows.c.document_id)
+                      rows.c.settled, rows.c.document_id, rows.c.counted)
             .group_by(rows.c.unit_id, rows.c.task_id, rows.c.state, rows.c.deadline,
-                      rows.c.settled, rows.c.document_id))
+                      rows.c.settled, rows.c.document_id, rows.c.counted))
 
 
-COLUMNS = ["unit_id", "task_id", "role", "state", "deadline", "settled", "document_id"]
+COLUMNS = ["unit_id", "task_id", "role", "state", "deadline", "settled", "document_id",
+           "counted"]
 
 
 def sync(connection, task_ids) -> None:
@@ -103,6 +112,13 @@ def _follow_tasks(session: Session, flush_context) -> None:
             changed += connection.scalars(sa.select(Task.id).where(
                 Task.parent_task_id.in_(ids[start:start + BATCH]))).all()
         sync(connection, changed)
+
+
+def rows_in(unit_id: int, rows) -> sa.ColumnElement[bool]:
+    """The tasks whose task_unit row for the unit meets ``rows`` (conditions on the row), as
+    one condition on the tasks: an IN over the unit's index range."""
+    return Task.id.in_(sa.select(task_unit.c.task_id).where(task_unit.c.unit_id == unit_id,
+                                                             *rows))
 
 
 def led_or_shared_by(unit_id: int) -> sa.ColumnElement[bool]:

@@ -155,8 +155,14 @@ def class_clause(value: str, as_of: dt.date, today: dt.date | None = None, retur
     if value == Timeliness.done_late.value:
         return sa.and_(dated, done, completed_on > task.effective_deadline)
     if as_of >= (today or local_today()):
-        # the states left once the others are taken
+        # The states left once the others are taken; they are neither cancelled nor returned
+        # nor done, and a date compared is not NULL: the shortest equivalent condition, which
+        # the planner estimates best (a unit's list walks its urgency index in order).
         open_ = task.state.in_(UNIT_OPEN if of is None else [u.value for u in UNIT_OPEN])
+        if value == Timeliness.open_on_time.value:
+            return sa.and_(open_, task.effective_deadline >= as_of)
+        if value == Timeliness.open_overdue.value:
+            return sa.and_(open_, task.effective_deadline < as_of)
     else:
         open_ = sa.not_(done)
     if value == Timeliness.open_on_time.value:

@@ -7,8 +7,11 @@ module gives it the shapes the task screens and the API use.
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 
-from ..models import Task, Timeliness
+import sqlalchemy as sa
+
+from ..models import Task, Timeliness, task_unit
 from . import statistics
 from .calendar import task_effective_deadline
 from .statistics import UNIT_OPEN
@@ -38,6 +41,25 @@ def timeliness_clause(value: Timeliness, today: dt.date):
     """The same rule as SQL, for filters and counts over many rows: the tasks of that class
     today, exactly those the dashboard counts."""
     return statistics.measure_clause(Timeliness(value).value, None, today, today)
+
+
+# A unit's task_unit row (cddh.services.scope) through the columns the class rules read: its
+# copies of the state and the effective deadline (it has no completion date).
+_UNIT_ROW = SimpleNamespace(state=task_unit.c.state, effective_deadline=task_unit.c.deadline,
+                            completed_on=sa.null())
+UNIT_ROW_CLASSES = (Timeliness.open_on_time, Timeliness.open_overdue, Timeliness.no_deadline)
+
+
+def unit_row_clause(value: Timeliness, today: dt.date) -> list | None:
+    """``timeliness_clause`` as conditions on a unit's task_unit rows, for the classes the
+    row can tell (``UNIT_ROW_CLASSES``: none needs the completion date): counted, and the
+    class over the row's copies (``statistics.class_clause``, the same rule); None for the
+    others."""
+    value = Timeliness(value)
+    if value not in UNIT_ROW_CLASSES:
+        return None
+    return [task_unit.c.counted == sa.true(),
+            statistics.class_clause(value.value, today, today, of=_UNIT_ROW)]
 
 
 def days_label_parts(task: Task, today: dt.date) -> tuple[str, int] | None:

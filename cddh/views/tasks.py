@@ -69,7 +69,12 @@ from ..services.documents import prepare_document
 from ..services.parsing import MAX_ID, to_id, to_int
 from ..services.settings import get_setting
 from ..services.tasks import parse_date
-from ..services.timeliness import days_label_parts, task_class, timeliness_clause
+from ..services.timeliness import (
+    days_label_parts,
+    task_class,
+    timeliness_clause,
+    unit_row_clause,
+)
 from .base import (
     INT32,
     EstimatingCount,
@@ -526,53 +531,62 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
     details_template = "tasks/details.html"
     list_template = "tasks/list.html"
 
-    def _unit_group_rows(self) -> list | None:
-        """A unit user's ``?group=``: the group's conditions on the unit's task_unit rows
-        (services/overview.unit_group_rows); None for anyone else or no such group."""
-        group = request.args.get("group")
-        if not group or current_user.role not in UNIT_ROLES:
-            return None
-        return overview.unit_group_rows(current_user, local_today()).get(group)
-
     def _urgency_mode(self) -> bool:
         """The list is read in the unit's urgency order (joined to its task_unit rows): the
         sort column as Flask-Admin reads it from the request, then ``_urgency_order``."""
         column = self._get_column_by_idx(request.args.get("sort", type=int))
         return self._urgency_order(column[0] if column else None)
 
-    def list_conditions(self, joined: bool = False, group: bool = True) -> list:
-        """Extra conditions from the home page's links: ?group=… and ?timeliness=….
-        ``joined``: the query is joined to the unit's task_unit rows (the urgency order), so a
-        unit group's conditions apply to the joined row (an index range in order) instead of
-        an ``IN``; ``group=False`` leaves the group out (the count reads it apart)."""
+    def list_conditions(self) -> tuple[list, list]:
+        """Extra conditions from the home page's links and the dashboard's click-throughs
+        (?group=, ?timeliness=, ?directed=, ?unit_id=, ?period=&measure=), as (conditions on
+        a unit user's own task_unit rows, conditions on the tasks). A unit user's home group,
+        and a timeliness class its rows can tell, are read on the scope index
+        (services/overview.unit_group_rows, services/timeliness.unit_row_clause): the list
+        walks the urgency index and counts from it; everything else is on the tasks."""
         from .home import groups_for
 
-        conditions = []
+        rows, conditions = [], []
         today = local_today()
-        name = request.args.get("group") if group else None
-        rows = self._unit_group_rows() if name else None
-        if rows is not None and joined:
-            conditions.extend(rows)
-        elif name:
-            groups = groups_for(current_user, today)
-            if name in groups:
-                conditions.append(groups[name])
+        unit_user = current_user.role in UNIT_ROLES
+        group = request.args.get("group")
+        if group:
+            found = overview.unit_group_rows(current_user, today) if unit_user else None
+            if found is not None:
+                rows.extend(found.get(group, []))  # an unknown group is no filter
+            else:
+                groups = groups_for(current_user, today)
+                if group in groups:
+                    conditions.append(groups[group])
         # "The tasks I direct" (Đ3.2, Đ16.3): a leader's own filter.
         if request.args.get("directed") == "me":
             conditions.append(Task.directing_leader_id == current_user.id)
         value = request.args.get("timeliness")
         if value in Timeliness.__members__:
-            conditions.append(timeliness_clause(Timeliness(value), today))
+            found = unit_row_clause(Timeliness(value), today) if unit_user else None
+            if found is not None:
+                rows.extend(found)
+            else:
+                conditions.append(timeliness_clause(Timeliness(value), today))
         # Click-through from the reports and the dashboard: ?unit_id=…, ?period=…&measure=….
         unit_id = to_id(request.args.get("unit_id", ""))
         if unit_id is not None:
             conditions.append(Task.lead_unit_id == unit_id)
         conditions.extend(reports.period_conditions(request.args.get("period"),
                                                     request.args.get("measure")))
-        return conditions
+        return rows, conditions
+
+    def _rows_in(self, rows) -> list:
+        """Conditions on the unit's task_unit rows as one condition on the tasks (an IN)."""
+        return [scope.rows_in(current_user.unit_id, rows)] if rows else []
 
     def get_query(self):
-        return (super().get_query().filter(*self.list_conditions(joined=self._urgency_mode()))
+        rows, conditions = self.list_conditions()
+        # In the urgency order the query is joined to the unit's task_unit row: read them on
+        # it (an index range in order), else as an IN.
+        if not self._urgency_mode():
+            rows = self._rows_in(rows)
+        return (super().get_query().filter(*rows, *conditions)
                 .options(selectinload(Task.cooperating_units), joinedload(Task.lead_unit),
                          joinedload(Task.document)))
 
@@ -591,13 +605,14 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
 
     def get_count_query(self):
         count = super().get_count_query()
-        rows = self._unit_group_rows()
-        if rows is not None and isinstance(count, EstimatingCount):
-            # A unit's group counts from its task_unit rows alone while nothing else narrows.
-            groups = overview.unit_groups(current_user, local_today())
-            count = EstimatingCount(count.query.filter(groups[request.args["group"]]),
+        rows, conditions = self.list_conditions()
+        if rows and isinstance(count, EstimatingCount):
+            # Counted from the unit's task_unit rows alone while nothing else narrows.
+            count = EstimatingCount(count.query.filter(*self._rows_in(rows)),
                                     policy.scope_count(current_user, Task, rows))
-        return count.filter(*self.list_conditions(group=rows is None))
+        elif rows:
+            conditions = self._rows_in(rows) + conditions
+        return count.filter(*conditions)
 
     def _urgency_order(self, sort_column) -> bool:
         return (sort_column is None and current_user.role in UNIT_ROLES
