@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import warnings
 
 import sqlalchemy as sa
 
@@ -131,6 +132,15 @@ def test_home_groups_and_list_counts_from_the_index_match_the_tasks(app, browser
         page = br.get(f"/tasks/?group={name}&timeliness=open_overdue").get_data(as_text=True)
         both = (ids & wanted["overdue"]) - {twice.id}  # the figures never count a sub-task
         assert _listed_count(page) == len(both) and set(_listed_ids(page)) == both, name
+    # A page that is not the list (the task's own page) with the list's parameters still
+    # reads the one task: the conditions on the list's joined row are the list's only.
+    # (Joined to nothing, they would make a cartesian product: SQLAlchemy warns of it.)
+    some = sorted(wanted["overdue"])[0]
+    for extra in ("group=overdue", "timeliness=open_overdue", "group=overdue&sort=4"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", sa.exc.SAWarning)
+            page = br.get(f"/tasks/details/?id={some}&{extra}")
+        assert page.status_code == 200, extra
     # The timeliness filters (the dashboard's classes, within the unit's scope): those the
     # task_unit row can tell are read there, the others on the tasks; the same tasks.
     for value, ids in classes.items():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from flask import Response, abort, flash, g, jsonify, redirect, request
+from flask import Response, abort, flash, g, has_request_context, jsonify, redirect, request
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import (
@@ -426,7 +426,6 @@ class DocumentView(DirectingLeaderForm, ScopedModelView):
                            leaders=leaders.leaders(), leader_label=position_label), status
 
 
-
 class UrgencyOrder(KeysetOrder):
     """A unit's list by urgency (services/scope.by_urgency) in keyset pages: the cursor is
     the last row's (settled, effective deadline, id), ``after=0,2026-12-31,1234``."""
@@ -450,6 +449,7 @@ class UrgencyOrder(KeysetOrder):
     def text(self, row) -> str:
         settled, deadline, task_id = scope.urgency_key(row)
         return f"{int(settled)},{deadline.isoformat() if deadline else ''},{task_id}"
+
 
 class TaskView(DirectingLeaderForm, ScopedModelView):
     screen = "tasks"
@@ -531,11 +531,17 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
     details_template = "tasks/details.html"
     list_template = "tasks/list.html"
 
-    def _urgency_mode(self) -> bool:
-        """The list is read in the unit's urgency order (joined to its task_unit rows): the
-        sort column as Flask-Admin reads it from the request, then ``_urgency_order``."""
-        column = self._get_column_by_idx(request.args.get("sort", type=int))
-        return self._urgency_order(column[0] if column else None)
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True,
+                 page_size=None):
+        # The list's query is joined to the unit's task_unit rows (``_apply_sorting``) when it
+        # is read in the urgency order: ``get_query`` may then put conditions on that row.
+        # Any other query (a details page, an action's rows) is never joined.
+        g.urgency_join = self._urgency_order(sort_column)
+        try:
+            return super().get_list(page, sort_column, sort_desc, search, filters, execute,
+                                    page_size)
+        finally:
+            g.urgency_join = False
 
     def list_conditions(self) -> tuple[list, list]:
         """Extra conditions from the home page's links and the dashboard's click-throughs
@@ -582,9 +588,9 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
 
     def get_query(self):
         rows, conditions = self.list_conditions()
-        # In the urgency order the query is joined to the unit's task_unit row: read them on
-        # it (an index range in order), else as an IN.
-        if not self._urgency_mode():
+        # In the urgency order the list's query is joined to the unit's task_unit row: read
+        # them on it (an index range in order), else as an IN.
+        if not (has_request_context() and getattr(g, "urgency_join", False)):
             rows = self._rows_in(rows)
         return (super().get_query().filter(*rows, *conditions)
                 .options(selectinload(Task.cooperating_units), joinedload(Task.lead_unit),
