@@ -77,7 +77,7 @@ def generate(n_tasks: int) -> None:
         WHERE t.id % 3 = 0
     """))
     calendar.refresh_effective_deadlines(conn)  # deadlines moved off days off (Điều 148)
-    scope.rebuild(conn)  # task_unit: one row per (unit, task, role)
+    scope.rebuild(conn)  # task_unit: one row per (unit, task) with its role
     db.session.commit()
     conn = db.session.connection()
     conn.execute(sa.text("ANALYZE"))

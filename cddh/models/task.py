@@ -43,7 +43,7 @@ class TaskUnitRole:
     parent = "parent"
 
 
-# Scope as one index: one row per (unit, task, role), kept by cddh.services.scope on every
+# Scope as one index: one row per (unit, task) with its role, kept by cddh.services.scope on every
 # flush that changes a task's lead or cooperating units, state or deadline (state and
 # ``deadline`` are copies, the latter of the task's *effective* deadline, Điều 148; so "open
 # tasks of unit U by deadline" is one index range scan, and a unit's home counts read only it).

@@ -14,6 +14,7 @@ from ..models import (
     Role,
     Task,
     TaskState,
+    Timeliness,
     User,
     db,
     task_officer,
@@ -21,8 +22,9 @@ from ..models import (
 )
 from ..models.task import TaskUnitRole
 from .calendar import WorkingCalendar
+from .scope import UNIT_ROW
 from .settings import get_setting
-from .statistics import UNIT_OPEN, measure_clause
+from .statistics import UNIT_OPEN, class_clause, measure_clause
 
 S = TaskState
 
@@ -32,11 +34,13 @@ def due_soon_limit(today: dt.date, cal: WorkingCalendar | None = None) -> dt.dat
     return (cal or WorkingCalendar()).add_working_days(today, get_setting("due_soon_working_days"))
 
 
-def due_soon_clause(today: dt.date, limit: dt.date | None = None):
-    """Open at the unit, the deadline today or within the next N working days (Đ11.1b)."""
+def due_soon_clause(today: dt.date, limit: dt.date | None = None, of=None):
+    """Open at the unit, the deadline today or within the next N working days (Đ11.1b).
+    ``of``: the same rule on a unit's task_unit row (``scope.UNIT_ROW``)."""
     limit = limit or due_soon_limit(today)
-    return sa.and_(Task.state.in_(UNIT_OPEN), Task.effective_deadline >= today,
-                   Task.effective_deadline <= limit)
+    task = Task if of is None else of
+    open_ = task.state.in_(UNIT_OPEN if of is None else [s.value for s in UNIT_OPEN])
+    return sa.and_(open_, task.effective_deadline >= today, task.effective_deadline <= limit)
 
 
 def unit_group_rows(user: User, today: dt.date) -> dict[str, list]:
@@ -65,10 +69,10 @@ def unit_group_rows(user: User, today: dt.date) -> dict[str, list]:
         groups["unassigned"] = [open_, tu.role == TaskUnitRole.lead, ~sa.exists().where(
             task_officer.c.task_id == tu.task_id)]
     return groups | {
-        # Open at the unit and past the effective deadline (Điều 148): the dashboard's "open,
-        # overdue" within the user's scope, and a sub-task the same way for its units.
-        "overdue": [open_, tu.deadline < today],
-        "due_soon": [open_, tu.deadline >= today, tu.deadline <= limit],  # Đ11.1b
+        # The dashboard's "open, overdue" class on the row (past the effective deadline,
+        # Điều 148), within the user's scope; a sub-task the same way for its units.
+        "overdue": [class_clause(Timeliness.open_overdue.value, today, today, of=UNIT_ROW)],
+        "due_soon": [due_soon_clause(today, limit, of=UNIT_ROW)],  # Đ11.1b
         "on_time": [open_, tu.deadline > limit],
         "no_deadline": [open_, tu.deadline.is_(None)],
         "awaiting_verification": [tu.state == S.pending_verification.value],

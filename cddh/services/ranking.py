@@ -74,7 +74,6 @@ def _window(column, start: dt.date, end: dt.date):
                    column < start_of_local_day(end + dt.timedelta(days=1)))
 
 
-
 def formula_text(weights: dict) -> str:
     """The score's formula with this ranking's weights, in the user's number format (the
     screen and the workbook say the same)."""
@@ -88,6 +87,7 @@ def formula_text(weights: dict) -> str:
              "missed or late updates − %(d)s × refused returns − %(e)s × inspection "
              "shortcomings", a=w("on_time_rate"), b=w("overdue"), c=w("late_updates"),
              d=w("returns"), e=w("findings"))
+
 
 def late_updates_by_unit(start: dt.date, end: dt.date) -> dict[int, int]:
     """Per lead unit, the tasks flagged for a late or missed update within the window."""

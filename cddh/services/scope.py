@@ -1,4 +1,4 @@
-"""Scope as one index: the ``task_unit`` table, one row per (unit, task, role), with copies of
+"""Scope as one index: the ``task_unit`` table, one row per (unit, task) with its role, copies of
 the task's state and effective deadline (Điều 148: the deadline that counts), so "the (open)
 tasks of unit U by deadline" is one index range scan, the policy's unit scope is one ``IN``
 over it, and a unit's home groups are counted from it alone.
@@ -10,6 +10,8 @@ directly (``bench/generate.py``, the migration) call ``rebuild_sql`` after they 
 """
 
 from __future__ import annotations
+
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 import sqlalchemy.orm
@@ -36,9 +38,17 @@ def _settled():
 
 
 def _counted():
-    """task_unit.counted from the task: the figures count it (forwarded, not a sub-task;
-    cddh.services.statistics.counted_clause as of today)."""
-    return sa.and_(Task.assigned_at.is_not(None), Task.parent_task_id.is_(None))
+    """task_unit.counted from the task: the figures count it (forwarded, not a sub-task)."""
+    from .statistics import forwarded_top_level
+
+    return forwarded_top_level()
+
+
+# A unit's task_unit row through the columns the statistics' rules read (its copies of the
+# state and the effective deadline; it has no completion date): ``class_clause(…, of=UNIT_ROW)``
+# and ``overview.due_soon_clause(…, of=UNIT_ROW)`` are the same rules on the row.
+UNIT_ROW = SimpleNamespace(state=task_unit.c.state, effective_deadline=task_unit.c.deadline,
+                           completed_on=sa.null())
 
 
 def rows_for(task_ids) -> sa.Select:
@@ -123,7 +133,7 @@ def rows_in(unit_id: int, rows) -> sa.ColumnElement[bool]:
 
 def led_or_shared_by(unit_id: int) -> sa.ColumnElement[bool]:
     """The task is led by, or shared with, the unit (any state): one IN over the index."""
-    return Task.id.in_(sa.select(task_unit.c.task_id).where(task_unit.c.unit_id == unit_id))
+    return rows_in(unit_id, [])
 
 
 def by_urgency(unit_id: int):

@@ -75,6 +75,13 @@ def is_to_date(end: dt.date, today: dt.date | None = None) -> bool:
 
 # --- SQL -------------------------------------------------------------------------------------
 
+def forwarded_top_level():
+    """The tasks the figures can count at all: forwarded (``assigned_at``; a draft never
+    counts) and not a sub-task (its parent counts once, for its lead unit). ``counted_clause``
+    adds "forwarded by then"; the tally and the scope index keep this part."""
+    return sa.and_(Task.assigned_at.is_not(None), Task.parent_task_id.is_(None))
+
+
 def counted_clause(start: dt.date | None, as_of: dt.date, of=None):
     """The tasks a figure as of ``as_of`` counts; with ``start``, those of the window
     [start, as_of] (not completed or cancelled before the start).
@@ -87,9 +94,7 @@ def counted_clause(start: dt.date | None, as_of: dt.date, of=None):
             parts = [sa.or_(of.completed_on.is_(None), of.completed_on >= start),
                      sa.or_(of.cancelled_on.is_(None), of.cancelled_on >= start)]
         return sa.and_(sa.true(), *parts)
-    # A sub-task is never counted: its parent counts once, for its lead unit.
-    parts = [Task.assigned_at.is_not(None), Task.assigned_at < _end_of(as_of),
-             Task.parent_task_id.is_(None)]
+    parts = [forwarded_top_level(), Task.assigned_at < _end_of(as_of)]
     if start is not None:
         parts += [sa.or_(Task.completed_on.is_(None), Task.completed_on >= start),
                   sa.or_(Task.cancelled_at.is_(None),

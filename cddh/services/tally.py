@@ -25,6 +25,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from ..models import Task, task_tally
+from . import statistics
 from .clock import local_now, local_tz
 
 KEY = ("lead_unit_id", "state", "effective_deadline", "completed_on", "cancelled_on")
@@ -41,9 +42,9 @@ def _local_date(connection, column):
 
 
 def counted():
-    """The tasks the tally counts: forwarded (assigned) top-level tasks with a lead unit."""
-    return sa.and_(Task.assigned_at.is_not(None), Task.parent_task_id.is_(None),
-                   Task.lead_unit_id.is_not(None))
+    """The tasks the tally counts: those the figures count (forwarded, not a sub-task) that
+    have a lead unit."""
+    return sa.and_(statistics.forwarded_top_level(), Task.lead_unit_id.is_not(None))
 
 
 def _keys(connection, where) -> sa.Select:

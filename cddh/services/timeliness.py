@@ -7,13 +7,13 @@ module gives it the shapes the task screens and the API use.
 from __future__ import annotations
 
 import datetime as dt
-from types import SimpleNamespace
 
 import sqlalchemy as sa
 
 from ..models import Task, Timeliness, task_unit
 from . import statistics
 from .calendar import task_effective_deadline
+from .scope import UNIT_ROW
 from .statistics import UNIT_OPEN
 
 
@@ -43,10 +43,6 @@ def timeliness_clause(value: Timeliness, today: dt.date):
     return statistics.measure_clause(Timeliness(value).value, None, today, today)
 
 
-# A unit's task_unit row (cddh.services.scope) through the columns the class rules read: its
-# copies of the state and the effective deadline (it has no completion date).
-_UNIT_ROW = SimpleNamespace(state=task_unit.c.state, effective_deadline=task_unit.c.deadline,
-                            completed_on=sa.null())
 UNIT_ROW_CLASSES = (Timeliness.open_on_time, Timeliness.open_overdue, Timeliness.no_deadline)
 
 
@@ -59,7 +55,7 @@ def unit_row_clause(value: Timeliness, today: dt.date) -> list | None:
     if value not in UNIT_ROW_CLASSES:
         return None
     return [task_unit.c.counted == sa.true(),
-            statistics.class_clause(value.value, today, today, of=_UNIT_ROW)]
+            statistics.class_clause(value.value, today, today, of=UNIT_ROW)]
 
 
 def days_label_parts(task: Task, today: dt.date) -> tuple[str, int] | None:
