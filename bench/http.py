@@ -189,7 +189,7 @@ def reset_jobs(url: str) -> None:
     """Undo what the jobs wrote, so each bench run starts from the same night."""
     engine = sa.create_engine(url)
     with engine.begin() as conn:
-        conn.execute(sa.text("UPDATE task SET overdue_since = NULL WHERE overdue_since IS NOT NULL"))
+        conn.execute(sa.text("DELETE FROM task_overdue"))
         conn.execute(sa.text("UPDATE task SET late_update = false WHERE late_update"))
         conn.execute(sa.text("DELETE FROM task_history WHERE action = 'overdue'"))
         conn.execute(sa.text("DELETE FROM notification"))
@@ -202,8 +202,8 @@ def reset_jobs(url: str) -> None:
 def vacuum(url: str) -> None:
     engine = sa.create_engine(url)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        for table in ("task", "task_unit", "task_tally", "task_history", "notification",
-                      "notice_mark"):
+        for table in ("task", "task_unit", "task_tally", "task_overdue", "task_history",
+                      "notification", "notice_mark"):
             conn.execute(sa.text(f"VACUUM ANALYZE {table}"))
     engine.dispose()
 

@@ -27,6 +27,7 @@ from .task import (
     ProgressUpdate,
     Task,
     TaskHistory,
+    TaskOverdue,
     Urging,
     task_cooperating_unit,
     task_officer,
@@ -41,6 +42,6 @@ __all__ = [
     "InspectionFinding", "InspectionMember", "InspectionPlan", "InspectionRecommendation",
     "InspectionTeam", "JobRun", "NoticeMark", "Notification", "PeriodFact", "PeriodReport",
     "PeriodReportEvent", "PeriodReportFigures", "ProgressUpdate", "SavedFilter",
-    "SchedulerHeartbeat", "SelfInspectionReport", "Setting", "Task", "TaskHistory", "Unit", "UnitKind", "Urging",
+    "SchedulerHeartbeat", "SelfInspectionReport", "Setting", "Task", "TaskHistory", "TaskOverdue", "Unit", "UnitKind", "Urging",
     "User", "UserSession", "LoginFailure", "db", "inspection_finding_task", "task_cooperating_unit", "task_officer", "task_tally", "task_unit", "utcnow",
 ]

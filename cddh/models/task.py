@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import IdMixin, TimestampMixin, db, str_enum, utcnow
@@ -90,6 +91,22 @@ task_officer = sa.Table(
 )
 
 
+class TaskOverdue(db.Model):
+    """The overdue mark (Đ8.1a, Đ11): set by the daily job from the day after the effective
+    deadline, removed when the task is no longer overdue (``Task.overdue_since`` reads it).
+    It is a narrow row of its own: a night on which a backlog turns overdue writes one small
+    row per task instead of rewriting the wide task row and its many index entries."""
+
+    __tablename__ = "task_overdue"
+
+    task_id: Mapped[int] = mapped_column(sa.ForeignKey("task.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    since: Mapped[dt.date]
+    # The job run that set the mark (its time stamp): that run's timeline entries and notices
+    # read its marks.
+    marked_at: Mapped[dt.datetime]
+
+
 class Task(IdMixin, TimestampMixin, db.Model):
     __tablename__ = "task"
     __table_args__ = (
@@ -157,8 +174,6 @@ class Task(IdMixin, TimestampMixin, db.Model):
     verified_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     cancelled_at: Mapped[dt.datetime | None]
     cancel_reason: Mapped[str] = mapped_column(sa.Text, default="")
-    # Set by the daily job when the task turns overdue; cleared when it is no longer.
-    overdue_since: Mapped[dt.date | None]
     late_update: Mapped[bool] = mapped_column(default=False)
     # Đ9.2c: an officer's completion report or proposed return waiting for the unit leader's
     # sign-off ("report_completion" or "return") and what the officer submitted.
@@ -179,6 +194,29 @@ class Task(IdMixin, TimestampMixin, db.Model):
     cooperating_units: Mapped[list[Unit]] = relationship(secondary=task_cooperating_unit)
     officers: Mapped[list[User]] = relationship(secondary=task_officer, order_by="User.id")
     parent_task: Mapped[Task | None] = relationship(remote_side="Task.id")
+    overdue_mark: Mapped[TaskOverdue | None] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True)
+
+    # Set by the daily job when the task turns overdue; cleared when it is no longer
+    # (TaskOverdue).
+    @hybrid_property
+    def overdue_since(self) -> dt.date | None:
+        return self.overdue_mark.since if self.overdue_mark is not None else None
+
+    @overdue_since.inplace.setter
+    def _overdue_since_set(self, day: dt.date | None) -> None:
+        if day is None:
+            self.overdue_mark = None
+        elif self.overdue_mark is not None:
+            self.overdue_mark.since = day
+        else:
+            self.overdue_mark = TaskOverdue(since=day, marked_at=utcnow())
+
+    @overdue_since.inplace.expression
+    @classmethod
+    def _overdue_since_expression(cls) -> sa.ColumnElement[dt.date | None]:
+        return (sa.select(TaskOverdue.since).where(TaskOverdue.task_id == cls.id)
+                .scalar_subquery())
 
     def __str__(self) -> str:
         text = self.content if len(self.content) <= 80 else self.content[:77] + "…"

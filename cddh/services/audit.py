@@ -24,13 +24,16 @@ from ..models import (
     LoginFailure,
     Notification,
     TaskHistory,
+    TaskOverdue,
     UserSession,
     utcnow,
 )
 
 # Rows that are themselves records of events, or too chatty to audit (logins are audited as
-# "login" entries; a session row holds the key of a live login).
-NOT_AUDITED = (AuditLog, TaskHistory, Notification, JobRun, UserSession, LoginFailure)
+# "login" entries; a session row holds the key of a live login; an overdue mark is the daily
+# job's, recorded on the task's timeline, and goes with the deadline change that clears it).
+NOT_AUDITED = (AuditLog, TaskHistory, TaskOverdue, Notification, JobRun, UserSession,
+               LoginFailure)
 SECRET_FIELDS = frozenset({"password_hash", "token_hash"})
 # Bookkeeping columns whose change alone is not worth an audit row.
 NOISE_FIELDS = frozenset({"updated_at", "last_login_at", "last_used_at", "version",

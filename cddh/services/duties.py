@@ -4,7 +4,8 @@ Each rule takes the day it runs for (``today``, injected: tests and ``run-job --
 any date) and a working-day calendar loaded once for the run, and returns counts for the job
 record. Every rule is a handful of set-based statements (UPDATE … WHERE, INSERT … SELECT)
 per batch of at most BATCH matching tasks, each batch an id range (two bound parameters,
-never an id list, never the rows as objects), and is idempotent: a second run on the same
+never an id list, never the rows as objects), or (the overdue marks, narrow rows of their
+own) one INSERT … SELECT for the night; each is idempotent: a second run on the same
 day finds nothing left to do. Each person is told once per run and kind (``Notices``). Working-day arithmetic is done once in Python, on ``today``, to get a cut-off
 date; the database then compares plain dates.
 
@@ -19,6 +20,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -29,6 +31,7 @@ from ..models import (
     Role,
     Task,
     TaskHistory,
+    TaskOverdue,
     TaskState,
     UpdateFrequency,
     User,
@@ -370,32 +373,50 @@ def set_marks(mark, where, subject_id=None, select_from=None) -> int:
 
 # --- the rules -----------------------------------------------------------------------------
 
+def _dialect_insert():
+    """The INSERT construct of the session's database (both have ON CONFLICT)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert
+    return sqlite.insert
+
+
 def mark_overdue(today: dt.date, cal: WorkingCalendar | None = None) -> dict:
     """Đ8.1a, Đ11: an open task whose deadline has passed becomes overdue from the day after
     the deadline: one timeline entry, once, and a notice: to the lead unit when it holds the
     task, to the specialist when the Office does (returned, waiting for verification), one
     per recipient for the night ("12 tasks became overdue"). A task that is no longer
     overdue (extended, completed, cancelled) loses the mark. The deadline is the effective
-    one: on a day off it runs to the next working day (Điều 148)."""
-    open_ = Task.state.in_(list(OPEN_STATES))
-    turning = sa.and_(open_, Task.effective_deadline < today, Task.overdue_since.is_(None))
-    held = Task.state.in_(UNIT_HOLDS)
-    stamp = sa.literal(utcnow(), UTCDateTime())
+    one: on a day off it runs to the next working day (Điều 148).
+
+    The marks are narrow rows of their own (TaskOverdue), written by one INSERT … SELECT and
+    stamped with this run's time: the timeline entries and the notices then read this run's
+    marks, so a backlog of hundreds of thousands of tasks turning overdue at once never
+    rewrites the wide task rows and never goes through the tasks' conditions twice."""
+    at = sa.literal(utcnow(), UTCDateTime())
+    overdue = TaskOverdue.__table__
+    past = sa.and_(Task.state.in_(list(OPEN_STATES)), Task.effective_deadline < today)
+    # A task already marked keeps its mark: the primary key says so (ON CONFLICT DO NOTHING).
+    # Not an anti-join on the table being written: on an empty or newly emptied table the
+    # planner would scan it once per task, visiting every row this statement inserted.
+    insert = _dialect_insert()(overdue).from_select(
+        ["task_id", "since", "marked_at"],
+        sa.select(Task.id, day_after(Task.effective_deadline), at).where(past))
+    db.session.execute(insert.on_conflict_do_nothing(index_elements=[overdue.c.task_id]))
+    this_run = TaskOverdue.marked_at == at
+    became = db.session.scalar(sa.select(sa.func.count()).select_from(TaskOverdue).where(this_run))
+    history = sa.select(TaskOverdue.task_id, at, sa.literal("overdue"), sa.literal(""),
+                        sa.literal({}, sa.JSON())).where(this_run)
+    db.session.execute(sa.insert(TaskHistory.__table__).from_select(
+        ["task_id", "at", "action", "reason", "data"], history))
     notices = Notices()
-    became = 0
-    for rng in batches(turning):
-        batch = sa.and_(rng, turning)
-        history = sa.select(Task.id, stamp, sa.literal("overdue"), sa.literal(""),
-                            sa.literal({}, sa.JSON())).where(batch)
-        db.session.execute(sa.insert(TaskHistory.__table__).from_select(
-            ["task_id", "at", "action", "reason", "data"], history))
-        notices.add("overdue", sa.and_(batch, held), "lead_unit")
-        notices.add("overdue", sa.and_(batch, ~held), "specialist")
-        became += _update_tasks(batch, overdue_since=day_after(Task.effective_deadline))
-    no_longer = sa.and_(Task.overdue_since.is_not(None), sa.or_(
+    marks = sa.join(TaskOverdue, Task, TaskOverdue.task_id == Task.id)
+    held = Task.state.in_(UNIT_HOLDS)
+    notices.add("overdue", sa.and_(this_run, held), "lead_unit", select_from=marks)
+    notices.add("overdue", sa.and_(this_run, ~held), "specialist", select_from=marks)
+    no_longer = sa.exists().where(Task.id == overdue.c.task_id, sa.or_(
         Task.state.not_in(list(OPEN_STATES)), Task.effective_deadline.is_(None),
         Task.effective_deadline >= today))
-    cleared = update_batched(no_longer, overdue_since=None)
+    cleared = db.session.execute(sa.delete(overdue).where(no_longer)).rowcount
     return {"became_overdue": became, "no_longer_overdue": cleared, "notified": notices.send()}
 
 
@@ -419,8 +440,9 @@ def flag_late_updates(today: dt.date, cal: WorkingCalendar | None = None) -> dic
     cutoff = latest_start(cal, today - dt.timedelta(days=1), get_setting("overdue_update_grace_days"))
     late = sa.and_(
         Task.state.in_(UNIT_HOLDS), Task.effective_deadline.is_not(None), Task.late_update.is_(False),
-        Task.overdue_since.is_not(None), Task.overdue_since <= cutoff,
-        sa.or_(Task.last_update_at.is_(None), local_day(Task.last_update_at) < Task.overdue_since))
+        sa.exists().where(
+            TaskOverdue.task_id == Task.id, TaskOverdue.since <= cutoff,
+            sa.or_(Task.last_update_at.is_(None), local_day(Task.last_update_at) < TaskOverdue.since)))
     notices = Notices()
     flagged = 0
     for rng in batches(late):
@@ -429,7 +451,7 @@ def flag_late_updates(today: dt.date, cal: WorkingCalendar | None = None) -> dic
         _record_flag("late_update", batch)
         flagged += _update_tasks(batch, late_update=True)
     settled = sa.and_(Task.late_update.is_(True), Task.deadline.is_not(None), sa.or_(
-        Task.state.not_in(list(OPEN_STATES)), Task.overdue_since.is_(None)))
+        Task.state.not_in(list(OPEN_STATES)), ~sa.exists().where(TaskOverdue.task_id == Task.id)))
     cleared = update_batched(settled, late_update=False)
     notified = notices.send()
     return {"flagged": flagged, "cleared": cleared, "notified": notified}
