@@ -36,10 +36,17 @@ from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipl
 from flask_admin.contrib.sqla.filters import IntEqualFilter
 from flask_admin.form.widgets import DatePickerWidget, DateTimePickerWidget
 from flask_admin.model import typefmt
+from flask_admin.model.template import (
+    EditPopupRowAction,
+    EditRowAction,
+    ViewPopupRowAction,
+    ViewRowAction,
+)
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from jinja2 import pass_context
 from markupsafe import Markup
 from sqlalchemy import inspect
 from sqlalchemy.orm import InstrumentedAttribute
@@ -53,6 +60,7 @@ from ..services.cells import csv_text
 from ..services.clock import local_now
 from ..services.parsing import date_in_range, storable_text, to_id, to_ids, to_int
 from .formatting import local_date, local_datetime
+from .memo import by_id, per_request
 
 
 def theme() -> Bootstrap4Theme:
@@ -222,6 +230,10 @@ def local_date_formats(form_class):
                                        "data-date-format": formats[1]}
     return form_class
 
+
+# Flask-Admin's row actions whose HTML depends on the row's id alone (their macros in
+# admin/model/row_actions.html read only the id, the action and the page's return URL).
+ID_ONLY_ROW_ACTIONS = (ViewRowAction, EditRowAction, ViewPopupRowAction, EditPopupRowAction)
 
 # Pages numbered by Flask-Admin's pager (OFFSET); deeper pages are keyset pages.
 KEYSET_FROM_PAGE = 10
@@ -759,12 +771,23 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
         abort(404)
 
     # --- display helpers -----------------------------------------------------------------
+    @pass_context
+    def row_action_html(self, context, action, row_id, row):
+        """A list row's view/edit link (Flask-Admin's row action): rendered once a request,
+        then each row's id substituted (memo.id_template), instead of a macro call and a URL
+        built per row. Any other action is rendered per row as Flask-Admin does."""
+        if type(action) not in ID_ONLY_ROW_ACTIONS:
+            return action.render_ctx(context, row_id, row)
+        return by_id(("row_action", action),
+                     lambda i: action.render_ctx(context, i, row))(row_id)
+
     @staticmethod
     def enum_formatter(mapping):
         from ..labels import label
 
         def fmt(view, context, model, name):
-            return label(mapping, getattr(model, name))
+            value = getattr(model, name)
+            return per_request(("label", id(mapping), value), lambda: label(mapping, value))
 
         return fmt
 
@@ -776,7 +799,7 @@ def link_formatter(endpoint: str, attr: str):
         target = getattr(model, attr)
         if target is None:
             return ""
-        url = url_for(endpoint, id=target.id)
+        url = by_id(("url_for", endpoint), lambda i: url_for(endpoint, id=i))(target.id)
         return Markup('<a href="{}">{}</a>').format(url, str(target))
 
     return fmt

@@ -87,6 +87,7 @@ from .base import (
 from .feedback import status_badge
 from .formatting import shorten, task_links
 from .forms import document_data
+from .memo import by_id, per_request
 from .next_url import safe_next
 
 TIMELINESS_CSS = {
@@ -205,11 +206,16 @@ def status_text(task: Task, today) -> str:
 
 def timeliness_badge(task: Task, today=None) -> Markup:
     """The task's one status as a coloured badge: "Đang thực hiện trong hạn (còn 3 ngày)",
-    "Đã báo cáo hoàn thành đúng hạn, chờ Văn phòng xác nhận"…"""
-    today = today or local_today()
+    "Đã báo cáo hoàn thành đúng hạn, chờ Văn phòng xác nhận"…
+
+    ``status_text`` reads only the class, the state and the days left or overdue: a page
+    of 50 rows translates each combination once (memo.per_request)."""
+    today = today or per_request("local_today", local_today)
     value = task_class(task, today) or "draft"
-    return Markup('<span class="badge badge-{}" data-class="{}">{}</span>').format(
-        TIMELINESS_CSS[value], value, status_text(task, today))
+    key = ("timeliness_badge", today, value, task.state, days_label_parts(task, today))
+    return per_request(key, lambda: Markup(
+        '<span class="badge badge-{}" data-class="{}">{}</span>').format(
+        TIMELINESS_CSS[value], value, status_text(task, today)))
 
 
 def position_label(user) -> str:
@@ -504,7 +510,7 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         "timeliness": lambda v, c, m, n: timeliness_badge(m),
         "quick": lambda v, c, m, n: v.quick_buttons(m),
         "content": lambda v, c, m, n: Markup('<a href="{}">{}</a>').format(
-            v.get_url(".details_view", id=m.id), m.content),
+            by_id("task_details", lambda i: v.get_url(".details_view", id=i))(m.id), m.content),
         "document": link_formatter("documents.details_view", "document"),
         "lead_unit": lambda v, c, m, n: v.lead_unit_cell(m),
     }
@@ -597,16 +603,22 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
                          joinedload(Task.document)))
 
     def quick_buttons(self, task) -> Markup:
-        """Small POST forms for the row's no-input actions (forward, receive)."""
-        titles = {"forward": _("Forward"), "receive": _("Receive")}
+        """Small POST forms for the row's no-input actions (forward, receive), each with the
+        request's CSRF token; the URL, the token and the titles are read once a request."""
+        actions = workflow.quick_actions(current_user, task)
+        if not actions:
+            return Markup("")
+        url, token, titles = per_request("quick_buttons", lambda: (
+            self.get_url(".act_view"), generate_csrf(),
+            {"forward": _("Forward"), "receive": _("Receive")}))
         forms = [Markup(
             '<form method="post" action="{}" class="d-inline">'
             '<input type="hidden" name="csrf_token" value="{}">'
             '<input type="hidden" name="id" value="{}"><input type="hidden" name="version" value="{}">'
             '<input type="hidden" name="action" value="{}">'
             '<button type="submit" class="btn btn-sm btn-outline-primary py-0">{}</button></form>'
-        ).format(self.get_url(".act_view"), generate_csrf(), task.id, task.version, action,
-                 titles[action]) for action in workflow.quick_actions(current_user, task)]
+        ).format(url, token, task.id, task.version, action, titles[action])
+            for action in actions]
         return Markup(" ").join(forms)
 
     def get_count_query(self):
@@ -645,10 +657,12 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         if current_user.role not in UNIT_ROLES:
             return Markup("{}").format(name)
         if task.lead_unit_id == current_user.unit_id:
-            return Markup('<span class="badge badge-primary" data-role="lead">{}</span>').format(
-                _("Your unit leads"))
+            return per_request("your_unit_leads", lambda: Markup(
+                '<span class="badge badge-primary" data-role="lead">{}</span>').format(
+                _("Your unit leads")))
         return Markup('{} <span class="badge badge-info" data-role="cooperating">{}</span>'
-                      ).format(name, _("Your unit cooperates"))
+                      ).format(name, per_request("your_unit_cooperates",
+                                                 lambda: _("Your unit cooperates")))
 
     @expose("/export/<export_type>/")
     def export(self, export_type):
