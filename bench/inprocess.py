@@ -7,7 +7,8 @@
 Logs in over the Flask test client (the login form, its CSRF token) as the Office
 specialist and a unit's staff, warms up, then requests each screen ``--runs`` times: the
 median and p95 in ms and the SQL statements per request (a ``before_cursor_execute``
-listener). ``--profile SCREEN`` prints a cProfile of that screen's requests; ``--dump DIR``
+listener). ``--profile SCREEN`` prints a cProfile of that screen's requests (``--sort tree``: a
+pyinstrument call tree, if it is installed); ``--dump DIR``
 writes each screen's HTML (CSRF tokens blanked) to compare two trees' output.
 """
 
@@ -109,7 +110,12 @@ def main() -> None:
         statements.clear()
         client.get(url)
         n_sql = len(statements)
-        if args.profile == key:
+        if args.profile == key and args.sort == "tree":
+            from pyinstrument import Profiler  # pip install pyinstrument (not a dependency)
+
+            profiler = Profiler(interval=0.0002)
+            profiler.start()
+        elif args.profile == key:
             profiler = cProfile.Profile()
             profiler.enable()
         times = []
@@ -117,7 +123,10 @@ def main() -> None:
             t0 = time.perf_counter()
             client.get(url)
             times.append((time.perf_counter() - t0) * 1000)
-        if args.profile == key:
+        if args.profile == key and args.sort == "tree":
+            profiler.stop()
+            print(profiler.output_text(unicode=False, color=False, show_all=False))
+        elif args.profile == key:
             profiler.disable()
             pstats.Stats(profiler, stream=sys.stdout).sort_stats(args.sort).print_stats(
                 args.limit)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import sqlalchemy as sa
 from flask import Response, abort, flash, g, has_request_context, jsonify, redirect, request
 from flask_admin import expose
 from flask_admin.actions import action
@@ -98,24 +99,32 @@ TIMELINESS_CSS = {
 
 
 def _unit_options():
-    """The active units, for the lead and cooperating unit filters (read once a request)."""
-    if "unit_options" not in g:
-        g.unit_options = [(u.id, unit_choice_label(u)) for u in db.session.query(Unit).filter(
-            Unit.active.is_(True)).order_by(Unit.sort_order, Unit.name)]
-    return g.unit_options
+    """The active units, for the lead and cooperating unit filters (read once a request,
+    the three columns shown, not the units)."""
+    return per_request("unit_options", lambda: [
+        (u.id, unit_choice_label(u)) for u in db.session.execute(
+            sa.select(Unit.id, Unit.name, Unit.code).where(Unit.active.is_(True))
+            .order_by(Unit.sort_order, Unit.name))])
+
+
+def _my_saved_filters() -> list:
+    """The user's saved filters, read once a request (the menu and the list's panel)."""
+    return per_request("saved_filters", lambda: saved_filters.list_for(current_user))
 
 
 def saved_filters_menu() -> list:
     """The navigation bar's "Saved filters": the user's own, when they may open the list."""
     if not policy.can_open_screen(current_user, TaskView.screen):
         return []
-    return saved_filters.list_for(current_user)
+    return _my_saved_filters()
 
 
 def specialist_options():
     """The Office specialists, for the "Specialist" filter."""
-    return [(u.id, u.full_name or u.username) for u in db.session.query(User).filter(
-        User.role == Role.office_specialist, User.active.is_(True)).order_by(User.full_name)]
+    return [(u.id, u.full_name or u.username) for u in db.session.execute(
+        sa.select(User.id, User.full_name, User.username).where(
+            User.role == Role.office_specialist, User.active.is_(True))
+        .order_by(User.full_name))]
 
 
 def timeliness_options():
@@ -223,7 +232,7 @@ def position_label(user) -> str:
 
 
 def leader_options():
-    return [(u.id, f"{u.full_name} — {position_label(u)}") for u in leaders.leaders()]
+    return [(u.id, f"{u.full_name} — {position_label(u)}") for u in leaders.leader_names()]
 
 
 TASK_NUMBER = re.compile(r"^\s*#(\d+)\s*$")
@@ -723,7 +732,7 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
 
     @staticmethod
     def my_saved_filters():
-        return saved_filters.list_for(current_user)
+        return _my_saved_filters()
 
     @expose("/filters/save/", methods=("POST",))
     def save_filter_view(self):
