@@ -59,7 +59,7 @@ def unit_cursor(app, username) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--runs", type=int, default=50)  # at least 1
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--profile")
     parser.add_argument("--sort", default="cumulative")
@@ -110,6 +110,9 @@ def main() -> None:
         statements.clear()
         client.get(url)
         n_sql = len(statements)
+        if os.environ.get("SHOW_SQL") == key:  # the statements of one request
+            for statement in statements:
+                print("   ", " ".join(statement.split())[:300])
         if args.profile == key and args.sort == "tree":
             from pyinstrument import Profiler  # pip install pyinstrument (not a dependency)
 
@@ -133,9 +136,6 @@ def main() -> None:
         times.sort()
         p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
         print(f"{key:<14} {statistics.median(times):7.1f} {p95:7.1f} {n_sql:4d}", flush=True)
-        if os.environ.get("SHOW_SQL") == key:
-            for s in statements:
-                print("   ", " ".join(s.split())[:200])
 
 
 if __name__ == "__main__":
