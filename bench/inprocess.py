@@ -7,7 +7,7 @@
 Logs in over the Flask test client (the login form, its CSRF token) as the Office
 specialist and a unit's staff, warms up, then requests each screen ``--runs`` times: the
 median and p95 in ms and the SQL statements per request (a ``before_cursor_execute``
-listener). ``--profile SCREEN`` prints a cProfile of that screen's requests (``--sort tree``: a
+listener) with their mean time a request (cursor execute, not the rows' loading). ``--profile SCREEN`` prints a cProfile of that screen's requests (``--sort tree``: a
 pyinstrument call tree, if it is installed); ``--dump DIR``
 writes each screen's HTML (CSRF tokens blanked) to compare two trees' output.
 """
@@ -93,11 +93,18 @@ def main() -> None:
     with app.app_context():
         engine = db.engine
 
+    sql_ms = []
+
     @sa.event.listens_for(engine, "before_cursor_execute")
     def count(conn, cursor_, statement, parameters, context, executemany):
         statements.append(statement)
+        conn.info["t0"] = time.perf_counter()
 
-    print(f"{'screen':<14} {'median':>7} {'p95':>7} {'SQL':>4}")
+    @sa.event.listens_for(engine, "after_cursor_execute")
+    def timed(conn, cursor_, statement, parameters, context, executemany):
+        sql_ms.append((time.perf_counter() - conn.info.pop("t0")) * 1000)
+
+    print(f"{'screen':<14} {'median':>7} {'p95':>7} {'SQL':>4} {'SQL ms':>7}")
     for key, (who, url) in screens.items():
         client = clients[who]
         for _ in range(args.warmup):
@@ -108,11 +115,13 @@ def main() -> None:
             html = TOKEN.sub(r"\1-\2", client.get(url).get_data(as_text=True))
             Path(args.dump, key + ".html").write_text(html)
         statements.clear()
+        sql_ms.clear()
         client.get(url)
         n_sql = len(statements)
         if os.environ.get("SHOW_SQL") == key:  # the statements of one request
-            for statement in statements:
-                print("   ", " ".join(statement.split())[:300])
+            for statement, ms in zip(statements, sql_ms, strict=False):
+                print(f"   {ms:6.2f}", " ".join(statement.split())[:300])
+        sql_ms.clear()
         if args.profile == key and args.sort == "tree":
             from pyinstrument import Profiler  # pip install pyinstrument (not a dependency)
 
@@ -135,7 +144,8 @@ def main() -> None:
                 args.limit)
         times.sort()
         p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
-        print(f"{key:<14} {statistics.median(times):7.1f} {p95:7.1f} {n_sql:4d}", flush=True)
+        print(f"{key:<14} {statistics.median(times):7.1f} {p95:7.1f} {n_sql:4d} "
+              f"{sum(sql_ms) / args.runs:7.1f}", flush=True)
 
 
 if __name__ == "__main__":
