@@ -64,6 +64,7 @@ def main() -> None:
     parser.add_argument("--profile")
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--limit", type=int, default=60)
+    parser.add_argument("--callers")  # with --profile: who calls the functions matching this
     parser.add_argument("--dump")
     parser.add_argument("--only")
     args = parser.parse_args()
@@ -140,8 +141,10 @@ def main() -> None:
             print(profiler.output_text(unicode=False, color=False, show_all=False))
         elif args.profile == key:
             profiler.disable()
-            pstats.Stats(profiler, stream=sys.stdout).sort_stats(args.sort).print_stats(
-                args.limit)
+            stats = pstats.Stats(profiler, stream=sys.stdout).sort_stats(args.sort)
+            stats.print_stats(args.limit)
+            if args.callers:
+                stats.print_callers(args.callers)
         times.sort()
         p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
         print(f"{key:<14} {statistics.median(times):7.1f} {p95:7.1f} {n_sql:4d} "

@@ -59,7 +59,7 @@ from ..services import DomainError
 from ..services.cells import csv_text
 from ..services.clock import local_now
 from ..services.parsing import date_in_range, storable_text, to_id, to_ids, to_int
-from .formatting import local_date, local_datetime
+from .formatting import link_html, local_date, local_datetime
 from .memo import by_id, per_request
 
 
@@ -823,7 +823,7 @@ def link_formatter(endpoint: str, attr: str):
         if target is None:
             return ""
         url = by_id(("url_for", endpoint), lambda i: url_for(endpoint, id=i))(target.id)
-        return Markup('<a href="{}">{}</a>').format(url, str(target))
+        return link_html(url, str(target))
 
     return fmt
 

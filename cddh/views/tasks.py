@@ -22,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms.validators import NumberRange, Optional
 
@@ -86,7 +86,7 @@ from .base import (
     run_service,
 )
 from .feedback import status_badge
-from .formatting import shorten, task_links
+from .formatting import link_html, shorten, task_links
 from .forms import document_data
 from .memo import by_id, per_request
 from .next_url import safe_next
@@ -518,7 +518,7 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         "expected_product": ScopedModelView.enum_formatter(labels.EXPECTED_PRODUCT),
         "timeliness": lambda v, c, m, n: timeliness_badge(m),
         "quick": lambda v, c, m, n: v.quick_buttons(m),
-        "content": lambda v, c, m, n: Markup('<a href="{}">{}</a>').format(
+        "content": lambda v, c, m, n: link_html(
             by_id("task_details", lambda i: v.get_url(".details_view", id=i))(m.id), m.content),
         "document": link_formatter("documents.details_view", "document"),
         "lead_unit": lambda v, c, m, n: v.lead_unit_cell(m),
@@ -552,11 +552,12 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         # is read in the urgency order: ``get_query`` may then put conditions on that row.
         # Any other query (a details page, an action's rows) is never joined.
         g.urgency_join = self._urgency_order(sort_column)
+        g.task_list = True
         try:
             return super().get_list(page, sort_column, sort_desc, search, filters, execute,
                                     page_size)
         finally:
-            g.urgency_join = False
+            g.urgency_join = g.task_list = False
 
     def list_conditions(self) -> tuple[list, list]:
         """Extra conditions from the home page's links and the dashboard's click-throughs
@@ -607,14 +608,18 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         # them on it (an index range in order), else as an IN.
         if not (has_request_context() and getattr(g, "urgency_join", False)):
             rows = self._rows_in(rows)
-        return (super().get_query().filter(*rows, *conditions)
-                .options(selectinload(Task.cooperating_units), joinedload(Task.lead_unit),
-                         joinedload(Task.document)))
+        loads = [joinedload(Task.lead_unit), joinedload(Task.document)]
+        # A list row reads the cooperating units only to tell a unit user's part in the task
+        # (the quick buttons, policy.unit_relation); any other query loads them with it.
+        listing = has_request_context() and getattr(g, "task_list", False)
+        if not listing or current_user.role in UNIT_ROLES:
+            loads.append(selectinload(Task.cooperating_units))
+        return super().get_query().filter(*rows, *conditions).options(*loads)
 
     def quick_buttons(self, task) -> Markup:
         """Small POST forms for the row's no-input actions (forward, receive), each with the
         request's CSRF token; the URL, the token and the titles are read once a request."""
-        actions = workflow.quick_actions(current_user, task)
+        actions = workflow.quick_actions(current_user._get_current_object(), task)
         if not actions:
             return Markup("")
         url, token, titles = per_request("quick_buttons", lambda: (
@@ -663,15 +668,17 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
     def lead_unit_cell(self, task) -> Markup:
         """The lead unit; for a unit user, whether their unit leads or cooperates."""
         name = task.lead_unit.name if task.lead_unit else ""
-        if current_user.role not in UNIT_ROLES:
-            return Markup("{}").format(name)
-        if task.lead_unit_id == current_user.unit_id:
+        user = current_user._get_current_object()
+        if user.role not in UNIT_ROLES:
+            return escape(name)
+        if task.lead_unit_id == user.unit_id:
             return per_request("your_unit_leads", lambda: Markup(
                 '<span class="badge badge-primary" data-role="lead">{}</span>').format(
                 _("Your unit leads")))
-        return Markup('{} <span class="badge badge-info" data-role="cooperating">{}</span>'
-                      ).format(name, per_request("your_unit_cooperates",
-                                                 lambda: _("Your unit cooperates")))
+        badge = per_request("your_unit_cooperates", lambda: Markup(
+            '<span class="badge badge-info" data-role="cooperating">{}</span>').format(
+            _("Your unit cooperates")))
+        return escape(name) + Markup(" ") + badge
 
     @expose("/export/<export_type>/")
     def export(self, export_type):
