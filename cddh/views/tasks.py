@@ -196,19 +196,22 @@ def status_text(task: Task, today) -> str:
                     if value == "done_on_time"
                     else _("Reported complete late, awaiting the Office's verification"))
         return str(labels.label(labels.TIMELINESS, value))
-    text = str(labels.label(labels.TIMELINESS, value))
+    # An open task's words differ by their days alone: the rest is translated once a request.
+    text = per_request(("timeliness_label", value),
+                       lambda: str(labels.label(labels.TIMELINESS, value)))
     parts = days_label_parts(task, today)
     if parts:
         kind, n = parts
         if kind == "left" and n == 0:
-            extra = _("(due today)")
+            extra = per_request("due_today", lambda: _("(due today)"))
         elif kind == "left":
             extra = ngettext("(%(num)d day left)", "(%(num)d days left)", n)
         else:
             extra = ngettext("(%(num)d day overdue)", "(%(num)d days overdue)", n)
         text = f"{text} {extra}"
     if task.state == TaskState.assigned:
-        received = _("not yet received")  # outside the f-string, where extraction finds it
+        # outside the f-string, where extraction finds it
+        received = per_request("not_yet_received", lambda: _("not yet received"))
         text = f"{text}, {received}"
     return text
 
