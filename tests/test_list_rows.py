@@ -145,3 +145,20 @@ def test_a_list_page_runs_the_same_statements_whatever_its_rows(app, browser):
             truncate_all()
     assert counts["office", 3] == counts["office", 12]
     assert counts["snv", 3] == counts["snv", 12]
+
+
+def test_a_text_kept_for_the_request_is_kept_per_language(app):
+    """A translated text kept once a request (memo.per_language) is not reused under another
+    language (force_locale: a notice written in the default language during a request)."""
+    from flask_babel import force_locale, gettext
+
+    from cddh.views.memo import per_language
+
+    with app.test_request_context("/"):
+        with force_locale("vi"):
+            vi = per_language("cancelled", lambda: gettext("Cancelled"))
+        with force_locale("en"):
+            en = per_language("cancelled", lambda: gettext("Cancelled"))
+        with force_locale("vi"):
+            again = per_language("cancelled", lambda: "built twice")
+    assert en == "Cancelled" and vi != en and again == vi

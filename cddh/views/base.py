@@ -60,7 +60,7 @@ from ..services.cells import csv_text
 from ..services.clock import local_now
 from ..services.parsing import date_in_range, storable_text, to_id, to_ids, to_int
 from .formatting import link_html, local_date, local_datetime
-from .memo import by_id, per_request
+from .memo import by_id, per_language
 
 
 def theme() -> Bootstrap4Theme:
@@ -790,7 +790,7 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
         pk = self.get_pk_value(row)
         cells = []
         if with_checkbox:
-            title = per_request("select_record_title",
+            title = per_language("select_record_title",
                                 lambda: escape(context.resolve("_gettext")("Select record")))
             cells.append(f'<td><input type="checkbox" name="rowid" class="action-checkbox" '
                          f'value="{escape(pk)}" title="{title}" /></td>')
@@ -810,7 +810,7 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
 
         def fmt(view, context, model, name):
             value = getattr(model, name)
-            return per_request(("label", id(mapping), value), lambda: label(mapping, value))
+            return per_language(("label", id(mapping), value), lambda: label(mapping, value))
 
         return fmt
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 
 from flask import has_request_context, request
+from flask_babel import get_locale
 from markupsafe import Markup
 
 # Two ids no row is expected to have (any row may: ``by_id`` then checks its template).
@@ -29,6 +30,14 @@ def per_request(key: Hashable, build: Callable[[], object]):
     except KeyError:
         value = memo[key] = build()
         return value
+    except TypeError:  # an unhashable key: nothing kept
+        return build()
+
+
+def per_language(key: Hashable, build: Callable[[], object]):
+    """``per_request`` for a translated text: kept per language, so that a text built under
+    ``force_locale`` (a notice in the default language) is never shown in another."""
+    return per_request((str(get_locale()), key), build)
 
 
 def id_template(build: Callable[[int], str]) -> Callable[[int], str]:

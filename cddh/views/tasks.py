@@ -88,7 +88,7 @@ from .base import (
 from .feedback import status_badge
 from .formatting import link_html, shorten, task_links
 from .forms import document_data
-from .memo import by_id, per_request
+from .memo import by_id, per_language, per_request
 from .next_url import safe_next
 
 TIMELINESS_CSS = {
@@ -197,13 +197,13 @@ def status_text(task: Task, today) -> str:
                     else _("Reported complete late, awaiting the Office's verification"))
         return str(labels.label(labels.TIMELINESS, value))
     # An open task's words differ by their days alone: the rest is translated once a request.
-    text = per_request(("timeliness_label", value),
+    text = per_language(("timeliness_label", value),
                        lambda: str(labels.label(labels.TIMELINESS, value)))
     parts = days_label_parts(task, today)
     if parts:
         kind, n = parts
         if kind == "left" and n == 0:
-            extra = per_request("due_today", lambda: _("(due today)"))
+            extra = per_language("due_today", lambda: _("(due today)"))
         elif kind == "left":
             extra = ngettext("(%(num)d day left)", "(%(num)d days left)", n)
         else:
@@ -211,7 +211,7 @@ def status_text(task: Task, today) -> str:
         text = f"{text} {extra}"
     if task.state == TaskState.assigned:
         # outside the f-string, where extraction finds it
-        received = per_request("not_yet_received", lambda: _("not yet received"))
+        received = per_language("not_yet_received", lambda: _("not yet received"))
         text = f"{text}, {received}"
     return text
 
@@ -221,11 +221,11 @@ def timeliness_badge(task: Task, today=None) -> Markup:
     "Đã báo cáo hoàn thành đúng hạn, chờ Văn phòng xác nhận"…
 
     ``status_text`` reads only the class, the state and the days left or overdue: a page
-    of 50 rows translates each combination once (memo.per_request)."""
+    of 50 rows translates each combination once (memo.per_language)."""
     today = today or per_request("local_today", local_today)
     value = task_class(task, today) or "draft"
     key = ("timeliness_badge", today, value, task.state, days_label_parts(task, today))
-    return per_request(key, lambda: Markup(
+    return per_language(key, lambda: Markup(
         '<span class="badge badge-{}" data-class="{}">{}</span>').format(
         TIMELINESS_CSS[value], value, status_text(task, today)))
 
@@ -625,7 +625,7 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         actions = workflow.quick_actions(current_user._get_current_object(), task)
         if not actions:
             return Markup("")
-        url, token, titles = per_request("quick_buttons", lambda: (
+        url, token, titles = per_language("quick_buttons", lambda: (
             self.get_url(".act_view"), generate_csrf(),
             {"forward": _("Forward"), "receive": _("Receive")}))
         forms = [Markup(
@@ -675,10 +675,10 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         if user.role not in UNIT_ROLES:
             return escape(name)
         if task.lead_unit_id == user.unit_id:
-            return per_request("your_unit_leads", lambda: Markup(
+            return per_language("your_unit_leads", lambda: Markup(
                 '<span class="badge badge-primary" data-role="lead">{}</span>').format(
                 _("Your unit leads")))
-        badge = per_request("your_unit_cooperates", lambda: Markup(
+        badge = per_language("your_unit_cooperates", lambda: Markup(
             '<span class="badge badge-info" data-role="cooperating">{}</span>').format(
             _("Your unit cooperates")))
         return escape(name) + Markup(" ") + badge
