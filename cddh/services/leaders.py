@@ -96,12 +96,20 @@ def directs(user, task) -> bool:
     return task.directing_leader_id is None or task.directing_leader_id == user.id
 
 
+def _leaders(*columns) -> sa.Select:
+    order = sa.case({p.value: i for i, p in enumerate(LeaderPosition)}, value=User.position)
+    return (sa.select(*columns).where(_leader(), User.position.is_not(None))
+            .order_by(order, User.full_name, User.id))
+
+
 def leaders() -> list[User]:
     """Active leaders who hold a position, in protocol order (for forms and GET /leaders)."""
-    order = sa.case({p.value: i for i, p in enumerate(LeaderPosition)}, value=User.position)
-    return list(db.session.scalars(
-        sa.select(User).where(_leader(), User.position.is_not(None))
-        .order_by(order, User.full_name, User.id)))
+    return list(db.session.scalars(_leaders(User)))
+
+
+def leader_names() -> list:
+    """``leaders()`` as rows of (id, full_name, position): for a list filter's options."""
+    return list(db.session.execute(_leaders(User.id, User.full_name, User.position)))
 
 
 def check_directing_leader(leader_id, field: str = "directing_leader_id") -> int | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from ..auth import policy
 from ..models import (
@@ -99,15 +100,28 @@ def unit_grouped_tasks(user: User, today: dt.date, limit: int = 10) -> dict[str,
         sa.func.count().filter(sa.and_(*conds)).label(name)
         for name, conds in groups.items()
     ]).where(*mine, tu.state.in_([s.value for s in UNIT_GROUP_STATES]))).one()
+    # Each group's first rows: one statement (a UNION ALL of the groups' index ranges, each
+    # limited), then the tasks of every group in one scoped statement, their lead units in
+    # one more (the home's table names them): three statements whatever the groups.
+    names = list(groups)
+    firsts = [
+        sa.select(sa.literal(position).label("grp"), tu.task_id, tu.deadline)
+        .where(*mine, *conds).order_by(tu.deadline.asc().nulls_last(), tu.task_id)
+        .limit(limit).subquery()
+        for position, conds in enumerate(groups.values())]
+    picked: dict[int, list] = {position: [] for position in range(len(names))}
+    for grp, task_id, deadline in db.session.execute(
+            sa.union_all(*[sa.select(first) for first in firsts])):
+        picked[grp].append((deadline is None, deadline, task_id))
+    ids = {task_id for rows in picked.values() for *_key, task_id in rows}
+    found = {t.id: t for t in db.session.scalars(
+        sa.select(Task).where(Task.id.in_(ids), policy.task_scope(user))
+        .options(selectinload(Task.lead_unit)))} if ids else {}
     result = {}
-    for name, conds in groups.items():
-        ids = db.session.scalars(
-            sa.select(tu.task_id).where(*mine, *conds)
-            .order_by(tu.deadline.asc().nulls_last(), tu.task_id).limit(limit)).all()
-        found = {t.id: t for t in db.session.scalars(sa.select(Task).where(
-            Task.id.in_(ids), policy.task_scope(user)))} if ids else {}
+    for position, name in enumerate(names):
+        order = [task_id for *_key, task_id in sorted(picked[position])]  # the groups' order
         result[name] = {"count": getattr(counts, name),
-                        "tasks": [found[i] for i in ids if i in found]}
+                        "tasks": [found[i] for i in order if i in found]}
     return result
 
 
@@ -145,7 +159,8 @@ def grouped_tasks(user: User, groups: dict, limit: int = 10) -> dict[str, dict]:
     for name, cond in groups.items():
         rows = db.session.scalars(
             sa.select(Task).where(scope, cond)
-            .order_by(Task.deadline.asc().nulls_last(), Task.id).limit(limit)).all()
+            .order_by(Task.deadline.asc().nulls_last(), Task.id).limit(limit)
+            .options(selectinload(Task.lead_unit))).all()  # named in the home's table
         result[name] = {"count": getattr(counts, name), "tasks": rows}
     return result
 

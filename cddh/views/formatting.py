@@ -122,6 +122,12 @@ def task_links(text) -> Markup:
     return Markup("").join(parts)
 
 
+def link_html(url, text) -> Markup:
+    """``<a href="url">text</a>``, both escaped: ``Markup('<a href="{}">{}</a>').format(url,
+    text)`` without the string formatter (a list writes one or two per row)."""
+    return Markup(f'<a href="{escape(url)}">{escape(text)}</a>')
+
+
 def shorten(text, width: int = 60) -> str:
     """The first ``width`` characters of a text on one line, "…" when cut (titles)."""
     text = " ".join(str(text or "").split())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import sqlalchemy as sa
 from flask import Response, abort, flash, g, has_request_context, jsonify, redirect, request
 from flask_admin import expose
 from flask_admin.actions import action
@@ -21,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms.validators import NumberRange, Optional
 
@@ -85,8 +86,9 @@ from .base import (
     run_service,
 )
 from .feedback import status_badge
-from .formatting import shorten, task_links
+from .formatting import link_html, shorten, task_links
 from .forms import document_data
+from .memo import by_id, per_language, per_request
 from .next_url import safe_next
 
 TIMELINESS_CSS = {
@@ -97,24 +99,32 @@ TIMELINESS_CSS = {
 
 
 def _unit_options():
-    """The active units, for the lead and cooperating unit filters (read once a request)."""
-    if "unit_options" not in g:
-        g.unit_options = [(u.id, unit_choice_label(u)) for u in db.session.query(Unit).filter(
-            Unit.active.is_(True)).order_by(Unit.sort_order, Unit.name)]
-    return g.unit_options
+    """The active units, for the lead and cooperating unit filters (read once a request,
+    the three columns shown, not the units)."""
+    return per_request("unit_options", lambda: [
+        (u.id, unit_choice_label(u)) for u in db.session.execute(
+            sa.select(Unit.id, Unit.name, Unit.code).where(Unit.active.is_(True))
+            .order_by(Unit.sort_order, Unit.name))])
+
+
+def _my_saved_filters() -> list:
+    """The user's saved filters, read once a request (the menu and the list's panel)."""
+    return per_request("saved_filters", lambda: saved_filters.list_for(current_user))
 
 
 def saved_filters_menu() -> list:
     """The navigation bar's "Saved filters": the user's own, when they may open the list."""
     if not policy.can_open_screen(current_user, TaskView.screen):
         return []
-    return saved_filters.list_for(current_user)
+    return _my_saved_filters()
 
 
 def specialist_options():
     """The Office specialists, for the "Specialist" filter."""
-    return [(u.id, u.full_name or u.username) for u in db.session.query(User).filter(
-        User.role == Role.office_specialist, User.active.is_(True)).order_by(User.full_name)]
+    return [(u.id, u.full_name or u.username) for u in db.session.execute(
+        sa.select(User.id, User.full_name, User.username).where(
+            User.role == Role.office_specialist, User.active.is_(True))
+        .order_by(User.full_name))]
 
 
 def timeliness_options():
@@ -186,30 +196,38 @@ def status_text(task: Task, today) -> str:
                     if value == "done_on_time"
                     else _("Reported complete late, awaiting the Office's verification"))
         return str(labels.label(labels.TIMELINESS, value))
-    text = str(labels.label(labels.TIMELINESS, value))
+    # An open task's words differ by their days alone: the rest is translated once a request.
+    text = per_language(("timeliness_label", value),
+                       lambda: str(labels.label(labels.TIMELINESS, value)))
     parts = days_label_parts(task, today)
     if parts:
         kind, n = parts
         if kind == "left" and n == 0:
-            extra = _("(due today)")
+            extra = per_language("due_today", lambda: _("(due today)"))
         elif kind == "left":
             extra = ngettext("(%(num)d day left)", "(%(num)d days left)", n)
         else:
             extra = ngettext("(%(num)d day overdue)", "(%(num)d days overdue)", n)
         text = f"{text} {extra}"
     if task.state == TaskState.assigned:
-        received = _("not yet received")  # outside the f-string, where extraction finds it
+        # outside the f-string, where extraction finds it
+        received = per_language("not_yet_received", lambda: _("not yet received"))
         text = f"{text}, {received}"
     return text
 
 
 def timeliness_badge(task: Task, today=None) -> Markup:
     """The task's one status as a coloured badge: "Đang thực hiện trong hạn (còn 3 ngày)",
-    "Đã báo cáo hoàn thành đúng hạn, chờ Văn phòng xác nhận"…"""
-    today = today or local_today()
+    "Đã báo cáo hoàn thành đúng hạn, chờ Văn phòng xác nhận"…
+
+    ``status_text`` reads only the class, the state and the days left or overdue: a page
+    of 50 rows translates each combination once (memo.per_language)."""
+    today = today or per_request("local_today", local_today)
     value = task_class(task, today) or "draft"
-    return Markup('<span class="badge badge-{}" data-class="{}">{}</span>').format(
-        TIMELINESS_CSS[value], value, status_text(task, today))
+    key = ("timeliness_badge", today, value, task.state, days_label_parts(task, today))
+    return per_language(key, lambda: Markup(
+        '<span class="badge badge-{}" data-class="{}">{}</span>').format(
+        TIMELINESS_CSS[value], value, status_text(task, today)))
 
 
 def position_label(user) -> str:
@@ -217,7 +235,7 @@ def position_label(user) -> str:
 
 
 def leader_options():
-    return [(u.id, f"{u.full_name} — {position_label(u)}") for u in leaders.leaders()]
+    return [(u.id, f"{u.full_name} — {position_label(u)}") for u in leaders.leader_names()]
 
 
 TASK_NUMBER = re.compile(r"^\s*#(\d+)\s*$")
@@ -503,8 +521,8 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         "expected_product": ScopedModelView.enum_formatter(labels.EXPECTED_PRODUCT),
         "timeliness": lambda v, c, m, n: timeliness_badge(m),
         "quick": lambda v, c, m, n: v.quick_buttons(m),
-        "content": lambda v, c, m, n: Markup('<a href="{}">{}</a>').format(
-            v.get_url(".details_view", id=m.id), m.content),
+        "content": lambda v, c, m, n: link_html(
+            by_id("task_details", lambda i: v.get_url(".details_view", id=i))(m.id), m.content),
         "document": link_formatter("documents.details_view", "document"),
         "lead_unit": lambda v, c, m, n: v.lead_unit_cell(m),
     }
@@ -537,11 +555,12 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         # is read in the urgency order: ``get_query`` may then put conditions on that row.
         # Any other query (a details page, an action's rows) is never joined.
         g.urgency_join = self._urgency_order(sort_column)
+        g.task_list = True
         try:
             return super().get_list(page, sort_column, sort_desc, search, filters, execute,
                                     page_size)
         finally:
-            g.urgency_join = False
+            g.urgency_join = g.task_list = False
 
     def list_conditions(self) -> tuple[list, list]:
         """Extra conditions from the home page's links and the dashboard's click-throughs
@@ -592,21 +611,31 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         # them on it (an index range in order), else as an IN.
         if not (has_request_context() and getattr(g, "urgency_join", False)):
             rows = self._rows_in(rows)
-        return (super().get_query().filter(*rows, *conditions)
-                .options(selectinload(Task.cooperating_units), joinedload(Task.lead_unit),
-                         joinedload(Task.document)))
+        loads = [joinedload(Task.lead_unit), joinedload(Task.document)]
+        # A list row reads the cooperating units only to tell a unit user's part in the task
+        # (the quick buttons, policy.unit_relation); any other query loads them with it.
+        listing = has_request_context() and getattr(g, "task_list", False)
+        if not listing or current_user.role in UNIT_ROLES:
+            loads.append(selectinload(Task.cooperating_units))
+        return super().get_query().filter(*rows, *conditions).options(*loads)
 
     def quick_buttons(self, task) -> Markup:
-        """Small POST forms for the row's no-input actions (forward, receive)."""
-        titles = {"forward": _("Forward"), "receive": _("Receive")}
+        """Small POST forms for the row's no-input actions (forward, receive), each with the
+        request's CSRF token; the URL, the token and the titles are read once a request."""
+        actions = workflow.quick_actions(current_user._get_current_object(), task)
+        if not actions:
+            return Markup("")
+        url, token, titles = per_language("quick_buttons", lambda: (
+            self.get_url(".act_view"), generate_csrf(),
+            {"forward": _("Forward"), "receive": _("Receive")}))
         forms = [Markup(
             '<form method="post" action="{}" class="d-inline">'
             '<input type="hidden" name="csrf_token" value="{}">'
             '<input type="hidden" name="id" value="{}"><input type="hidden" name="version" value="{}">'
             '<input type="hidden" name="action" value="{}">'
             '<button type="submit" class="btn btn-sm btn-outline-primary py-0">{}</button></form>'
-        ).format(self.get_url(".act_view"), generate_csrf(), task.id, task.version, action,
-                 titles[action]) for action in workflow.quick_actions(current_user, task)]
+        ).format(url, token, task.id, task.version, action, titles[action])
+            for action in actions]
         return Markup(" ").join(forms)
 
     def get_count_query(self):
@@ -642,13 +671,17 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
     def lead_unit_cell(self, task) -> Markup:
         """The lead unit; for a unit user, whether their unit leads or cooperates."""
         name = task.lead_unit.name if task.lead_unit else ""
-        if current_user.role not in UNIT_ROLES:
-            return Markup("{}").format(name)
-        if task.lead_unit_id == current_user.unit_id:
-            return Markup('<span class="badge badge-primary" data-role="lead">{}</span>').format(
-                _("Your unit leads"))
-        return Markup('{} <span class="badge badge-info" data-role="cooperating">{}</span>'
-                      ).format(name, _("Your unit cooperates"))
+        user = current_user._get_current_object()
+        if user.role not in UNIT_ROLES:
+            return escape(name)
+        if task.lead_unit_id == user.unit_id:
+            return per_language("your_unit_leads", lambda: Markup(
+                '<span class="badge badge-primary" data-role="lead">{}</span>').format(
+                _("Your unit leads")))
+        badge = per_language("your_unit_cooperates", lambda: Markup(
+            '<span class="badge badge-info" data-role="cooperating">{}</span>').format(
+            _("Your unit cooperates")))
+        return escape(name) + Markup(" ") + badge
 
     @expose("/export/<export_type>/")
     def export(self, export_type):
@@ -709,7 +742,7 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
 
     @staticmethod
     def my_saved_filters():
-        return saved_filters.list_for(current_user)
+        return _my_saved_filters()
 
     @expose("/filters/save/", methods=("POST",))
     def save_filter_view(self):

@@ -1,0 +1,155 @@
+"""The list screens' Python cost, in process (not part of the test run).
+
+    CDDH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/cddh_x \
+        PYTHONPATH=. .venv/bin/python bench/inprocess.py [--runs 50] [--profile list_unit]
+        [--dump DIR]
+
+Logs in over the Flask test client (the login form, its CSRF token) as the Office
+specialist and a unit's staff, warms up, then requests each screen ``--runs`` times: the
+median and p95 in ms and the SQL statements per request (a ``before_cursor_execute``
+listener) with their mean time a request (cursor execute, not the rows' loading). ``--profile SCREEN`` prints a cProfile of that screen's requests (``--sort tree``: a
+pyinstrument call tree, if it is installed); ``--dump DIR``
+writes each screen's HTML (CSRF tokens blanked) to compare two trees' output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+
+PASSWORD = "Demo@2026cddh"
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+TOKEN = re.compile(r'(name="csrf_token"[^>]*value=")[^"]+(")')
+
+
+def login(app, username):
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = CSRF.search(page).group(1)
+    response = client.post("/login", data={"username": username, "password": PASSWORD,
+                                           "csrf_token": token})
+    assert response.status_code == 302, (username, response.status_code)
+    return client
+
+
+def unit_cursor(app, username) -> str:
+    """``after=`` of the unit's page 200 in its urgency order (as bench/http.py)."""
+    from cddh.auth import policy
+    from cddh.models import Task, User, db
+    from cddh.services import scope
+    from cddh.views.tasks import UrgencyOrder
+
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.username == username))
+        target, on, order = scope.by_urgency(user.unit_id)
+        last = db.session.scalar(sa.select(Task).join(target, on)
+                                 .where(policy.task_scope(user)).order_by(*order)
+                                 .offset(199 * app.config["PAGE_SIZE"] - 1).limit(1))
+        return UrgencyOrder().text(last) if last else ""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=50)  # at least 1
+    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--profile")
+    parser.add_argument("--sort", default="cumulative")
+    parser.add_argument("--limit", type=int, default=60)
+    parser.add_argument("--callers")  # with --profile: who calls the functions matching this
+    parser.add_argument("--dump")
+    parser.add_argument("--only")
+    args = parser.parse_args()
+
+    from bench.plain_app import create
+
+    os.environ.setdefault("CDDH_SECRET_KEY", "bench-secret-key")
+    os.environ.setdefault("CDDH_LOG_LEVEL", "WARNING")
+    app = create()
+    clients = {"office": login(app, "chuyenvien"), "unit": login(app, "canbo.snv")}
+    cursor = unit_cursor(app, "canbo.snv")
+    screens = {
+        "list_office": ("office", "/tasks/"),
+        "list_unit": ("unit", "/tasks/"),
+        "overdue_unit": ("unit", "/tasks/?timeliness=open_overdue"),
+        "sort_office": ("office", "/tasks/?sort=4"),
+        "home_unit": ("unit", "/"),
+        "page200_unit": ("unit", f"/tasks/?page=199&after={cursor}"),
+        "plain_simple": ("office", "/plain/tasks-simple/"),
+    }
+    if args.only:
+        screens = {k: v for k, v in screens.items() if k in args.only.split(",")}
+
+    from cddh.models import db
+
+    statements = []
+    with app.app_context():
+        engine = db.engine
+
+    sql_ms = []
+
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def count(conn, cursor_, statement, parameters, context, executemany):
+        statements.append(statement)
+        conn.info["t0"] = time.perf_counter()
+
+    @sa.event.listens_for(engine, "after_cursor_execute")
+    def timed(conn, cursor_, statement, parameters, context, executemany):
+        sql_ms.append((time.perf_counter() - conn.info.pop("t0")) * 1000)
+
+    print(f"{'screen':<14} {'median':>7} {'p95':>7} {'SQL':>4} {'SQL ms':>7}")
+    for key, (who, url) in screens.items():
+        client = clients[who]
+        for _ in range(args.warmup):
+            response = client.get(url)
+            assert response.status_code == 200, (key, response.status_code)
+        if args.dump:
+            Path(args.dump).mkdir(parents=True, exist_ok=True)
+            html = TOKEN.sub(r"\1-\2", client.get(url).get_data(as_text=True))
+            Path(args.dump, key + ".html").write_text(html)
+        statements.clear()
+        sql_ms.clear()
+        client.get(url)
+        n_sql = len(statements)
+        if os.environ.get("SHOW_SQL") == key:  # the statements of one request
+            for statement, ms in zip(statements, sql_ms, strict=False):
+                print(f"   {ms:6.2f}", " ".join(statement.split())[:300])
+        sql_ms.clear()
+        if args.profile == key and args.sort == "tree":
+            from pyinstrument import Profiler  # pip install pyinstrument (not a dependency)
+
+            profiler = Profiler(interval=0.0002)
+            profiler.start()
+        elif args.profile == key:
+            profiler = cProfile.Profile()
+            profiler.enable()
+        times = []
+        for _ in range(args.runs):
+            t0 = time.perf_counter()
+            client.get(url)
+            times.append((time.perf_counter() - t0) * 1000)
+        if args.profile == key and args.sort == "tree":
+            profiler.stop()
+            print(profiler.output_text(unicode=False, color=False, show_all=False))
+        elif args.profile == key:
+            profiler.disable()
+            stats = pstats.Stats(profiler, stream=sys.stdout).sort_stats(args.sort)
+            stats.print_stats(args.limit)
+            if args.callers:
+                stats.print_callers(args.callers)
+        times.sort()
+        p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
+        print(f"{key:<14} {statistics.median(times):7.1f} {p95:7.1f} {n_sql:4d} "
+              f"{sum(sql_ms) / args.runs:7.1f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

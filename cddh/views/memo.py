@@ -1,0 +1,75 @@
+"""What a page computes once per request instead of once per row or cell (issue 13: a list of
+50 rows spent most of its time building the same URLs and translating the same words).
+
+Everything is kept on the request object itself, never on ``g`` or in the process: a test
+that holds an application context shares ``g`` between its requests, and a language switch
+or a logged-in user must never see another request's values."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+
+from flask import has_request_context, request
+from flask_babel import get_locale
+from markupsafe import Markup
+
+# Two ids no row is expected to have (any row may: ``by_id`` then checks its template).
+PROBE_A, PROBE_B = 918273645, 281736459
+
+
+def per_request(key: Hashable, build: Callable[[], object]):
+    """``build()`` once per request under ``key`` (every call outside a request builds)."""
+    if not has_request_context():
+        return build()
+    req = request._get_current_object()
+    memo = req.__dict__.get("_cddh_memo")
+    if memo is None:
+        memo = req.__dict__["_cddh_memo"] = {}
+    try:
+        return memo[key]
+    except KeyError:
+        value = memo[key] = build()
+        return value
+    except TypeError:  # an unhashable key: nothing kept
+        return build()
+
+
+def per_language(key: Hashable, build: Callable[[], object]):
+    """``per_request`` for a translated text: kept per language, so that a text built under
+    ``force_locale`` (a notice in the default language) is never shown in another."""
+    return per_request((str(get_locale()), key), build)
+
+
+def id_template(build: Callable[[int], str]) -> Callable[[int], str]:
+    """A text that depends on a row's id only (a URL, a row's link or form) as a function of
+    the id (an int, or its digits as Flask-Admin's ``get_pk_value`` gives them) that
+    substitutes it into the text built once, instead of building it per row.
+
+    ``build`` is called with two probe ids; the text for PROBE_A cut at each occurrence of
+    the id must give the text for PROBE_B when joined with it again, else (the probe's
+    digits also appear elsewhere, in a return URL the user typed, say) ``build`` itself is
+    returned. An id is written as ``str(id)`` by werkzeug's URL builder and by Markup's
+    escaping alike (digits need no quoting or escaping), so the substituted text is the one
+    ``build`` would have made."""
+    first, second = build(PROBE_A), build(PROBE_B)
+    parts = str(first).split(str(PROBE_A))
+    if len(parts) < 2 or str(PROBE_B).join(parts) != str(second):
+        return build
+    markup = isinstance(first, Markup)
+
+    def text(row_id) -> str:
+        if type(row_id) is int:
+            digits = str(row_id)
+        elif type(row_id) is str and row_id.isascii() and row_id.isdigit():
+            digits = row_id  # Flask-Admin's get_pk_value gives the id as text
+        else:  # any other key: built as it is
+            return build(row_id)
+        joined = digits.join(parts)
+        return Markup(joined) if markup else joined
+
+    return text
+
+
+def by_id(key: Hashable, build: Callable[[int], str]) -> Callable[[int], str]:
+    """``id_template(build)`` once per request under ``key``."""
+    return per_request(("by_id", key), lambda: id_template(build))

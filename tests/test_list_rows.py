@@ -1,0 +1,164 @@
+"""The task list's rows (issue 13: a list page built its links per row; now once a page, with
+each row's id substituted): every link and form of a row is that row's own, the texts are
+escaped, and a page runs the same statements whatever its number of rows."""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+
+from cddh.models import Role, TaskState, UnitCategory, db
+from cddh.views.memo import PROBE_A, PROBE_B, id_template
+
+from .conftest import make_document, make_task, make_unit, make_user
+
+ROW = re.compile(r"<tr>(.*?)</tr>", re.S)
+ROW_ID = re.compile(r'<td class="col-id">\s*(\d+)\s*</td>')
+
+
+def _setup(app, n: int = 4):
+    """Tasks of the Office and of SNV (one led by STC with SNV cooperating), each with its
+    own document; returns the users, {task id: document id} and the drafts' ids."""
+    with app.test_request_context():
+        office = make_unit("VP", UnitCategory.office, "Văn phòng UBND tỉnh")
+        snv, stc = make_unit("SNV", name="Sở Nội vụ"), make_unit("STC", name="Sở Tài chính")
+        users = {"office": make_user(Role.office_specialist, office),
+                 "snv": make_user(Role.unit_staff, snv)}
+        docs, drafts = {}, set()
+        for i in range(n):
+            state = (TaskState.draft, TaskState.assigned, TaskState.in_progress)[i % 3]
+            doc = make_document(number=f"{100 + i}/UBND-TH", summary=f"Văn bản <i>{i}</i>")
+            task = make_task(snv if i % 2 == 0 else stc, state=state, document=doc,
+                             cooperating=[snv] if i % 2 else [],
+                             content=f"Nhiệm vụ <b>{i}</b> & báo cáo")
+            docs[task.id] = doc.id
+            if state == TaskState.draft:
+                drafts.add(task.id)
+        db.session.commit()
+        for user in users.values():
+            user.id, user.unit.id  # noqa: B018  (loads the row before the context ends)
+        return users, docs, drafts
+
+
+def _rows(html: str) -> dict[int, str]:
+    rows = {}
+    for body in ROW.findall(html):
+        found = ROW_ID.search(body)
+        if found:
+            rows[int(found.group(1))] = body
+    return rows
+
+
+def test_every_link_and_form_of_a_row_is_that_rows_own(app, browser):
+    users, docs, drafts = _setup(app, n=6)
+    html = browser(users["office"]).get("/tasks/").get_data(as_text=True)
+    rows = _rows(html)
+    assert set(rows) == set(docs)
+    for task_id, body in rows.items():
+        ids = {int(i) for i in re.findall(r"[?&](?:amp;)?id=(\d+)", body)}
+        assert ids == {task_id, docs[task_id]}, body
+        assert f'<a href="/tasks/details/?id={task_id}">' in body  # the task's own page
+        assert f'href="/tasks/details/?id={task_id}&amp;url=' in body  # view link
+        assert f'href="/tasks/edit/?id={task_id}&amp;url=' in body  # edit link
+        assert f'<a href="/documents/details/?id={docs[task_id]}">' in body
+        assert f'class="action-checkbox" value="{task_id}"' in body
+        for value in re.findall(r'name="id" value="(\d+)"', body):  # quick forms
+            assert int(value) == task_id
+        # Every text escaped: the tags typed in a task and its document are shown as text.
+        assert "<b>" not in body and "<i>" not in body
+        assert "&lt;b&gt;" in body and "&amp; báo cáo" in body and "&lt;i&gt;" in body
+    # The drafts have their "Forward" form, with the request's CSRF token.
+    assert html.count('name="action" value="forward"') == len(drafts) == 2
+    assert 'name="csrf_token" value=""' not in html
+
+
+def test_a_units_rows_link_to_its_own_tasks_and_tell_its_part(app, browser):
+    users, docs, drafts = _setup(app, n=6)
+    html = browser(users["snv"]).get("/tasks/").get_data(as_text=True)
+    rows = _rows(html)
+    assert set(rows) == set(docs) - drafts  # SNV leads or cooperates on every forwarded one
+    for task_id, body in rows.items():
+        assert f'<a href="/tasks/details/?id={task_id}">' in body
+        assert f'href="/tasks/details/?id={task_id}&amp;url=' in body
+        assert ('data-role="lead"' in body) != ('data-role="cooperating"' in body)
+
+
+def test_links_stay_right_when_the_probe_id_is_in_the_address(app, browser):
+    """The page's address carries the probe id: the links cannot be substituted, they are
+    built per row, and still each row's own."""
+    users, docs, _drafts = _setup(app)
+    html = browser(users["office"]).get(f"/tasks/?x={PROBE_A}").get_data(as_text=True)
+    rows = _rows(html)
+    assert set(rows) == set(docs)
+    for task_id, body in rows.items():
+        assert f'href="/tasks/details/?id={task_id}&amp;url=' in body
+        assert f"x%3D{PROBE_A}" in body  # the return address kept the argument
+
+
+def test_id_template_substitutes_only_where_the_id_alone_varies():
+    url = id_template(lambda i: f"/tasks/details/?id={i}&url=/tasks/")
+    assert url(42) == "/tasks/details/?id=42&url=/tasks/"
+    assert url("42") == "/tasks/details/?id=42&url=/tasks/"
+    # The probe's digits elsewhere in the text: the text is built for every id.
+    calls = []
+
+    def build(i):
+        calls.append(i)
+        return f"/tasks/?id={i}&url=/tasks/?q={PROBE_A}"
+
+    url = id_template(build)
+    assert url(7) == f"/tasks/?id=7&url=/tasks/?q={PROBE_A}" and calls == [PROBE_A, PROBE_B, 7]
+    # A text that does not carry the id at all, and a key that is not an id, are built.
+    assert id_template(lambda i: "/same/")(3) == "/same/"
+    assert id_template(lambda i: f"/x/{i}")("a,b") == "/x/a,b"
+
+
+def _statements(app, client, url) -> int:
+    seen = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    return len(seen)
+
+
+def test_a_list_page_runs_the_same_statements_whatever_its_rows(app, browser):
+    """No statement per row (lazy loads of a lead unit, a document, the cooperating units):
+    a page of 3 tasks and one of 12 run as many statements, for the Office and a unit."""
+    counts = {}
+    for n in (3, 12):
+        users, _docs, _drafts = _setup(app, n=n)
+        for who in ("office", "snv"):
+            br = browser(users[who])
+            counts[who, n] = _statements(app, br.client, "/tasks/")
+        with app.app_context():
+            from .conftest import truncate_all
+
+            truncate_all()
+    assert counts["office", 3] == counts["office", 12]
+    assert counts["snv", 3] == counts["snv", 12]
+
+
+def test_a_text_kept_for_the_request_is_kept_per_language(app):
+    """A translated text kept once a request (memo.per_language) is not reused under another
+    language (force_locale: a notice written in the default language during a request)."""
+    from flask_babel import force_locale, gettext
+
+    from cddh.views.memo import per_language
+
+    with app.test_request_context("/"):
+        with force_locale("vi"):
+            vi = per_language("cancelled", lambda: gettext("Cancelled"))
+        with force_locale("en"):
+            en = per_language("cancelled", lambda: gettext("Cancelled"))
+        with force_locale("vi"):
+            again = per_language("cancelled", lambda: "built twice")
+    assert en == "Cancelled" and vi != en and again == vi
