@@ -8,7 +8,8 @@ Logs in over the Flask test client (the login form, its CSRF token) as the Offic
 specialist and a unit's staff, warms up, then requests each screen ``--runs`` times: the
 median and p95 in ms and the SQL statements per request (a ``before_cursor_execute``
 listener) with their mean time a request (cursor execute, not the rows' loading). ``--profile SCREEN`` prints a cProfile of that screen's requests (``--sort tree``: a
-pyinstrument call tree, if it is installed); ``--dump DIR``
+pyinstrument call tree, if it is installed; ``PROFILE_OUT=file`` also saves the cProfile
+statistics, for ``pstats``' callers and callees); ``--dump DIR``
 writes each screen's HTML (CSRF tokens blanked) to compare two trees' output.
 """
 
@@ -143,6 +144,8 @@ def main() -> None:
             profiler.disable()
             stats = pstats.Stats(profiler, stream=sys.stdout).sort_stats(args.sort)
             stats.print_stats(args.limit)
+            if os.environ.get("PROFILE_OUT"):
+                profiler.dump_stats(os.environ["PROFILE_OUT"])
             if args.callers:
                 stats.print_callers(args.callers)
         times.sort()

@@ -36,6 +36,7 @@ from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipl
 from flask_admin.contrib.sqla.filters import IntEqualFilter
 from flask_admin.form.widgets import DatePickerWidget, DateTimePickerWidget
 from flask_admin.model import typefmt
+from flask_admin.model.filters import BaseFilter
 from flask_admin.model.template import (
     EditPopupRowAction,
     EditRowAction,
@@ -43,6 +44,7 @@ from flask_admin.model.template import (
     ViewRowAction,
 )
 from flask_admin.theme import Bootstrap4Theme
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -60,7 +62,7 @@ from ..services.cells import csv_text
 from ..services.clock import local_now
 from ..services.parsing import date_in_range, storable_text, to_id, to_ids, to_int
 from .formatting import link_html, local_date, local_datetime
-from .memo import by_id, per_language
+from .memo import by_id, per_language, per_request
 
 
 def theme() -> Bootstrap4Theme:
@@ -104,15 +106,38 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
 
 
 class LookupFilter(IntEqualFilter):
-    """An equality filter on a foreign key whose choices are read per request.
+    """An equality filter on a foreign key whose choices are read from the database.
 
     Flask-Admin computes filter options once at start-up, when no database may be queried;
-    ``ScopedModelView`` fills these in when it renders the list.
+    ``ScopedModelView`` fills these in when it renders the list: per request, or, when the
+    filter names the ``tables`` its choices are read from (and the language they are written
+    in), kept in the process while those tables are unchanged (``tables_marker``).
     """
 
-    def __init__(self, column, name, lookup):
+    def __init__(self, column, name, lookup, tables: tuple[str, ...] = ()):
         super().__init__(column, name)
         self.lookup = lookup
+        self.tables = tuple(tables)
+
+
+def tables_marker(tables: tuple[str, ...]) -> tuple:
+    """What changes whenever a row of these (small) tables is inserted, updated or deleted,
+    read in one statement, once a request: on PostgreSQL each table's row count and the sum
+    of its rows' ``xmin`` (every new row version carries its writer's transaction id, so an
+    update changes the sum whichever row and column it touches, even when ``updated_at`` is not
+    set or is older than another's); elsewhere (SQLite: tests, development, one process) the
+    row count and the latest ``updated_at``. ``tables`` are names from the code, never from a
+    request."""
+    def read():
+        connection = db.session.connection()
+        if connection.dialect.name == "postgresql":
+            parts = [f"(SELECT count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) "
+                     f"FROM {name})" for name in tables]
+        else:
+            parts = [f"(SELECT count(*) || ':' || coalesce(max(updated_at), '') FROM {name})"
+                     for name in tables]
+        return tuple(connection.exec_driver_sql("SELECT " + ", ".join(parts)).one())
+    return per_request(("tables_marker", tables), read)
 
 
 MAX_FILTER_TEXT = 200
@@ -757,7 +782,7 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
             args.search = None
         return args
 
-    def _get_filter_groups(self):
+    def _build_filter_groups(self):
         groups = super()._get_filter_groups()
         for items in (groups or {}).values():
             for item in items:
@@ -765,6 +790,42 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
                 if isinstance(flt, LookupFilter):
                     item["options"] = [(str(k), str(v)) for k, v in flt.lookup()]
         return groups
+
+    def _groups_marker_tables(self) -> tuple[str, ...] | None:
+        """The tables the filter groups are read from (() when they are fixed, beside their
+        language), or None when they cannot be kept across requests: a filter whose options
+        are computed in a way not declared here (a callable, an overridden ``get_options``,
+        a LookupFilter without its tables)."""
+        tables: set[str] = set()
+        for flt in self._filters or ():
+            if isinstance(flt, LookupFilter):
+                if not flt.tables:
+                    return None
+                tables.update(flt.tables)
+            elif callable(flt.options) or type(flt).get_options is not BaseFilter.get_options:
+                return None
+        return tuple(sorted(tables))
+
+    def _get_filter_groups(self):
+        """The list's filter groups (names, operations, options: their JSON is on every list
+        page), built once per language and kept in the process while the tables their options
+        come from are unchanged (``tables_marker``, one small statement a request); a new
+        or renamed unit is in the next request's options. Read-only: every request and user
+        shares them (no option depends on the user: the list's scope does)."""
+        if not has_request_context():
+            return self._build_filter_groups()
+        tables = self._groups_marker_tables()
+        if tables is None:
+            return self._build_filter_groups()
+        # The marker is read before the groups: a change committed in between is kept under
+        # the older marker, and the next request, seeing the newer one, builds them again.
+        marker = tables_marker(tables) if tables else ()
+        language = str(get_locale())
+        cache = self.__dict__.setdefault("_filter_groups_kept", {})
+        kept = cache.get(language)
+        if kept is None or kept[0] != marker:
+            kept = cache[language] = (marker, self._build_filter_groups())
+        return kept[1]
 
     # --- no inline editing, ever ---------------------------------------------------------
     def ajax_update(self):
