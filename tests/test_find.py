@@ -196,6 +196,18 @@ def test_every_filter_narrows_the_task_list(app, browser):
         "to", (today + dt.timedelta(days=40)).isoformat(), 1)) == ids_of(
         "soon", "awaiting", "returned", "cancelled", "draft")
     assert office(_f("deadline", f"{today.isoformat()} to {today.isoformat()}")) == ids_of("soon")
+    # ... with the dates as a Vietnamese user writes them (dd/mm/yyyy), the same tasks.
+    vn = today.strftime("%d/%m/%Y")
+    assert office(_f("from", vn)) == office(_f("from", today.isoformat()))
+    assert office(_f("to", vn)) == ids_of("overdue", "soon")
+    assert office(_f("deadline", f"{vn} to {vn}")) == ids_of("soon")
+    assert office(_f("deadline", f"{vn} - {vn}")) == ids_of("soon")
+    # A date that is none (31/02), or a range the wrong way round, narrows nothing (the
+    # list says the value was ignored).
+    everything = office("")
+    assert office(_f("from", "31/02/2026")) == everything
+    later = (today + dt.timedelta(days=1)).strftime("%d/%m/%Y")
+    assert office(_f("deadline", f"{later} to {vn}")) == everything
     # Document number as typed: whole, part, another case, without diacritics; never the
     # summary ("9901" is in the other document's summary only).
     plan = ids_of("overdue", "soon", "awaiting", "returned", "cancelled", "draft")
@@ -237,7 +249,7 @@ def test_filters_stay_inside_the_unit_users_scope(app, browser):
 
 @pytest.mark.parametrize("query", [
     "flt0_8=bogus", "flt0_7=gold", "flt0_5=abc", f"flt0_5={2**40}", "flt0_6=x",
-    "flt0_9=2026-13-45", "flt0_10=31/12/2026", "flt0_9=9999-12-31", "flt0_11=0",
+    "flt0_9=2026-13-45", "flt0_10=31/02/2026", "flt0_4=01/12/2026+to+30/11/2026", "flt0_9=9999-12-31", "flt0_11=0",
     "flt0_3=" + "x" * 300,
 ])
 def test_a_bad_filter_value_gives_a_message_not_an_error(app, browser, query):

@@ -139,6 +139,30 @@ def test_return_then_forward_elsewhere_then_complete_and_verify(app, browser):
     assert browser(users["snv_staff"]).get(f"/tasks/details/?id={tid}").status_code in (302, 404)
 
 
+def test_the_bulk_forward_never_sends_a_returned_task_back_unseen(app, browser):
+    """Đ8.2a: a returned task's lead unit is reviewed on its page; the list's bulk "Forward"
+    refuses it (as the row's quick buttons never offer it) and forwards nothing."""
+    units, users = _setup(app)
+    with app.app_context():
+        snv = db.session.get(Unit, units["snv"])
+        returned = make_task(snv, state=TaskState.returned, specialist_id=users["specialist"].id)
+        draft = make_task(snv, state=TaskState.draft, specialist_id=users["specialist"].id)
+        db.session.commit()
+        returned_id, draft_id = returned.id, draft.id
+    specialist = browser(users["specialist"])
+    resp = specialist.post("/tasks/action/", data={"action": "forward",
+                                                   "rowid": [str(draft_id), str(returned_id)]},
+                           follow_redirects=True)
+    assert resp.status_code == 200
+    assert f"#{returned_id}" in resp.get_data(as_text=True)  # the message names it
+    with app.app_context():
+        assert db.session.get(Task, returned_id).state == TaskState.returned
+        assert db.session.get(Task, draft_id).state == TaskState.draft  # all or nothing
+    specialist.post("/tasks/action/", data={"action": "forward", "rowid": [str(draft_id)]})
+    with app.app_context():
+        assert db.session.get(Task, draft_id).state == TaskState.assigned
+
+
 def test_stale_form_gets_a_conflict_and_changes_nothing(app, browser):
     units, users = _setup(app)
     with app.app_context():

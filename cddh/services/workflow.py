@@ -132,6 +132,7 @@ def quick_actions(user: User, task: Task) -> list[str]:
             and not (a == "forward" and task.state == S.returned)]
 
 
+
 def _check(user: User, task: Task, action: str, version: int | None) -> None:
     if not policy.may_act_on_task(user, task, action):
         raise NotAllowed(_("You are not allowed to do this on this task."))
@@ -249,6 +250,18 @@ def forward(actor: User, task: Task, *, version: int | None = None) -> None:
     # cooperating unit only once: a re-forward tells only the units it newly adds.
     notify.task_event(task, "forwarded", to_units=[task.lead_unit_id],
                       cc_units=[u for u in cooperating if u not in told])
+
+
+@guarded
+def forward_from_list(actor: User, task: Task) -> None:
+    """``forward`` from a list's bulk action: a returned task is refused, as the quick buttons
+    never offer it: its lead unit is reviewed on its page first (Đ8.2a), never sent back to
+    the unit that returned it without a look."""
+    if task.state == S.returned:
+        raise DomainError(_("Task #%(id)d was returned by its unit: open it to choose its lead "
+                            "unit, then forward it from there (Đ8.2a). Nothing was forwarded.",
+                            id=task.id), code="returned_task")
+    forward(actor, task)
 
 
 def units_forwarded_to(task: Task) -> set[int]:

@@ -60,7 +60,7 @@ from ..models import db
 from ..services import DomainError
 from ..services.cells import csv_text
 from ..services.clock import local_now
-from ..services.parsing import date_in_range, storable_text, to_id, to_ids, to_int
+from ..services.parsing import date_in_range, storable_text, to_date, to_id, to_ids, to_int
 from .formatting import link_html, local_date, local_datetime
 from .memo import by_id, per_language, per_request
 
@@ -141,6 +141,36 @@ def tables_marker(tables: tuple[str, ...]) -> tuple:
 
 
 MAX_FILTER_TEXT = 200
+
+
+class LocalDateFilterMixin:
+    """A list's date filter that takes the date as a user writes it, dd/mm/yyyy, as well as
+    the date picker's yyyy-mm-dd (services.parsing); put it before Flask-Admin's filter."""
+
+    def validate(self, value) -> bool:
+        return to_date(value) is not None
+
+    def clean(self, value):
+        return to_date(value)
+
+
+class LocalDateBetweenMixin:
+    """A "between" date filter taking each end as ``LocalDateFilterMixin`` does, written
+    "a to b" (the date picker) or "a - b"; the first must not be after the second."""
+
+    SEPARATORS = (" to ", " - ", " – ")
+
+    def clean(self, value):
+        for separator in self.SEPARATORS:
+            if separator in str(value):
+                first, _sep, second = str(value).partition(separator)
+                days = [to_date(first), to_date(second)]
+                if None not in days and days[0] <= days[1]:
+                    return days
+        return None
+
+    def validate(self, value) -> bool:
+        return self.clean(value) is not None
 MAX_PAGE = 1_000_000
 INT32 = 2**31 - 1
 

@@ -80,6 +80,8 @@ from .base import (
     INT32,
     EstimatingCount,
     KeysetOrder,
+    LocalDateBetweenMixin,
+    LocalDateFilterMixin,
     LookupFilter,
     ScopedModelView,
     link_formatter,
@@ -158,7 +160,11 @@ class CooperatingUnitFilter(LookupFilter):
         return query.filter(task_filters.cooperating_unit(int(value)))
 
 
-class DeadlineFromFilter(DateGreaterFilter):
+class DateRangeFilter(LocalDateBetweenMixin, DateBetweenFilter):
+    """Flask-Admin's "between" on a date column, the dates as users write them."""
+
+
+class DeadlineFromFilter(LocalDateFilterMixin, DateGreaterFilter):
     def apply(self, query, value, alias=None):
         return query.filter(Task.deadline >= value)
 
@@ -166,7 +172,7 @@ class DeadlineFromFilter(DateGreaterFilter):
         return _l("from")
 
 
-class DeadlineToFilter(DateSmallerFilter):
+class DeadlineToFilter(LocalDateFilterMixin, DateSmallerFilter):
     def apply(self, query, value, alias=None):
         return query.filter(Task.deadline <= value)
 
@@ -322,7 +328,7 @@ class DocumentView(DirectingLeaderForm, ScopedModelView):
     search_hint = _l("Number or words of the summary")
     column_filters = (
         FilterEqual(Document.doc_type, _l("Type"), options=labels.choices(labels.DOC_TYPE)),
-        DateBetweenFilter(Document.issued_on, _l("Issue date")),
+        DateRangeFilter(Document.issued_on, _l("Issue date")),
         BooleanEqualFilter(Document.tracked, _l("Tracked")),
     )
     column_formatters = {"doc_type": ScopedModelView.enum_formatter(labels.DOC_TYPE)}
@@ -503,7 +509,7 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
                      tables=("user_account",)),
         ConditionFilter(Task.content, _l("Document number"), task_filters.document_number,
                         operation=_l("contains")),
-        DateBetweenFilter(Task.deadline, _l("Deadline")),
+        DateRangeFilter(Task.deadline, _l("Deadline")),
         CooperatingUnitFilter(Task.id, _l("Cooperating unit"), _unit_options, tables=("unit",)),
         LookupFilter(Task.specialist_id, _l("Specialist"), specialist_options,
                      tables=("user_account",)),
@@ -804,7 +810,7 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
 
     @action("forward", _l("Forward"), _l("Forward the selected tasks to their units?"))
     def action_forward(self, rows):
-        self.apply_to_rows(rows, lambda t: workflow.forward(current_user, t),
+        self.apply_to_rows(rows, lambda t: workflow.forward_from_list(current_user, t),
                            _("%(n)d tasks forwarded."))
 
     def on_model_change(self, form, model, is_created):
