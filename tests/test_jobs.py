@@ -175,6 +175,32 @@ def test_late_update_flag_after_one_working_day(w, deadline, last_day_to_update)
     assert_idempotent("late_updates", last_day_to_update + dt.timedelta(days=1))
 
 
+def test_an_officers_late_updates_are_the_flags_on_their_tasks_timelines(w):
+    """Đ20.2: an officer's "missed or late updates" are the unit's measure (the ranking's):
+    the tasks flagged on the night, however the night's notices were grouped (two flags on
+    one night are one notice per person that names no task)."""
+    from cddh.services import ranking
+    from cddh.services.individual import officer_figures
+
+    other = make_user(Role.unit_staff, w.lead)
+    mine = [task(w, D(2026, 3, 3)) for _ in range(2)]
+    theirs = task(w, D(2026, 3, 3), last_update_at=at(D(2026, 3, 4)))  # updated in time
+    for t in mine:
+        t.officers = [w.staff]
+    theirs.officers = [other]
+    run("mark_overdue", D(2026, 3, 6))
+    assert run("late_updates", D(2026, 3, 6))["flagged"] == 2
+    assert {t for _n, t, _k in notices("late_update")} == {None}  # grouped: no task named
+    # The flags are timeline entries stamped when the job ran (the real clock).
+    from cddh.services.clock import local_today
+
+    end = local_today()
+    start = end - dt.timedelta(days=30)
+    figures = officer_figures([w.staff.id, other.id], start, end, today=end)
+    assert (figures[w.staff.id]["missed_updates"], figures[other.id]["missed_updates"]) == (2, 0)
+    assert ranking.late_updates_by_unit(start, end) == {w.lead.id: 2}
+
+
 def test_an_update_before_the_deadline_does_not_count_as_the_overdue_update(w):
     t = task(w, D(2026, 3, 3), last_update_at=at(D(2026, 3, 3), 23, 30))  # on the deadline day
     run("mark_overdue", D(2026, 3, 6))

@@ -1,7 +1,8 @@
 """Individual evaluation (Đ20.2: results count for the annual evaluation of units and of
 individuals): per handling officer (cddh.services.delegation), for a period, the tasks they
 handle counted as the unit's figures count them (cddh.services.statistics: once, never a
-sub-task of another unit), done on time, done late, open and overdue, missed updates and
+sub-task of another unit), done on time, done late, open and overdue, missed or late updates
+(the ranking's measure: the flags on the tasks' timelines, Đ8.1a and Đ8.1b) and
 returns of their results by the Office.
 
 Who may read whose figures is cddh.auth.policy.officer_figures_scope. Set-based: a handful of
@@ -14,9 +15,9 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from ..models import Notification, Role, Task, TaskHistory, TaskState, User, db, task_officer
+from ..models import Role, Task, TaskHistory, TaskState, User, db, task_officer
 from .clock import local_today
-from .ranking import LATE_UPDATE_KIND, _window
+from .ranking import _window, flagged_for_updates
 from .statistics import class_clause, counted_clause, effective_end
 
 COLUMNS = ("handled", "done_on_time", "done_late", "open_overdue", "missed_updates",
@@ -48,8 +49,9 @@ def officer_figures(user_ids: list[int], start: dt.date, end: dt.date,
     for user_id, handled, *numbers in db.session.execute(counted):
         rows[user_id]["handled"] = handled
         rows[user_id].update(zip(classes, numbers, strict=True))
-    flagged = sa.select(Notification.task_id).where(
-        Notification.kind == LATE_UPDATE_KIND, _window(Notification.created_at, start, end))
+    # The unit's own measure (the ranking's): the tasks flagged for a late or missed update
+    # in the window, from their timelines (the night's notices are grouped per person).
+    flagged = flagged_for_updates(start, end)
     missed = (sa.select(task_officer.c.user_id, sa.func.count())
               .where(mine, task_officer.c.task_id.in_(flagged))
               .group_by(task_officer.c.user_id))

@@ -89,12 +89,18 @@ def formula_text(weights: dict) -> str:
              d=w("returns"), e=w("findings"))
 
 
-def late_updates_by_unit(start: dt.date, end: dt.date) -> dict[int, int]:
-    """Per lead unit, the tasks flagged for a late or missed update within the window."""
+def flagged_for_updates(start: dt.date, end: dt.date) -> sa.Select:
+    """The ids of the tasks flagged for a late or missed update (Đ8.1a, Đ8.1b) within the
+    window: the unit's measure (ranking) and each officer's (cddh.services.individual)."""
     # Each flag is a timeline entry of its task (cddh.services.duties._record_flag): the
     # night's notices are grouped per person and name no single task.
-    flagged = (sa.select(TaskHistory.task_id).where(TaskHistory.action.in_(UPDATE_KINDS),
-                                                    _window(TaskHistory.at, start, end)))
+    return sa.select(TaskHistory.task_id).where(TaskHistory.action.in_(UPDATE_KINDS),
+                                                _window(TaskHistory.at, start, end))
+
+
+def late_updates_by_unit(start: dt.date, end: dt.date) -> dict[int, int]:
+    """Per lead unit, the tasks flagged for a late or missed update within the window."""
+    flagged = flagged_for_updates(start, end)
     query = (sa.select(Task.lead_unit_id, sa.func.count(Task.id))
              .where(Task.id.in_(flagged), Task.parent_task_id.is_(None))  # never a sub-task
              .group_by(Task.lead_unit_id))
