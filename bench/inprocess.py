@@ -83,6 +83,7 @@ def main() -> None:
         "overdue_unit": ("unit", "/tasks/?timeliness=open_overdue"),
         "sort_office": ("office", "/tasks/?sort=4"),
         "home_unit": ("unit", "/"),
+        "home_office": ("office", "/"),
         "page200_unit": ("unit", f"/tasks/?page=199&after={cursor}"),
         "plain_simple": ("office", "/plain/tasks-simple/"),
     }

@@ -63,6 +63,11 @@ def configure_settings(app: Flask, config: type, overrides: dict | None) -> None
     app.config["PERMANENT_SESSION_LIFETIME"] = dt.timedelta(hours=app.config["SESSION_HOURS"])
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ensure_catalogs(app))
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("postgresql") and app.config.get("PG_SESSION_OPTIONS"):
+        engine = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        connect_args = dict(engine.get("connect_args") or {})
+        connect_args.setdefault("options", app.config["PG_SESSION_OPTIONS"])
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**engine, "connect_args": connect_args}
     if uri.startswith("sqlite:///") and ":memory:" not in uri:
         Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
 

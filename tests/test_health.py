@@ -118,3 +118,15 @@ def test_each_job_run_logs_its_start_and_its_end_with_counts(app, caplog):
     assert lines[0] == "job=mark_overdue event=start today=2026-03-09"
     assert re.fullmatch(r"job=mark_overdue event=end status=ok seconds=\d+\.\d run=\d+ .*"
                         r"became_overdue=0.*", lines[-1]), lines
+
+
+def test_on_postgresql_the_apps_connections_run_without_jit_or_parallel_workers(app):
+    """CDDH_PG_SESSION_OPTIONS (config.py): every connection of the app starts with the
+    screens' settings, whatever the server's defaults."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("PostgreSQL's session settings")
+        settings = db.session.execute(sa.text(
+            "SELECT current_setting('jit'), current_setting('max_parallel_workers_per_gather')"
+        )).one()
+    assert tuple(settings) == ("off", "0")
