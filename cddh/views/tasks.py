@@ -609,6 +609,13 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
                                                     request.args.get("measure")))
         return rows, conditions
 
+    def scope(self):
+        """In the unit's urgency order (the list's query joined on the unit's task_unit
+        row) the scope is said on that row (policy.task_scope_on_row): the same tasks."""
+        if has_request_context() and getattr(g, "urgency_join", False):
+            return policy.task_scope_on_row(current_user)
+        return super().scope()
+
     def _rows_in(self, rows) -> list:
         """Conditions on the unit's task_unit rows as one condition on the tasks (an IN)."""
         return [scope.rows_in(current_user.unit_id, rows)] if rows else []
