@@ -157,6 +157,28 @@ def test_home_groups_and_list_counts_from_the_index_match_the_tasks(app, browser
     assert _listed_count(page) < visible
 
 
+def test_the_scope_said_on_the_unit_row_is_the_same_tasks_joined_or_not(app):
+    """policy.task_scope_on_row (a unit's list in its urgency order): the tasks of
+    task_scope, each once, on the joined row and unjoined alike (it names the row's task, so
+    it never widens to another unit's task); anyone else gets task_scope itself."""
+    from cddh.services import scope
+
+    with app.test_request_context():
+        today = local_today()
+        unit, staff, leader, tasks, twice = _world(today)
+        office = make_user(Role.office_specialist, make_unit())
+        db.session.commit()
+        wanted = sorted(db.session.scalars(sa.select(Task.id).where(policy.task_scope(staff))))
+        target, on, order = scope.by_urgency(staff.unit_id)
+        joined = db.session.scalars(sa.select(Task.id).join(target, on)
+                                    .where(policy.task_scope_on_row(staff))).all()
+        unjoined = db.session.scalars(sa.select(Task.id)
+                                      .where(policy.task_scope_on_row(staff))).all()
+        assert sorted(joined) == sorted(unjoined) == wanted
+        assert len(wanted) < len(tasks)  # another unit's task and the draft are not in it
+        assert str(policy.task_scope_on_row(office)) == str(policy.task_scope(office))
+
+
 def test_a_calendar_change_moves_the_index_deadlines_with_the_tasks(ctx):
     unit = make_unit()
     monday = dt.date(2026, 3, 2)
