@@ -18,3 +18,13 @@ accesslog = None
 errorlog = "-"
 # The app trusts X-Forwarded-* only from the proxy (CDDH_PROXY_COUNT); gunicorn likewise.
 forwarded_allow_ips = "127.0.0.1,::1"
+
+
+def post_worker_init(worker):
+    """The application's objects (modules, views, mappers) live as long as the worker: moved
+    out of the collector's generations, a full collection no longer walks them all (it took
+    ~90 ms, the slowest list requests' extra time)."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
