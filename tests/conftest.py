@@ -3,6 +3,7 @@ CDDH_TEST_DATABASE_URL is set; every test starts from empty tables."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import os
@@ -86,6 +87,23 @@ def ctx(app):
 
 
 # --- factories -----------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def recorded_statements(app):
+    """The SQL statements sent while the block runs, each on one line, in order."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        seen.append(" ".join(statement.split()))
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+
 
 def make_kind(category: UnitCategory) -> UnitKind:
     kind = db.session.scalar(sa.select(UnitKind).where(UnitKind.code == category.value))

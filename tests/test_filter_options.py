@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from cddh.models import LeaderPosition, Role, Unit, UnitCategory, User, db
 
-from .conftest import make_unit, make_user
+from .conftest import make_unit, make_user, recorded_statements
 
 GROUPS = re.compile(r'<div id="filter-groups-data" class="d-none">(.*?)</div>', re.S)
 
@@ -112,18 +112,8 @@ def test_the_options_stay_in_each_users_language(app, browser):
 
 
 def _statements(app, client, url) -> list[str]:
-    seen = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append(" ".join(statement.split()))
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
+    with recorded_statements(app) as seen:
         assert client.get(url).status_code == 200
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
     return seen
 
 

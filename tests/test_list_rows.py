@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import re
 
-import sqlalchemy as sa
-
 from cddh.models import Role, TaskState, UnitCategory, db
 from cddh.views.memo import PROBE_A, PROBE_B, id_template
 
-from .conftest import make_document, make_task, make_unit, make_user
+from .conftest import make_document, make_task, make_unit, make_user, recorded_statements
 
 ROW = re.compile(r"<tr>(.*?)</tr>", re.S)
 ROW_ID = re.compile(r'<td class="col-id">\s*(\d+)\s*</td>')
@@ -115,18 +113,8 @@ def test_id_template_substitutes_only_where_the_id_alone_varies():
 
 
 def _statements(app, client, url) -> int:
-    seen = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
+    with recorded_statements(app) as seen:
         assert client.get(url).status_code == 200
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
     return len(seen)
 
 

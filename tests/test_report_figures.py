@@ -20,7 +20,7 @@ from cddh.models import PeriodKind, PeriodReport, PeriodReportFigures, Role, Tas
 from cddh.services import clock, reports, statistics
 
 from . import report_steps
-from .conftest import Browser
+from .conftest import Browser, recorded_statements
 
 TODAY = dt.date(2026, 10, 28)
 SHOWN = 3
@@ -78,18 +78,6 @@ def test_a_draft_lists_the_first_overdue_rows_and_links_the_rest(app, demo):
         assert shown["overdue_count"] == len(whole["overdue"]) == whole["total"]["open_overdue"]
 
 
-def _statements(app):
-    seen = []
-
-    def record(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    return seen, lambda: sa.event.remove(engine, "before_cursor_execute", record)
-
-
 def test_an_issued_report_is_shown_without_loading_its_overdue_list(app, demo):
     with app.app_context(), app.test_request_context():
         report = db.session.get(PeriodReport, demo)
@@ -102,14 +90,11 @@ def test_an_issued_report_is_shown_without_loading_its_overdue_list(app, demo):
         assert summary.total == report.data["total"]
         assert summary.overdue_count == len(report.data["overdue"]) > SHOWN
         assert "overdue" not in summary.figures
-    seen, stop = _statements(app)
-    try:
+    with recorded_statements(app) as seen:
         _check_screen(app, demo)
         public = Browser(app, None)
         index = public.get("/public/")
         one = public.get(f"/public/reports/{demo}")
-    finally:
-        stop()
     assert index.status_code == one.status_code == 200
     loads_data = [s for s in seen if "period_report.data" in s]
     assert not loads_data, loads_data
