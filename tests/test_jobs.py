@@ -188,16 +188,24 @@ def test_an_officers_late_updates_are_the_flags_on_their_tasks_timelines(w):
     for t in mine:
         t.officers = [w.staff]
     theirs.officers = [other]
+    # A sub-task delegated to a child unit, flagged too: never counted (its parent counts).
+    child = make_unit()
+    child_staff = make_user(Role.unit_staff, child)
+    sub = make_task(child, state=S.in_progress, deadline=D(2026, 3, 3), parent_task=mine[0],
+                    assigned_at=at(D(2026, 1, 5)), specialist_id=w.specialist.id)
+    sub.officers = [child_staff]
     run("mark_overdue", D(2026, 3, 6))
-    assert run("late_updates", D(2026, 3, 6))["flagged"] == 2
-    assert {t for _n, t, _k in notices("late_update")} == {None}  # grouped: no task named
+    assert run("late_updates", D(2026, 3, 6))["flagged"] == 3
+    # The lead unit's people get one notice each for its two tasks: it names no task.
+    assert {t for n, t, _k in notices("late_update")
+            if n in (w.staff.username, w.head.username)} == {None}
     # The flags are timeline entries stamped when the job ran (the real clock).
     from cddh.services.clock import local_today
 
     end = local_today()
     start = end - dt.timedelta(days=30)
-    figures = officer_figures([w.staff.id, other.id], start, end, today=end)
-    assert (figures[w.staff.id]["missed_updates"], figures[other.id]["missed_updates"]) == (2, 0)
+    figures = officer_figures([w.staff.id, other.id, child_staff.id], start, end, today=end)
+    assert [figures[u.id]["missed_updates"] for u in (w.staff, other, child_staff)] == [2, 0, 0]
     assert ranking.late_updates_by_unit(start, end) == {w.lead.id: 2}
 
 

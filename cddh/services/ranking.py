@@ -91,18 +91,19 @@ def formula_text(weights: dict) -> str:
 
 def flagged_for_updates(start: dt.date, end: dt.date) -> sa.Select:
     """The ids of the tasks flagged for a late or missed update (Đ8.1a, Đ8.1b) within the
-    window: the unit's measure (ranking) and each officer's (cddh.services.individual)."""
+    window, never a sub-task (its parent counts, like every figure): the unit's measure
+    (ranking) and each officer's (cddh.services.individual)."""
     # Each flag is a timeline entry of its task (cddh.services.duties._record_flag): the
     # night's notices are grouped per person and name no single task.
-    return sa.select(TaskHistory.task_id).where(TaskHistory.action.in_(UPDATE_KINDS),
-                                                _window(TaskHistory.at, start, end))
+    return (sa.select(TaskHistory.task_id).join(Task, Task.id == TaskHistory.task_id)
+            .where(TaskHistory.action.in_(UPDATE_KINDS), _window(TaskHistory.at, start, end),
+                   Task.parent_task_id.is_(None)))
 
 
 def late_updates_by_unit(start: dt.date, end: dt.date) -> dict[int, int]:
     """Per lead unit, the tasks flagged for a late or missed update within the window."""
-    flagged = flagged_for_updates(start, end)
     query = (sa.select(Task.lead_unit_id, sa.func.count(Task.id))
-             .where(Task.id.in_(flagged), Task.parent_task_id.is_(None))  # never a sub-task
+             .where(Task.id.in_(flagged_for_updates(start, end)))
              .group_by(Task.lead_unit_id))
     return dict(db.session.execute(query).all())
 
