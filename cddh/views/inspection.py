@@ -10,7 +10,7 @@ the policy who may act and checks the state.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla.filters import BooleanEqualFilter, FilterEqual
 from flask_babel import gettext as _
@@ -40,6 +40,7 @@ from ..services.clock import local_today
 from ..services.leaders import hears_of
 from ..services.parsing import to_id
 from .base import LookupFilter, ScopedModelView, link_formatter, run_service
+from .memo import per_request
 
 St = InspectionStatus
 
@@ -340,10 +341,8 @@ class InspectionTeamView(ScopedModelView):
 
     def team_page(self, team) -> TeamPage:
         """Built once per request: the details template asks for it in two blocks."""
-        pages = g.setdefault("inspection_team_pages", {})
-        if team.id not in pages:
-            pages[team.id] = TeamPage(team, current_user)
-        return pages[team.id]
+        return per_request(("inspection_team_page", team.id),
+                           lambda: TeamPage(team, current_user))
 
     @expose("/act/", methods=("POST",))
     def act_view(self):
