@@ -61,3 +61,70 @@ def test_office_home_shows_returns_verifications_and_late_entries(app, browser):
     assert "Nguyễn Văn Tổng Hợp" in page  # counted among late entries
     with app.app_context():
         assert db.session.query(Document).count() >= 1
+
+
+def test_office_home_counts_are_exact_up_to_the_cap_and_say_more_past_it(app, browser,
+                                                                          monkeypatch):
+    """The Office home counts each group and each specialist's late entries up to
+    overview.COUNT_CAP, then says "more than N" (the list it links to counts them all). The
+    late entries are the rule of overview.is_late_entry, per specialist, whatever the
+    account's role or state now; documents without a specialist have their own row."""
+    from cddh.services import overview
+    from cddh.views.formatting import number
+
+    with app.test_request_context():
+        today = local_today()
+        office = make_unit("VP", UnitCategory.office)
+        unit = make_unit("SA")
+        first = make_user(Role.office_specialist, office, username="cv.mot")
+        second = make_user(Role.office_specialist, office, username="cv.hai")
+        first.full_name, second.full_name = "Trần Thị Một", "Lê Văn Hai"
+        past, soon = today - dt.timedelta(days=5), today + dt.timedelta(days=2)
+        docs = [
+            # first: two waiting past their deadline, one forwarded late, one on time, one
+            # not yet due, one untracked
+            *(make_document(specialist_id=first.id, tracked=True, entry_due_on=past)
+              for _ in range(2)),
+            make_document(specialist_id=first.id, tracked=True, entry_due_on=past,
+                          forwarded_on=past + dt.timedelta(days=1)),
+            make_document(specialist_id=first.id, tracked=True, entry_due_on=past,
+                          forwarded_on=past),
+            make_document(specialist_id=first.id, tracked=True, entry_due_on=soon),
+            make_document(specialist_id=first.id, tracked=False),
+            # second: one late, and the account has since moved to a unit
+            make_document(specialist_id=second.id, tracked=True, entry_due_on=past),
+            # no specialist: two late
+            *(make_document(tracked=True, entry_due_on=past) for _ in range(2)),
+        ]
+        for i in range(3):
+            make_task(unit, content=f"VIEC-TRA-LAI-{i}", state=TaskState.returned,
+                      specialist_id=first.id)
+        db.session.flush()
+        second.role, second.unit_id = Role.unit_staff, unit.id
+        db.session.commit()
+        expected = {}
+        for doc in docs:
+            if overview.is_late_entry(doc, today):
+                expected[doc.specialist_id] = expected.get(doc.specialist_id, 0) + 1
+        assert expected == {first.id: 3, None: 2, second.id: 1}
+        late = overview.late_entries_by_specialist(today)
+        assert [(u.id if u else None, n) for u, n in late] == [
+            (first.id, 3), (None, 2), (second.id, 1)]
+        groups = overview.grouped_tasks(first, overview.office_groups(first, today))
+        assert groups["returned"]["count"] == 3
+
+        monkeypatch.setattr(overview, "COUNT_CAP", 2)
+        late = overview.late_entries_by_specialist(today)
+        assert [(u.id if u else None, n) for u, n in late] == [
+            (first.id, 2), (None, 2), (second.id, 1)]
+        assert isinstance(late[0][1], overview.MoreThan) and not isinstance(late[1][1],
+                                                                           overview.MoreThan)
+        groups = overview.grouped_tasks(first, overview.office_groups(first, today))
+        assert isinstance(groups["returned"]["count"], overview.MoreThan)
+        assert len(groups["returned"]["tasks"]) == 3
+        assert number(groups["returned"]["count"]) == "hơn 2"
+        br = browser(first)
+    page = br.get("/").get_data(as_text=True)
+    assert "hơn 2" in page and "Xem tất cả" in page
+    assert "Trần Thị Một" in page and "Lê Văn Hai" in page
+    assert "Chưa phân công chuyên viên" in page

@@ -148,20 +148,44 @@ def office_groups(user: User, today: dt.date) -> dict[str, sa.ColumnElement[bool
     }
 
 
+# A home's group or card counts its rows up to this many: past it, the home says "more than
+# 1,000" and the list it links to counts them (its own count or estimate). A home's counts then
+# cost the same at a thousand tasks as at a million.
+COUNT_CAP = 1000
+
+
+class MoreThan(int):
+    """A count cut at its cap: there are more than this many (shown "more than 1,000")."""
+
+    more = True
+
+
+def capped_count(*where, select_from=Task, correlate=()) -> sa.ScalarSelect:
+    """SQL: how many rows of ``select_from`` match ``where``, counting at most COUNT_CAP + 1
+    (``correlate``: the enclosing query's tables that ``where`` names)."""
+    rows = (sa.select(sa.literal(1)).select_from(select_from).where(*where)
+            .limit(COUNT_CAP + 1).correlate(*correlate))
+    return sa.select(sa.func.count()).select_from(rows.subquery()).scalar_subquery()
+
+
+def capped(count: int | None) -> int:
+    """The count read back from ``capped_count``: itself, or MoreThan(COUNT_CAP) past it."""
+    return MoreThan(COUNT_CAP) if (count or 0) > COUNT_CAP else (count or 0)
+
+
 def grouped_tasks(user: User, groups: dict, limit: int = 10) -> dict[str, dict]:
-    """For each group: its count (one grouped query) and its first ``limit`` tasks."""
+    """For each group: its count, up to COUNT_CAP (one statement, each group's count an
+    index range cut at the cap), and its first ``limit`` tasks."""
     scope = policy.task_scope(user)
-    # Only rows that can fall in a group are counted, so the (state, deadline) indexes apply.
     counts = db.session.execute(sa.select(*[
-        sa.func.count().filter(cond).label(name) for name, cond in groups.items()
-    ]).where(scope, sa.or_(*groups.values()))).one()
+        capped_count(scope, cond).label(name) for name, cond in groups.items()])).one()
     result = {}
     for name, cond in groups.items():
         rows = db.session.scalars(
             sa.select(Task).where(scope, cond)
             .order_by(Task.deadline.asc().nulls_last(), Task.id).limit(limit)
             .options(selectinload(Task.lead_unit))).all()  # named in the home's table
-        result[name] = {"count": getattr(counts, name), "tasks": rows}
+        result[name] = {"count": capped(getattr(counts, name)), "tasks": rows}
     return result
 
 
@@ -199,13 +223,23 @@ def is_late_entry(doc: Document, today: dt.date) -> bool:
 
 
 def late_entries_by_specialist(today: dt.date) -> list[tuple[User | None, int]]:
-    """Late entries counted per specialist, most first."""
-    rows = db.session.execute(
-        sa.select(Document.specialist_id, sa.func.count()).where(late_entry_clause(today))
-        .group_by(Document.specialist_id).order_by(sa.func.count().desc())).all()
+    """Late entries counted per specialist (each up to COUNT_CAP), most first; "no
+    specialist" for documents without one. One statement: for every account (documents
+    keep their specialist when the account changes role or is deactivated) the count of its
+    late documents along the partial index of late entries, cut at the cap."""
+    late = late_entry_clause(today)
+    per_user = sa.select(User.id, capped_count(late, Document.specialist_id == User.id,
+                                               select_from=Document, correlate=[User])
+                         .label("n")).subquery()
+    rows = db.session.execute(sa.select(per_user.c.id, per_user.c.n).where(per_user.c.n > 0)
+                              .union_all(sa.select(sa.null(), capped_count(
+                                  late, Document.specialist_id.is_(None),
+                                  select_from=Document)))).all()
+    rows = [(sid, n) for sid, n in rows if n]
     users = {u.id: u for u in db.session.scalars(
-        sa.select(User).where(User.id.in_([r[0] for r in rows if r[0]])))}
-    return [(users.get(sid), n) for sid, n in rows]
+        sa.select(User).where(User.id.in_([sid for sid, _n in rows if sid])))} if rows else {}
+    rows.sort(key=lambda row: (-row[1], row[0] is None, row[0] or 0))
+    return [(users.get(sid), capped(n)) for sid, n in rows]
 
 
 # --- the leaders' home: what awaits this leader's decision --------------------------------------

@@ -11,6 +11,7 @@ from flask_babel import format_decimal
 from markupsafe import Markup, escape
 
 from ..services.clock import local_tz
+from ..services.overview import MoreThan
 
 
 def local_datetime(value: dt.datetime | None) -> str:
@@ -31,6 +32,10 @@ def number(value) -> str:
         return ""
     if isinstance(value, str):
         return value
+    if isinstance(value, MoreThan):  # a home's count cut at its cap
+        from flask_babel import gettext as _
+
+        return _("more than %(num)s", num=format_decimal(int(value), format="#,##0"))
     return format_decimal(value, format="#,##0")
 
 
