@@ -12,7 +12,6 @@ from .enums import DocType
 from .unit import Unit
 from .user import User
 
-
 # The rows that can be late entries: tracked, not forwarded or forwarded after the deadline.
 LATE_ENTRY_ROWS = sa.text("tracked IS true AND (forwarded_on IS NULL OR forwarded_on > entry_due_on)")
 
