@@ -193,3 +193,29 @@ def test_a_calendar_change_moves_the_index_deadlines_with_the_tasks(ctx):
     assert task.effective_deadline == dt.date(2026, 3, 3)
     assert set(db.session.scalars(sa.select(task_unit.c.deadline).where(
         task_unit.c.task_id == task.id))) == {dt.date(2026, 3, 3)}
+
+
+def test_a_units_documents_are_counted_once_from_the_index_as_listed(app, browser):
+    """A unit user's documents (those holding a task the unit may read, drafts not) are
+    counted from the task–unit index (policy.scope_count): each document once, however many
+    of its tasks the unit holds and in which role; the list shows that count."""
+    from cddh.models import Document
+
+    from .conftest import make_document
+
+    with app.test_request_context():
+        unit, other = make_unit(), make_unit()
+        staff = make_user(Role.unit_staff, unit)
+        shared = make_document()
+        make_task(unit, document=shared, state=S.in_progress)
+        make_task(other, document=shared, state=S.assigned, cooperating=[unit])
+        make_task(other, state=S.in_progress, cooperating=[unit])  # its own document
+        make_task(unit, state=S.draft)  # not forwarded yet: not the unit's
+        make_task(other, state=S.in_progress)  # another unit's
+        db.session.commit()
+        scoped = db.session.scalar(sa.select(sa.func.count()).select_from(Document)
+                                   .where(policy.document_scope(staff)))
+        assert scoped == 2
+        assert db.session.scalar(policy.scope_count(staff, Document)) == 2
+        br = browser(staff)
+    assert _listed_count(br.get("/documents/").get_data(as_text=True)) == 2

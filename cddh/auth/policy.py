@@ -209,9 +209,12 @@ def scope_count(user, model, rows=()) -> sa.Select | None:
     an inspector's) tasks are an index-only range of ``task_unit``, whatever the table's
     size. ``rows``: further conditions on those task_unit rows (a home group's). None where
     there is no such count: count the scoped rows."""
-    units = _scope_units(user) if model is Task else None
+    units = _scope_units(user) if model in (Task, Document) else None
     if units is None:
         return None
+    if model is Document:  # the documents of the unit's rows (document_scope), each once
+        return sa.select(sa.func.count(sa.distinct(task_unit.c.document_id))).where(
+            *_unit_rows(units), *rows)
     # One row per (unit, task); an inspector's units may share a task: count it once.
     counted = (sa.func.count(sa.distinct(task_unit.c.task_id)) if isinstance(units, list)
                else sa.func.count())
