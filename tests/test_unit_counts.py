@@ -118,6 +118,16 @@ def test_home_groups_and_list_counts_from_the_index_match_the_tasks(app, browser
                                         "done_late"))
         unit_id = unit.id
         led_by_unit = {t.id for t in tasks if t.lead_unit_id == unit.id}
+        # The list's own filters, by the rules on the tasks (the row is not read here).
+        from cddh.services import task_filters
+
+        def on_tasks(condition):
+            return set(db.session.scalars(sa.select(Task.id).where(policy.task_scope(staff),
+                                                                   condition)))
+        by_filter = {f"flt0_8={value}": on_tasks(task_filters.timeliness_class(value, today))
+                     for value in task_filters.TIMELINESS_CLASSES}
+        by_filter |= {f"flt0_0={state.value}": on_tasks(Task.state == state) for state in S}
+        assert sum(1 for ids in by_filter.values() if ids) >= 8
         br = browser(staff)
     # The whole scope: counted from the index, each task once.
     assert _listed_count(br.get("/tasks/").get_data(as_text=True)) == visible
@@ -152,6 +162,14 @@ def test_home_groups_and_list_counts_from_the_index_match_the_tasks(app, browser
         page = br.get(f"/tasks/?timeliness={value}&unit_id={unit_id}").get_data(as_text=True)
         led = ids & led_by_unit
         assert _listed_count(page) == len(led) and set(_listed_ids(page)) == led, value
+    # The list's state and timeliness filters: in the urgency order said on the unit's row
+    # where it can tell (and counted from the index), else on the tasks; the same tasks.
+    for args, ids in by_filter.items():
+        for order in ("", "&sort=4", "&flt1_1=" + str(unit_id)):
+            want = ids & led_by_unit if "flt1_1" in order else ids
+            page = br.get(f"/tasks/?{args}{order}").get_data(as_text=True)
+            assert _listed_count(page) == len(want), (args, order)
+            assert set(_listed_ids(page)) == want, (args, order)
     # A filter narrows the count: it is no longer the whole scope's.
     page = br.get("/tasks/?timeliness=open_overdue").get_data(as_text=True)
     assert _listed_count(page) < visible

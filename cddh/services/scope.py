@@ -51,6 +51,12 @@ UNIT_ROW = SimpleNamespace(state=task_unit.c.state, effective_deadline=task_unit
                            completed_on=sa.null())
 
 
+def row_state(value: str) -> list:
+    """``Task.state == value`` said on the unit's row (its copy of the state, and the
+    "settled" flag that state gives): the urgency index's own range."""
+    return [task_unit.c.state == value, task_unit.c.settled.is_(value not in UNIT_OPEN_STATES)]
+
+
 def rows_for(task_ids) -> sa.Select:
     """The task_unit rows of the given tasks (a list of ids or a subquery), from the tasks."""
     lead = sa.select(Task.lead_unit_id.label("unit_id"), Task.id.label("task_id"),

@@ -12,7 +12,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from ..models import Document, Role, Task, task_cooperating_unit
+from ..models import Document, Role, Task, Timeliness, task_cooperating_unit
 from ..models.enums import UNIT_ROLES
 from . import overview, statistics
 from .search import _like, normalise
@@ -31,6 +31,19 @@ def timeliness_class(value: str, today: dt.date):
     if value not in TIMELINESS_CLASSES:
         raise ValueError(value)
     return statistics.measure_clause(value, None, today, today)
+
+
+def timeliness_class_on_row(value: str, today: dt.date) -> list | None:
+    """``timeliness_class`` as conditions on a unit's task_unit row (cddh.services.scope),
+    for the classes the row can tell (the open ones, due soon); None for the others."""
+    from .scope import UNIT_ROW
+    from .timeliness import unit_row_clause
+
+    if value == DUE_SOON:
+        return [overview.due_soon_clause(today, of=UNIT_ROW)]
+    if value not in TIMELINESS_CLASSES or value not in Timeliness.__members__:
+        return None
+    return unit_row_clause(Timeliness(value), today)
 
 
 def cooperating_unit(unit_id: int):

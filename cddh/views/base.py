@@ -243,6 +243,12 @@ class EstimatingCount:
             return EstimatingCount(result, None if args or kwargs else self.whole)
         return chained
 
+    def on_rows(self, *conditions) -> EstimatingCount:
+        """Narrowed by conditions on the unit's task_unit rows alone: the whole scope's count
+        from the index stays, with them."""
+        whole = self.whole.where(*conditions) if self.whole is not None else None
+        return EstimatingCount(self.query.filter(*conditions), whole)
+
     def estimate(self) -> int | None:
         connection = db.session.connection()
         if connection.dialect.name != "postgresql":

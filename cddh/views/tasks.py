@@ -137,20 +137,52 @@ def timeliness_options():
     return [(value, names[value]) for value in task_filters.TIMELINESS_CLASSES]
 
 
+def on_unit_row() -> bool:
+    """The list's query reads each task with its unit's task_unit row (a unit user's list
+    in its urgency order, ``TaskView.get_list``): a filter may say its condition there."""
+    return has_request_context() and getattr(g, "urgency_join", False)
+
+
+def filter_on_row(query, conditions: list):
+    """Conditions on the unit's rows, on the list's query or its count (whose count of the
+    whole scope from the index then stays, narrowed by them: ``EstimatingCount.on_rows``)."""
+    if isinstance(query, EstimatingCount):
+        return query.on_rows(*conditions)
+    return query.filter(*conditions)
+
+
 class ConditionFilter(BaseSQLAFilter):
     """A list filter whose condition a service builds from the value (cddh.services.
-    task_filters). ``column`` only tells the bad-value check what kind of value it takes."""
+    task_filters). ``column`` only tells the bad-value check what kind of value it takes.
+    ``row_condition``: the same rule on a unit's task_unit row, or None where the row cannot
+    tell; used when the list reads that row (``on_unit_row``)."""
 
-    def __init__(self, column, name, condition, options=None, operation=None):
+    def __init__(self, column, name, condition, options=None, operation=None,
+                 row_condition=None):
         super().__init__(column, name, options=options)
         self.condition = condition
+        self.row_condition = row_condition
         self._operation = operation or _l("equals")
 
     def apply(self, query, value, alias=None):
+        if self.row_condition is not None and on_unit_row():
+            on_row = self.row_condition(value)
+            if on_row is not None:
+                return filter_on_row(query, on_row)
         return query.filter(self.condition(value))
 
     def operation(self):
         return self._operation
+
+
+class StateFilter(FilterEqual):
+    """The task's state; in a unit's urgency order said on the unit's row (its copy of the
+    state: cddh.services.scope.row_state), one range of the urgency index."""
+
+    def apply(self, query, value, alias=None):
+        if on_unit_row() and value in TaskState.__members__:
+            return filter_on_row(query, scope.row_state(value))
+        return super().apply(query, value, alias)
 
 
 class CooperatingUnitFilter(LookupFilter):
@@ -503,7 +535,7 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
     search_hint = _l("Document number, words of the task or #task number")
     # New filters go at the end: a filter's place is its key in bookmarked URLs (flt0_5=…).
     column_filters = (
-        FilterEqual(Task.state, _l("State"), options=labels.choices(labels.TASK_STATE)),
+        StateFilter(Task.state, _l("State"), options=labels.choices(labels.TASK_STATE)),
         LookupFilter(Task.lead_unit_id, _l("Lead unit"), _unit_options, tables=("unit",)),
         LookupFilter(Task.directing_leader_id, _l("Directing leader"), leader_options,
                      tables=("user_account",)),
@@ -516,7 +548,9 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         FilterEqual(Task.priority, _l("Priority"), options=labels.choices(labels.PRIORITY)),
         ConditionFilter(Task.id, _l("Timeliness"),
                         lambda v: task_filters.timeliness_class(v, local_today()),
-                        options=timeliness_options()),
+                        options=timeliness_options(),
+                        row_condition=lambda v: task_filters.timeliness_class_on_row(
+                            v, local_today())),
         DeadlineFromFilter(Task.deadline, _l("Deadline")),
         DeadlineToFilter(Task.deadline, _l("Deadline")),
         ConditionFilter(Task.id, _l("Mine"), lambda v: task_filters.mine(current_user),
