@@ -135,6 +135,11 @@ class Task(IdMixin, TimestampMixin, db.Model):
         sa.Index("ix_task_lead_unit_id_signoff", "lead_unit_id",
                  postgresql_where=sa.text("signoff_action IS NOT NULL"),
                  sqlite_where=sa.text("signoff_action IS NOT NULL")),
+        # The few urgent and flash tasks (the list's priority filter): a partial index, in id
+        # order, whatever the number of normal ones.
+        sa.Index("ix_task_priority_id", "priority", "id",
+                 postgresql_where=sa.text("priority <> 'normal'"),
+                 sqlite_where=sa.text("priority <> 'normal'")),
         # Search by any part of a word (PostgreSQL: pg_trgm; cddh.services.search).
         sa.Index("ix_task_search_text_trgm", "search_text", postgresql_using="gin",
                  postgresql_ops={"search_text": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
