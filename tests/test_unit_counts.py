@@ -127,7 +127,23 @@ def test_home_groups_and_list_counts_from_the_index_match_the_tasks(app, browser
         by_filter = {f"flt0_8={value}": on_tasks(task_filters.timeliness_class(value, today))
                      for value in task_filters.TIMELINESS_CLASSES}
         by_filter |= {f"flt0_0={state.value}": on_tasks(Task.state == state) for state in S}
-        assert sum(1 for ids in by_filter.values() if ids) >= 8
+        # The deadline filters around a Saturday deadline (its effective deadline, on the
+        # row, is the Monday after): from the Sunday leaves it out, to the Saturday keeps it.
+        saturday = today - dt.timedelta(days=(today.weekday() - 5) % 7 or 7)
+        sunday, later = saturday + dt.timedelta(days=1), today + dt.timedelta(days=60)
+
+        def day(value):
+            return value.strftime("%d/%m/%Y")
+        by_filter |= {
+            f"flt0_9={day(sunday)}": on_tasks(Task.deadline >= sunday),
+            f"flt0_10={day(saturday)}": on_tasks(Task.deadline <= saturday),
+            f"flt0_4={day(saturday)}+-+{day(saturday)}": on_tasks(Task.deadline == saturday),
+            f"flt0_4={day(sunday)}+-+{day(later)}": on_tasks(Task.deadline.between(sunday,
+                                                                                   later)),
+        }
+        assert by_filter[f"flt0_10={day(saturday)}"] != by_filter[f"flt0_9={day(sunday)}"]
+        assert by_filter[f"flt0_4={day(saturday)}+-+{day(saturday)}"]
+        assert sum(1 for ids in by_filter.values() if ids) >= 10
         br = browser(staff)
     # The whole scope: counted from the index, each task once.
     assert _listed_count(br.get("/tasks/").get_data(as_text=True)) == visible

@@ -11,6 +11,7 @@ directly (``bench/generate.py``, the migration) call ``rebuild_sql`` after they 
 
 from __future__ import annotations
 
+import datetime as dt
 from types import SimpleNamespace
 
 import sqlalchemy as sa
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Task, TaskState, task_cooperating_unit, task_unit
 from ..models.task import UNIT_OPEN_STATES, TaskUnitRole
+from .calendar import WorkingCalendar
 
 WATCHED = ("lead_unit_id", "lead_unit", "cooperating_units", "state", "deadline",
            "effective_deadline", "parent_task_id", "parent_task", "document_id", "document",
@@ -55,6 +57,22 @@ def row_state(value: str) -> list:
     """``Task.state == value`` said on the unit's row (its copy of the state, and the
     "settled" flag that state gives): the urgency index's own range."""
     return [task_unit.c.state == value, task_unit.c.settled.is_(value not in UNIT_OPEN_STATES)]
+
+
+def row_deadline_within(start: dt.date | None, end: dt.date | None,
+                        cal: WorkingCalendar | None = None) -> list:
+    """Conditions on the unit's rows met by every task whose deadline lies in [start, end]
+    (either end open): the row holds the effective deadline, the deadline's next working
+    day (Điều 148), which never decreases with the deadline, so it lies between the ends'
+    next working days. A superset: the list keeps its condition on the deadline itself;
+    this lets it read one range of the unit's deadline index."""
+    cal = cal or WorkingCalendar()
+    conditions = []
+    if start is not None:
+        conditions.append(task_unit.c.deadline >= cal.next_working_day(start))
+    if end is not None:
+        conditions.append(task_unit.c.deadline <= cal.next_working_day(end))
+    return conditions
 
 
 def rows_for(task_ids) -> sa.Select:

@@ -192,13 +192,26 @@ class CooperatingUnitFilter(LookupFilter):
         return query.filter(task_filters.cooperating_unit(int(value)))
 
 
+def deadline_on_row(query, start, end):
+    """In a unit's urgency order a deadline filter also bounds the row's effective deadline
+    (scope.row_deadline_within): the planner reads a range of the unit's deadline index."""
+    return query.filter(*scope.row_deadline_within(start, end)) if on_unit_row() else query
+
+
 class DateRangeFilter(LocalDateBetweenMixin, DateBetweenFilter):
     """Flask-Admin's "between" on a date column, the dates as users write them."""
 
 
+class DeadlineRangeFilter(DateRangeFilter):
+    """The task's deadline between two dates."""
+
+    def apply(self, query, value, alias=None):
+        return deadline_on_row(super().apply(query, value, alias), *value)
+
+
 class DeadlineFromFilter(LocalDateFilterMixin, DateGreaterFilter):
     def apply(self, query, value, alias=None):
-        return query.filter(Task.deadline >= value)
+        return deadline_on_row(query.filter(Task.deadline >= value), value, None)
 
     def operation(self):
         return _l("from")
@@ -206,7 +219,7 @@ class DeadlineFromFilter(LocalDateFilterMixin, DateGreaterFilter):
 
 class DeadlineToFilter(LocalDateFilterMixin, DateSmallerFilter):
     def apply(self, query, value, alias=None):
-        return query.filter(Task.deadline <= value)
+        return deadline_on_row(query.filter(Task.deadline <= value), None, value)
 
     def operation(self):
         return _l("to")
@@ -541,7 +554,7 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
                      tables=("user_account",)),
         ConditionFilter(Task.content, _l("Document number"), task_filters.document_number,
                         operation=_l("contains")),
-        DateRangeFilter(Task.deadline, _l("Deadline")),
+        DeadlineRangeFilter(Task.deadline, _l("Deadline")),
         CooperatingUnitFilter(Task.id, _l("Cooperating unit"), _unit_options, tables=("unit",)),
         LookupFilter(Task.specialist_id, _l("Specialist"), specialist_options,
                      tables=("user_account",)),
