@@ -35,6 +35,11 @@ def _same(today: dt.date) -> None:
     awaiting = db.session.scalar(sa.select(sa.func.count()).select_from(Task).where(
         statistics.measure_clause(statistics.AWAITING, None, today, today)))
     assert statistics.awaiting_count(today) == awaiting
+    # The Office list's count of one class (statistics.tally_count): the tasks' own count.
+    for measure in statistics.COLUMNS:
+        on_tasks = db.session.scalar(sa.select(sa.func.count()).select_from(Task).where(
+            statistics.measure_clause(measure, None, today, today)))
+        assert db.session.scalar(statistics.tally_count(measure, today)) == on_tasks, measure
 
 
 def _rows() -> dict:
@@ -113,3 +118,52 @@ def test_a_calendar_change_recounts_the_moved_deadlines(ctx):
     assert task.effective_deadline > day
     _same(today)
     assert day not in {key[2] for key in _rows()}
+
+
+def test_the_office_list_of_one_class_counts_as_the_dashboard(app, browser):
+    """The Office's task list narrowed to one class alone (?timeliness= or the timeliness
+    filter) is counted from the tally, the dashboard's figure; with another filter on top it
+    is counted over the tasks. Either way the count is the tasks' own."""
+    import re
+
+    from cddh.models import Role, Timeliness
+
+    from .conftest import make_user
+
+    with app.test_request_context():
+        today = local_today()
+        a, b = make_unit(), make_unit()
+        office = make_user(Role.office_specialist, make_unit())
+        day = dt.timedelta(days=1)
+        for unit in (a, b):
+            make_task(unit, state=S.in_progress, deadline=today - 10 * day)
+            make_task(unit, state=S.in_progress, deadline=today + 10 * day)
+            make_task(unit, state=S.completed, deadline=today - 10 * day,
+                      completed_on=today - 5 * day)
+        make_task(a, state=S.completed, deadline=today - 10 * day, completed_on=today - 20 * day)
+        make_task(a, state=S.in_progress, deadline=today - 3 * day, parent_task=None)
+        make_task(b, state=S.cancelled, deadline=today)
+        make_task(a, state=S.returned, deadline=today + 3 * day)
+        make_task(b, state=S.in_progress, deadline=None, has_deadline=False)
+        db.session.commit()
+
+        def on_tasks(measure, *more):
+            return db.session.scalar(sa.select(sa.func.count()).select_from(Task).where(
+                statistics.measure_clause(measure, None, today, today), *more))
+        wanted = {value.value: on_tasks(value.value) for value in Timeliness}
+        wanted |= {"cancelled": on_tasks("cancelled"), "returned": on_tasks("returned")}
+        of_a = {value: on_tasks(value, Task.lead_unit_id == a.id) for value in wanted}
+        a_id = a.id
+        br = browser(office)
+    assert wanted["open_overdue"] == 3 and wanted["done_late"] == 2 and of_a["done_late"] == 1
+    assert all(wanted.values()), wanted
+
+    def listed(url):
+        page = br.get(url).get_data(as_text=True)
+        found = re.search(r'class="nav-link active">[^<(]*\((\d+)\)', page)
+        return int(found.group(1)) if found else 0  # no count shown for none
+    for value, count in wanted.items():
+        if value in Timeliness.__members__:
+            assert listed(f"/tasks/?timeliness={value}") == count, value
+        assert listed(f"/tasks/?flt0_8={value}") == count, value
+        assert listed(f"/tasks/?flt0_8={value}&flt1_1={a_id}") == of_a[value], value

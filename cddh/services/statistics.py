@@ -300,6 +300,21 @@ def tally_windows(starts: list[dt.date | None], today: dt.date, unit_ids=None
     return _window_rows(query, len(starts), wanted)
 
 
+def tally_count(measure: str, today: dt.date) -> sa.Select | None:
+    """How many tasks ``measure_clause(measure, None, today, today)`` holds (every task
+    counted to date), summed from the running tally: the dashboard's own figure, whatever
+    the number of tasks. None for a measure the tally cannot tell."""
+    from ..models import task_tally
+
+    if measure not in COLUMNS:
+        return None
+    of = task_tally.c
+    where = [counted_clause(None, today, of)]
+    if measure != "total":
+        where.append(class_clause(measure, today, today, of=of))
+    return sa.select(sa.func.coalesce(sa.func.sum(of.n), 0)).where(*where)
+
+
 def _window_rows(query, windows: int, wanted) -> list[list[dict]]:
     """The rows of each window from one grouped query with ``w{i}_{column}`` counts."""
     found: list[dict] = [{} for _window in range(windows)]

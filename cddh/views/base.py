@@ -56,7 +56,7 @@ from wtforms.fields.core import UnboundField
 from wtforms.validators import ValidationError
 
 from ..auth import policy
-from ..models import db
+from ..models import Task, db
 from ..services import DomainError
 from ..services.cells import csv_text
 from ..services.clock import local_now
@@ -226,9 +226,12 @@ class EstimatingCount:
     the exact count. ``whole`` (``policy.scope_count``) counts the user's whole scope from its
     index: used while nothing (a filter, a search, a join) has narrowed the query."""
 
-    def __init__(self, query, whole: sa.Select | None = None):
+    def __init__(self, query, whole: sa.Select | None = None, pristine: bool = False):
         self.query = query
         self.whole = whole
+        # Nothing narrows the query yet and it reads the whole table (the Office's tasks):
+        # a filter may then bring its own count of its rows (``narrowed``).
+        self.pristine = pristine
 
     def __getattr__(self, name):
         attr = getattr(self.query, name)
@@ -240,8 +243,17 @@ class EstimatingCount:
             if not hasattr(result, "statement"):
                 return result
             # Any call with an argument (filter, join, …) narrows: the whole count is gone.
-            return EstimatingCount(result, None if args or kwargs else self.whole)
+            if args or kwargs:
+                return EstimatingCount(result, None)
+            return EstimatingCount(result, self.whole, self.pristine)
         return chained
+
+    def narrowed(self, condition, count: sa.Select | None) -> EstimatingCount:
+        """Narrowed by ``condition``; while pristine, counted by ``count`` (a count of the
+        rows matching it, e.g. from the running tally) when there is one."""
+        if self.pristine and count is not None:
+            return EstimatingCount(self.query.filter(condition), count)
+        return EstimatingCount(self.query.filter(condition), None)
 
     def on_rows(self, *conditions) -> EstimatingCount:
         """Narrowed by conditions on the unit's task_unit rows alone: the whole scope's count
@@ -626,7 +638,8 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
         if has_request_context() and getattr(g, "keyset_skip_count", False):
             return NoCount()  # the second part of a keyset page: counted with the first
         return EstimatingCount(super().get_count_query().filter(self.scope()),
-                               policy.scope_count(current_user, self.model))
+                               policy.scope_count(current_user, self.model),
+                               self.model is Task and policy.reads_every_task(current_user))
 
     def get_one(self, id):
         pk = to_id(id)

@@ -60,6 +60,7 @@ from ..services import (
     saved_filters,
     scope,
     signoff,
+    statistics,
     task_filters,
     workflow,
 )
@@ -158,10 +159,11 @@ class ConditionFilter(BaseSQLAFilter):
     tell; used when the list reads that row (``on_unit_row``)."""
 
     def __init__(self, column, name, condition, options=None, operation=None,
-                 row_condition=None):
+                 row_condition=None, count=None):
         super().__init__(column, name, options=options)
         self.condition = condition
         self.row_condition = row_condition
+        self.count = count
         self._operation = operation or _l("equals")
 
     def apply(self, query, value, alias=None):
@@ -169,6 +171,9 @@ class ConditionFilter(BaseSQLAFilter):
             on_row = self.row_condition(value)
             if on_row is not None:
                 return filter_on_row(query, on_row)
+        if self.count is not None and isinstance(query, EstimatingCount) and query.pristine:
+            # The only narrowing of the whole table: its own count (EstimatingCount.narrowed)
+            return query.narrowed(self.condition(value), self.count(value))
         return query.filter(self.condition(value))
 
     def operation(self):
@@ -563,7 +568,8 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
                         lambda v: task_filters.timeliness_class(v, local_today()),
                         options=timeliness_options(),
                         row_condition=lambda v: task_filters.timeliness_class_on_row(
-                            v, local_today())),
+                            v, local_today()),
+                        count=lambda v: statistics.tally_count(v, local_today())),
         DeadlineFromFilter(Task.deadline, _l("Deadline")),
         DeadlineToFilter(Task.deadline, _l("Deadline")),
         ConditionFilter(Task.id, _l("Mine"), lambda v: task_filters.mine(current_user),
@@ -709,6 +715,12 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
                                     policy.scope_count(current_user, Task, rows))
         elif rows:
             conditions = self._rows_in(rows) + conditions
+        value = request.args.get("timeliness")
+        if (isinstance(count, EstimatingCount) and count.pristine and len(conditions) == 1
+                and value in Timeliness.__members__):
+            # The dashboard's class alone over the whole table: the dashboard's own figure,
+            # from the running tally (statistics.tally_count), exact whatever the size.
+            return count.narrowed(conditions[0], statistics.tally_count(value, local_today()))
         return count.filter(*conditions)
 
     def _urgency_order(self, sort_column) -> bool:
