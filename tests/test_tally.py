@@ -36,7 +36,7 @@ def _same(today: dt.date) -> None:
         statistics.measure_clause(statistics.AWAITING, None, today, today)))
     assert statistics.awaiting_count(today) == awaiting
     # The Office list's count of one class (statistics.tally_count): the tasks' own count.
-    for measure in statistics.COLUMNS:
+    for measure in (*statistics.COLUMNS, statistics.AWAITING):
         on_tasks = db.session.scalar(sa.select(sa.func.count()).select_from(Task).where(
             statistics.measure_clause(measure, None, today, today)))
         assert db.session.scalar(statistics.tally_count(measure, today)) == on_tasks, measure
@@ -145,14 +145,19 @@ def test_the_office_list_of_one_class_counts_as_the_dashboard(app, browser):
         make_task(b, state=S.cancelled, deadline=today)
         make_task(a, state=S.returned, deadline=today + 3 * day)
         make_task(b, state=S.in_progress, deadline=None, has_deadline=False)
+        make_task(a, state=S.pending_verification, deadline=today + 3 * day,
+                  completed_on=today - day)
         db.session.commit()
 
         def on_tasks(measure, *more):
             return db.session.scalar(sa.select(sa.func.count()).select_from(Task).where(
                 statistics.measure_clause(measure, None, today, today), *more))
         wanted = {value.value: on_tasks(value.value) for value in Timeliness}
-        wanted |= {"cancelled": on_tasks("cancelled"), "returned": on_tasks("returned")}
+        wanted |= {name: on_tasks(name) for name in ("cancelled", "returned",
+                                                     statistics.AWAITING)}
         of_a = {value: on_tasks(value, Task.lead_unit_id == a.id) for value in wanted}
+        of_a_open = {value: on_tasks(value, Task.lead_unit_id == a.id,
+                                     Task.state == S.in_progress) for value in wanted}
         a_id = a.id
         br = browser(office)
     assert wanted["open_overdue"] == 3 and wanted["done_late"] == 2 and of_a["done_late"] == 1
@@ -167,3 +172,8 @@ def test_the_office_list_of_one_class_counts_as_the_dashboard(app, browser):
             assert listed(f"/tasks/?timeliness={value}") == count, value
         assert listed(f"/tasks/?flt0_8={value}") == count, value
         assert listed(f"/tasks/?flt0_8={value}&flt1_1={a_id}") == of_a[value], value
+        # The dashboard's links: a figure, and a unit's figure.
+        assert listed(f"/tasks/?measure={value}") == count, value
+        assert listed(f"/tasks/?measure={value}&unit_id={a_id}") == of_a[value], value
+        assert listed(f"/tasks/?measure={value}&unit_id={a_id}&flt0_0=in_progress") == \
+            of_a_open[value], value

@@ -300,16 +300,19 @@ def tally_windows(starts: list[dt.date | None], today: dt.date, unit_ids=None
     return _window_rows(query, len(starts), wanted)
 
 
-def tally_count(measure: str, today: dt.date) -> sa.Select | None:
+def tally_count(measure: str, today: dt.date, unit_id: int | None = None) -> sa.Select | None:
     """How many tasks ``measure_clause(measure, None, today, today)`` holds (every task
-    counted to date), summed from the running tally: the dashboard's own figure, whatever
-    the number of tasks. None for a measure the tally cannot tell."""
+    counted to date; with ``unit_id``, those it leads), summed from the running tally: the
+    dashboard's own figure, whatever the number of tasks. None for a measure the tally
+    cannot tell."""
     from ..models import task_tally
 
-    if measure not in COLUMNS:
+    if measure not in (*COLUMNS, AWAITING) or not use_tally(today, today):
         return None
     of = task_tally.c
     where = [counted_clause(None, today, of)]
+    if unit_id is not None:
+        where.append(of.lead_unit_id == unit_id)
     if measure != "total":
         where.append(class_clause(measure, today, today, of=of))
     return sa.select(sa.func.coalesce(sa.func.sum(of.n), 0)).where(*where)
@@ -328,14 +331,11 @@ def _window_rows(query, windows: int, wanted) -> list[list[dict]]:
 
 def awaiting_count(today: dt.date) -> int:
     """Of the tasks done, those the Office has not verified yet, as of ``today``."""
-    if use_tally(today, today):
-        from ..models import task_tally
-
-        of = task_tally.c
-        return int(db.session.scalar(sa.select(sa.func.sum(of.n)).where(
-            class_clause(AWAITING, today, today, of=of))) or 0)
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Task).where(
-        measure_clause(AWAITING, None, today, today))) or 0
+    count = tally_count(AWAITING, today)
+    if count is None:
+        count = sa.select(sa.func.count()).select_from(Task).where(
+            measure_clause(AWAITING, None, today, today))
+    return int(db.session.scalar(count) or 0)
 
 
 def in_unit_order(found: dict[int, dict], wanted: list[int] | None) -> list[dict]:

@@ -715,13 +715,26 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
                                     policy.scope_count(current_user, Task, rows))
         elif rows:
             conditions = self._rows_in(rows) + conditions
-        value = request.args.get("timeliness")
-        if (isinstance(count, EstimatingCount) and count.pristine and len(conditions) == 1
-                and value in Timeliness.__members__):
-            # The dashboard's class alone over the whole table: the dashboard's own figure,
-            # from the running tally (statistics.tally_count), exact whatever the size.
-            return count.narrowed(conditions[0], statistics.tally_count(value, local_today()))
+        if isinstance(count, EstimatingCount) and count.pristine and not rows:
+            tally = self._tally_count(conditions)
+            if tally is not None:
+                return count.narrowed(sa.and_(*conditions), tally)
         return count.filter(*conditions)
+
+    @staticmethod
+    def _tally_count(conditions: list) -> sa.Select | None:
+        """The count of a dashboard figure's tasks over the whole table (?measure= or
+        ?timeliness=, with or without ?unit_id=, and nothing else): the dashboard's own
+        figure, from the running tally (statistics.tally_count), exact whatever the size."""
+        args = request.args
+        if args.get("group") or args.get("directed") or args.get("period"):
+            return None
+        measures = [value for value in (args.get("timeliness"),) if value in Timeliness.__members__]
+        measures += [value for value in (args.get("measure"),) if value in statistics.MEASURES]
+        unit_id = to_id(args.get("unit_id", ""))
+        if len(measures) != 1 or len(conditions) != 1 + (unit_id is not None):
+            return None
+        return statistics.tally_count(measures[0], local_today(), unit_id)
 
     def _urgency_order(self, sort_column) -> bool:
         return (sort_column is None and current_user.role in UNIT_ROLES
