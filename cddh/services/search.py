@@ -85,7 +85,13 @@ def match(column, query: str | None):
         return None
     phrase = " ".join(found)
     rank = sa.case((_like(column, phrase), 0), else_=1)
-    return sa.and_(*(_like(column, f" {w} " if len(w) < WHOLE_WORD_BELOW else w)
+    # A short word is common ("va", "so", "thu"): its trigrams are in most rows, and reading
+    # them from the trigram index costs more than the whole search. With a longer word to
+    # find the rows, a short one is checked on those rows only (an expression over the
+    # column, which the index does not serve); the rows are the same.
+    indexed = any(len(w) >= WHOLE_WORD_BELOW for w in found)
+    short = sa.func.coalesce(column, "") if indexed else column
+    return sa.and_(*(_like(short, f" {w} ") if len(w) < WHOLE_WORD_BELOW else _like(column, w)
                      for w in found)), rank
 
 
