@@ -141,6 +141,11 @@ def test_home_groups_and_list_counts_from_the_index_match_the_tasks(app, browser
             f"flt0_4={day(sunday)}+-+{day(later)}": on_tasks(Task.deadline.between(sunday,
                                                                                    later)),
         }
+        # The lead unit: the unit itself, another unit it cooperates with, the child unit
+        # leading the sub-task it sees twice.
+        for lead in {unit.id, tasks[9].lead_unit_id, twice.lead_unit_id}:
+            by_filter[f"flt0_1={lead}"] = on_tasks(Task.lead_unit_id == lead)
+        assert by_filter[f"flt0_1={twice.lead_unit_id}"] == {twice.id}
         assert by_filter[f"flt0_10={day(saturday)}"] != by_filter[f"flt0_9={day(sunday)}"]
         assert by_filter[f"flt0_4={day(saturday)}+-+{day(saturday)}"]
         assert sum(1 for ids in by_filter.values() if ids) >= 10

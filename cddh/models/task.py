@@ -74,7 +74,9 @@ task_unit = sa.Table(
     sa.Index("ix_task_unit_task_id", "task_id"),
     # A unit's task list by urgency (issue 12 §4): open first, by deadline (overdue first, no
     # deadline last), then the rest: one index range scan in order, whatever the unit's size.
-    sa.Index("ix_task_unit_unit_id_urgency", "unit_id", "settled", "deadline", "task_id"),
+    # ``state`` rides along (PostgreSQL): the walk leaves out drafts from the index alone.
+    sa.Index("ix_task_unit_unit_id_urgency", "unit_id", "settled", "deadline", "task_id",
+             postgresql_include=["state"]),
     # ``state`` rides along (PostgreSQL): a unit's documents (the rows but drafts) are an
     # index-only range, counted and listed without visiting the rows.
     sa.Index("ix_task_unit_unit_id_document_id", "unit_id", "document_id",

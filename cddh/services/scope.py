@@ -59,6 +59,17 @@ def row_state(value: str) -> list:
     return [task_unit.c.state == value, task_unit.c.settled.is_(value not in UNIT_OPEN_STATES)]
 
 
+def row_led_by(lead_unit_id: int, unit_id: int) -> list:
+    """``Task.lead_unit_id == lead_unit_id`` said on unit ``unit_id``'s row: its own role
+    when it is the lead unit, else the lead unit's own row of the task (every task has one,
+    with the role "lead", the strongest reason), one index-only range of that unit."""
+    if lead_unit_id == unit_id:
+        return [task_unit.c.role == TaskUnitRole.lead]
+    lead = sa.orm.aliased(task_unit)
+    return [task_unit.c.task_id.in_(sa.select(lead.c.task_id).where(
+        lead.c.unit_id == lead_unit_id, lead.c.role == TaskUnitRole.lead))]
+
+
 def row_deadline_within(start: dt.date | None, end: dt.date | None,
                         cal: WorkingCalendar | None = None) -> list:
     """Conditions on the unit's rows met by every task whose deadline lies in [start, end]

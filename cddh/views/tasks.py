@@ -190,6 +190,15 @@ class StateFilter(FilterEqual):
         return super().apply(query, value, alias)
 
 
+class LeadUnitFilter(LookupFilter):
+    """The lead unit; in a unit's urgency order said on the unit's rows (scope.row_led_by)."""
+
+    def apply(self, query, value, alias=None):
+        if on_unit_row():
+            return filter_on_row(query, scope.row_led_by(int(value), current_user.unit_id))
+        return super().apply(query, value, alias)
+
+
 class CooperatingUnitFilter(LookupFilter):
     """Tasks the chosen unit cooperates on."""
 
@@ -554,7 +563,7 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
     # New filters go at the end: a filter's place is its key in bookmarked URLs (flt0_5=…).
     column_filters = (
         StateFilter(Task.state, _l("State"), options=labels.choices(labels.TASK_STATE)),
-        LookupFilter(Task.lead_unit_id, _l("Lead unit"), _unit_options, tables=("unit",)),
+        LeadUnitFilter(Task.lead_unit_id, _l("Lead unit"), _unit_options, tables=("unit",)),
         LookupFilter(Task.directing_leader_id, _l("Directing leader"), leader_options,
                      tables=("user_account",)),
         ConditionFilter(Task.content, _l("Document number"), task_filters.document_number,
