@@ -50,6 +50,14 @@ def test_the_task_unit_index_follows_every_change(ctx):
     task.cooperating_units = []
     db.session.commit()
     assert _rows() == {(sct.id, task.id, "lead", "in_progress", d)}
+    # Reported done, then its completion date corrected: the row keeps the task's date.
+    task.state, task.completed_on = TaskState.pending_verification, dt.date(2026, 9, 2)
+    db.session.commit()
+    task.completed_on = dt.date(2026, 9, 4)
+    db.session.commit()
+    assert db.session.execute(sa.select(task_unit.c.state, task_unit.c.completed_on,
+                                        task_unit.c.settled)).all() == [
+        ("pending_verification", dt.date(2026, 9, 4), True)]
 
 
 def _list_ids(browser, user, url) -> list[int]:

@@ -65,11 +65,14 @@ task_unit = sa.Table(
     # The figures count the task (forwarded, not a sub-task): a unit's timeliness filters
     # read their class from the row (cddh.services.timeliness.unit_row_clause).
     sa.Column("counted", sa.Boolean, nullable=False, server_default=sa.false()),
-    # ``counted`` and ``role`` ride along (PostgreSQL): a unit's timeliness filter and its
-    # leader's home groups (lead tasks without officer, awaiting sign-off) count their rows
-    # from the index alone.
+    # The task's completion date: with the state and the effective deadline, the row tells
+    # every timeliness class of the figures as of today (done on time, done late too).
+    sa.Column("completed_on", sa.Date),
+    # ``counted``, ``role``, ``completed_on`` and ``settled`` ride along (PostgreSQL): a
+    # unit's timeliness filters and its leader's home groups (lead tasks without officer,
+    # awaiting sign-off) count their rows from the index alone.
     sa.Index("ix_task_unit_unit_id_state_deadline_task_id", "unit_id", "state", "deadline",
-             "task_id", postgresql_include=["counted", "role"]),
+             "task_id", postgresql_include=["counted", "role", "completed_on", "settled"]),
     sa.Index("ix_task_unit_unit_id_deadline_task_id", "unit_id", "deadline", "task_id"),
     sa.Index("ix_task_unit_task_id", "task_id"),
     # A unit's task list by urgency (issue 12 §4): open first, by deadline (overdue first, no

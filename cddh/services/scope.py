@@ -25,7 +25,7 @@ from .calendar import WorkingCalendar
 
 WATCHED = ("lead_unit_id", "lead_unit", "cooperating_units", "state", "deadline",
            "effective_deadline", "parent_task_id", "parent_task", "document_id", "document",
-           "assigned_at")
+           "assigned_at", "completed_on")
 BATCH = 1000  # task ids per statement
 
 
@@ -47,10 +47,10 @@ def _counted():
 
 
 # A unit's task_unit row through the columns the statistics' rules read (its copies of the
-# state and the effective deadline; it has no completion date): ``class_clause(…, of=UNIT_ROW)``
+# state, the effective deadline and the completion date): ``class_clause(…, of=UNIT_ROW)``
 # and ``overview.due_soon_clause(…, of=UNIT_ROW)`` are the same rules on the row.
 UNIT_ROW = SimpleNamespace(state=task_unit.c.state, effective_deadline=task_unit.c.deadline,
-                           completed_on=sa.null())
+                           completed_on=task_unit.c.completed_on)
 
 
 def row_state(value: str) -> list:
@@ -92,18 +92,21 @@ def rows_for(task_ids) -> sa.Select:
                      sa.literal(TaskUnitRole.lead, sa.String(16)).label("role"),
                      Task.state.label("state"), Task.effective_deadline.label("deadline"),
                      _settled().label("settled"), Task.document_id.label("document_id"),
-                     _counted().label("counted")).where(
+                     _counted().label("counted"),
+                     Task.completed_on.label("completed_on")).where(
         Task.lead_unit_id.is_not(None), Task.id.in_(task_ids))
     coop = (sa.select(task_cooperating_unit.c.unit_id, Task.id,
                       sa.literal(TaskUnitRole.cooperating, sa.String(16)), Task.state,
-                      Task.effective_deadline, _settled(), Task.document_id, _counted())
+                      Task.effective_deadline, _settled(), Task.document_id, _counted(),
+                      Task.completed_on)
             .join(task_cooperating_unit, task_cooperating_unit.c.task_id == Task.id)
             .where(Task.id.in_(task_ids)))
     # A sub-task is seen by its parent task's lead unit (Đ9.2a), never by a sibling unit.
     parent = sa.orm.aliased(Task)
     above = (sa.select(parent.lead_unit_id, Task.id,
                        sa.literal(TaskUnitRole.parent, sa.String(16)), Task.state,
-                       Task.effective_deadline, _settled(), Task.document_id, _counted())
+                       Task.effective_deadline, _settled(), Task.document_id, _counted(),
+                       Task.completed_on)
              .join(parent, parent.id == Task.parent_task_id)
              .where(parent.lead_unit_id.is_not(None), Task.id.in_(task_ids)))
     # One row per (unit, task), for the strongest reason (lead, then cooperating, then parent):
@@ -116,13 +119,13 @@ def rows_for(task_ids) -> sa.Select:
     role = sa.case((best == 3, TaskUnitRole.lead), (best == 2, TaskUnitRole.cooperating),
                    else_=TaskUnitRole.parent)
     return (sa.select(rows.c.unit_id, rows.c.task_id, role, rows.c.state, rows.c.deadline,
-                      rows.c.settled, rows.c.document_id, rows.c.counted)
+                      rows.c.settled, rows.c.document_id, rows.c.counted, rows.c.completed_on)
             .group_by(rows.c.unit_id, rows.c.task_id, rows.c.state, rows.c.deadline,
-                      rows.c.settled, rows.c.document_id, rows.c.counted))
+                      rows.c.settled, rows.c.document_id, rows.c.counted, rows.c.completed_on))
 
 
 COLUMNS = ["unit_id", "task_id", "role", "state", "deadline", "settled", "document_id",
-           "counted"]
+           "counted", "completed_on"]
 
 
 def sync(connection, task_ids) -> None:

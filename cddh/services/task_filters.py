@@ -12,7 +12,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from ..models import Document, Role, Task, Timeliness, task_cooperating_unit
+from ..models import Document, Role, Task, task_cooperating_unit
 from ..models.enums import UNIT_ROLES
 from . import overview, statistics
 from .search import _like, normalise
@@ -35,15 +35,15 @@ def timeliness_class(value: str, today: dt.date):
 
 def timeliness_class_on_row(value: str, today: dt.date) -> list | None:
     """``timeliness_class`` as conditions on a unit's task_unit row (cddh.services.scope),
-    for the classes the row can tell (the open ones, due soon); None for the others."""
+    which tells every class as of today; None for a value that is no class."""
     from .scope import UNIT_ROW
     from .timeliness import unit_row_clause
 
     if value == DUE_SOON:
         return [overview.due_soon_clause(today, of=UNIT_ROW)]
-    if value not in TIMELINESS_CLASSES or value not in Timeliness.__members__:
+    if value not in TIMELINESS_CLASSES:
         return None
-    return unit_row_clause(Timeliness(value), today)
+    return unit_row_clause(value, today)
 
 
 def cooperating_unit(unit_id: int):

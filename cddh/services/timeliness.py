@@ -43,19 +43,27 @@ def timeliness_clause(value: Timeliness, today: dt.date):
     return statistics.measure_clause(Timeliness(value).value, None, today, today)
 
 
-UNIT_ROW_CLASSES = (Timeliness.open_on_time, Timeliness.open_overdue, Timeliness.no_deadline)
+def unit_row_clause(value, today: dt.date) -> list:
+    """``timeliness_clause`` (or any class of the figures: returned, cancelled, awaiting
+    verification) as conditions on a unit's task_unit rows: counted, and the class over the
+    row's copies of the state, effective deadline and completion date
+    (``statistics.class_clause``, the same rule)."""
+    value = getattr(value, "value", value)
+    rows = [task_unit.c.counted == sa.true(),
+            statistics.class_clause(value, today, today, of=UNIT_ROW)]
+    # What the class implies of the row's "settled" flag (not open at the unit), said too:
+    # the urgency index then starts at the settled rows, or stops before them.
+    if value in SETTLED_CLASSES:
+        rows.append(task_unit.c.settled == sa.true())
+    elif value in OPEN_CLASSES:
+        rows.append(task_unit.c.settled == sa.false())
+    return rows
 
 
-def unit_row_clause(value: Timeliness, today: dt.date) -> list | None:
-    """``timeliness_clause`` as conditions on a unit's task_unit rows, for the classes the
-    row can tell (``UNIT_ROW_CLASSES``: none needs the completion date): counted, and the
-    class over the row's copies (``statistics.class_clause``, the same rule); None for the
-    others."""
-    value = Timeliness(value)
-    if value not in UNIT_ROW_CLASSES:
-        return None
-    return [task_unit.c.counted == sa.true(),
-            statistics.class_clause(value.value, today, today, of=UNIT_ROW)]
+# Every task of these classes is open at its unit (assigned, in progress), or is not.
+OPEN_CLASSES = (Timeliness.open_on_time.value, Timeliness.open_overdue.value)
+SETTLED_CLASSES = (Timeliness.done_on_time.value, Timeliness.done_late.value,
+                   statistics.RETURNED, statistics.CANCELLED, statistics.AWAITING)
 
 
 def days_label_parts(task: Task, today: dt.date) -> tuple[str, int] | None:
