@@ -123,6 +123,48 @@ def test_mark_overdue_over_many_batches_marks_every_task_once(w, small_batches, 
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification)) == 5
 
 
+def test_each_person_is_told_of_their_own_tasks_among_many(w, small_batches):
+    """The night's notices are counted per group of tasks sharing their recipients (a unit,
+    a task with handling officers, a specialist, no specialist) and then per person: each
+    person's count is still the tasks they would have been told of one by one."""
+    lead, other = w["lead"], w["other"]
+    staff2 = make_user(Role.unit_staff, lead)
+    other_staff2 = make_user(Role.unit_staff, other)
+    specialist2 = make_user(Role.office_specialist, w["specialist"].unit)
+    retired = make_user(Role.unit_staff, lead)
+    retired.active = False
+    overdue = dict(state=S.in_progress, deadline=D(2026, 3, 2))
+    for _ in range(4):  # no officers: the whole unit
+        make_task(lead, **overdue)
+    for _ in range(2):
+        make_task(lead, **overdue).officers = [w["staff"]]
+    make_task(lead, **overdue).officers = [staff2]
+    named = make_task(other, **overdue)
+    named.officers = [w["other_staff"]]
+    for _ in range(3):  # held by the Office: their specialist, or every specialist
+        make_task(other, state=S.pending_verification, deadline=D(2026, 3, 2),
+                  specialist_id=w["specialist"].id)
+    make_task(other, state=S.returned, deadline=D(2026, 3, 2), specialist_id=None)
+    make_task(other, state=S.returned, deadline=D(2026, 3, 2), specialist_id=None)
+    counts = run("mark_overdue")
+    assert counts["became_overdue"] == 13
+    told = {user: [(kind, task_id, count) for kind, task_id, count, _m in notices(user)]
+            for user in (w["head"], w["staff"], staff2, retired, w["other_head"],
+                         w["other_staff"], other_staff2, w["specialist"], specialist2)}
+    assert told == {
+        w["head"]: [("overdue", None, 7)],
+        w["staff"]: [("overdue", None, 6)],  # the four of the unit and their own two
+        staff2: [("overdue", None, 5)],
+        retired: [],
+        w["other_head"]: [("overdue", named.id, 1)],  # the leader is told of every task
+        w["other_staff"]: [("overdue", named.id, 1)],
+        other_staff2: [],  # not named on it
+        w["specialist"]: [("overdue", None, 5)],  # theirs and the two without specialist
+        specialist2: [("overdue", None, 2)],
+    }
+    assert counts["notified"] == 7
+
+
 def test_clearing_the_mark_walks_every_batch(w, small_batches):
     tasks = [make_task(w["lead"], state=S.in_progress, deadline=D(2026, 3, 1)) for _ in range(10)]
     run("mark_overdue")

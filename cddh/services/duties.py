@@ -36,6 +36,7 @@ from ..models import (
     UpdateFrequency,
     User,
     db,
+    task_officer,
     utcnow,
 )
 from ..models.base import UTCDateTime
@@ -196,21 +197,41 @@ def notify(rows: sa.Select) -> int:
     return len(result.all())
 
 
-def _recipients(who: str):
-    """Join condition from Task to the users who receive a notice about it."""
+def _recipient_keys(who: str) -> dict[str, sa.ColumnElement]:
+    """The task columns that decide who receives a notice about a task (``who``: see
+    _recipients): tasks agreeing on them have the same recipients, so the night's notices
+    count the tasks per group first and join the users to the groups, never to each task."""
+    if who == "lead_unit":
+        # Without handling officers the unit's staff are told; with them, only they (and the
+        # leader): such a task is a group of its own (Đ8.2b).
+        named = sa.exists().where(task_officer.c.task_id == Task.id)
+        return {"lead_unit_id": Task.lead_unit_id, "officer_task": sa.case((named, Task.id))}
+    if who == "unit_leader":
+        return {"lead_unit_id": Task.lead_unit_id}
+    if who == "leaders":
+        return {"directing_leader_id": Task.directing_leader_id}
+    if who == "specialist":
+        return {"specialist_id": Task.specialist_id}
+    raise ValueError(who)
+
+
+def _recipients(who: str, group):
+    """Join condition from a group of tasks (``group``: the columns of _recipient_keys) to
+    the users who receive a notice about them."""
     active = User.active.is_(True)
     if who == "lead_unit":  # its officers and leader once officers are named (Đ8.2b)
         from .notifications import lead_unit_recipient
 
-        return sa.and_(active, User.unit_id == Task.lead_unit_id, lead_unit_recipient(Task.id))
+        return sa.and_(active, User.unit_id == group.lead_unit_id,
+                       lead_unit_recipient(group.officer_task))
     if who == "unit_leader":
-        return sa.and_(active, User.unit_id == Task.lead_unit_id, User.role == Role.unit_leader)
+        return sa.and_(active, User.unit_id == group.lead_unit_id, User.role == Role.unit_leader)
     if who == "leaders":  # the task's directing leader (cddh.services.leaders)
-        return leader_recipients("escalation", Task.directing_leader_id)
+        return leader_recipients("escalation", group.directing_leader_id)
     if who == "specialist":
         return sa.and_(active, sa.or_(
-            User.id == Task.specialist_id,
-            sa.and_(Task.specialist_id.is_(None), User.role == Role.office_specialist)))
+            User.id == group.specialist_id,
+            sa.and_(group.specialist_id.is_(None), User.role == Role.office_specialist)))
     raise ValueError(who)
 
 
@@ -325,15 +346,29 @@ class Notices:
         the rows of ``select_from`` (Task) matching ``where``."""
         task_id = Task.id if task_id is None else task_id
         label = task_label() if label is None else label
-        join = _recipients(who) if isinstance(who, str) else who
-        rows = db.session.execute(
-            sa.select(User.id, sa.func.count(), sa.func.min(task_id), sa.func.min(label))
-            .select_from(Task if select_from is None else select_from).join(User, join)
-            .where(where).group_by(User.id)).all()
+        source = Task if select_from is None else select_from
+        if isinstance(who, str):
+            # The tasks are counted per group sharing their recipients (a unit, a
+            # specialist…), then the groups are joined to the users: a backlog of hundreds of
+            # thousands of tasks is never multiplied by the users, nor joined to them through
+            # a condition that cannot be hashed. The same counts, first task and label.
+            keys = _recipient_keys(who)
+            groups = (sa.select(*(column.label(name) for name, column in keys.items()),
+                                sa.func.count().label("tasks"),
+                                sa.func.min(task_id).label("first_task"),
+                                sa.func.min(label).label("first_label"))
+                      .select_from(source).where(where).group_by(*keys.values()).subquery())
+            query = (sa.select(User.id, sa.func.sum(groups.c.tasks),
+                               sa.func.min(groups.c.first_task), sa.func.min(groups.c.first_label))
+                     .select_from(groups).join(User, _recipients(who, groups.c)).group_by(User.id))
+        else:
+            query = (sa.select(User.id, sa.func.count(), sa.func.min(task_id), sa.func.min(label))
+                     .select_from(source).join(User, who).where(where).group_by(User.id))
+        rows = db.session.execute(query).all()
         group = self.groups.setdefault((kind, tuple(sorted(values.items()))), {})
         for user_id, count, first_task, first_label in rows:
             seen = group.setdefault(user_id, [0, first_task, first_label])
-            seen[0] += count
+            seen[0] += int(count)
 
     def send(self) -> int:
         """Insert the notices: the task itself for one task, else the count and a link."""
