@@ -37,6 +37,7 @@ TODAY = D(2026, 3, 20)
 def small_batches(monkeypatch):
     monkeypatch.setattr(duties, "BATCH", 4)
     monkeypatch.setattr(duties, "NOTICE_ROWS", 3)
+    monkeypatch.setattr(duties, "STALE_AFTER", 4)  # PostgreSQL: ANALYZE inside the job too
 
 
 @pytest.fixture
@@ -163,6 +164,27 @@ def test_each_person_is_told_of_their_own_tasks_among_many(w, small_batches):
         specialist2: [("overdue", None, 2)],
     }
     assert counts["notified"] == 7
+
+
+def test_a_night_marks_the_new_overdue_tasks_and_clears_the_extended_ones(w, small_batches):
+    kept = [make_task(w["lead"], state=S.in_progress, deadline=D(2026, 3, 2)) for _ in range(5)]
+    extended = [make_task(w["lead"], state=S.in_progress, deadline=D(2026, 3, 2))
+                for _ in range(3)]
+    run("mark_overdue", D(2026, 3, 4))
+    for t in extended:
+        db.session.get(Task, t.id).deadline = D(2026, 4, 30)
+    new = [make_task(w["other"], state=S.assigned, deadline=D(2026, 3, 10)) for _ in range(6)]
+    counts = run("mark_overdue", D(2026, 3, 12))
+    assert (counts["became_overdue"], counts["no_longer_overdue"]) == (6, 3)
+    since = dict(db.session.execute(sa.select(Task.id, Task.overdue_since)).all())
+    assert {since[t.id] for t in kept} == {D(2026, 3, 3)}  # kept from the first night
+    assert {since[t.id] for t in new} == {D(2026, 3, 11)}
+    assert {since[t.id] for t in extended} == {None}
+    history = db.session.scalars(sa.select(TaskHistory.task_id)
+                                 .where(TaskHistory.action == "overdue")).all()
+    assert sorted(history) == sorted(t.id for t in (*kept, *extended, *new))
+    [(_kind, task_id, count, _message)] = notices(w["other_head"])
+    assert (task_id, count) == (None, 6)
 
 
 def test_clearing_the_mark_walks_every_batch(w, small_batches):

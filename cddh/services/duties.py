@@ -408,6 +408,20 @@ def set_marks(mark, where, subject_id=None, select_from=None) -> int:
 
 # --- the rules -----------------------------------------------------------------------------
 
+# Rows written by one statement past which the table's statistics are refreshed before the
+# next statements read them (PostgreSQL; see refresh_statistics).
+STALE_AFTER = 10_000
+
+
+def refresh_statistics(table: sa.Table) -> None:
+    """PostgreSQL: ANALYZE ``table`` inside the job's transaction (it sees the rows just
+    written), so that the statements reading this run's rows are planned for their number.
+    Left alone, the planner keeps the statistics of the night before (an empty table: one
+    row for this run's stamp) and reads a backlog row by row through nested loops."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.text(f"ANALYZE {table.name}"))
+
+
 def _dialect_insert():
     """The INSERT construct of the session's database (both have ON CONFLICT)."""
     if db.session.get_bind().dialect.name == "postgresql":
@@ -426,19 +440,28 @@ def mark_overdue(today: dt.date, cal: WorkingCalendar | None = None) -> dict:
     The marks are narrow rows of their own (TaskOverdue), written by one INSERT … SELECT and
     stamped with this run's time: the timeline entries and the notices then read this run's
     marks, so a backlog of hundreds of thousands of tasks turning overdue at once never
-    rewrites the wide task rows and never goes through the tasks' conditions twice."""
+    rewrites the wide task rows and never goes through the tasks' conditions twice. The
+    marks that no longer hold are removed first: the night's new marks hold by definition,
+    so the removal reads only the marks of the nights before."""
     at = sa.literal(utcnow(), UTCDateTime())
     overdue = TaskOverdue.__table__
     past = sa.and_(Task.state.in_(list(OPEN_STATES)), Task.effective_deadline < today)
+    no_longer = sa.exists().where(Task.id == overdue.c.task_id, sa.or_(
+        Task.state.not_in(list(OPEN_STATES)), Task.effective_deadline.is_(None),
+        Task.effective_deadline >= today))
+    cleared = db.session.execute(sa.delete(overdue).where(no_longer)).rowcount
     # A task already marked keeps its mark: the primary key says so (ON CONFLICT DO NOTHING).
     # Not an anti-join on the table being written: on an empty or newly emptied table the
     # planner would scan it once per task, visiting every row this statement inserted.
     insert = _dialect_insert()(overdue).from_select(
         ["task_id", "since", "marked_at"],
         sa.select(Task.id, day_after(Task.effective_deadline), at).where(past))
-    db.session.execute(insert.on_conflict_do_nothing(index_elements=[overdue.c.task_id]))
+    became = db.session.execute(
+        insert.on_conflict_do_nothing(index_elements=[overdue.c.task_id])
+        .execution_options(preserve_rowcount=True)).rowcount
+    if became >= STALE_AFTER:
+        refresh_statistics(overdue)
     this_run = TaskOverdue.marked_at == at
-    became = db.session.scalar(sa.select(sa.func.count()).select_from(TaskOverdue).where(this_run))
     history = sa.select(TaskOverdue.task_id, at, sa.literal("overdue"), sa.literal(""),
                         sa.literal({}, sa.JSON())).where(this_run)
     db.session.execute(sa.insert(TaskHistory.__table__).from_select(
@@ -448,10 +471,6 @@ def mark_overdue(today: dt.date, cal: WorkingCalendar | None = None) -> dict:
     held = Task.state.in_(UNIT_HOLDS)
     notices.add("overdue", sa.and_(this_run, held), "lead_unit", select_from=marks)
     notices.add("overdue", sa.and_(this_run, ~held), "specialist", select_from=marks)
-    no_longer = sa.exists().where(Task.id == overdue.c.task_id, sa.or_(
-        Task.state.not_in(list(OPEN_STATES)), Task.effective_deadline.is_(None),
-        Task.effective_deadline >= today))
-    cleared = db.session.execute(sa.delete(overdue).where(no_longer)).rowcount
     return {"became_overdue": became, "no_longer_overdue": cleared, "notified": notices.send()}
 
 
