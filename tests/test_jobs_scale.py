@@ -209,6 +209,14 @@ def test_escalation_and_reminders_are_grouped_and_given_once(w, small_batches, s
     assert [(n[1], n[2]) for n in leader] == [(None, 11)]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(NoticeMark)) == 22
     assert run("escalate_overdue")["notified"] == 0  # once per deadline
+    # A later night escalates only the tasks not escalated yet, and tells of those alone.
+    for _ in range(3):
+        make_task(w["lead"], state=S.in_progress, deadline=D(2026, 3, 9))
+    later = run("escalate_overdue", D(2026, 3, 27))
+    assert (later["escalated_unit"], later["escalated_office"]) == (3, 3)
+    for user, level in ((w["head"], "escalated_unit"), (w["leader"], "escalated_office")):
+        told = [n for n in notices(user) if n[0] == level]
+        assert sorted((n[1], n[2]) for n in told) == [(None, 3), (None, 11)]
     soon = [make_task(w["lead"], state=S.assigned, deadline=D(2026, 3, 23)) for _ in range(6)]
     assert run("due_soon")["tasks"] == 6
     [(kind, task_id, count, _message)] = [n for n in notices(w["staff"]) if n[0] == "due_soon"]

@@ -4,10 +4,11 @@ Each rule takes the day it runs for (``today``, injected: tests and ``run-job --
 any date) and a working-day calendar loaded once for the run, and returns counts for the job
 record. Every rule is a handful of set-based statements (UPDATE … WHERE, INSERT … SELECT)
 per batch of at most BATCH matching tasks, each batch an id range (two bound parameters,
-never an id list, never the rows as objects), or (the overdue marks, narrow rows of their
-own) one INSERT … SELECT for the night; each is idempotent: a second run on the same
-day finds nothing left to do. Each person is told once per run and kind (``Notices``). Working-day arithmetic is done once in Python, on ``today``, to get a cut-off
-date; the database then compares plain dates.
+never an id list, never the rows as objects), or (the overdue marks and the escalation
+marks, narrow rows of their own) one INSERT … SELECT for the night; each is idempotent: a
+second run on the same day finds nothing left to do. Each person is told once per run and
+kind (``Notices``). Working-day arithmetic is done once in Python, on ``today``, to get a
+cut-off date; the database then compares plain dates.
 
 The caller (cddh.jobs) owns the transaction.
 """
@@ -396,14 +397,17 @@ def not_marked(mark, subject_id=None) -> sa.ColumnElement[bool]:
 
 
 def set_marks(mark, where, subject_id=None, select_from=None) -> int:
-    """Remember the reminder ``mark`` for every row matching ``where``."""
+    """Remember the reminder ``mark`` for every row matching ``where``; a row that has it
+    already keeps it (the primary key: ON CONFLICT DO NOTHING, so that ``where`` need not
+    anti-join the table being written). The count is of the marks written."""
     subject_id = Task.id if subject_id is None else subject_id
     rows = sa.select(mark, subject_id, sa.literal(utcnow(), UTCDateTime())).select_from(
         Task if select_from is None else select_from).where(where)
     table = NoticeMark.__table__
-    result = db.session.execute(sa.insert(table).from_select(
-        ["mark", "subject_id", "created_at"], rows).returning(table.c.subject_id))
-    return len(result.all())
+    insert = _dialect_insert()(table).from_select(["mark", "subject_id", "created_at"], rows)
+    return db.session.execute(insert.on_conflict_do_nothing(
+        index_elements=[table.c.mark, table.c.subject_id])
+        .execution_options(preserve_rowcount=True)).rowcount
 
 
 # --- the rules -----------------------------------------------------------------------------
@@ -597,20 +601,22 @@ def escalated_clause(setting: str, today: dt.date, cal: WorkingCalendar | None =
 def escalate_overdue(today: dt.date, cal: WorkingCalendar | None = None) -> dict:
     """A task the unit still holds N working days after its deadline is escalated to the
     lead unit's leader, and after M working days to the leadership; once per deadline (the
-    mark ``escalated_unit@<deadline>``). The counts are the tasks escalated."""
+    mark ``escalated_unit@<deadline>``). The counts are the tasks escalated.
+
+    One level is two statements for the night, not a walk in batches: the notices count the
+    tasks not told yet (an anti-join on the marks, read only), then one INSERT … SELECT
+    writes the marks of every task at that level, the ones given before kept by the
+    primary key."""
     cal = cal or WorkingCalendar()
     counts = {}
     notices = Notices()
     for level, setting, who in ESCALATION_LEVELS:
         marker = dated_kind(level, Task.deadline)
-        due = sa.and_(escalated_clause(setting, today, cal), not_marked(marker))
+        due = escalated_clause(setting, today, cal)
         if who == "leaders":  # a sub-task stays inside its parent unit (Đ10.2c)
             due = sa.and_(due, Task.parent_task_id.is_(None))
-        counts[level] = 0
-        for rng in batches(due):
-            batch = sa.and_(rng, due)
-            notices.add(level, batch, who, n=get_setting(setting))
-            counts[level] += set_marks(marker, batch)
+        notices.add(level, sa.and_(due, not_marked(marker)), who, n=get_setting(setting))
+        counts[level] = set_marks(marker, due)
     counts["notified"] = notices.send()
     return counts
 
