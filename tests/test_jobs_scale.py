@@ -37,6 +37,7 @@ TODAY = D(2026, 3, 20)
 def small_batches(monkeypatch):
     monkeypatch.setattr(duties, "BATCH", 4)
     monkeypatch.setattr(duties, "NOTICE_ROWS", 3)
+    monkeypatch.setattr(duties, "STALE_AFTER", 4)  # PostgreSQL: ANALYZE inside the job too
 
 
 @pytest.fixture
@@ -123,6 +124,69 @@ def test_mark_overdue_over_many_batches_marks_every_task_once(w, small_batches, 
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification)) == 5
 
 
+def test_each_person_is_told_of_their_own_tasks_among_many(w, small_batches):
+    """The night's notices are counted per group of tasks sharing their recipients (a unit,
+    a task with handling officers, a specialist, no specialist) and then per person: each
+    person's count is still the tasks they would have been told of one by one."""
+    lead, other = w["lead"], w["other"]
+    staff2 = make_user(Role.unit_staff, lead)
+    other_staff2 = make_user(Role.unit_staff, other)
+    specialist2 = make_user(Role.office_specialist, w["specialist"].unit)
+    retired = make_user(Role.unit_staff, lead)
+    retired.active = False
+    overdue = dict(state=S.in_progress, deadline=D(2026, 3, 2))
+    for _ in range(4):  # no officers: the whole unit
+        make_task(lead, **overdue)
+    for _ in range(2):
+        make_task(lead, **overdue).officers = [w["staff"]]
+    make_task(lead, **overdue).officers = [staff2]
+    named = make_task(other, **overdue)
+    named.officers = [w["other_staff"]]
+    for _ in range(3):  # held by the Office: their specialist, or every specialist
+        make_task(other, state=S.pending_verification, deadline=D(2026, 3, 2),
+                  specialist_id=w["specialist"].id)
+    make_task(other, state=S.returned, deadline=D(2026, 3, 2), specialist_id=None)
+    make_task(other, state=S.returned, deadline=D(2026, 3, 2), specialist_id=None)
+    counts = run("mark_overdue")
+    assert counts["became_overdue"] == 13
+    told = {user: [(kind, task_id, count) for kind, task_id, count, _m in notices(user)]
+            for user in (w["head"], w["staff"], staff2, retired, w["other_head"],
+                         w["other_staff"], other_staff2, w["specialist"], specialist2)}
+    assert told == {
+        w["head"]: [("overdue", None, 7)],
+        w["staff"]: [("overdue", None, 6)],  # the four of the unit and their own two
+        staff2: [("overdue", None, 5)],
+        retired: [],
+        w["other_head"]: [("overdue", named.id, 1)],  # the leader is told of every task
+        w["other_staff"]: [("overdue", named.id, 1)],
+        other_staff2: [],  # not named on it
+        w["specialist"]: [("overdue", None, 5)],  # theirs and the two without specialist
+        specialist2: [("overdue", None, 2)],
+    }
+    assert counts["notified"] == 7
+
+
+def test_a_night_marks_the_new_overdue_tasks_and_clears_the_extended_ones(w, small_batches):
+    kept = [make_task(w["lead"], state=S.in_progress, deadline=D(2026, 3, 2)) for _ in range(5)]
+    extended = [make_task(w["lead"], state=S.in_progress, deadline=D(2026, 3, 2))
+                for _ in range(3)]
+    run("mark_overdue", D(2026, 3, 4))
+    for t in extended:
+        db.session.get(Task, t.id).deadline = D(2026, 4, 30)
+    new = [make_task(w["other"], state=S.assigned, deadline=D(2026, 3, 10)) for _ in range(6)]
+    counts = run("mark_overdue", D(2026, 3, 12))
+    assert (counts["became_overdue"], counts["no_longer_overdue"]) == (6, 3)
+    since = dict(db.session.execute(sa.select(Task.id, Task.overdue_since)).all())
+    assert {since[t.id] for t in kept} == {D(2026, 3, 3)}  # kept from the first night
+    assert {since[t.id] for t in new} == {D(2026, 3, 11)}
+    assert {since[t.id] for t in extended} == {None}
+    history = db.session.scalars(sa.select(TaskHistory.task_id)
+                                 .where(TaskHistory.action == "overdue")).all()
+    assert sorted(history) == sorted(t.id for t in (*kept, *extended, *new))
+    [(_kind, task_id, count, _message)] = notices(w["other_head"])
+    assert (task_id, count) == (None, 6)
+
+
 def test_clearing_the_mark_walks_every_batch(w, small_batches):
     tasks = [make_task(w["lead"], state=S.in_progress, deadline=D(2026, 3, 1)) for _ in range(10)]
     run("mark_overdue")
@@ -145,6 +209,14 @@ def test_escalation_and_reminders_are_grouped_and_given_once(w, small_batches, s
     assert [(n[1], n[2]) for n in leader] == [(None, 11)]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(NoticeMark)) == 22
     assert run("escalate_overdue")["notified"] == 0  # once per deadline
+    # A later night escalates only the tasks not escalated yet, and tells of those alone.
+    for _ in range(3):
+        make_task(w["lead"], state=S.in_progress, deadline=D(2026, 3, 9))
+    later = run("escalate_overdue", D(2026, 3, 27))
+    assert (later["escalated_unit"], later["escalated_office"]) == (3, 3)
+    for user, level in ((w["head"], "escalated_unit"), (w["leader"], "escalated_office")):
+        told = [n for n in notices(user) if n[0] == level]
+        assert sorted((n[1], n[2]) for n in told) == [(None, 3), (None, 11)]
     soon = [make_task(w["lead"], state=S.assigned, deadline=D(2026, 3, 23)) for _ in range(6)]
     assert run("due_soon")["tasks"] == 6
     [(kind, task_id, count, _message)] = [n for n in notices(w["staff"]) if n[0] == "due_soon"]

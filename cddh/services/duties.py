@@ -4,10 +4,11 @@ Each rule takes the day it runs for (``today``, injected: tests and ``run-job --
 any date) and a working-day calendar loaded once for the run, and returns counts for the job
 record. Every rule is a handful of set-based statements (UPDATE … WHERE, INSERT … SELECT)
 per batch of at most BATCH matching tasks, each batch an id range (two bound parameters,
-never an id list, never the rows as objects), or (the overdue marks, narrow rows of their
-own) one INSERT … SELECT for the night; each is idempotent: a second run on the same
-day finds nothing left to do. Each person is told once per run and kind (``Notices``). Working-day arithmetic is done once in Python, on ``today``, to get a cut-off
-date; the database then compares plain dates.
+never an id list, never the rows as objects), or (the overdue marks and the escalation
+marks, narrow rows of their own) one INSERT … SELECT for the night; each is idempotent: a
+second run on the same day finds nothing left to do. Each person is told once per run and
+kind (``Notices``). Working-day arithmetic is done once in Python, on ``today``, to get a
+cut-off date; the database then compares plain dates.
 
 The caller (cddh.jobs) owns the transaction.
 """
@@ -36,6 +37,7 @@ from ..models import (
     UpdateFrequency,
     User,
     db,
+    task_officer,
     utcnow,
 )
 from ..models.base import UTCDateTime
@@ -196,21 +198,41 @@ def notify(rows: sa.Select) -> int:
     return len(result.all())
 
 
-def _recipients(who: str):
-    """Join condition from Task to the users who receive a notice about it."""
+def _recipient_keys(who: str) -> dict[str, sa.ColumnElement]:
+    """The task columns that decide who receives a notice about a task (``who``: see
+    _recipients): tasks agreeing on them have the same recipients, so the night's notices
+    count the tasks per group first and join the users to the groups, never to each task."""
+    if who == "lead_unit":
+        # Without handling officers the unit's staff are told; with them, only they (and the
+        # leader): such a task is a group of its own (Đ8.2b).
+        named = sa.exists().where(task_officer.c.task_id == Task.id)
+        return {"lead_unit_id": Task.lead_unit_id, "officer_task": sa.case((named, Task.id))}
+    if who == "unit_leader":
+        return {"lead_unit_id": Task.lead_unit_id}
+    if who == "leaders":
+        return {"directing_leader_id": Task.directing_leader_id}
+    if who == "specialist":
+        return {"specialist_id": Task.specialist_id}
+    raise ValueError(who)
+
+
+def _recipients(who: str, group):
+    """Join condition from a group of tasks (``group``: the columns of _recipient_keys) to
+    the users who receive a notice about them."""
     active = User.active.is_(True)
     if who == "lead_unit":  # its officers and leader once officers are named (Đ8.2b)
         from .notifications import lead_unit_recipient
 
-        return sa.and_(active, User.unit_id == Task.lead_unit_id, lead_unit_recipient(Task.id))
+        return sa.and_(active, User.unit_id == group.lead_unit_id,
+                       lead_unit_recipient(group.officer_task))
     if who == "unit_leader":
-        return sa.and_(active, User.unit_id == Task.lead_unit_id, User.role == Role.unit_leader)
+        return sa.and_(active, User.unit_id == group.lead_unit_id, User.role == Role.unit_leader)
     if who == "leaders":  # the task's directing leader (cddh.services.leaders)
-        return leader_recipients("escalation", Task.directing_leader_id)
+        return leader_recipients("escalation", group.directing_leader_id)
     if who == "specialist":
         return sa.and_(active, sa.or_(
-            User.id == Task.specialist_id,
-            sa.and_(Task.specialist_id.is_(None), User.role == Role.office_specialist)))
+            User.id == group.specialist_id,
+            sa.and_(group.specialist_id.is_(None), User.role == Role.office_specialist)))
     raise ValueError(who)
 
 
@@ -325,15 +347,29 @@ class Notices:
         the rows of ``select_from`` (Task) matching ``where``."""
         task_id = Task.id if task_id is None else task_id
         label = task_label() if label is None else label
-        join = _recipients(who) if isinstance(who, str) else who
-        rows = db.session.execute(
-            sa.select(User.id, sa.func.count(), sa.func.min(task_id), sa.func.min(label))
-            .select_from(Task if select_from is None else select_from).join(User, join)
-            .where(where).group_by(User.id)).all()
+        source = Task if select_from is None else select_from
+        if isinstance(who, str):
+            # The tasks are counted per group sharing their recipients (a unit, a
+            # specialist…), then the groups are joined to the users: a backlog of hundreds of
+            # thousands of tasks is never multiplied by the users, nor joined to them through
+            # a condition that cannot be hashed. The same counts, first task and label.
+            keys = _recipient_keys(who)
+            groups = (sa.select(*(column.label(name) for name, column in keys.items()),
+                                sa.func.count().label("tasks"),
+                                sa.func.min(task_id).label("first_task"),
+                                sa.func.min(label).label("first_label"))
+                      .select_from(source).where(where).group_by(*keys.values()).subquery())
+            query = (sa.select(User.id, sa.func.sum(groups.c.tasks),
+                               sa.func.min(groups.c.first_task), sa.func.min(groups.c.first_label))
+                     .select_from(groups).join(User, _recipients(who, groups.c)).group_by(User.id))
+        else:
+            query = (sa.select(User.id, sa.func.count(), sa.func.min(task_id), sa.func.min(label))
+                     .select_from(source).join(User, who).where(where).group_by(User.id))
+        rows = db.session.execute(query).all()
         group = self.groups.setdefault((kind, tuple(sorted(values.items()))), {})
         for user_id, count, first_task, first_label in rows:
             seen = group.setdefault(user_id, [0, first_task, first_label])
-            seen[0] += count
+            seen[0] += int(count)
 
     def send(self) -> int:
         """Insert the notices: the task itself for one task, else the count and a link."""
@@ -361,17 +397,34 @@ def not_marked(mark, subject_id=None) -> sa.ColumnElement[bool]:
 
 
 def set_marks(mark, where, subject_id=None, select_from=None) -> int:
-    """Remember the reminder ``mark`` for every row matching ``where``."""
+    """Remember the reminder ``mark`` for every row matching ``where``; a row that has it
+    already keeps it (the primary key: ON CONFLICT DO NOTHING, so that ``where`` need not
+    anti-join the table being written). The count is of the marks written."""
     subject_id = Task.id if subject_id is None else subject_id
     rows = sa.select(mark, subject_id, sa.literal(utcnow(), UTCDateTime())).select_from(
         Task if select_from is None else select_from).where(where)
     table = NoticeMark.__table__
-    result = db.session.execute(sa.insert(table).from_select(
-        ["mark", "subject_id", "created_at"], rows).returning(table.c.subject_id))
-    return len(result.all())
+    insert = _dialect_insert()(table).from_select(["mark", "subject_id", "created_at"], rows)
+    return db.session.execute(insert.on_conflict_do_nothing(
+        index_elements=[table.c.mark, table.c.subject_id])
+        .execution_options(preserve_rowcount=True)).rowcount
 
 
 # --- the rules -----------------------------------------------------------------------------
+
+# Rows written by one statement past which the table's statistics are refreshed before the
+# next statements read them (PostgreSQL; see refresh_statistics).
+STALE_AFTER = 10_000
+
+
+def refresh_statistics(table: sa.Table) -> None:
+    """PostgreSQL: ANALYZE ``table`` inside the job's transaction (it sees the rows just
+    written), so that the statements reading this run's rows are planned for their number.
+    Left alone, the planner keeps the statistics of the night before (an empty table: one
+    row for this run's stamp) and reads a backlog row by row through nested loops."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.text(f"ANALYZE {table.name}"))
+
 
 def _dialect_insert():
     """The INSERT construct of the session's database (both have ON CONFLICT)."""
@@ -391,19 +444,28 @@ def mark_overdue(today: dt.date, cal: WorkingCalendar | None = None) -> dict:
     The marks are narrow rows of their own (TaskOverdue), written by one INSERT … SELECT and
     stamped with this run's time: the timeline entries and the notices then read this run's
     marks, so a backlog of hundreds of thousands of tasks turning overdue at once never
-    rewrites the wide task rows and never goes through the tasks' conditions twice."""
+    rewrites the wide task rows and never goes through the tasks' conditions twice. The
+    marks that no longer hold are removed first: the night's new marks hold by definition,
+    so the removal reads only the marks of the nights before."""
     at = sa.literal(utcnow(), UTCDateTime())
     overdue = TaskOverdue.__table__
     past = sa.and_(Task.state.in_(list(OPEN_STATES)), Task.effective_deadline < today)
+    no_longer = sa.exists().where(Task.id == overdue.c.task_id, sa.or_(
+        Task.state.not_in(list(OPEN_STATES)), Task.effective_deadline.is_(None),
+        Task.effective_deadline >= today))
+    cleared = db.session.execute(sa.delete(overdue).where(no_longer)).rowcount
     # A task already marked keeps its mark: the primary key says so (ON CONFLICT DO NOTHING).
     # Not an anti-join on the table being written: on an empty or newly emptied table the
     # planner would scan it once per task, visiting every row this statement inserted.
     insert = _dialect_insert()(overdue).from_select(
         ["task_id", "since", "marked_at"],
         sa.select(Task.id, day_after(Task.effective_deadline), at).where(past))
-    db.session.execute(insert.on_conflict_do_nothing(index_elements=[overdue.c.task_id]))
+    became = db.session.execute(
+        insert.on_conflict_do_nothing(index_elements=[overdue.c.task_id])
+        .execution_options(preserve_rowcount=True)).rowcount
+    if became >= STALE_AFTER:
+        refresh_statistics(overdue)
     this_run = TaskOverdue.marked_at == at
-    became = db.session.scalar(sa.select(sa.func.count()).select_from(TaskOverdue).where(this_run))
     history = sa.select(TaskOverdue.task_id, at, sa.literal("overdue"), sa.literal(""),
                         sa.literal({}, sa.JSON())).where(this_run)
     db.session.execute(sa.insert(TaskHistory.__table__).from_select(
@@ -413,10 +475,6 @@ def mark_overdue(today: dt.date, cal: WorkingCalendar | None = None) -> dict:
     held = Task.state.in_(UNIT_HOLDS)
     notices.add("overdue", sa.and_(this_run, held), "lead_unit", select_from=marks)
     notices.add("overdue", sa.and_(this_run, ~held), "specialist", select_from=marks)
-    no_longer = sa.exists().where(Task.id == overdue.c.task_id, sa.or_(
-        Task.state.not_in(list(OPEN_STATES)), Task.effective_deadline.is_(None),
-        Task.effective_deadline >= today))
-    cleared = db.session.execute(sa.delete(overdue).where(no_longer)).rowcount
     return {"became_overdue": became, "no_longer_overdue": cleared, "notified": notices.send()}
 
 
@@ -543,20 +601,22 @@ def escalated_clause(setting: str, today: dt.date, cal: WorkingCalendar | None =
 def escalate_overdue(today: dt.date, cal: WorkingCalendar | None = None) -> dict:
     """A task the unit still holds N working days after its deadline is escalated to the
     lead unit's leader, and after M working days to the leadership; once per deadline (the
-    mark ``escalated_unit@<deadline>``). The counts are the tasks escalated."""
+    mark ``escalated_unit@<deadline>``). The counts are the tasks escalated.
+
+    One level is two statements for the night, not a walk in batches: the notices count the
+    tasks not told yet (an anti-join on the marks, read only), then one INSERT … SELECT
+    writes the marks of every task at that level, the ones given before kept by the
+    primary key."""
     cal = cal or WorkingCalendar()
     counts = {}
     notices = Notices()
     for level, setting, who in ESCALATION_LEVELS:
         marker = dated_kind(level, Task.deadline)
-        due = sa.and_(escalated_clause(setting, today, cal), not_marked(marker))
+        due = escalated_clause(setting, today, cal)
         if who == "leaders":  # a sub-task stays inside its parent unit (Đ10.2c)
             due = sa.and_(due, Task.parent_task_id.is_(None))
-        counts[level] = 0
-        for rng in batches(due):
-            batch = sa.and_(rng, due)
-            notices.add(level, batch, who, n=get_setting(setting))
-            counts[level] += set_marks(marker, batch)
+        notices.add(level, sa.and_(due, not_marked(marker)), who, n=get_setting(setting))
+        counts[level] = set_marks(marker, due)
     counts["notified"] = notices.send()
     return counts
 
