@@ -127,6 +127,13 @@ def test_home_groups_and_list_counts_from_the_index_match_the_tasks(app, browser
         by_filter = {f"flt0_8={value}": on_tasks(task_filters.timeliness_class(value, today))
                      for value in task_filters.TIMELINESS_CLASSES}
         by_filter |= {f"flt0_0={state.value}": on_tasks(Task.state == state) for state in S}
+        # The priority: an urgent task the unit leads, a flash one it cooperates on.
+        from cddh.models.enums import Priority
+
+        tasks[1].priority, tasks[9].priority = Priority.urgent, Priority.flash
+        db.session.commit()
+        by_filter |= {f"flt0_7={p.value}": on_tasks(Task.priority == p) for p in Priority}
+        assert by_filter["flt0_7=urgent"] == {tasks[1].id}
         # The deadline filters around a Saturday deadline (its effective deadline, on the
         # row, is the Monday after): from the Sunday leaves it out, to the Saturday keeps it.
         saturday = today - dt.timedelta(days=(today.weekday() - 5) % 7 or 7)

@@ -20,6 +20,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from ..models import Task, TaskState, task_cooperating_unit, task_unit
+from ..models.enums import Priority
 from ..models.task import UNIT_OPEN_STATES, TaskUnitRole
 from .calendar import WorkingCalendar
 
@@ -68,6 +69,16 @@ def row_led_by(lead_unit_id: int, unit_id: int) -> list:
     lead = sa.orm.aliased(task_unit)
     return [task_unit.c.task_id.in_(sa.select(lead.c.task_id).where(
         lead.c.unit_id == lead_unit_id, lead.c.role == TaskUnitRole.lead))]
+
+
+def row_priority(value: str) -> list:
+    """``Task.priority == value`` said on the unit's rows, through the partial index of the
+    few urgent and flash tasks (``ix_task_priority_id``): in it for those, not in it for
+    "normal"."""
+    special = sa.select(Task.id).where(Task.priority != Priority.normal)
+    if value == Priority.normal.value:
+        return [task_unit.c.task_id.not_in(special)]
+    return [task_unit.c.task_id.in_(special.where(Task.priority == value))]
 
 
 def row_deadline_within(start: dt.date | None, end: dt.date | None,

@@ -46,7 +46,7 @@ from ..models import (
     User,
     db,
 )
-from ..models.enums import UNIT_ROLES
+from ..models.enums import UNIT_ROLES, Priority
 from ..services import (
     DomainError,
     attachments,
@@ -187,6 +187,15 @@ class StateFilter(FilterEqual):
     def apply(self, query, value, alias=None):
         if on_unit_row() and value in TaskState.__members__:
             return filter_on_row(query, scope.row_state(value))
+        return super().apply(query, value, alias)
+
+
+class PriorityFilter(FilterEqual):
+    """The priority; in a unit's urgency order said on the unit's rows (scope.row_priority)."""
+
+    def apply(self, query, value, alias=None):
+        if on_unit_row() and value in Priority.__members__:
+            return filter_on_row(query, scope.row_priority(value))
         return super().apply(query, value, alias)
 
 
@@ -572,7 +581,7 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         CooperatingUnitFilter(Task.id, _l("Cooperating unit"), _unit_options, tables=("unit",)),
         LookupFilter(Task.specialist_id, _l("Specialist"), specialist_options,
                      tables=("user_account",)),
-        FilterEqual(Task.priority, _l("Priority"), options=labels.choices(labels.PRIORITY)),
+        PriorityFilter(Task.priority, _l("Priority"), options=labels.choices(labels.PRIORITY)),
         ConditionFilter(Task.id, _l("Timeliness"),
                         lambda v: task_filters.timeliness_class(v, local_today()),
                         options=timeliness_options(),
