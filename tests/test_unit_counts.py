@@ -153,6 +153,11 @@ def test_home_groups_and_list_counts_from_the_index_match_the_tasks(app, browser
         for lead in {unit.id, tasks[9].lead_unit_id, twice.lead_unit_id}:
             by_filter[f"flt0_1={lead}"] = on_tasks(Task.lead_unit_id == lead)
         assert by_filter[f"flt0_1={twice.lead_unit_id}"] == {twice.id}
+        # The cooperating unit: the unit itself, the lead unit of a task it cooperates on.
+        for partner in {unit.id, tasks[9].lead_unit_id}:
+            by_filter[f"flt0_5={partner}"] = on_tasks(task_filters.cooperating_unit(partner))
+        assert by_filter[f"flt0_5={unit.id}"] >= {tasks[9].id, twice.id}
+        by_filter["flt0_11=1"] = on_tasks(task_filters.mine(staff))
         assert by_filter[f"flt0_10={day(saturday)}"] != by_filter[f"flt0_9={day(sunday)}"]
         assert by_filter[f"flt0_4={day(saturday)}+-+{day(saturday)}"]
         assert sum(1 for ids in by_filter.values() if ids) >= 10

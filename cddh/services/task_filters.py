@@ -12,8 +12,9 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from ..models import Document, Role, Task, task_cooperating_unit
+from ..models import Document, Role, Task, task_cooperating_unit, task_unit
 from ..models.enums import UNIT_ROLES
+from ..models.task import TaskUnitRole
 from . import overview, statistics
 from .search import _like, normalise
 
@@ -64,6 +65,25 @@ def document_number(text: str):
     numbers = sa.select(Document.id).where(_like(Document.search_text, typed),
                                            _like(number_part, typed))
     return Task.document_id.in_(numbers)
+
+
+def mine_on_row(user) -> list | None:
+    """``mine`` on a unit user's own task_unit rows (those its unit leads); None for others."""
+    if user.role in UNIT_ROLES:
+        from .scope import row_led_by
+
+        return row_led_by(user.unit_id, user.unit_id)
+    return None
+
+
+def cooperating_unit_on_row(unit_id: int, viewer_unit_id: int) -> list:
+    """``cooperating_unit`` on the viewer unit's task_unit rows: its own row's role when it
+    is the cooperating unit (never also the lead, cddh.services.tasks; cooperating outranks
+    the parent's reason), else the same IN on the row."""
+    if unit_id == viewer_unit_id:
+        return [task_unit.c.role == TaskUnitRole.cooperating]
+    return [task_unit.c.task_id.in_(sa.select(task_cooperating_unit.c.task_id)
+                                    .where(task_cooperating_unit.c.unit_id == unit_id))]
 
 
 def mine(user):

@@ -209,9 +209,12 @@ class LeadUnitFilter(LookupFilter):
 
 
 class CooperatingUnitFilter(LookupFilter):
-    """Tasks the chosen unit cooperates on."""
+    """Tasks the chosen unit cooperates on (on a unit's rows in its urgency order)."""
 
     def apply(self, query, value, alias=None):
+        if on_unit_row():
+            return filter_on_row(query, task_filters.cooperating_unit_on_row(
+                int(value), current_user.unit_id))
         return query.filter(task_filters.cooperating_unit(int(value)))
 
 
@@ -591,7 +594,8 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         DeadlineFromFilter(Task.deadline, _l("Deadline")),
         DeadlineToFilter(Task.deadline, _l("Deadline")),
         ConditionFilter(Task.id, _l("Mine"), lambda v: task_filters.mine(current_user),
-                        options=[("1", _l("Tasks I follow"))]),
+                        options=[("1", _l("Tasks I follow"))],
+                        row_condition=lambda v: task_filters.mine_on_row(current_user)),
     )
     column_formatters = {
         "state": ScopedModelView.enum_formatter(labels.TASK_STATE),
