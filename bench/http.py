@@ -49,7 +49,8 @@ import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "Demo@2026cddh"
-USERS = {"office": "chuyenvien", "leader": "lanhdao", "unit": "canbo.snv"}
+USERS = {"office": "chuyenvien", "leader": "lanhdao", "unit": "canbo.snv",
+         "unit_leader": "giamdoc.snv"}
 RUNS, WARMUP = 30, 3
 SLOW_MS, SLOW_RUNS = 3000, 5
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -65,6 +66,18 @@ SCREENS = {
     "sort_office": ("sort by deadline, Office", "office", 30, 1.3),
     "search_api": (f"text search, rare word (API q={RARE_WORD})", "office", 50, None),
     "home_unit": ("home, unit staff", "unit", 50, None),
+    "home_office": ("home, Office specialist", "office", 50, None),
+    "home_unit_leader": ("home, unit leader", "unit_leader", 50, None),
+    # The list's own filters (session 21): a unit user's, then the Office's.
+    "state_unit": ("filter state = completed, unit", "unit", 30, 1.3),
+    "done_late_unit": ("filter done late, unit", "unit", 30, 1.3),
+    "lead_unit_unit": ("filter lead unit (a partner), unit", "unit", 30, 1.3),
+    "deadline_unit": ("filter deadline in a month, unit", "unit", 30, 1.3),
+    "priority_unit": ("filter priority = normal, unit", "unit", 30, 1.3),
+    "documents_unit": ("document list, unit", "unit", 30, 1.3),
+    "priority_office": ("filter priority = urgent, Office", "office", 30, 1.3),
+    "done_late_office": ("filter done late, Office", "office", 30, 1.3),
+    "search_office": ("list search, common and rare words, Office", "office", 50, None),
     "ranking": ("unit ranking", "leader", 200, None),
     "statistics_api": ("statistics of a year (API)", "leader", 200, None),
     "dashboard": ("dashboard", "leader", 100, None),
@@ -125,6 +138,11 @@ def prepare(url: str) -> dict:
                 from cddh.views.tasks import UrgencyOrder
 
                 info["unit_id"] = user.unit_id
+                from cddh.models import task_cooperating_unit as tcu
+
+                info["partner"] = db.session.scalar(
+                    sa.select(Task.lead_unit_id).join(tcu, tcu.c.task_id == Task.id)
+                    .where(tcu.c.unit_id == user.unit_id).order_by(Task.id).limit(1))
                 size = app.config["PAGE_SIZE"]
                 target, on, order = scope.by_urgency(user.unit_id)
                 last = db.session.scalar(sa.select(Task).join(target, on)
@@ -140,6 +158,7 @@ def prepare(url: str) -> dict:
 
 def paths(info: dict) -> dict[str, str]:
     year = dt.date.today().year - 1
+    month = dt.date(year, 6, 1)
     return {
         "list_office": "/tasks/",
         "list_unit": "/tasks/",
@@ -149,6 +168,17 @@ def paths(info: dict) -> dict[str, str]:
         "sort_office": "/tasks/?sort=4",
         "search_api": f"/api/v1/tasks?q={RARE_WORD}",
         "home_unit": "/",
+        "home_office": "/",
+        "home_unit_leader": "/",
+        "state_unit": "/tasks/?flt0_0=completed",
+        "done_late_unit": "/tasks/?flt0_8=done_late",
+        "lead_unit_unit": f"/tasks/?flt0_1={info['partner']}",
+        "deadline_unit": f"/tasks/?flt0_4=01/{month:%m/%Y}+-+28/{month:%m/%Y}",
+        "priority_unit": "/tasks/?flt0_7=normal",
+        "documents_unit": "/documents/",
+        "priority_office": "/tasks/?flt0_7=urgent",
+        "done_late_office": "/tasks/?flt0_8=done_late",
+        "search_office": f"/tasks/?search=thu+tai+so+{RARE_WORD}",
         "ranking": "/ranking/",
         "statistics_api": f"/api/v1/reports/statistics?kind=year&year={year}&number=1",
         "dashboard": "/dashboard/",
