@@ -141,3 +141,19 @@ def test_a_list_above_the_threshold_shows_an_estimated_count(app, browser, monke
     monkeypatch.setitem(app.config, "COUNT_ESTIMATE_ABOVE", 0)
     page = browser(specialist).get("/tasks/").get_data(as_text=True)
     assert re.search(r"\(khoảng [\d,.]+( nghìn| triệu)?\)", page), page[:2000]
+
+
+def test_a_lists_exact_count_is_written_with_the_languages_grouping(app):
+    """The count in a list's tab reads as the user's numbers do: 190.916 in Vietnamese,
+    190,916 in English (it stays the integer Flask-Admin's pager divides)."""
+    from flask_babel import force_locale
+
+    from cddh.views.base import ExactCount
+
+    count = ExactCount(190916)
+    with app.test_request_context():
+        with force_locale("vi"):
+            assert str(count) == "190.916"
+        with force_locale("en"):
+            assert str(count) == "190,916"
+    assert count // 50 == 3818

@@ -219,6 +219,15 @@ class ApproximateCount(int):
             fraction_digits=1))
 
 
+class ExactCount(int):
+    """A list's row count, shown with the language's digit grouping: "190.916"."""
+
+    def __str__(self) -> str:
+        from flask_babel import format_decimal
+
+        return format_decimal(int(self), format="#,##0")
+
+
 class EstimatingCount:
     """A list's count query (Flask-Admin chains ``filter`` on it, then calls ``scalar``):
     on PostgreSQL, when the planner expects more than COUNT_ESTIMATE_ABOVE rows, the
@@ -274,11 +283,11 @@ class EstimatingCount:
 
     def scalar(self):
         if self.whole is not None:
-            return db.session.scalar(self.whole)
+            return ExactCount(db.session.scalar(self.whole) or 0)
         estimate = self.estimate()
         if estimate is not None and estimate > current_app.config["COUNT_ESTIMATE_ABOVE"]:
             return ApproximateCount(estimate)
-        return self.query.scalar()
+        return ExactCount(self.query.scalar() or 0)
 
 
 # A date typed and shown as dd/mm/yyyy (an ISO date is still accepted), in every form.
