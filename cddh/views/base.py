@@ -35,7 +35,7 @@ from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
 from flask_admin.contrib.sqla.filters import IntEqualFilter
 from flask_admin.form.widgets import DatePickerWidget, DateTimePickerWidget
-from flask_admin.model import typefmt
+from flask_admin.model import BaseModelView, typefmt
 from flask_admin.model.filters import BaseFilter
 from flask_admin.model.template import (
     EditPopupRowAction,
@@ -877,23 +877,90 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
         """A list row's cells, as Flask-Admin's list.html writes them (its ``list_row``
         block: the action checkbox, the view/edit links, one cell per column with the
         column's value escaped), in one call instead of several template calls per cell.
-        No scoped view edits inline (``__init__`` refuses it), so no cell is a form."""
-        pk = self.get_pk_value(row)
-        cells = []
-        if with_checkbox:
-            title = per_language("select_record_title",
-                                lambda: escape(context.resolve("_gettext")("Select record")))
-            cells.append(f'<td><input type="checkbox" name="rowid" class="action-checkbox" '
-                         f'value="{escape(pk)}" title="{title}" /></td>')
-        if self.column_display_actions:
-            links = "".join(str(self.row_action_html(context, action, pk, row))
-                            for action in list_row_actions)
-            cells.append(f'<td class="list-buttons-column">{links}</td>')
-        get_value = self.get_list_value
-        for column, _name in list_columns:
-            cells.append(f'<td class="col-{escape(column)}">'
-                         f'{escape(get_value(context, row, column))}</td>')
-        return Markup("".join(cells))
+        No scoped view edits inline (``__init__`` refuses it), so no cell is a form. What
+        is the same on every row (the cells' openings, the checkbox's title, how a value is
+        read) is prepared once a request (``_row_writer``)."""
+        write = per_language(("list_row", id(self)), lambda: self._row_writer(
+            context, list_columns, list_row_actions, with_checkbox))
+        return write(context, row)
+
+    def _row_writer(self, context, list_columns, list_row_actions, with_checkbox):
+        """``list_row_html`` for a request's list (its columns and row actions, the ones
+        Flask-Admin's ``index_view`` gives its template): a function of (the row's template
+        context, the row)."""
+        get_pk = self.get_pk_value
+        get_value = self._list_value_reader()
+        title = escape(context.resolve("_gettext")("Select record")) if with_checkbox else None
+        actions = list(list_row_actions) if self.column_display_actions else None
+        columns = [(column, f'<td class="col-{escape(column)}">')
+                   for column, _name in list_columns]
+        links_of = []  # per action: row id -> its link (built at the first row)
+
+        def write(context, row):
+            pk = get_pk(row)
+            cells = []
+            if title is not None:
+                cells.append(f'<td><input type="checkbox" name="rowid" class="action-checkbox" '
+                             f'value="{escape(pk)}" title="{title}" /></td>')
+            if actions is not None:
+                if not links_of:
+                    links_of.extend(self._row_action_writer(context, action, row)
+                                    for action in actions)
+                links = "".join(str(link(pk, row)) for link in links_of)
+                cells.append(f'<td class="list-buttons-column">{links}</td>')
+            for column, opening in columns:
+                cells.append(f"{opening}{escape(get_value(context, row, column))}</td>")
+            return Markup("".join(cells))
+
+        return write
+
+    def _row_action_writer(self, context, action, row):
+        """``row_action_html`` for one action of a page, as a function of (row id, row)."""
+        if type(action) not in ID_ONLY_ROW_ACTIONS:
+            return lambda row_id, row: action.render_ctx(context, row_id, row)
+        by_row_id = by_id(("row_action", action),
+                          lambda i: action.render_ctx(context, i, row))
+        return lambda row_id, _row: by_row_id(row_id)
+
+    def _list_value_reader(self):
+        """``get_list_value`` for a page's cells (called once a request): Flask-Admin's
+        ``_get_list_value`` (the column's formatter or its value, its choices, then the first
+        type formatter the value is an instance of), the type formatter found once per type
+        of value instead of one ``isinstance`` per type formatter and cell. A view that
+        overrides how a value is read keeps its own."""
+        own = type(self)
+        if (own.get_list_value is not BaseModelView.get_list_value
+                or own._get_list_value is not BaseModelView._get_list_value
+                or own._get_field_value is not BaseModelView._get_field_value):
+            return self.get_list_value
+        formatters = self.column_formatters or {}
+        choices = self._column_choices_map
+        type_formatters = self.column_type_formatters
+        by_type: dict = {}
+        field_value = self._get_field_value
+
+        def value_of(context, model, name):
+            formatter = formatters.get(name)
+            value = (formatter(self, context, model, name) if formatter is not None
+                     else field_value(model, name))
+            choices_map = choices.get(name)
+            if choices_map:
+                return choices_map.get(value) or value
+            kind = type(value)
+            try:
+                type_fmt = by_type[kind]
+            except KeyError:
+                type_fmt = by_type[kind] = next(
+                    (fmt for typeobj, fmt in type_formatters.items()
+                     if isinstance(value, typeobj)), None)
+            if type_fmt is None:
+                return value
+            try:
+                return type_fmt(self, value, name)
+            except TypeError:  # an older two-argument formatter: Flask-Admin's own way
+                return self.get_list_value(context, model, name)
+
+        return value_of
 
     @staticmethod
     def enum_formatter(mapping):

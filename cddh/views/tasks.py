@@ -76,6 +76,7 @@ from ..services.timeliness import (
     timeliness_clause,
     unit_row_clause,
 )
+from . import memo
 from .base import (
     INT32,
     EstimatingCount,
@@ -637,7 +638,7 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
     def quick_buttons(self, task) -> Markup:
         """Small POST forms for the row's no-input actions (forward, receive), each with the
         request's CSRF token; the URL, the token and the titles are read once a request."""
-        actions = workflow.quick_actions(current_user._get_current_object(), task)
+        actions = workflow.quick_actions(memo.user(), task)
         if not actions:
             return Markup("")
         url, token, titles = per_language("quick_buttons", lambda: (
@@ -686,7 +687,7 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
     def lead_unit_cell(self, task) -> Markup:
         """The lead unit; for a unit user, whether their unit leads or cooperates."""
         name = task.lead_unit.name if task.lead_unit else ""
-        user = current_user._get_current_object()
+        user = memo.user()
         if user.role not in UNIT_ROLES:
             return escape(name)
         if task.lead_unit_id == user.unit_id:
