@@ -63,6 +63,7 @@ from ..services.clock import local_now
 from ..services.parsing import date_in_range, storable_text, to_date, to_id, to_ids, to_int
 from .formatting import link_html, local_date, local_datetime
 from .memo import by_id, per_language, per_request
+from .memo import user as memo_user
 
 
 def theme() -> Bootstrap4Theme:
@@ -445,19 +446,19 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
 
     # --- who may do what on this screen -------------------------------------------------
     def is_accessible(self) -> bool:
-        return policy.can_open_screen(current_user, self.screen)
+        return policy.can_open_screen(memo_user(), self.screen)
 
     @property
     def can_create(self) -> bool:
-        return self.allow_create and policy.can_edit_screen(current_user, self.screen)
+        return self.allow_create and policy.can_edit_screen(memo_user(), self.screen)
 
     @property
     def can_edit(self) -> bool:
-        return self.allow_edit and policy.can_edit_screen(current_user, self.screen)
+        return self.allow_edit and policy.can_edit_screen(memo_user(), self.screen)
 
     @property
     def can_export(self) -> bool:
-        return self.allow_export and policy.can_export(current_user)
+        return self.allow_export and policy.can_export(memo_user())
 
     @property
     def page_size(self) -> int:
