@@ -218,3 +218,28 @@ def test_a_cells_value_is_flask_admins(app):
                 assert read(None, task, column) == BaseModelView.get_list_value(
                     view, None, task, column), column
         db.session.rollback()
+
+
+def test_a_text_kept_across_requests_is_kept_per_language(app):
+    """memo.per_language_kept: built once per (language, key) for every request after."""
+    from flask_babel import force_locale, gettext
+
+    from cddh.views.memo import per_language_kept
+
+    built = []
+
+    def build():
+        built.append(1)
+        return gettext("Cancelled")
+
+    key = ("test_kept", object())  # a key no other test shares
+    for _ in range(2):
+        with app.test_request_context("/"):
+            with force_locale("vi"):
+                vi = per_language_kept(key, build)
+            with force_locale("en"):
+                en = per_language_kept(key, build)
+    assert en == "Cancelled" and vi != en and len(built) == 2
+    with app.app_context():  # outside a request: built every time
+        per_language_kept(key, build)
+    assert len(built) == 3

@@ -74,6 +74,31 @@ def per_language(key: Hashable, build: Callable[[], object]):
     return per_request((_language(memo), key), build)
 
 
+# Texts kept across requests (``per_language_kept``), by (language, key); emptied when full.
+_KEPT: dict = {}
+KEPT_MAX = 4096
+
+
+def per_language_kept(key: Hashable, build: Callable[[], object]):
+    """``per_language``, kept in the process across requests: ONLY for a text that is a
+    function of its key and the language alone (never of the user, the request, a token or
+    the data beyond what the key holds): a task's status badge by (day, class, state, days
+    left or overdue), say. Outside a request it builds."""
+    memo = _memo()
+    if memo is None:
+        return build()
+    full = (_language(memo), key)
+    try:
+        return _KEPT[full]
+    except KeyError:
+        pass
+    value = build()
+    if len(_KEPT) >= KEPT_MAX:
+        _KEPT.clear()
+    _KEPT[full] = value
+    return value
+
+
 def user():
     """``current_user._get_current_object()`` in a request, read where Flask-Login keeps it
     (``g._login_user``) without its proxy once it is loaded (a row's cells ask for it)."""

@@ -228,11 +228,12 @@ def timeliness_badge(task: Task, today=None) -> Markup:
     "Đã báo cáo hoàn thành đúng hạn, chờ Văn phòng xác nhận"…
 
     ``status_text`` reads only the class, the state and the days left or overdue: a page
-    of 50 rows translates each combination once (memo.per_language)."""
+    of 50 rows translates each combination once. The badge is a function of the key below
+    and the language alone: it is kept across requests (memo.per_language_kept)."""
     today = today or per_request("local_today", local_today)
     value = task_class(task, today) or "draft"
     key = ("timeliness_badge", today, value, task.state, days_label_parts(task, today))
-    return per_language(key, lambda: Markup(
+    return memo.per_language_kept(key, lambda: Markup(
         '<span class="badge badge-{}" data-class="{}">{}</span>').format(
         TIMELINESS_CSS[value], value, status_text(task, today)))
 
