@@ -62,7 +62,7 @@ from ..services.cells import csv_text
 from ..services.clock import local_now
 from ..services.parsing import date_in_range, storable_text, to_date, to_id, to_ids, to_int
 from .formatting import link_html, local_date, local_datetime
-from .memo import by_id, per_language, per_request
+from .memo import by_id, id_template, per_language, per_request
 from .memo import user as memo_user
 
 
@@ -605,8 +605,13 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
             url = pager_url(page + 1)
             next_url = url + ("&" if "?" in url else "?") + urlencode({"after": next_cursor})
         numbered = None if after else min(num_pages or page + 1, KEYSET_FROM_PAGE)
-        return {"numbered": numbered, "first_url": pager_url(0), "next_url": next_url,
-                "page": page + 1}
+        first_url = pager_url(0)
+        urls = [first_url]
+        if numbered and numbered > 1:  # pages 2…: one URL built, each number substituted
+            later = id_template(pager_url)
+            urls.extend(later(p) for p in range(1, numbered))
+        return {"numbered": numbered, "first_url": first_url, "next_url": next_url,
+                "page": page + 1, "urls": urls}
 
     # --- reading: everything goes through the scoped query --------------------------------
     def scope(self):
@@ -910,7 +915,9 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
                 links = "".join(str(link(pk, row)) for link in links_of)
                 cells.append(f'<td class="list-buttons-column">{links}</td>')
             for column, opening in columns:
-                cells.append(f"{opening}{escape(get_value(context, row, column))}</td>")
+                value = get_value(context, row, column)
+                # Markup is already safe (escape would only copy it); anything else escaped.
+                cells.append(f"{opening}{value if type(value) is Markup else escape(value)}</td>")
             return Markup("".join(cells))
 
         return write
