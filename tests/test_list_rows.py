@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from cddh.models import Role, TaskState, UnitCategory, db
 from cddh.views.memo import PROBE_A, PROBE_B, id_template
 
@@ -193,9 +195,12 @@ def test_memo_user_is_the_requests_logged_in_user(app):
         assert memo.user() is None  # outside a request, as current_user
 
 
-def test_a_cells_value_is_flask_admins(app):
-    """The page's value reader (one type formatter lookup per type of value) gives each cell
-    what Flask-Admin's get_list_value gives: formatted dates, enums, links, empty cells."""
+@pytest.mark.parametrize("who", ["office", "snv"])
+def test_a_cells_value_is_flask_admins(app, who):
+    """The page's value reader (one type formatter lookup per type of value, each
+    RowFormatter prepared once) gives each cell what Flask-Admin's get_list_value gives (the
+    formatter called for that row alone): dates, enums, links, a unit's part, quick buttons,
+    empty cells."""
     import datetime as dt
 
     from flask_admin.model import BaseModelView
@@ -205,7 +210,7 @@ def test_a_cells_value_is_flask_admins(app):
 
     users, docs, _drafts = _setup(app, n=3)
     with app.test_request_context("/tasks/"):
-        login_user(db.session.get(User, users["office"].id))
+        login_user(db.session.get(User, users[who].id))
         tasks = db.session.query(Task).order_by(Task.id).all()
         tasks[0].deadline = dt.date(2026, 12, 31)
         tasks[1].deadline = None

@@ -934,8 +934,8 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
         """``get_list_value`` for a page's cells (called once a request): Flask-Admin's
         ``_get_list_value`` (the column's formatter or its value, its choices, then the first
         type formatter the value is an instance of), the type formatter found once per type
-        of value instead of one ``isinstance`` per type formatter and cell. A view that
-        overrides how a value is read keeps its own."""
+        of value instead of one ``isinstance`` per type formatter and cell, a ``RowFormatter``
+        prepared once. A view that overrides how a value is read keeps its own."""
         own = type(self)
         if (own.get_list_value is not BaseModelView.get_list_value
                 or own._get_list_value is not BaseModelView._get_list_value
@@ -946,11 +946,19 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
         type_formatters = self.column_type_formatters
         by_type: dict = {}
         field_value = self._get_field_value
+        prepared: dict = {}  # column -> its RowFormatter's function of a row
 
         def value_of(context, model, name):
             formatter = formatters.get(name)
-            value = (formatter(self, context, model, name) if formatter is not None
-                     else field_value(model, name))
+            if formatter is None:
+                value = field_value(model, name)
+            elif type(formatter) is RowFormatter:
+                cell = prepared.get(name)
+                if cell is None:
+                    cell = prepared[name] = formatter.prepare(self)
+                value = cell(model)
+            else:
+                value = formatter(self, context, model, name)
             choices_map = choices.get(name)
             if choices_map:
                 return choices_map.get(value) or value
@@ -981,17 +989,38 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
         return fmt
 
 
-def link_formatter(endpoint: str, attr: str):
+class RowFormatter:
+    """A list column's formatter in two steps: ``prepare(view)``, once a page, reads what
+    every row shares (the user, the day, a URL with the id to substitute, translated words)
+    and returns the function of a row that writes its cell. The list's value reader
+    (``ScopedModelView._list_value_reader``) prepares it once a request and language; called
+    as a Flask-Admin formatter (a details page, another view's list) it prepares and applies
+    it for that one row: the same value either way."""
+
+    __slots__ = ("prepare",)
+
+    def __init__(self, prepare):
+        self.prepare = prepare
+
+    def __call__(self, view, context, model, name):
+        return self.prepare(view)(model)
+
+
+def link_formatter(endpoint: str, attr: str) -> RowFormatter:
     """A column formatter linking to another screen's details; text is escaped."""
 
-    def fmt(view, context, model, name):
-        target = getattr(model, attr)
-        if target is None:
-            return ""
-        url = by_id(("url_for", endpoint), lambda i: url_for(endpoint, id=i))(target.id)
-        return link_html(url, str(target))
+    def prepare(view):
+        url_of = by_id(("url_for", endpoint), lambda i: url_for(endpoint, id=i))
 
-    return fmt
+        def cell(model):
+            target = getattr(model, attr)
+            if target is None:
+                return ""
+            return link_html(url_of(target.id), str(target))
+
+        return cell
+
+    return RowFormatter(prepare)
 
 
 class HomeBase(LoginRequiredMixin, AdminIndexView):
