@@ -869,16 +869,6 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
 
     # --- display helpers -----------------------------------------------------------------
     @pass_context
-    def row_action_html(self, context, action, row_id, row):
-        """A list row's view/edit link (Flask-Admin's row action): rendered once a request,
-        then each row's id substituted (memo.id_template), instead of a macro call and a URL
-        built per row. Any other action is rendered per row as Flask-Admin does."""
-        if type(action) not in ID_ONLY_ROW_ACTIONS:
-            return action.render_ctx(context, row_id, row)
-        return by_id(("row_action", action),
-                     lambda i: action.render_ctx(context, i, row))(row_id)
-
-    @pass_context
     def list_row_html(self, context, row, list_columns, list_row_actions, with_checkbox):
         """A list row's cells, as Flask-Admin's list.html writes them (its ``list_row``
         block: the action checkbox, the view/edit links, one cell per column with the
@@ -886,7 +876,7 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
         No scoped view edits inline (``__init__`` refuses it), so no cell is a form. What
         is the same on every row (the cells' openings, the checkbox's title, how a value is
         read) is prepared once a request (``_row_writer``)."""
-        write = per_language(("list_row", id(self)), lambda: self._row_writer(
+        write = per_language(("list_row", id(self), id(list_columns)), lambda: self._row_writer(
             context, list_columns, list_row_actions, with_checkbox))
         return write(context, row)
 
@@ -912,7 +902,7 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
                 if not links_of:
                     links_of.extend(self._row_action_writer(context, action, row)
                                     for action in actions)
-                links = "".join(str(link(pk, row)) for link in links_of)
+                links = "".join(str(link(context, pk, row)) for link in links_of)
                 cells.append(f'<td class="list-buttons-column">{links}</td>')
             for column, opening in columns:
                 value = get_value(context, row, column)
@@ -923,12 +913,16 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
         return write
 
     def _row_action_writer(self, context, action, row):
-        """``row_action_html`` for one action of a page, as a function of (row id, row)."""
+        """A list row's action (Flask-Admin's row action) for a page, as a function of (the
+        row's template context, row id, row): a view or edit link rendered once a request,
+        then each row's id substituted (memo.id_template), instead of a macro call and a URL
+        built per row; any other action rendered per row, in its row's context, as
+        Flask-Admin does."""
         if type(action) not in ID_ONLY_ROW_ACTIONS:
-            return lambda row_id, row: action.render_ctx(context, row_id, row)
+            return action.render_ctx
         by_row_id = by_id(("row_action", action),
                           lambda i: action.render_ctx(context, i, row))
-        return lambda row_id, _row: by_row_id(row_id)
+        return lambda _context, row_id, _row: by_row_id(row_id)
 
     def _list_value_reader(self):
         """``get_list_value`` for a page's cells (called once a request): Flask-Admin's
