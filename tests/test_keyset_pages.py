@@ -127,3 +127,22 @@ def test_a_bad_urgency_cursor_shows_the_unit_first_page_with_a_message(app, worl
         body = response.get_data(as_text=True)
         assert ids(body) == first
         assert "Liên kết trang này không còn hợp lệ" in body
+
+
+def test_the_numbered_links_of_a_deep_list_go_to_their_pages(app, world, browser, monkeypatch):
+    """The pager's numbered links (built once, each page number substituted) keep the list's
+    sort and go to their own page: following link N shows page N's rows."""
+    monkeypatch.setattr(base, "KEYSET_FROM_PAGE", 4)
+    users, _visible = world
+    with app.app_context():
+        client = browser(db.session.get(User, users["office"]))
+    body = client.get("/tasks/?sort=4&desc=1").get_data(as_text=True)
+    pager = body[body.index('id="keyset-pager"'):]
+    links = re.findall(r'class="page-link" href="([^"]+)">(\d+)<', pager)
+    assert [n for _url, n in links] == ["1", "2", "3", "4"]  # 23 tasks, 4 a page: deep
+    for n, (url, _number) in enumerate(links):
+        url = html.unescape(url)
+        assert "sort=4" in url and "desc=1" in url
+        assert (f"page={n}" in url) == (n > 0) and "page=0" not in url
+        expected = ids(client.get(f"/tasks/?sort=4&desc=1&page={n}").get_data(as_text=True))
+        assert ids(client.get(url).get_data(as_text=True)) == expected and expected

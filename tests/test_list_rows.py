@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from cddh.models import Role, TaskState, UnitCategory, db
 from cddh.views.memo import PROBE_A, PROBE_B, id_template
 
@@ -150,3 +152,99 @@ def test_a_text_kept_for_the_request_is_kept_per_language(app):
         with force_locale("vi"):
             again = per_language("cancelled", lambda: "built twice")
     assert en == "Cancelled" and vi != en and again == vi
+
+
+def test_the_rows_follow_each_requests_language_and_user(app, browser):
+    """What a row shares with the others (the checkbox's title, the unit's part, the status
+    words) is prepared once a request: the next request in another language, or by another
+    user, gets its own."""
+    users, _docs, _drafts = _setup(app, n=6)
+    office = browser(users["office"])
+    vi = office.get("/tasks/").get_data(as_text=True)
+    assert 'title="Chọn dòng này"' in vi and "data-role=" not in vi  # a unit's part only
+    assert office.post("/language", {"language": "en", "next": "/"}).status_code == 302
+    en = office.get("/tasks/").get_data(as_text=True)
+    assert 'title="Select record"' in en and "Chọn dòng này" not in en
+    unit = browser(users["snv"])
+    vi = unit.get("/tasks/").get_data(as_text=True)
+    assert 'data-role="lead">Đơn vị chủ trì<' in vi and 'action-checkbox' not in vi
+    assert unit.post("/language", {"language": "en", "next": "/"}).status_code == 302
+    en = unit.get("/tasks/").get_data(as_text=True)
+    assert 'data-role="lead">Your unit leads<' in en and "Đơn vị chủ trì<" not in en
+    assert 'data-role="cooperating">Your unit cooperates<' in en
+
+
+def test_memo_user_is_the_requests_logged_in_user(app):
+    """memo.user() reads the user where Flask-Login keeps it: whoever is logged in now."""
+    from flask_login import current_user, login_user, logout_user
+
+    from cddh.models import User
+    from cddh.views import memo
+
+    users, _docs, _drafts = _setup(app, n=1)
+    with app.test_request_context("/tasks/"):
+        assert not memo.user().is_authenticated  # nobody yet: Flask-Login's anonymous user
+        office, snv = (db.session.get(User, users[k].id) for k in ("office", "snv"))
+        login_user(office)
+        assert memo.user() is office is current_user._get_current_object()
+        login_user(snv)
+        assert memo.user() is snv
+        logout_user()
+        assert not memo.user().is_authenticated
+    with app.app_context():
+        assert memo.user() is None  # outside a request, as current_user
+
+
+@pytest.mark.parametrize("who", ["office", "snv"])
+def test_a_cells_value_is_flask_admins(app, who):
+    """The page's value reader (one type formatter lookup per type of value, each
+    RowFormatter prepared once) gives each cell what Flask-Admin's get_list_value gives (the
+    formatter called for that row alone): dates, enums, links, a unit's part, quick buttons,
+    empty cells."""
+    import datetime as dt
+
+    from flask_admin.model import BaseModelView
+    from flask_login import login_user
+
+    from cddh.models import Task, User
+
+    users, docs, _drafts = _setup(app, n=3)
+    with app.test_request_context("/tasks/"):
+        login_user(db.session.get(User, users[who].id))
+        tasks = db.session.query(Task).order_by(Task.id).all()
+        tasks[0].deadline = dt.date(2026, 12, 31)
+        tasks[1].deadline = None
+        view = next(v for v in app.extensions["admin"][0]._views if v.endpoint == "tasks")
+        read = view._list_value_reader()
+        columns = [c for c, _n in view._list_columns] + ["state", "deadline", "created_at",
+                                                       "has_deadline", "priority", "version"]
+        for task in tasks:
+            for column in columns:
+                assert read(None, task, column) == BaseModelView.get_list_value(
+                    view, None, task, column), column
+        db.session.rollback()
+
+
+def test_a_text_kept_across_requests_is_kept_per_language(app):
+    """memo.per_language_kept: built once per (language, key) for every request after."""
+    from flask_babel import force_locale, gettext
+
+    from cddh.views.memo import per_language_kept
+
+    built = []
+
+    def build():
+        built.append(1)
+        return gettext("Cancelled")
+
+    key = ("test_kept", object())  # a key no other test shares
+    for _ in range(2):
+        with app.test_request_context("/"):
+            with force_locale("vi"):
+                vi = per_language_kept(key, build)
+            with force_locale("en"):
+                en = per_language_kept(key, build)
+    assert en == "Cancelled" and vi != en and len(built) == 2
+    with app.app_context():  # outside a request: built every time
+        per_language_kept(key, build)
+    assert len(built) == 3

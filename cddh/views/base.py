@@ -35,7 +35,7 @@ from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
 from flask_admin.contrib.sqla.filters import IntEqualFilter
 from flask_admin.form.widgets import DatePickerWidget, DateTimePickerWidget
-from flask_admin.model import typefmt
+from flask_admin.model import BaseModelView, typefmt
 from flask_admin.model.filters import BaseFilter
 from flask_admin.model.template import (
     EditPopupRowAction,
@@ -62,7 +62,8 @@ from ..services.cells import csv_text
 from ..services.clock import local_now
 from ..services.parsing import date_in_range, storable_text, to_date, to_id, to_ids, to_int
 from .formatting import link_html, local_date, local_datetime
-from .memo import by_id, per_language, per_request
+from .memo import by_id, id_template, per_language, per_request
+from .memo import user as memo_user
 
 
 def theme() -> Bootstrap4Theme:
@@ -472,19 +473,19 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
 
     # --- who may do what on this screen -------------------------------------------------
     def is_accessible(self) -> bool:
-        return policy.can_open_screen(current_user, self.screen)
+        return policy.can_open_screen(memo_user(), self.screen)
 
     @property
     def can_create(self) -> bool:
-        return self.allow_create and policy.can_edit_screen(current_user, self.screen)
+        return self.allow_create and policy.can_edit_screen(memo_user(), self.screen)
 
     @property
     def can_edit(self) -> bool:
-        return self.allow_edit and policy.can_edit_screen(current_user, self.screen)
+        return self.allow_edit and policy.can_edit_screen(memo_user(), self.screen)
 
     @property
     def can_export(self) -> bool:
-        return self.allow_export and policy.can_export(current_user)
+        return self.allow_export and policy.can_export(memo_user())
 
     @property
     def page_size(self) -> int:
@@ -631,8 +632,13 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
             url = pager_url(page + 1)
             next_url = url + ("&" if "?" in url else "?") + urlencode({"after": next_cursor})
         numbered = None if after else min(num_pages or page + 1, KEYSET_FROM_PAGE)
-        return {"numbered": numbered, "first_url": pager_url(0), "next_url": next_url,
-                "page": page + 1}
+        first_url = pager_url(0)
+        urls = [first_url]
+        if numbered and numbered > 1:  # pages 2…: one URL built, each number substituted
+            later = id_template(pager_url)
+            urls.extend(later(p) for p in range(1, numbered))
+        return {"numbered": numbered, "first_url": first_url, "next_url": next_url,
+                "page": page + 1, "urls": urls}
 
     # --- reading: everything goes through the scoped query --------------------------------
     def scope(self):
@@ -891,37 +897,108 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
 
     # --- display helpers -----------------------------------------------------------------
     @pass_context
-    def row_action_html(self, context, action, row_id, row):
-        """A list row's view/edit link (Flask-Admin's row action): rendered once a request,
-        then each row's id substituted (memo.id_template), instead of a macro call and a URL
-        built per row. Any other action is rendered per row as Flask-Admin does."""
-        if type(action) not in ID_ONLY_ROW_ACTIONS:
-            return action.render_ctx(context, row_id, row)
-        return by_id(("row_action", action),
-                     lambda i: action.render_ctx(context, i, row))(row_id)
-
-    @pass_context
     def list_row_html(self, context, row, list_columns, list_row_actions, with_checkbox):
         """A list row's cells, as Flask-Admin's list.html writes them (its ``list_row``
         block: the action checkbox, the view/edit links, one cell per column with the
         column's value escaped), in one call instead of several template calls per cell.
-        No scoped view edits inline (``__init__`` refuses it), so no cell is a form."""
-        pk = self.get_pk_value(row)
-        cells = []
-        if with_checkbox:
-            title = per_language("select_record_title",
-                                lambda: escape(context.resolve("_gettext")("Select record")))
-            cells.append(f'<td><input type="checkbox" name="rowid" class="action-checkbox" '
-                         f'value="{escape(pk)}" title="{title}" /></td>')
-        if self.column_display_actions:
-            links = "".join(str(self.row_action_html(context, action, pk, row))
-                            for action in list_row_actions)
-            cells.append(f'<td class="list-buttons-column">{links}</td>')
-        get_value = self.get_list_value
-        for column, _name in list_columns:
-            cells.append(f'<td class="col-{escape(column)}">'
-                         f'{escape(get_value(context, row, column))}</td>')
-        return Markup("".join(cells))
+        No scoped view edits inline (``__init__`` refuses it), so no cell is a form. What
+        is the same on every row (the cells' openings, the checkbox's title, how a value is
+        read) is prepared once a request (``_row_writer``)."""
+        write = per_language(("list_row", id(self), id(list_columns)), lambda: self._row_writer(
+            context, list_columns, list_row_actions, with_checkbox))
+        return write(context, row)
+
+    def _row_writer(self, context, list_columns, list_row_actions, with_checkbox):
+        """``list_row_html`` for a request's list (its columns and row actions, the ones
+        Flask-Admin's ``index_view`` gives its template): a function of (the row's template
+        context, the row)."""
+        get_pk = self.get_pk_value
+        get_value = self._list_value_reader()
+        title = escape(context.resolve("_gettext")("Select record")) if with_checkbox else None
+        actions = list(list_row_actions) if self.column_display_actions else None
+        columns = [(column, f'<td class="col-{escape(column)}">')
+                   for column, _name in list_columns]
+        links_of = []  # per action: row id -> its link (built at the first row)
+
+        def write(context, row):
+            pk = get_pk(row)
+            cells = []
+            if title is not None:
+                cells.append(f'<td><input type="checkbox" name="rowid" class="action-checkbox" '
+                             f'value="{escape(pk)}" title="{title}" /></td>')
+            if actions is not None:
+                if not links_of:
+                    links_of.extend(self._row_action_writer(context, action, row)
+                                    for action in actions)
+                links = "".join(str(link(context, pk, row)) for link in links_of)
+                cells.append(f'<td class="list-buttons-column">{links}</td>')
+            for column, opening in columns:
+                value = get_value(context, row, column)
+                # Markup is already safe (escape would only copy it); anything else escaped.
+                cells.append(f"{opening}{value if type(value) is Markup else escape(value)}</td>")
+            return Markup("".join(cells))
+
+        return write
+
+    def _row_action_writer(self, context, action, row):
+        """A list row's action (Flask-Admin's row action) for a page, as a function of (the
+        row's template context, row id, row): a view or edit link rendered once a request,
+        then each row's id substituted (memo.id_template), instead of a macro call and a URL
+        built per row; any other action rendered per row, in its row's context, as
+        Flask-Admin does."""
+        if type(action) not in ID_ONLY_ROW_ACTIONS:
+            return action.render_ctx
+        by_row_id = by_id(("row_action", action),
+                          lambda i: action.render_ctx(context, i, row))
+        return lambda _context, row_id, _row: by_row_id(row_id)
+
+    def _list_value_reader(self):
+        """``get_list_value`` for a page's cells (called once a request): Flask-Admin's
+        ``_get_list_value`` (the column's formatter or its value, its choices, then the first
+        type formatter the value is an instance of), the type formatter found once per type
+        of value instead of one ``isinstance`` per type formatter and cell, a ``RowFormatter``
+        prepared once. A view that overrides how a value is read keeps its own."""
+        own = type(self)
+        if (own.get_list_value is not BaseModelView.get_list_value
+                or own._get_list_value is not BaseModelView._get_list_value
+                or own._get_field_value is not BaseModelView._get_field_value):
+            return self.get_list_value
+        formatters = self.column_formatters or {}
+        choices = self._column_choices_map
+        type_formatters = self.column_type_formatters
+        by_type: dict = {}
+        field_value = self._get_field_value
+        prepared: dict = {}  # column -> its RowFormatter's function of a row
+
+        def value_of(context, model, name):
+            formatter = formatters.get(name)
+            if formatter is None:
+                value = field_value(model, name)
+            elif type(formatter) is RowFormatter:
+                cell = prepared.get(name)
+                if cell is None:
+                    cell = prepared[name] = formatter.prepare(self)
+                value = cell(model)
+            else:
+                value = formatter(self, context, model, name)
+            choices_map = choices.get(name)
+            if choices_map:
+                return choices_map.get(value) or value
+            kind = type(value)
+            try:
+                type_fmt = by_type[kind]
+            except KeyError:
+                type_fmt = by_type[kind] = next(
+                    (fmt for typeobj, fmt in type_formatters.items()
+                     if isinstance(value, typeobj)), None)
+            if type_fmt is None:
+                return value
+            try:
+                return type_fmt(self, value, name)
+            except TypeError:  # an older two-argument formatter: Flask-Admin's own way
+                return self.get_list_value(context, model, name)
+
+        return value_of
 
     @staticmethod
     def enum_formatter(mapping):
@@ -934,17 +1011,38 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
         return fmt
 
 
-def link_formatter(endpoint: str, attr: str):
+class RowFormatter:
+    """A list column's formatter in two steps: ``prepare(view)``, once a page, reads what
+    every row shares (the user, the day, a URL with the id to substitute, translated words)
+    and returns the function of a row that writes its cell. The list's value reader
+    (``ScopedModelView._list_value_reader``) prepares it once a request and language; called
+    as a Flask-Admin formatter (a details page, another view's list) it prepares and applies
+    it for that one row: the same value either way."""
+
+    __slots__ = ("prepare",)
+
+    def __init__(self, prepare):
+        self.prepare = prepare
+
+    def __call__(self, view, context, model, name):
+        return self.prepare(view)(model)
+
+
+def link_formatter(endpoint: str, attr: str) -> RowFormatter:
     """A column formatter linking to another screen's details; text is escaped."""
 
-    def fmt(view, context, model, name):
-        target = getattr(model, attr)
-        if target is None:
-            return ""
-        url = by_id(("url_for", endpoint), lambda i: url_for(endpoint, id=i))(target.id)
-        return link_html(url, str(target))
+    def prepare(view):
+        url_of = by_id(("url_for", endpoint), lambda i: url_for(endpoint, id=i))
 
-    return fmt
+        def cell(model):
+            target = getattr(model, attr)
+            if target is None:
+                return ""
+            return link_html(url_of(target.id), str(target))
+
+        return cell
+
+    return RowFormatter(prepare)
 
 
 class HomeBase(LoginRequiredMixin, AdminIndexView):

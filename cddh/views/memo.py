@@ -9,22 +9,33 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 
-from flask import has_request_context, request
+from flask.globals import _cv_app, _cv_request
 from flask_babel import get_locale
+from flask_login import current_user
 from markupsafe import Markup
 
 # Two ids no row is expected to have (any row may: ``by_id`` then checks its template).
 PROBE_A, PROBE_B = 918273645, 281736459
 
 
+def _memo() -> dict | None:
+    """The request's memo (None outside a request). Read from Flask's context variable, as
+    ``flask.request`` does, without the proxy: a list page asks for it a few hundred times."""
+    ctx = _cv_request.get(None)
+    if ctx is None:
+        return None
+    attrs = ctx.request.__dict__
+    memo = attrs.get("_cddh_memo")
+    if memo is None:
+        memo = attrs["_cddh_memo"] = {}
+    return memo
+
+
 def per_request(key: Hashable, build: Callable[[], object]):
     """``build()`` once per request under ``key`` (every call outside a request builds)."""
-    if not has_request_context():
-        return build()
-    req = request._get_current_object()
-    memo = req.__dict__.get("_cddh_memo")
+    memo = _memo()
     if memo is None:
-        memo = req.__dict__["_cddh_memo"] = {}
+        return build()
     try:
         return memo[key]
     except KeyError:
@@ -34,10 +45,69 @@ def per_request(key: Hashable, build: Callable[[], object]):
         return build()
 
 
+_LANGUAGE = object()  # the memo's key of (the locale object, its name)
+
+
+def _language(memo: dict) -> str:
+    """``str(get_locale())``, as flask_babel reads it (``g._flask_babel.babel_locale``, set by
+    the locale selector or by ``force_locale``) without its proxies; its name is kept in the
+    memo for as long as the locale object is the same one."""
+    app_ctx = _cv_app.get(None)
+    babel = app_ctx.g.__dict__.get("_flask_babel") if app_ctx is not None else None
+    locale = getattr(babel, "babel_locale", None)
+    if locale is None:  # not selected yet (or no context): flask_babel's own way
+        locale = get_locale()
+    kept = memo.get(_LANGUAGE)
+    if kept is not None and kept[0] is locale:
+        return kept[1]
+    name = str(locale)
+    memo[_LANGUAGE] = (locale, name)
+    return name
+
+
 def per_language(key: Hashable, build: Callable[[], object]):
     """``per_request`` for a translated text: kept per language, so that a text built under
     ``force_locale`` (a notice in the default language) is never shown in another."""
-    return per_request((str(get_locale()), key), build)
+    memo = _memo()
+    if memo is None:
+        return build()
+    return per_request((_language(memo), key), build)
+
+
+# Texts kept across requests (``per_language_kept``), by (language, key); emptied when full.
+_KEPT: dict = {}
+KEPT_MAX = 4096
+
+
+def per_language_kept(key: Hashable, build: Callable[[], object]):
+    """``per_language``, kept in the process across requests: ONLY for a text that is a
+    function of its key and the language alone (never of the user, the request, a token or
+    the data beyond what the key holds): a task's status badge by (day, class, state, days
+    left or overdue), say. Outside a request it builds."""
+    memo = _memo()
+    if memo is None:
+        return build()
+    full = (_language(memo), key)
+    try:
+        return _KEPT[full]
+    except KeyError:
+        pass
+    value = build()
+    if len(_KEPT) >= KEPT_MAX:
+        _KEPT.clear()
+    _KEPT[full] = value
+    return value
+
+
+def user():
+    """``current_user._get_current_object()`` in a request, read where Flask-Login keeps it
+    (``g._login_user``) without its proxy once it is loaded (a row's cells ask for it)."""
+    app_ctx = _cv_app.get(None)
+    if app_ctx is not None and _cv_request.get(None) is not None:
+        found = app_ctx.g.__dict__.get("_login_user")
+        if found is not None:
+            return found
+    return current_user._get_current_object()
 
 
 def id_template(build: Callable[[int], str]) -> Callable[[int], str]:

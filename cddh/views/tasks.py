@@ -77,6 +77,7 @@ from ..services.timeliness import (
     timeliness_clause,
     unit_row_clause,
 )
+from . import memo
 from .base import (
     INT32,
     EstimatingCount,
@@ -84,6 +85,7 @@ from .base import (
     LocalDateBetweenMixin,
     LocalDateFilterMixin,
     LookupFilter,
+    RowFormatter,
     ScopedModelView,
     link_formatter,
     run_service,
@@ -298,13 +300,25 @@ def timeliness_badge(task: Task, today=None) -> Markup:
     "Đã báo cáo hoàn thành đúng hạn, chờ Văn phòng xác nhận"…
 
     ``status_text`` reads only the class, the state and the days left or overdue: a page
-    of 50 rows translates each combination once (memo.per_language)."""
+    of 50 rows translates each combination once. The badge is a function of the key below
+    and the language alone: it is kept across requests (memo.per_language_kept)."""
     today = today or per_request("local_today", local_today)
     value = task_class(task, today) or "draft"
     key = ("timeliness_badge", today, value, task.state, days_label_parts(task, today))
-    return per_language(key, lambda: Markup(
+    return memo.per_language_kept(key, lambda: Markup(
         '<span class="badge badge-{}" data-class="{}">{}</span>').format(
         TIMELINESS_CSS[value], value, status_text(task, today)))
+
+
+def partial_badge(today):
+    """``timeliness_badge`` of a page's rows, all read on the same day."""
+    return lambda task: timeliness_badge(task, today)
+
+
+def content_cells(view):
+    """A list row's task, linked to its page (the URL built once, each id substituted)."""
+    url_of = by_id("task_details", lambda i: view.get_url(".details_view", id=i))
+    return lambda task: link_html(url_of(task.id), task.content)
 
 
 def position_label(user) -> str:
@@ -602,12 +616,12 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         "priority": ScopedModelView.enum_formatter(labels.PRIORITY),
         "update_frequency": ScopedModelView.enum_formatter(labels.UPDATE_FREQUENCY),
         "expected_product": ScopedModelView.enum_formatter(labels.EXPECTED_PRODUCT),
-        "timeliness": lambda v, c, m, n: timeliness_badge(m),
-        "quick": lambda v, c, m, n: v.quick_buttons(m),
-        "content": lambda v, c, m, n: link_html(
-            by_id("task_details", lambda i: v.get_url(".details_view", id=i))(m.id), m.content),
+        "timeliness": RowFormatter(lambda v: partial_badge(per_request("local_today",
+                                                                      local_today))),
+        "quick": RowFormatter(lambda v: v.quick_cells()),
+        "content": RowFormatter(lambda v: content_cells(v)),
         "document": link_formatter("documents.details_view", "document"),
-        "lead_unit": lambda v, c, m, n: v.lead_unit_cell(m),
+        "lead_unit": RowFormatter(lambda v: v.lead_unit_cells()),
     }
     column_formatters_detail = {
         **column_formatters,
@@ -712,7 +726,16 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
     def quick_buttons(self, task) -> Markup:
         """Small POST forms for the row's no-input actions (forward, receive), each with the
         request's CSRF token; the URL, the token and the titles are read once a request."""
-        actions = workflow.quick_actions(current_user._get_current_object(), task)
+        return self.quick_cells()(task)
+
+    def quick_cells(self):
+        """``quick_buttons`` for a page's rows: the user read once; the URL, the token and
+        the titles at the first row that has a button (a page without any never makes a
+        CSRF token)."""
+        user = memo.user()
+        return lambda task: self._quick_forms(task, workflow.quick_actions(user, task))
+
+    def _quick_forms(self, task, actions) -> Markup:
         if not actions:
             return Markup("")
         url, token, titles = per_language("quick_buttons", lambda: (
@@ -779,18 +802,26 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
 
     def lead_unit_cell(self, task) -> Markup:
         """The lead unit; for a unit user, whether their unit leads or cooperates."""
-        name = task.lead_unit.name if task.lead_unit else ""
-        user = current_user._get_current_object()
+        return self.lead_unit_cells()(task)
+
+    def lead_unit_cells(self):
+        """``lead_unit_cell`` for a page's rows: the user and the badges read once."""
+        user = memo.user()
+
+        def name(task):
+            return escape(task.lead_unit.name if task.lead_unit else "")
+
         if user.role not in UNIT_ROLES:
-            return escape(name)
-        if task.lead_unit_id == user.unit_id:
-            return per_language("your_unit_leads", lambda: Markup(
-                '<span class="badge badge-primary" data-role="lead">{}</span>').format(
-                _("Your unit leads")))
+            return name
+        unit_id = user.unit_id
+        leads = per_language("your_unit_leads", lambda: Markup(
+            '<span class="badge badge-primary" data-role="lead">{}</span>').format(
+            _("Your unit leads")))
         badge = per_language("your_unit_cooperates", lambda: Markup(
             '<span class="badge badge-info" data-role="cooperating">{}</span>').format(
             _("Your unit cooperates")))
-        return escape(name) + Markup(" ") + badge
+        cooperates = Markup(" ") + badge
+        return lambda task: leads if task.lead_unit_id == unit_id else name(task) + cooperates
 
     @expose("/export/<export_type>/")
     def export(self, export_type):
