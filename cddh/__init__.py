@@ -5,10 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
-from types import SimpleNamespace
 
 from flask import Flask, request, session
-from flask.globals import _cv_app
 from flask_babel import Babel
 from flask_login import current_user
 from flask_migrate import Migrate
@@ -119,40 +117,6 @@ def select_locale() -> str:
 def configure_babel(app: Flask) -> None:
     # Every app needs its own Babel, or every admin page raises KeyError: 'babel'.
     Babel(app, locale_selector=select_locale)
-    quick_babel_context()
-
-
-def _babel_context():
-    """flask_babel's ``_get_current_context`` (4.0) without werkzeug's proxy of ``g``: None
-    outside an application context, else ``g._flask_babel`` (made on first use), where
-    flask_babel keeps the request's locale, translations and ``force_locale``'s override."""
-    ctx = _cv_app.get(None)
-    if ctx is None:
-        return None
-    attrs = ctx.g.__dict__
-    found = attrs.get("_flask_babel")
-    if found is None:
-        found = attrs["_flask_babel"] = SimpleNamespace()
-    return found
-
-
-def quick_babel_context() -> bool:
-    """Every gettext asks flask_babel for its context three times, each time through three
-    lookups of the ``g`` proxy (~5 µs a call; a list page translates ~100 texts). Swapped for
-    ``_babel_context``, which reads the same object directly, only when flask_babel's own
-    is the one this was written against (its names checked); else left alone."""
-    import flask_babel
-
-    current = getattr(flask_babel, "_get_current_context", None)
-    if current is _babel_context:
-        return True
-    if current is None or set(current.__code__.co_names) != _BABEL_CONTEXT_NAMES:
-        return False
-    flask_babel._get_current_context = _babel_context
-    return True
-
-
-_BABEL_CONTEXT_NAMES = {"g", "hasattr", "SimpleNamespace", "_flask_babel"}
 
 
 def configure_login(app: Flask) -> None:

@@ -239,33 +239,3 @@ def test_an_anonymous_visitor_can_switch_to_english(browser):
     for label in ("Log in", "Username", "Password", "Task follow-up"):
         assert label in text
     assert "Đăng nhập" not in text
-
-
-def test_babel_reads_its_context_without_the_g_proxy_and_the_same_one(app):
-    """cddh.quick_babel_context swaps flask_babel's context lookup for one without werkzeug's
-    proxy: the same object (``g._flask_babel``), None outside an application context, and
-    the language still follows the request and force_locale."""
-    import threading
-
-    import flask_babel
-    from flask import g
-    from flask_babel import force_locale, get_locale, gettext
-
-    from cddh import _babel_context, quick_babel_context
-
-    assert quick_babel_context() and flask_babel._get_current_context is _babel_context
-    outside = []
-    thread = threading.Thread(target=lambda: outside.append(_babel_context()))
-    thread.start()
-    thread.join()
-    assert outside == [None]  # no application context in that thread
-    with app.app_context():
-        assert "_flask_babel" not in g
-        ctx = _babel_context()
-        assert ctx is g._flask_babel and _babel_context() is ctx
-    with app.test_request_context("/", headers={"Accept-Language": "en"}):
-        assert str(get_locale()) == "vi"  # the default, not the browser's (select_locale)
-        assert gettext("Cancelled") != "Cancelled"
-        with force_locale("en"):
-            assert gettext("Cancelled") == "Cancelled" and str(get_locale()) == "en"
-        assert gettext("Cancelled") != "Cancelled"
