@@ -47,6 +47,8 @@ def test_the_task_unit_index_follows_every_change(ctx):
     assert _rows() == {(sct.id, task.id, "lead", "in_progress", d),
                        (snv.id, task.id, "cooperating", "in_progress", d),
                        (stc.id, task.id, "cooperating", "in_progress", d)}
+    # Every row names the task's new lead unit (a unit's list filtered by lead unit).
+    assert set(db.session.scalars(sa.select(task_unit.c.lead_unit_id))) == {sct.id}
     task.cooperating_units = []
     db.session.commit()
     assert _rows() == {(sct.id, task.id, "lead", "in_progress", d)}

@@ -68,6 +68,8 @@ task_unit = sa.Table(
     # The task's completion date: with the state and the effective deadline, the row tells
     # every timeliness class of the figures as of today (done on time, done late too).
     sa.Column("completed_on", sa.Date),
+    # The task's lead unit: a unit's list filtered by lead unit is one range of its rows.
+    sa.Column("lead_unit_id", sa.Integer),
     # ``counted``, ``role``, ``completed_on`` and ``settled`` ride along (PostgreSQL): a
     # unit's timeliness filters and its leader's home groups (lead tasks without officer,
     # awaiting sign-off) count their rows from the index alone.
@@ -80,6 +82,9 @@ task_unit = sa.Table(
     # ``state`` rides along (PostgreSQL): the walk leaves out drafts from the index alone.
     sa.Index("ix_task_unit_unit_id_urgency", "unit_id", "settled", "deadline", "task_id",
              postgresql_include=["state"]),
+    # The same order within one lead unit (a unit's list filtered by lead unit).
+    sa.Index("ix_task_unit_unit_id_lead_urgency", "unit_id", "lead_unit_id", "settled",
+             "deadline", "task_id", postgresql_include=["state"]),
     # ``state`` rides along (PostgreSQL): a unit's documents (the rows but drafts) are an
     # index-only range, counted and listed without visiting the rows.
     sa.Index("ix_task_unit_unit_id_document_id", "unit_id", "document_id",

@@ -61,14 +61,10 @@ def row_state(value: str) -> list:
 
 
 def row_led_by(lead_unit_id: int, unit_id: int) -> list:
-    """``Task.lead_unit_id == lead_unit_id`` said on unit ``unit_id``'s row: its own role
-    when it is the lead unit, else the lead unit's own row of the task (every task has one,
-    with the role "lead", the strongest reason), one index-only range of that unit."""
-    if lead_unit_id == unit_id:
-        return [task_unit.c.role == TaskUnitRole.lead]
-    lead = sa.orm.aliased(task_unit)
-    return [task_unit.c.task_id.in_(sa.select(lead.c.task_id).where(
-        lead.c.unit_id == lead_unit_id, lead.c.role == TaskUnitRole.lead))]
+    """``Task.lead_unit_id == lead_unit_id`` said on unit ``unit_id``'s rows: their copy of
+    the task's lead unit (``ix_task_unit_unit_id_lead_urgency``: the unit's tasks led by
+    that unit, in the urgency order)."""
+    return [task_unit.c.lead_unit_id == lead_unit_id]
 
 
 def row_priority(value: str) -> list:
@@ -104,12 +100,13 @@ def rows_for(task_ids) -> sa.Select:
                      Task.state.label("state"), Task.effective_deadline.label("deadline"),
                      _settled().label("settled"), Task.document_id.label("document_id"),
                      _counted().label("counted"),
-                     Task.completed_on.label("completed_on")).where(
+                     Task.completed_on.label("completed_on"),
+                     Task.lead_unit_id.label("lead_unit_id")).where(
         Task.lead_unit_id.is_not(None), Task.id.in_(task_ids))
     coop = (sa.select(task_cooperating_unit.c.unit_id, Task.id,
                       sa.literal(TaskUnitRole.cooperating, sa.String(16)), Task.state,
                       Task.effective_deadline, _settled(), Task.document_id, _counted(),
-                      Task.completed_on)
+                      Task.completed_on, Task.lead_unit_id)
             .join(task_cooperating_unit, task_cooperating_unit.c.task_id == Task.id)
             .where(Task.id.in_(task_ids)))
     # A sub-task is seen by its parent task's lead unit (Đ9.2a), never by a sibling unit.
@@ -117,7 +114,7 @@ def rows_for(task_ids) -> sa.Select:
     above = (sa.select(parent.lead_unit_id, Task.id,
                        sa.literal(TaskUnitRole.parent, sa.String(16)), Task.state,
                        Task.effective_deadline, _settled(), Task.document_id, _counted(),
-                       Task.completed_on)
+                       Task.completed_on, Task.lead_unit_id)
              .join(parent, parent.id == Task.parent_task_id)
              .where(parent.lead_unit_id.is_not(None), Task.id.in_(task_ids)))
     # One row per (unit, task), for the strongest reason (lead, then cooperating, then parent):
@@ -130,13 +127,15 @@ def rows_for(task_ids) -> sa.Select:
     role = sa.case((best == 3, TaskUnitRole.lead), (best == 2, TaskUnitRole.cooperating),
                    else_=TaskUnitRole.parent)
     return (sa.select(rows.c.unit_id, rows.c.task_id, role, rows.c.state, rows.c.deadline,
-                      rows.c.settled, rows.c.document_id, rows.c.counted, rows.c.completed_on)
+                      rows.c.settled, rows.c.document_id, rows.c.counted, rows.c.completed_on,
+                      rows.c.lead_unit_id)
             .group_by(rows.c.unit_id, rows.c.task_id, rows.c.state, rows.c.deadline,
-                      rows.c.settled, rows.c.document_id, rows.c.counted, rows.c.completed_on))
+                      rows.c.settled, rows.c.document_id, rows.c.counted, rows.c.completed_on,
+                      rows.c.lead_unit_id))
 
 
 COLUMNS = ["unit_id", "task_id", "role", "state", "deadline", "settled", "document_id",
-           "counted", "completed_on"]
+           "counted", "completed_on", "lead_unit_id"]
 
 
 def sync(connection, task_ids) -> None:
