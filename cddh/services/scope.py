@@ -79,17 +79,30 @@ def row_priority(value: str) -> list:
 
 def row_deadline_within(start: dt.date | None, end: dt.date | None,
                         cal: WorkingCalendar | None = None) -> list:
-    """Conditions on the unit's rows met by every task whose deadline lies in [start, end]
-    (either end open): the row holds the effective deadline, the deadline's next working
-    day (Điều 148), which never decreases with the deadline, so it lies between the ends'
-    next working days. A superset: the list keeps its condition on the deadline itself;
-    this lets it read one range of the unit's deadline index."""
+    """``start <= Task.deadline <= end`` (either end open) said on the unit's rows, which
+    hold the effective deadline: the deadline's next working day (Điều 148), never
+    decreasing with it. A row whose effective deadline lies strictly between the ends' next
+    working days has its deadline between the ends; at either end a deadline on the days off
+    just outside the range runs to the same working day, so those few tasks (read from the
+    tasks' deadline index) are left out there. Exact, and one range of the unit's index."""
     cal = cal or WorkingCalendar()
+    tu = task_unit.c
     conditions = []
     if start is not None:
-        conditions.append(task_unit.c.deadline >= cal.next_working_day(start))
+        first = cal.next_working_day(start)
+        before = start - dt.timedelta(days=1)  # the days off just before start, if any
+        while not cal.is_working_day(before):
+            before -= dt.timedelta(days=1)
+        conditions.append(tu.deadline >= first)
+        if before < start - dt.timedelta(days=1):
+            outside = sa.select(Task.id).where(Task.deadline > before, Task.deadline < start)
+            conditions.append(sa.or_(tu.deadline > first, tu.task_id.not_in(outside)))
     if end is not None:
-        conditions.append(task_unit.c.deadline <= cal.next_working_day(end))
+        last = cal.next_working_day(end)
+        conditions.append(tu.deadline <= last)
+        if last > end:  # the end is a day off: the days after it, up to ``last``, are outside
+            outside = sa.select(Task.id).where(Task.deadline > end, Task.deadline <= last)
+            conditions.append(sa.or_(tu.deadline < last, tu.task_id.not_in(outside)))
     return conditions
 
 

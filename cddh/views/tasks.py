@@ -220,10 +220,14 @@ class CooperatingUnitFilter(LookupFilter):
         return query.filter(task_filters.cooperating_unit(int(value)))
 
 
-def deadline_on_row(query, start, end):
-    """In a unit's urgency order a deadline filter also bounds the row's effective deadline
-    (scope.row_deadline_within): the planner reads a range of the unit's deadline index."""
-    return query.filter(*scope.row_deadline_within(start, end)) if on_unit_row() else query
+def deadline_filter(query, start, end):
+    """The task's deadline between ``start`` and ``end`` (either open); in a unit's urgency
+    order said on the unit's rows (scope.row_deadline_within) and counted from the index."""
+    if on_unit_row():
+        return filter_on_row(query, scope.row_deadline_within(start, end))
+    if start is not None and end is not None:
+        return query.filter(Task.deadline.between(start, end))
+    return query.filter(Task.deadline >= start if start is not None else Task.deadline <= end)
 
 
 class DateRangeFilter(LocalDateBetweenMixin, DateBetweenFilter):
@@ -234,12 +238,12 @@ class DeadlineRangeFilter(DateRangeFilter):
     """The task's deadline between two dates."""
 
     def apply(self, query, value, alias=None):
-        return deadline_on_row(super().apply(query, value, alias), *value)
+        return deadline_filter(query, *value)
 
 
 class DeadlineFromFilter(LocalDateFilterMixin, DateGreaterFilter):
     def apply(self, query, value, alias=None):
-        return deadline_on_row(query.filter(Task.deadline >= value), value, None)
+        return deadline_filter(query, value, None)
 
     def operation(self):
         return _l("from")
@@ -247,7 +251,7 @@ class DeadlineFromFilter(LocalDateFilterMixin, DateGreaterFilter):
 
 class DeadlineToFilter(LocalDateFilterMixin, DateSmallerFilter):
     def apply(self, query, value, alias=None):
-        return deadline_on_row(query.filter(Task.deadline <= value), None, value)
+        return deadline_filter(query, None, value)
 
     def operation(self):
         return _l("to")
