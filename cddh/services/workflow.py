@@ -123,14 +123,18 @@ def _has_children(unit_id) -> bool:
 QUICK_ACTIONS = ("forward", "receive")
 
 
+def forwarded_from_list(task: Task) -> bool:
+    """May a list (its row buttons, its bulk action) forward the task? Not a returned one:
+    its new lead unit is chosen on its page (Đ8.2a), never the unit that returned it by
+    default."""
+    return task.state != S.returned
+
+
 def quick_actions(user: User, task: Task) -> list[str]:
-    """The actions that need no input, for buttons on list rows (no extra queries). A
-    returned task is not re-forwarded from a list: its new lead unit is chosen on its page
-    (Đ8.2a), never the unit that returned it by default."""
+    """The actions that need no input, for buttons on list rows (no extra queries)."""
     return [a for a in QUICK_ACTIONS
             if task.state in TRANSITIONS[a][0] and policy.may_act_on_task(user, task, a)
-            and not (a == "forward" and task.state == S.returned)]
-
+            and (a != "forward" or forwarded_from_list(task))]
 
 
 def _check(user: User, task: Task, action: str, version: int | None) -> None:
@@ -254,10 +258,9 @@ def forward(actor: User, task: Task, *, version: int | None = None) -> None:
 
 @guarded
 def forward_from_list(actor: User, task: Task) -> None:
-    """``forward`` from a list's bulk action: a returned task is refused, as the quick buttons
-    never offer it: its lead unit is reviewed on its page first (Đ8.2a), never sent back to
-    the unit that returned it without a look."""
-    if task.state == S.returned:
+    """``forward`` from a list's bulk action: a task a list may not forward
+    (``forwarded_from_list``: a returned one) is refused, as its row never offers it."""
+    if not forwarded_from_list(task):
         raise DomainError(_("Task #%(id)d was returned by its unit: open it to choose its lead "
                             "unit, then forward it from there (Đ8.2a). Nothing was forwarded.",
                             id=task.id), code="returned_task")
