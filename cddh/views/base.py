@@ -61,7 +61,7 @@ from ..services import DomainError
 from ..services.cells import csv_text
 from ..services.clock import local_now
 from ..services.parsing import date_in_range, storable_text, to_date, to_id, to_ids, to_int
-from .formatting import link_html, local_date, local_datetime
+from .formatting import link_html, local_date, local_datetime, number
 from .memo import by_id, id_template, per_language, per_request
 from .memo import user as memo_user
 
@@ -224,9 +224,7 @@ class ExactCount(int):
     """A list's row count, shown with the language's digit grouping: "190.916"."""
 
     def __str__(self) -> str:
-        from flask_babel import format_decimal
-
-        return format_decimal(int(self), format="#,##0")
+        return number(int(self))
 
 
 class EstimatingCount:
