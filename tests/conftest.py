@@ -143,6 +143,15 @@ def make_document(**kw) -> Document:
     return doc
 
 
+def overdue_entries() -> list[int]:
+    """The task of each "became overdue" entry on every task's timeline, the one the task
+    page and the API show (stored, or the open spell's, cddh.services.workflow.timeline)."""
+    from cddh.services.workflow import timeline
+
+    return sorted(entry.task_id for task in db.session.scalars(sa.select(Task))
+                  for entry in timeline(task) if entry.action == "overdue")
+
+
 def make_task(lead_unit: Unit | None, *, state: TaskState = TaskState.assigned,
               cooperating=(), document: Document | None = None, **kw) -> Task:
     if state != TaskState.draft and "assigned_at" not in kw:

@@ -21,11 +21,13 @@ from cddh.models import (
     TaskState,
     UnitCategory,
     UpdateFrequency,
+    User,
     db,
 )
+from cddh.services import tokens, workflow
 from cddh.services.calendar import entry_due_on, seed_overrides
 
-from .conftest import make_document, make_task, make_unit, make_user
+from .conftest import make_document, make_task, make_unit, make_user, overdue_entries
 
 D = dt.date
 S = TaskState
@@ -122,8 +124,9 @@ def test_mark_overdue_marks_open_tasks_once_and_tells_who_holds_them(w):
     assert db.session.get(Task, waiting.id).overdue_since == D(2026, 3, 7)
     for t in (on_time, draft, done):
         assert db.session.get(Task, t.id).overdue_since is None
-    history = db.session.execute(sa.select(TaskHistory.task_id, TaskHistory.action)).all()
-    assert sorted(history) == sorted([(late.id, "overdue"), (waiting.id, "overdue")])
+    # One timeline entry each: the mark's while it lasts, not yet a row of the history.
+    assert overdue_entries() == sorted([late.id, waiting.id])
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(TaskHistory)) == 0
     # The unit is told of the task it holds; the specialist of the one the Office holds.
     assert {(n, t) for n, t, _k in notices("overdue")} == {
         (w.staff.username, late.id), (w.head.username, late.id), (w.specialist.username, waiting.id)}
@@ -150,6 +153,66 @@ def test_an_extended_task_is_no_longer_overdue_nor_late(w):
     row = db.session.get(Task, t.id)
     assert (row.overdue_since, row.late_update) == (None, False)
     assert_idempotent("mark_overdue", D(2026, 3, 10))
+
+
+def _overdue_moments(task_id: int) -> list[dt.datetime]:
+    return [e.at for e in workflow.timeline(db.session.get(Task, task_id)) if e.action == "overdue"]
+
+
+def test_the_task_page_and_the_api_show_an_open_spell_once(app, browser):
+    with app.app_context():
+        seed_overrides()
+        lead = make_unit("SNV")
+        staff = make_user(Role.unit_staff, lead)
+        t = make_task(lead, state=S.in_progress, deadline=D(2026, 3, 2))
+        token = tokens.issue_token(staff, "test")[1]
+        db.session.commit()
+        task_id = t.id
+        assert run_job("mark_overdue", today=D(2026, 3, 9)).status == "ok"
+    page = browser(staff).get(f"/tasks/details/?id={task_id}").get_data(as_text=True)
+    assert page.count("Chuyển sang quá hạn") == 1
+    body = app.test_client().get(f"/api/v1/tasks/{task_id}",
+                                 headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert [h["action"] for h in body["history"]] == ["overdue"]
+
+
+def test_an_overdue_spell_stays_on_the_timeline_once_after_an_approved_extension(w):
+    t = task(w, D(2026, 3, 2))
+    run("mark_overdue", D(2026, 3, 9))
+    [began] = _overdue_moments(t.id)  # the mark's entry: nothing written yet
+    assert db.session.get(Task, t.id).overdue_mark.marked_at == began
+    request = workflow.request_extension(db.session.get(User, w.staff.id), db.session.get(Task, t.id),
+                                         proposed_deadline=D(2026, 4, 30), reason="Chờ số liệu")
+    db.session.commit()
+    workflow.decide_extension(db.session.get(User, w.specialist.id), request, approved=True)
+    db.session.commit()
+    db.session.expire_all()
+    row = db.session.get(Task, t.id)
+    assert (row.overdue_since, row.deadline) == (None, D(2026, 4, 30))
+    # The spell ended: its entry is a row of the history now, at the same moment, before
+    # the request and the decision.
+    assert _overdue_moments(t.id) == [began]
+    assert [e.action for e in workflow.timeline(row)] == [
+        "overdue", "request_extension", "decide_extension"]
+    stored = db.session.scalars(sa.select(TaskHistory.at).where(
+        TaskHistory.task_id == t.id, TaskHistory.action == "overdue")).all()
+    assert stored == [began]
+    run("mark_overdue", D(2026, 3, 10))
+    assert _overdue_moments(t.id) == [began]
+
+
+def test_a_spell_whose_entry_an_earlier_version_wrote_is_not_shown_or_written_twice(w):
+    t = task(w, D(2026, 3, 2))
+    run("mark_overdue", D(2026, 3, 9))
+    began = db.session.get(Task, t.id).overdue_mark.marked_at
+    # Versions before this one wrote the entry when the spell began.
+    db.session.add(TaskHistory(task_id=t.id, at=began, action="overdue", reason="", data={}))
+    db.session.commit()
+    assert _overdue_moments(t.id) == [began]
+    db.session.get(Task, t.id).state = S.cancelled
+    assert run("mark_overdue", D(2026, 3, 10))["no_longer_overdue"] == 1
+    assert db.session.get(Task, t.id).overdue_mark is None
+    assert _overdue_moments(t.id) == [began]
 
 
 # --- Đ8.1a: late update ----------------------------------------------------------------------

@@ -16,9 +16,9 @@ import sqlalchemy as sa
 from cddh import jobs
 from cddh.jobs import JOBS, run_job
 from cddh.jobs.scheduler import build_scheduler
-from cddh.models import JobRun, Role, Task, TaskHistory, TaskState, UnitCategory, db
+from cddh.models import JobRun, Role, Task, TaskState, UnitCategory, db
 
-from .conftest import make_task, make_unit, make_user
+from .conftest import make_task, make_unit, make_user, overdue_entries
 
 ROOT = Path(__file__).resolve().parent.parent
 MONDAY = dt.date(2026, 3, 9)
@@ -40,8 +40,7 @@ def _runs():
 
 
 def _overdue_history() -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(TaskHistory)
-                             .where(TaskHistory.action == "overdue"))
+    return len(overdue_entries())
 
 
 def test_a_run_is_recorded_with_its_day_counts_and_times(overdue_tasks):

@@ -25,8 +25,9 @@ from cddh.models import (
 )
 from cddh.services import duties
 from cddh.services.notifications import unread_count
+from cddh.services.workflow import timeline
 
-from .conftest import make_document, make_task, make_unit, make_user
+from .conftest import make_document, make_task, make_unit, make_user, overdue_entries
 
 D = dt.date
 S = TaskState
@@ -101,9 +102,7 @@ def test_mark_overdue_over_many_batches_marks_every_task_once(w, small_batches, 
     overdue = set(db.session.scalars(sa.select(Task.id).where(Task.overdue_since.is_not(None))))
     assert overdue == {t.id for t in (*late, *waiting, one)}
     assert not overdue & {t.id for t in on_time}
-    history = db.session.scalars(sa.select(TaskHistory.task_id)
-                                 .where(TaskHistory.action == "overdue")).all()
-    assert sorted(history) == sorted(overdue)  # one entry each, none twice across batches
+    assert overdue_entries() == sorted(overdue)  # one entry each, none twice across batches
     # Grouped: one notice per person for the night, counting that person's tasks.
     for user in (w["staff"], w["head"]):
         [(kind, task_id, count, message)] = notices(user)
@@ -171,6 +170,8 @@ def test_a_night_marks_the_new_overdue_tasks_and_clears_the_extended_ones(w, sma
     extended = [make_task(w["lead"], state=S.in_progress, deadline=D(2026, 3, 2))
                 for _ in range(3)]
     run("mark_overdue", D(2026, 3, 4))
+    shown = {t.id: [e.at for e in timeline(db.session.get(Task, t.id)) if e.action == "overdue"]
+             for t in extended}
     for t in extended:
         db.session.get(Task, t.id).deadline = D(2026, 4, 30)
     new = [make_task(w["other"], state=S.assigned, deadline=D(2026, 3, 10)) for _ in range(6)]
@@ -180,9 +181,13 @@ def test_a_night_marks_the_new_overdue_tasks_and_clears_the_extended_ones(w, sma
     assert {since[t.id] for t in kept} == {D(2026, 3, 3)}  # kept from the first night
     assert {since[t.id] for t in new} == {D(2026, 3, 11)}
     assert {since[t.id] for t in extended} == {None}
-    history = db.session.scalars(sa.select(TaskHistory.task_id)
-                                 .where(TaskHistory.action == "overdue")).all()
-    assert sorted(history) == sorted(t.id for t in (*kept, *extended, *new))
+    assert overdue_entries() == sorted(t.id for t in (*kept, *extended, *new))
+    # The extended tasks' spells ended: their entries are now rows of the history.
+    # The extended tasks' spells ended: their entries are now rows of the history, at the
+    # moment the timeline showed while the mark lasted.
+    stored = db.session.execute(sa.select(TaskHistory.task_id, TaskHistory.at)
+                                .where(TaskHistory.action == "overdue")).all()
+    assert sorted(stored) == sorted((task_id, at) for task_id, [at] in shown.items())
     [(_kind, task_id, count, _message)] = notices(w["other_head"])
     assert (task_id, count) == (None, 6)
 

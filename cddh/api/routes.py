@@ -32,6 +32,7 @@ from ..services import (
     delegation,
     difficulties,
     documents,
+    duties,
     leaders,
     periods,
     statistics,
@@ -224,8 +225,8 @@ def task(task_id: int):
     """A task with its history and progress updates (oldest first) and extension requests."""
     task = _visible_task(task_id)
     out = shapes.task_out(task, local_today())
-    out["history"] = [shapes.history_out(h) for h in
-                      _of_task(TaskHistory, task, TaskHistory.at, TaskHistory.id)]
+    out["history"] = [shapes.history_out(h) for h in duties.with_open_spell(
+        task, _of_task(TaskHistory, task, TaskHistory.at, TaskHistory.id))]
     out["progress"] = [shapes.progress_out(p) for p in
                        _of_task(ProgressUpdate, task, ProgressUpdate.created_at, ProgressUpdate.id)]
     out["extensions"] = [shapes.extension_out(e) for e in

@@ -442,17 +442,20 @@ def mark_overdue(today: dt.date, cal: WorkingCalendar | None = None) -> dict:
     one: on a day off it runs to the next working day (Điều 148).
 
     The marks are narrow rows of their own (TaskOverdue), written by one INSERT … SELECT and
-    stamped with this run's time: the timeline entries and the notices then read this run's
-    marks, so a backlog of hundreds of thousands of tasks turning overdue at once never
-    rewrites the wide task rows and never goes through the tasks' conditions twice. The
-    marks that no longer hold are removed first: the night's new marks hold by definition,
-    so the removal reads only the marks of the nights before."""
+    stamped with this run's time: the notices then read this run's marks, so a backlog of
+    hundreds of thousands of tasks turning overdue at once never rewrites the wide task rows
+    and never goes through the tasks' conditions twice. While a mark lasts it is the
+    timeline's "became overdue" entry (``with_open_spell``); the entry is written into the
+    history when the mark goes (``record_ended_spells``), so a night writes one row per task
+    turning overdue, not two. The marks that no longer hold are removed first: the night's
+    new marks hold by definition, so the removal reads only the marks of the nights before."""
     at = sa.literal(utcnow(), UTCDateTime())
     overdue = TaskOverdue.__table__
     past = sa.and_(Task.state.in_(list(OPEN_STATES)), Task.effective_deadline < today)
     no_longer = sa.exists().where(Task.id == overdue.c.task_id, sa.or_(
         Task.state.not_in(list(OPEN_STATES)), Task.effective_deadline.is_(None),
         Task.effective_deadline >= today))
+    record_ended_spells(no_longer)
     cleared = db.session.execute(sa.delete(overdue).where(no_longer)).rowcount
     # A task already marked keeps its mark: the primary key says so (ON CONFLICT DO NOTHING).
     # Not an anti-join on the table being written: on an empty or newly emptied table the
@@ -466,16 +469,43 @@ def mark_overdue(today: dt.date, cal: WorkingCalendar | None = None) -> dict:
     if became >= STALE_AFTER:
         refresh_statistics(overdue)
     this_run = TaskOverdue.marked_at == at
-    history = sa.select(TaskOverdue.task_id, at, sa.literal("overdue"), sa.literal(""),
-                        sa.literal({}, sa.JSON())).where(this_run)
-    db.session.execute(sa.insert(TaskHistory.__table__).from_select(
-        ["task_id", "at", "action", "reason", "data"], history))
     notices = Notices()
     marks = sa.join(TaskOverdue, Task, TaskOverdue.task_id == Task.id)
     held = Task.state.in_(UNIT_HOLDS)
     notices.add("overdue", sa.and_(this_run, held), "lead_unit", select_from=marks)
     notices.add("overdue", sa.and_(this_run, ~held), "specialist", select_from=marks)
     return {"became_overdue": became, "no_longer_overdue": cleared, "notified": notices.send()}
+
+
+OVERDUE = "overdue"  # the timeline entry of an overdue spell
+
+
+def record_ended_spells(ended) -> int:
+    """Write the timeline entry of each overdue spell whose mark is about to go (``ended``: a
+    condition on TaskOverdue): "became overdue", at the moment the job set the mark, as the
+    timeline showed it while the mark lasted (``with_open_spell``). The history keeps it
+    after the mark is gone (no hard deletes of history, Đ18). A spell whose entry was written
+    when it began (by versions before marks carried it) gets no second one."""
+    overdue = TaskOverdue.__table__
+    written = sa.exists().where(TaskHistory.task_id == overdue.c.task_id,
+                                TaskHistory.at == overdue.c.marked_at,
+                                TaskHistory.action == OVERDUE)
+    entries = sa.select(overdue.c.task_id, overdue.c.marked_at, sa.literal(OVERDUE),
+                        sa.literal(""), sa.literal({}, sa.JSON())).where(ended, ~written)
+    return db.session.execute(sa.insert(TaskHistory.__table__).from_select(
+        ["task_id", "at", "action", "reason", "data"], entries)).rowcount
+
+
+def with_open_spell(task: Task, entries: list[TaskHistory]) -> list[TaskHistory]:
+    """The task's timeline: its history ``entries`` (oldest first) and, while it is overdue,
+    its spell's "became overdue" entry, which the history gets when the mark goes
+    (``record_ended_spells``). The entry is not in the session: nothing writes it."""
+    mark = task.overdue_mark
+    if mark is None or any(e.action == OVERDUE and e.at == mark.marked_at for e in entries):
+        return entries
+    entry = TaskHistory(task_id=task.id, at=mark.marked_at, action=OVERDUE, reason="", data={})
+    before = [e for e in entries if e.at <= mark.marked_at]
+    return [*before, entry, *entries[len(before):]]
 
 
 def _record_flag(action: str, where) -> None:

@@ -25,6 +25,7 @@ from ..models import (
     ReturnReason,
     Task,
     TaskHistory,
+    TaskOverdue,
     TaskState,
     Urging,
     UrgingChannel,
@@ -36,7 +37,7 @@ from ..models.enums import OPEN_STATES
 from . import Conflict, DomainError, NotAllowed
 from . import notifications as notify
 from .clock import local_date_of, local_today
-from .duties import notify_users, unit_users
+from .duties import notify_users, record_ended_spells, unit_users, with_open_spell
 from .tasks import check_task
 
 S = TaskState
@@ -169,6 +170,14 @@ def record_history(task: Task, actor: User | None, action: str, *, from_state=No
                         reason_category=reason_category, data=data or {}, at=utcnow())
     db.session.add(entry)
     return entry
+
+
+def timeline(task: Task) -> list[TaskHistory]:
+    """The task's timeline, oldest first: its history and, while it is overdue, the entry of
+    that spell (``duties.with_open_spell``)."""
+    return with_open_spell(task, list(db.session.scalars(
+        sa.select(TaskHistory).where(TaskHistory.task_id == task.id)
+        .order_by(TaskHistory.at, TaskHistory.id))))
 
 
 def _move(task: Task, actor: User, action: str, to_state: TaskState, **history) -> TaskHistory:
@@ -519,6 +528,8 @@ def _set_deadline(task: Task, deadline: dt.date) -> None:
     if task.original_deadline is None:
         task.original_deadline = task.deadline
     task.deadline = deadline
+    if task.overdue_mark is not None:
+        record_ended_spells(TaskOverdue.task_id == task.id)
     task.overdue_since = None
 
 

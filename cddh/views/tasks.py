@@ -1085,8 +1085,7 @@ class TaskPage:
         self.task = task
         self.badge = timeliness_badge(task)
         self.actions = workflow.allowed_actions(current_user, task)
-        self.timeline = (db.session.query(TaskHistory).filter_by(task_id=task.id)
-                         .order_by(TaskHistory.at, TaskHistory.id).all())
+        self.timeline = workflow.timeline(task)
         self.progress = (db.session.query(ProgressUpdate).filter_by(task_id=task.id)
                          .order_by(ProgressUpdate.created_at.desc()).all())
         self.pending_extension = _pending_extension_of(task)
