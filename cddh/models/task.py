@@ -121,8 +121,8 @@ class TaskOverdue(db.Model):
 
     task_id: Mapped[int] = mapped_column(primary_key=True)
     since: Mapped[dt.date]
-    # The job run that set the mark (its time stamp): that run's timeline entries and notices
-    # read its marks.
+    # The job run that set the mark (its time stamp): the moment of the spell's timeline
+    # entry (cddh.services.duties.with_open_spell), and how that run's notices find its marks.
     marked_at: Mapped[dt.datetime]
 
 
