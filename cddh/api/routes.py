@@ -25,6 +25,7 @@ from ..models import (
     Unit,
     User,
     db,
+    task_unit,
 )
 from ..services import (
     DomainError,
@@ -35,6 +36,7 @@ from ..services import (
     duties,
     leaders,
     periods,
+    scope,
     statistics,
     tokens,
     workflow,
@@ -43,8 +45,7 @@ from ..services import search as text_search
 from ..services.calendar import calendar
 from ..services.clock import local_today
 from ..services.directives import read as directives
-from ..services.scope import led_or_shared_by
-from ..services.timeliness import timeliness_clause
+from ..services.timeliness import timeliness_clause, unit_row_clause
 from . import shapes
 from .errors import ApiError, handle_api_error, handle_domain_error, json_response, not_found
 from .inputs import (
@@ -178,31 +179,46 @@ def extract_tasks():
 # --- tasks ---------------------------------------------------------------------------------
 @bp.get("/tasks")
 def tasks():
-    """The tasks the user may read, newest first, with the filters of api.md."""
+    """The tasks the user may read, newest first, with the filters of api.md.
+
+    A unit user's tasks are its unit's ``task_unit`` rows: each task is read with its row
+    (policy.task_scope_on_row) and every filter the row can tell is said there, by the same
+    rules as the list screen's (cddh.services.scope, timeliness.unit_row_clause), so that a
+    page is one range of the unit's rows, newest first (the row's task id: the key of the
+    unit's primary-key index). Anyone else filters the tasks themselves."""
     today = local_today()
-    conditions = [policy.task_scope(me())]
+    user = me()
+    on_row = policy.scope_on_unit_row(user)
+    conditions = [policy.task_scope_on_row(user) if on_row else policy.task_scope(user)]
     state = query_choice("state", TaskState)
     if state is not None:
-        conditions.append(Task.state == state)
+        conditions += scope.row_state(state.value) if on_row else [Task.state == state]
     value = query_choice("timeliness", Timeliness)
     if value is not None:
-        conditions.append(timeliness_clause(value, today))
+        conditions += (unit_row_clause(value, today) if on_row
+                       else [timeliness_clause(value, today)])
     unit_id = query_int("unit_id", 1, MAX_ID)
     if unit_id is not None:
-        conditions.append(led_or_shared_by(unit_id))
+        conditions += (scope.row_led_or_shared_by(unit_id, user.unit_id) if on_row
+                       else [scope.led_or_shared_by(unit_id)])
     document_id = query_int("document_id", 1, MAX_ID)
     if document_id is not None:
-        conditions.append(Task.document_id == document_id)
+        conditions += (scope.row_document(document_id) if on_row
+                       else [Task.document_id == document_id])
     deadline_from, deadline_to = query_date("deadline_from"), query_date("deadline_to")
-    if deadline_from is not None:
-        conditions.append(Task.deadline >= deadline_from)
-    if deadline_to is not None:
-        conditions.append(Task.deadline <= deadline_to)
+    if on_row and (deadline_from is not None or deadline_to is not None):
+        # Exact for the stored deadline, though the row holds the effective one (Điều 148).
+        conditions += scope.row_deadline_within(deadline_from, deadline_to)
+    elif not on_row:
+        if deadline_from is not None:
+            conditions.append(Task.deadline >= deadline_from)
+        if deadline_to is not None:
+            conditions.append(Task.deadline <= deadline_to)
     found = text_search.task_match(query_text("q"))
     if found is not None:  # the list screens' search: every word, without diacritics
         conditions.append(found[0])
     query = sa.select(Task).where(*conditions).options(selectinload(Task.cooperating_units))
-    rows, next_cursor = page(query, Task.id, descending=True)
+    rows, next_cursor = page(query, task_unit.c.task_id if on_row else Task.id, descending=True)
     inner = shapes.inner_ids(rows)
     return json_response({"items": [shapes.task_out(t, today, inner) for t in rows],
                           "next_cursor": next_cursor})

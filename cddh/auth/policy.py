@@ -195,6 +195,12 @@ def task_scope(user) -> ColumnElement[bool]:
     return sa.false()
 
 
+def scope_on_unit_row(user) -> bool:
+    """A unit user: the tasks it may read are its unit's ``task_unit`` rows, so a query may
+    read each task with that row (``task_scope_on_row``) and say its filters there."""
+    return _authenticated(user) and user.role in UNIT_ROLES
+
+
 def task_scope_on_row(user) -> ColumnElement[bool]:
     """``task_scope`` for a query that reads each task with its unit's ``task_unit`` row (a
     unit's list in its urgency order, joined on that row, cddh.services.scope.by_urgency):
@@ -202,7 +208,7 @@ def task_scope_on_row(user) -> ColumnElement[bool]:
     rows instead of a second pass over them (an ``IN`` whose overlap with the row it cannot
     estimate). The row's task id is part of the condition: joined or not, it reaches no
     other task. Anyone but a unit user gets ``task_scope``."""
-    if not _authenticated(user) or user.role not in UNIT_ROLES:
+    if not scope_on_unit_row(user):
         return task_scope(user)
     return sa.and_(Task.state != TaskState.draft, task_unit.c.task_id == Task.id,
                    *_unit_rows(user.unit_id))

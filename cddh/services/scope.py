@@ -67,6 +67,12 @@ def row_led_by(lead_unit_id: int, unit_id: int) -> list:
     return [task_unit.c.lead_unit_id == lead_unit_id]
 
 
+def row_document(document_id: int) -> list:
+    """``Task.document_id == document_id`` said on the unit's rows: their copy of the task's
+    document (``ix_task_unit_unit_id_document_id``)."""
+    return [task_unit.c.document_id == document_id]
+
+
 def row_priority(value: str) -> list:
     """``Task.priority == value`` said on the unit's rows, through the partial index of the
     few urgent and flash tasks (``ix_task_priority_id``): in it for those, not in it for
@@ -195,6 +201,18 @@ def rows_in(unit_id: int, rows) -> sa.ColumnElement[bool]:
 def led_or_shared_by(unit_id: int) -> sa.ColumnElement[bool]:
     """The task is led by, or shared with, the unit (any state): one IN over the index."""
     return rows_in(unit_id, [])
+
+
+def row_led_or_shared_by(unit_id: int, viewer_unit_id: int) -> list:
+    """``led_or_shared_by(unit_id)`` said on unit ``viewer_unit_id``'s rows. Of its own unit
+    there is nothing to say: every row of the unit is such a reason. Of another unit the
+    viewer's row cannot tell (it names the lead unit, not the cooperating or parent units):
+    the same IN over that unit's range, on the row's task id."""
+    if unit_id == viewer_unit_id:
+        return []
+    other = task_unit.alias("other_unit_row")
+    return [task_unit.c.task_id.in_(sa.select(other.c.task_id).where(
+        other.c.unit_id == unit_id))]
 
 
 def by_urgency(unit_id: int):
