@@ -389,6 +389,25 @@ def due_count(row: dict) -> int:
 
 # --- one task --------------------------------------------------------------------------------
 
+def class_states(value: str) -> frozenset[TaskState]:
+    """The states a task of class ``value`` can be in today (``classify``): a list asked for
+    a state outside them is empty. (The database cannot tell, and looks for such a task
+    through the whole table.)"""
+    if value == CANCELLED:
+        return frozenset({S.cancelled})
+    if value == RETURNED:
+        return frozenset({S.returned})
+    if value == AWAITING:
+        return frozenset({S.pending_verification})
+    if value in (Timeliness.done_on_time.value, Timeliness.done_late.value, NO_DEADLINE_DONE):
+        return frozenset(DONE)
+    if value in (Timeliness.open_on_time.value, Timeliness.open_overdue.value):
+        return frozenset(UNIT_OPEN)
+    if value == Timeliness.no_deadline.value:
+        return frozenset(TaskState) - {S.draft, S.cancelled, S.returned}
+    raise ValueError(value)
+
+
 def classify(state, deadline: dt.date | None, completed_on: dt.date | None,
              today: dt.date) -> str | None:
     """One task's class as of today from its current state (None for a draft): the same rule

@@ -34,6 +34,16 @@ def timeliness_class(value: str, today: dt.date):
     return statistics.measure_clause(value, None, today, today)
 
 
+def states_of_class(value: str) -> frozenset | None:
+    """The states a task of the timeliness filter's ``value`` can be in today
+    (``statistics.class_states``); None for a value that is no class."""
+    if value == DUE_SOON:  # open at the unit (overview.due_soon_clause)
+        return frozenset(statistics.UNIT_OPEN)
+    if value not in TIMELINESS_CLASSES:
+        return None
+    return statistics.class_states(value)
+
+
 def timeliness_class_on_row(value: str, today: dt.date) -> list | None:
     """``timeliness_class`` as conditions on a unit's task_unit row (cddh.services.scope),
     which tells every class as of today; None for a value that is no class."""

@@ -161,11 +161,13 @@ class ConditionFilter(BaseSQLAFilter):
     tell; used when the list reads that row (``on_unit_row``)."""
 
     def __init__(self, column, name, condition, options=None, operation=None,
-                 row_condition=None, count=None):
+                 row_condition=None, count=None, states=None):
         super().__init__(column, name, options=options)
         self.condition = condition
         self.row_condition = row_condition
         self.count = count
+        # The states the filter lets through for a value (None: any), as StateFilter.states.
+        self.states = states
         self._operation = operation or _l("equals")
 
     def apply(self, query, value, alias=None):
@@ -185,6 +187,11 @@ class ConditionFilter(BaseSQLAFilter):
 class StateFilter(FilterEqual):
     """The task's state; in a unit's urgency order said on the unit's row (its copy of the
     state: cddh.services.scope.row_state), one range of the urgency index."""
+
+    @staticmethod
+    def states(value) -> frozenset:
+        """The states the filter lets through (``TaskView._apply_filters``)."""
+        return frozenset({TaskState[value]}) if value in TaskState.__members__ else frozenset()
 
     def apply(self, query, value, alias=None):
         if on_unit_row() and value in TaskState.__members__:
@@ -608,7 +615,8 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
                         options=timeliness_options(),
                         row_condition=lambda v: task_filters.timeliness_class_on_row(
                             v, local_today()),
-                        count=lambda v: statistics.tally_count(v, local_today())),
+                        count=lambda v: statistics.tally_count(v, local_today()),
+                        states=task_filters.states_of_class),
         DeadlineFromFilter(Task.deadline, _l("Deadline")),
         DeadlineToFilter(Task.deadline, _l("Deadline")),
         ConditionFilter(Task.id, _l("Mine"), lambda v: task_filters.mine(current_user),
@@ -662,6 +670,27 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
                                     page_size)
         finally:
             g.urgency_join = g.task_list = False
+
+    def _apply_filters(self, query, count_query, joins, count_joins, filters):
+        """The filters, and nothing at all where they ask for states no task can be in
+        together (a state with a timeliness class that excludes it, two states): the
+        database cannot tell, and would look for such a task through the whole table."""
+        query, count_query, joins, count_joins = super()._apply_filters(
+            query, count_query, joins, count_joins, filters)
+        states = frozenset(TaskState)
+        for idx, _name, value in filters:
+            of_value = getattr(self._filters[idx], "states", None)
+            allowed = of_value(value) if of_value is not None else None
+            if allowed is not None:
+                states &= allowed
+        link = request.args.get("timeliness")  # as list_conditions reads it
+        if link in Timeliness.__members__:
+            states &= statistics.class_states(link)
+        if not states:
+            query = query.filter(sa.false())
+            if count_query is not None:  # on a unit's rows, its count from the index stays
+                count_query = filter_on_row(count_query, [sa.false()])
+        return query, count_query, joins, count_joins
 
     def list_conditions(self) -> tuple[list, list]:
         """Extra conditions from the home page's links and the dashboard's click-throughs
