@@ -145,6 +145,29 @@ def test_a_list_above_the_threshold_shows_an_estimated_count(app, browser, monke
     assert re.search(r"\(khoảng [\d,.]+( nghìn| triệu)?\)", page), page[:2000]
 
 
+def test_a_count_the_planner_thought_small_stops_at_the_threshold(app, browser, monkeypatch):
+    """A planner that expects few rows where there are many (a common word of a document
+    number at 1M tasks) does not make the list count them all: it counts up to the threshold
+    and then says "more than"."""
+    from cddh.views.base import EstimatingCount
+
+    with app.test_request_context():
+        office = make_unit("VP", UnitCategory.office)
+        specialist = make_user(Role.office_specialist, office)
+        unit = make_unit("SNV")
+        for _ in range(3):
+            make_task(unit)
+        db.session.commit()
+        specialist.id  # noqa: B018  (loads the row before the context ends)
+    monkeypatch.setattr(EstimatingCount, "estimate", lambda self: 0)  # "none, or nearly"
+    monkeypatch.setitem(app.config, "COUNT_ESTIMATE_ABOVE", 2)
+    page = browser(specialist).get("/tasks/?flt0_0=assigned").get_data(as_text=True)
+    assert "Danh sách (hơn 2)" in page, page[:2000]
+    monkeypatch.setitem(app.config, "COUNT_ESTIMATE_ABOVE", 3)
+    page = browser(specialist).get("/tasks/?flt0_0=assigned").get_data(as_text=True)
+    assert "Danh sách (3)" in page
+
+
 def test_a_lists_exact_count_is_written_with_the_languages_grouping(app):
     """The count in a list's tab reads as the user's numbers do: 190.916 in Vietnamese,
     190,916 in English."""
