@@ -19,6 +19,7 @@ from .conftest import make_task, make_unit, make_user, recorded_statements
 S = TaskState
 DAY = dt.timedelta(days=1)
 STATE = 0  # the filters' places in TaskView.column_filters (bookmarked URLs: flt0_0=…)
+LEAD = 1
 TIMELINESS = 8
 
 
@@ -73,6 +74,7 @@ def test_a_state_and_a_class_list_what_each_lists_alone_in_common(app, browser):
             make_task(lead, state=state, deadline=deadline, completed_on=completed,
                       has_deadline=deadline is not None)
         db.session.commit()
+        lead_ids = [unit.id, other.id]
     states = [s.name for s in S]
     classes = list(task_filters.TIMELINESS_CLASSES)
     for user, role in ((specialist, "office"), (staff, "unit")):
@@ -87,6 +89,15 @@ def test_a_state_and_a_class_list_what_each_lists_alone_in_common(app, browser):
             assert both == sorted(by_state[s] & by_class[c]), (role, s, c)
             if c in Timeliness.__members__:  # the dashboard's link with the state filter
                 assert listed(f"timeliness={c}&flt0_{STATE}={s}") == both, (role, s, c)
+        # A class with a lead unit, and with a state and a lead unit: the Office counts these
+        # from the running tally (TaskView._tally_of_filters); the count is the rows'.
+        for lead_id, c in itertools.product(lead_ids, classes):
+            by_lead = set(listed(f"flt0_{LEAD}={lead_id}"))
+            assert listed(f"flt0_{LEAD}={lead_id}&flt1_{TIMELINESS}={c}") == sorted(
+                by_lead & by_class[c]), (role, lead_id, c)
+            for s in ("in_progress", "completed", "pending_verification"):
+                assert listed(f"flt0_{TIMELINESS}={c}&flt1_{STATE}={s}&flt2_{LEAD}={lead_id}") \
+                    == sorted(by_lead & by_class[c] & by_state[s]), (role, lead_id, c, s)
         # Nothing is looked for: every statement that reads the tasks says "false".
         with recorded_statements(app) as seen:
             assert listed(f"flt0_{STATE}=in_progress&flt1_{TIMELINESS}=done_late") == []

@@ -300,11 +300,12 @@ def tally_windows(starts: list[dt.date | None], today: dt.date, unit_ids=None
     return _window_rows(query, len(starts), wanted)
 
 
-def tally_count(measure: str, today: dt.date, unit_id: int | None = None) -> sa.Select | None:
+def tally_count(measure: str, today: dt.date, unit_id: int | None = None,
+                state: str | None = None) -> sa.Select | None:
     """How many tasks ``measure_clause(measure, None, today, today)`` holds (every task
-    counted to date; with ``unit_id``, those it leads), summed from the running tally: the
-    dashboard's own figure, whatever the number of tasks. None for a measure the tally
-    cannot tell."""
+    counted to date; with ``unit_id``, those it leads; with ``state``, those in it), summed
+    from the running tally: the dashboard's own figure, whatever the number of tasks. None
+    for a measure the tally cannot tell."""
     from ..models import task_tally
 
     if measure not in (*COLUMNS, AWAITING) or not use_tally(today, today):
@@ -313,6 +314,8 @@ def tally_count(measure: str, today: dt.date, unit_id: int | None = None) -> sa.
     where = [counted_clause(None, today, of)]
     if unit_id is not None:
         where.append(of.lead_unit_id == unit_id)
+    if state is not None:
+        where.append(of.state == state)
     if measure != "total":
         where.append(class_clause(measure, today, today, of=of))
     return sa.select(sa.func.coalesce(sa.func.sum(of.n), 0)).where(*where)

@@ -161,12 +161,13 @@ class ConditionFilter(BaseSQLAFilter):
     tell; used when the list reads that row (``on_unit_row``)."""
 
     def __init__(self, column, name, condition, options=None, operation=None,
-                 row_condition=None, count=None, states=None):
+                 row_condition=None, tally=None, states=None):
         super().__init__(column, name, options=options)
         self.condition = condition
         self.row_condition = row_condition
-        self.count = count
-        # The states the filter lets through for a value (None: any), as StateFilter.states.
+        # What the filter says of the running tally's rows (TaskView._tally_of_filters), and
+        # the states it lets through for a value (None: any), as StateFilter's.
+        self.tally = tally
         self.states = states
         self._operation = operation or _l("equals")
 
@@ -175,9 +176,6 @@ class ConditionFilter(BaseSQLAFilter):
             on_row = self.row_condition(value)
             if on_row is not None:
                 return filter_on_row(query, on_row)
-        if self.count is not None and isinstance(query, EstimatingCount) and query.pristine:
-            # The only narrowing of the whole table: its own count (EstimatingCount.narrowed)
-            return query.narrowed(self.condition(value), self.count(value))
         return query.filter(self.condition(value))
 
     def operation(self):
@@ -192,6 +190,11 @@ class StateFilter(FilterEqual):
     def states(value) -> frozenset:
         """The states the filter lets through (``TaskView._apply_filters``)."""
         return frozenset({TaskState[value]}) if value in TaskState.__members__ else frozenset()
+
+    @staticmethod
+    def tally(value) -> dict | None:
+        """The filter said of the running tally's rows (``TaskView._tally_of_filters``)."""
+        return {"state": value} if value in TaskState.__members__ else None
 
     def apply(self, query, value, alias=None):
         if on_unit_row() and value in TaskState.__members__:
@@ -210,6 +213,12 @@ class PriorityFilter(FilterEqual):
 
 class LeadUnitFilter(LookupFilter):
     """The lead unit; in a unit's urgency order said on the unit's rows (scope.row_led_by)."""
+
+    @staticmethod
+    def tally(value) -> dict | None:
+        """The filter said of the running tally's rows (``TaskView._tally_of_filters``)."""
+        unit_id = to_id(value)
+        return {"unit_id": unit_id} if unit_id is not None else None
 
     def apply(self, query, value, alias=None):
         if on_unit_row():
@@ -615,8 +624,7 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
                         options=timeliness_options(),
                         row_condition=lambda v: task_filters.timeliness_class_on_row(
                             v, local_today()),
-                        count=lambda v: statistics.tally_count(v, local_today()),
-                        states=task_filters.states_of_class),
+                        tally=lambda v: {"measure": v}, states=task_filters.states_of_class),
         DeadlineFromFilter(Task.deadline, _l("Deadline")),
         DeadlineToFilter(Task.deadline, _l("Deadline")),
         ConditionFilter(Task.id, _l("Mine"), lambda v: task_filters.mine(current_user),
@@ -675,8 +683,12 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         """The filters, and nothing at all where they ask for states no task can be in
         together (a state with a timeliness class that excludes it, two states): the
         database cannot tell, and would look for such a task through the whole table."""
+        pristine = isinstance(count_query, EstimatingCount) and count_query.pristine
         query, count_query, joins, count_joins = super()._apply_filters(
             query, count_query, joins, count_joins, filters)
+        tally = self._tally_of_filters(filters) if pristine else None
+        if tally is not None:
+            count_query = EstimatingCount(count_query.query, tally)
         states = frozenset(TaskState)
         for idx, _name, value in filters:
             of_value = getattr(self._filters[idx], "states", None)
@@ -691,6 +703,23 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
             if count_query is not None:  # on a unit's rows, its count from the index stays
                 count_query = filter_on_row(count_query, [sa.false()])
         return query, count_query, joins, count_joins
+
+    def _tally_of_filters(self, filters) -> sa.Select | None:
+        """The count of a filtered list of the whole table from the running tally
+        (statistics.tally_count), where the filters are one timeliness class (a dashboard
+        figure: counted tasks only) and at most a state and a lead unit besides: exact, and
+        one small sum whatever the number of tasks. None for any other filters."""
+        said: dict = {}
+        for idx, _name, value in filters:
+            of_value = getattr(self._filters[idx], "tally", None)
+            part = of_value(value) if of_value is not None else None
+            if part is None or said.keys() & part.keys():
+                return None
+            said.update(part)
+        if "measure" not in said:
+            return None
+        return statistics.tally_count(said["measure"], local_today(), said.get("unit_id"),
+                                      state=said.get("state"))
 
     def list_conditions(self) -> tuple[list, list]:
         """Extra conditions from the home page's links and the dashboard's click-throughs
