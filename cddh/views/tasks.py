@@ -680,8 +680,9 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
             g.urgency_join = g.task_list = False
 
     def _apply_filters(self, query, count_query, joins, count_joins, filters):
-        """The filters, and nothing at all where they ask for states no task can be in
-        together (a state with a timeliness class that excludes it, two states): the
+        """The filters; counted from the running tally where they allow it
+        (``_tally_of_filters``), and nothing at all where they ask for states no task can be
+        in together (a state with a timeliness class that excludes it, two states): the
         database cannot tell, and would look for such a task through the whole table."""
         pristine = isinstance(count_query, EstimatingCount) and count_query.pristine
         query, count_query, joins, count_joins = super()._apply_filters(
