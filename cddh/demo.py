@@ -1213,6 +1213,9 @@ class _Story:
         if task.deadline is None or task.deadline >= b.today:
             return
         task.overdue_since = task.deadline + b.days(1)
+        # Marked by the night's job (00:05) of that day: the timeline's "became overdue".
+        task.overdue_mark.marked_at = dt.datetime.combine(
+            task.overdue_since, dt.time(0, 5), tzinfo=b.tz).astimezone(dt.UTC)
         updated_after = task.last_update_at is not None and \
             task.last_update_at.astimezone(b.tz).date() > task.deadline
         task.late_update = not updated_after and (b.today - task.overdue_since).days > 1
