@@ -657,7 +657,7 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
                      "deadline": _l("Deadline"), "original_deadline": _l("Original deadline"),
                      "effective_deadline": _l("Effective deadline (next working day, Điều 148 BLDS)"),
                      "update_frequency": _l("Update frequency"), "priority": _l("Priority"),
-                     "state": _l("State"), "timeliness": _l("Status"), "quick": "",
+                     "state": _l("State"), "timeliness": _l("Timeliness"), "quick": "",
                      "percent_complete": _l("Percent complete"), "assigned_at": _l("Assigned at"),
                      "completed_on": _l("Completed on"), "result_summary": _l("Result"),
                      "result_document_number": _l("Result document"), "version": _l("Version"),
