@@ -133,6 +133,10 @@ class Task(IdMixin, TimestampMixin, db.Model):
         sa.Index("ix_task_lead_unit_id_state_deadline", "lead_unit_id", "state", "deadline"),
         sa.Index("ix_task_state_deadline", "state", "deadline"),
         sa.Index("ix_task_specialist_id_state", "specialist_id", "state"),
+        # The Office home's groups: a state's tasks of one specialist or of none, counted
+        # up to 1,000 (overview.office_groups), sub-tasks told apart in the index.
+        sa.Index("ix_task_state_specialist_id", "state", "specialist_id",
+                 postgresql_include=["parent_task_id"]),
         sa.Index("ix_task_monitoring_unit_id_state", "monitoring_unit_id", "state"),
         # "The tasks I direct" (a leader's list and the routing of their matters).
         sa.Index("ix_task_directing_leader_id_state", "directing_leader_id", "state"),
