@@ -9,9 +9,12 @@ import datetime as dt
 import functools
 import itertools
 import re
+from types import SimpleNamespace
+
+import pytest
 
 from cddh.models import Role, TaskState, Timeliness, UnitCategory, db
-from cddh.services import statistics, task_filters
+from cddh.services import statistics, task_filters, tokens
 from cddh.services.clock import local_today
 
 from .conftest import make_task, make_unit, make_user, recorded_statements
@@ -49,7 +52,10 @@ def test_each_class_holds_only_the_states_it_says():
     assert {value: statistics.class_states(value) for value in seen} == seen
 
 
-def test_a_state_and_a_class_list_what_each_lists_alone_in_common(app, browser):
+@pytest.fixture
+def world(app):
+    """An Office specialist, a unit's staff, the unit's tasks in every state and class, and
+    another unit's tasks."""
     with app.app_context():
         today = local_today()
         office = make_unit("VP", UnitCategory.office)
@@ -73,8 +79,15 @@ def test_a_state_and_a_class_list_what_each_lists_alone_in_common(app, browser):
         ]:
             make_task(lead, state=state, deadline=deadline, completed_on=completed,
                       has_deadline=deadline is not None)
+        tokens_ = {"office": tokens.issue_token(specialist, "test")[1],
+                   "unit": tokens.issue_token(staff, "test")[1]}
         db.session.commit()
-        lead_ids = [unit.id, other.id]
+        return SimpleNamespace(specialist=specialist, staff=staff, tokens=tokens_,
+                               lead_ids=[unit.id, other.id])
+
+
+def test_a_state_and_a_class_list_what_each_lists_alone_in_common(app, browser, world):
+    specialist, staff, lead_ids = world.specialist, world.staff, world.lead_ids
     states = [s.name for s in S]
     classes = list(task_filters.TIMELINESS_CLASSES)
     for user, role in ((specialist, "office"), (staff, "unit")):
@@ -107,3 +120,32 @@ def test_a_state_and_a_class_list_what_each_lists_alone_in_common(app, browser):
         for a, b in itertools.product(states, states):
             assert listed(f"flt0_{STATE}={a}&flt1_{STATE}={b}") == sorted(
                 by_state[a] & by_state[b]), (a, b)
+
+
+def _api_listed(client, token: str, query: str) -> list[int]:
+    """Every page of GET /api/v1/tasks?{query}, through the cursor: the ids, sorted."""
+    ids, cursor = [], ""
+    while True:
+        body = client.get(f"/api/v1/tasks?limit=5&{query}{cursor}",
+                          headers={"Authorization": f"Bearer {token}"}).get_json()
+        ids += [item["id"] for item in body["items"]]
+        if not body["next_cursor"]:
+            return sorted(ids)
+        cursor = f"&cursor={body['next_cursor']}"
+
+
+def test_the_api_lists_a_state_and_a_class_as_what_each_lists_alone_in_common(app, world):
+    client = app.test_client()
+    for role, token in world.tokens.items():
+        listed = functools.partial(_api_listed, client, token)
+
+        by_state = {s.name: set(listed(f"state={s.name}")) for s in S}
+        by_class = {c.name: set(listed(f"timeliness={c.name}")) for c in Timeliness}
+        assert any(by_class.values()) and any(by_state.values())
+        for s, c in itertools.product(by_state, by_class):
+            assert listed(f"state={s}&timeliness={c}") == sorted(by_state[s] & by_class[c]), \
+                (role, s, c)
+        with recorded_statements(app) as seen:
+            assert listed("state=in_progress&timeliness=done_late") == []
+        reads = [q for q in seen if re.search(r"\bFROM task\b", q)]
+        assert reads and all(re.search(r"\bfalse\b|0 = 1", q) for q in reads), reads

@@ -197,6 +197,10 @@ def tasks():
     if value is not None:
         conditions += (unit_row_clause(value, today) if on_row
                        else [timeliness_clause(value, today)])
+        if state is not None and state not in statistics.class_states(value.value):
+            # No task is in that state and class: found without a search (the planner
+            # cannot tell, and walks the whole table backwards for a page).
+            conditions.append(sa.false())
     unit_id = query_int("unit_id", 1, MAX_ID)
     if unit_id is not None:
         conditions += (scope.row_led_or_shared_by(unit_id, user.unit_id) if on_row
@@ -217,7 +221,10 @@ def tasks():
     found = text_search.task_match(query_text("q"))
     if found is not None:  # the list screens' search: every word, without diacritics
         conditions.append(found[0])
-    query = sa.select(Task).where(*conditions).options(selectinload(Task.cooperating_units))
+    query = sa.select(Task)
+    if on_row:  # joined as the list joins it: a condition that is false keeps the join
+        query = query.join(task_unit, task_unit.c.task_id == Task.id)
+    query = query.where(*conditions).options(selectinload(Task.cooperating_units))
     rows, next_cursor = page(query, task_unit.c.task_id if on_row else Task.id, descending=True)
     inner = shapes.inner_ids(rows)
     return json_response({"items": [shapes.task_out(t, today, inner) for t in rows],
