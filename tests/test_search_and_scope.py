@@ -8,7 +8,7 @@ import re
 
 import sqlalchemy as sa
 
-from cddh.models import Role, Task, TaskState, UnitCategory, db, task_unit
+from cddh.models import Role, Task, TaskState, UnitCategory, User, db, task_unit
 from cddh.services import search
 
 from .conftest import make_document, make_task, make_unit, make_user
@@ -126,7 +126,8 @@ def test_the_document_search_box_finds_by_number_and_words(app, browser):
         assert "12/UBND-KT" not in page
 
 
-def test_a_list_above_the_threshold_shows_an_estimated_count(app, browser, monkeypatch):
+def _specialist_and_three_tasks(app) -> User:
+    """An Office specialist and three assigned tasks of a department."""
     with app.test_request_context():
         office = make_unit("VP", UnitCategory.office)
         specialist = make_user(Role.office_specialist, office)
@@ -135,6 +136,12 @@ def test_a_list_above_the_threshold_shows_an_estimated_count(app, browser, monke
             make_task(unit)
         db.session.commit()
         specialist.id  # noqa: B018  (loads the row before the context ends)
+        return specialist
+
+
+def test_a_list_above_the_threshold_shows_an_estimated_count(app, browser, monkeypatch):
+    specialist = _specialist_and_three_tasks(app)
+    with app.app_context():
         dialect = db.engine.dialect.name
     page = browser(specialist).get("/tasks/").get_data(as_text=True)
     assert "Danh sách (3)" in page or "List (3)" in page  # exact below the threshold
@@ -151,14 +158,7 @@ def test_a_count_the_planner_thought_small_stops_at_the_threshold(app, browser, 
     and then says "more than"."""
     from cddh.views.base import EstimatingCount
 
-    with app.test_request_context():
-        office = make_unit("VP", UnitCategory.office)
-        specialist = make_user(Role.office_specialist, office)
-        unit = make_unit("SNV")
-        for _ in range(3):
-            make_task(unit)
-        db.session.commit()
-        specialist.id  # noqa: B018  (loads the row before the context ends)
+    specialist = _specialist_and_three_tasks(app)
     monkeypatch.setattr(EstimatingCount, "estimate", lambda self: 0)  # "none, or nearly"
     monkeypatch.setitem(app.config, "COUNT_ESTIMATE_ABOVE", 2)
     page = browser(specialist).get("/tasks/?flt0_0=assigned").get_data(as_text=True)
