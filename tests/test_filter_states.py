@@ -103,11 +103,18 @@ def test_a_state_and_a_class_list_what_each_lists_alone_in_common(app, browser, 
             if c in Timeliness.__members__:  # the dashboard's link with the state filter
                 assert listed(f"timeliness={c}&flt0_{STATE}={s}") == both, (role, s, c)
         # A class with a lead unit, and with a state and a lead unit: the Office counts these
-        # from the running tally (TaskView._tally_of_filters); the count is the rows'.
+        # from the running tally (TaskView._tally); the count is the rows'.
         for lead_id, c in itertools.product(lead_ids, classes):
             by_lead = set(listed(f"flt0_{LEAD}={lead_id}"))
             assert listed(f"flt0_{LEAD}={lead_id}&flt1_{TIMELINESS}={c}") == sorted(
                 by_lead & by_class[c]), (role, lead_id, c)
+            if c in Timeliness.__members__:  # the dashboard's links, with the filters
+                assert listed(f"timeliness={c}&flt0_{LEAD}={lead_id}") == sorted(
+                    by_lead & by_class[c]), (role, lead_id, c)
+                assert listed(f"timeliness={c}&unit_id={lead_id}&flt0_{STATE}=in_progress") \
+                    == sorted(by_lead & by_class[c] & by_state["in_progress"]), (role, c)
+                other = next(i for i in lead_ids if i != lead_id)  # two units: none
+                assert listed(f"timeliness={c}&unit_id={other}&flt0_{LEAD}={lead_id}") == []
             for s in ("in_progress", "completed", "pending_verification"):
                 assert listed(f"flt0_{TIMELINESS}={c}&flt1_{STATE}={s}&flt2_{LEAD}={lead_id}") \
                     == sorted(by_lead & by_class[c] & by_state[s]), (role, lead_id, c, s)

@@ -242,12 +242,14 @@ class EstimatingCount:
     the exact count. ``whole`` (``policy.scope_count``) counts the user's whole scope from its
     index: used while nothing (a filter, a search, a join) has narrowed the query."""
 
-    def __init__(self, query, whole: sa.Select | None = None, pristine: bool = False):
+    def __init__(self, query, whole: sa.Select | None = None, said: dict | None = None):
         self.query = query
         self.whole = whole
-        # Nothing narrows the query yet and it reads the whole table (the Office's tasks):
-        # a filter may then bring its own count of its rows (``narrowed``).
-        self.pristine = pristine
+        # What has narrowed the query, said in the running tally's terms ({"measure": …,
+        # "unit_id": …, "state": …}; see TaskView._tally): {} while nothing narrows a query
+        # of the whole table (the Office's tasks), None once anything the tally cannot say
+        # has, or where the query is not of the whole table.
+        self.said = said
 
     def __getattr__(self, name):
         attr = getattr(self.query, name)
@@ -261,15 +263,14 @@ class EstimatingCount:
             # Any call with an argument (filter, join, …) narrows: the whole count is gone.
             if args or kwargs:
                 return EstimatingCount(result, None)
-            return EstimatingCount(result, self.whole, self.pristine)
+            return EstimatingCount(result, self.whole, self.said)
         return chained
 
-    def narrowed(self, condition, count: sa.Select | None) -> EstimatingCount:
-        """Narrowed by ``condition``; while pristine, counted by ``count`` (a count of the
-        rows matching it, e.g. from the running tally) when there is one."""
-        if self.pristine and count is not None:
-            return EstimatingCount(self.query.filter(condition), count)
-        return EstimatingCount(self.query.filter(condition), None)
+    def narrowed(self, conditions, said: dict | None, count: sa.Select | None) -> EstimatingCount:
+        """Narrowed by ``conditions``, which ``said`` tells in the tally's terms (with what
+        narrowed it before), counted by ``count`` where there is one (a count of the rows
+        they leave, from the running tally)."""
+        return EstimatingCount(self.query.filter(*conditions), count, said)
 
     def on_rows(self, *conditions) -> EstimatingCount:
         """Narrowed by conditions on the unit's task_unit rows alone: the whole scope's count
@@ -442,6 +443,14 @@ class NoCount:
 
     def __getattr__(self, name):
         return lambda *args, **kwargs: None if name == "scalar" else self
+
+
+class CountsNothing(NoCount):
+    """The count of a list no row can be on (its conditions contradict each other): 0,
+    without a query."""
+
+    def __getattr__(self, name):
+        return lambda *args, **kwargs: ExactCount(0) if name == "scalar" else self
 
 
 class ScopedModelView(LoginRequiredMixin, ModelView):
@@ -665,7 +674,8 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
             return NoCount()  # the second part of a keyset page: counted with the first
         return EstimatingCount(super().get_count_query().filter(self.scope()),
                                policy.scope_count(current_user, self.model),
-                               self.model is Task and policy.reads_every_task(current_user))
+                               {} if self.model is Task and policy.reads_every_task(current_user)
+                               else None)
 
     def get_one(self, id):
         pk = to_id(id)

@@ -80,6 +80,7 @@ from ..services.timeliness import (
 from . import memo
 from .base import (
     INT32,
+    CountsNothing,
     EstimatingCount,
     KeysetOrder,
     LocalDateBetweenMixin,
@@ -165,7 +166,7 @@ class ConditionFilter(BaseSQLAFilter):
         super().__init__(column, name, options=options)
         self.condition = condition
         self.row_condition = row_condition
-        # What the filter says of the running tally's rows (TaskView._tally_of_filters), and
+        # What the filter says of the running tally's rows (TaskView._tally), and
         # the states it lets through for a value (None: any), as StateFilter's.
         self.tally = tally
         self.states = states
@@ -193,7 +194,7 @@ class StateFilter(FilterEqual):
 
     @staticmethod
     def tally(value) -> dict | None:
-        """The filter said of the running tally's rows (``TaskView._tally_of_filters``)."""
+        """The filter said of the running tally's rows (``TaskView._tally``)."""
         return {"state": value} if value in TaskState.__members__ else None
 
     def apply(self, query, value, alias=None):
@@ -216,7 +217,7 @@ class LeadUnitFilter(LookupFilter):
 
     @staticmethod
     def tally(value) -> dict | None:
-        """The filter said of the running tally's rows (``TaskView._tally_of_filters``)."""
+        """The filter said of the running tally's rows (``TaskView._tally``)."""
         unit_id = to_id(value)
         return {"unit_id": unit_id} if unit_id is not None else None
 
@@ -680,16 +681,16 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
             g.urgency_join = g.task_list = False
 
     def _apply_filters(self, query, count_query, joins, count_joins, filters):
-        """The filters; counted from the running tally where they allow it
-        (``_tally_of_filters``), and nothing at all where they ask for states no task can be
-        in together (a state with a timeliness class that excludes it, two states): the
-        database cannot tell, and would look for such a task through the whole table."""
-        pristine = isinstance(count_query, EstimatingCount) and count_query.pristine
+        """The filters; counted from the running tally where what narrows the list allows it
+        (``_tally``), and nothing at all where they ask for states no task can be in together
+        (a state with a timeliness class that excludes it, two states): the database cannot
+        tell, and would look for such a task through the whole table."""
+        said = count_query.said if isinstance(count_query, EstimatingCount) else None
         query, count_query, joins, count_joins = super()._apply_filters(
             query, count_query, joins, count_joins, filters)
-        tally = self._tally_of_filters(filters) if pristine else None
-        if tally is not None:
-            count_query = EstimatingCount(count_query.query, tally)
+        said = self._said(said, [self._filter_said(idx, value) for idx, _name, value in filters])
+        if said:
+            count_query = count_query.narrowed([], said, self._tally(said))
         states = frozenset(TaskState)
         for idx, _name, value in filters:
             of_value = getattr(self._filters[idx], "states", None)
@@ -701,23 +702,36 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
             states &= statistics.class_states(link)
         if not states:
             query = query.filter(sa.false())
-            if count_query is not None:  # on a unit's rows, its count from the index stays
-                count_query = filter_on_row(count_query, [sa.false()])
+            if isinstance(count_query, EstimatingCount):
+                count_query = CountsNothing()
         return query, count_query, joins, count_joins
 
-    def _tally_of_filters(self, filters) -> sa.Select | None:
-        """The count of a filtered list of the whole table from the running tally
-        (statistics.tally_count), where the filters are one timeliness class (a dashboard
-        figure: counted tasks only) and at most a state and a lead unit besides: exact, and
-        one small sum whatever the number of tasks. None for any other filters."""
-        said: dict = {}
-        for idx, _name, value in filters:
-            of_value = getattr(self._filters[idx], "tally", None)
-            part = of_value(value) if of_value is not None else None
+    def _filter_said(self, idx: int, value) -> dict | None:
+        """What a filter says in the running tally's terms; None where it cannot."""
+        of_value = getattr(self._filters[idx], "tally", None)
+        return of_value(value) if of_value is not None else None
+
+    @staticmethod
+    def _said(said: dict | None, parts: list) -> dict | None:
+        """What narrows the list in the running tally's terms: ``said`` (so far) with each of
+        ``parts`` (a filter's or a link's, None where the tally cannot say it). None as soon
+        as one cannot be said, or two say the same thing (two units: the rows decide)."""
+        if said is None:
+            return None
+        said = dict(said)
+        for part in parts:
             if part is None or said.keys() & part.keys():
                 return None
             said.update(part)
-        if "measure" not in said:
+        return said
+
+    @staticmethod
+    def _tally(said: dict | None) -> sa.Select | None:
+        """The count of the whole table's tasks narrowed by ``said`` from the running tally
+        (statistics.tally_count): one timeliness class or dashboard figure (counted tasks
+        only), with at most a lead unit and a state. Exact, and one small sum whatever the
+        number of tasks; None where ``said`` names no figure."""
+        if not said or "measure" not in said:
             return None
         return statistics.tally_count(said["measure"], local_today(), said.get("unit_id"),
                                       state=said.get("state"))
@@ -819,21 +833,21 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         rows, conditions = self.list_conditions()
         if rows and isinstance(count, EstimatingCount):
             # Counted from the unit's task_unit rows alone while nothing else narrows.
-            count = EstimatingCount(count.query.filter(*self._rows_in(rows)),
-                                    policy.scope_count(current_user, Task, rows))
-        elif rows:
+            return EstimatingCount(count.query.filter(*self._rows_in(rows), *conditions),
+                                   None if conditions else
+                                   policy.scope_count(current_user, Task, rows))
+        if rows:
             conditions = self._rows_in(rows) + conditions
-        if isinstance(count, EstimatingCount) and count.pristine and not rows:
-            tally = self._tally_count(conditions)
-            if tally is not None:
-                return count.narrowed(sa.and_(*conditions), tally)
+        if isinstance(count, EstimatingCount) and count.said is not None and conditions:
+            said = self._said(count.said, [self._said_by_link(conditions)])
+            return count.narrowed(conditions, said, self._tally(said))
         return count.filter(*conditions)
 
     @staticmethod
-    def _tally_count(conditions: list) -> sa.Select | None:
-        """The count of a dashboard figure's tasks over the whole table (?measure= or
-        ?timeliness=, with or without ?unit_id=, and nothing else): the dashboard's own
-        figure, from the running tally (statistics.tally_count), exact whatever the size."""
+    def _said_by_link(conditions: list) -> dict | None:
+        """What a dashboard figure's link (?measure= or ?timeliness=, with or without
+        ?unit_id=, and nothing else) says in the running tally's terms; None for any other
+        link (a home group, ?directed=, a period)."""
         args = request.args
         if args.get("group") or args.get("directed") or args.get("period"):
             return None
@@ -842,7 +856,7 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         unit_id = to_id(args.get("unit_id", ""))
         if len(measures) != 1 or len(conditions) != 1 + (unit_id is not None):
             return None
-        return statistics.tally_count(measures[0], local_today(), unit_id)
+        return {"measure": measures[0]} | ({"unit_id": unit_id} if unit_id is not None else {})
 
     def _urgency_order(self, sort_column) -> bool:
         return (sort_column is None and current_user.role in UNIT_ROLES
