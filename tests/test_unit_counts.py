@@ -89,7 +89,8 @@ def _by_hand(tasks, user, today):
     return {name: {t.id for t in found} for name, found in groups.items()}, seen
 
 
-def test_home_groups_and_list_counts_from_the_index_match_the_tasks(app, browser):
+def test_home_groups_and_list_counts_from_the_index_match_the_tasks(app, browser,
+                                                                     monkeypatch):
     with app.test_request_context():
         today = local_today()
         unit, staff, leader, tasks, twice = _world(today)
@@ -109,6 +110,17 @@ def test_home_groups_and_list_counts_from_the_index_match_the_tasks(app, browser
         led_open = [t for t in tasks if t.lead_unit_id == unit.id and t.state in OPEN]
         assert leader_groups["unassigned"]["count"] == len(led_open) - 1
         assert leader_groups["awaiting_signoff"]["count"] == 0
+        # Past the cap a group says "more than" it (as the Office's home), and still lists
+        # its first tasks; below it, the exact count.
+        with monkeypatch.context() as patched:
+            patched.setattr(overview, "COUNT_CAP", 2)
+            capped = overview.unit_grouped_tasks(staff, today)
+        assert {len(ids) > 2 for ids in wanted.values()} == {True, False}
+        for name, ids in wanted.items():
+            count = capped[name]["count"]
+            assert isinstance(count, overview.MoreThan) == (len(ids) > 2), name
+            assert count == min(len(ids), 2), name
+            assert {t.id for t in capped[name]["tasks"]} == ids, name
         visible = len(seen)
         classes = {value.value: {t.id for t in tasks if t.id in seen and t.parent_task_id is None
                                  and statistics.classify(t.state, t.effective_deadline,
