@@ -190,11 +190,12 @@ def recompute_facts_command(first, last):
     first, last = _month(first), _month(last)
     if first and last and first > last:
         raise click.BadParameter("--from must not be after --to")
-    from .services import tally
+    from .services import scope, tally
 
     with acting_as(None):
         counts = facts.recompute(first, last)
         tally.rebuild(db.session.connection())  # the running figures, from the tasks again
+        scope.recount(db.session.connection())  # each unit's rows by state, from the rows
         db.session.commit()
     click.echo(f"recompute-facts: {counts['periods']} periods, {counts['rows']} rows")
 

@@ -8,8 +8,8 @@ import re
 
 import sqlalchemy as sa
 
-from cddh.models import Role, Task, TaskState, UnitCategory, User, db, task_unit
-from cddh.services import search
+from cddh.models import Role, Task, TaskState, UnitCategory, User, db, task_unit, task_unit_count
+from cddh.services import scope, search
 
 from .conftest import make_document, make_task, make_unit, make_user
 
@@ -26,6 +26,14 @@ def test_normalise_drops_diacritics_and_case_like_users_type():
 
 
 def _rows(user=None):
+    """The index's rows; first checks that its counts by unit and state are theirs."""
+    tu, of = task_unit.c, task_unit_count.c
+    kept = {(r.unit_id, r.state): r.n for r in db.session.execute(sa.select(task_unit_count))
+            if r.n}
+    assert kept == {(r.unit_id, r.state): r.n for r in db.session.execute(
+        sa.select(tu.unit_id, tu.state, sa.func.count().label("n")).group_by(tu.unit_id,
+                                                                              tu.state))}
+    assert db.session.scalar(sa.select(sa.func.count()).where(of.n < 0)) == 0
     return {(r.unit_id, r.task_id, r.role, r.state, r.deadline)
             for r in db.session.execute(sa.select(task_unit))}
 
@@ -60,6 +68,21 @@ def test_the_task_unit_index_follows_every_change(ctx):
     assert db.session.execute(sa.select(task_unit.c.state, task_unit.c.completed_on,
                                         task_unit.c.settled)).all() == [
         ("pending_verification", dt.date(2026, 9, 4), True)]
+    # A second task, then a task deleted (never in the app, Đ18; a test's cleanup may):
+    # its rows and their counts go.
+    other = make_task(stc, cooperating=[sct])
+    db.session.commit()
+    assert len(_rows()) == 3
+    db.session.delete(task)
+    db.session.commit()
+    assert {row[:4] for row in _rows()} == {(stc.id, other.id, "lead", "assigned"),
+                                            (sct.id, other.id, "cooperating", "assigned")}
+    # Counted again from the rows (recompute-facts, a bulk load): the same counts.
+    kept = db.session.execute(sa.select(task_unit_count).where(task_unit_count.c.n != 0)
+                              .order_by(task_unit_count.c.unit_id)).all()
+    scope.recount(db.session.connection())
+    assert db.session.execute(sa.select(task_unit_count).order_by(
+        task_unit_count.c.unit_id)).all() == kept
 
 
 def _list_ids(browser, user, url) -> list[int]:

@@ -41,6 +41,7 @@ from ..models import (
     UserSession,
     db,
     task_unit,
+    task_unit_count,
 )
 from ..models.enums import (
     OFFICE_ROLES,
@@ -226,6 +227,11 @@ def scope_count(user, model, rows=()) -> sa.Select | None:
     if model is Document:  # the documents of the unit's rows (document_scope), each once
         return sa.select(sa.func.count(sa.distinct(task_unit.c.document_id))).where(
             *_unit_rows(units), *rows)
+    if not rows and not isinstance(units, list):
+        # The unit's rows but drafts, from their counts by state (scope.recount).
+        of = task_unit_count.c
+        return sa.select(sa.func.coalesce(sa.func.sum(of.n), 0)).where(
+            of.unit_id == units, of.state != TaskState.draft.value)
     # One row per (unit, task); an inspector's units may share a task: count it once.
     counted = (sa.func.count(sa.distinct(task_unit.c.task_id)) if isinstance(units, list)
                else sa.func.count())

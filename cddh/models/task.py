@@ -91,6 +91,16 @@ task_unit = sa.Table(
              postgresql_include=["state"]),
 )
 
+# How many ``task_unit`` rows each unit holds in each state, kept by cddh.services.scope with
+# the rows: a unit's whole list is counted from a handful of rows (the states) instead of an
+# index range as long as the unit's tasks (6 ms for a unit of 37,000 tasks at 1M).
+task_unit_count = sa.Table(
+    "task_unit_count",
+    db.metadata,
+    sa.Column("unit_id", sa.Integer, primary_key=True),
+    sa.Column("state", sa.String(32), primary_key=True),
+    sa.Column("n", sa.Integer, nullable=False),
+)
 
 # The states in which a task is open at its unit (statistics.UNIT_OPEN): a unit's list shows
 # them first (task_unit.settled is false for them).

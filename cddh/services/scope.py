@@ -1,7 +1,9 @@
 """Scope as one index: the ``task_unit`` table, one row per (unit, task) with its role, copies of
 the task's state and effective deadline (Điều 148: the deadline that counts), so "the (open)
 tasks of unit U by deadline" is one index range scan, the policy's unit scope is one ``IN``
-over it, and a unit's home groups are counted from it alone.
+over it, and a unit's home groups are counted from it alone. ``task_unit_count`` holds how
+many rows each unit has in each state, kept with the rows: a unit's whole list is counted from
+it (``policy.scope_count``).
 
 The rows follow the task: a session listener re-derives them, set-based, for every task whose
 lead unit, cooperating units, state or deadline a flush changed (every service, import, the
@@ -12,14 +14,16 @@ directly (``bench/generate.py``, the migration) call ``rebuild_sql`` after they 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from types import SimpleNamespace
 
 import sqlalchemy as sa
 import sqlalchemy.orm
 from sqlalchemy import event, inspect
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from ..models import Task, TaskState, task_cooperating_unit, task_unit
+from ..models import Task, TaskState, task_cooperating_unit, task_unit, task_unit_count
 from ..models.enums import Priority
 from ..models.task import UNIT_OPEN_STATES, TaskUnitRole
 from .calendar import WorkingCalendar
@@ -158,22 +162,66 @@ COLUMNS = ["unit_id", "task_id", "role", "state", "deadline", "settled", "docume
 
 
 def sync(connection, task_ids) -> None:
-    """Re-derive the rows of these tasks, in batches of ``BATCH`` ids."""
+    """Re-derive the rows of these tasks, in batches of ``BATCH`` ids, and their counts."""
     ids = sorted(set(task_ids))
     for start in range(0, len(ids), BATCH):
         chunk = ids[start:start + BATCH]
+        before = _counts(connection, task_unit.c.task_id.in_(chunk))
         connection.execute(sa.delete(task_unit).where(task_unit.c.task_id.in_(chunk)))
         connection.execute(sa.insert(task_unit).from_select(COLUMNS, rows_for(chunk)))
+        after = _counts(connection, task_unit.c.task_id.in_(chunk))
+        after.subtract(before)
+        _add_counts(connection, after)
 
 
 def rebuild(connection) -> None:
     """Rebuild the whole table from the tasks (after a bulk load), in one pass."""
     connection.execute(sa.delete(task_unit))
     connection.execute(sa.insert(task_unit).from_select(COLUMNS, rows_for(sa.select(Task.id))))
+    recount(connection)
+
+
+def recount(connection) -> None:
+    """Count each unit's rows by state again (``task_unit_count``), from the rows."""
+    tu = task_unit.c
+    connection.execute(sa.delete(task_unit_count))
+    connection.execute(sa.insert(task_unit_count).from_select(
+        ["unit_id", "state", "n"],
+        sa.select(tu.unit_id, tu.state, sa.func.count()).group_by(tu.unit_id, tu.state)))
+
+
+def _counts(connection, where) -> Counter:
+    """How many of the rows matching ``where`` each (unit, state) has."""
+    tu = task_unit.c
+    return Counter({(unit_id, state): n for unit_id, state, n in connection.execute(
+        sa.select(tu.unit_id, tu.state, sa.func.count()).where(where)
+        .group_by(tu.unit_id, tu.state))})
+
+
+def _add_counts(connection, delta: Counter) -> None:
+    """Add ``delta`` to ``task_unit_count``: one upsert for every (unit, state) it changes."""
+    changes = [{"unit_id": unit_id, "state": state, "n": n}
+               for (unit_id, state), n in sorted(delta.items()) if n]
+    if not changes:
+        return
+    insert = (postgresql.insert if connection.dialect.name == "postgresql"
+              else sqlite.insert)(task_unit_count)
+    connection.execute(insert.values(changes).on_conflict_do_update(
+        index_elements=["unit_id", "state"], set_={"n": task_unit_count.c.n + insert.excluded.n}))
+
+
+@event.listens_for(Session, "before_flush")
+def _rows_going(session: Session, flush_context, instances) -> None:
+    """The counts of the rows of the tasks a flush deletes, read before the database's
+    cascade takes the rows."""
+    gone = [obj.id for obj in session.deleted if isinstance(obj, Task) and obj.id is not None]
+    session.info["task_unit_gone"] = (
+        _counts(session.connection(), task_unit.c.task_id.in_(gone)) if gone else Counter())
 
 
 @event.listens_for(Session, "after_flush")
 def _follow_tasks(session: Session, flush_context) -> None:
+    lost = session.info.pop("task_unit_gone", None) or Counter()
     changed = [obj.id for obj in session.new if isinstance(obj, Task)]
     changed += [obj.id for obj in session.dirty if isinstance(obj, Task) and _changed(obj)]
     gone = [obj.id for obj in session.deleted if isinstance(obj, Task)]
@@ -182,6 +230,7 @@ def _follow_tasks(session: Session, flush_context) -> None:
     connection = session.connection()
     if gone:
         connection.execute(sa.delete(task_unit).where(task_unit.c.task_id.in_(gone)))
+        _add_counts(connection, Counter({key: -n for key, n in lost.items()}))
     if changed:
         # A parent task given to another lead unit takes its sub-tasks' "parent" rows along.
         ids = sorted(set(changed))

@@ -242,9 +242,12 @@ class EstimatingCount:
     the exact count. ``whole`` (``policy.scope_count``) counts the user's whole scope from its
     index: used while nothing (a filter, a search, a join) has narrowed the query."""
 
-    def __init__(self, query, whole: sa.Select | None = None, said: dict | None = None):
+    def __init__(self, query, whole: sa.Select | None = None, said: dict | None = None,
+                 rows: tuple = ()):
         self.query = query
         self.whole = whole
+        # The conditions on a unit's task_unit rows that ``whole`` counts (``on_rows``).
+        self.rows = rows
         # What has narrowed the query, said in the running tally's terms ({"measure": …,
         # "unit_id": …, "state": …}; see TaskView._tally): {} while nothing narrows a query
         # of the whole table (the Office's tasks), None once anything the tally cannot say
@@ -263,7 +266,7 @@ class EstimatingCount:
             # Any call with an argument (filter, join, …) narrows: the whole count is gone.
             if args or kwargs:
                 return EstimatingCount(result, None)
-            return EstimatingCount(result, self.whole, self.said)
+            return EstimatingCount(result, self.whole, self.said, self.rows)
         return chained
 
     def narrowed(self, conditions, said: dict | None, count: sa.Select | None) -> EstimatingCount:
@@ -274,9 +277,12 @@ class EstimatingCount:
 
     def on_rows(self, *conditions) -> EstimatingCount:
         """Narrowed by conditions on the unit's task_unit rows alone: the whole scope's count
-        from the index stays, with them."""
-        whole = self.whole.where(*conditions) if self.whole is not None else None
-        return EstimatingCount(self.query.filter(*conditions), whole)
+        stays, counted from the index with them (and those that narrowed it before)."""
+        if self.whole is None:
+            return EstimatingCount(self.query.filter(*conditions), None)
+        rows = (*self.rows, *conditions)
+        return EstimatingCount(self.query.filter(*conditions),
+                               policy.scope_count(current_user, Task, rows), rows=rows)
 
     def estimate(self) -> int | None:
         connection = db.session.connection()

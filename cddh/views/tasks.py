@@ -833,9 +833,10 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         rows, conditions = self.list_conditions()
         if rows and isinstance(count, EstimatingCount):
             # Counted from the unit's task_unit rows alone while nothing else narrows.
-            return EstimatingCount(count.query.filter(*self._rows_in(rows), *conditions),
-                                   None if conditions else
-                                   policy.scope_count(current_user, Task, rows))
+            if conditions:
+                return EstimatingCount(count.query.filter(*self._rows_in(rows), *conditions))
+            return EstimatingCount(count.query.filter(*self._rows_in(rows)),
+                                   policy.scope_count(current_user, Task, rows), rows=tuple(rows))
         if rows:
             conditions = self._rows_in(rows) + conditions
         if isinstance(count, EstimatingCount) and count.said is not None and conditions:
