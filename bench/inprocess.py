@@ -123,7 +123,7 @@ def main() -> None:
         n_sql = len(statements)
         if os.environ.get("SHOW_SQL") == key:  # the statements of one request
             for statement, ms in zip(statements, sql_ms, strict=False):
-                print(f"   {ms:6.2f}", " ".join(statement.split())[:300])
+                print(f"   {ms:6.2f}", " ".join(statement.split())[:int(os.environ.get("SQL_WIDTH", 300))])
         sql_ms.clear()
         if args.profile == key and args.sort == "tree":
             from pyinstrument import Profiler  # pip install pyinstrument (not a dependency)

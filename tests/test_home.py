@@ -128,3 +128,66 @@ def test_office_home_counts_are_exact_up_to_the_cap_and_say_more_past_it(app, br
     assert "hơn 2" in page and "Xem tất cả" in page
     assert "Trần Thị Một" in page and "Lê Văn Hai" in page
     assert "Chưa phân công chuyên viên" in page
+
+
+def test_the_homes_statements_do_not_grow_with_their_rows(app, browser):
+    """Each home reads its groups' tasks, extension requests and difficulties a few
+    statements at a time, never one per row: the same statements for one row of each as for
+    six (the lists show up to ten)."""
+    from cddh.models import (
+        Difficulty,
+        DifficultyAsk,
+        DifficultyKind,
+        DifficultyState,
+        ExtensionRequest,
+    )
+
+    from .conftest import recorded_statements
+
+    with app.app_context():
+        today = local_today()
+        office = make_unit("VP", UnitCategory.office)
+        unit = make_unit("SNV")
+        specialist = make_user(Role.office_specialist, office)
+        staff = make_user(Role.unit_staff, unit)
+        db.session.commit()
+        unit_id, staff_id = unit.id, staff.id
+
+        def add(n: int) -> None:
+            unit = db.session.get(type(office), unit_id)
+            for i in range(n):
+                for state, days in ((TaskState.returned, 9), (TaskState.in_progress, -3 - i)):
+                    make_task(unit, state=state, deadline=today + dt.timedelta(days=days))
+                task = make_task(unit, state=TaskState.in_progress,
+                                 deadline=today + dt.timedelta(days=20))
+                db.session.add(ExtensionRequest(
+                    task=task, unit_id=unit_id, requested_by_id=staff_id,
+                    current_deadline=task.deadline, reason=f"LY-DO-{i}",
+                    proposed_deadline=today + dt.timedelta(days=40)))
+                task = make_task(unit, state=TaskState.in_progress,
+                                 deadline=today + dt.timedelta(days=20))
+                db.session.add(Difficulty(
+                    task=task, unit_id=unit_id, author_id=staff_id,
+                    kind=DifficultyKind.difficulty, asks=DifficultyAsk.other,
+                    content=f"KHO-KHAN-{i}", state=DifficultyState.open,
+                    due_on=today + dt.timedelta(days=5)))
+            db.session.commit()
+
+        add(1)
+    counted = {}
+    for size, more in ((1, 5), (6, 0)):
+        for user, role in ((specialist, Role.office_specialist), (staff, Role.unit_staff)):
+            br = browser(user)
+            br.get("/")  # the first request of a session reads what it keeps
+            with recorded_statements(app) as seen:
+                page = br.get("/")
+            assert page.status_code == 200
+            counted[role, size] = seen
+        if more:
+            with app.app_context():
+                add(more)
+    page = browser(specialist).get("/").get_data(as_text=True)
+    assert page.count("KHO-KHAN-") == 6 and page.count("LY-DO-") == 6  # all listed
+    for role in (Role.office_specialist, Role.unit_staff):
+        assert len(counted[role, 1]) == len(counted[role, 6]), (counted[role, 1],
+                                                                counted[role, 6])

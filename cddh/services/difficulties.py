@@ -28,6 +28,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
 from ..auth import policy
 from ..models import (
@@ -195,5 +196,7 @@ def awaiting(user: User, limit: int = 10) -> tuple[int, list[Difficulty]]:
                                       routed_to(user, "difficulty", Task.directing_leader_id)))
     count = db.session.scalar(sa.select(sa.func.count()).select_from(Difficulty).where(*cond))
     rows = db.session.scalars(sa.select(Difficulty).where(*cond)
-                              .order_by(Difficulty.due_on, Difficulty.id).limit(limit)).all()
+                              .order_by(Difficulty.due_on, Difficulty.id).limit(limit)
+                              .options(selectinload(Difficulty.task),  # the home names them
+                                       selectinload(Difficulty.unit))).all()
     return count or 0, list(rows)

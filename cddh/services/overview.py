@@ -102,29 +102,32 @@ def unit_grouped_tasks(user: User, today: dt.date, limit: int = 10) -> dict[str,
     counts = db.session.execute(sa.select(*[
         capped_count(*mine, *conds, select_from=task_unit).label(name)
         for name, conds in groups.items()])).one()
-    # Each group's first rows: one statement (a UNION ALL of the groups' index ranges, each
-    # limited), then the tasks of every group in one scoped statement, their lead units in
-    # one more (the home's table names them): three statements whatever the groups.
-    names = list(groups)
-    firsts = [
-        sa.select(sa.literal(position).label("grp"), tu.task_id, tu.deadline)
-        .where(*mine, *conds).order_by(tu.deadline.asc().nulls_last(), tu.task_id)
-        .limit(limit).subquery()
-        for position, conds in enumerate(groups.values())]
-    picked: dict[int, list] = {position: [] for position in range(len(names))}
-    for grp, task_id, deadline in db.session.execute(
-            sa.union_all(*[sa.select(first) for first in firsts])):
+    firsts = first_tasks([
+        sa.select(tu.task_id, tu.deadline).where(*mine, *conds)
+        .order_by(tu.deadline.asc().nulls_last(), tu.task_id).limit(limit)
+        for conds in groups.values()], policy.task_scope(user))
+    return {name: {"count": capped(getattr(counts, name)), "tasks": tasks}
+            for name, tasks in zip(groups, firsts, strict=True)}
+
+
+def first_tasks(ranges: list[sa.Select], scope=None) -> list[list[Task]]:
+    """The tasks of each of ``ranges`` (each a limited select of task ids and deadlines, in
+    the order of the deadline, none last, then the id), in that order, in three statements
+    whatever their number: the ids of all (one UNION ALL of the ranges), the tasks (within
+    ``scope``), their lead units (the homes' tables name them)."""
+    if not ranges:
+        return []
+    picked: list[list] = [[] for _range in ranges]
+    ranges = [sa.select(sa.literal(position).label("grp"), *subquery.c)
+              for position, subquery in enumerate(r.subquery() for r in ranges)]
+    for grp, task_id, deadline in db.session.execute(sa.union_all(*ranges)):
         picked[grp].append((deadline is None, deadline, task_id))
-    ids = {task_id for rows in picked.values() for *_key, task_id in rows}
+    ids = {task_id for rows in picked for *_key, task_id in rows}
     found = {t.id: t for t in db.session.scalars(
-        sa.select(Task).where(Task.id.in_(ids), policy.task_scope(user))
+        sa.select(Task).where(Task.id.in_(ids), *([] if scope is None else [scope]))
         .options(selectinload(Task.lead_unit)))} if ids else {}
-    result = {}
-    for position, name in enumerate(names):
-        order = [task_id for *_key, task_id in sorted(picked[position])]  # the groups' order
-        result[name] = {"count": capped(getattr(counts, name)),
-                        "tasks": [found[i] for i in order if i in found]}
-    return result
+    return [[found[task_id] for *_key, task_id in sorted(rows) if task_id in found]
+            for rows in picked]
 
 
 def _is_officer_anywhere(user: User) -> bool:
@@ -173,18 +176,17 @@ def capped(count: int | None) -> int:
 
 def grouped_tasks(user: User, groups: dict, limit: int = 10) -> dict[str, dict]:
     """For each group: its count, up to COUNT_CAP (one statement, each group's count an
-    index range cut at the cap), and its first ``limit`` tasks."""
+    index range cut at the cap), and its first ``limit`` tasks (``first_tasks``: three
+    statements for every group)."""
     scope = policy.task_scope(user)
     counts = db.session.execute(sa.select(*[
         capped_count(scope, cond).label(name) for name, cond in groups.items()])).one()
-    result = {}
-    for name, cond in groups.items():
-        rows = db.session.scalars(
-            sa.select(Task).where(scope, cond)
-            .order_by(Task.deadline.asc().nulls_last(), Task.id).limit(limit)
-            .options(selectinload(Task.lead_unit))).all()  # named in the home's table
-        result[name] = {"count": capped(getattr(counts, name)), "tasks": rows}
-    return result
+    firsts = first_tasks([
+        sa.select(Task.id, Task.deadline).where(scope, cond)
+        .order_by(Task.deadline.asc().nulls_last(), Task.id).limit(limit)
+        for cond in groups.values()])
+    return {name: {"count": capped(getattr(counts, name)), "tasks": tasks}
+            for name, tasks in zip(groups, firsts, strict=True)}
 
 
 def pending_extensions(user: User, limit: int = 10) -> tuple[int, list[ExtensionRequest]]:
@@ -198,7 +200,8 @@ def pending_extensions(user: User, limit: int = 10) -> tuple[int, list[Extension
         cond = sa.and_(cond, _routed_extensions(user))
     count = db.session.scalar(sa.select(sa.func.count()).select_from(ExtensionRequest).where(cond))
     rows = db.session.scalars(sa.select(ExtensionRequest).where(cond)
-                              .order_by(ExtensionRequest.requested_at).limit(limit)).all()
+                              .order_by(ExtensionRequest.requested_at).limit(limit)
+                              .options(selectinload(ExtensionRequest.task))).all()
     return count or 0, rows
 
 
