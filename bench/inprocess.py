@@ -85,6 +85,12 @@ def main() -> None:
         "home_unit": ("unit", "/"),
         "home_office": ("office", "/"),
         "page200_unit": ("unit", f"/tasks/?page=199&after={cursor}"),
+        "state_unit": ("unit", "/tasks/?flt0_0=completed"),
+        "done_late_unit": ("unit", "/tasks/?flt0_8=done_late"),
+        "deadline_unit": ("unit", "/tasks/?flt0_4=01/06/2026+-+28/06/2026"),
+        "priority_unit": ("unit", "/tasks/?flt0_7=normal"),
+        "documents_unit": ("unit", "/documents/"),
+        "priority_office": ("office", "/tasks/?flt0_7=urgent"),
         "plain_simple": ("office", "/plain/tasks-simple/"),
     }
     if args.only:

@@ -146,6 +146,14 @@ def test_home_groups_and_list_counts_from_the_index_match_the_tasks(app, browser
         db.session.commit()
         by_filter |= {f"flt0_7={p.value}": on_tasks(Task.priority == p) for p in Priority}
         assert by_filter["flt0_7=urgent"] == {tasks[1].id}
+        # A state with a priority, either first (counted from the unit's counts by state, or
+        # as all the rows less the few urgent and flash ones, then from the index).
+        for state in S:
+            for p in (Priority.normal, Priority.urgent):
+                both = on_tasks(sa.and_(Task.state == state, Task.priority == p))
+                by_filter[f"flt0_0={state.value}&flt1_7={p.value}"] = both
+                by_filter[f"flt0_7={p.value}&flt1_0={state.value}"] = both
+        assert by_filter["flt0_0=in_progress&flt1_7=normal"]
         # The deadline filters around a Saturday deadline (its effective deadline, on the
         # row, is the Monday after): from the Sunday leaves it out, to the Saturday keeps it.
         saturday = today - dt.timedelta(days=(today.weekday() - 5) % 7 or 7)
@@ -210,8 +218,8 @@ def test_home_groups_and_list_counts_from_the_index_match_the_tasks(app, browser
     # The list's state and timeliness filters: in the urgency order said on the unit's row
     # where it can tell (and counted from the index), else on the tasks; the same tasks.
     for args, ids in by_filter.items():
-        for order in ("", "&sort=4", "&flt1_1=" + str(unit_id)):
-            want = ids & led_by_unit if "flt1_1" in order else ids
+        for order in ("", "&sort=4", "&flt5_1=" + str(unit_id)):
+            want = ids & led_by_unit if "flt5_1" in order else ids
             page = br.get(f"/tasks/?{args}{order}").get_data(as_text=True)
             assert _listed_count(page) == len(want), (args, order)
             assert set(_listed_ids(page)) == want, (args, order)

@@ -215,23 +215,27 @@ def task_scope_on_row(user) -> ColumnElement[bool]:
                    *_unit_rows(user.unit_id))
 
 
-def scope_count(user, model, rows=()) -> sa.Select | None:
+def scope_count(user, model, rows=(), state: str | None = None) -> sa.Select | None:
     """The number of rows of ``model`` the user may read, counted from the scope index
     alone (no other condition), where that is cheaper than counting the rows: a unit's (or
     an inspector's) tasks are an index-only range of ``task_unit``, whatever the table's
-    size. ``rows``: further conditions on those task_unit rows (a home group's). None where
-    there is no such count: count the scoped rows."""
+    size, and a unit's whole scope (or its tasks in one ``state``) a few rows of its counts
+    by state. ``rows``: further conditions on those task_unit rows (a home group's). None
+    where there is no such count: count the scoped rows."""
     units = _scope_units(user) if model in (Task, Document) else None
     if units is None:
         return None
     if model is Document:  # the documents of the unit's rows (document_scope), each once
         return sa.select(sa.func.count(sa.distinct(task_unit.c.document_id))).where(
             *_unit_rows(units), *rows)
-    if not rows and not isinstance(units, list):
+    if not rows and not isinstance(units, list) and model is Task:
         # The unit's rows but drafts, from their counts by state (scope.recount).
         of = task_unit_count.c
         return sa.select(sa.func.coalesce(sa.func.sum(of.n), 0)).where(
-            of.unit_id == units, of.state != TaskState.draft.value)
+            of.unit_id == units, of.state != TaskState.draft.value,
+            *([] if state is None else [of.state == state]))
+    if state is not None:
+        rows = (*rows, task_unit.c.state == state)
     # One row per (unit, task); an inspector's units may share a task: count it once.
     counted = (sa.func.count(sa.distinct(task_unit.c.task_id)) if isinstance(units, list)
                else sa.func.count())

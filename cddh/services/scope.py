@@ -81,10 +81,20 @@ def row_priority(value: str) -> list:
     """``Task.priority == value`` said on the unit's rows, through the partial index of the
     few urgent and flash tasks (``ix_task_priority_id``): in it for those, not in it for
     "normal"."""
-    special = sa.select(Task.id).where(Task.priority != Priority.normal)
+    special = _special_priority()
     if value == Priority.normal.value:
         return [task_unit.c.task_id.not_in(special)]
     return [task_unit.c.task_id.in_(special.where(Task.priority == value))]
+
+
+def row_special_priority() -> list:
+    """The rows of the few urgent and flash tasks: the "normal" ones are all the others
+    (counted as the rows less these: ``EstimatingCount.on_rows``)."""
+    return [task_unit.c.task_id.in_(_special_priority())]
+
+
+def _special_priority() -> sa.Select:
+    return sa.select(Task.id).where(Task.priority != Priority.normal)
 
 
 def row_deadline_within(start: dt.date | None, end: dt.date | None,

@@ -275,14 +275,25 @@ class EstimatingCount:
         they leave, from the running tally)."""
         return EstimatingCount(self.query.filter(*conditions), count, said)
 
-    def on_rows(self, *conditions) -> EstimatingCount:
+    def on_rows(self, *conditions, state: str | None = None,
+                unless: list | None = None) -> EstimatingCount:
         """Narrowed by conditions on the unit's task_unit rows alone: the whole scope's count
-        stays, counted from the index with them (and those that narrowed it before)."""
+        stays, counted from the index with them (and those that narrowed it before).
+        ``state``: the conditions say that the row is in this state, and nothing else: while
+        nothing else narrows, counted from the unit's counts by state. ``unless``: the
+        conditions say "none of these rows" (a few): counted as the count so far less
+        theirs."""
         if self.whole is None:
             return EstimatingCount(self.query.filter(*conditions), None)
         rows = (*self.rows, *conditions)
-        return EstimatingCount(self.query.filter(*conditions),
-                               policy.scope_count(current_user, Task, rows), rows=rows)
+        if state is not None and not self.rows:
+            whole = policy.scope_count(current_user, Task, state=state)
+        elif unless is not None:
+            few = policy.scope_count(current_user, Task, (*self.rows, *unless))
+            whole = sa.select(self.whole.scalar_subquery() - few.scalar_subquery())
+        else:
+            whole = policy.scope_count(current_user, Task, rows)
+        return EstimatingCount(self.query.filter(*conditions), whole, rows=rows)
 
     def estimate(self) -> int | None:
         connection = db.session.connection()

@@ -147,11 +147,12 @@ def on_unit_row() -> bool:
     return has_request_context() and getattr(g, "urgency_join", False)
 
 
-def filter_on_row(query, conditions: list):
+def filter_on_row(query, conditions: list, **counted):
     """Conditions on the unit's rows, on the list's query or its count (whose count of the
-    whole scope from the index then stays, narrowed by them: ``EstimatingCount.on_rows``)."""
+    whole scope from the index then stays, narrowed by them: ``EstimatingCount.on_rows``,
+    which ``counted`` tells how to count them)."""
     if isinstance(query, EstimatingCount):
-        return query.on_rows(*conditions)
+        return query.on_rows(*conditions, **counted)
     return query.filter(*conditions)
 
 
@@ -199,7 +200,7 @@ class StateFilter(FilterEqual):
 
     def apply(self, query, value, alias=None):
         if on_unit_row() and value in TaskState.__members__:
-            return filter_on_row(query, scope.row_state(value))
+            return filter_on_row(query, scope.row_state(value), state=value)
         return super().apply(query, value, alias)
 
 
@@ -208,7 +209,8 @@ class PriorityFilter(FilterEqual):
 
     def apply(self, query, value, alias=None):
         if on_unit_row() and value in Priority.__members__:
-            return filter_on_row(query, scope.row_priority(value))
+            unless = scope.row_special_priority() if value == Priority.normal.value else None
+            return filter_on_row(query, scope.row_priority(value), unless=unless)
         return super().apply(query, value, alias)
 
 
