@@ -91,6 +91,8 @@ def main() -> None:
         "priority_unit": ("unit", "/tasks/?flt0_7=normal"),
         "documents_unit": ("unit", "/documents/"),
         "priority_office": ("office", "/tasks/?flt0_7=urgent"),
+        "done_late_office": ("office", "/tasks/?flt0_8=done_late"),
+        "completed_late_office": ("office", "/tasks/?flt0_0=completed&flt1_8=done_late"),
         "plain_simple": ("office", "/plain/tasks-simple/"),
     }
     if args.only:
