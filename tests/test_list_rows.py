@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from cddh.models import Role, TaskState, UnitCategory, db
+from cddh.models import Role, Task, TaskState, UnitCategory, db
 from cddh.views.memo import PROBE_A, PROBE_B, id_template
 
 from .conftest import make_document, make_task, make_unit, make_user, recorded_statements
@@ -82,6 +82,20 @@ def test_a_units_rows_link_to_its_own_tasks_and_tell_its_part(app, browser):
         assert f'<a href="/tasks/details/?id={task_id}">' in body
         assert f'href="/tasks/details/?id={task_id}&amp;url=' in body
         assert ('data-role="lead"' in body) != ('data-role="cooperating"' in body)
+    # "Receive" on the assigned task SNV leads, not on the one it cooperates on; in its
+    # urgency order the unit's part is read from its task_unit row with the task (the
+    # cooperating units are not loaded), sorted by a column from the cooperating units.
+    with app.app_context():
+        assigned = {t.id: t.lead_unit_id == users["snv"].unit_id for t in db.session.query(
+            Task).filter(Task.state == TaskState.assigned)}
+    assert sorted(assigned.values()) == [False, True]
+    for order in ("", "?sort=0"):
+        with recorded_statements(app) as seen:
+            rows = _rows(browser(users["snv"]).get("/tasks/" + order).get_data(as_text=True))
+        for task_id, leads in assigned.items():
+            assert ('name="action" value="receive"' in rows[task_id]) == leads, (order, task_id)
+        coop_reads = [q for q in seen if "task_cooperating_unit" in q]
+        assert bool(coop_reads) == (order != ""), order
 
 
 def test_links_stay_right_when_the_probe_id_is_in_the_address(app, browser):

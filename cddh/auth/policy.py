@@ -459,6 +459,8 @@ def unit_relation(user, task) -> str | None:
         return None
     if task.lead_unit_id == user.unit_id:
         return "lead"
+    if task.unit_role is not None:  # read with the task from the user's unit's row
+        return str(task.unit_role)
     if any(u.id == user.unit_id for u in task.cooperating_units):
         return "cooperating"
     if task.parent_task_id is not None and task.parent_task.lead_unit_id == user.unit_id:

@@ -23,7 +23,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload, with_expression
 from wtforms.validators import NumberRange, Optional
 
 from .. import labels
@@ -797,8 +797,11 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         loads = [joinedload(Task.lead_unit), joinedload(Task.document)]
         # A list row reads the cooperating units only to tell a unit user's part in the task
         # (the quick buttons, policy.unit_relation); any other query loads them with it.
+        # In the unit's urgency order the list reads that part from the unit's row
+        # (``_apply_sorting``: Task.unit_role).
         listing = has_request_context() and getattr(g, "task_list", False)
-        if not listing or current_user.role in UNIT_ROLES:
+        if not listing or (current_user.role in UNIT_ROLES
+                           and not getattr(g, "urgency_join", False)):
             loads.append(selectinload(Task.cooperating_units))
         return super().get_query().filter(*rows, *conditions).options(*loads)
 
@@ -877,7 +880,8 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         or a search's rank comes first when there is one."""
         if self._urgency_order(sort_column):
             target, on, order = scope.by_urgency(current_user.unit_id)
-            return query.join(target, on).order_by(*order), joins
+            return (query.join(target, on).order_by(*order)
+                    .options(with_expression(Task.unit_role, target.c.role)), joins)
         return super()._apply_sorting(query, joins, sort_column, sort_desc)
 
     def lead_unit_cell(self, task) -> Markup:
