@@ -8,7 +8,17 @@ import re
 
 import sqlalchemy as sa
 
-from cddh.models import Role, Task, TaskState, UnitCategory, User, db, task_unit, task_unit_count
+from cddh.models import (
+    Role,
+    Task,
+    TaskState,
+    UnitCategory,
+    User,
+    db,
+    task_unit,
+    task_unit_count,
+    unit_document,
+)
 from cddh.services import scope, search
 
 from .conftest import make_document, make_task, make_unit, make_user
@@ -34,6 +44,13 @@ def _rows(user=None):
         sa.select(tu.unit_id, tu.state, sa.func.count().label("n")).group_by(tu.unit_id,
                                                                               tu.state))}
     assert db.session.scalar(sa.select(sa.func.count()).where(of.n < 0)) == 0
+    # Each unit's documents (those of its forwarded rows), with how many rows hold each.
+    entries = {(r.unit_id, r.document_id): r.n
+               for r in db.session.execute(sa.select(unit_document))}
+    assert entries == {(r.unit_id, r.document_id): r.n for r in db.session.execute(
+        sa.select(tu.unit_id, tu.document_id, sa.func.count().label("n"))
+        .where(tu.state != "draft", tu.document_id.is_not(None))
+        .group_by(tu.unit_id, tu.document_id))}
     return {(r.unit_id, r.task_id, r.role, r.state, r.deadline)
             for r in db.session.execute(sa.select(task_unit))}
 
@@ -77,12 +94,35 @@ def test_the_task_unit_index_follows_every_change(ctx):
     db.session.commit()
     assert {row[:4] for row in _rows()} == {(stc.id, other.id, "lead", "assigned"),
                                             (sct.id, other.id, "cooperating", "assigned")}
+    # A unit's documents: two tasks of one, a draft of another (not yet the unit's), then
+    # moved between them; an entry no row holds any more is gone.
+    doc_a, doc_b = make_document(), make_document()
+    first = make_task(stc, document=doc_a)
+    second = make_task(stc, document=doc_a, cooperating=[snv])
+    draft = make_task(stc, document=doc_b, state=TaskState.draft)
+    db.session.commit()
+    _rows()
+
+    def entries():
+        return {(r.unit_id, r.document_id): r.n for r in db.session.execute(
+            sa.select(unit_document).where(unit_document.c.document_id.in_([doc_a.id,
+                                                                            doc_b.id])))}
+    assert entries() == {(stc.id, doc_a.id): 2, (snv.id, doc_a.id): 1}
+    second.document, draft.state = doc_b, TaskState.assigned
+    db.session.commit()
+    _rows()
+    assert entries() == {(stc.id, doc_a.id): 1, (stc.id, doc_b.id): 2, (snv.id, doc_b.id): 1}
+    first.document = doc_b
+    db.session.commit()
+    _rows()
+    assert entries() == {(stc.id, doc_b.id): 3, (snv.id, doc_b.id): 1}
     # Counted again from the rows (recompute-facts, a bulk load): the same counts.
-    kept = db.session.execute(sa.select(task_unit_count).where(task_unit_count.c.n != 0)
-                              .order_by(task_unit_count.c.unit_id)).all()
+    tables = (task_unit_count, unit_document)
+    kept = [db.session.execute(sa.select(t).where(t.c.n != 0).order_by(*t.primary_key)).all()
+            for t in tables]
     scope.recount(db.session.connection())
-    assert db.session.execute(sa.select(task_unit_count).order_by(
-        task_unit_count.c.unit_id)).all() == kept
+    assert [db.session.execute(sa.select(t).order_by(*t.primary_key)).all()
+            for t in tables] == kept
 
 
 def _list_ids(browser, user, url) -> list[int]:

@@ -42,6 +42,7 @@ from ..models import (
     db,
     task_unit,
     task_unit_count,
+    unit_document,
 )
 from ..models.enums import (
     OFFICE_ROLES,
@@ -225,6 +226,10 @@ def scope_count(user, model, rows=(), state: str | None = None) -> sa.Select | N
     units = _scope_units(user) if model in (Task, Document) else None
     if units is None:
         return None
+    if model is Document and not rows and not isinstance(units, list):
+        # The unit's documents, one entry each (scope.recount: document_scope's rows).
+        return sa.select(sa.func.count()).select_from(unit_document).where(
+            unit_document.c.unit_id == units)
     if model is Document:  # the documents of the unit's rows (document_scope), each once
         return sa.select(sa.func.count(sa.distinct(task_unit.c.document_id))).where(
             *_unit_rows(units), *rows)
@@ -264,7 +269,11 @@ def document_scope(user) -> ColumnElement[bool]:
     if user.role in OFFICE_ROLES:
         return sa.true()
     units = _scope_units(user)
-    if units is not None:  # the documents of the unit's task–unit rows: one index range
+    if units is not None and not isinstance(units, list):
+        # The documents of the unit's task–unit rows, one entry each (scope.recount).
+        return Document.id.in_(sa.select(unit_document.c.document_id).where(
+            unit_document.c.unit_id == units))
+    if units is not None:  # the documents of the units' task–unit rows: index ranges
         return Document.id.in_(sa.select(task_unit.c.document_id).where(*_unit_rows(units)))
     return Document.id.in_(sa.select(Task.document_id).where(task_scope(user)))
 

@@ -33,6 +33,7 @@ from .task import (
     task_officer,
     task_unit,
     task_unit_count,
+    unit_document,
 )
 from .unit import Unit, UnitKind
 from .user import ApiToken, LoginFailure, User, UserSession
@@ -44,5 +45,5 @@ __all__ = [
     "InspectionTeam", "JobRun", "NoticeMark", "Notification", "PeriodFact", "PeriodReport",
     "PeriodReportEvent", "PeriodReportFigures", "ProgressUpdate", "SavedFilter",
     "SchedulerHeartbeat", "SelfInspectionReport", "Setting", "Task", "TaskHistory", "TaskOverdue", "Unit", "UnitKind", "Urging",
-    "User", "UserSession", "LoginFailure", "db", "inspection_finding_task", "task_cooperating_unit", "task_officer", "task_tally", "task_unit", "task_unit_count", "utcnow",
+    "User", "UserSession", "LoginFailure", "db", "inspection_finding_task", "task_cooperating_unit", "task_officer", "task_tally", "task_unit", "task_unit_count", "unit_document", "utcnow",
 ]

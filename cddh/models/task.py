@@ -101,6 +101,16 @@ task_unit_count = sa.Table(
     sa.Column("state", sa.String(32), primary_key=True),
     sa.Column("n", sa.Integer, nullable=False),
 )
+# The documents each unit may read (those holding a forwarded task of its ``task_unit`` rows)
+# with how many of its rows each holds, kept with the rows by cddh.services.scope: a unit's
+# document list is counted from its entries, one per document, not from its rows.
+unit_document = sa.Table(
+    "unit_document",
+    db.metadata,
+    sa.Column("unit_id", sa.Integer, primary_key=True),
+    sa.Column("document_id", sa.Integer, primary_key=True),
+    sa.Column("n", sa.Integer, nullable=False),
+)
 
 # The states in which a task is open at its unit (statistics.UNIT_OPEN): a unit's list shows
 # them first (task_unit.settled is false for them).

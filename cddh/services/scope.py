@@ -3,7 +3,8 @@ the task's state and effective deadline (Điều 148: the deadline that counts),
 tasks of unit U by deadline" is one index range scan, the policy's unit scope is one ``IN``
 over it, and a unit's home groups are counted from it alone. ``task_unit_count`` holds how
 many rows each unit has in each state, kept with the rows: a unit's whole list is counted from
-it (``policy.scope_count``).
+it (``policy.scope_count``), and ``unit_document`` the documents of each unit's rows (its
+document list's count).
 
 The rows follow the task: a session listener re-derives them, set-based, for every task whose
 lead unit, cooperating units, state or deadline a flush changed (every service, import, the
@@ -23,7 +24,14 @@ from sqlalchemy import event, inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from ..models import Task, TaskState, task_cooperating_unit, task_unit, task_unit_count
+from ..models import (
+    Task,
+    TaskState,
+    task_cooperating_unit,
+    task_unit,
+    task_unit_count,
+    unit_document,
+)
 from ..models.enums import Priority
 from ..models.task import UNIT_OPEN_STATES, TaskUnitRole
 from .calendar import WorkingCalendar
@@ -192,32 +200,62 @@ def rebuild(connection) -> None:
 
 
 def recount(connection) -> None:
-    """Count each unit's rows by state again (``task_unit_count``), from the rows."""
+    """Count each unit's rows by state (``task_unit_count``) and by document
+    (``unit_document``) again, from the rows."""
     tu = task_unit.c
     connection.execute(sa.delete(task_unit_count))
     connection.execute(sa.insert(task_unit_count).from_select(
         ["unit_id", "state", "n"],
         sa.select(tu.unit_id, tu.state, sa.func.count()).group_by(tu.unit_id, tu.state)))
+    connection.execute(sa.delete(unit_document))
+    connection.execute(sa.insert(unit_document).from_select(
+        ["unit_id", "document_id", "n"],
+        sa.select(tu.unit_id, tu.document_id, sa.func.count()).where(*_documented())
+        .group_by(tu.unit_id, tu.document_id)))
+
+
+def _documented() -> list:
+    """The rows ``unit_document`` counts: forwarded, with a document (policy.document_scope
+    reads the same rows)."""
+    return [task_unit.c.state != TaskState.draft.value, task_unit.c.document_id.is_not(None)]
 
 
 def _counts(connection, where) -> Counter:
-    """How many of the rows matching ``where`` each (unit, state) has."""
+    """How many of the rows matching ``where`` each (unit, state, document) has."""
     tu = task_unit.c
-    return Counter({(unit_id, state): n for unit_id, state, n in connection.execute(
-        sa.select(tu.unit_id, tu.state, sa.func.count()).where(where)
-        .group_by(tu.unit_id, tu.state))})
+    keys = (tu.unit_id, tu.state, tu.document_id)
+    return Counter({tuple(key): n for *key, n in connection.execute(
+        sa.select(*keys, sa.func.count()).where(where).group_by(*keys))})
 
 
 def _add_counts(connection, delta: Counter) -> None:
-    """Add ``delta`` to ``task_unit_count``: one upsert for every (unit, state) it changes."""
-    changes = [{"unit_id": unit_id, "state": state, "n": n}
-               for (unit_id, state), n in sorted(delta.items()) if n]
+    """Add ``delta`` (by unit, state and document) to ``task_unit_count`` and
+    ``unit_document``: one upsert each for what it changes; a unit's document entry that no
+    row holds any more is deleted."""
+    by_state: Counter = Counter()
+    by_document: Counter = Counter()
+    for (unit_id, state, document_id), n in delta.items():
+        by_state[unit_id, state] += n
+        if state != TaskState.draft.value and document_id is not None:
+            by_document[unit_id, document_id] += n
+    _upsert(connection, task_unit_count, ("unit_id", "state"), by_state)
+    _upsert(connection, unit_document, ("unit_id", "document_id"), by_document)
+    gone = [key for key, n in by_document.items() if n < 0]
+    if gone:
+        of = unit_document.c
+        connection.execute(sa.delete(unit_document).where(
+            sa.tuple_(of.unit_id, of.document_id).in_(gone), of.n <= 0))
+
+
+def _upsert(connection, table, keys: tuple[str, str], delta: Counter) -> None:
+    """Add each of ``delta``'s numbers to ``table``'s ``n`` at its key: one statement."""
+    changes = [dict(zip(keys, key, strict=True), n=n) for key, n in sorted(delta.items()) if n]
     if not changes:
         return
     insert = (postgresql.insert if connection.dialect.name == "postgresql"
-              else sqlite.insert)(task_unit_count)
+              else sqlite.insert)(table)
     connection.execute(insert.values(changes).on_conflict_do_update(
-        index_elements=["unit_id", "state"], set_={"n": task_unit_count.c.n + insert.excluded.n}))
+        index_elements=list(keys), set_={"n": table.c.n + insert.excluded.n}))
 
 
 @event.listens_for(Session, "before_flush")
