@@ -77,6 +77,12 @@ def main() -> None:
     app = create()
     clients = {"office": login(app, "chuyenvien"), "unit": login(app, "canbo.snv")}
     cursor = unit_cursor(app, "canbo.snv")
+    # As gunicorn's workers (cddh/gunicorn_conf.py): the loaded app out of the collector's
+    # generations, else a full collection (tens of ms) lands in a random screen's figures.
+    import gc
+
+    gc.collect()
+    gc.freeze()
     screens = {
         "list_office": ("office", "/tasks/"),
         "list_unit": ("unit", "/tasks/"),
