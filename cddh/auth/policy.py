@@ -468,8 +468,9 @@ def unit_relation(user, task) -> str | None:
         return None
     if task.lead_unit_id == user.unit_id:
         return "lead"
-    if task.unit_role is not None:  # read with the task from the user's unit's row
-        return str(task.unit_role)
+    known = task.unit_role  # read by the list from the unit's task_unit rows
+    if known is not None and known[0] == user.unit_id:
+        return known[1]
     if any(u.id == user.unit_id for u in task.cooperating_units):
         return "cooperating"
     if task.parent_task_id is not None and task.parent_task.lead_unit_id == user.unit_id:

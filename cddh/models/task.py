@@ -6,7 +6,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 from sqlalchemy.ext.hybrid import hybrid_property
-from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import IdMixin, TimestampMixin, db, str_enum, utcnow
 from .document import Document
@@ -244,11 +244,11 @@ class Task(IdMixin, TimestampMixin, db.Model):
     parent_task: Mapped[Task | None] = relationship(remote_side="Task.id")
     overdue_mark: Mapped[TaskOverdue | None] = relationship(
         primaryjoin="Task.id == foreign(TaskOverdue.task_id)", cascade="all, delete-orphan")
-    # The reading unit's part in the task (its task_unit row's role: lead, cooperating,
-    # parent), where a query read it with the task (a unit's list in its urgency order,
-    # views.tasks); None otherwise. policy.unit_relation tells it without the cooperating
-    # units then.
-    unit_role: Mapped[str | None] = query_expression()
+    # A unit's part in the task, as (the unit's id, its task_unit row's role: lead,
+    # cooperating, parent), where a list read it for its page (views.tasks: a unit's list in
+    # its urgency order); None otherwise. Not a column: policy.unit_relation tells the unit's
+    # part from it without loading the cooperating units.
+    unit_role = None
 
     # Set by the daily job when the task turns overdue; cleared when it is no longer
     # (TaskOverdue).

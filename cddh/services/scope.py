@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from ..models import (
     Task,
     TaskState,
+    db,
     task_cooperating_unit,
     task_unit,
     task_unit_count,
@@ -286,6 +287,13 @@ def _follow_tasks(session: Session, flush_context) -> None:
             changed += connection.scalars(sa.select(Task.id).where(
                 Task.parent_task_id.in_(ids[start:start + BATCH]))).all()
         sync(connection, changed)
+
+
+def unit_roles(unit_id: int, task_ids: list[int]) -> dict[int, str]:
+    """The unit's part (its row's role: lead, cooperating, parent) in each of these tasks
+    it has a row for: one range of its index (a list's page)."""
+    return dict(db.session.execute(sa.select(task_unit.c.task_id, task_unit.c.role).where(
+        task_unit.c.unit_id == unit_id, task_unit.c.task_id.in_(task_ids))).all())
 
 
 def rows_in(unit_id: int, rows) -> sa.ColumnElement[bool]:

@@ -23,7 +23,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
-from sqlalchemy.orm import joinedload, selectinload, with_expression
+from sqlalchemy.orm import joinedload, selectinload
 from wtforms.validators import NumberRange, Optional
 
 from .. import labels
@@ -676,13 +676,21 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         # The list's query is joined to the unit's task_unit rows (``_apply_sorting``) when it
         # is read in the urgency order: ``get_query`` may then put conditions on that row.
         # Any other query (a details page, an action's rows) is never joined.
-        g.urgency_join = self._urgency_order(sort_column)
+        g.urgency_join = urgency = self._urgency_order(sort_column)
         g.task_list = True
         try:
-            return super().get_list(page, sort_column, sort_desc, search, filters, execute,
-                                    page_size)
+            count, rows = super().get_list(page, sort_column, sort_desc, search, filters,
+                                           execute, page_size)
         finally:
             g.urgency_join = g.task_list = False
+        if urgency and execute and rows:
+            # The unit's part in each row (the quick buttons: policy.unit_relation), from its
+            # task_unit rows: one index range instead of every row's cooperating units.
+            unit_id = current_user.unit_id
+            roles = scope.unit_roles(unit_id, [task.id for task in rows])
+            for task in rows:
+                task.unit_role = (unit_id, roles.get(task.id))
+        return count, rows
 
     def _apply_filters(self, query, count_query, joins, count_joins, filters):
         """The filters; counted from the running tally where what narrows the list allows it
@@ -799,8 +807,8 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         loads = [joinedload(Task.lead_unit), joinedload(Task.document)]
         # A list row reads the cooperating units only to tell a unit user's part in the task
         # (the quick buttons, policy.unit_relation); any other query loads them with it.
-        # In the unit's urgency order the list reads that part from the unit's row
-        # (``_apply_sorting``: Task.unit_role).
+        # In the unit's urgency order the list reads that part from the unit's rows
+        # (``get_list``: Task.unit_role).
         listing = has_request_context() and getattr(g, "task_list", False)
         if not listing or (current_user.role in UNIT_ROLES
                            and not getattr(g, "urgency_join", False)):
@@ -882,8 +890,7 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         or a search's rank comes first when there is one."""
         if self._urgency_order(sort_column):
             target, on, order = scope.by_urgency(current_user.unit_id)
-            return (query.join(target, on).order_by(*order)
-                    .options(with_expression(Task.unit_role, target.c.role)), joins)
+            return query.join(target, on).order_by(*order), joins
         return super()._apply_sorting(query, joins, sort_column, sort_desc)
 
     def lead_unit_cell(self, task) -> Markup:
