@@ -195,7 +195,7 @@ def recompute_facts_command(first, last):
     with acting_as(None):
         counts = facts.recompute(first, last)
         tally.rebuild(db.session.connection())  # the running figures, from the tasks again
-        scope.recount(db.session.connection())  # each unit's rows by state, from the rows
+        scope.recount(db.session.connection())  # each unit's counts by state and document
         db.session.commit()
     click.echo(f"recompute-facts: {counts['periods']} periods, {counts['rows']} rows")
 

@@ -676,16 +676,17 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         # The list's query is joined to the unit's task_unit rows (``_apply_sorting``) when it
         # is read in the urgency order: ``get_query`` may then put conditions on that row.
         # Any other query (a details page, an action's rows) is never joined.
-        g.urgency_join = urgency = self._urgency_order(sort_column)
+        g.urgency_join = self._urgency_order(sort_column)
         g.task_list = True
         try:
             count, rows = super().get_list(page, sort_column, sort_desc, search, filters,
                                            execute, page_size)
         finally:
             g.urgency_join = g.task_list = False
-        if urgency and execute and rows:
+        if execute and rows and current_user.role in UNIT_ROLES:
             # The unit's part in each row (the quick buttons: policy.unit_relation), from its
-            # task_unit rows: one index range instead of every row's cooperating units.
+            # task_unit rows, in any order: one index range instead of every row's cooperating
+            # units (and a sub-task's parent task, one statement a row).
             unit_id = current_user.unit_id
             roles = scope.unit_roles(unit_id, [task.id for task in rows])
             for task in rows:
@@ -805,13 +806,10 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         if not (has_request_context() and getattr(g, "urgency_join", False)):
             rows = self._rows_in(rows)
         loads = [joinedload(Task.lead_unit), joinedload(Task.document)]
-        # A list row reads the cooperating units only to tell a unit user's part in the task
-        # (the quick buttons, policy.unit_relation); any other query loads them with it.
-        # In the unit's urgency order the list reads that part from the unit's rows
-        # (``get_list``: Task.unit_role).
-        listing = has_request_context() and getattr(g, "task_list", False)
-        if not listing or (current_user.role in UNIT_ROLES
-                           and not getattr(g, "urgency_join", False)):
+        # A list row needs no cooperating units: a unit user's part in the task (the quick
+        # buttons, policy.unit_relation) is read for the page from the unit's rows
+        # (``get_list``: Task.unit_role). Any other query loads them with the task.
+        if not (has_request_context() and getattr(g, "task_list", False)):
             loads.append(selectinload(Task.cooperating_units))
         return super().get_query().filter(*rows, *conditions).options(*loads)
 
