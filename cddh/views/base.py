@@ -935,19 +935,23 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
 
     # --- display helpers -----------------------------------------------------------------
     @pass_context
-    def list_row_html(self, context, row, list_columns, list_row_actions, with_checkbox):
-        """A list row's cells, as Flask-Admin's list.html writes them (its ``list_row``
-        block: the action checkbox, the view/edit links, one cell per column with the
-        column's value escaped), in one call instead of several template calls per cell.
-        No scoped view edits inline (``__init__`` refuses it), so no cell is a form. What
-        is the same on every row (the cells' openings, the checkbox's title, how a value is
-        read) is prepared once a request (``_row_writer``)."""
+    def list_rows_html(self, context, data, list_columns, list_row_actions, with_checkbox):
+        """The list's rows, as Flask-Admin's list.html writes them (its ``list_row`` block
+        per row: the action checkbox, the view/edit links, one cell per column with the
+        column's value escaped; its empty-list message when there is no row), in one call
+        instead of a template block and several calls per row and cell. No scoped view
+        edits inline (``__init__`` refuses it), so no cell is a form. What is the same on
+        every row (the cells' openings, the checkbox's title, how a value is read) is
+        prepared once a request (``_row_writer``)."""
+        if not data:
+            return Markup('<tr>\n<td colspan="999"><div class="text-center">%s</div></td>\n'
+                          '</tr>') % self.get_empty_list_message()
         write = per_language(("list_row", id(self), id(list_columns)), lambda: self._row_writer(
             context, list_columns, list_row_actions, with_checkbox))
-        return write(context, row)
+        return Markup("\n".join([f"<tr>{write(context, row)}</tr>" for row in data]))
 
     def _row_writer(self, context, list_columns, list_row_actions, with_checkbox):
-        """``list_row_html`` for a request's list (its columns and row actions, the ones
+        """``list_rows_html``'s row for a request's list (its columns and row actions, the ones
         Flask-Admin's ``index_view`` gives its template): a function of (the row's template
         context, the row)."""
         get_pk = self.get_pk_value
