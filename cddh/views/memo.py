@@ -12,6 +12,7 @@ from collections.abc import Callable, Hashable
 from flask.globals import _cv_app, _cv_request
 from flask_babel import get_locale
 from flask_login import current_user
+from jinja2 import pass_context
 from markupsafe import Markup
 
 # Two ids no row is expected to have (any row may: ``by_id`` then checks its template).
@@ -96,6 +97,38 @@ def per_language_kept(key: Hashable, build: Callable[[], object]):
     if len(_KEPT) >= KEPT_MAX:
         _KEPT.clear()
     _KEPT[full] = value
+    return value
+
+
+# Fragments of the pages' frame kept per application (``kept_html``); emptied when full.
+KEPT_HTML_MAX = 1024
+
+
+@pass_context
+def kept_html(context, name: str, caller) -> Markup:
+    """A fragment of the page's frame rendered once per (its ``name``, the user's role, the
+    screen, the language) and kept in the application: the main menu (which screens a role
+    may open, the current one marked) and the scripts' and styles' addresses. Used as
+    ``{% call kept_html('menu') %}…{% endcall %}`` around a fragment that is a function of
+    these alone, never of the user's own data, the request's arguments or a token."""
+    ctx = _cv_request.get(None)
+    app_ctx = _cv_app.get(None)
+    if ctx is None or app_ctx is None:
+        return caller()
+    who = user()
+    role = who.role if who.is_authenticated else None
+    view = context.get("admin_view")
+    key = (name, role, getattr(view, "endpoint", None), ctx.request.script_root,
+           _language(_memo()))
+    kept = app_ctx.app.extensions.setdefault("cddh_kept_html", {})
+    try:
+        return kept[key]
+    except KeyError:
+        pass
+    value = Markup(caller())
+    if len(kept) >= KEPT_HTML_MAX:
+        kept.clear()
+    kept[key] = value
     return value
 
 
