@@ -75,7 +75,10 @@ task_unit = sa.Table(
     # awaiting sign-off) count their rows from the index alone.
     sa.Index("ix_task_unit_unit_id_state_deadline_task_id", "unit_id", "state", "deadline",
              "task_id", postgresql_include=["counted", "role", "completed_on", "settled"]),
-    sa.Index("ix_task_unit_unit_id_deadline_task_id", "unit_id", "deadline", "task_id"),
+    # A deadline window of a unit's rows; ``state`` rides along (PostgreSQL): counted (and
+    # the drafts left out) from the index alone.
+    sa.Index("ix_task_unit_unit_id_deadline_task_id", "unit_id", "deadline", "task_id",
+             postgresql_include=["state"]),
     sa.Index("ix_task_unit_task_id", "task_id"),
     # A unit's task list by urgency (issue 12 §4): open first, by deadline (overdue first, no
     # deadline last), then the rest: one index range scan in order, whatever the unit's size.
