@@ -154,7 +154,9 @@ class Task(IdMixin, TimestampMixin, db.Model):
     __table_args__ = (
         # Unit-scoped lists: scope column first.
         sa.Index("ix_task_lead_unit_id_state_deadline", "lead_unit_id", "state", "deadline"),
-        sa.Index("ix_task_state_deadline", "state", "deadline"),
+        # A state's tasks by deadline, in the lists' order (deadline, then id): the Office
+        # home's groups take their first rows from one range each.
+        sa.Index("ix_task_state_deadline_id", "state", "deadline", "id"),
         sa.Index("ix_task_specialist_id_state", "specialist_id", "state"),
         # The Office home's groups: a state's tasks of one specialist or of none, counted
         # up to 1,000 (overview.office_groups), sub-tasks told apart in the index.
