@@ -191,3 +191,33 @@ def test_the_homes_statements_do_not_grow_with_their_rows(app, browser):
     for role in (Role.office_specialist, Role.unit_staff):
         assert len(counted[role, 1]) == len(counted[role, 6]), (counted[role, 1],
                                                                 counted[role, 6])
+
+
+def test_the_homes_task_rows_are_each_tasks_own_and_escaped(app, browser):
+    """The short task tables (cddh.views.tasks.task_table_rows): each row links to its own
+    task, its texts escaped, a long content cut at a word, the lead unit and deadline."""
+    import re
+
+    with app.test_request_context():
+        today = local_today()
+        unit = make_unit("SA", name="Sở <i>A</i> & B")
+        unit.short_name = ""
+        staff = make_user(Role.unit_staff, unit)
+        long_words = " ".join(["chữ"] * 40)
+        tasks = [make_task(unit, content=f"VIEC-{i} <script>x</script> & {long_words if i else ''}",
+                           state=TaskState.in_progress, deadline=today - dt.timedelta(days=i + 1))
+                 for i in range(3)]
+        db.session.commit()
+        ids = [t.id for t in tasks]
+        br = browser(staff)
+    page = br.get("/").get_data(as_text=True)
+    assert "<script>x" not in page and "<i>A</i>" not in page
+    rows = re.findall(r'<tr><td><a href="/tasks/details/\?id=(\d+)">(.*?)</a>'
+                      r'<div class="text-muted">(.*?)</div>', page)
+    assert {int(i) for i, _content, _where in rows} == set(ids)
+    for task_id, content, where in rows:
+        i = ids.index(int(task_id))
+        assert content.startswith(f"VIEC-{i} &lt;script&gt;x&lt;/script&gt; &amp;")
+        assert len(content) < 130 and content.endswith("...") == bool(i)
+        deadline = (today - dt.timedelta(days=i + 1)).strftime("%d/%m/%Y")
+        assert where == f"Sở &lt;i&gt;A&lt;/i&gt; &amp; B · {deadline}"

@@ -71,6 +71,7 @@ from .tasks import (
     ProgressUpdateView,
     TaskView,
     saved_filters_menu,
+    task_table_rows,
     timeliness_badge,
 )
 from .tokens import ApiTokenView
@@ -153,6 +154,7 @@ def init_views(app) -> None:
     app.context_processor(lambda: {"languages": app.config["LANGUAGES"]})
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["timeliness_badge"] = timeliness_badge
+    app.jinja_env.globals["task_table_rows"] = task_table_rows
     app.jinja_env.globals["datepicker_locale"] = datepicker_locale
     app.jinja_env.globals["select2_locale"] = select2_locale
     app.jinja_env.globals["difficulty_badge"] = clock_badge

@@ -6,7 +6,18 @@ import datetime as dt
 import re
 
 import sqlalchemy as sa
-from flask import Response, abort, flash, g, has_request_context, jsonify, redirect, request
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    has_request_context,
+    jsonify,
+    redirect,
+    request,
+    url_for,
+)
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import (
@@ -22,6 +33,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from jinja2.filters import do_truncate
 from markupsafe import Markup, escape
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms.validators import NumberRange, Optional
@@ -93,7 +105,7 @@ from .base import (
     run_service,
 )
 from .feedback import status_badge
-from .formatting import link_html, shorten, task_links
+from .formatting import link_html, local_date, shorten, task_links
 from .forms import document_data
 from .memo import by_id, per_language, per_request
 from .next_url import safe_next
@@ -333,6 +345,26 @@ def timeliness_badge(task: Task, today=None) -> Markup:
     return memo.per_language_kept(key, lambda: Markup(
         '<span class="badge badge-{}" data-class="{}">{}</span>').format(
         TIMELINESS_CSS[value], value, status_text(task, today)))
+
+
+def task_table_rows(tasks, today) -> Markup:
+    """The rows of a short task table (partials/task_table.html: a home's group, a
+    document's tasks): each task's content linked to its page and cut at 90 characters, its
+    lead unit, deadline and status badge. Written in one call: the link built once and each
+    id substituted, instead of a URL and several template calls per row."""
+    url_of = by_id("task_table", lambda i: url_for("tasks.details_view", id=i))
+    env = current_app.jinja_env
+    rows = []
+    for task in tasks:
+        unit = task.lead_unit
+        where = (unit.short_name or unit.name) if unit else ""
+        if task.deadline:
+            where = Markup("{} · {}").format(where, local_date(task.deadline))
+        rows.append(Markup(
+            '<tr><td><a href="{}">{}</a><div class="text-muted">{}</div><div>{}</div></td></tr>'
+        ).format(url_of(task.id), do_truncate(env, task.content, 90), where,
+                 timeliness_badge(task, today)))
+    return Markup("\n").join(rows)
 
 
 def partial_badge(today):
