@@ -34,9 +34,13 @@ def owned(user):
     return db.session.query(SavedFilter).filter(policy.row_scope(user, SavedFilter))
 
 
-def list_for(user) -> list[SavedFilter]:
-    """The user's saved filters, by name."""
-    return owned(user).order_by(SavedFilter.name, SavedFilter.id).all()
+def list_for(user) -> list[sa.Row]:
+    """The user's saved filters, by name: their id, name and query (read on every page
+    for the navigation bar's menu: three columns, not objects)."""
+    return db.session.execute(
+        sa.select(SavedFilter.id, SavedFilter.name, SavedFilter.query)
+        .where(policy.row_scope(user, SavedFilter))
+        .order_by(SavedFilter.name, SavedFilter.id)).all()
 
 
 def save(user, name: str | None, query: str | None) -> SavedFilter:
