@@ -355,16 +355,16 @@ def task_table_rows(tasks, today) -> Markup:
     url_of = by_id("task_table", lambda i: url_for("tasks.details_view", id=i))
     env = current_app.jinja_env
     rows = []
-    for task in tasks:
+    for task in tasks:  # f-strings, each text escaped (Markup.format is slow per call)
         unit = task.lead_unit
-        where = (unit.short_name or unit.name) if unit else ""
+        where = escape((unit.short_name or unit.name) if unit else "")
         if task.deadline:
-            where = Markup("{} · {}").format(where, local_date(task.deadline))
-        rows.append(Markup(
-            '<tr><td><a href="{}">{}</a><div class="text-muted">{}</div><div>{}</div></td></tr>'
-        ).format(url_of(task.id), do_truncate(env, task.content, 90), where,
-                 timeliness_badge(task, today)))
-    return Markup("\n").join(rows)
+            where = f"{where} · {local_date(task.deadline)}"
+        rows.append(f'<tr><td><a href="{escape(url_of(task.id))}">'
+                    f'{escape(do_truncate(env, task.content, 90))}</a>'
+                    f'<div class="text-muted">{where}</div>'
+                    f'<div>{timeliness_badge(task, today)}</div></td></tr>')
+    return Markup("\n".join(rows))
 
 
 def partial_badge(today):
@@ -863,15 +863,18 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         url, token, titles = per_language("quick_buttons", lambda: (
             self.get_url(".act_view"), generate_csrf(),
             {"forward": _("Forward"), "receive": _("Receive")}))
-        forms = [Markup(
-            '<form method="post" action="{}" class="d-inline">'
-            '<input type="hidden" name="csrf_token" value="{}">'
-            '<input type="hidden" name="id" value="{}"><input type="hidden" name="version" value="{}">'
-            '<input type="hidden" name="action" value="{}">'
-            '<button type="submit" class="btn btn-sm btn-outline-primary py-0">{}</button></form>'
-        ).format(url, token, task.id, task.version, action, titles[action])
+        # f-strings, each value escaped (Markup.format is slow per call); the id and version
+        # are integers.
+        forms = [
+            f'<form method="post" action="{escape(url)}" class="d-inline">'
+            f'<input type="hidden" name="csrf_token" value="{escape(token)}">'
+            f'<input type="hidden" name="id" value="{int(task.id)}">'
+            f'<input type="hidden" name="version" value="{int(task.version)}">'
+            f'<input type="hidden" name="action" value="{escape(action)}">'
+            f'<button type="submit" class="btn btn-sm btn-outline-primary py-0">'
+            f'{escape(titles[action])}</button></form>'
             for action in actions]
-        return Markup(" ").join(forms)
+        return Markup(" ".join(forms))
 
     def get_count_query(self):
         count = super().get_count_query()
