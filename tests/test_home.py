@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from cddh.models import Document, Role, TaskState, UnitCategory, db
 from cddh.services.clock import local_today
@@ -188,6 +189,14 @@ def test_the_homes_statements_do_not_grow_with_their_rows(app, browser):
                 add(more)
     page = browser(specialist).get("/").get_data(as_text=True)
     assert page.count("KHO-KHAN-") == 6 and page.count("LY-DO-") == 6  # all listed
+    # Past the ten listed, each card still counts them all (one statement each).
+    with app.app_context():
+        add(6)
+    page = browser(specialist).get("/").get_data(as_text=True)
+    assert page.count("KHO-KHAN-") == 10 and page.count("LY-DO-") == 10
+    for card in ("home-extensions", "home-difficulties"):
+        found = re.search(f'id="{card}".*?badge-pill">([^<]*)<', page, re.S)
+        assert found and found.group(1) == "12", (card, found and found.group(1))
     for role in (Role.office_specialist, Role.unit_staff):
         assert len(counted[role, 1]) == len(counted[role, 6]), (counted[role, 1],
                                                                 counted[role, 6])
@@ -196,8 +205,6 @@ def test_the_homes_statements_do_not_grow_with_their_rows(app, browser):
 def test_the_homes_task_rows_are_each_tasks_own_and_escaped(app, browser):
     """The short task tables (cddh.views.tasks.task_table_rows): each row links to its own
     task, its texts escaped, a long content cut at a word, the lead unit and deadline."""
-    import re
-
     with app.test_request_context():
         today = local_today()
         unit = make_unit("SA", name="Sở <i>A</i> & B")

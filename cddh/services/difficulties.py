@@ -194,9 +194,9 @@ def awaiting(user: User, limit: int = 10) -> tuple[int, list[Difficulty]]:
         cond.append(Difficulty.state == St.proposed)
         cond.append(sa.exists().where(Task.id == Difficulty.task_id,
                                       routed_to(user, "difficulty", Task.directing_leader_id)))
-    count = db.session.scalar(sa.select(sa.func.count()).select_from(Difficulty).where(*cond))
-    rows = db.session.scalars(sa.select(Difficulty).where(*cond)
-                              .order_by(Difficulty.due_on, Difficulty.id).limit(limit)
-                              .options(selectinload(Difficulty.task),  # the home names them
-                                       selectinload(Difficulty.unit))).all()
-    return count or 0, list(rows)
+    from .overview import first_and_count
+
+    return first_and_count(sa.select(Difficulty).where(*cond)
+                           .order_by(Difficulty.due_on, Difficulty.id)
+                           .options(selectinload(Difficulty.task),  # the home names them
+                                    selectinload(Difficulty.unit)), limit)

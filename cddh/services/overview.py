@@ -174,6 +174,15 @@ def capped(count: int | None) -> int:
     return MoreThan(COUNT_CAP) if (count or 0) > COUNT_CAP else (count or 0)
 
 
+def first_and_count(query: sa.Select, limit: int) -> tuple[int, list]:
+    """The first ``limit`` rows of ``query`` (a select of one entity, in its order) and how
+    many it has in all, in one statement: the count rides on each row as a window (counted
+    before the limit); with no row there is none. For a home's short lists of a few
+    matters (extension requests, difficulties)."""
+    rows = db.session.execute(query.add_columns(sa.func.count().over()).limit(limit)).all()
+    return (rows[0][-1] if rows else 0), [row[0] for row in rows]
+
+
 def grouped_tasks(user: User, groups: dict, limit: int = 10) -> dict[str, dict]:
     """For each group: its count, up to COUNT_CAP (one statement, each group's count an
     index range cut at the cap), and its first ``limit`` tasks (``first_tasks``: three
@@ -198,11 +207,9 @@ def pending_extensions(user: User, limit: int = 10) -> tuple[int, list[Extension
                    ExtensionRequest.task_id.in_(policy.visible_task_ids(user)))
     if user.role.value == "leader":
         cond = sa.and_(cond, _routed_extensions(user))
-    count = db.session.scalar(sa.select(sa.func.count()).select_from(ExtensionRequest).where(cond))
-    rows = db.session.scalars(sa.select(ExtensionRequest).where(cond)
-                              .order_by(ExtensionRequest.requested_at).limit(limit)
-                              .options(selectinload(ExtensionRequest.task))).all()
-    return count or 0, rows
+    return first_and_count(sa.select(ExtensionRequest).where(cond)
+                           .order_by(ExtensionRequest.requested_at, ExtensionRequest.id)
+                           .options(selectinload(ExtensionRequest.task)), limit)
 
 
 def late_entry_clause(today: dt.date):
