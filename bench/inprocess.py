@@ -75,7 +75,8 @@ def main() -> None:
     os.environ.setdefault("CDDH_SECRET_KEY", "bench-secret-key")
     os.environ.setdefault("CDDH_LOG_LEVEL", "WARNING")
     app = create()
-    clients = {"office": login(app, "chuyenvien"), "unit": login(app, "canbo.snv")}
+    clients = {"office": login(app, "chuyenvien"), "unit": login(app, "canbo.snv"),
+               "unit_leader": login(app, "giamdoc.snv"), "leader": login(app, "lanhdao")}
     cursor = unit_cursor(app, "canbo.snv")
     # As gunicorn's workers (cddh/gunicorn_conf.py): the loaded app out of the collector's
     # generations, else a full collection (tens of ms) lands in a random screen's figures.
@@ -90,6 +91,8 @@ def main() -> None:
         "sort_office": ("office", "/tasks/?sort=4"),
         "home_unit": ("unit", "/"),
         "home_office": ("office", "/"),
+        "home_unit_leader": ("unit_leader", "/"),
+        "dashboard": ("leader", "/dashboard/"),
         "page200_unit": ("unit", f"/tasks/?page=199&after={cursor}"),
         "state_unit": ("unit", "/tasks/?flt0_0=completed"),
         "done_late_unit": ("unit", "/tasks/?flt0_8=done_late"),
