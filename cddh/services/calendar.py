@@ -113,7 +113,9 @@ def task_effective_deadline(task, cal: WorkingCalendar | None = None) -> dt.date
     if task.deadline is None:
         return None
     stored = getattr(task, "effective_deadline", None)
-    state = inspect(task, raiseerr=False)
+    # The mapped instance's state, read directly: ``inspect`` looks the type up on every call
+    # (a list page asks for each row); anything unmapped has none.
+    state = getattr(task, "_sa_instance_state", None)
     changed = (state is not None and state.modified
                and state.attrs.deadline.history.has_changes())
     if stored is not None and not changed:
