@@ -26,6 +26,12 @@ class Document(IdMixin, TimestampMixin, db.Model):
         # condition): the Office home counts each specialist's along it.
         sa.Index("ix_document_late_entry", "specialist_id", "entry_due_on",
                  postgresql_where=LATE_ENTRY_ROWS, sqlite_where=LATE_ENTRY_ROWS),
+        # The list's orders (DocumentView.column_sortable_list), the id breaking ties: an
+        # ordered page, and a deep page after its cursor, is one index range.
+        sa.Index("ix_document_issued_on_id", "issued_on", "id"),
+        sa.Index("ix_document_number_id", "number", "id"),
+        sa.Index("ix_document_doc_type_id", "doc_type", "id"),
+        sa.Index("ix_document_entry_due_on_id", "entry_due_on", "id"),
         sa.Index("ix_document_search_text_trgm", "search_text", postgresql_using="gin",
                  postgresql_ops={"search_text": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
     )
@@ -34,7 +40,7 @@ class Document(IdMixin, TimestampMixin, db.Model):
     number: Mapped[str] = mapped_column(sa.String(64))
     issuer: Mapped[str] = mapped_column(sa.String(120), default="UBND tỉnh")
     summary: Mapped[str] = mapped_column(sa.Text)
-    issued_on: Mapped[dt.date] = mapped_column(index=True)
+    issued_on: Mapped[dt.date]
     issue_year: Mapped[int]
     signer: Mapped[str] = mapped_column(sa.String(120), default="")
     submitting_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"), index=True)

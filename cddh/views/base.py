@@ -601,6 +601,12 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
             if self._sortable_joins.get(sort_column):
                 return None
             column, descending = self._sortable_columns.get(sort_column), bool(sort_desc)
+            if isinstance(column, sa.Column):
+                # Flask-Admin lists a model's own columns as table columns when the view names
+                # no sortable columns: the mapped attribute's, so that the id breaks ties
+                # (pages neither repeat nor skip rows of equal value) and deep pages seek.
+                prop = sa.inspect(self.model).get_property_by_column(column)
+                column = getattr(self.model, prop.key)
         if getattr(column, "class_", None) is not self.model or not hasattr(
                 getattr(column, "property", None), "columns"):
             return None

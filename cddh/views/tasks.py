@@ -465,6 +465,8 @@ class DocumentView(DirectingLeaderForm, ScopedModelView):
     form_columns = ("doc_type", "number", "issuer", "summary", "issued_on", "signer",
                     "directing_leader", "submitting_unit", "specialist", "tracked")
     form_choices = {"doc_type": labels.choices(labels.DOC_TYPE)}
+    # Each order has its index (models/document.py): type and tracking are filters too.
+    column_sortable_list = ("number", "doc_type", "issued_on", "entry_due_on")
     column_default_sort = ("issued_on", True)
     search_column = "search_text"
     search_hint = _l("Number or words of the summary")
