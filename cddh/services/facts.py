@@ -89,6 +89,25 @@ def stored_totals(windows: list[tuple[dt.date, dt.date]]) -> dict[tuple, dict]:
     return {(fact.start_on, fact.end_on): _as_dict(fact) for fact in found}
 
 
+def stored_figure(start: dt.date, end: dt.date, measure: str,
+                  lead_unit_id: int | None = None) -> int | None:
+    """One stored figure of a window (a statistics column or ``ASSIGNED``): the total, or a
+    lead unit's (0 for a unit without a row, as ``stored_unit_figures``); None when the window
+    is not stored or the figure is not one it stores. What a figure's list counts (the
+    tasks of ``reports.period_conditions``) without counting them."""
+    if measure not in (*COLUMNS, ASSIGNED):
+        return None
+    column = getattr(PeriodFact, measure)
+    which = PeriodFact.unit_id.is_(None)
+    if lead_unit_id is not None:
+        which = sa.or_(which, PeriodFact.unit_id == lead_unit_id)
+    found = dict(db.session.execute(sa.select(PeriodFact.unit_id, column).where(
+        PeriodFact.start_on == start, PeriodFact.end_on == end, which)).all())
+    if None not in found:
+        return None
+    return found[None] if lead_unit_id is None else found.get(lead_unit_id, 0)
+
+
 # --- storing ---------------------------------------------------------------------------------
 
 def compute_period(kind, year: int, number: int, today: dt.date) -> list[dict]:

@@ -65,6 +65,7 @@ from ..services import (
     delegation,
     difficulties,
     documents,
+    facts,
     imports,
     leaders,
     overview,
@@ -780,6 +781,12 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         number of tasks; None where ``said`` names no figure."""
         if not said or "measure" not in said:
             return None
+        if "period" in said:
+            # A closed period's figure is stored (services/facts): its list's count is it.
+            if said.keys() - {"period", "measure", "unit_id"}:
+                return None
+            figure = facts.stored_figure(*said["period"], said["measure"], said.get("unit_id"))
+            return None if figure is None else sa.select(sa.literal(figure))
         return statistics.tally_count(said["measure"], local_today(), said.get("unit_id"),
                                       state=said.get("state"))
 
@@ -902,17 +909,36 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
     @staticmethod
     def _said_by_link(conditions: list) -> dict | None:
         """What a dashboard figure's link (?measure= or ?timeliness=, with or without
-        ?unit_id=, and nothing else) says in the running tally's terms; None for any other
-        link (a home group, ?directed=, a period)."""
+        ?unit_id=, and nothing else) says in the running tally's terms, or a report's
+        (?period=&measure=, with or without ?unit_id=: the period's window and the figure
+        that ``reports.period_conditions`` lists); None for any other link (a home group,
+        ?directed=)."""
         args = request.args
-        if args.get("group") or args.get("directed") or args.get("period"):
+        if args.get("group") or args.get("directed"):
             return None
+        if args.get("period"):
+            return TaskView._said_by_period_link(conditions)
         measures = [value for value in (args.get("timeliness"),) if value in Timeliness.__members__]
         measures += [value for value in (args.get("measure"),) if value in statistics.MEASURES]
         unit_id = to_id(args.get("unit_id", ""))
         if len(measures) != 1 or len(conditions) != 1 + (unit_id is not None):
             return None
         return {"measure": measures[0]} | ({"unit_id": unit_id} if unit_id is not None else {})
+
+    @staticmethod
+    def _said_by_period_link(conditions: list) -> dict | None:
+        args = request.args
+        key, measure = args.get("period"), args.get("measure")
+        window = reports.period_window(key)
+        unit_id = to_id(args.get("unit_id", ""))
+        if window is None or args.get("timeliness") or len(conditions) != len(
+                reports.period_conditions(key, measure)) + (unit_id is not None):
+            return None
+        # As period_conditions reads ?measure=: anything else lists the period's total.
+        if measure != reports.ASSIGNED and (measure not in statistics.MEASURES):
+            measure = "total"
+        return ({"period": window, "measure": measure}
+                | ({"unit_id": unit_id} if unit_id is not None else {}))
 
     def _urgency_order(self, sort_column) -> bool:
         return (sort_column is None and current_user.role in UNIT_ROLES

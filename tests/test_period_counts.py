@@ -1,0 +1,112 @@
+"""A report figure's list counts from the stored facts (issue 13 §4): a closed period's
+?period=&measure= list (with or without ?unit_id=) shows the stored figure as its count,
+which equals the tasks it lists, without counting them; a period not stored, the running
+one and a list narrowed further are counted live, with the same result."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from cddh.demo import load_demo
+from cddh.models import PeriodFact, PeriodKind, Role, Task, TaskState, User, db
+from cddh.services import clock, facts, reports
+from cddh.services.periods import period_bounds
+
+from .conftest import Browser, recorded_statements
+
+TODAY = dt.date(2026, 10, 28)
+MEASURES = ("total", "assigned_in_period", "done_on_time", "done_late", "open_on_time",
+            "open_overdue", "returned", "cancelled", "no_deadline", "no_deadline_done")
+CLOSED = (("month:2026:9", PeriodKind.month, 9), ("quarter:2026:3", PeriodKind.quarter, 3))
+
+
+@pytest.fixture
+def demo(app, monkeypatch):
+    moment = dt.datetime.combine(TODAY, dt.time(10, 0), tzinfo=clock.local_tz())
+    monkeypatch.setattr(clock, "local_now", lambda: moment)
+    with app.app_context():
+        load_demo(task_count=120, today=TODAY)
+        facts.store_closed_periods(TODAY)
+        db.session.commit()
+        office = db.session.scalar(sa.select(User).where(User.role == Role.office_specialist)
+                                   .limit(1))
+        busiest = db.session.scalar(
+            sa.select(Task.lead_unit_id).where(Task.lead_unit_id.is_not(None))
+            .group_by(Task.lead_unit_id).order_by(sa.func.count().desc()).limit(1))
+        office.id  # noqa: B018
+    return Browser(app, office), busiest
+
+
+def _listed_count(page: str) -> int:
+    """The count the list shows in its tab: "Danh sách (N)", no number when there is none."""
+    assert 'class="nav-link active">Danh sách' in page
+    found = re.search(r'class="nav-link active">[^<(]*\((\d+)\)', page)
+    return int(found.group(1)) if found else 0
+
+
+def _live(key: str, measure: str, unit_id: int | None) -> int:
+    conditions = reports.period_conditions(key, measure)
+    if unit_id is not None:
+        conditions.append(Task.lead_unit_id == unit_id)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Task).where(*conditions))
+
+
+def _url(key, measure, unit_id=None, extra=""):
+    return (f"/tasks/?period={key}&measure={measure}"
+            + (f"&unit_id={unit_id}" if unit_id is not None else "") + extra)
+
+
+def _counts_tasks(statements) -> list[str]:
+    return [s for s in statements if "count(" in s and "FROM task " in s + " "]
+
+
+def test_a_closed_periods_list_shows_its_stored_figure(app, demo):
+    office, unit_id = demo
+    shown = 0
+    for key, _kind, _number in CLOSED:
+        for measure in MEASURES:
+            for unit in (None, unit_id):
+                with recorded_statements(app) as seen:
+                    page = office.get(_url(key, measure, unit))
+                assert page.status_code == 200
+                with app.app_context(), app.test_request_context():
+                    live = _live(key, measure, unit)
+                    stored = facts.stored_figure(*reports.period_window(key), measure, unit)
+                assert _listed_count(page.get_data(as_text=True)) == stored == live, (
+                    key, measure, unit)
+                assert not _counts_tasks(seen), (key, measure, unit)
+                shown += stored
+    assert shown > 0
+
+
+def test_what_is_not_stored_is_counted_live(app, demo):
+    office, unit_id = demo
+    key, kind, number = CLOSED[0]
+    with app.app_context():
+        db.session.execute(sa.delete(PeriodFact).where(
+            PeriodFact.start_on == period_bounds(kind, 2026, number)[0],
+            PeriodFact.end_on == period_bounds(kind, 2026, number)[1]))
+        db.session.commit()
+    running = "month:2026:11"  # the period that holds today: never stored
+    narrowed = "&flt0_0=" + TaskState.completed.value  # a state filter: no stored figure
+    for url, live_of in ((_url(key, "done_on_time"), (key, "done_on_time")),
+                         (_url(key, "total", unit_id), (key, "total")),
+                         (_url(running, "open_on_time"), (running, "open_on_time"))):
+        with recorded_statements(app) as seen:
+            page = office.get(url)
+        with app.app_context(), app.test_request_context():
+            live = _live(*live_of, unit_id if "unit_id" in url else None)
+        assert _listed_count(page.get_data(as_text=True)) == live, url
+        assert _counts_tasks(seen), url
+    key, kind, number = CLOSED[1]
+    with recorded_statements(app) as seen:
+        page = office.get(_url(key, "total", extra=narrowed))
+    with app.app_context(), app.test_request_context():
+        live = db.session.scalar(sa.select(sa.func.count()).select_from(Task).where(
+            *reports.period_conditions(key, "total"), Task.state == TaskState.completed))
+    assert _listed_count(page.get_data(as_text=True)) == live
+    assert _counts_tasks(seen)
