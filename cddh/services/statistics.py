@@ -153,6 +153,12 @@ def class_clause(value: str, as_of: dt.date, today: dt.date | None = None, retur
         return sa.and_(held, done, task.state == (S.pending_verification if of is None
                                                    else S.pending_verification.value))
     dated = sa.and_(held, task.effective_deadline.is_not(None))
+    if of is None:
+        # Implied (the effective deadline is the deadline, or the next working day after it:
+        # calendar.effective_deadline), and said on the column the lists sort by: a list in
+        # deadline order then skips the tasks without one, and an overdue class's starts at
+        # ``as_of`` instead of walking every later deadline first.
+        dated = sa.and_(dated, Task.deadline.is_not(None))
     # A done task with no completion date (loaded outside the workflow) is judged on as_of.
     completed_on = sa.func.coalesce(task.completed_on, as_of)
     if value == Timeliness.done_on_time.value:
@@ -165,15 +171,18 @@ def class_clause(value: str, as_of: dt.date, today: dt.date | None = None, retur
         # the planner estimates best (a unit's list walks its urgency index in order).
         open_ = task.state.in_(UNIT_OPEN if of is None else [u.value for u in UNIT_OPEN])
         if value == Timeliness.open_on_time.value:
-            return sa.and_(open_, task.effective_deadline >= as_of)
+            return sa.and_(open_, task.effective_deadline >= as_of,
+                           *((Task.deadline.is_not(None),) if of is None else ()))
         if value == Timeliness.open_overdue.value:
-            return sa.and_(open_, task.effective_deadline < as_of)
+            return sa.and_(open_, task.effective_deadline < as_of,
+                           *((Task.deadline < as_of,) if of is None else ()))
     else:
         open_ = sa.not_(done)
     if value == Timeliness.open_on_time.value:
         return sa.and_(dated, open_, task.effective_deadline >= as_of)
     if value == Timeliness.open_overdue.value:
-        return sa.and_(dated, open_, task.effective_deadline < as_of)
+        return sa.and_(dated, open_, task.effective_deadline < as_of,
+                       *((Task.deadline < as_of,) if of is None else ()))
     raise ValueError(value)
 
 
