@@ -78,6 +78,12 @@ SCREENS = {
     "priority_office": ("filter priority = urgent, Office", "office", 30, 1.3),
     "done_late_office": ("filter done late, Office", "office", 30, 1.3),
     "search_office": ("list search, common and rare words, Office", "office", 50, None),
+    # Found by walking every link at 1M (session 25): a sort other than the default, a
+    # filter in deadline order, a report figure's list.
+    "documents_sorted_office": ("document list by number, Office", "office", 30, 1.3),
+    "overdue_by_deadline_office": ("filter open_overdue by deadline (desc.), Office", "office",
+                                   30, 1.3),
+    "report_figure_office": ("a closed month's figure (report link), Office", "office", 30, 1.3),
     "ranking": ("unit ranking", "leader", 200, None),
     "statistics_api": ("statistics of a year (API)", "leader", 200, None),
     "dashboard": ("dashboard", "leader", 100, None),
@@ -179,6 +185,9 @@ def paths(info: dict) -> dict[str, str]:
         "priority_office": "/tasks/?flt0_7=urgent",
         "done_late_office": "/tasks/?flt0_8=done_late",
         "search_office": f"/tasks/?search=thu+tai+so+{RARE_WORD}",
+        "documents_sorted_office": "/documents/?sort=0&desc=1",
+        "overdue_by_deadline_office": "/tasks/?timeliness=open_overdue&sort=4&desc=1",
+        "report_figure_office": f"/tasks/?period=month:{year}:6&measure=done_on_time",
         "ranking": "/ranking/",
         "statistics_api": f"/api/v1/reports/statistics?kind=year&year={year}&number=1",
         "dashboard": "/dashboard/",

@@ -102,6 +102,9 @@ def main() -> None:
         "priority_office": ("office", "/tasks/?flt0_7=urgent"),
         "done_late_office": ("office", "/tasks/?flt0_8=done_late"),
         "completed_late_office": ("office", "/tasks/?flt0_0=completed&flt1_8=done_late"),
+        "documents_sorted_office": ("office", "/documents/?sort=0&desc=1"),
+        "overdue_by_deadline_office": ("office", "/tasks/?timeliness=open_overdue&sort=4&desc=1"),
+        "report_figure_office": ("office", "/tasks/?period=month:2025:6&measure=done_on_time"),
         "plain_simple": ("office", "/plain/tasks-simple/"),
     }
     if args.only:
