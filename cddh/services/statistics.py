@@ -153,11 +153,12 @@ def class_clause(value: str, as_of: dt.date, today: dt.date | None = None, retur
         return sa.and_(held, done, task.state == (S.pending_verification if of is None
                                                    else S.pending_verification.value))
     dated = sa.and_(held, task.effective_deadline.is_not(None))
-    if of is None:
+    if of is None and as_of >= (today or local_today()):
         # Implied (the effective deadline is the deadline, or the next working day after it:
-        # calendar.effective_deadline), and said on the column the lists sort by: a list in
-        # deadline order then skips the tasks without one, and an overdue class's starts at
-        # ``as_of`` instead of walking every later deadline first.
+        # calendar.effective_deadline), and said on the column the lists sort by: today's
+        # list in deadline order then skips the tasks without one, and the overdue class's
+        # starts at ``as_of`` instead of walking every later deadline first. (Not for a
+        # past date: with a period's conditions the planner then ANDs more bitmaps.)
         dated = sa.and_(dated, Task.deadline.is_not(None))
     # A done task with no completion date (loaded outside the workflow) is judged on as_of.
     completed_on = sa.func.coalesce(task.completed_on, as_of)
@@ -181,8 +182,7 @@ def class_clause(value: str, as_of: dt.date, today: dt.date | None = None, retur
     if value == Timeliness.open_on_time.value:
         return sa.and_(dated, open_, task.effective_deadline >= as_of)
     if value == Timeliness.open_overdue.value:
-        return sa.and_(dated, open_, task.effective_deadline < as_of,
-                       *((Task.deadline < as_of,) if of is None else ()))
+        return sa.and_(dated, open_, task.effective_deadline < as_of)
     raise ValueError(value)
 
 
