@@ -11,6 +11,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from cddh.auth import policy
 from cddh.demo import load_demo
 from cddh.models import PeriodFact, PeriodKind, Role, Task, TaskState, User, db
 from cddh.services import clock, facts, reports
@@ -61,7 +62,8 @@ def _url(key, measure, unit_id=None, extra=""):
 
 
 def _counts_tasks(statements) -> list[str]:
-    return [s for s in statements if "count(" in s and "FROM task " in s + " "]
+    """The statements that count rows of the task table (not the facts, not the tally)."""
+    return [s for s in statements if "count(" in s and re.search(r"FROM task\b(?!_)", s)]
 
 
 def test_a_closed_periods_list_shows_its_stored_figure(app, demo):
@@ -109,4 +111,40 @@ def test_what_is_not_stored_is_counted_live(app, demo):
         live = db.session.scalar(sa.select(sa.func.count()).select_from(Task).where(
             *reports.period_conditions(key, "total"), Task.state == TaskState.completed))
     assert _listed_count(page.get_data(as_text=True)) == live
+    assert _counts_tasks(seen)
+
+
+def test_a_unit_user_sees_its_own_units_stored_figure(app, demo):
+    """A unit's own figure (?unit_id= its unit) counts every task it leads: all are in its
+    scope, so the list's count is the stored figure; another unit's figure in its list is
+    only the tasks the user may read, counted live."""
+    _office, unit_id = demo
+    with app.app_context():
+        staff = db.session.scalar(sa.select(User).where(User.role == Role.unit_staff,
+                                                        User.unit_id == unit_id).limit(1))
+        other = db.session.scalar(
+            sa.select(Task.lead_unit_id).where(Task.lead_unit_id.not_in([unit_id]))
+            .group_by(Task.lead_unit_id).order_by(sa.func.count().desc()).limit(1))
+        staff.id  # noqa: B018
+        unit = Browser(app, staff)
+        scope = policy.task_scope(staff)
+    key = CLOSED[1][0]
+    shown = 0
+    for measure in MEASURES:
+        with recorded_statements(app) as seen:
+            page = unit.get(_url(key, measure, unit_id))
+        with app.app_context(), app.test_request_context():
+            live = _live(key, measure, unit_id)
+            stored = facts.stored_figure(*reports.period_window(key), measure, unit_id)
+        assert _listed_count(page.get_data(as_text=True)) == stored == live, measure
+        assert not _counts_tasks(seen), measure
+        shown += stored
+    assert shown > 0
+    with recorded_statements(app) as seen:
+        page = unit.get(_url(key, "total", other))
+    with app.app_context(), app.test_request_context():
+        readable = db.session.scalar(sa.select(sa.func.count()).select_from(Task).where(
+            *reports.period_conditions(key, "total"), Task.lead_unit_id == other, scope))
+        everything = _live(key, "total", other)
+    assert _listed_count(page.get_data(as_text=True)) == readable < everything
     assert _counts_tasks(seen)

@@ -904,6 +904,13 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         if isinstance(count, EstimatingCount) and count.said is not None and conditions:
             said = self._said(count.said, [self._said_by_link(conditions)])
             return count.narrowed(conditions, said, self._tally(said))
+        if (isinstance(count, EstimatingCount) and conditions
+                and policy.scope_on_unit_row(current_user)):
+            said = self._said_by_link(conditions)
+            if said and "period" in said and said.get("unit_id") == current_user.unit_id:
+                # The unit's own figure of a period: every task it leads is in its scope (its
+                # lead row), so the list counts what the figure counts.
+                return count.narrowed(conditions, said, self._tally(said))
         return count.filter(*conditions)
 
     @staticmethod
