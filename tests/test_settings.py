@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from cddh.models import AuditLog, Role, UnitCategory, db
+from cddh.models import AuditLog, Role, Setting, UnitCategory, db
 from cddh.services.settings import DEFAULTS, get_setting, setting_as_text
 
 from .conftest import make_unit, make_user
@@ -80,3 +80,32 @@ def test_a_weight_that_is_not_a_plain_number_is_refused(app, browser):
         assert resp.status_code == 422, bad
         with app.test_request_context():
             assert get_setting("ranking_weights") == DEFAULTS["ranking_weights"], bad
+
+
+def test_an_unset_setting_is_read_from_the_database_once_a_transaction(app):
+    """An unset setting's default is remembered for the transaction (each period's bounds read
+    the cut-off day); setting it, or a new transaction after another session set it, reads
+    the stored value."""
+    from cddh.services.settings import set_setting
+
+    from .conftest import recorded_statements
+
+    with app.app_context():
+        db.session.execute(sa.delete(Setting).where(Setting.key == "report_cutoff_day"))
+        db.session.commit()
+        with recorded_statements(app) as seen:
+            assert [get_setting("report_cutoff_day") for _ in range(5)] == [
+                DEFAULTS["report_cutoff_day"]] * 5
+        assert len([s for s in seen if "FROM setting" in s]) == 1
+        set_setting("report_cutoff_day", 20)
+        assert get_setting("report_cutoff_day") == 20
+        db.session.rollback()
+        assert get_setting("report_cutoff_day") == DEFAULTS["report_cutoff_day"]
+        with app.app_context():  # another request's session sets it and commits
+            set_setting("report_cutoff_day", 21)
+            db.session.commit()
+        assert get_setting("report_cutoff_day") == DEFAULTS["report_cutoff_day"]  # same transaction
+        db.session.commit()
+        assert get_setting("report_cutoff_day") == 21
+        db.session.execute(sa.delete(Setting).where(Setting.key == "report_cutoff_day"))
+        db.session.commit()

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import math
 
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
 from ..models import Setting, db
 
 MAX_WEIGHT = 1000  # a ranking weight (points per item)
@@ -37,17 +40,34 @@ DEFAULTS: dict[str, object] = {
 }
 
 
+# The transaction's record of the settings it found unset (in ``Session.info``, forgotten
+# when the transaction ends): a stored setting is found again in the session's identity
+# map, an unset one would be asked of the database at every read (13 times on the
+# dashboard, each period's bounds reading the cut-off day).
+_UNSET = "cddh_unset_settings"
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_unset(session) -> None:
+    session.info.pop(_UNSET, None)
+
+
 def get_setting(key: str):
     """The stored value of a setting, or its default."""
-    row = db.session.get(Setting, key)
-    if row is not None:
-        return row.value.get("v")
+    unset = db.session.info.setdefault(_UNSET, set())
+    if key not in unset:
+        row = db.session.get(Setting, key)
+        if row is not None:
+            return row.value.get("v")
+        unset.add(key)
     return DEFAULTS[key]
 
 
 def set_setting(key: str, value) -> None:
     if key not in DEFAULTS:
         raise KeyError(key)
+    db.session.info.get(_UNSET, set()).discard(key)
     row = db.session.get(Setting, key)
     if row is None:
         db.session.add(Setting(key=key, value={"v": value}))
