@@ -658,6 +658,14 @@ def period_window(key: str | None) -> tuple[dt.date, dt.date] | None:
     return period_bounds(*period) if period is not None else None
 
 
+def period_measure(measure: str | None) -> str:
+    """The figure a period's list shows for a ``?measure=`` value: a statistics column or
+    ``ASSIGNED``; anything else is the period's total."""
+    if measure == ASSIGNED or (measure in statistics.MEASURES and measure != "total"):
+        return measure
+    return "total"
+
+
 def period_conditions(key: str | None, measure: str | None = None) -> list:
     """SQL conditions for the tasks behind one figure: with a period key, the tasks the
     period counts (as of its end, or today while it runs) and, with ``measure`` (a column
@@ -675,9 +683,10 @@ def period_conditions(key: str | None, measure: str | None = None) -> list:
     start, end = window
     as_of = effective_end(end, today)
     conditions = [counted_clause(start, as_of)]
+    measure = period_measure(measure)
     if measure == ASSIGNED:
         conditions.append(Task.assigned_at >= start_of_local_day(start))
-    elif measure in statistics.MEASURES and measure != "total":
+    elif measure != "total":
         conditions.append(class_clause(measure, as_of, today))
     return conditions
 

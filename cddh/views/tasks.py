@@ -934,6 +934,8 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
 
     @staticmethod
     def _said_by_period_link(conditions: list) -> dict | None:
+        """``_said_by_link`` for ?period=&measure=[&unit_id=] and nothing else: the window and
+        the figure (reports.period_measure) that reports.period_conditions lists."""
         args = request.args
         key, measure = args.get("period"), args.get("measure")
         window = reports.period_window(key)
@@ -941,10 +943,7 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         if window is None or args.get("timeliness") or len(conditions) != len(
                 reports.period_conditions(key, measure)) + (unit_id is not None):
             return None
-        # As period_conditions reads ?measure=: anything else lists the period's total.
-        if measure != reports.ASSIGNED and (measure not in statistics.MEASURES):
-            measure = "total"
-        return ({"period": window, "measure": measure}
+        return ({"period": window, "measure": reports.period_measure(measure)}
                 | ({"unit_id": unit_id} if unit_id is not None else {}))
 
     def _urgency_order(self, sort_column) -> bool:
