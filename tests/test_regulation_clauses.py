@@ -39,7 +39,11 @@ from cddh.models import (
 )
 from cddh.services import Conflict, DomainError, NotAllowed, duties, ranking, statistics, workflow
 from cddh.services import feedback as feedback_service
-from cddh.services.calendar import effective_deadline, refresh_effective_deadlines
+from cddh.services.calendar import (
+    effective_deadline,
+    first_deadline_due_by,
+    refresh_effective_deadlines,
+)
 from cddh.services.timeliness import timeliness
 
 from .conftest import make_task, make_unit, make_user
@@ -78,8 +82,8 @@ def test_a_deadline_on_a_day_off_runs_to_the_next_working_day_everywhere(app, mo
                          completed_on=D(2026, 5, 5), assigned_at=_local(D(2026, 4, 1)))
         open_ = make_task(lead, state=S.in_progress, deadline=D(2026, 4, 30),
                           assigned_at=_local(D(2026, 4, 1)))
-        make_task(other, state=S.in_progress, deadline=D(2026, 5, 29),
-                  assigned_at=_local(D(2026, 4, 1)))
+        later = make_task(other, state=S.in_progress, deadline=D(2026, 5, 29),
+                          assigned_at=_local(D(2026, 4, 1)))
         db.session.commit()
         # The document's deadline is kept; the effective one is stored beside it.
         assert (open_.deadline, open_.effective_deadline) == (D(2026, 4, 30), D(2026, 5, 4))
@@ -100,6 +104,17 @@ def test_a_deadline_on_a_day_off_runs_to_the_next_working_day_everywhere(app, mo
             statistics.measure_clause("open_overdue", None, D(2026, 5, 4), D(2026, 5, 4)))).all()
         assert overdue_monday == []
 
+        def listed(measure, day):
+            return set(db.session.scalars(sa.select(Task.id).where(
+                statistics.measure_clause(measure, None, day, day))))
+
+        # The lists say the open classes on the deadline too: on Monday the time of every
+        # deadline from Thursday's holiday on is still running.
+        assert first_deadline_due_by(D(2026, 5, 4)) == D(2026, 4, 30)
+        assert first_deadline_due_by(D(2026, 4, 29)) == D(2026, 4, 29)
+        assert listed("open_on_time", D(2026, 5, 4)) == {open_.id, later.id}
+        assert listed("open_overdue", D(2026, 5, 5)) == {open_.id}
+
         # The overdue job: nothing on Monday 04/05, the task turns overdue on Tuesday 05/05.
         assert duties.mark_overdue(D(2026, 5, 4))["became_overdue"] == 0
         assert duties.mark_overdue(D(2026, 5, 5))["became_overdue"] == 1
@@ -118,6 +133,9 @@ def test_a_deadline_on_a_day_off_runs_to_the_next_working_day_everywhere(app, mo
         override = CalendarOverride(day=D(2026, 5, 4), kind=CalendarOverrideKind.day_off,
                                     name="Nghỉ bù (thử)", legal_basis="Thông báo thử")
         db.session.add(override)
+        db.session.flush()  # the transaction's calendar is read again after the change
+        assert listed("open_on_time", D(2026, 5, 5)) == {open_.id, later.id}
+        assert listed("open_overdue", D(2026, 5, 5)) == set()
         db.session.commit()
         db.session.expire_all()
         assert db.session.get(Task, open_.id).effective_deadline == D(2026, 5, 5)

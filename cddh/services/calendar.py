@@ -95,6 +95,25 @@ def calendar() -> WorkingCalendar:
     return WorkingCalendar()
 
 
+# The transaction's calendar (in ``Session.info``): the override table read once, forgotten
+# when the transaction ends or writes a day of the admin calendar (``_follow_calendar``).
+_CALENDAR = "cddh_calendar"
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_calendar(session) -> None:
+    session.info.pop(_CALENDAR, None)
+
+
+def transaction_calendar() -> WorkingCalendar:
+    """The calendar as this transaction sees it, its overrides read once."""
+    cal = db.session.info.get(_CALENDAR)
+    if cal is None:
+        cal = db.session.info[_CALENDAR] = WorkingCalendar()
+    return cal
+
+
 def effective_deadline(deadline: dt.date | None,
                        cal: WorkingCalendar | None = None) -> dt.date | None:
     """THE rule of a deadline that falls on a day off (Bộ luật Dân sự 2015, Điều 148): the
@@ -106,6 +125,18 @@ def effective_deadline(deadline: dt.date | None,
     if deadline is None:
         return None
     return (cal or calendar()).next_working_day(deadline)
+
+
+def first_deadline_due_by(day: dt.date, cal: WorkingCalendar | None = None) -> dt.date:
+    """The earliest deadline whose effective deadline is ``day`` or later: ``day`` itself,
+    or the first of the days off just before it (a deadline on one of them runs out on the
+    next working day, ``day`` or later). So, deadlines being stored with their effective
+    ones, ``effective_deadline >= day`` holds exactly when ``deadline >= first_deadline_due_by(
+    day)``: said on the deadline, a list in deadline order starts its walk there."""
+    cal = cal or transaction_calendar()
+    while not cal.is_working_day(day - dt.timedelta(days=1)):
+        day -= dt.timedelta(days=1)
+    return day
 
 
 def task_effective_deadline(task, cal: WorkingCalendar | None = None) -> dt.date | None:
@@ -215,6 +246,7 @@ def _follow_calendar(session: Session, flush_context) -> None:
             history = inspect(obj).attrs.day.history
             days.update(d for d in (history.deleted or ()) if d is not None)
     if days:
+        session.info.pop(_CALENDAR, None)
         refresh_effective_deadlines(session.connection(), days)
 
 

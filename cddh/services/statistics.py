@@ -38,6 +38,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from ..models import Task, TaskHistory, TaskState, Timeliness, Unit, db
+from .calendar import first_deadline_due_by
 from .clock import local_today, start_of_local_day
 
 S = TaskState
@@ -156,9 +157,9 @@ def class_clause(value: str, as_of: dt.date, today: dt.date | None = None, retur
     if of is None and as_of >= (today or local_today()):
         # Implied (the effective deadline is the deadline, or the next working day after it:
         # calendar.effective_deadline), and said on the column the lists sort by: today's
-        # list in deadline order then skips the tasks without one, and the overdue class's
-        # starts at ``as_of`` instead of walking every later deadline first. (Not for a
-        # past date: with a period's conditions the planner then ANDs more bitmaps.)
+        # list in deadline order then skips the tasks without one (the open classes are said
+        # on the deadline alone, below). (Not for a past date: with a period's conditions the
+        # planner then ANDs more bitmaps.)
         dated = sa.and_(dated, Task.deadline.is_not(None))
     # A done task with no completion date (loaded outside the workflow) is judged on as_of.
     completed_on = sa.func.coalesce(task.completed_on, as_of)
@@ -171,12 +172,20 @@ def class_clause(value: str, as_of: dt.date, today: dt.date | None = None, retur
         # nor done, and a date compared is not NULL: the shortest equivalent condition, which
         # the planner estimates best (a unit's list walks its urgency index in order).
         open_ = task.state.in_(UNIT_OPEN if of is None else [u.value for u in UNIT_OPEN])
+        if of is None:
+            # Said on the deadline, the column the lists sort by: the effective deadline is
+            # ``as_of`` or later exactly when the deadline is ``first_deadline_due_by(as_of)``
+            # or later (the calendar's rule read backwards). One column, which the planner
+            # estimates right (both, it takes for independent and expects a hundredth of the
+            # rows); a list in deadline order starts (or, overdue, ends) its walk there.
+            if value == Timeliness.open_on_time.value:
+                return sa.and_(open_, Task.deadline >= first_deadline_due_by(as_of))
+            if value == Timeliness.open_overdue.value:
+                return sa.and_(open_, Task.deadline < first_deadline_due_by(as_of))
         if value == Timeliness.open_on_time.value:
-            return sa.and_(open_, task.effective_deadline >= as_of,
-                           *((Task.deadline.is_not(None),) if of is None else ()))
+            return sa.and_(open_, task.effective_deadline >= as_of)
         if value == Timeliness.open_overdue.value:
-            return sa.and_(open_, task.effective_deadline < as_of,
-                           *((Task.deadline < as_of,) if of is None else ()))
+            return sa.and_(open_, task.effective_deadline < as_of)
     else:
         open_ = sa.not_(done)
     if value == Timeliness.open_on_time.value:
