@@ -481,6 +481,12 @@ def test_a_units_list_shows_lead_or_cooperate_and_opens_by_urgency(app, browser)
     # Filters keep the urgency order.
     assert _ordered_ids(browser, staff, f"/tasks/?{_f('state', 'assigned')}") == [
         ids["overdue2"], ids["coop"], ids["soon"]]
+    # By number the list reads the unit's rows too (one range of their key), filters said on
+    # them: the same tasks, in number order.
+    assert _ordered_ids(browser, staff, f"/tasks/?sort=0&desc=1&{_f('state', 'assigned')}") == (
+        sorted([ids["overdue2"], ids["coop"], ids["soon"]], reverse=True))
+    assert _ordered_ids(browser, staff, "/tasks/?sort=0&timeliness=open_overdue") == [
+        ids["overdue"], ids["overdue2"]]
     # Lead or cooperate, row by row.
     page = _text(browser(staff).get("/tasks/"))
     rows = re.findall(r"<tr>(.*?)</tr>", page, re.S)

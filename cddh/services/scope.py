@@ -320,13 +320,19 @@ def row_led_or_shared_by(unit_id: int, viewer_unit_id: int) -> list:
         other.c.unit_id == unit_id))]
 
 
+def unit_row_join(unit_id: int):
+    """(task_unit, the ON clause) reading each task with the unit's row of it: one per task
+    (``rows_for``), so the join gives each task once."""
+    return task_unit, sa.and_(task_unit.c.task_id == Task.id, task_unit.c.unit_id == unit_id)
+
+
 def by_urgency(unit_id: int):
     """A unit's tasks by urgency (issue 12 §4): (the join onto the unit's task_unit rows,
     the ORDER BY). Open at the unit first, by deadline: overdue first, then the nearest
     deadline, then no deadline; then the others. The order is the urgency index's
     (``ix_task_unit_unit_id_urgency``), so a page is one index range scan at any size.
     A unit has one row per task (``rows_for``), so the join gives each task once."""
-    on = sa.and_(task_unit.c.task_id == Task.id, task_unit.c.unit_id == unit_id)
+    _target, on = unit_row_join(unit_id)
     order = (task_unit.c.settled, task_unit.c.deadline.asc().nulls_last(), task_unit.c.task_id)
     return task_unit, on, order
 

@@ -157,8 +157,9 @@ def timeliness_options():
 
 def on_unit_row() -> bool:
     """The list's query reads each task with its unit's task_unit row (a unit user's list
-    in its urgency order, ``TaskView.get_list``): a filter may say its condition there."""
-    return has_request_context() and getattr(g, "urgency_join", False)
+    in its urgency order or by number, ``TaskView._on_unit_rows``): a filter may say its
+    condition there."""
+    return has_request_context() and getattr(g, "unit_rows_join", False)
 
 
 def filter_on_row(query, conditions: list, **counted):
@@ -199,7 +200,7 @@ class ConditionFilter(BaseSQLAFilter):
 
 
 class StateFilter(FilterEqual):
-    """The task's state; in a unit's urgency order said on the unit's row (its copy of the
+    """The task's state; on a unit's rows (``on_unit_row``) said on the unit's row (its copy of the
     state: cddh.services.scope.row_state), one range of the urgency index."""
 
     @staticmethod
@@ -219,7 +220,7 @@ class StateFilter(FilterEqual):
 
 
 class PriorityFilter(FilterEqual):
-    """The priority; in a unit's urgency order said on the unit's rows (scope.row_priority)."""
+    """The priority; on a unit's rows (``on_unit_row``) said there (scope.row_priority)."""
 
     def apply(self, query, value, alias=None):
         if on_unit_row() and value in Priority.__members__:
@@ -229,7 +230,7 @@ class PriorityFilter(FilterEqual):
 
 
 class LeadUnitFilter(LookupFilter):
-    """The lead unit; in a unit's urgency order said on the unit's rows (scope.row_led_by)."""
+    """The lead unit; on a unit's rows (``on_unit_row``) said there (scope.row_led_by)."""
 
     @staticmethod
     def tally(value) -> dict | None:
@@ -244,7 +245,7 @@ class LeadUnitFilter(LookupFilter):
 
 
 class CooperatingUnitFilter(LookupFilter):
-    """Tasks the chosen unit cooperates on (on a unit's rows in its urgency order)."""
+    """Tasks the chosen unit cooperates on (said on a unit's rows: ``on_unit_row``)."""
 
     def apply(self, query, value, alias=None):
         if on_unit_row():
@@ -709,15 +710,16 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True,
                  page_size=None):
         # The list's query is joined to the unit's task_unit rows (``_apply_sorting``) when it
-        # is read in the urgency order: ``get_query`` may then put conditions on that row.
+        # is read in the urgency order or by number (``_on_unit_rows``): ``get_query`` may
+        # then put conditions on that row.
         # Any other query (a details page, an action's rows) is never joined.
-        g.urgency_join = self._urgency_order(sort_column)
+        g.unit_rows_join = self._on_unit_rows(sort_column)
         g.task_list = True
         try:
             count, rows = super().get_list(page, sort_column, sort_desc, search, filters,
                                            execute, page_size)
         finally:
-            g.urgency_join = g.task_list = False
+            g.unit_rows_join = g.task_list = False
         if execute and rows and current_user.role in UNIT_ROLES:
             # The unit's part in each row (the quick buttons: policy.unit_relation), from its
             # task_unit rows, in any order: one index range instead of every row's cooperating
@@ -830,9 +832,9 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         return rows, conditions
 
     def scope(self):
-        """In the unit's urgency order (the list's query joined on the unit's task_unit
-        row) the scope is said on that row (policy.task_scope_on_row): the same tasks."""
-        if has_request_context() and getattr(g, "urgency_join", False):
+        """Where the list's query reads the unit's task_unit row (``_on_unit_rows``) the
+        scope is said on that row (policy.task_scope_on_row): the same tasks."""
+        if on_unit_row():
             return policy.task_scope_on_row(current_user)
         return super().scope()
 
@@ -842,9 +844,9 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
 
     def get_query(self):
         rows, conditions = self.list_conditions()
-        # In the urgency order the list's query is joined to the unit's task_unit row: read
-        # them on it (an index range in order), else as an IN.
-        if not (has_request_context() and getattr(g, "urgency_join", False)):
+        # Where the list's query is joined to the unit's task_unit row (``_on_unit_rows``):
+        # read them on it (an index range in order), else as an IN.
+        if not on_unit_row():
             rows = self._rows_in(rows)
         # A list row needs no cooperating units: a unit user's part in the task (the quick
         # buttons, policy.unit_relation) is read for the page from the unit's rows
@@ -947,7 +949,13 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
                 | ({"unit_id": unit_id} if unit_id is not None else {}))
 
     def _urgency_order(self, sort_column) -> bool:
-        return (sort_column is None and current_user.role in UNIT_ROLES
+        return sort_column is None and self._on_unit_rows(sort_column)
+
+    def _on_unit_rows(self, sort_column) -> bool:
+        """The list reads each task with its unit's task_unit row (``on_unit_row``): a unit
+        user's list in its urgency order, or by number (the row's key is the unit, then the
+        task: a page by number is one range of it, whatever the filters said on the row)."""
+        return (sort_column in (None, "id") and current_user.role in UNIT_ROLES
                 and self._search_match() is None)
 
     def list_order(self, sort_column, sort_desc):
@@ -963,6 +971,8 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         if self._urgency_order(sort_column):
             target, on, order = scope.by_urgency(current_user.unit_id)
             return query.join(target, on).order_by(*order), joins
+        if self._on_unit_rows(sort_column):
+            query = query.join(*scope.unit_row_join(current_user.unit_id))
         return super()._apply_sorting(query, joins, sort_column, sort_desc)
 
     def lead_unit_cell(self, task) -> Markup:
