@@ -84,6 +84,12 @@ SCREENS = {
     "overdue_by_deadline_office": ("filter open_overdue by deadline (desc.), Office", "office",
                                    30, 1.3),
     "report_figure_office": ("a closed month's figure (report link), Office", "office", 30, 1.3),
+    # Found in session 26: open on time by deadline going up, a unit's filter by number and
+    # by deadline.
+    "on_time_by_deadline_office": ("filter open_on_time by deadline, Office", "office", 30, 1.3),
+    "overdue_by_number_unit": ("filter open_overdue by number, unit", "unit", 30, 1.3),
+    "overdue_by_deadline_unit": ("filter open_overdue by deadline (desc.), unit", "unit", 30,
+                                 1.3),
     "ranking": ("unit ranking", "leader", 200, None),
     "statistics_api": ("statistics of a year (API)", "leader", 200, None),
     "dashboard": ("dashboard", "leader", 100, None),
@@ -188,6 +194,9 @@ def paths(info: dict) -> dict[str, str]:
         "documents_sorted_office": "/documents/?sort=0&desc=1",
         "overdue_by_deadline_office": "/tasks/?timeliness=open_overdue&sort=4&desc=1",
         "report_figure_office": f"/tasks/?period=month:{year}:6&measure=done_on_time",
+        "on_time_by_deadline_office": "/tasks/?timeliness=open_on_time&sort=4",
+        "overdue_by_number_unit": "/tasks/?timeliness=open_overdue&sort=0&desc=1",
+        "overdue_by_deadline_unit": "/tasks/?timeliness=open_overdue&sort=4&desc=1",
         "ranking": "/ranking/",
         "statistics_api": f"/api/v1/reports/statistics?kind=year&year={year}&number=1",
         "dashboard": "/dashboard/",

@@ -105,6 +105,9 @@ def main() -> None:
         "documents_sorted_office": ("office", "/documents/?sort=0&desc=1"),
         "overdue_by_deadline_office": ("office", "/tasks/?timeliness=open_overdue&sort=4&desc=1"),
         "report_figure_office": ("office", "/tasks/?period=month:2025:6&measure=done_on_time"),
+        "on_time_by_deadline_office": ("office", "/tasks/?timeliness=open_on_time&sort=4"),
+        "overdue_by_number_unit": ("unit", "/tasks/?timeliness=open_overdue&sort=0&desc=1"),
+        "overdue_by_deadline_unit": ("unit", "/tasks/?timeliness=open_overdue&sort=4&desc=1"),
         "plain_simple": ("office", "/plain/tasks-simple/"),
     }
     if args.only:

@@ -501,6 +501,57 @@ def test_a_units_list_shows_lead_or_cooperate_and_opens_by_urgency(app, browser)
     assert 'data-role="' not in _text(browser(office).get("/tasks/"))
 
 
+def test_a_units_list_by_deadline_keeps_the_deadlines_order(app, browser):
+    """A unit's list by deadline reads the unit's rows by their copy of the effective
+    deadline, then the deadline: still the deadlines' order, a Saturday's before the Monday
+    it runs to (though its task came later), the undated last going up and first going
+    down; with a filter, a link and from a deep page's cursor."""
+    from cddh.models import TaskState
+    from cddh.services.clock import local_today
+
+    S = TaskState
+    today = local_today()
+    saturday = today + dt.timedelta(days=(5 - today.weekday()) % 7 + 7)
+    with app.test_request_context():
+        snv, stc = make_unit("SNV"), make_unit("STC")
+        staff = make_user(Role.unit_staff, snv)
+        tasks = [
+            make_task(snv, state=S.in_progress, deadline=saturday + dt.timedelta(days=2)),
+            make_task(snv, state=S.assigned, deadline=saturday),
+            make_task(stc, cooperating=[snv], state=S.in_progress, deadline=saturday),
+            make_task(snv, state=S.in_progress, deadline=None, has_deadline=False),
+            make_task(snv, state=S.completed, deadline=today - dt.timedelta(days=9),
+                      completed_on=today - dt.timedelta(days=10)),
+            make_task(snv, state=S.in_progress, deadline=today - dt.timedelta(days=3)),
+            make_task(snv, state=S.assigned, deadline=None, has_deadline=False),
+        ]
+        make_task(stc, state=S.in_progress, deadline=saturday)  # not SNV's
+        db.session.commit()
+        rows = [(t.deadline, t.id, t.state) for t in tasks]
+        staff.id  # noqa: B018
+
+    def by_deadline(rows):
+        return [i for _d, i, _s in sorted(rows, key=lambda r: (r[0] is None, r[0] or today,
+                                                                 r[1]))]
+
+    going_up = by_deadline(rows)
+    assert _ordered_ids(browser, staff, "/tasks/?sort=4") == going_up
+    assert _ordered_ids(browser, staff, "/tasks/?sort=4&desc=1") == going_up[::-1]
+    in_progress = by_deadline([r for r in rows if r[2] == S.in_progress])
+    assert _ordered_ids(browser, staff, f"/tasks/?sort=4&{_f('state', 'in_progress')}") == (
+        in_progress)
+    assert _ordered_ids(browser, staff,
+                        f"/tasks/?sort=4&desc=1&{_f('state', 'in_progress')}") == in_progress[::-1]
+    open_on_time = by_deadline([r for r in rows if r[0] and r[0] >= today
+                                and r[2] in (S.assigned, S.in_progress)])
+    assert _ordered_ids(browser, staff, "/tasks/?sort=4&desc=1&timeliness=open_on_time") == (
+        open_on_time[::-1])
+    # A deep page starts after the cursor (the deadline and the number of the last row).
+    deadline, task_id, _state = next(r for r in rows if r[1] == going_up[1])
+    assert _ordered_ids(browser, staff, f"/tasks/?sort=4&after={deadline},{task_id}") == (
+        going_up[2:])
+
+
 def test_the_urgency_order_and_its_index_agree_with_the_figures_open_states():
     from cddh.models import task_unit
     from cddh.models.task import UNIT_OPEN_STATES
@@ -556,3 +607,4 @@ def test_on_postgresql_a_units_first_page_by_urgency_reads_the_urgency_index(app
     assert "ix_task_unit_unit_id_urgency" in plan, plan
     assert "Sort" not in plan.replace("Sort Key", ""), plan
     assert len(ids) == 50  # the page is full
+

@@ -326,6 +326,16 @@ def unit_row_join(unit_id: int):
     return task_unit, sa.and_(task_unit.c.task_id == Task.id, task_unit.c.unit_id == unit_id)
 
 
+def by_row_deadline(descending: bool):
+    """ORDER BY the unit's row's deadline (the task's effective one), NULLs where the tasks'
+    own deadline order puts them (last going up, first going down): ahead of the task's
+    deadline, in the same direction, it keeps that order (``calendar.effective_deadline``
+    never puts a later deadline earlier) and lets a page be read along
+    ``ix_task_unit_unit_id_deadline_task_id``."""
+    column = task_unit.c.deadline
+    return column.desc().nulls_first() if descending else column.asc().nulls_last()
+
+
 def by_urgency(unit_id: int):
     """A unit's tasks by urgency (issue 12 §4): (the join onto the unit's task_unit rows,
     the ORDER BY). Open at the unit first, by deadline: overdue first, then the nearest

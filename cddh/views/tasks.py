@@ -157,8 +157,8 @@ def timeliness_options():
 
 def on_unit_row() -> bool:
     """The list's query reads each task with its unit's task_unit row (a unit user's list
-    in its urgency order or by number, ``TaskView._on_unit_rows``): a filter may say its
-    condition there."""
+    in its urgency order, by number or by deadline: ``TaskView._on_unit_rows``): a filter
+    may say its condition there."""
     return has_request_context() and getattr(g, "unit_rows_join", False)
 
 
@@ -710,10 +710,10 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True,
                  page_size=None):
         # The list's query is joined to the unit's task_unit rows (``_apply_sorting``) when it
-        # is read in the urgency order or by number (``_on_unit_rows``): ``get_query`` may
-        # then put conditions on that row.
+        # is read in the urgency order, by number or by deadline (``_on_unit_rows``):
+        # ``get_query`` may then put conditions on that row.
         # Any other query (a details page, an action's rows) is never joined.
-        g.unit_rows_join = self._on_unit_rows(sort_column)
+        g.unit_rows_join = self._on_unit_rows(sort_column, sort_desc, filters)
         g.task_list = True
         try:
             count, rows = super().get_list(page, sort_column, sort_desc, search, filters,
@@ -951,12 +951,18 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
     def _urgency_order(self, sort_column) -> bool:
         return sort_column is None and self._on_unit_rows(sort_column)
 
-    def _on_unit_rows(self, sort_column) -> bool:
+    def _on_unit_rows(self, sort_column, sort_desc=False, filters=()) -> bool:
         """The list reads each task with its unit's task_unit row (``on_unit_row``): a unit
-        user's list in its urgency order, or by number (the row's key is the unit, then the
-        task: a page by number is one range of it, whatever the filters said on the row)."""
-        return (sort_column in (None, "id") and current_user.role in UNIT_ROLES
-                and self._search_match() is None)
+        user's list in its urgency order, by number (the row's key is the unit, then the
+        task: a page by number is one range of it, whatever the filters said on the row) or
+        by deadline (``_apply_sorting``); going down, only when a filter or a link narrows
+        the list: the tasks without a deadline come first, all one group for the row's
+        order to sort, and of the unit's whole list the table's index reads them in order."""
+        if current_user.role not in UNIT_ROLES or self._search_match() is not None:
+            return False
+        if sort_column == "deadline" and sort_desc:
+            return bool(filters) or any(self.list_conditions())
+        return sort_column in (None, "id", "deadline")
 
     def list_order(self, sort_column, sort_desc):
         """The urgency order is three columns of task_unit: its deep pages seek along the
@@ -971,8 +977,14 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         if self._urgency_order(sort_column):
             target, on, order = scope.by_urgency(current_user.unit_id)
             return query.join(target, on).order_by(*order), joins
-        if self._on_unit_rows(sort_column):
+        if on_unit_row():  # by number or deadline (``_on_unit_rows``)
             query = query.join(*scope.unit_row_join(current_user.unit_id))
+            if sort_column == "deadline":
+                # The row's copy of the effective deadline first: the same order (a later
+                # deadline never runs out earlier), read along the unit's (unit, deadline)
+                # index and sorted within each day, not the whole table's deadlines walked
+                # for the unit's few.
+                query = query.order_by(scope.by_row_deadline(bool(sort_desc)))
         return super()._apply_sorting(query, joins, sort_column, sort_desc)
 
     def lead_unit_cell(self, task) -> Markup:
