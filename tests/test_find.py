@@ -608,3 +608,43 @@ def test_on_postgresql_a_units_first_page_by_urgency_reads_the_urgency_index(app
     assert "Sort" not in plan.replace("Sort Key", ""), plan
     assert len(ids) == 50  # the page is full
 
+
+def test_on_postgresql_todays_done_late_reads_its_partial_index(app):
+    """Done late is rare next to done on time, which the planner cannot tell: today's class
+    says the partial index's condition (models.task.DONE_LATE_ROWS), and a page in id order
+    reads that index instead of walking every task."""
+    import sqlalchemy as sa
+
+    from cddh.models import Task
+    from cddh.services import statistics
+    from cddh.services.clock import local_today
+
+    today = local_today()
+    with app.test_request_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("PostgreSQL plan")
+        snv = make_unit("SNV")
+        doc = make_document()
+        db.session.commit()
+        conn = db.session.connection()
+        conn.execute(sa.text("""
+            INSERT INTO task (document_id, content, lead_unit_id, expected_product, has_deadline,
+                              deadline, effective_deadline, completed_on, update_frequency,
+                              priority, state, assigned_at, percent_complete, result_summary,
+                              result_document_number, cancel_reason, late_update, version,
+                              created_at, updated_at, search_text)
+            SELECT :doc, 'Nhiệm vụ ' || g, :snv, 'other', true, :today - 30, :today - 30,
+                   :today - 30 + CASE WHEN g % 1000 = 0 THEN 3 ELSE -1 END, 'monthly',
+                   'normal', 'completed', now(), 100, '', '', '', false, 1, now(), now(), ''
+            FROM generate_series(1, 40000) g"""),
+            {"doc": doc.id, "snv": snv.id, "today": today})
+        conn.execute(sa.text("ANALYZE task"))
+        query = (sa.select(Task.id).where(statistics.class_clause("done_late", today, today))
+                 .order_by(Task.id.desc()).limit(50))
+        compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+        plan = "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + str(compiled),
+                                                            compiled.params))
+        ids = db.session.scalars(query).all()
+        db.session.rollback()
+    assert "ix_task_done_late_id" in plan, plan
+    assert len(ids) == 40  # every 1,000th task was done three days late

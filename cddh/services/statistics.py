@@ -166,6 +166,11 @@ def class_clause(value: str, as_of: dt.date, today: dt.date | None = None, retur
     if value == Timeliness.done_on_time.value:
         return sa.and_(dated, done, completed_on <= task.effective_deadline)
     if value == Timeliness.done_late.value:
+        if of is None and as_of >= (today or local_today()):
+            # Implied, and said as the partial index of the tasks done late says it
+            # (models.task.DONE_LATE_ROWS): a list walks that index in id order.
+            done = sa.and_(done, sa.or_(Task.completed_on.is_(None),
+                                        Task.completed_on > Task.effective_deadline))
         return sa.and_(dated, done, completed_on > task.effective_deadline)
     if as_of >= (today or local_today()):
         # The states left once the others are taken; they are neither cancelled nor returned
