@@ -561,6 +561,17 @@ def test_the_urgency_order_and_its_index_agree_with_the_figures_open_states():
     assert "ix_task_unit_unit_id_urgency" in {i.name for i in task_unit.indexes}
 
 
+def _plan_and_rows(conn, query) -> tuple[str, list]:
+    """The query's PostgreSQL plan (its parameters bound, as the app runs it) and its rows;
+    the test's rows are rolled back."""
+    compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    plan = "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + str(compiled),
+                                                        compiled.params))
+    ids = db.session.scalars(query).all()
+    db.session.rollback()
+    return plan, ids
+
+
 def test_on_postgresql_a_units_first_page_by_urgency_reads_the_urgency_index(app):
     """The plan of the list's page query: an index scan in the order asked, no sort of the
     unit's tasks (the planner chooses so from ~a few thousand rows on; statistics are
@@ -599,11 +610,7 @@ def test_on_postgresql_a_units_first_page_by_urgency_reads_the_urgency_index(app
         target, on, order = scope.by_urgency(snv.id)
         query = (sa.select(Task.id).where(policy.task_scope(staff)).join(target, on)
                  .order_by(*order).limit(50))
-        compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
-        plan = "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + str(compiled),
-                                                            compiled.params))
-        ids = db.session.scalars(query).all()
-        db.session.rollback()
+        plan, ids = _plan_and_rows(conn, query)
     assert "ix_task_unit_unit_id_urgency" in plan, plan
     assert "Sort" not in plan.replace("Sort Key", ""), plan
     assert len(ids) == 50  # the page is full
@@ -641,10 +648,6 @@ def test_on_postgresql_todays_done_late_reads_its_partial_index(app):
         conn.execute(sa.text("ANALYZE task"))
         query = (sa.select(Task.id).where(statistics.class_clause("done_late", today, today))
                  .order_by(Task.id.desc()).limit(50))
-        compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
-        plan = "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + str(compiled),
-                                                            compiled.params))
-        ids = db.session.scalars(query).all()
-        db.session.rollback()
+        plan, ids = _plan_and_rows(conn, query)
     assert "ix_task_done_late_id" in plan, plan
     assert len(ids) == 40  # every 1,000th task was done three days late
