@@ -31,6 +31,19 @@ from cddh.services.sessions import start_session
 from .test_i18n import compile_catalogs
 
 TEST_PASSWORD = "Mat-khau-2026"
+
+
+def demo_on(app, monkeypatch, today: dt.date, task_count: int = 120) -> None:
+    """The demo database built for ``today`` (committed), the app's local clock standing at
+    10:00 that day for the rest of the test."""
+    from cddh.demo import load_demo
+    from cddh.services import clock
+
+    moment = dt.datetime.combine(today, dt.time(10, 0), tzinfo=clock.local_tz())
+    monkeypatch.setattr(clock, "local_now", lambda: moment)
+    with app.app_context():
+        load_demo(task_count=task_count, today=today)
+        db.session.commit()
 _HASH = None
 _seq = itertools.count(1)
 

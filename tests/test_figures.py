@@ -18,12 +18,11 @@ import pytest
 import sqlalchemy as sa
 from flask_login import login_user
 
-from cddh.demo import load_demo
 from cddh.models import PeriodKind, Role, Task, User, db
-from cddh.services import clock, reports, statistics, tokens
+from cddh.services import reports, statistics, tokens
 from cddh.services.periods import period_bounds
 
-from .conftest import Browser
+from .conftest import Browser, demo_on
 
 DATES = {
     "mid-period": dt.date(2026, 10, 28),
@@ -42,12 +41,8 @@ ROW_LINK = re.compile(r'href="/tasks/details/\?id=(\d+)')
 def on_date(app, monkeypatch, request):
     """The demo database built for the date, with the app's clock set to that date."""
     today = DATES[request.param]
-    moment = dt.datetime.combine(today, dt.time(10, 0), tzinfo=clock.local_tz())
-    monkeypatch.setattr(clock, "local_now", lambda: moment)
     monkeypatch.setitem(app.config, "PAGE_SIZE", 100000)
-    with app.app_context():
-        load_demo(task_count=120, today=today)
-        db.session.commit()
+    demo_on(app, monkeypatch, today)
     return today
 
 

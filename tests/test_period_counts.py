@@ -12,12 +12,11 @@ import pytest
 import sqlalchemy as sa
 
 from cddh.auth import policy
-from cddh.demo import load_demo
 from cddh.models import PeriodFact, PeriodKind, Role, Task, TaskState, User, db
-from cddh.services import clock, facts, reports
+from cddh.services import facts, reports
 from cddh.services.periods import period_bounds
 
-from .conftest import Browser, recorded_statements
+from .conftest import Browser, demo_on, recorded_statements
 
 TODAY = dt.date(2026, 10, 28)
 MEASURES = ("total", "assigned_in_period", "done_on_time", "done_late", "open_on_time",
@@ -27,10 +26,8 @@ CLOSED = (("month:2026:9", PeriodKind.month, 9), ("quarter:2026:3", PeriodKind.q
 
 @pytest.fixture
 def demo(app, monkeypatch):
-    moment = dt.datetime.combine(TODAY, dt.time(10, 0), tzinfo=clock.local_tz())
-    monkeypatch.setattr(clock, "local_now", lambda: moment)
+    demo_on(app, monkeypatch, TODAY)
     with app.app_context():
-        load_demo(task_count=120, today=TODAY)
         facts.store_closed_periods(TODAY)
         db.session.commit()
         office = db.session.scalar(sa.select(User).where(User.role == Role.office_specialist)

@@ -10,22 +10,19 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from cddh.demo import load_demo
 from cddh.jobs import JOBS_BY_NAME, run_job
 from cddh.models import PeriodFact, PeriodKind, Task, db
 from cddh.services import clock, facts, ranking, reports, statistics
 from cddh.services.periods import period_bounds
+
+from .conftest import demo_on
 
 TODAY = dt.date(2026, 10, 28)
 
 
 @pytest.fixture
 def demo(app, monkeypatch):
-    moment = dt.datetime.combine(TODAY, dt.time(10, 0), tzinfo=clock.local_tz())
-    monkeypatch.setattr(clock, "local_now", lambda: moment)
-    with app.app_context():
-        load_demo(task_count=120, today=TODAY)
-        db.session.commit()
+    demo_on(app, monkeypatch, TODAY)
     with app.app_context(), app.test_request_context():
         yield TODAY
         db.session.rollback()

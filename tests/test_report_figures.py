@@ -15,12 +15,11 @@ import sqlalchemy as sa
 from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
 
-from cddh.demo import load_demo
 from cddh.models import PeriodKind, PeriodReport, PeriodReportFigures, Role, Task, User, db
-from cddh.services import clock, reports, statistics
+from cddh.services import reports, statistics
 
 from . import report_steps
-from .conftest import Browser, recorded_statements
+from .conftest import Browser, demo_on, recorded_statements
 
 TODAY = dt.date(2026, 10, 28)
 SHOWN = 3
@@ -29,11 +28,9 @@ MIGRATION = next(Path(__file__).parent.parent.glob("migrations/versions/*_4e0354
 
 @pytest.fixture
 def demo(app, monkeypatch):
-    moment = dt.datetime.combine(TODAY, dt.time(10, 0), tzinfo=clock.local_tz())
-    monkeypatch.setattr(clock, "local_now", lambda: moment)
     monkeypatch.setattr(reports, "OVERDUE_SHOWN", SHOWN)
+    demo_on(app, monkeypatch, TODAY)
     with app.app_context():
-        load_demo(task_count=120, today=TODAY)
         report = reports.draft_report(PeriodKind.quarter, 2026, 3)
         db.session.commit()
         return report.id
