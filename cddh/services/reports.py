@@ -666,12 +666,15 @@ def period_measure(measure: str | None) -> str:
     return "total"
 
 
-def period_conditions(key: str | None, measure: str | None = None) -> list:
+def period_conditions(key: str | None, measure: str | None = None,
+                      lead_unit_id: int | None = None) -> list:
     """SQL conditions for the tasks behind one figure: with a period key, the tasks the
     period counts (as of its end, or today while it runs) and, with ``measure`` (a column
     name), those in that column; without a period, ``measure`` is a figure as of today (the
     dashboard). A key that names no period gives no condition at all rather than an error (it
-    comes from a URL)."""
+    comes from a URL). ``lead_unit_id``: the figure is that unit's row (the caller says so
+    on the tasks), and a done class's completion dates are said for its index
+    (``statistics.completed_in_window``)."""
     today = local_today()
     if not key:
         if measure in statistics.MEASURES:
@@ -688,6 +691,8 @@ def period_conditions(key: str | None, measure: str | None = None) -> list:
         conditions.append(Task.assigned_at >= start_of_local_day(start))
     elif measure != "total":
         conditions.append(class_clause(measure, as_of, today))
+        if lead_unit_id is not None:
+            conditions.extend(statistics.completed_in_window(measure, start, as_of, today))
     return conditions
 
 

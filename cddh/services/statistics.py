@@ -215,6 +215,25 @@ def measure_clause(measure: str, start: dt.date | None, as_of: dt.date,
     return sa.and_(counted, class_clause(measure, as_of, today))
 
 
+# The classes of tasks done (as of a past date: completed on or before it).
+DONE_CLASSES = (Timeliness.done_on_time.value, Timeliness.done_late.value, NO_DEADLINE_DONE,
+                AWAITING)
+
+
+def completed_in_window(measure: str, start: dt.date | None, as_of: dt.date,
+                        today: dt.date | None = None) -> list:
+    """What a done class of the window [start, as_of] implies of the completion date, as
+    of a past date: the window counts no task completed before its start, and the class
+    none completed after ``as_of`` or without a date (``counted_clause``, ``_parts``). Said
+    on the date alone, a lead unit's figure reads one range of (lead unit, completion date)
+    instead of the unit's every task (``reports.period_conditions``; not the whole table's
+    figure, whose first rows in id order come sooner). Nothing as of today (a done task
+    without a date is judged on the day) nor without a window."""
+    if start is None or as_of >= (today or local_today()) or measure not in DONE_CLASSES:
+        return []
+    return [Task.completed_on >= start]
+
+
 def unit_statistics(start: dt.date | None, end: dt.date, unit_ids=None,
                     today: dt.date | None = None) -> list[dict]:
     """The statistics table of the window [start, end], one row per lead unit, counted as of

@@ -828,7 +828,7 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         if unit_id is not None:
             conditions.append(Task.lead_unit_id == unit_id)
         conditions.extend(reports.period_conditions(request.args.get("period"),
-                                                    request.args.get("measure")))
+                                                    request.args.get("measure"), unit_id))
         return rows, conditions
 
     def scope(self):
@@ -943,7 +943,7 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         window = reports.period_window(key)
         unit_id = to_id(args.get("unit_id", ""))
         if window is None or args.get("timeliness") or len(conditions) != len(
-                reports.period_conditions(key, measure)) + (unit_id is not None):
+                reports.period_conditions(key, measure, unit_id)) + (unit_id is not None):
             return None
         return ({"period": window, "measure": reports.period_measure(measure)}
                 | ({"unit_id": unit_id} if unit_id is not None else {}))
