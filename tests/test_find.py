@@ -561,15 +561,18 @@ def test_the_urgency_order_and_its_index_agree_with_the_figures_open_states():
     assert "ix_task_unit_unit_id_urgency" in {i.name for i in task_unit.indexes}
 
 
-def _plan_and_rows(conn, query) -> tuple[str, list]:
-    """The query's PostgreSQL plan (its parameters bound, as the app runs it) and its rows;
-    the test's rows are rolled back."""
-    compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
-    plan = "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + str(compiled),
-                                                        compiled.params))
-    ids = db.session.scalars(query).all()
+def _plan_and_rows(conn, *queries) -> list[tuple[str, list]]:
+    """Each query's PostgreSQL plan (its parameters bound, as the app runs it) and its rows;
+    then the test's rows are rolled back."""
+    found = []
+    for query in queries:
+        compiled = query.compile(dialect=conn.dialect,
+                                 compile_kwargs={"render_postcompile": True})
+        plan = "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + str(compiled),
+                                                            compiled.params))
+        found.append((plan, db.session.scalars(query).all()))
     db.session.rollback()
-    return plan, ids
+    return found
 
 
 def test_on_postgresql_a_units_first_page_by_urgency_reads_the_urgency_index(app):
@@ -610,16 +613,17 @@ def test_on_postgresql_a_units_first_page_by_urgency_reads_the_urgency_index(app
         target, on, order = scope.by_urgency(snv.id)
         query = (sa.select(Task.id).where(policy.task_scope(staff)).join(target, on)
                  .order_by(*order).limit(50))
-        plan, ids = _plan_and_rows(conn, query)
+        [(plan, ids)] = _plan_and_rows(conn, query)
     assert "ix_task_unit_unit_id_urgency" in plan, plan
     assert "Sort" not in plan.replace("Sort Key", ""), plan
     assert len(ids) == 50  # the page is full
 
 
-def test_on_postgresql_todays_done_late_reads_its_partial_index(app):
+def test_on_postgresql_done_late_reads_its_partial_index(app):
     """Done late is rare next to done on time, which the planner cannot tell: today's class
-    says the partial index's condition (models.task.DONE_LATE_ROWS), and a page in id order
-    reads that index instead of walking every task."""
+    says the partial index's condition (models.task.DONE_LATE_ROWS), a past date's says the
+    other's (COMPLETED_LATE_ROWS), and a page in id order reads that index instead of
+    walking every task."""
     import sqlalchemy as sa
 
     from cddh.models import Task
@@ -646,8 +650,15 @@ def test_on_postgresql_todays_done_late_reads_its_partial_index(app):
             FROM generate_series(1, 40000) g"""),
             {"doc": doc.id, "snv": snv.id, "today": today})
         conn.execute(sa.text("ANALYZE task"))
-        query = (sa.select(Task.id).where(statistics.class_clause("done_late", today, today))
-                 .order_by(Task.id.desc()).limit(50))
-        plan, ids = _plan_and_rows(conn, query)
+
+        def page(as_of):
+            return (sa.select(Task.id).where(statistics.class_clause("done_late", as_of, today))
+                    .order_by(Task.id.desc()).limit(50))
+
+        # As of a past date (a closed period's figure), done means completed by then.
+        (plan, ids), (past_plan, past_ids) = _plan_and_rows(
+            conn, page(today), page(today - dt.timedelta(days=1)))
     assert "ix_task_done_late_id" in plan, plan
     assert len(ids) == 40  # every 1,000th task was done three days late
+    assert "ix_task_completed_late_id" in past_plan, past_plan
+    assert past_ids == ids

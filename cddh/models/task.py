@@ -154,6 +154,9 @@ class TaskOverdue(db.Model):
 DONE_LATE_ROWS = (f"state IN ('{TaskState.pending_verification.value}', "
                   f"'{TaskState.completed.value}') "
                   "AND (completed_on IS NULL OR completed_on > effective_deadline)")
+# The rows of ``ix_task_completed_late_id``: completed after the effective deadline (done
+# late as of any date since).
+COMPLETED_LATE_ROWS = "completed_on > effective_deadline"
 
 
 class Task(IdMixin, TimestampMixin, db.Model):
@@ -199,6 +202,11 @@ class Task(IdMixin, TimestampMixin, db.Model):
         # the day asked, so it is in it too).
         sa.Index("ix_task_done_late_id", "id", postgresql_where=sa.text(DONE_LATE_ROWS),
                  sqlite_where=sa.text(DONE_LATE_ROWS)),
+        # The same as of a past date (a closed period's "done late" figure, its list), where
+        # done means completed by then.
+        sa.Index("ix_task_completed_late_id", "id",
+                 postgresql_where=sa.text(COMPLETED_LATE_ROWS),
+                 sqlite_where=sa.text(COMPLETED_LATE_ROWS)),
         # Search by any part of a word (PostgreSQL: pg_trgm; cddh.services.search).
         sa.Index("ix_task_search_text_trgm", "search_text", postgresql_using="gin",
                  postgresql_ops={"search_text": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),

@@ -171,6 +171,10 @@ def class_clause(value: str, as_of: dt.date, today: dt.date | None = None, retur
             # (models.task.DONE_LATE_ROWS): a list walks that index in id order.
             done = sa.and_(done, sa.or_(Task.completed_on.is_(None),
                                         Task.completed_on > Task.effective_deadline))
+        elif of is None:
+            # As of a past date done has a completion date: the same, for the partial index
+            # of the tasks completed late (models.task.COMPLETED_LATE_ROWS).
+            done = sa.and_(done, Task.completed_on > Task.effective_deadline)
         return sa.and_(dated, done, completed_on > task.effective_deadline)
     if as_of >= (today or local_today()):
         # The states left once the others are taken; they are neither cancelled nor returned
