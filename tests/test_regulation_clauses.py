@@ -151,6 +151,56 @@ def test_a_deadline_on_a_day_off_runs_to_the_next_working_day_everywhere(app, mo
         assert db.session.get(Task, open_.id).effective_deadline == D(2026, 5, 4)
 
 
+def test_deadlines_follow_an_upgrade_of_the_holiday_calendar(app):
+    """The stored effective deadlines follow the holidays package the app reads: the nightly
+    ``follow_calendar`` job derives again the deadlines near the days an upgrade changed.
+    Here the record is one a package that did not know National Day 2026 left, with the
+    deadline on it stored as due that day: the row's badge (the stored date) called the task
+    overdue on 03/09 while the list, read with the calendar, called it on time."""
+    from cddh.jobs import run_job
+    from cddh.models import Setting, task_unit
+    from cddh.services import calendar
+
+    sept_3 = D(2026, 9, 3)
+    with app.test_request_context():
+        lead = make_unit("SNV")
+        task = make_task(lead, state=S.in_progress, deadline=D(2026, 9, 2),
+                         assigned_at=_local(D(2026, 8, 3)))
+        db.session.commit()
+        task_id = task.id
+        assert task.effective_deadline == sept_3
+        first = run_job("follow_calendar", today=D(2026, 9, 1))
+        assert (first.status, first.counts["every_deadline"], first.counts["deadlines_moved"]) == (
+            "ok", True, 0)
+        row = db.session.get(Setting, calendar.PACKAGE_CALENDAR)
+        assert "2026-09-02" in row.value["v"]["2026"]
+        older = {**row.value["v"], "2026": [d for d in row.value["v"]["2026"] if d != "2026-09-02"]}
+        row.value = {"v": older}
+        db.session.execute(sa.update(Task).values(effective_deadline=D(2026, 9, 2)))
+        db.session.execute(sa.update(task_unit).values(deadline=D(2026, 9, 2)))
+        db.session.commit()
+
+        def stored_class():
+            db.session.expire_all()
+            task = db.session.get(Task, task_id)
+            return statistics.classify(task.state, task.effective_deadline, None, sept_3)
+
+        def listed(measure):
+            return task_id in db.session.scalars(sa.select(Task.id).where(
+                statistics.measure_clause(measure, None, sept_3, sept_3))).all()
+
+        assert (stored_class(), listed("open_on_time")) == ("open_overdue", True)  # disagree
+        run = run_job("follow_calendar", today=D(2026, 9, 1))
+        assert (run.counts["every_deadline"], run.counts["days_changed"],
+                run.counts["deadlines_moved"]) == (False, 1, 1)
+        assert (stored_class(), listed("open_on_time"), listed("open_overdue")) == (
+            "open_on_time", True, False)
+        assert db.session.scalar(sa.select(task_unit.c.deadline).where(
+            task_unit.c.task_id == task_id)) == sept_3
+        again = run_job("follow_calendar", today=D(2026, 9, 1))
+        assert (again.counts["days_changed"], again.counts["deadlines_moved"]) == (0, 0)
+
+
 # --- Đ8.2a: returns after receipt, cooperating units' requests --------------------------------
 
 def _return_world():

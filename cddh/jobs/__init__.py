@@ -27,7 +27,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..models import JobRun, db, utcnow
-from ..services import duties, facts, feedback, mail, reports
+from ..services import calendar, duties, facts, feedback, mail, reports
 from ..services.audit import acting_as
 from ..services.calendar import WorkingCalendar
 from ..services.clock import local_today
@@ -52,6 +52,8 @@ class Job:
 
 # In running order: each rule reads what the earlier ones of the night wrote.
 JOBS: tuple[Job, ...] = (
+    Job("follow_calendar", calendar.follow_package_calendar, "0 0 * * *",
+        _l("Move deadlines when the holiday calendar learns a day off (Điều 148 BLDS)")),
     Job("mark_overdue", duties.mark_overdue, "5 0 * * *",
         _l("Mark overdue tasks and tell the lead units (Đ8.1a, Đ11)")),
     Job("late_updates", duties.flag_late_updates, "15 0 * * *",

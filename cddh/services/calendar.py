@@ -250,6 +250,53 @@ def _follow_calendar(session: Session, flush_context) -> None:
         refresh_effective_deadlines(session.connection(), days)
 
 
+# What the holidays package said of the years around today when the stored effective
+# deadlines were last derived (a row of the setting table, not one of a province's numbers).
+PACKAGE_CALENDAR = "package_calendar"
+_YEARS_AROUND = 10  # older periods' figures are stored; later deadlines are not given
+
+
+def package_exceptions(year: int) -> list[str]:
+    """The days of ``year`` the holidays package makes off on a weekday or working on a
+    weekend, as ISO dates: what an upgrade of the package changes."""
+    day, days = dt.date(year, 1, 1), []
+    while day.year == year:
+        if _vn(year).is_working_day(day) != (day.weekday() < 5):
+            days.append(day.isoformat())
+        day += dt.timedelta(days=1)
+    return days
+
+
+def follow_package_calendar(today: dt.date, cal: WorkingCalendar | None = None) -> dict:
+    """The nightly job ``follow_calendar``: when the holidays package's days off of the years
+    around today are not those the stored effective deadlines were derived with (an upgrade
+    learned a holiday or an official swap), derive the deadlines near the changed days again
+    (``refresh_effective_deadlines``): the figures, the lists and the jobs then keep following
+    Điều 148 with one calendar. The admin's own days off are followed as they are written
+    (``_follow_calendar``). With nothing recorded for a year (the first run, a year coming
+    into the window) every deadline is derived again."""
+    from ..models import Setting
+
+    now = {str(year): package_exceptions(year)
+           for year in range(today.year - _YEARS_AROUND, today.year + _YEARS_AROUND + 1)}
+    row = db.session.get(Setting, PACKAGE_CALENDAR)
+    before = row.value.get("v", {}) if row is not None else {}
+    connection = db.session.connection()
+    if now.keys() - before.keys():
+        changed, moved = None, refresh_effective_deadlines(connection)
+    else:
+        changed = sorted({dt.date.fromisoformat(day) for year, days in now.items()
+                          for day in set(days) ^ set(before[year])})
+        moved = refresh_effective_deadlines(connection, changed) if changed else 0
+    if row is None:
+        db.session.add(Setting(key=PACKAGE_CALENDAR, value={"v": now}))
+    elif before != now:
+        row.value = {"v": now}
+    db.session.info.pop(_CALENDAR, None)
+    return {"every_deadline": changed is None, "days_changed": len(changed or ()),
+            "deadlines_moved": moved}
+
+
 def entry_due_on(issued_on: dt.date, cal: WorkingCalendar | None = None) -> dt.date:
     """Đ7.1a: a tracked document is entered and forwarded within 1 working day of issue."""
     from .settings import get_setting

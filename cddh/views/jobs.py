@@ -34,6 +34,8 @@ RESULT = {
     "working_day": _l("Working day"), "sent": _l("Mails sent"), "failed": _l("Mails failed"),
     "notifications": _l("Notifications in the mails"), "uncertain": _l("Mails uncertain"),
     "unit_leader": _l("Unit leaders alerted"), "office": _l("Leadership alerted"),
+    "every_deadline": _l("Every deadline derived again"),
+    "days_changed": _l("Calendar days changed"), "deadlines_moved": _l("Deadlines moved"),
 }
 
 
