@@ -78,7 +78,7 @@ from ..services import (
     workflow,
 )
 from ..services import feedback as feedback_service
-from ..services.calendar import WorkingCalendar
+from ..services.calendar import transaction_calendar
 from ..services.clock import local_today
 from ..services.directives import read as directives
 from ..services.documents import prepare_document
@@ -255,11 +255,11 @@ class CooperatingUnitFilter(LookupFilter):
 
 
 def deadline_filter(query, start, end):
-    """The task's deadline between ``start`` and ``end`` (either open); in a unit's urgency
-    order said on the unit's rows (scope.row_deadline_within) and counted from the index."""
+    """The task's deadline between ``start`` and ``end`` (either open); on a unit's rows
+    (``on_unit_row``) said there (scope.row_deadline_within) and counted from the index."""
     if on_unit_row():  # the list and its count: one calendar (its days off read once)
-        cal = per_request("working_calendar", WorkingCalendar)
-        return filter_on_row(query, scope.row_deadline_within(start, end, cal))
+        return filter_on_row(query, scope.row_deadline_within(start, end,
+                                                              transaction_calendar()))
     if start is not None and end is not None:
         return query.filter(Task.deadline.between(start, end))
     return query.filter(Task.deadline >= start if start is not None else Task.deadline <= end)
