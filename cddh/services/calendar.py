@@ -17,6 +17,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from ..models import CalendarOverride, CalendarOverrideKind, db
+from .transaction_memo import forget, per_transaction
 
 # Official swaps announced after the package release; seeded into the override table.
 SEED_OVERRIDES = (
@@ -95,23 +96,14 @@ def calendar() -> WorkingCalendar:
     return WorkingCalendar()
 
 
-# The transaction's calendar (in ``Session.info``): the override table read once, forgotten
+# The transaction's calendar (``transaction_memo``): the override table read once, forgotten
 # when the transaction ends or writes a day of the admin calendar (``_follow_calendar``).
-_CALENDAR = "cddh_calendar"
-
-
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
-def _forget_calendar(session) -> None:
-    session.info.pop(_CALENDAR, None)
+_CALENDAR = "calendar"
 
 
 def transaction_calendar() -> WorkingCalendar:
     """The calendar as this transaction sees it, its overrides read once."""
-    cal = db.session.info.get(_CALENDAR)
-    if cal is None:
-        cal = db.session.info[_CALENDAR] = WorkingCalendar()
-    return cal
+    return per_transaction(_CALENDAR, WorkingCalendar)
 
 
 def effective_deadline(deadline: dt.date | None,
@@ -246,7 +238,7 @@ def _follow_calendar(session: Session, flush_context) -> None:
             history = inspect(obj).attrs.day.history
             days.update(d for d in (history.deleted or ()) if d is not None)
     if days:
-        session.info.pop(_CALENDAR, None)
+        forget(_CALENDAR, session)
         refresh_effective_deadlines(session.connection(), days)
 
 
@@ -292,7 +284,7 @@ def follow_package_calendar(today: dt.date, cal: WorkingCalendar | None = None) 
         db.session.add(Setting(key=PACKAGE_CALENDAR, value={"v": now}))
     elif before != now:
         row.value = {"v": now}
-    db.session.info.pop(_CALENDAR, None)
+    forget(_CALENDAR)
     return {"every_deadline": changed is None, "days_changed": len(changed or ()),
             "deadlines_moved": moved}
 

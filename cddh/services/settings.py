@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import math
 
-from sqlalchemy import event
-from sqlalchemy.orm import Session
-
 from ..models import Setting, db
+from .transaction_memo import per_transaction
 
 MAX_WEIGHT = 1000  # a ranking weight (points per item)
 
@@ -40,22 +38,16 @@ DEFAULTS: dict[str, object] = {
 }
 
 
-# The transaction's record of the settings it found unset (in ``Session.info``, forgotten
-# when the transaction ends): a stored setting is found again in the session's identity
-# map, an unset one would be asked of the database at every read (13 times on the
-# dashboard, each period's bounds reading the cut-off day).
-_UNSET = "cddh_unset_settings"
-
-
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
-def _forget_unset(session) -> None:
-    session.info.pop(_UNSET, None)
+# The transaction's record of the settings it found unset (``transaction_memo``): a stored
+# setting is found again in the session's identity map, an unset one would be asked of the
+# database at every read (13 times on the dashboard, each period's bounds reading the
+# cut-off day).
+_UNSET = "unset_settings"
 
 
 def get_setting(key: str):
     """The stored value of a setting, or its default."""
-    unset = db.session.info.setdefault(_UNSET, set())
+    unset = per_transaction(_UNSET, set)
     if key not in unset:
         row = db.session.get(Setting, key)
         if row is not None:
@@ -67,7 +59,7 @@ def get_setting(key: str):
 def set_setting(key: str, value) -> None:
     if key not in DEFAULTS:
         raise KeyError(key)
-    db.session.info.get(_UNSET, set()).discard(key)
+    per_transaction(_UNSET, set).discard(key)
     row = db.session.get(Setting, key)
     if row is None:
         db.session.add(Setting(key=key, value={"v": value}))
