@@ -444,7 +444,8 @@ def mark_overdue(today: dt.date, cal: WorkingCalendar | None = None) -> dict:
     The marks are narrow rows of their own (TaskOverdue), written by one INSERT … SELECT and
     stamped with this run's time: the notices then read this run's marks, so a backlog of
     hundreds of thousands of tasks turning overdue at once never rewrites the wide task rows
-    and never goes through the tasks' conditions twice. While a mark lasts it is the
+    and never goes through the tasks' conditions twice. The new marks are the overdue tasks
+    without one (``unmarked_overdue``), written in key order. While a mark lasts it is the
     timeline's "became overdue" entry (``with_open_spell``); the entry is written into the
     history when the mark goes (``record_ended_spells``), so a night writes one row per task
     turning overdue, not two. The marks that no longer hold are removed first: the night's
@@ -457,14 +458,8 @@ def mark_overdue(today: dt.date, cal: WorkingCalendar | None = None) -> dict:
         Task.effective_deadline >= today))
     record_ended_spells(no_longer)
     cleared = db.session.execute(sa.delete(overdue).where(no_longer)).rowcount
-    # A task already marked keeps its mark: the primary key says so (ON CONFLICT DO NOTHING).
-    # Not an anti-join on the table being written: on an empty or newly emptied table the
-    # planner would scan it once per task, visiting every row this statement inserted.
-    insert = _dialect_insert()(overdue).from_select(
-        ["task_id", "since", "marked_at"],
-        sa.select(Task.id, day_after(Task.effective_deadline), at).where(past))
-    became = db.session.execute(
-        insert.on_conflict_do_nothing(index_elements=[overdue.c.task_id])
+    became = db.session.execute(sa.insert(overdue).from_select(
+        ["task_id", "since", "marked_at"], unmarked_overdue(past, at))
         .execution_options(preserve_rowcount=True)).rowcount
     if became >= STALE_AFTER:
         refresh_statistics(overdue)
@@ -475,6 +470,26 @@ def mark_overdue(today: dt.date, cal: WorkingCalendar | None = None) -> dict:
     notices.add("overdue", sa.and_(this_run, held), "lead_unit", select_from=marks)
     notices.add("overdue", sa.and_(this_run, ~held), "specialist", select_from=marks)
     return {"became_overdue": became, "no_longer_overdue": cleared, "notified": notices.send()}
+
+
+def unmarked_overdue(past, at) -> sa.Select:
+    """The marks to write: (task, the day after its effective deadline, ``at``) for each
+    task matching ``past`` that has no mark, in the key's order.
+
+    A task already marked keeps its mark. The marks there are read once, before the first
+    one is written (a materialized CTE): whatever the table's statistics say, the anti-join
+    never scans the table being written once per task. A backlog on an empty table was
+    planned that way, visiting every row the statement had inserted. The rows go in key
+    order, so each lands at the end of the key's index: a backlog of 381,828 marks at 1M
+    tasks took 1.6 s unordered behind ON CONFLICT DO NOTHING, 0.6 s so. No other run writes
+    marks meanwhile: on PostgreSQL the job holds its advisory lock (cddh.jobs), and SQLite
+    has one writer."""
+    marked = sa.select(TaskOverdue.task_id).cte("marked").prefix_with("MATERIALIZED")
+    new = (sa.select(Task.id, day_after(Task.effective_deadline).label("since"),
+                     at.label("marked_at"))
+           .where(past, ~sa.exists().where(marked.c.task_id == Task.id))
+           .add_cte(marked, nest_here=True).subquery("new"))
+    return sa.select(new.c.id, new.c.since, new.c.marked_at).order_by(new.c.id)
 
 
 OVERDUE = "overdue"  # the timeline entry of an overdue spell
