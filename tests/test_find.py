@@ -619,6 +619,48 @@ def test_on_postgresql_a_units_first_page_by_urgency_reads_the_urgency_index(app
     assert len(ids) == 50  # the page is full
 
 
+def test_on_postgresql_a_units_undated_tasks_by_deadline_are_not_sorted_whole(app):
+    """A unit's list by deadline going down starts with its undated tasks: the plan reads
+    them along the unit's deadline index, one task at a time (the index's second key), not
+    as one group read whole to be sorted by the task's deadline and number."""
+    import sqlalchemy as sa
+
+    from cddh.models import Task
+    from cddh.services import scope
+
+    with app.test_request_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("PostgreSQL plan")
+        snv = make_unit("SNV")
+        doc = make_document()
+        db.session.commit()
+        conn = db.session.connection()
+        conn.execute(sa.text("""
+            INSERT INTO task (document_id, content, lead_unit_id, expected_product, has_deadline,
+                              deadline, effective_deadline, update_frequency, priority, state,
+                              assigned_at, percent_complete, result_summary,
+                              result_document_number, cancel_reason, late_update, version,
+                              created_at, updated_at, search_text)
+            SELECT :doc, 'Nhiệm vụ ' || g, :snv, 'other', g % 4 <> 0,
+                   CASE WHEN g % 4 <> 0 THEN date '2026-01-01' + (g % 700) END,
+                   CASE WHEN g % 4 <> 0 THEN date '2026-01-01' + (g % 700) END,
+                   'monthly', 'normal', CASE WHEN g % 2 = 0 THEN 'assigned' ELSE 'completed' END,
+                   now(), 0, '', '', '', false, 1, now(), now(), ''
+            FROM generate_series(1, 40000) g"""), {"doc": doc.id, "snv": snv.id})
+        scope.rebuild(conn)
+        conn.execute(sa.text("ANALYZE task"))
+        conn.execute(sa.text("ANALYZE task_unit"))
+        target, on = scope.unit_row_join(snv.id)
+        query = (sa.select(Task.id).join(target, on)
+                 .where(target.c.state == "assigned")  # narrowed, as the list's filters do
+                 .order_by(*scope.by_row_deadline(True), Task.deadline.desc().nulls_first(),
+                           Task.id.desc()).limit(50))
+        [(plan, ids)] = _plan_and_rows(conn, query)
+    assert "ix_task_unit_unit_id_deadline_task_id" in plan, plan
+    assert "Presorted Key: task_unit.deadline, (CASE" in plan, plan
+    assert ids == list(range(ids[0], ids[0] - 200, -4))  # the undated assigned, going down
+
+
 def test_on_postgresql_done_late_reads_its_partial_index(app):
     """Done late is rare next to done on time, which the planner cannot tell: today's class
     says the partial index's condition (models.task.DONE_LATE_ROWS), a past date's says the

@@ -7,6 +7,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.elements import Grouping
 
 from .base import IdMixin, TimestampMixin, db, str_enum, utcnow
 from .document import Document
@@ -75,10 +76,6 @@ task_unit = sa.Table(
     # awaiting sign-off) count their rows from the index alone.
     sa.Index("ix_task_unit_unit_id_state_deadline_task_id", "unit_id", "state", "deadline",
              "task_id", postgresql_include=["counted", "role", "completed_on", "settled"]),
-    # A deadline window of a unit's rows; ``state`` rides along (PostgreSQL): counted (and
-    # the drafts left out) from the index alone.
-    sa.Index("ix_task_unit_unit_id_deadline_task_id", "unit_id", "deadline", "task_id",
-             postgresql_include=["state"]),
     sa.Index("ix_task_unit_task_id", "task_id"),
     # A unit's task list by urgency (issue 12 §4): open first, by deadline (overdue first, no
     # deadline last), then the rest: one index range scan in order, whatever the unit's size.
@@ -93,6 +90,19 @@ task_unit = sa.Table(
     sa.Index("ix_task_unit_unit_id_document_id", "unit_id", "document_id",
              postgresql_include=["state"]),
 )
+
+# The task of a row without a deadline (NULL when it has one): the second key of
+# ``ix_task_unit_unit_id_deadline_task_id``, which keeps the rows in (deadline, task) order
+# and lets a unit's list by deadline say so (cddh.services.scope.by_row_deadline). Its
+# undated rows are then each a group of their own, not one group that must be read whole to
+# be sorted by the task's deadline (a unit leader's 3,719 undated open tasks at 1M, going
+# down: 38 ms for a page of 50, 1.7 ms so).
+UNDATED_TASK = sa.case((task_unit.c.deadline.is_(None), task_unit.c.task_id))
+# A deadline window of a unit's rows, and its list by deadline; ``state`` rides along
+# (PostgreSQL): counted (and the drafts left out) from the index alone.
+# (PostgreSQL wants an expression of an index in parentheses.)
+sa.Index("ix_task_unit_unit_id_deadline_task_id", task_unit.c.unit_id, task_unit.c.deadline,
+         Grouping(UNDATED_TASK), task_unit.c.task_id, postgresql_include=["state"])
 
 # How many ``task_unit`` rows each unit holds in each state, kept by cddh.services.scope with
 # the rows: a unit's whole list is counted from a handful of rows (the states) instead of an

@@ -34,7 +34,7 @@ from ..models import (
     unit_document,
 )
 from ..models.enums import Priority
-from ..models.task import UNIT_OPEN_STATES, TaskUnitRole
+from ..models.task import UNDATED_TASK, UNIT_OPEN_STATES, TaskUnitRole
 from .calendar import WorkingCalendar
 
 WATCHED = ("lead_unit_id", "lead_unit", "cooperating_units", "state", "deadline",
@@ -326,14 +326,16 @@ def unit_row_join(unit_id: int):
     return task_unit, sa.and_(task_unit.c.task_id == Task.id, task_unit.c.unit_id == unit_id)
 
 
-def by_row_deadline(descending: bool):
+def by_row_deadline(descending: bool) -> tuple:
     """ORDER BY the unit's row's deadline (the task's effective one), NULLs where the tasks'
-    own deadline order puts them (last going up, first going down): ahead of the task's
-    deadline, in the same direction, it keeps that order (``calendar.effective_deadline``
-    never puts a later deadline earlier) and lets a page be read along
-    ``ix_task_unit_unit_id_deadline_task_id``."""
-    column = task_unit.c.deadline
-    return column.desc().nulls_first() if descending else column.asc().nulls_last()
+    own deadline order puts them (last going up, first going down), then the task of an
+    undated row: ahead of the task's deadline and number, in the same direction, it keeps
+    their order (``calendar.effective_deadline`` never puts a later deadline earlier, and an
+    undated row's task is the number that follows) and lets a page be read along
+    ``ix_task_unit_unit_id_deadline_task_id``, sorting only the rows of one day."""
+    if descending:
+        return task_unit.c.deadline.desc().nulls_first(), UNDATED_TASK.desc().nulls_first()
+    return task_unit.c.deadline.asc().nulls_last(), UNDATED_TASK.asc().nulls_last()
 
 
 def by_urgency(unit_id: int):

@@ -984,7 +984,7 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
                 # deadline never runs out earlier), read along the unit's (unit, deadline)
                 # index and sorted within each day, not the whole table's deadlines walked
                 # for the unit's few.
-                query = query.order_by(scope.by_row_deadline(bool(sort_desc)))
+                query = query.order_by(*scope.by_row_deadline(bool(sort_desc)))
         return super()._apply_sorting(query, joins, sort_column, sort_desc)
 
     def lead_unit_cell(self, task) -> Markup:
