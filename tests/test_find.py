@@ -546,10 +546,17 @@ def test_a_units_list_by_deadline_keeps_the_deadlines_order(app, browser):
                                 and r[2] in (S.assigned, S.in_progress)])
     assert _ordered_ids(browser, staff, "/tasks/?sort=4&desc=1&timeliness=open_on_time") == (
         open_on_time[::-1])
-    # A deep page starts after the cursor (the deadline and the number of the last row).
-    deadline, task_id, _state = next(r for r in rows if r[1] == going_up[1])
-    assert _ordered_ids(browser, staff, f"/tasks/?sort=4&after={deadline},{task_id}") == (
-        going_up[2:])
+    # A deep page starts after the cursor (the deadline and the number of the last row),
+    # from any row, either way (going down on the rows when narrowed): its segments are
+    # bounded on the rows too.
+    deadline_of = {task_id: deadline for deadline, task_id, _state in rows}
+    narrowed = f"&{_f('state', 'in_progress')}"
+    for ids, args in ((going_up, ""), (going_up[::-1], "&desc=1"),
+                      (in_progress[::-1], "&desc=1" + narrowed), (in_progress, narrowed)):
+        for place, task_id in enumerate(ids):
+            after = f"{deadline_of[task_id] or ''},{task_id}"
+            assert _ordered_ids(browser, staff, f"/tasks/?sort=4{args}&after={after}") == (
+                ids[place + 1:]), (args, after)
 
 
 def test_the_urgency_order_and_its_index_agree_with_the_figures_open_states():

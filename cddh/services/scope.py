@@ -35,7 +35,7 @@ from ..models import (
 )
 from ..models.enums import Priority
 from ..models.task import UNDATED_TASK, UNIT_OPEN_STATES, TaskUnitRole
-from .calendar import WorkingCalendar
+from .calendar import WorkingCalendar, effective_deadline, transaction_calendar
 
 WATCHED = ("lead_unit_id", "lead_unit", "cooperating_units", "state", "deadline",
            "effective_deadline", "parent_task_id", "parent_task", "document_id", "document",
@@ -336,6 +336,29 @@ def by_row_deadline(descending: bool) -> tuple:
     if descending:
         return task_unit.c.deadline.desc().nulls_first(), UNDATED_TASK.desc().nulls_first()
     return task_unit.c.deadline.asc().nulls_last(), UNDATED_TASK.asc().nulls_last()
+
+
+def row_deadline_after(deadline: dt.date | None, task_id: int, descending: bool) -> list:
+    """The unit's rows' side of the segments of a unit's list by deadline after a task (its
+    deadline and number, views.base.keyset_conditions: the deadline's other tasks, the
+    deadlines after it, then the undated going up; going down from an undated task, the
+    undated after it, then the dated). Each bounds the row's copy of the effective deadline,
+    which the segment's tasks share or pass (a later deadline never runs out earlier,
+    calendar.effective_deadline): each segment is one range of
+    ``ix_task_unit_unit_id_deadline_task_id`` (``by_row_deadline``), not a walk from the
+    unit's first row."""
+    tu = task_unit.c
+    if deadline is None:
+        if descending:
+            # The undated come first, and the walk down the index reaches the cursor's
+            # within them: said on the rows, the planner took the state index for a
+            # narrower range and sorted all the undated rows.
+            return [sa.true(), tu.deadline.is_not(None)]
+        return [sa.and_(tu.deadline.is_(None), tu.task_id > task_id)]
+    due = effective_deadline(deadline, transaction_calendar())
+    if descending:
+        return [tu.deadline == due, tu.deadline <= due]
+    return [tu.deadline == due, tu.deadline >= due, tu.deadline.is_(None)]
 
 
 def by_urgency(unit_id: int):

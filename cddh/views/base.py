@@ -640,9 +640,7 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
             return count, rows
         size = self.page_size if page_size is None else page_size
         count, rows = None, []
-        segments = (order.after(cursor) if isinstance(order, KeysetOrder)
-                    else keyset_conditions(self.model, *order, *cursor))
-        for position, where in enumerate(segments):
+        for position, where in enumerate(self.keyset_segments(order, cursor)):
             g.keyset_where, g.keyset_skip_count = where, position > 0
             try:
                 counted, part = super().get_list(0, sort_column, sort_desc, search, filters,
@@ -655,6 +653,12 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
                 break
         self._remember_last(order, rows)
         return count, rows
+
+    def keyset_segments(self, order, cursor) -> list:
+        """The conditions of the rows after ``cursor`` in ``order``, read in turn."""
+        if isinstance(order, KeysetOrder):
+            return order.after(cursor)
+        return keyset_conditions(self.model, *order, *cursor)
 
     def _remember_last(self, order, rows) -> None:
         if has_request_context():

@@ -987,6 +987,15 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
                 query = query.order_by(*scope.by_row_deadline(bool(sort_desc)))
         return super()._apply_sorting(query, joins, sort_column, sort_desc)
 
+    def keyset_segments(self, order, cursor) -> list:
+        """A unit's list by deadline, read on its rows (``_apply_sorting``): each segment
+        after the cursor is bounded on the rows too (scope.row_deadline_after)."""
+        segments = super().keyset_segments(order, cursor)
+        if on_unit_row() and isinstance(order, tuple) and order[0] is Task.deadline:
+            bounds = scope.row_deadline_after(*cursor, descending=order[1])
+            segments = [sa.and_(s, b) for s, b in zip(segments, bounds, strict=True)]
+        return segments
+
     def lead_unit_cell(self, task) -> Markup:
         """The lead unit; for a unit user, whether their unit leads or cooperates."""
         return self.lead_unit_cells()(task)
