@@ -6,7 +6,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 from sqlalchemy.ext.hybrid import hybrid_property
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 from sqlalchemy.sql.elements import Grouping
 
 from .base import IdMixin, TimestampMixin, db, str_enum, utcnow
@@ -289,6 +289,10 @@ class Task(IdMixin, TimestampMixin, db.Model):
     # its urgency order); None otherwise. Not a column: policy.unit_relation tells the unit's
     # part from it without loading the cooperating units.
     unit_role = None
+    # The role of the unit's task_unit row the list's query joined (views.tasks: a unit's
+    # list by urgency, number or deadline reads each task with it), loaded with the task
+    # (``with_expression``): the page's ``unit_role`` without another statement.
+    unit_row_role: Mapped[str | None] = query_expression()
 
     # Set by the daily job when the task turns overdue; cleared when it is no longer
     # (TaskOverdue).

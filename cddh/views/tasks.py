@@ -35,7 +35,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from jinja2.filters import do_truncate
 from markupsafe import Markup, escape
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload, with_expression
 from wtforms.validators import NumberRange, Optional
 
 from .. import labels
@@ -57,6 +57,7 @@ from ..models import (
     Unit,
     User,
     db,
+    task_unit,
 )
 from ..models.enums import UNIT_ROLES, Priority
 from ..services import (
@@ -722,10 +723,15 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
             g.unit_rows_join = g.task_list = False
         if execute and rows and current_user.role in UNIT_ROLES:
             # The unit's part in each row (the quick buttons: policy.unit_relation), from its
-            # task_unit rows, in any order: one index range instead of every row's cooperating
-            # units (and a sub-task's parent task, one statement a row).
+            # task_unit rows: the row the list's query joined (``_apply_sorting``), else one
+            # index range, in any order, instead of every row's cooperating units (and a
+            # sub-task's parent task, one statement a row).
             unit_id = current_user.unit_id
-            roles = scope.unit_roles(unit_id, [task.id for task in rows])
+            roles = {task.id: task.unit_row_role for task in rows
+                     if task.unit_row_role is not None}
+            missing = [task.id for task in rows if task.id not in roles]
+            if missing:
+                roles |= scope.unit_roles(unit_id, missing)
             for task in rows:
                 task.unit_role = (unit_id, roles.get(task.id))
         return count, rows
@@ -974,11 +980,12 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
     def _apply_sorting(self, query, joins, sort_column, sort_desc):
         """A unit user's list opens by urgency (services/scope.by_urgency); a chosen column
         or a search's rank comes first when there is one."""
+        role = with_expression(Task.unit_row_role, task_unit.c.role)  # the page's roles
         if self._urgency_order(sort_column):
             target, on, order = scope.by_urgency(current_user.unit_id)
-            return query.join(target, on).order_by(*order), joins
+            return query.join(target, on).options(role).order_by(*order), joins
         if on_unit_row():  # by number or deadline (``_on_unit_rows``)
-            query = query.join(*scope.unit_row_join(current_user.unit_id))
+            query = query.join(*scope.unit_row_join(current_user.unit_id)).options(role)
             if sort_column == "deadline":
                 # The row's copy of the effective deadline first: the same order (a later
                 # deadline never runs out earlier), read along the unit's (unit, deadline)
