@@ -476,19 +476,26 @@ def unmarked_overdue(past, at) -> sa.Select:
     """The marks to write: (task, the day after its effective deadline, ``at``) for each
     task matching ``past`` that has no mark, in the key's order.
 
-    A task already marked keeps its mark. The marks there are read once, before the first
-    one is written (a materialized CTE): whatever the table's statistics say, the anti-join
-    never scans the table being written once per task. A backlog on an empty table was
-    planned that way, visiting every row the statement had inserted. The rows go in key
-    order, so each lands at the end of the key's index: a backlog of 381,828 marks at 1M
-    tasks took 1.6 s unordered behind ON CONFLICT DO NOTHING, 0.6 s so. No other run writes
-    marks meanwhile: on PostgreSQL the job holds its advisory lock (cddh.jobs), and SQLite
-    has one writer."""
-    marked = sa.select(TaskOverdue.task_id).cte("marked").prefix_with("MATERIALIZED")
+    A task already marked keeps its mark. On PostgreSQL the marks there are read once,
+    before the first one is written (a materialized CTE): whatever the table's statistics
+    say, the anti-join never scans the table being written once per task (a backlog on an
+    empty table was planned so, visiting every row the statement had inserted). SQLite
+    looks each task up by the key (it would scan a CTE once per task), and its INSERT …
+    SELECT reads what it inserts into a table of its own first. The rows go in key order,
+    so each lands at the end of the key's index: a backlog of 381,828 marks at 1M tasks took
+    1.6 s unordered behind ON CONFLICT DO NOTHING, 0.6 s so. No other run writes marks
+    meanwhile: on PostgreSQL the job holds its advisory lock (cddh.jobs), and SQLite has one
+    writer."""
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    marked = TaskOverdue.__table__
+    if postgresql:
+        marked = sa.select(marked.c.task_id).cte("marked").prefix_with("MATERIALIZED")
     new = (sa.select(Task.id, day_after(Task.effective_deadline).label("since"),
                      at.label("marked_at"))
-           .where(past, ~sa.exists().where(marked.c.task_id == Task.id))
-           .add_cte(marked, nest_here=True).subquery("new"))
+           .where(past, ~sa.exists().where(marked.c.task_id == Task.id)))
+    if postgresql:
+        new = new.add_cte(marked, nest_here=True)
+    new = new.subquery("new")
     return sa.select(new.c.id, new.c.since, new.c.marked_at).order_by(new.c.id)
 
 
