@@ -57,6 +57,9 @@ CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 RARE_WORD = "987654"  # one generated task (and its document) carries it
 
 # screen key: (label, user, target p95 ms, growth limit p95(big)/p95(small) or None)
+# A keyset cursor in the middle of the generated deadlines (2024-01-02 and 1,000 days on):
+# the page after every task due on that day (the id is past the last) and before it.
+DEEP = "2025-06-02,2000000000"
 SCREENS = {
     "list_office": ("task list page 1, Office", "office", 30, 1.3),
     "list_unit": ("task list page 1, unit staff", "unit", 30, 1.3),
@@ -90,6 +93,12 @@ SCREENS = {
     "overdue_by_number_unit": ("filter open_overdue by number, unit", "unit", 30, 1.3),
     "overdue_by_deadline_unit": ("filter open_overdue by deadline (desc.), unit", "unit", 30,
                                  1.3),
+    # Session 27: a unit leader's home group of undated-first tasks by deadline going down,
+    # and a deep page of a unit's list by deadline.
+    "unassigned_by_deadline_unit_leader": ("unassigned group by deadline (desc.), unit leader",
+                                           "unit_leader", 30, 1.3),
+    "deep_by_deadline_unit": ("open_overdue by deadline (desc.), a deep page, unit", "unit",
+                              30, 1.3),
     "ranking": ("unit ranking", "leader", 200, None),
     "statistics_api": ("statistics of a year (API)", "leader", 200, None),
     "dashboard": ("dashboard", "leader", 100, None),
@@ -197,6 +206,8 @@ def paths(info: dict) -> dict[str, str]:
         "on_time_by_deadline_office": "/tasks/?timeliness=open_on_time&sort=4",
         "overdue_by_number_unit": "/tasks/?timeliness=open_overdue&sort=0&desc=1",
         "overdue_by_deadline_unit": "/tasks/?timeliness=open_overdue&sort=4&desc=1",
+        "unassigned_by_deadline_unit_leader": "/tasks/?group=unassigned&sort=4&desc=1",
+        "deep_by_deadline_unit": f"/tasks/?timeliness=open_overdue&sort=4&desc=1&after={DEEP}",
         "ranking": "/ranking/",
         "statistics_api": f"/api/v1/reports/statistics?kind=year&year={year}&number=1",
         "dashboard": "/dashboard/",

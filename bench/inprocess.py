@@ -108,6 +108,10 @@ def main() -> None:
         "on_time_by_deadline_office": ("office", "/tasks/?timeliness=open_on_time&sort=4"),
         "overdue_by_number_unit": ("unit", "/tasks/?timeliness=open_overdue&sort=0&desc=1"),
         "overdue_by_deadline_unit": ("unit", "/tasks/?timeliness=open_overdue&sort=4&desc=1"),
+        "unassigned_by_deadline_unit_leader": ("unit_leader",
+                                               "/tasks/?group=unassigned&sort=4&desc=1"),
+        "deep_by_deadline_unit": ("unit", "/tasks/?timeliness=open_overdue&sort=4&desc=1"
+                                  "&after=2025-06-02,2000000000"),
         "plain_simple": ("office", "/plain/tasks-simple/"),
     }
     if args.only:
