@@ -76,6 +76,33 @@ def generate(n_tasks: int) -> None:
                       ORDER BY (id * 7919 + t.id) % 97 LIMIT 1) u ON true
         WHERE t.id % 3 = 0
     """))
+    # Each task's history as the services write it: forwarded, received, reported done,
+    # verified (or returned, or cancelled), about 2.5 entries a task. A closed period's
+    # figures read a task's state then from it (statistics.returned_as_of) and the ranking
+    # counts its returns: without it the planner reads a table of the demo's few entries.
+    conn.execute(sa.text("""
+        INSERT INTO task_history (task_id, at, action, from_state, to_state, reason, data)
+        SELECT t.id, e.at, e.action, e.from_state, e.to_state, '', '{}'
+        FROM task t
+        CROSS JOIN LATERAL (SELECT greatest(t.completed_on + time '09:00',
+                                            t.assigned_at + interval '3 days') AS done_at) d
+        CROSS JOIN LATERAL (VALUES
+            (1, t.assigned_at, 'forward', 'draft', 'assigned'),
+            (2, t.assigned_at + interval '2 days', 'receive', 'assigned', 'in_progress'),
+            (3, d.done_at, 'report_completion', 'in_progress', 'pending_verification'),
+            (4, d.done_at + interval '1 day', 'verify', 'pending_verification', 'completed'),
+            (5, t.assigned_at + interval '5 days', 'return', 'in_progress', 'returned'),
+            (6, t.assigned_at + interval '3 days', 'cancel', 'assigned', 'cancelled')
+        ) e(step, at, action, from_state, to_state)
+        WHERE t.document_id >= :first AND t.assigned_at IS NOT NULL
+          AND CASE t.state WHEN 'assigned' THEN e.step = 1
+                           WHEN 'in_progress' THEN e.step <= 2
+                           WHEN 'pending_verification' THEN e.step <= 3
+                           WHEN 'completed' THEN e.step <= 4
+                           WHEN 'returned' THEN e.step IN (1, 2, 5)
+                           WHEN 'cancelled' THEN e.step IN (1, 6)
+                           ELSE false END
+    """), {"first": first_doc})
     calendar.refresh_effective_deadlines(conn)  # deadlines moved off days off (Điều 148)
     scope.rebuild(conn)  # task_unit: one row per (unit, task) with its role
     db.session.commit()
