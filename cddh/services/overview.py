@@ -22,17 +22,19 @@ from ..models import (
     task_unit,
 )
 from ..models.task import TaskUnitRole
-from .calendar import WorkingCalendar
+from .calendar import WorkingCalendar, transaction_calendar
 from .scope import UNIT_ROW
 from .settings import get_setting
 from .statistics import UNIT_OPEN, class_clause, measure_clause
+from .transaction_memo import per_transaction
 
 S = TaskState
 
 
 def due_soon_limit(today: dt.date, cal: WorkingCalendar | None = None) -> dt.date:
     """Đ11.1b: the last deadline that counts as "due soon" (N working days ahead)."""
-    return (cal or WorkingCalendar()).add_working_days(today, get_setting("due_soon_working_days"))
+    cal = cal or transaction_calendar()
+    return cal.add_working_days(today, get_setting("due_soon_working_days"))
 
 
 def due_soon_clause(today: dt.date, limit: dt.date | None = None, of=None):
@@ -131,8 +133,10 @@ def first_tasks(ranges: list[sa.Select], scope=None) -> list[list[Task]]:
 
 
 def _is_officer_anywhere(user: User) -> bool:
-    return db.session.scalar(sa.select(sa.exists().where(
-        task_officer.c.user_id == user.id))) is True
+    """The user handles a task somewhere (read once a transaction: a list's groups are said
+    for its rows, its count and its heading)."""
+    return per_transaction(("officer_anywhere", user.id), lambda: db.session.scalar(
+        sa.select(sa.exists().where(task_officer.c.user_id == user.id))) is True)
 
 
 def office_groups(user: User, today: dt.date) -> dict[str, sa.ColumnElement[bool]]:

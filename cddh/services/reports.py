@@ -62,7 +62,7 @@ from ..models import (
     utcnow,
 )
 from . import Conflict, DomainError, NotAllowed, facts, ranking, statistics
-from .calendar import WorkingCalendar
+from .calendar import WorkingCalendar, transaction_calendar
 from .clock import local_today, local_tz, start_of_local_day
 from .parsing import to_int
 from .periods import period_bounds, period_kind
@@ -347,7 +347,7 @@ def latest_version(kind, year: int, number: int) -> PeriodReport | None:
 
 def due_date(end: dt.date, cal: WorkingCalendar | None = None) -> dt.date:
     """A report's due date: ``report_due_working_days`` working days after its cut-off."""
-    return (cal or WorkingCalendar()).add_working_days(
+    return (cal or transaction_calendar()).add_working_days(
         end, int(get_setting("report_due_working_days")))
 
 

@@ -114,7 +114,7 @@ def row_deadline_within(start: dt.date | None, end: dt.date | None,
     working days has its deadline between the ends; at either end a deadline on the days off
     just outside the range runs to the same working day, so those few tasks (read from the
     tasks' deadline index) are left out there. Exact, and one range of the unit's index."""
-    cal = cal or WorkingCalendar()
+    cal = cal or transaction_calendar()
     tu = task_unit.c
     conditions = []
     if start is not None:
