@@ -568,6 +568,23 @@ def test_the_urgency_order_and_its_index_agree_with_the_figures_open_states():
     assert "ix_task_unit_unit_id_urgency" in {i.name for i in task_unit.indexes}
 
 
+def _insert_tasks(conn, params: dict, **columns) -> None:
+    """40,000 tasks (``g`` = 1…40,000) for a PostgreSQL plan test, in one INSERT … SELECT:
+    ``columns`` the SQL of the columns that differ from a plain forwarded task's (in ``g``
+    and ``params``; ``:doc`` is the document)."""
+    import sqlalchemy as sa
+
+    values = {"document_id": ":doc", "content": "'Nhiệm vụ ' || g",
+              "expected_product": "'other'", "has_deadline": "true",
+              "update_frequency": "'monthly'", "priority": "'normal'", "assigned_at": "now()",
+              "percent_complete": "0", "result_summary": "''", "result_document_number": "''",
+              "cancel_reason": "''", "late_update": "false", "version": "1",
+              "created_at": "now()", "updated_at": "now()", "search_text": "''", **columns}
+    conn.execute(sa.text(f"INSERT INTO task ({', '.join(values)}) "
+                         f"SELECT {', '.join(values.values())} FROM generate_series(1, 40000) g"),
+                 params)
+
+
 def _plan_and_rows(conn, *queries) -> list[tuple[str, list]]:
     """Each query's PostgreSQL plan (its parameters bound, as the app runs it) and its rows;
     then the test's rows are rolled back."""
@@ -600,20 +617,12 @@ def test_on_postgresql_a_units_first_page_by_urgency_reads_the_urgency_index(app
         doc = make_document()
         db.session.commit()
         conn = db.session.connection()
-        conn.execute(sa.text("""
-            INSERT INTO task (document_id, content, lead_unit_id, expected_product, has_deadline,
-                              deadline, update_frequency, priority, state, assigned_at,
-                              percent_complete, result_summary, result_document_number,
-                              cancel_reason, late_update, version, created_at, updated_at,
-                              search_text)
-            SELECT :doc, 'Nhiệm vụ ' || g, CASE WHEN g % 2 = 0 THEN :snv ELSE :stc END,
-                   'other', true, date '2026-01-01' + (g % 700), 'monthly', 'normal',
-                   CASE g % 5 WHEN 0 THEN 'assigned' WHEN 1 THEN 'in_progress'
-                       WHEN 2 THEN 'completed' WHEN 3 THEN 'pending_verification'
-                       ELSE 'cancelled' END,
-                   now(), 0, '', '', '', false, 1, now(), now(), ''
-            FROM generate_series(1, 40000) g"""),
-            {"doc": doc.id, "snv": snv.id, "stc": stc.id})
+        _insert_tasks(conn, {"doc": doc.id, "snv": snv.id, "stc": stc.id},
+                      lead_unit_id="CASE WHEN g % 2 = 0 THEN :snv ELSE :stc END",
+                      deadline="date '2026-01-01' + (g % 700)",
+                      state="""CASE g % 5 WHEN 0 THEN 'assigned' WHEN 1 THEN 'in_progress'
+                               WHEN 2 THEN 'completed' WHEN 3 THEN 'pending_verification'
+                               ELSE 'cancelled' END""")
         scope.rebuild(conn)
         conn.execute(sa.text("ANALYZE task"))
         conn.execute(sa.text("ANALYZE task_unit"))
@@ -642,18 +651,10 @@ def test_on_postgresql_a_units_undated_tasks_by_deadline_are_not_sorted_whole(ap
         doc = make_document()
         db.session.commit()
         conn = db.session.connection()
-        conn.execute(sa.text("""
-            INSERT INTO task (document_id, content, lead_unit_id, expected_product, has_deadline,
-                              deadline, effective_deadline, update_frequency, priority, state,
-                              assigned_at, percent_complete, result_summary,
-                              result_document_number, cancel_reason, late_update, version,
-                              created_at, updated_at, search_text)
-            SELECT :doc, 'Nhiệm vụ ' || g, :snv, 'other', g % 4 <> 0,
-                   CASE WHEN g % 4 <> 0 THEN date '2026-01-01' + (g % 700) END,
-                   CASE WHEN g % 4 <> 0 THEN date '2026-01-01' + (g % 700) END,
-                   'monthly', 'normal', CASE WHEN g % 2 = 0 THEN 'assigned' ELSE 'completed' END,
-                   now(), 0, '', '', '', false, 1, now(), now(), ''
-            FROM generate_series(1, 40000) g"""), {"doc": doc.id, "snv": snv.id})
+        dated = "CASE WHEN g % 4 <> 0 THEN date '2026-01-01' + (g % 700) END"
+        _insert_tasks(conn, {"doc": doc.id, "snv": snv.id}, lead_unit_id=":snv",
+                      has_deadline="g % 4 <> 0", deadline=dated, effective_deadline=dated,
+                      state="CASE WHEN g % 2 = 0 THEN 'assigned' ELSE 'completed' END")
         scope.rebuild(conn)
         conn.execute(sa.text("ANALYZE task"))
         conn.execute(sa.text("ANALYZE task_unit"))
@@ -687,17 +688,11 @@ def test_on_postgresql_done_late_reads_its_partial_index(app):
         doc = make_document()
         db.session.commit()
         conn = db.session.connection()
-        conn.execute(sa.text("""
-            INSERT INTO task (document_id, content, lead_unit_id, expected_product, has_deadline,
-                              deadline, effective_deadline, completed_on, update_frequency,
-                              priority, state, assigned_at, percent_complete, result_summary,
-                              result_document_number, cancel_reason, late_update, version,
-                              created_at, updated_at, search_text)
-            SELECT :doc, 'Nhiệm vụ ' || g, :snv, 'other', true, :today - 30, :today - 30,
-                   :today - 30 + CASE WHEN g % 1000 = 0 THEN 3 ELSE -1 END, 'monthly',
-                   'normal', 'completed', now(), 100, '', '', '', false, 1, now(), now(), ''
-            FROM generate_series(1, 40000) g"""),
-            {"doc": doc.id, "snv": snv.id, "today": today})
+        _insert_tasks(conn, {"doc": doc.id, "snv": snv.id, "today": today},
+                      lead_unit_id=":snv", deadline=":today - 30",
+                      effective_deadline=":today - 30",
+                      completed_on=":today - 30 + CASE WHEN g % 1000 = 0 THEN 3 ELSE -1 END",
+                      state="'completed'", percent_complete="100")
         conn.execute(sa.text("ANALYZE task"))
 
         def page(as_of):
