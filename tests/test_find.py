@@ -568,11 +568,20 @@ def test_the_urgency_order_and_its_index_agree_with_the_figures_open_states():
     assert "ix_task_unit_unit_id_urgency" in {i.name for i in task_unit.indexes}
 
 
-def _insert_tasks(conn, params: dict, **columns) -> None:
-    """40,000 tasks (``g`` = 1…40,000) for a PostgreSQL plan test, in one INSERT … SELECT:
-    ``columns`` the SQL of the columns that differ from a plain forwarded task's (in ``g``
-    and ``params``; ``:doc`` is the document)."""
+def _postgresql_only() -> None:
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL plan")
+
+
+def _insert_tasks(params: dict, **columns):
+    """40,000 tasks (``g`` = 1…40,000) of one document for a PostgreSQL plan test, in one
+    INSERT … SELECT after committing what the test made: ``columns`` the SQL of the columns
+    that differ from a plain forwarded task's (in ``g`` and ``params``). The connection."""
     import sqlalchemy as sa
+
+    params = {"doc": make_document().id, **params}
+    db.session.commit()
+    conn = db.session.connection()
 
     values = {"document_id": ":doc", "content": "'Nhiệm vụ ' || g",
               "expected_product": "'other'", "has_deadline": "true",
@@ -583,6 +592,7 @@ def _insert_tasks(conn, params: dict, **columns) -> None:
     conn.execute(sa.text(f"INSERT INTO task ({', '.join(values)}) "
                          f"SELECT {', '.join(values.values())} FROM generate_series(1, 40000) g"),
                  params)
+    return conn
 
 
 def _plan_and_rows(conn, *queries) -> list[tuple[str, list]]:
@@ -610,19 +620,16 @@ def test_on_postgresql_a_units_first_page_by_urgency_reads_the_urgency_index(app
     from cddh.services import scope
 
     with app.test_request_context():
-        if db.engine.dialect.name != "postgresql":
-            pytest.skip("PostgreSQL plan")
+        _postgresql_only()
         snv, stc = make_unit("SNV"), make_unit("STC")
         staff = make_user(Role.unit_staff, snv)
-        doc = make_document()
-        db.session.commit()
-        conn = db.session.connection()
-        _insert_tasks(conn, {"doc": doc.id, "snv": snv.id, "stc": stc.id},
-                      lead_unit_id="CASE WHEN g % 2 = 0 THEN :snv ELSE :stc END",
-                      deadline="date '2026-01-01' + (g % 700)",
-                      state="""CASE g % 5 WHEN 0 THEN 'assigned' WHEN 1 THEN 'in_progress'
-                               WHEN 2 THEN 'completed' WHEN 3 THEN 'pending_verification'
-                               ELSE 'cancelled' END""")
+        conn = _insert_tasks({"snv": snv.id, "stc": stc.id},
+                             lead_unit_id="CASE WHEN g % 2 = 0 THEN :snv ELSE :stc END",
+                             deadline="date '2026-01-01' + (g % 700)",
+                             state="""CASE g % 5 WHEN 0 THEN 'assigned'
+                                      WHEN 1 THEN 'in_progress' WHEN 2 THEN 'completed'
+                                      WHEN 3 THEN 'pending_verification'
+                                      ELSE 'cancelled' END""")
         scope.rebuild(conn)
         conn.execute(sa.text("ANALYZE task"))
         conn.execute(sa.text("ANALYZE task_unit"))
@@ -645,16 +652,13 @@ def test_on_postgresql_a_units_undated_tasks_by_deadline_are_not_sorted_whole(ap
     from cddh.services import scope
 
     with app.test_request_context():
-        if db.engine.dialect.name != "postgresql":
-            pytest.skip("PostgreSQL plan")
+        _postgresql_only()
         snv = make_unit("SNV")
-        doc = make_document()
-        db.session.commit()
-        conn = db.session.connection()
         dated = "CASE WHEN g % 4 <> 0 THEN date '2026-01-01' + (g % 700) END"
-        _insert_tasks(conn, {"doc": doc.id, "snv": snv.id}, lead_unit_id=":snv",
-                      has_deadline="g % 4 <> 0", deadline=dated, effective_deadline=dated,
-                      state="CASE WHEN g % 2 = 0 THEN 'assigned' ELSE 'completed' END")
+        conn = _insert_tasks({"snv": snv.id}, lead_unit_id=":snv",
+                             has_deadline="g % 4 <> 0", deadline=dated,
+                             effective_deadline=dated,
+                             state="CASE WHEN g % 2 = 0 THEN 'assigned' ELSE 'completed' END")
         scope.rebuild(conn)
         conn.execute(sa.text("ANALYZE task"))
         conn.execute(sa.text("ANALYZE task_unit"))
@@ -682,17 +686,13 @@ def test_on_postgresql_done_late_reads_its_partial_index(app):
 
     today = local_today()
     with app.test_request_context():
-        if db.engine.dialect.name != "postgresql":
-            pytest.skip("PostgreSQL plan")
+        _postgresql_only()
         snv = make_unit("SNV")
-        doc = make_document()
-        db.session.commit()
-        conn = db.session.connection()
-        _insert_tasks(conn, {"doc": doc.id, "snv": snv.id, "today": today},
-                      lead_unit_id=":snv", deadline=":today - 30",
-                      effective_deadline=":today - 30",
-                      completed_on=":today - 30 + CASE WHEN g % 1000 = 0 THEN 3 ELSE -1 END",
-                      state="'completed'", percent_complete="100")
+        conn = _insert_tasks({"snv": snv.id, "today": today},
+                             lead_unit_id=":snv", deadline=":today - 30",
+                             effective_deadline=":today - 30",
+                             completed_on=":today - 30 + CASE WHEN g % 1000 = 0 THEN 3 ELSE -1 END",
+                             state="'completed'", percent_complete="100")
         conn.execute(sa.text("ANALYZE task"))
 
         def page(as_of):
