@@ -261,3 +261,25 @@ def test_a_text_kept_across_requests_is_kept_per_language(app):
     with app.app_context():  # outside a request: built every time
         per_language_kept(key, build)
     assert len(built) == 3
+
+
+def test_a_units_page_rows_read_again_in_the_request_stay_themselves(app):
+    """A unit's page reads each row's role with the task (Task.unit_row_role). A task of the
+    page read again later in the same request (after a rollback: a refused action) is read
+    with that role too, by its own key: one row, no cartesian product of tasks and rows."""
+    from flask_login import login_user
+
+    from cddh.views.tasks import TaskView
+
+    users, docs, drafts = _setup(app, n=6)
+    with app.test_request_context("/tasks/"):
+        staff = db.session.get(type(users["snv"]), users["snv"].id)
+        login_user(staff)
+        view = next(v for v in app.extensions["admin"][0]._views if isinstance(v, TaskView))
+        _count, rows = view.get_list(0, None, False, None, [])
+        seen = {task.id: task.unit_row_role for task in rows}
+        db.session.rollback()
+        assert {task.id: (task.content, task.unit_row_role) for task in rows} == {
+            task_id: (db.session.get(Task, task_id).content, role)
+            for task_id, role in seen.items()}
+    assert set(seen) == set(docs) - drafts and set(seen.values()) == {"lead", "cooperating"}

@@ -296,6 +296,14 @@ def unit_roles(unit_id: int, task_ids: list[int]) -> dict[int, str]:
         task_unit.c.unit_id == unit_id, task_unit.c.task_id.in_(task_ids))).all())
 
 
+def unit_role_of(unit_id: int) -> sa.ScalarSelect:
+    """The unit's part in the task of the query's row (its task_unit row's role), by the
+    row's key: a scalar sub-query correlated to Task."""
+    tu = task_unit.c
+    return (sa.select(tu.role).where(tu.unit_id == unit_id, tu.task_id == Task.id)
+            .limit(1).correlate(Task).scalar_subquery())
+
+
 def rows_in(unit_id: int, rows) -> sa.ColumnElement[bool]:
     """The tasks whose task_unit row for the unit meets ``rows`` (conditions on the row), as
     one condition on the tasks: an IN over the unit's index range."""

@@ -57,7 +57,6 @@ from ..models import (
     Unit,
     User,
     db,
-    task_unit,
 )
 from ..models.enums import UNIT_ROLES, Priority
 from ..services import (
@@ -980,7 +979,11 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
     def _apply_sorting(self, query, joins, sort_column, sort_desc):
         """A unit user's list opens by urgency (services/scope.by_urgency); a chosen column
         or a search's rank comes first when there is one."""
-        role = with_expression(Task.unit_row_role, task_unit.c.role)  # the page's roles
+        # The page's roles, each read by the row's key as the row is written (after the
+        # limit). Not the joined row's column: an option naming another table stays with the
+        # tasks it loaded, and a task refreshed later in the request (after a rollback) would
+        # be read without the join, a cartesian product.
+        role = with_expression(Task.unit_row_role, scope.unit_role_of(current_user.unit_id))
         if self._urgency_order(sort_column):
             target, on, order = scope.by_urgency(current_user.unit_id)
             return query.join(target, on).options(role).order_by(*order), joins
