@@ -289,9 +289,9 @@ class Task(IdMixin, TimestampMixin, db.Model):
     # its urgency order); None otherwise. Not a column: policy.unit_relation tells the unit's
     # part from it without loading the cooperating units.
     unit_role = None
-    # The role of the unit's task_unit row the list's query joined (views.tasks: a unit's
-    # list by urgency, number or deadline reads each task with it), loaded with the task
-    # (``with_expression``): the page's ``unit_role`` without another statement.
+    # The role of the unit's task_unit row, loaded with the task where a unit's list asks for
+    # it (views.tasks: ``with_expression`` of scope.unit_role_of, in the urgency, number and
+    # deadline orders): the page's ``unit_role`` without another statement.
     unit_row_role: Mapped[str | None] = query_expression()
 
     # Set by the daily job when the task turns overdue; cleared when it is no longer

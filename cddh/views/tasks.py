@@ -722,9 +722,9 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
             g.unit_rows_join = g.task_list = False
         if execute and rows and current_user.role in UNIT_ROLES:
             # The unit's part in each row (the quick buttons: policy.unit_relation), from its
-            # task_unit rows: the row the list's query joined (``_apply_sorting``), else one
-            # index range, in any order, instead of every row's cooperating units (and a
-            # sub-task's parent task, one statement a row).
+            # task_unit rows: read with the task where the list joined them (``_apply_sorting``:
+            # Task.unit_row_role), else one index range, in any order; never every row's
+            # cooperating units (and a sub-task's parent task, one statement a row).
             unit_id = current_user.unit_id
             roles = {task.id: task.unit_row_role for task in rows
                      if task.unit_row_role is not None}
