@@ -242,3 +242,21 @@ def test_the_admin_home_shows_accounts_and_jobs(app, w, browser):
     assert "table-danger" not in ok.group(1) and "Hoàn thành" in ok.group(2)
     assert 'href="/settings/"' in page
     assert 'id="home-headline"' in page
+
+
+def test_a_unit_leaders_own_group_follows_officers_named_in_the_same_transaction(app):
+    """Whether a user handles any task is read once a transaction (a list's groups ask it
+    three times); a flush that writes a task (its officers named) makes it read again."""
+    from cddh.services.overview import unit_group_rows
+
+    today = local_today()
+    with app.test_request_context():
+        snv = make_unit("SNV")
+        leader, officer = make_user(Role.unit_leader, snv), make_user(Role.unit_leader, snv)
+        task = make_task(snv, state=TaskState.in_progress)
+        db.session.commit()
+        assert "mine" not in unit_group_rows(officer, today)
+        task.officers = [officer]
+        db.session.flush()
+        assert "mine" in unit_group_rows(officer, today)
+        assert "mine" not in unit_group_rows(leader, today)

@@ -26,7 +26,7 @@ from .calendar import WorkingCalendar, transaction_calendar
 from .scope import UNIT_ROW
 from .settings import get_setting
 from .statistics import UNIT_OPEN, class_clause, measure_clause
-from .transaction_memo import per_transaction
+from .transaction_memo import forget_when_written, per_transaction
 
 S = TaskState
 
@@ -134,9 +134,13 @@ def first_tasks(ranges: list[sa.Select], scope=None) -> list[list[Task]]:
 
 def _is_officer_anywhere(user: User) -> bool:
     """The user handles a task somewhere (read once a transaction: a list's groups are said
-    for its rows, its count and its heading)."""
+    for its rows, its count and its heading; forgotten when a flush writes a task, whose
+    officers may have changed)."""
     return per_transaction(("officer_anywhere", user.id), lambda: db.session.scalar(
         sa.select(sa.exists().where(task_officer.c.user_id == user.id))) is True)
+
+
+forget_when_written("officer_anywhere", Task)
 
 
 def office_groups(user: User, today: dt.date) -> dict[str, sa.ColumnElement[bool]]:
