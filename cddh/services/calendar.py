@@ -92,8 +92,9 @@ class WorkingCalendar:
 
 
 def calendar() -> WorkingCalendar:
-    """A calendar that reads the override table on first use."""
-    return WorkingCalendar()
+    """The calendar of the rules' defaults: the transaction's (``transaction_calendar``), so
+    that a request reads the override table once, whichever rules it asks."""
+    return transaction_calendar()
 
 
 # The transaction's calendar (``transaction_memo``): the override table read once, forgotten
