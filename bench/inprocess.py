@@ -11,6 +11,9 @@ listener) with their mean time a request (cursor execute, not the rows' loading)
 pyinstrument call tree, if it is installed; ``PROFILE_OUT=file`` also saves the cProfile
 statistics, for ``pstats``' callers and callees); ``--dump DIR``
 writes each screen's HTML (CSRF tokens blanked) to compare two trees' output.
+``--url WHO:PATH`` (repeatable) measures that page alone (``url0``, ``url1``…), as ``office``,
+``unit``, ``unit_leader`` or ``leader``; ``SHOW_SQL=SCREEN`` (or ``all``) prints one
+request's statements with their times.
 """
 
 from __future__ import annotations
@@ -68,6 +71,8 @@ def main() -> None:
     parser.add_argument("--callers")  # with --profile: who calls the functions matching this
     parser.add_argument("--dump")
     parser.add_argument("--only")
+    # Another screen, measured alone: --url WHO:PATH (WHO: office, unit, unit_leader, leader).
+    parser.add_argument("--url", action="append", default=[])
     args = parser.parse_args()
 
     from bench.plain_app import create
@@ -114,6 +119,11 @@ def main() -> None:
                                   "&after=2025-06-02,2000000000"),
         "plain_simple": ("office", "/plain/tasks-simple/"),
     }
+    for n, extra in enumerate(args.url):
+        who, _, path = extra.partition(":")
+        screens[f"url{n}"] = (who, path)
+    if args.url and not args.only:
+        args.only = ",".join(f"url{n}" for n in range(len(args.url)))
     if args.only:
         screens = {k: v for k, v in screens.items() if k in args.only.split(",")}
 
@@ -148,7 +158,7 @@ def main() -> None:
         sql_ms.clear()
         client.get(url)
         n_sql = len(statements)
-        if os.environ.get("SHOW_SQL") == key:  # the statements of one request
+        if os.environ.get("SHOW_SQL") in (key, "all"):  # the statements of one request
             for statement, ms in zip(statements, sql_ms, strict=False):
                 print(f"   {ms:6.2f}", " ".join(statement.split())[:int(os.environ.get("SQL_WIDTH", 300))])
         sql_ms.clear()

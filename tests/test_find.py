@@ -706,3 +706,34 @@ def test_on_postgresql_done_late_reads_its_partial_index(app):
     assert len(ids) == 40  # every 1,000th task was done three days late
     assert "ix_task_completed_late_id" in past_plan, past_plan
     assert past_ids == ids
+
+
+def test_on_postgresql_a_done_state_done_late_reads_its_range(app):
+    """The list's state filter with "done late": the tasks of that state alone, one range
+    of the partial index by state (models.task.ix_task_done_late_state_id), not a walk of
+    every done-late task in id order past those of the other done state (here 39,960
+    awaiting verification without a completion date, judged on the day asked)."""
+    import sqlalchemy as sa
+
+    from cddh.models import Task, TaskState
+    from cddh.services import statistics
+    from cddh.services.clock import local_today
+
+    today = local_today()
+    with app.test_request_context():
+        _postgresql_only()
+        snv = make_unit("SNV")
+        conn = _insert_tasks({"snv": snv.id, "today": today},
+                             lead_unit_id=":snv", deadline=":today - 30",
+                             effective_deadline=":today - 30",
+                             completed_on="CASE WHEN g % 1000 = 0 THEN :today - 27 END",
+                             state="CASE WHEN g % 1000 = 0 THEN 'completed' "
+                                   "ELSE 'pending_verification' END")
+        conn.execute(sa.text("ANALYZE task"))
+        page = (sa.select(Task.id).where(Task.state == TaskState.completed,
+                                         statistics.class_clause("done_late", today, today))
+                .order_by(Task.id.desc()).limit(50))
+        [(plan, ids)] = _plan_and_rows(conn, page)
+    assert "ix_task_done_late_state_id" in plan, plan
+    assert "Index Cond: ((state)::text = 'completed'::text)" in plan, plan
+    assert len(ids) == 40 and ids == sorted(ids, reverse=True)

@@ -212,6 +212,12 @@ class Task(IdMixin, TimestampMixin, db.Model):
         # the day asked, so it is in it too).
         sa.Index("ix_task_done_late_id", "id", postgresql_where=sa.text(DONE_LATE_ROWS),
                  sqlite_where=sa.text(DONE_LATE_ROWS)),
+        # The same by state (the list's state filter and "done late" together: the Office's
+        # completed tasks done late, next to 100,000 awaiting verification on generated data,
+        # one range instead of a walk of the first index). The first index stays: both done
+        # states in id order are not one range of this one.
+        sa.Index("ix_task_done_late_state_id", "state", "id",
+                 postgresql_where=sa.text(DONE_LATE_ROWS), sqlite_where=sa.text(DONE_LATE_ROWS)),
         # The same as of a past date (a closed period's "done late" figure, its list), where
         # done means completed by then.
         sa.Index("ix_task_completed_late_id", "id",
