@@ -47,9 +47,13 @@ class Config:
     MAX_CONTENT_LENGTH = (MAX_UPLOAD_MB + 1) * 1024 * 1024
     PAGE_SIZE = _env_int("PAGE_SIZE", 50)
     EXPORT_MAX_ROWS = _env_int("EXPORT_MAX_ROWS", 100_000)
-    # Lists count exactly up to this many rows; above it (PostgreSQL) they show the planner's
-    # estimate ("khoảng 1,2 triệu"), as Django's admin does.
+    # Where the planner expects more rows than this (PostgreSQL), a list shows its estimate
+    # ("khoảng 1,2 triệu") without counting, as Django's admin does.
     COUNT_ESTIMATE_ABOVE = _env_int("COUNT_ESTIMATE_ABOVE", 100_000)
+    # Below that estimate a list counts its rows, but never past this many: counting a
+    # filtered 100,000 reads their rows (30-120 ms at 1M tasks), 10,000 a tenth of that.
+    # Past it the list shows the estimate when it says more, else "more than 10,000".
+    COUNT_EXACT_UP_TO = _env_int("COUNT_EXACT_UP_TO", 10_000)
     # A login lasts this long from the moment it starts; activity does not extend it.
     SESSION_HOURS = _env_int("SESSION_HOURS", 8)
     # The cookie is never re-issued just because a request came: the server-side session

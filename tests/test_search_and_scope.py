@@ -231,6 +231,28 @@ def test_a_count_the_planner_thought_small_stops_at_the_threshold(app, browser, 
     assert "Danh sách (3)" in page
 
 
+def test_a_count_past_the_exact_cap_shows_the_estimate_only_when_it_says_more(app, browser,
+                                                                              monkeypatch):
+    """Below the estimate threshold a list counts its rows up to COUNT_EXACT_UP_TO: a list
+    known to be longer shows the planner's estimate if that says more than the cap, else
+    "more than" the cap; a list within the cap is exact, whatever the estimate said."""
+    from cddh.views.base import EstimatingCount
+
+    specialist = _specialist_and_three_tasks(app)
+    monkeypatch.setitem(app.config, "COUNT_ESTIMATE_ABOVE", 100)
+    monkeypatch.setitem(app.config, "COUNT_EXACT_UP_TO", 2)
+    monkeypatch.setattr(EstimatingCount, "estimate", lambda self: 40)
+    page = browser(specialist).get("/tasks/?flt0_0=assigned").get_data(as_text=True)
+    assert "Danh sách (khoảng 40)" in page, page[:2000]
+    monkeypatch.setattr(EstimatingCount, "estimate", lambda self: 1)
+    page = browser(specialist).get("/tasks/?flt0_0=assigned").get_data(as_text=True)
+    assert "Danh sách (hơn 2)" in page, page[:2000]
+    monkeypatch.setitem(app.config, "COUNT_EXACT_UP_TO", 3)
+    monkeypatch.setattr(EstimatingCount, "estimate", lambda self: 40)
+    page = browser(specialist).get("/tasks/?flt0_0=assigned").get_data(as_text=True)
+    assert "Danh sách (3)" in page, page[:2000]
+
+
 def test_a_lists_exact_count_is_written_with_the_languages_grouping(app):
     """The count in a list's tab reads as the user's numbers do: 190.916 in Vietnamese,
     190,916 in English."""

@@ -239,7 +239,7 @@ class EstimatingCount:
     """A list's count query (Flask-Admin chains ``filter`` on it, then calls ``scalar``):
     on PostgreSQL, when the planner expects more than COUNT_ESTIMATE_ABOVE rows, the
     estimate is returned (an ``ApproximateCount``) instead of counting them all; below it,
-    the exact count. ``whole`` (``policy.scope_count``) counts the user's whole scope from its
+    the exact count up to COUNT_EXACT_UP_TO, and past that the estimate or "more than". ``whole`` (``policy.scope_count``) counts the user's whole scope from its
     index: used while nothing (a filter, a search, a join) has narrowed the query."""
 
     def __init__(self, query, whole: sa.Select | None = None, said: dict | None = None,
@@ -313,11 +313,17 @@ class EstimatingCount:
         estimate = self.estimate()
         if estimate is not None and estimate > above:
             return ApproximateCount(estimate)
-        # Counted, but never past the threshold: the planner may expect few rows where there
-        # are many (a common word of a document number: 1M tasks, 470 ms to count them all).
-        rows = self.query.statement.with_only_columns(sa.literal(1)).limit(above + 1)
+        # Counted, but never past COUNT_EXACT_UP_TO: the planner may expect few rows where
+        # there are many (a common word of a document number: 1M tasks, 470 ms to count them
+        # all), and counting a filtered 100,000 reads them all. Past it, the estimate when it
+        # says more (it is never shown for a list known to be shorter), else "more than".
+        cap = min(current_app.config["COUNT_EXACT_UP_TO"], above)
+        rows = self.query.statement.with_only_columns(sa.literal(1)).limit(cap + 1)
         counted = db.session.scalar(sa.select(sa.func.count()).select_from(rows.subquery()))
-        return CountAbove(above) if counted > above else ExactCount(counted)
+        if counted <= cap:
+            return ExactCount(counted)
+        return ApproximateCount(estimate) if estimate is not None and estimate > cap \
+            else CountAbove(cap)
 
 
 # A date typed and shown as dd/mm/yyyy (an ISO date is still accepted), in every form.
