@@ -708,6 +708,32 @@ def test_on_postgresql_done_late_reads_its_partial_index(app):
     assert past_ids == ids
 
 
+def test_on_postgresql_the_tasks_without_a_deadline_by_deadline_read_the_nulls(app):
+    """Today's "no deadline" class is said on the deadline too (the column the list sorts
+    by), so the Office's undated tasks in deadline order are the index's NULLs, one range,
+    not a walk past every dated task to reach them (they come last)."""
+    import sqlalchemy as sa
+
+    from cddh.models import Task
+    from cddh.services import statistics
+    from cddh.services.clock import local_today
+
+    today = local_today()
+    with app.test_request_context():
+        _postgresql_only()
+        snv = make_unit("SNV")
+        undated = "CASE WHEN g % 1000 <> 0 THEN :today + g % 300 END"
+        conn = _insert_tasks({"snv": snv.id, "today": today}, lead_unit_id=":snv",
+                             deadline=undated, effective_deadline=undated,
+                             has_deadline="g % 1000 <> 0", state="'in_progress'")
+        conn.execute(sa.text("ANALYZE task"))
+        page = (sa.select(Task.id).where(statistics.class_clause("no_deadline", today, today))
+                .order_by(Task.deadline.asc().nulls_last(), Task.id).limit(50))
+        [(plan, ids)] = _plan_and_rows(conn, page)
+    assert "Index Cond: (deadline IS NULL)" in plan, plan
+    assert len(ids) == 40 and ids == sorted(ids)
+
+
 def test_on_postgresql_a_done_state_done_late_reads_its_range(app):
     """The list's state filter with "done late": the tasks of that state alone, one range
     of the partial index by state (models.task.ix_task_done_late_state_id), not a walk of

@@ -146,10 +146,16 @@ def class_clause(value: str, as_of: dt.date, today: dt.date | None = None, retur
     if value == RETURNED:
         return sa.and_(sa.not_(cancelled), returned)
     held = sa.and_(sa.not_(cancelled), sa.not_(returned))
+    undated = task.effective_deadline.is_(None)
+    if of is None and as_of >= (today or local_today()):
+        # As ``dated`` below: implied, and said on the column the lists sort by (the Office's
+        # tasks without a deadline, by deadline: one range of its index, the NULLs, instead
+        # of a walk past every dated task; 215 ms a page at 1M tasks).
+        undated = sa.and_(undated, Task.deadline.is_(None))
     if value == Timeliness.no_deadline.value:
-        return sa.and_(held, task.effective_deadline.is_(None))
+        return sa.and_(held, undated)
     if value == NO_DEADLINE_DONE:
-        return sa.and_(held, task.effective_deadline.is_(None), done)
+        return sa.and_(held, undated, done)
     if value == AWAITING:
         return sa.and_(held, done, task.state == (S.pending_verification if of is None
                                                    else S.pending_verification.value))
