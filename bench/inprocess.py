@@ -122,8 +122,8 @@ def main() -> None:
     for n, extra in enumerate(args.url):
         who, _, path = extra.partition(":")
         screens[f"url{n}"] = (who, path)
-    if args.url and not args.only:
-        args.only = ",".join(f"url{n}" for n in range(len(args.url)))
+    if args.url:
+        args.only = ",".join([*filter(None, [args.only]), *(f"url{n}" for n in range(len(args.url)))])
     if args.only:
         screens = {k: v for k, v in screens.items() if k in args.only.split(",")}
 
