@@ -92,6 +92,43 @@ def test_keyset_pages_give_the_offset_pages_rows(app, world, browser, who, sort)
     assert pages >= 5  # most of them keyset pages (from the second page on)
 
 
+@pytest.mark.parametrize("query", ["flt0_0=in_progress", "flt0_0=completed",
+                                   "flt0_8=no_deadline"])
+def test_a_units_filtered_pages_keep_the_urgency_order(app, world, browser, monkeypatch, query):
+    """Where the filters let through states of one "settled" flag (a state; not the class
+    "no deadline", open and done alike), the unit's urgency order is said without the flag
+    (scope.by_urgency): the same order, open first, then by effective deadline (none last)
+    and number, in numbered pages and keyset pages alike."""
+    from cddh.models.task import UNIT_OPEN_STATES
+
+    users, visible = world
+    name, value = query.split("=")[0][-1], query.split("=")[1]
+    with app.app_context():
+        client = browser(db.session.get(User, users["unit"]))
+        chosen = (Task.state == TaskState[value]) if name == "0" else Task.deadline.is_(None)
+        rows = db.session.execute(sa.select(Task.id, Task.state, Task.effective_deadline)
+                                  .where(Task.id.in_(visible["unit"]), chosen)).all()
+    expected = [row.id for row in sorted(rows, key=lambda r: (
+        r.state.value not in UNIT_OPEN_STATES, r.effective_deadline is None,
+        r.effective_deadline or dt.date.min, r.id))]
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 2)
+    monkeypatch.setattr(base, "KEYSET_FROM_PAGE", 1)  # the second page on is a keyset page
+    assert len(expected) > 2  # two pages at least
+    offset_rows, page = [], 0
+    while found := ids(client.get(f"/tasks/?{query}&page={page}").get_data(as_text=True)):
+        offset_rows.extend(found)
+        page += 1
+    keyset_rows, url = [], f"/tasks/?{query}"
+    while url:
+        body = client.get(url).get_data(as_text=True)
+        keyset_rows.extend(ids(body))
+        found = NEXT.search(body)
+        url = html.unescape(found.group(1)) if found else None
+        assert url is None or "after=" in url
+    assert offset_rows == expected
+    assert keyset_rows == expected
+
+
 def test_a_bad_cursor_shows_the_first_page_with_a_message(app, world, browser):
     users, _visible = world
     with app.app_context():

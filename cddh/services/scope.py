@@ -369,15 +369,28 @@ def row_deadline_after(deadline: dt.date | None, task_id: int, descending: bool)
     return [tu.deadline == due, tu.deadline >= due, tu.deadline.is_(None)]
 
 
-def by_urgency(unit_id: int):
+def by_urgency(unit_id: int, settled: bool | None = None):
     """A unit's tasks by urgency (issue 12 §4): (the join onto the unit's task_unit rows,
     the ORDER BY). Open at the unit first, by deadline: overdue first, then the nearest
     deadline, then no deadline; then the others. The order is the urgency index's
     (``ix_task_unit_unit_id_urgency``), so a page is one index range scan at any size.
-    A unit has one row per task (``rows_for``), so the join gives each task once."""
+    A unit has one row per task (``rows_for``), so the join gives each task once.
+
+    ``settled``: the rows listed all have this "settled" flag (a state filter, a class that
+    is open at the unit or not): the order is then (deadline, task), the same order, which a
+    state's range of ``ix_task_unit_unit_id_state_deadline_task_id`` gives as well as the
+    urgency index. Said with the flag, the planner could only read that state's range in
+    order by sorting it whole: a unit's 11,158 completed tasks on time, 139 ms a page."""
     _target, on = unit_row_join(unit_id)
-    order = (task_unit.c.settled, task_unit.c.deadline.asc().nulls_last(), task_unit.c.task_id)
-    return task_unit, on, order
+    order = (task_unit.c.deadline.asc().nulls_last(), task_unit.c.task_id)
+    return task_unit, on, order if settled is not None else (task_unit.c.settled, *order)
+
+
+def settled_of(states) -> bool | None:
+    """The "settled" flag (task_unit.settled) every row in one of ``states`` has, or None
+    when they differ."""
+    flags = {getattr(state, "value", state) not in UNIT_OPEN_STATES for state in states}
+    return flags.pop() if len(flags) == 1 else None
 
 
 def urgency_key(task: Task) -> tuple[bool, object, int]:

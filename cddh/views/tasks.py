@@ -714,12 +714,13 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         # ``get_query`` may then put conditions on that row.
         # Any other query (a details page, an action's rows) is never joined.
         g.unit_rows_join = self._on_unit_rows(sort_column, sort_desc, filters)
-        g.task_list = True
+        g.task_list, g.row_states = True, None
         try:
             count, rows = super().get_list(page, sort_column, sort_desc, search, filters,
                                            execute, page_size)
         finally:
             g.unit_rows_join = g.task_list = False
+            g.row_states = None
         if execute and rows and current_user.role in UNIT_ROLES:
             # The unit's part in each row (the quick buttons: policy.unit_relation), from its
             # task_unit rows: read with the task where the list joined them (``_apply_sorting``:
@@ -755,6 +756,7 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         link = request.args.get("timeliness")  # as list_conditions reads it
         if link in Timeliness.__members__:
             states &= statistics.class_states(link)
+        g.row_states = states  # for the urgency order (``_apply_sorting``), which follows
         if not states:
             query = query.filter(sa.false())
             if isinstance(count_query, EstimatingCount):
@@ -985,7 +987,10 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         # be read without the join, a cartesian product.
         role = with_expression(Task.unit_row_role, scope.unit_role_of(current_user.unit_id))
         if self._urgency_order(sort_column):
-            target, on, order = scope.by_urgency(current_user.unit_id)
+            # What the filters let through (``_apply_filters``, run before; none: any state).
+            states = getattr(g, "row_states", None)
+            target, on, order = scope.by_urgency(
+                current_user.unit_id, scope.settled_of(states) if states else None)
             return query.join(target, on).options(role).order_by(*order), joins
         if on_unit_row():  # by number or deadline (``_on_unit_rows``)
             query = query.join(*scope.unit_row_join(current_user.unit_id)).options(role)
