@@ -239,8 +239,9 @@ class EstimatingCount:
     """A list's count query (Flask-Admin chains ``filter`` on it, then calls ``scalar``):
     on PostgreSQL, when the planner expects more than COUNT_ESTIMATE_ABOVE rows, the
     estimate is returned (an ``ApproximateCount``) instead of counting them all; below it,
-    the exact count up to COUNT_EXACT_UP_TO, and past that the estimate or "more than". ``whole`` (``policy.scope_count``) counts the user's whole scope from its
-    index: used while nothing (a filter, a search, a join) has narrowed the query."""
+    the exact count up to COUNT_EXACT_UP_TO, and past that the estimate or "more than".
+    ``whole`` (``policy.scope_count``) counts the user's whole scope from its index: used
+    while nothing (a filter, a search, a join) has narrowed the query."""
 
     def __init__(self, query, whole: sa.Select | None = None, said: dict | None = None,
                  rows: tuple = ()):
