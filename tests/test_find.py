@@ -595,6 +595,17 @@ def _insert_tasks(params: dict, **columns):
     return conn
 
 
+def _insert_unit_tasks(today, **columns):
+    """``_insert_tasks`` for one new unit's tasks (``:snv``, with ``:today``), analyzed:
+    (the connection, the unit)."""
+    import sqlalchemy as sa
+
+    snv = make_unit("SNV")
+    conn = _insert_tasks({"snv": snv.id, "today": today}, lead_unit_id=":snv", **columns)
+    conn.execute(sa.text("ANALYZE task"))
+    return conn, snv
+
+
 def _plan_and_rows(conn, *queries) -> list[tuple[str, list]]:
     """Each query's PostgreSQL plan (its parameters bound, as the app runs it) and its rows;
     then the test's rows are rolled back."""
@@ -661,15 +672,12 @@ def test_on_postgresql_a_units_state_filtered_page_by_urgency_reads_the_state_ra
     today = local_today()
     with app.test_request_context():
         _postgresql_only()
-        snv = make_unit("SNV")
+        conn, snv = _insert_unit_tasks(
+            today, deadline=":today - 400 + g % 700", effective_deadline=":today - 400 + g % 700",
+            completed_on="CASE WHEN g % 4 = 0 THEN :today - 401 + g % 700 END",
+            state="CASE WHEN g % 4 = 0 THEN 'completed' ELSE 'cancelled' END")
         staff = make_user(Role.unit_staff, snv)
-        conn = _insert_tasks({"snv": snv.id, "today": today}, lead_unit_id=":snv",
-                             deadline=":today - 400 + g % 700",
-                             effective_deadline=":today - 400 + g % 700",
-                             completed_on="CASE WHEN g % 4 = 0 THEN :today - 401 + g % 700 END",
-                             state="CASE WHEN g % 4 = 0 THEN 'completed' ELSE 'cancelled' END")
         scope.rebuild(conn)
-        conn.execute(sa.text("ANALYZE task"))
         conn.execute(sa.text("ANALYZE task_unit"))
         conn.execute(sa.text("SET LOCAL enable_sort = off"))
         conn.execute(sa.text("SET LOCAL enable_bitmapscan = off"))
@@ -731,13 +739,10 @@ def test_on_postgresql_done_late_reads_its_partial_index(app):
     today = local_today()
     with app.test_request_context():
         _postgresql_only()
-        snv = make_unit("SNV")
-        conn = _insert_tasks({"snv": snv.id, "today": today},
-                             lead_unit_id=":snv", deadline=":today - 30",
-                             effective_deadline=":today - 30",
-                             completed_on=":today - 30 + CASE WHEN g % 1000 = 0 THEN 3 ELSE -1 END",
-                             state="'completed'", percent_complete="100")
-        conn.execute(sa.text("ANALYZE task"))
+        conn, _snv = _insert_unit_tasks(
+            today, deadline=":today - 30", effective_deadline=":today - 30",
+            completed_on=":today - 30 + CASE WHEN g % 1000 = 0 THEN 3 ELSE -1 END",
+            state="'completed'", percent_complete="100")
 
         def page(as_of):
             return (sa.select(Task.id).where(statistics.class_clause("done_late", as_of, today))
@@ -765,12 +770,9 @@ def test_on_postgresql_the_tasks_without_a_deadline_by_deadline_read_the_nulls(a
     today = local_today()
     with app.test_request_context():
         _postgresql_only()
-        snv = make_unit("SNV")
         undated = "CASE WHEN g % 1000 <> 0 THEN :today + g % 300 END"
-        conn = _insert_tasks({"snv": snv.id, "today": today}, lead_unit_id=":snv",
-                             deadline=undated, effective_deadline=undated,
-                             has_deadline="g % 1000 <> 0", state="'in_progress'")
-        conn.execute(sa.text("ANALYZE task"))
+        conn, _snv = _insert_unit_tasks(today, deadline=undated, effective_deadline=undated,
+                                        has_deadline="g % 1000 <> 0", state="'in_progress'")
         page = (sa.select(Task.id).where(statistics.class_clause("no_deadline", today, today))
                 .order_by(Task.deadline.asc().nulls_last(), Task.id).limit(50))
         [(plan, ids)] = _plan_and_rows(conn, page)
@@ -797,14 +799,10 @@ def test_on_postgresql_a_done_state_done_late_reads_its_range(app):
     today = local_today()
     with app.test_request_context():
         _postgresql_only()
-        snv = make_unit("SNV")
-        conn = _insert_tasks({"snv": snv.id, "today": today},
-                             lead_unit_id=":snv", deadline=":today - 30",
-                             effective_deadline=":today - 30",
-                             completed_on="CASE WHEN g % 1000 = 0 THEN :today - 27 END",
-                             state="CASE WHEN g % 1000 = 0 THEN 'completed' "
-                                   "ELSE 'pending_verification' END")
-        conn.execute(sa.text("ANALYZE task"))
+        conn, _snv = _insert_unit_tasks(
+            today, deadline=":today - 30", effective_deadline=":today - 30",
+            completed_on="CASE WHEN g % 1000 = 0 THEN :today - 27 END",
+            state="CASE WHEN g % 1000 = 0 THEN 'completed' ELSE 'pending_verification' END")
         page = (sa.select(Task.id).where(Task.state == TaskState.completed,
                                          statistics.class_clause("done_late", today, today))
                 .order_by(Task.id.desc()).limit(50))
