@@ -19,6 +19,7 @@ from alembic.migration import MigrationContext
 from cddh import create_app
 from cddh.models import db
 from cddh.models.base import include_object_on
+from cddh.models.task import TASK_UNIT_STATISTICS
 
 from .databases import new_database
 
@@ -114,6 +115,17 @@ def assert_schema_matches_models():
     assert declared == present
     declared, present = expression_indexes()
     assert declared and declared == present
+    assert planner_statistics() == ({TASK_UNIT_STATISTICS}
+                                    if db.engine.dialect.name == "postgresql" else set())
+
+
+def planner_statistics() -> set:
+    """The extended statistics objects in the database (PostgreSQL's CREATE STATISTICS, which
+    autogenerate does not compare); none elsewhere."""
+    if db.engine.dialect.name != "postgresql":
+        return set()
+    with db.engine.connect() as conn:
+        return set(conn.exec_driver_sql("SELECT stxname FROM pg_statistic_ext").scalars())
 
 
 def test_upgrade_builds_the_schema_of_the_models(app_on_empty_database):

@@ -104,6 +104,16 @@ UNDATED_TASK = sa.case((task_unit.c.deadline.is_(None), task_unit.c.task_id))
 sa.Index("ix_task_unit_unit_id_deadline_task_id", task_unit.c.unit_id, task_unit.c.deadline,
          Grouping(UNDATED_TASK), task_unit.c.task_id, postgresql_include=["state"])
 
+# The planner's statistics of a row's state, "settled" and "counted" together (PostgreSQL;
+# ANALYZE builds them): the flags follow from the state, and a unit's list says several of
+# them at once (a state filter, a class, the scope). Taken for independent, each said again
+# divides the rows expected: a unit's completed tasks on time, 11,158 rows, were expected
+# as 417, and a page by number sorted them all (131 ms at 1M; 20 ms with these).
+TASK_UNIT_STATISTICS = "st_task_unit_state_settled_counted"
+sa.event.listen(task_unit, "after_create", sa.DDL(
+    f"CREATE STATISTICS {TASK_UNIT_STATISTICS} (mcv) ON state, settled, counted FROM task_unit"
+).execute_if(dialect="postgresql"))
+
 # How many ``task_unit`` rows each unit holds in each state, kept by cddh.services.scope with
 # the rows: a unit's whole list is counted from a handful of rows (the states) instead of an
 # index range as long as the unit's tasks (6 ms for a unit of 37,000 tasks at 1M).

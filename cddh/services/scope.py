@@ -70,7 +70,10 @@ UNIT_ROW = SimpleNamespace(state=task_unit.c.state, effective_deadline=task_unit
 def row_state(value: str) -> list:
     """``Task.state == value`` said on the unit's row (its copy of the state, and the
     "settled" flag that state gives): the urgency index's own range."""
-    return [task_unit.c.state == value, task_unit.c.settled.is_(value not in UNIT_OPEN_STATES)]
+    # ``settled = true``, not ``IS TRUE``: PostgreSQL estimates the former with the state
+    # (models.task.TASK_UNIT_STATISTICS), the latter apart, as if independent.
+    settled = sa.true() if value not in UNIT_OPEN_STATES else sa.false()
+    return [task_unit.c.state == value, task_unit.c.settled == settled]
 
 
 def row_led_by(lead_unit_id: int, unit_id: int) -> list:
