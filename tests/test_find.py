@@ -606,6 +606,24 @@ def _insert_unit_tasks(today, **columns):
     return conn, snv
 
 
+def _a_units_completed_tasks(today, every: int, others: str):
+    """A new unit's 40,000 tasks, every ``every``-th completed on time, the others in state
+    ``others``, its task_unit rows built and analyzed: (the connection, the unit, its staff
+    user)."""
+    import sqlalchemy as sa
+
+    from cddh.services import scope
+
+    conn, snv = _insert_unit_tasks(
+        today, deadline=":today - 400 + g % 700", effective_deadline=":today - 400 + g % 700",
+        completed_on=f"CASE WHEN g % {every} = 0 THEN :today - 401 + g % 700 END",
+        state=f"CASE WHEN g % {every} = 0 THEN 'completed' ELSE '{others}' END")
+    staff = make_user(Role.unit_staff, snv)
+    scope.rebuild(conn)
+    conn.execute(sa.text("ANALYZE task_unit"))
+    return conn, snv, staff
+
+
 def _plan_and_rows(conn, *queries) -> list[tuple[str, list]]:
     """Each query's PostgreSQL plan (its parameters bound, as the app runs it) and its rows;
     then the test's rows are rolled back."""
@@ -672,13 +690,7 @@ def test_on_postgresql_a_units_state_filtered_page_by_urgency_reads_the_state_ra
     today = local_today()
     with app.test_request_context():
         _postgresql_only()
-        conn, snv = _insert_unit_tasks(
-            today, deadline=":today - 400 + g % 700", effective_deadline=":today - 400 + g % 700",
-            completed_on="CASE WHEN g % 4 = 0 THEN :today - 401 + g % 700 END",
-            state="CASE WHEN g % 4 = 0 THEN 'completed' ELSE 'cancelled' END")
-        staff = make_user(Role.unit_staff, snv)
-        scope.rebuild(conn)
-        conn.execute(sa.text("ANALYZE task_unit"))
+        conn, snv, staff = _a_units_completed_tasks(today, 4, "cancelled")
         conn.execute(sa.text("SET LOCAL enable_sort = off"))
         conn.execute(sa.text("SET LOCAL enable_bitmapscan = off"))
         settled = scope.settled_of({TaskState.completed})
@@ -710,13 +722,7 @@ def test_on_postgresql_a_units_rows_state_and_flags_are_estimated_together(app):
     today = local_today()
     with app.test_request_context():
         _postgresql_only()
-        conn, snv = _insert_unit_tasks(
-            today, deadline=":today - 400 + g % 700", effective_deadline=":today - 400 + g % 700",
-            completed_on="CASE WHEN g % 2 = 0 THEN :today - 401 + g % 700 END",
-            state="CASE WHEN g % 2 = 0 THEN 'completed' ELSE 'in_progress' END")
-        staff = make_user(Role.unit_staff, snv)
-        scope.rebuild(conn)
-        conn.execute(sa.text("ANALYZE task_unit"))
+        conn, snv, staff = _a_units_completed_tasks(today, 2, "in_progress")
         rows = (sa.select(task_unit.c.task_id).select_from(task_unit)
                 .where(task_unit.c.unit_id == snv.id, policy.task_scope_on_row(staff),
                        *scope.row_state("completed"), *unit_row_clause("done_on_time", today)))
