@@ -93,19 +93,26 @@ def test_keyset_pages_give_the_offset_pages_rows(app, world, browser, who, sort)
 
 
 @pytest.mark.parametrize("query", ["flt0_0=in_progress", "flt0_0=completed",
-                                   "flt0_8=no_deadline"])
+                                   "flt0_8=no_deadline", "timeliness=open_overdue"])
 def test_a_units_filtered_pages_keep_the_urgency_order(app, world, browser, monkeypatch, query):
-    """Where the filters let through states of one "settled" flag (a state; not the class
-    "no deadline", open and done alike), the unit's urgency order is said without the flag
-    (scope.by_urgency): the same order, open first, then by effective deadline (none last)
-    and number, in numbered pages and keyset pages alike."""
+    """Where the filters (or a dashboard link) let through states of one "settled" flag (a
+    state, an open class; not the class "no deadline", open and done alike), the unit's
+    urgency order is said without the flag (scope.by_urgency): the same order, open first,
+    then by effective deadline (none last) and number, in numbered pages and keyset pages
+    alike."""
     from cddh.models.task import UNIT_OPEN_STATES
+    from cddh.services.clock import local_today
 
     users, visible = world
     name, value = query.split("=")[0][-1], query.split("=")[1]
     with app.app_context():
         client = browser(db.session.get(User, users["unit"]))
-        chosen = (Task.state == TaskState[value]) if name == "0" else Task.deadline.is_(None)
+        chosen = {"0": lambda: Task.state == TaskState[value],
+                  "8": lambda: Task.deadline.is_(None),
+                  # A dashboard link: the open tasks past their (effective) deadline.
+                  "s": lambda: sa.and_(Task.state.in_([TaskState.assigned,
+                                                       TaskState.in_progress]),
+                                       Task.effective_deadline < local_today())}[name]()
         rows = db.session.execute(sa.select(Task.id, Task.state, Task.effective_deadline)
                                   .where(Task.id.in_(visible["unit"]), chosen)).all()
     expected = [row.id for row in sorted(rows, key=lambda r: (

@@ -53,6 +53,11 @@ def _settled():
     return Task.state.not_in([TaskState(value) for value in UNIT_OPEN_STATES])
 
 
+def settled_state(state) -> bool:
+    """``_settled`` of one state (a TaskState or its value): not open at the unit."""
+    return getattr(state, "value", state) not in UNIT_OPEN_STATES
+
+
 def _counted():
     """task_unit.counted from the task: the figures count it (forwarded, not a sub-task)."""
     from .statistics import forwarded_top_level
@@ -72,7 +77,7 @@ def row_state(value: str) -> list:
     "settled" flag that state gives): the urgency index's own range."""
     # ``settled = true``, not ``IS TRUE``: PostgreSQL estimates the former with the state
     # (models.task.TASK_UNIT_STATISTICS), the latter apart, as if independent.
-    settled = sa.true() if value not in UNIT_OPEN_STATES else sa.false()
+    settled = sa.true() if settled_state(value) else sa.false()
     return [task_unit.c.state == value, task_unit.c.settled == settled]
 
 
@@ -392,14 +397,14 @@ def by_urgency(unit_id: int, settled: bool | None = None):
 def settled_of(states) -> bool | None:
     """The "settled" flag (task_unit.settled) every row in one of ``states`` has, or None
     when they differ."""
-    flags = {getattr(state, "value", state) not in UNIT_OPEN_STATES for state in states}
+    flags = {settled_state(state) for state in states}
     return flags.pop() if len(flags) == 1 else None
 
 
 def urgency_key(task: Task) -> tuple[bool, object, int]:
     """A task's place in its unit's urgency order: its task_unit row's (settled, deadline,
     task_id), from the task (the row copies them)."""
-    settled = getattr(task.state, "value", task.state) not in UNIT_OPEN_STATES
+    settled = settled_state(task.state)
     return settled, task.effective_deadline, task.id
 
 

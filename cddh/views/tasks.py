@@ -714,7 +714,9 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         # ``get_query`` may then put conditions on that row.
         # Any other query (a details page, an action's rows) is never joined.
         g.unit_rows_join = self._on_unit_rows(sort_column, sort_desc, filters)
-        g.task_list, g.row_states = True, None
+        # The states the filters and a ?timeliness= link let through: the urgency order
+        # drops the "settled" flag where they fix it (``_apply_sorting``).
+        g.task_list, g.row_states = True, self._allowed_states(filters)
         try:
             count, rows = super().get_list(page, sort_column, sort_desc, search, filters,
                                            execute, page_size)
@@ -747,21 +749,26 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         said = self._said(said, [self._filter_said(idx, value) for idx, _name, value in filters])
         if said:
             count_query = count_query.narrowed([], said, self._tally(said))
-        states = frozenset(TaskState)
-        for idx, _name, value in filters:
-            of_value = getattr(self._filters[idx], "states", None)
-            allowed = of_value(value) if of_value is not None else None
-            if allowed is not None:
-                states &= allowed
-        link = request.args.get("timeliness")  # as list_conditions reads it
-        if link in Timeliness.__members__:
-            states &= statistics.class_states(link)
-        g.row_states = states  # for the urgency order (``_apply_sorting``), which follows
-        if not states:
+        if not self._allowed_states(filters):
             query = query.filter(sa.false())
             if isinstance(count_query, EstimatingCount):
                 count_query = CountsNothing()
         return query, count_query, joins, count_joins
+
+    def _allowed_states(self, filters) -> frozenset:
+        """The states a task may be in to pass the filters (a state, a timeliness class) and
+        a ?timeliness= link (as ``list_conditions`` reads it); every state when nothing
+        says."""
+        states = frozenset(TaskState)
+        for idx, _name, value in filters or ():
+            of_value = getattr(self._filters[idx], "states", None)
+            allowed = of_value(value) if of_value is not None else None
+            if allowed is not None:
+                states &= allowed
+        link = request.args.get("timeliness")
+        if link in Timeliness.__members__:
+            states &= statistics.class_states(link)
+        return states
 
     def _filter_said(self, idx: int, value) -> dict | None:
         """What a filter says in the running tally's terms; None where it cannot."""
@@ -987,8 +994,7 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         # be read without the join, a cartesian product.
         role = with_expression(Task.unit_row_role, scope.unit_role_of(current_user.unit_id))
         if self._urgency_order(sort_column):
-            # What the filters let through (``_apply_filters``, run before; none: any state).
-            states = getattr(g, "row_states", None)
+            states = getattr(g, "row_states", None)  # ``get_list``: what the filters let through
             target, on, order = scope.by_urgency(
                 current_user.unit_id, scope.settled_of(states) if states else None)
             return query.join(target, on).options(role).order_by(*order), joins
