@@ -74,3 +74,25 @@ def test_admin_override_changes_the_calendar(app):
 def test_working_days_between(cal):
     assert cal.working_days_between(D(2026, 2, 13), D(2026, 2, 23)) == 1
     assert cal.working_days_between(D(2026, 2, 23), D(2026, 2, 13)) == -1
+
+
+def test_a_deadline_bound_said_on_the_deadline_is_the_effective_deadlines_rule(cal):
+    """The lists say "effective deadline on or after D" and "on or before D" on the deadline
+    (the column they sort by): ``deadline >= first_deadline_due_by(D)`` and ``deadline <=
+    last_deadline_due_by(D)``. The same rows for every day D and deadline d of a stretch
+    with weekends, Tết, 30/4-1/5 and a make-up Saturday."""
+    from cddh.services.calendar import (
+        effective_deadline,
+        first_deadline_due_by,
+        last_deadline_due_by,
+    )
+
+    days = [D(2025, 4, 1) + dt.timedelta(days=n) for n in range(60)]
+    days += [D(2026, 1, 1) + dt.timedelta(days=n) for n in range(140)]
+    for day in days:
+        first, last = first_deadline_due_by(day, cal), last_deadline_due_by(day, cal)
+        for offset in range(-12, 13):
+            deadline = day + dt.timedelta(days=offset)
+            effective = effective_deadline(deadline, cal)
+            assert (effective >= day) == (deadline >= first), (day, deadline)
+            assert (effective <= day) == (deadline <= last), (day, deadline)

@@ -160,6 +160,44 @@ def _f(name, value, pos=0):
     return f"flt{pos}_{F[name]}={quote(str(value), safe='')}"
 
 
+@pytest.mark.parametrize("today", [dt.date(2026, 4, 25), dt.date(2026, 4, 29),
+                                   dt.date(2026, 2, 13), dt.date(2026, 2, 16)])
+def test_the_offices_due_soon_list_follows_the_effective_deadlines(app, browser, monkeypatch,
+                                                                  today):
+    """Said on the deadline (the column the list sorts by), the Office's "due soon" is still
+    Đ11.1b on the effective deadline (Điều 148): a deadline on a day off just before today
+    runs out on a working day from today, one on a day off after the window's last working
+    day runs out after it. Days off on either side: a Saturday before Giỗ Tổ's Monday, the
+    eve of 30/4-1/5, Tết's eve, a day of Tết."""
+    from cddh.models import TaskState
+    from cddh.services import clock
+    from cddh.services.calendar import effective_deadline, seed_overrides
+    from cddh.services.overview import due_soon_limit
+
+    moment = dt.datetime.combine(today, dt.time(10, 0), tzinfo=clock.local_tz())
+    monkeypatch.setattr(clock, "local_now", lambda: moment)
+    with app.test_request_context():
+        seed_overrides()
+        office = make_unit("VP", UnitCategory.office)
+        snv = make_unit("SNV")
+        specialist = make_user(Role.office_specialist, office)
+        tasks = [make_task(snv, state=TaskState.in_progress,
+                           deadline=today + dt.timedelta(days=n)) for n in range(-8, 14)]
+        done = make_task(snv, state=TaskState.pending_verification, deadline=today,
+                         completed_on=today)
+        db.session.commit()
+        limit = due_soon_limit(today)
+        soon = [(t.deadline, t.id) for t in tasks
+                if today <= effective_deadline(t.deadline) <= limit]
+        done_id = done.id
+        specialist.id  # noqa: B018
+    assert soon, "a window with no due task tells nothing"
+    url = "/tasks/?" + _f("timeliness", "due_soon")
+    assert _ids(browser, specialist, url) == sorted(i for _d, i in soon)
+    assert _ordered_ids(browser, specialist, url + "&sort=4") == [i for _d, i in sorted(soon)]
+    assert done_id not in _ids(browser, specialist, url)
+
+
 def test_every_filter_narrows_the_task_list(app, browser):
     ids, users, units, today = _filter_world(app)
     sp1 = users["sp1"]

@@ -132,6 +132,17 @@ def first_deadline_due_by(day: dt.date, cal: WorkingCalendar | None = None) -> d
     return day
 
 
+def last_deadline_due_by(day: dt.date, cal: WorkingCalendar | None = None) -> dt.date:
+    """The latest deadline whose effective deadline is ``day`` or earlier: ``day`` itself on
+    a working day, else the last working day before it (a deadline on a day off from then to
+    ``day`` runs out after ``day``). So ``effective_deadline <= day`` holds exactly when
+    ``deadline <= last_deadline_due_by(day)`` (``first_deadline_due_by``'s other end)."""
+    cal = cal or transaction_calendar()
+    while not cal.is_working_day(day):
+        day -= dt.timedelta(days=1)
+    return day
+
+
 def task_effective_deadline(task, cal: WorkingCalendar | None = None) -> dt.date | None:
     """The task's effective deadline: the stored one, or computed when not yet flushed."""
     if task.deadline is None:

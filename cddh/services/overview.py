@@ -22,7 +22,12 @@ from ..models import (
     task_unit,
 )
 from ..models.task import TaskUnitRole
-from .calendar import WorkingCalendar, transaction_calendar
+from .calendar import (
+    WorkingCalendar,
+    first_deadline_due_by,
+    last_deadline_due_by,
+    transaction_calendar,
+)
 from .scope import UNIT_ROW
 from .settings import get_setting
 from .statistics import UNIT_OPEN, class_clause, measure_clause
@@ -41,9 +46,16 @@ def due_soon_clause(today: dt.date, limit: dt.date | None = None, of=None):
     """Open at the unit, the deadline today or within the next N working days (Đ11.1b).
     ``of``: the same rule on a unit's task_unit row (``scope.UNIT_ROW``)."""
     limit = limit or due_soon_limit(today)
-    task = Task if of is None else of
-    open_ = task.state.in_(UNIT_OPEN if of is None else [s.value for s in UNIT_OPEN])
-    return sa.and_(open_, task.effective_deadline >= today, task.effective_deadline <= limit)
+    if of is None:
+        # Said on the deadline, the column the lists sort by (as the other open classes:
+        # statistics.class_clause): the Office's list by deadline starts its walk at today's
+        # deadlines, not at the oldest (860,000 tasks passed, 350-500 ms a page at 1M).
+        cal = transaction_calendar()
+        return sa.and_(Task.state.in_(UNIT_OPEN),
+                       Task.deadline.between(first_deadline_due_by(today, cal),
+                                             last_deadline_due_by(limit, cal)))
+    open_ = of.state.in_([s.value for s in UNIT_OPEN])
+    return sa.and_(open_, of.effective_deadline >= today, of.effective_deadline <= limit)
 
 
 def unit_group_rows(user: User, today: dt.date) -> dict[str, list]:
