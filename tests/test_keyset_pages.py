@@ -190,3 +190,49 @@ def test_the_numbered_links_of_a_deep_list_go_to_their_pages(app, world, browser
         assert (f"page={n}" in url) == (n > 0) and "page=0" not in url
         expected = ids(client.get(f"/tasks/?sort=4&desc=1&page={n}").get_data(as_text=True))
         assert ids(client.get(url).get_data(as_text=True)) == expected and expected
+
+
+def _pages(client, url: str) -> tuple[list[int], list[int]]:
+    """The rows of the numbered pages, then of the keyset pages, of a list."""
+    numbered, page = [], 0
+    while found := ids(client.get(f"{url}&page={page}").get_data(as_text=True)):
+        numbered.extend(found)
+        page += 1
+    keyset = []
+    while url:
+        body = client.get(url).get_data(as_text=True)
+        keyset.extend(ids(body))
+        found = NEXT.search(body)
+        url = html.unescape(found.group(1)) if found else None
+    return numbered, keyset
+
+
+@pytest.mark.parametrize("who,query", [
+    ("office", "flt0_0=in_progress"), ("office", "flt0_0=completed&sort=4"),
+    ("office", "flt0_8=no_deadline&sort=4&desc=1"), ("office", "flt0_0=assigned&sort=0&desc=1"),
+    ("unit", "flt0_0=in_progress"), ("unit", "flt0_8=open_overdue&sort=4"),
+    ("unit", "flt0_7=normal&sort=4&desc=1"), ("unit", "flt0_0=completed&sort=0&desc=1")])
+def test_a_short_filtered_list_read_whole_and_sorted_gives_the_same_pages(
+        app, world, browser, monkeypatch, who, query):
+    """A filtered list counted to at most SORT_FOUND_UP_TO rows reads its page's ids by its
+    filters and sorts them (no index walked in its order: ScopedModelView._apply_pagination):
+    the same rows in the same numbered and keyset pages as the walk in order gives."""
+    from .conftest import recorded_statements
+
+    users, _visible = world
+    monkeypatch.setattr(base, "KEYSET_FROM_PAGE", 1)  # the second page on is a keyset page
+    with app.app_context():
+        client = browser(db.session.get(User, users[who]))
+    pages, shapes = {}, {}
+    for up_to in (0, 1000):
+        monkeypatch.setitem(app.config, "SORT_FOUND_UP_TO", up_to)
+        with recorded_statements(app) as seen:
+            client.get(f"/tasks/?{query}")
+        shapes[up_to] = [s for s in seen if " FROM task " in s and " LIMIT " in s
+                         and "coalesce(" in s and ".id IN (SELECT" in s]
+        pages[up_to] = _pages(client, f"/tasks/?{query}")
+    assert not shapes[0] and shapes[1000]  # the walk, then the sort of the found rows
+    numbered, keyset = pages[0]
+    assert len(numbered) > PAGE  # two pages at least
+    assert keyset == numbered
+    assert pages[1000] == (numbered, numbered)
