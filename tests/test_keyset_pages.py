@@ -236,3 +236,26 @@ def test_a_short_filtered_list_read_whole_and_sorted_gives_the_same_pages(
     assert len(numbered) > PAGE  # two pages at least
     assert keyset == numbered
     assert pages[1000] == (numbered, numbered)
+
+
+def test_a_class_an_index_holds_in_id_order_is_walked_by_number(app, world, browser,
+                                                                monkeypatch):
+    """The Office's tasks done late by number walk the partial index that holds them in id
+    order (it passes none but them), short or not: read whole and sorted, the planner would
+    find them by another index (TaskView._walk_bounded). By deadline they are sorted."""
+    from .conftest import recorded_statements
+
+    users, _visible = world
+    monkeypatch.setitem(app.config, "SORT_FOUND_UP_TO", 1000)
+    with app.app_context():
+        client = browser(db.session.get(User, users["office"]))
+    shapes = {}
+    for query in ("flt0_8=done_late", "flt0_0=completed&flt1_8=done_late",
+                  "timeliness=done_late", "flt0_8=done_late&sort=4", "flt0_8=done_on_time"):
+        with recorded_statements(app) as seen:
+            assert client.get(f"/tasks/?{query}").status_code == 200
+        shapes[query] = any(" FROM task " in s and "coalesce(" in s and ".id IN (SELECT" in s
+                            for s in seen)
+    assert shapes == {"flt0_8=done_late": False, "flt0_0=completed&flt1_8=done_late": False,
+                      "timeliness=done_late": False, "flt0_8=done_late&sort=4": True,
+                      "flt0_8=done_on_time": True}

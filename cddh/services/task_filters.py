@@ -24,6 +24,11 @@ TIMELINESS_CLASSES = ("open_overdue", DUE_SOON, "open_on_time", "no_deadline",
                       statistics.AWAITING, "done_on_time", "done_late", statistics.RETURNED,
                       statistics.CANCELLED)
 
+# The classes whose tasks of today a partial index holds in id order (models.task:
+# ix_task_done_late_id, ix_task_done_late_state_id): a list of them by number walks that
+# index, which passes none but them.
+IN_ID_ORDER_BY_INDEX = frozenset({"done_late"})
+
 
 def timeliness_class(value: str, today: dt.date):
     """The tasks of one class today: the clause the figures count with."""

@@ -708,8 +708,11 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
         every document (160 ms)."""
         found = getattr(g, "list_found", None) if has_request_context() else None
         size = self.page_size if page_size is None else page_size
+        # Not where the view knows its walk passes none but the list's rows (a class an
+        # index holds in order: TaskView._walk_bounded).
         order = unindexed_order(query) if found is not None and size and \
-            found <= current_app.config["SORT_FOUND_UP_TO"] else None
+            found <= current_app.config["SORT_FOUND_UP_TO"] and \
+            not getattr(g, "list_walk_bounded", False) else None
         if order is None:
             return super()._apply_pagination(query, page, page_size)
         ids = super()._apply_pagination(

@@ -178,10 +178,12 @@ class ConditionFilter(BaseSQLAFilter):
     tell; used when the list reads that row (``on_unit_row``)."""
 
     def __init__(self, column, name, condition, options=None, operation=None,
-                 row_condition=None, tally=None, states=None):
+                 row_condition=None, tally=None, states=None, in_id_order=frozenset()):
         super().__init__(column, name, options=options)
         self.condition = condition
         self.row_condition = row_condition
+        # The values whose tasks an index holds in id order (``TaskView._walk_bounded``).
+        self.in_id_order = in_id_order
         # What the filter says of the running tally's rows (TaskView._tally), and
         # the states it lets through for a value (None: any), as StateFilter's.
         self.tally = tally
@@ -665,7 +667,8 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
                         options=timeliness_options(),
                         row_condition=lambda v: task_filters.timeliness_class_on_row(
                             v, local_today()),
-                        tally=lambda v: {"measure": v}, states=task_filters.states_of_class),
+                        tally=lambda v: {"measure": v}, states=task_filters.states_of_class,
+                        in_id_order=task_filters.IN_ID_ORDER_BY_INDEX),
         DeadlineFromFilter(Task.deadline, _l("Deadline")),
         DeadlineToFilter(Task.deadline, _l("Deadline")),
         ConditionFilter(Task.id, _l("Mine"), lambda v: task_filters.mine(current_user),
@@ -717,11 +720,12 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         # The states the filters and a ?timeliness= link let through: the urgency order
         # drops the "settled" flag where they fix it (``_apply_sorting``).
         g.task_list, g.row_states = True, self._allowed_states(filters)
+        g.list_walk_bounded = self._walk_bounded(sort_column, filters)
         try:
             count, rows = super().get_list(page, sort_column, sort_desc, search, filters,
                                            execute, page_size)
         finally:
-            g.unit_rows_join = g.task_list = False
+            g.unit_rows_join = g.task_list = g.list_walk_bounded = False
             g.row_states = None
         if execute and rows and current_user.role in UNIT_ROLES:
             # The unit's part in each row (the quick buttons: policy.unit_relation), from its
@@ -769,6 +773,18 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         if link in Timeliness.__members__:
             states &= statistics.class_states(link)
         return states
+
+    def _walk_bounded(self, sort_column, filters) -> bool:
+        """The list goes by number, not on a unit's rows, and a filter (or a ?timeliness=
+        link) names a class whose tasks an index holds in id order: its walk passes none but
+        them, where the few rows read whole and sorted (``ScopedModelView._apply_pagination``)
+        would be found by another index (the Office's completed tasks done late: 5 rows, the
+        state's 300,000 at 1M read for them, 120 ms)."""
+        if sort_column not in (None, "id") or g.unit_rows_join:
+            return False
+        named = {value for idx, _name, value in filters or ()
+                 if value in getattr(self._filters[idx], "in_id_order", ())}
+        return bool(named) or request.args.get("timeliness") in task_filters.IN_ID_ORDER_BY_INDEX
 
     def _filter_said(self, idx: int, value) -> dict | None:
         """What a filter says in the running tally's terms; None where it cannot."""
