@@ -752,13 +752,18 @@ class _DemoBuilder:
                     self.counts[scenario] += 1
                     plan.scenario = scenario
                     break
+        # Each demo unit leads a task in every state, and one in progress and not overdue:
+        # the task its officer handles and part of which a sub-unit does (``inside_units``;
+        # its sub-task's deadline is ahead). Whatever the day the demo is built on.
+        wanted_lead = [(lambda p, state=state: p.scenario.state == state) for state in TaskState]
+        wanted_lead.append(lambda p: p.scenario.state == S.in_progress
+                           and p.scenario.kind in ("on_time", "none"))
         for code in DEMO_UNIT_CODES:
             unit = self.units[code]
-            for state in TaskState:
-                if any(p.lead is unit and p.scenario.state == state for p in plans):
+            for wanted in wanted_lead:
+                if any(p.lead is unit and wanted(p) for p in plans):
                     continue
-                donors = [p for p in plans if p.scenario.state == state
-                          and p.lead.code not in DEMO_UNIT_CODES]
+                donors = [p for p in plans if wanted(p) and p.lead.code not in DEMO_UNIT_CODES]
                 # Prefer a task whose topic this unit can plausibly lead, then a many-topic one.
                 donors.sort(key=lambda p: (unit not in sum(self.lead_candidates(p.topic), []),
                                            p.doc.topic is not None))
