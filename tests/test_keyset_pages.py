@@ -259,3 +259,29 @@ def test_a_class_an_index_holds_in_id_order_is_walked_by_number(app, world, brow
     assert shapes == {"flt0_8=done_late": False, "flt0_0=completed&flt1_8=done_late": False,
                       "timeliness=done_late": False, "flt0_8=done_late&sort=4": True,
                       "flt0_8=done_on_time": True}
+
+
+@pytest.mark.parametrize("who,query,sorted_", [
+    ("office", "sort=4", False), ("office", "sort=4&desc=1", False), ("office", "", True),
+    ("unit", "", False), ("unit", "sort=0&desc=1", True)])
+def test_a_deadline_range_read_along_its_index_is_walked(app, world, browser, monkeypatch,
+                                                         who, query, sorted_):
+    """A deadline range read by deadline, or in a unit's urgency order, is one range of the
+    index that gives the order: a short list keeps that walk (sorted, the range was read
+    twice). By number it is sorted. The same rows either way."""
+    from .conftest import recorded_statements
+
+    users, _visible = world
+    range_ = "flt0_4=" + "01/03/2026+-+02/03/2026"
+    with app.app_context():
+        client = browser(db.session.get(User, users[who]))
+    pages = {}
+    for up_to in (0, 1000):
+        monkeypatch.setitem(app.config, "SORT_FOUND_UP_TO", up_to)
+        with recorded_statements(app) as seen:
+            body = client.get(f"/tasks/?{range_}&{query}").get_data(as_text=True)
+        pages[up_to] = ids(body)
+        shape = any(" FROM task " in s and "coalesce(" in s and ".id IN (SELECT" in s
+                    for s in seen)
+        assert shape == (sorted_ and up_to > 0), (up_to, shape)
+    assert pages[0] and pages[0] == pages[1000]
