@@ -775,13 +775,13 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         return states
 
     def _walk_bounded(self, sort_column, filters) -> bool:
-        """The walk of the list's order index passes only rows that the filters let through,
-        so a short list keeps it (``ScopedModelView._apply_pagination`` reads others whole
-        and sorts them):
+        """The walk of the list's order index is bounded by what a filter says, so a short
+        list keeps it (``ScopedModelView._apply_pagination`` reads others whole and sorts
+        them):
 
-        - a deadline range, read by deadline or in a unit's urgency order: the walk is the
-          range of the deadline index or of the unit's urgency index (sorted, the range was
-          read twice: a unit's month of deadlines, 15 -> 28 ms of SQL at 1M);
+        - a deadline range, read by deadline or in a unit's urgency order: the walk stays
+          within the range of the deadline index or of the unit's urgency index (sorted, the
+          range was read twice: a unit's month of deadlines, 15 -> 28 ms of SQL at 1M);
         - by number, not on a unit's rows, a class whose tasks an index holds in id order
           (a filter or a ?timeliness= link): sorted, the planner found them by another index
           (the Office's completed tasks done late: 5 rows, the state's 300,000 at 1M read
