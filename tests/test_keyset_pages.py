@@ -251,14 +251,17 @@ def test_a_class_an_index_holds_in_id_order_is_walked_by_number(app, world, brow
         client = browser(db.session.get(User, users["office"]))
     shapes = {}
     for query in ("flt0_8=done_late", "flt0_0=completed&flt1_8=done_late",
-                  "timeliness=done_late", "flt0_8=done_late&sort=4", "flt0_8=done_on_time"):
+                  "timeliness=done_late", "flt0_8=done_late&sort=4", "flt0_8=done_on_time",
+                  "period=year:2026&measure=done_late",
+                  "period=year:2026&measure=done_on_time"):
         with recorded_statements(app) as seen:
             assert client.get(f"/tasks/?{query}").status_code == 200
         shapes[query] = any(" FROM task " in s and "coalesce(" in s and ".id IN (SELECT" in s
                             for s in seen)
     assert shapes == {"flt0_8=done_late": False, "flt0_0=completed&flt1_8=done_late": False,
                       "timeliness=done_late": False, "flt0_8=done_late&sort=4": True,
-                      "flt0_8=done_on_time": True}
+                      "flt0_8=done_on_time": True, "period=year:2026&measure=done_late": False,
+                      "period=year:2026&measure=done_on_time": True}
 
 
 @pytest.mark.parametrize("who,query,sorted_", [

@@ -24,9 +24,10 @@ TIMELINESS_CLASSES = ("open_overdue", DUE_SOON, "open_on_time", "no_deadline",
                       statistics.AWAITING, "done_on_time", "done_late", statistics.RETURNED,
                       statistics.CANCELLED)
 
-# The classes whose tasks of today a partial index holds in id order (models.task:
-# ix_task_done_late_id, ix_task_done_late_state_id): a list of them by number walks that
-# index, which passes none but them.
+# The classes whose tasks a partial index holds in id order (models.task: today's
+# ix_task_done_late_id and ix_task_done_late_state_id, a closed period's
+# ix_task_completed_late_id): a list of them by number walks that index, which passes none
+# but them.
 IN_ID_ORDER_BY_INDEX = frozenset({"done_late"})
 
 

@@ -794,7 +794,10 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
             return False
         named = {value for idx, _name, value in filters or ()
                  if value in getattr(self._filters[idx], "in_id_order", ())}
-        return bool(named) or request.args.get("timeliness") in task_filters.IN_ID_ORDER_BY_INDEX
+        # A dashboard link (?timeliness=) or a report's figure (?period=&measure=): a closed
+        # period's tasks done late have their own index in id order too.
+        links = (request.args.get("timeliness"), request.args.get("measure"))
+        return bool(named) or any(link in task_filters.IN_ID_ORDER_BY_INDEX for link in links)
 
     def _filter_said(self, idx: int, value) -> dict | None:
         """What a filter says in the running tally's terms; None where it cannot."""
