@@ -341,6 +341,30 @@ def test_due_soon_reminder_n_working_days_ahead(w, today, last_in_window, first_
     assert_idempotent("due_soon", today)
 
 
+@pytest.mark.parametrize("today", [D(2026, 4, 27), D(2026, 4, 29), D(2026, 2, 13),
+                                   D(2026, 2, 16), D(2026, 1, 5)],
+                         ids=["monday-after-gio-to", "eve-of-30-4", "tet-eve", "tet",
+                              "monday-after-new-year"])
+def test_the_due_soon_reminder_tells_the_tasks_the_due_soon_list_shows(w, today):
+    """One rule (Đ11.1b, on the effective deadline, Điều 148): the night's reminder tells the
+    lead unit of exactly the tasks the lists call due soon, on days whose window starts or
+    ends beside days off (a deadline on the day off before today runs out today; one on a
+    day off after the window's last working day runs out after it)."""
+    from cddh.services.calendar import effective_deadline
+    from cddh.services.overview import due_soon_clause, due_soon_limit
+
+    tasks = [task(w, today + dt.timedelta(days=n)) for n in range(-9, 15)]
+    task(w, today, state=S.pending_verification)  # with the Office: not the unit's to do
+    db.session.commit()
+    limit = due_soon_limit(today)
+    rule = sorted(t.id for t in tasks if today <= effective_deadline(t.deadline) <= limit)
+    listed = sorted(db.session.scalars(sa.select(Task.id).where(due_soon_clause(today))))
+    assert rule and listed == rule
+    assert run("due_soon", today)["tasks"] == len(rule)
+    assert sorted(i for _m, i in marks()) == rule  # each task reminded, remembered once
+    assert notices("due_soon")  # (grouped: one notice per unit for the night)
+
+
 def test_due_soon_reminds_again_for_a_new_deadline(w):
     t = task(w, D(2026, 3, 9))
     run("due_soon", D(2026, 3, 4))

@@ -45,14 +45,15 @@ from ..models.enums import OPEN_STATES, UNIT_ROLES
 from .calendar import WorkingCalendar
 from .clock import local_tz
 from .leaders import leader_recipients
-from .overview import due_soon_limit, late_entry_clause
+from .overview import due_soon_clause, due_soon_limit, late_entry_clause
 from .periods import cutoff_date
 from .settings import get_setting
+from .statistics import UNIT_OPEN
 
 S = TaskState
 # The states in which the lead unit holds the work (the Office holds returned tasks and
-# completion reports waiting for verification).
-UNIT_HOLDS = (S.assigned, S.in_progress)
+# completion reports waiting for verification): the states open at the unit, one list.
+UNIT_HOLDS = UNIT_OPEN
 MONTHS_PER_PERIOD = {UpdateFrequency.monthly: 1, UpdateFrequency.quarterly: 3,
                      UpdateFrequency.half_yearly: 6, UpdateFrequency.yearly: 12}
 
@@ -620,11 +621,11 @@ def remind_due_soon(today: dt.date, cal: WorkingCalendar | None = None) -> dict:
     """Đ11.1b: remind the lead unit when the deadline is within ``due_soon_working_days``
     working days; once per task and deadline (an extension starts a new clock): the mark
     ``due_soon@<deadline>`` remembers it (NoticeMark)."""
+    cal = cal or WorkingCalendar()
     days = get_setting("due_soon_working_days")
     limit = due_soon_limit(today, cal)
     marker = dated_kind("due_soon", Task.deadline)
-    soon = sa.and_(Task.state.in_(UNIT_HOLDS), Task.effective_deadline >= today,
-                   Task.effective_deadline <= limit, not_marked(marker))
+    soon = sa.and_(due_soon_clause(today, limit, cal=cal), not_marked(marker))
     notices = Notices()
     tasks = 0
     for rng in batches(soon):

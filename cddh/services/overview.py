@@ -42,15 +42,17 @@ def due_soon_limit(today: dt.date, cal: WorkingCalendar | None = None) -> dt.dat
     return cal.add_working_days(today, get_setting("due_soon_working_days"))
 
 
-def due_soon_clause(today: dt.date, limit: dt.date | None = None, of=None):
-    """Open at the unit, the deadline today or within the next N working days (Đ11.1b).
-    ``of``: the same rule on a unit's task_unit row (``scope.UNIT_ROW``)."""
-    limit = limit or due_soon_limit(today)
+def due_soon_clause(today: dt.date, limit: dt.date | None = None, of=None,
+                    cal: WorkingCalendar | None = None):
+    """THE rule of "due soon" (Đ11.1b): open at the unit, the deadline today or within the
+    next N working days. The lists, the homes and the reminder job (``duties.remind_due_soon``)
+    all say it here. ``of``: the same rule on a unit's task_unit row (``scope.UNIT_ROW``)."""
+    cal = cal or transaction_calendar()
+    limit = limit or due_soon_limit(today, cal)
     if of is None:
         # Said on the deadline, the column the lists sort by (as the other open classes:
         # statistics.class_clause): the Office's list by deadline starts its walk at today's
         # deadlines, not at the oldest (860,000 tasks passed, 350-500 ms a page at 1M).
-        cal = transaction_calendar()
         return sa.and_(Task.state.in_(UNIT_OPEN),
                        Task.deadline.between(first_deadline_due_by(today, cal),
                                              last_deadline_due_by(limit, cal)))
