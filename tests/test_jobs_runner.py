@@ -129,17 +129,33 @@ def test_run_job_from_the_command_line_with_an_injected_day(app, overdue_tasks):
 def test_the_scheduler_runs_every_job_in_the_province_s_time_zone(app):
     scheduler = build_scheduler(app)
     assert str(scheduler.timezone) == "Asia/Ho_Chi_Minh"
-    # Every job, and the heartbeat /healthz reads (due at once: the scheduler is up).
-    assert [j.id for j in scheduler.get_jobs()] == [job.name for job in JOBS] + ["heartbeat"]
+    # Every job, the calendar followed as it starts, and the heartbeat /healthz reads (due at
+    # once: the scheduler is up).
+    assert [j.id for j in scheduler.get_jobs()] == [job.name for job in JOBS] + [
+        "follow_calendar@start", "heartbeat"]
     # A tick up to an hour late still runs; missed ticks run once; never two at a time.
     assert scheduler._job_defaults == {"misfire_grace_time": 3600, "coalesce": True,
                                        "max_instances": 1}
     for job in scheduler.get_jobs():
-        assert str(job.trigger.timezone) == "Asia/Ho_Chi_Minh"
+        if job.id != "follow_calendar@start":  # a moment, not a time of day
+            assert str(job.trigger.timezone) == "Asia/Ho_Chi_Minh"
     overdue = scheduler.get_job("mark_overdue")
     after = dt.datetime(2026, 3, 9, 12, 0, tzinfo=scheduler.timezone)
     assert overdue.trigger.get_next_fire_time(None, after) == dt.datetime(
         2026, 3, 10, 0, 5, tzinfo=scheduler.timezone)
+
+
+def test_the_scheduler_follows_the_holiday_calendar_as_it_starts(app):
+    """An upgrade of the holidays package comes with a restart: the stored effective
+    deadlines follow the new calendar then, not at the next midnight."""
+    before = dt.datetime.now(dt.UTC)
+    scheduler = build_scheduler(app)
+    start = scheduler.get_job("follow_calendar@start")
+    fires = start.trigger.get_next_fire_time(None, dt.datetime.now(dt.UTC))
+    assert before <= fires <= dt.datetime.now(dt.UTC)
+    start.func(*start.args, **start.kwargs)
+    with app.app_context():
+        assert _runs() == [("follow_calendar", "ok")]
 
 
 def test_the_scheduler_command_starts_one_blocking_scheduler(app, monkeypatch):

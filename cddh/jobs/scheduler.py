@@ -11,6 +11,10 @@ rules themselves compare dates, so a day the scheduler missed entirely is caught
 next day's run.
 
 Every minute it touches its heartbeat row, which ``/healthz`` reads.
+
+As it starts it also runs ``follow_calendar`` once: an upgrade of the ``holidays`` package
+comes with a restart, and the stored effective deadlines (which the lists' deadline bounds
+and the figures read) then follow the new calendar at once, not at the next midnight.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import datetime as dt
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
@@ -27,6 +32,7 @@ from . import JOBS, run_job
 
 JOB_DEFAULTS = {"misfire_grace_time": 3600, "coalesce": True, "max_instances": 1}
 HEARTBEAT_SECONDS = 60
+FOLLOW_CALENDAR = "follow_calendar"
 
 
 def build_scheduler(app: Flask) -> BlockingScheduler:
@@ -36,6 +42,9 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
     for job in JOBS:
         scheduler.add_job(run_job, CronTrigger.from_crontab(job.cron, timezone=zone),
                           args=(job.name,), kwargs={"app": app}, id=job.name, name=job.name)
+    scheduler.add_job(run_job, DateTrigger(run_date=dt.datetime.now(dt.UTC)),
+                      args=(FOLLOW_CALENDAR,), kwargs={"app": app}, id=f"{FOLLOW_CALENDAR}@start",
+                      name=f"{FOLLOW_CALENDAR} at start", misfire_grace_time=None)
     scheduler.add_job(Heartbeat(app), IntervalTrigger(seconds=HEARTBEAT_SECONDS, timezone=zone),
                       next_run_time=dt.datetime.now(dt.UTC), id="heartbeat", name="heartbeat",
                       misfire_grace_time=HEARTBEAT_SECONDS)
