@@ -337,49 +337,71 @@ LINKS = {
 class Notices:
     """The notices of one job run, counted per recipient batch by batch (one GROUP BY per
     batch: the database returns a row per user, never a row per task) and written at the
-    end: one notification per user and kind."""
+    end: one notification per user and kind.
+
+    The counts carry the smallest subject (task or document) of each recipient, nothing
+    else: a notice about one task names it, and its label ("#12 content…") is read at the
+    end for those recipients only (``_labels``), not made for each of a backlog's hundreds of
+    thousands of tasks to keep one."""
 
     def __init__(self):
         self.groups: dict[tuple, dict[int, list]] = {}
+        self.labellers: dict[tuple, tuple] = {}
 
-    def add(self, kind: str, where, who, *, select_from=None, task_id=None, label=None,
-            **values) -> None:
+    def add(self, kind: str, where, who, *, select_from=None, subject=None, task_id=None,
+            label=None, **values) -> None:
         """Count, per recipient (``who``: a _recipients key or a join condition on User),
-        the rows of ``select_from`` (Task) matching ``where``."""
-        task_id = Task.id if task_id is None else task_id
-        label = task_label() if label is None else label
+        the rows of ``select_from`` (Task) matching ``where``. ``subject``: the key of what
+        a notice is about (Task.id), ``task_id`` and ``label``: the task it links to and its
+        label, as expressions over the subject's table (Task: itself and ``task_label``)."""
+        subject = Task.id if subject is None else subject
         source = Task if select_from is None else select_from
         if isinstance(who, str):
             # The tasks are counted per group sharing their recipients (a unit, a
             # specialist…), then the groups are joined to the users: a backlog of hundreds of
             # thousands of tasks is never multiplied by the users, nor joined to them through
-            # a condition that cannot be hashed. The same counts, first task and label.
+            # a condition that cannot be hashed. The same counts and first subject.
             keys = _recipient_keys(who)
             groups = (sa.select(*(column.label(name) for name, column in keys.items()),
                                 sa.func.count().label("tasks"),
-                                sa.func.min(task_id).label("first_task"),
-                                sa.func.min(label).label("first_label"))
+                                sa.func.min(subject).label("first"))
                       .select_from(source).where(where).group_by(*keys.values()).subquery())
-            query = (sa.select(User.id, sa.func.sum(groups.c.tasks),
-                               sa.func.min(groups.c.first_task), sa.func.min(groups.c.first_label))
+            query = (sa.select(User.id, sa.func.sum(groups.c.tasks), sa.func.min(groups.c.first))
                      .select_from(groups).join(User, _recipients(who, groups.c)).group_by(User.id))
         else:
-            query = (sa.select(User.id, sa.func.count(), sa.func.min(task_id), sa.func.min(label))
+            query = (sa.select(User.id, sa.func.count(), sa.func.min(subject))
                      .select_from(source).join(User, who).where(where).group_by(User.id))
         rows = db.session.execute(query).all()
-        group = self.groups.setdefault((kind, tuple(sorted(values.items()))), {})
-        for user_id, count, first_task, first_label in rows:
-            seen = group.setdefault(user_id, [0, first_task, first_label])
+        key = (kind, tuple(sorted(values.items())))
+        self.labellers[key] = (subject, Task.id if task_id is None else task_id,
+                               task_label() if label is None else label)
+        group = self.groups.setdefault(key, {})
+        for user_id, count, first in rows:
+            seen = group.setdefault(user_id, [0, first])
             seen[0] += int(count)
+            seen[1] = min(seen[1], first)
+
+    def _labels(self, key, subjects: set) -> dict:
+        """The task linked and the label of each subject: subject → (task id, label)."""
+        subject, task_id, label = self.labellers[key]
+        found = {}
+        ordered = sorted(subjects)
+        for start in range(0, len(ordered), NOTICE_ROWS):
+            found |= {row[0]: (row[1], row[2]) for row in db.session.execute(
+                sa.select(subject, task_id, label)
+                .where(subject.in_(ordered[start:start + NOTICE_ROWS])))}
+        return found
 
     def send(self) -> int:
         """Insert the notices: the task itself for one task, else the count and a link."""
         now = utcnow()
         rows = []
-        for (kind, values), users in self.groups.items():
-            values = dict(values)
-            for user_id, (count, task_id, label) in sorted(users.items()):
+        for key, users in self.groups.items():
+            kind, values = key[0], dict(key[1])
+            labels = self._labels(key, {first for count, first in users.values() if count == 1})
+            for user_id, (count, first) in sorted(users.items()):
                 if count == 1:
+                    task_id, label = labels[first]
                     text = message_text(kind, label, **values)
                 else:
                     text, task_id = grouped_text(kind, count, **values), None
@@ -694,7 +716,7 @@ def remind_late_entries(today: dt.date, cal: WorkingCalendar | None = None) -> d
     documents = 0
     for rng in batches(late, Document.id):
         batch = sa.and_(rng, late)
-        notices.add("late_entry", batch, to, select_from=Document, task_id=first_task,
-                    label=Document.number)
+        notices.add("late_entry", batch, to, select_from=Document, subject=Document.id,
+                    task_id=first_task, label=Document.number)
         documents += set_marks(marker, batch, Document.id, Document)
     return {"documents": documents, "notified": notices.send()}
