@@ -210,7 +210,7 @@ def _pages(client, url: str) -> tuple[list[int], list[int]]:
 @pytest.mark.parametrize("who,query", [
     ("office", "flt0_0=in_progress"), ("office", "flt0_0=completed&sort=4"),
     ("office", "flt0_8=no_deadline&sort=4&desc=1"), ("office", "flt0_0=assigned&sort=0&desc=1"),
-    ("unit", "flt0_0=in_progress"), ("unit", "flt0_8=open_overdue&sort=4"),
+    ("unit", "flt0_0=in_progress&sort=0"), ("unit", "flt0_8=open_overdue&sort=4"),
     ("unit", "flt0_7=normal&sort=4&desc=1"), ("unit", "flt0_0=completed&sort=0&desc=1")])
 def test_a_short_filtered_list_read_whole_and_sorted_gives_the_same_pages(
         app, world, browser, monkeypatch, who, query):
@@ -288,3 +288,32 @@ def test_a_deadline_range_read_along_its_index_is_walked(app, world, browser, mo
                     for s in seen)
         assert shape == (sorted_ and up_to > 0), (up_to, shape)
     assert pages[0] and pages[0] == pages[1000]
+
+
+@pytest.mark.parametrize("who,query,sorted_", [
+    ("unit", "", False), ("unit", "sort=4", False), ("unit", "sort=4&desc=1", False),
+    ("unit", "sort=0&desc=1", True), ("office", "sort=4", True), ("office", "", True)])
+@pytest.mark.parametrize("state", ["in_progress", "completed"])
+def test_a_units_state_read_along_its_urgency_index_is_walked(app, world, browser, monkeypatch,
+                                                             who, query, sorted_, state):
+    """On a unit's rows, one state read by deadline or in the urgency order is one range of
+    the unit's urgency index, in its order: a short list keeps that walk. By number, and on
+    the Office's list, it is sorted. The same rows either way."""
+    from .conftest import recorded_statements
+
+    users, visible = world
+    with app.app_context():
+        client = browser(db.session.get(User, users[who]))
+        in_state = {t for t in visible[who]
+                    if db.session.get(Task, t).state == TaskState[state]}
+    pages = {}
+    for up_to in (0, 1000):
+        monkeypatch.setitem(app.config, "SORT_FOUND_UP_TO", up_to)
+        with recorded_statements(app) as seen:
+            body = client.get(f"/tasks/?flt0_0={state}&{query}").get_data(as_text=True)
+        pages[up_to] = ids(body)
+        shape = any(" FROM task " in s and "coalesce(" in s and ".id IN (SELECT" in s
+                    for s in seen)
+        assert shape == (sorted_ and up_to > 0), (up_to, shape)
+    assert pages[0] and pages[0] == pages[1000]
+    assert set(pages[0]) <= in_state
