@@ -62,7 +62,11 @@ def generate(n_tasks: int) -> None:
                       'completed','completed','completed','returned','cancelled','draft'])[1 + g % 10],
                CASE WHEN g % 10 <> 9 THEN timestamptz '2024-01-02' + (g % 1000) * interval '1 day' END,
                0,
-               CASE WHEN g % 10 IN (4,5,6) THEN date '2024-01-10' + (g % 1100) END,
+               -- done (awaiting verification or completed): reported with a completion
+               -- date, as report_completion requires, never after today; one in seven
+               -- late (five days after the deadline), the others five days before it
+               CASE WHEN g % 10 IN (3,4,5,6) THEN least(current_date, date '2024-01-10'
+                   + (g % 1100) + CASE WHEN g % 7 = 0 THEN 10 ELSE 0 END) END,
                '', '', '', false, 1, now(), now(),
                -- search_text as cddh.services.search.normalise makes it (ids are sequential)
                ' b' || (1 + g % :ndocs) || '/ubnd-th van ban thu tai so ' || (1 + g % :ndocs)
