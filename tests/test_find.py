@@ -280,6 +280,10 @@ def test_filters_stay_inside_the_unit_users_scope(app, browser):
     assert unit(_f("timeliness", "returned")) == []
     assert unit(_f("number", "9901/UBND-TH")) == sorted(
         ids[n] for n in ("overdue", "awaiting", "cancelled"))
+    # Said on the unit's own rows in its urgency order and by deadline (the row's document),
+    # by the task elsewhere: the same tasks, a cooperating one too, no other unit's.
+    for order in ("", "&sort=4", "&sort=4&desc=1", "&sort=0&desc=1"):
+        assert unit(_f("number", "123/QĐ-UBND") + order) == sorted([ids["far"], ids["none"]])
     assert unit(_f("specialist", users["sp1"].id)) == sorted([ids["overdue"], ids["none"]])
     assert unit(_f("mine", "1")) == sorted(
         ids[n] for n in ("overdue", "none", "awaiting", "cancelled"))

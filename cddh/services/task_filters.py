@@ -74,13 +74,30 @@ def document_number(text: str):
     aside): ``9901/UBND-TH``, ``9901``, ``ubnd-th``, ``qd-ubnd`` for ``QĐ-UBND``. The
     document's trigram-indexed ``search_text`` finds the candidates; its first
     ``len(number)`` characters after the leading space (the number, normalised) decide."""
+    numbered = _documents_numbered(text)
+    return sa.false() if numbered is None else Task.document_id.in_(numbered)
+
+
+def document_number_on_row(text: str) -> list:
+    """``document_number`` on a unit's task_unit rows, which carry the task's document: the
+    documents found are looked up in the unit's own index (unit, document), not each of
+    their tasks in every unit's rows (a unit's tasks of the documents numbered "…123…" at
+    1M: 5,697 tasks probed for 217 rows, 28 ms)."""
+    numbered = _documents_numbered(text)
+    return [sa.false() if numbered is None else task_unit.c.document_id.in_(numbered)]
+
+
+def _documents_numbered(text: str):
+    """The ids of the documents whose number holds ``text`` (``document_number``), or None
+    for a text that says nothing. The document's trigram-indexed ``search_text`` finds the
+    candidates; its first ``len(number)`` characters after the leading space (the number,
+    normalised) decide."""
     typed = normalise(text)
     if not typed:
-        return sa.false()
+        return None
     number_part = sa.func.substr(Document.search_text, 2, sa.func.length(Document.number))
-    numbers = sa.select(Document.id).where(_like(Document.search_text, typed),
-                                           _like(number_part, typed))
-    return Task.document_id.in_(numbers)
+    return sa.select(Document.id).where(_like(Document.search_text, typed),
+                                        _like(number_part, typed))
 
 
 def mine_on_row(user) -> list | None:
