@@ -317,3 +317,31 @@ def test_a_units_state_read_along_its_urgency_index_is_walked(app, world, browse
         assert shape == (sorted_ and up_to > 0), (up_to, shape)
     assert pages[0] and pages[0] == pages[1000]
     assert set(pages[0]) <= in_state
+
+
+@pytest.mark.parametrize("query", ["", "sort=4", "sort=4&desc=1", "sort=0&desc=1"])
+@pytest.mark.parametrize("who", ["office", "unit"])
+def test_a_document_numbers_tasks_are_read_whole_and_sorted_whatever_their_number(
+        app, world, browser, monkeypatch, who, query):
+    """A document number's tasks are found by the documents' own index, along no order of
+    the list: read whole and sorted even above SORT_FOUND_UP_TO (counted exactly), in the
+    same numbered and keyset pages as the whole list walked in order (every task's document
+    here is numbered …/UBND-TH)."""
+    from .conftest import recorded_statements
+
+    users, _visible = world
+    monkeypatch.setattr(base, "KEYSET_FROM_PAGE", 1)
+    monkeypatch.setitem(app.config, "SORT_FOUND_UP_TO", 1)
+    with app.app_context():
+        client = browser(db.session.get(User, users[who]))
+    pages, shapes = {}, {}
+    for name, filtered in (("all", query), ("numbered", f"flt0_3=ubnd-th&{query}")):
+        with recorded_statements(app) as seen:
+            client.get(f"/tasks/?{filtered}")
+        shapes[name] = any(" FROM task " in s and "coalesce(" in s and ".id IN (SELECT" in s
+                           for s in seen)
+        pages[name] = _pages(client, f"/tasks/?{filtered}")
+    assert shapes == {"all": False, "numbered": True}
+    numbered, keyset = pages["all"]
+    assert len(numbered) > PAGE and keyset == numbered
+    assert pages["numbered"] == pages["all"]

@@ -709,9 +709,12 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
         found = getattr(g, "list_found", None) if has_request_context() else None
         size = self.page_size if page_size is None else page_size
         # Not where the view knows its walk passes none but the list's rows (a class an
-        # index holds in order: TaskView._walk_bounded).
-        order = unindexed_order(query) if found is not None and size and \
-            found <= current_app.config["SORT_FOUND_UP_TO"] and \
+        # index holds in order: TaskView._walk_bounded). Whatever their number (counted
+        # exactly) where a filter finds them by an index of their own, along no order
+        # (TaskView: a document number's digits, found by the documents' trigrams).
+        short = found is not None and (found <= current_app.config["SORT_FOUND_UP_TO"]
+                                       or getattr(g, "list_sort_found", False))
+        order = unindexed_order(query) if short and size and \
             not getattr(g, "list_walk_bounded", False) else None
         if order is None:
             return super()._apply_pagination(query, page, page_size)

@@ -178,12 +178,16 @@ class ConditionFilter(BaseSQLAFilter):
     tell; used when the list reads that row (``on_unit_row``)."""
 
     def __init__(self, column, name, condition, options=None, operation=None,
-                 row_condition=None, tally=None, states=None, in_id_order=frozenset()):
+                 row_condition=None, tally=None, states=None, in_id_order=frozenset(),
+                 sorts_found=False):
         super().__init__(column, name, options=options)
         self.condition = condition
         self.row_condition = row_condition
         # The values whose tasks an index holds in id order (``TaskView._walk_bounded``).
         self.in_id_order = in_id_order
+        # The tasks are found by an index of their own, along no order of the list: read
+        # whole and sorted whatever their number (``ScopedModelView._apply_pagination``).
+        self.sorts_found = sorts_found
         # What the filter says of the running tally's rows (TaskView._tally), and
         # the states it lets through for a value (None: any), as StateFilter's.
         self.tally = tally
@@ -657,7 +661,7 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
                      tables=("user_account",)),
         ConditionFilter(Task.content, _l("Document number"), task_filters.document_number,
                         operation=_l("contains"),
-                        row_condition=task_filters.document_number_on_row),
+                        row_condition=task_filters.document_number_on_row, sorts_found=True),
         DeadlineRangeFilter(Task.deadline, _l("Deadline")),
         CooperatingUnitFilter(Task.id, _l("Cooperating unit"), _unit_options, tables=("unit",)),
         LookupFilter(Task.specialist_id, _l("Specialist"), specialist_options,
@@ -722,11 +726,13 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         # drops the "settled" flag where they fix it (``_apply_sorting``).
         g.task_list, g.row_states = True, self._allowed_states(filters)
         g.list_walk_bounded = self._walk_bounded(sort_column, filters)
+        g.list_sort_found = any(getattr(self._filters[idx], "sorts_found", False)
+                                for idx, _name, _value in filters or ())
         try:
             count, rows = super().get_list(page, sort_column, sort_desc, search, filters,
                                            execute, page_size)
         finally:
-            g.unit_rows_join = g.task_list = g.list_walk_bounded = False
+            g.unit_rows_join = g.task_list = g.list_walk_bounded = g.list_sort_found = False
             g.row_states = None
         if execute and rows and current_user.role in UNIT_ROLES:
             # The unit's part in each row (the quick buttons: policy.unit_relation), from its
