@@ -256,8 +256,7 @@ def test_a_class_an_index_holds_in_id_order_is_walked_by_number(app, world, brow
                   "period=year:2026&measure=done_on_time"):
         with recorded_statements(app) as seen:
             assert client.get(f"/tasks/?{query}").status_code == 200
-        shapes[query] = any(" FROM task " in s and "coalesce(" in s and ".id IN (SELECT" in s
-                            for s in seen)
+        shapes[query] = _read_sorted(seen)
     assert shapes == {"flt0_8=done_late": False, "flt0_0=completed&flt1_8=done_late": False,
                       "timeliness=done_late": False, "flt0_8=done_late&sort=4": True,
                       "flt0_8=done_on_time": True, "period=year:2026&measure=done_late": False,
@@ -272,22 +271,33 @@ def test_a_deadline_range_read_along_its_index_is_walked(app, world, browser, mo
     """A deadline range read by deadline, or in a unit's urgency order, is one range of the
     index that gives the order: a short list keeps that walk (sorted, the range was read
     twice). By number it is sorted. The same rows either way."""
-    from .conftest import recorded_statements
-
     users, _visible = world
     range_ = "flt0_4=" + "01/03/2026+-+02/03/2026"
     with app.app_context():
         client = browser(db.session.get(User, users[who]))
+    assert _walked_and_sorted(app, client, monkeypatch, f"/tasks/?{range_}&{query}", sorted_)
+
+
+def _read_sorted(statements) -> bool:
+    """The page's ids were read by the list's conditions and sorted
+    (``ScopedModelView._apply_pagination``), not walked along an index in the list's order."""
+    return any(" FROM task " in s and "coalesce(" in s and ".id IN (SELECT" in s
+               for s in statements)
+
+
+def _walked_and_sorted(app, client, monkeypatch, url, sorted_) -> list[int]:
+    """The page walked (SORT_FOUND_UP_TO 0) and as a short list reads it (1,000): read sorted
+    the second time exactly when ``sorted_``, and the same rows both times (returned)."""
+    from .conftest import recorded_statements
+
     pages = {}
     for up_to in (0, 1000):
         monkeypatch.setitem(app.config, "SORT_FOUND_UP_TO", up_to)
         with recorded_statements(app) as seen:
-            body = client.get(f"/tasks/?{range_}&{query}").get_data(as_text=True)
-        pages[up_to] = ids(body)
-        shape = any(" FROM task " in s and "coalesce(" in s and ".id IN (SELECT" in s
-                    for s in seen)
-        assert shape == (sorted_ and up_to > 0), (up_to, shape)
-    assert pages[0] and pages[0] == pages[1000]
+            pages[up_to] = ids(client.get(url).get_data(as_text=True))
+        assert _read_sorted(seen) == (sorted_ and up_to > 0), (up_to, url)
+    assert pages[0] == pages[1000]
+    return pages[0]
 
 
 @pytest.mark.parametrize("who,query,sorted_", [
@@ -299,24 +309,14 @@ def test_a_units_state_read_along_its_urgency_index_is_walked(app, world, browse
     """On a unit's rows, one state read by deadline or in the urgency order is one range of
     the unit's urgency index, in its order: a short list keeps that walk. By number, and on
     the Office's list, it is sorted. The same rows either way."""
-    from .conftest import recorded_statements
-
     users, visible = world
     with app.app_context():
         client = browser(db.session.get(User, users[who]))
         in_state = {t for t in visible[who]
                     if db.session.get(Task, t).state == TaskState[state]}
-    pages = {}
-    for up_to in (0, 1000):
-        monkeypatch.setitem(app.config, "SORT_FOUND_UP_TO", up_to)
-        with recorded_statements(app) as seen:
-            body = client.get(f"/tasks/?flt0_0={state}&{query}").get_data(as_text=True)
-        pages[up_to] = ids(body)
-        shape = any(" FROM task " in s and "coalesce(" in s and ".id IN (SELECT" in s
-                    for s in seen)
-        assert shape == (sorted_ and up_to > 0), (up_to, shape)
-    assert pages[0] and pages[0] == pages[1000]
-    assert set(pages[0]) <= in_state
+    page = _walked_and_sorted(app, client, monkeypatch, f"/tasks/?flt0_0={state}&{query}",
+                              sorted_)
+    assert page and set(page) <= in_state
 
 
 @pytest.mark.parametrize("query", ["", "sort=4", "sort=4&desc=1", "sort=0&desc=1"])
@@ -338,8 +338,7 @@ def test_a_document_numbers_tasks_are_read_whole_and_sorted_whatever_their_numbe
     for name, filtered in (("all", query), ("numbered", f"flt0_3=ubnd-th&{query}")):
         with recorded_statements(app) as seen:
             client.get(f"/tasks/?{filtered}")
-        shapes[name] = any(" FROM task " in s and "coalesce(" in s and ".id IN (SELECT" in s
-                           for s in seen)
+        shapes[name] = _read_sorted(seen)
         pages[name] = _pages(client, f"/tasks/?{filtered}")
     assert shapes == {"all": False, "numbered": True}
     numbered, keyset = pages["all"]
