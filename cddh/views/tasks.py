@@ -790,11 +790,12 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
           within the range of the deadline index or of the unit's urgency index (sorted, the
           range was read twice: a unit's month of deadlines, 15 -> 28 ms of SQL at 1M);
         - on a unit's rows, a state, read by deadline or in the urgency order: the walk stays
-          within the state's range of the unit's urgency index, in deadline order, which
-          never holds more than the unit's tasks in that state (sorted, each of up to 2,000
-          rows was joined to its task first: a unit's completed tasks done late, 1,535 of
-          them at 1M, 19 -> 11 ms of SQL). By number the index gives no such range: an empty
-          pair walked the unit's rows by number, 6 -> 42 ms, and stays sorted;
+          within the state's range of the unit's state index
+          (``ix_task_unit_unit_id_state_deadline_task_id``), in deadline order, which never
+          holds more than the unit's tasks in that state (sorted, each of up to 2,000 rows
+          was joined to its task first: a unit's completed tasks done late, 1,535 of them at
+          1M, 19 -> 7-10 ms of SQL). By number the index gives no such range: an empty pair
+          walked the unit's rows by number, 6 -> 42 ms, and stays sorted;
         - by number, not on a unit's rows, a class whose tasks an index holds in id order
           (a filter or a ?timeliness= link): sorted, the planner found them by another index
           (the Office's completed tasks done late: 5 rows, the state's 300,000 at 1M read
