@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import signal
 from pathlib import Path
 
 import click
@@ -214,11 +215,22 @@ def scheduler_command():
     for job in scheduler.get_jobs():
         click.echo(f"  {job.id:<18} {job.trigger}")
     click.echo("Scheduler started; Ctrl+C stops it.")
+    # A service manager stops it with SIGTERM, whose default ends the process at once: a
+    # job in the middle of its run (follow_calendar, which runs as the scheduler starts,
+    # right after a restart) would stay recorded as running. Stopped so, it stops as on
+    # Ctrl+C: the running job finishes its transaction first.
+    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
         if scheduler.running:
             scheduler.shutdown()  # lets a job that is running finish its transaction
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _exit_on_sigterm(signum, frame):
+    raise SystemExit(0)
 
 
 @cddh_cli.command("backup")

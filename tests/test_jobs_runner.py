@@ -168,6 +168,39 @@ def test_the_scheduler_command_starts_one_blocking_scheduler(app, monkeypatch):
     assert len(started) == 1 and "mark_overdue" in result.output
 
 
+def test_the_scheduler_stops_on_sigterm_as_on_ctrl_c(app, monkeypatch):
+    """A service manager's SIGTERM stops the scheduler as Ctrl+C does: shut down, letting a
+    running job finish its transaction (by default SIGTERM ends the process at once, and
+    the job would stay recorded as running)."""
+    import os
+    import signal
+
+    from apscheduler.schedulers.base import STATE_RUNNING
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    stopped = []
+
+    def start(self):
+        self.state = STATE_RUNNING
+        os.kill(os.getpid(), signal.SIGTERM)  # as systemd or docker stop do
+
+    monkeypatch.setattr(BlockingScheduler, "start", start)
+    monkeypatch.setattr(BlockingScheduler, "shutdown", lambda self, wait=True: stopped.append(wait))
+    # The test process's own handler (the default would end the test run): reached only if
+    # the command left SIGTERM to whatever was there before.
+    def before(signum, frame):
+        stopped.append("not stopped")
+
+    previous = signal.signal(signal.SIGTERM, before)
+    try:
+        result = app.test_cli_runner().invoke(args=["cddh", "scheduler"])
+        assert signal.getsignal(signal.SIGTERM) is before  # put back
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert result.exit_code == 0, result.output
+    assert stopped == [True]  # shut down, waiting for the running job
+
+
 def test_the_web_app_never_loads_a_scheduler():
     """Only ``flask cddh scheduler`` imports APScheduler: gunicorn workers never run jobs."""
     code = ("import sys; from cddh import create_app; "
