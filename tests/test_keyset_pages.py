@@ -304,10 +304,10 @@ def _walked_and_sorted(app, client, monkeypatch, url, sorted_) -> list[int]:
     ("unit", "", False), ("unit", "sort=4", False), ("unit", "sort=4&desc=1", False),
     ("unit", "sort=0&desc=1", True), ("office", "sort=4", True), ("office", "", True)])
 @pytest.mark.parametrize("state", ["in_progress", "completed"])
-def test_a_units_state_read_along_its_urgency_index_is_walked(app, world, browser, monkeypatch,
-                                                             who, query, sorted_, state):
+def test_a_units_state_read_along_its_state_index_is_walked(app, world, browser, monkeypatch,
+                                                           who, query, sorted_, state):
     """On a unit's rows, one state read by deadline or in the urgency order is one range of
-    the unit's urgency index, in its order: a short list keeps that walk. By number, and on
+    the unit's state index, in that order: a short list keeps that walk. By number, and on
     the Office's list, it is sorted. The same rows either way."""
     users, visible = world
     with app.app_context():
