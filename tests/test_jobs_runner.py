@@ -70,6 +70,27 @@ def test_a_failing_job_changes_nothing_and_records_the_error(overdue_tasks, monk
     assert _runs() == [("mark_overdue", "failed")]
 
 
+def test_an_interrupted_run_keeps_nothing_and_says_so(overdue_tasks, monkeypatch):
+    """Ctrl+C on ``run-job`` (or the process told to exit) in the middle of a run: nothing it
+    did is kept, the run is recorded as failed with the reason (not left "running" for
+    ever), and the interruption goes on to stop the process."""
+    real = jobs.JOBS_BY_NAME["mark_overdue"]
+
+    def half_then_interrupted(today, cal):
+        real.duty(today, cal)
+        raise KeyboardInterrupt
+
+    monkeypatch.setitem(jobs.JOBS_BY_NAME, "mark_overdue", replace(real, duty=half_then_interrupted))
+    with pytest.raises(KeyboardInterrupt):
+        run_job("mark_overdue", today=MONDAY)
+    db.session.expire_all()
+    assert _overdue_history() == 0
+    assert _runs() == [("mark_overdue", "failed")]
+    run = db.session.scalar(sa.select(JobRun))
+    assert run.finished_at is not None
+    assert run.error == "Lượt chạy bị ngắt trước khi hoàn tất; không giữ lại thay đổi nào của lượt chạy."
+
+
 def test_mail_without_smtp_host_is_skipped_with_the_reason(ctx):
     office = make_unit("VP", UnitCategory.office)
     user = make_user(Role.office_specialist, office)

@@ -130,6 +130,16 @@ def _run(job: Job, today: dt.date) -> Outcome:
         log.exception("job %s failed", job.name)
         _finish(db.session.get(JobRun, run_id), FAILED, {}, traceback.format_exc())
         db.session.commit()
+    except BaseException:
+        # Stopped in the middle (Ctrl+C on ``run-job``, the process told to exit): nothing
+        # it did is kept, and the run says so instead of staying "running" for ever.
+        db.session.rollback()
+        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+            _finish(db.session.get(JobRun, run_id), FAILED, {},
+                    _("The run was interrupted before it finished; nothing it did was kept."))
+        db.session.commit()
+        log.error("job=%s event=end status=%s run=%d interrupted", job.name, FAILED, run_id)
+        raise
     run = db.session.get(JobRun, run_id)
     seconds = (run.finished_at - run.started_at).total_seconds()
     counts = " ".join(f"{key}={value}" for key, value in sorted(run.counts.items())
