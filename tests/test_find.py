@@ -782,8 +782,9 @@ def test_on_postgresql_a_units_rows_state_and_flags_are_estimated_together(app):
 
 def test_on_postgresql_a_units_undated_tasks_by_deadline_are_not_sorted_whole(app):
     """A unit's list by deadline going down starts with its undated tasks: the plan reads
-    them along the unit's deadline index, one task at a time (the index's second key), not
-    as one group read whole to be sorted by the task's deadline and number."""
+    them along the unit's deadline index, or, with a state said, that state's range of the
+    state index, one task at a time (the indexes key the undated row's task after the
+    deadline), not as one group read whole to be sorted by the task's deadline and number."""
     import sqlalchemy as sa
 
     from cddh.models import Task
@@ -806,9 +807,58 @@ def test_on_postgresql_a_units_undated_tasks_by_deadline_are_not_sorted_whole(ap
                  .order_by(*scope.by_row_deadline(True), Task.deadline.desc().nulls_first(),
                            Task.id.desc()).limit(50))
         [(plan, ids)] = _plan_and_rows(conn, query)
-    assert "ix_task_unit_unit_id_deadline_task_id" in plan, plan
+    assert ("ix_task_unit_unit_id_deadline_task_id" in plan
+            or "ix_task_unit_unit_id_state_deadline_task_id" in plan), plan
     assert "Presorted Key: task_unit.deadline, (CASE" in plan, plan
     assert ids == list(range(ids[0], ids[0] - 200, -4))  # the undated assigned, going down
+
+
+def test_on_postgresql_a_units_undated_tasks_of_one_state_are_read_in_order(app):
+    """A unit's tasks of one state, undated for the most part (tasks assigned without a
+    deadline): in the urgency order with the state said, and by deadline, the page is read
+    along that state's range of the state index, which keys the undated row's task after
+    the deadline as the orders do (scope.row_urgency_order, by_row_deadline), not the state's
+    undated rows read whole to be sorted (a unit's 3,719 assigned tasks at 1M, 48 ms a
+    page). Sorts are refused, so the plan shows which index gives the order."""
+    import sqlalchemy as sa
+
+    from cddh.models import Task, TaskState
+    from cddh.services import scope
+
+    with app.test_request_context():
+        _postgresql_only()
+        snv = make_unit("SNV")
+        dated = "CASE WHEN g % 1000 = 0 THEN date '2026-01-01' + (g % 700) END"
+        conn = _insert_tasks({"snv": snv.id}, lead_unit_id=":snv",
+                             has_deadline="g % 1000 = 0", deadline=dated,
+                             effective_deadline=dated,
+                             state="CASE WHEN g % 2 = 0 THEN 'assigned' ELSE 'completed' END")
+        scope.rebuild(conn)
+        conn.execute(sa.text("ANALYZE task"))
+        conn.execute(sa.text("ANALYZE task_unit"))
+        first = conn.scalar(sa.select(sa.func.min(Task.id)))  # task g is first + g - 1
+        conn.execute(sa.text("SET LOCAL enable_sort = off"))
+        conn.execute(sa.text("SET LOCAL enable_bitmapscan = off"))
+        settled = scope.settled_of({TaskState.assigned})
+        target, on, order = scope.by_urgency(snv.id, settled)
+        by_urgency = (sa.select(Task.id).join(target, on).where(*scope.row_state("assigned"))
+                      .order_by(*order).limit(50))
+        by_deadline = (sa.select(Task.id).join(target, on)
+                       .where(*scope.row_state("assigned"))
+                       .order_by(*scope.by_row_deadline(False), Task.deadline, Task.id)
+                       .limit(50))
+        [(urgency_plan, urgency_ids), (deadline_plan, deadline_ids)] = _plan_and_rows(
+            conn, by_urgency, by_deadline)
+    for plan in (urgency_plan, deadline_plan):
+        assert "ix_task_unit_unit_id_state_deadline_task_id" in plan, plan
+    assert "Sort" not in urgency_plan.replace("Sort Key", ""), urgency_plan
+    # By deadline the rows of one day are sorted by the task's deadline: one row a group
+    # among the undated (the index's key), never the undated as one group.
+    assert "Presorted Key: task_unit.deadline, (CASE" in deadline_plan, deadline_plan
+    # The 40 dated (every 1,000th task, assigned: by deadline, then number), then the
+    # undated assigned by number.
+    page = [*sorted(range(1000, 40001, 1000), key=lambda g: (g % 700, g)), *range(2, 21, 2)]
+    assert urgency_ids == deadline_ids == [first + g - 1 for g in page]
 
 
 def test_on_postgresql_done_late_reads_its_partial_index(app):

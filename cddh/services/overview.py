@@ -28,7 +28,7 @@ from .calendar import (
     last_deadline_due_by,
     transaction_calendar,
 )
-from .scope import UNIT_ROW
+from .scope import UNIT_ROW, row_urgency_order
 from .settings import get_setting
 from .statistics import UNIT_OPEN, class_clause, measure_clause
 from .transaction_memo import forget_when_written, per_transaction
@@ -120,7 +120,7 @@ def unit_grouped_tasks(user: User, today: dt.date, limit: int = 10) -> dict[str,
         for name, conds in groups.items()])).one()
     firsts = first_tasks([
         sa.select(tu.task_id, tu.deadline).where(*mine, *conds)
-        .order_by(tu.deadline.asc().nulls_last(), tu.task_id).limit(limit)
+        .order_by(*row_urgency_order()).limit(limit)
         for conds in groups.values()], policy.task_scope(user))
     return {name: {"count": capped(getattr(counts, name)), "tasks": tasks}
             for name, tasks in zip(groups, firsts, strict=True)}

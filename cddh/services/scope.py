@@ -390,8 +390,19 @@ def by_urgency(unit_id: int, settled: bool | None = None):
     urgency index. Said with the flag, the planner could only read that state's range in
     order by sorting it whole: a unit's 11,158 completed tasks on time, 139 ms a page."""
     _target, on = unit_row_join(unit_id)
-    order = (task_unit.c.deadline.asc().nulls_last(), task_unit.c.task_id)
+    order = row_urgency_order()
     return task_unit, on, order if settled is not None else (task_unit.c.settled, *order)
+
+
+def row_urgency_order() -> tuple:
+    """A unit's rows of one "settled" flag (or one state) by urgency: by deadline, no
+    deadline last, then by task. Said with the undated row's task (UNDATED_TASK) between
+    the two, as the urgency and state indexes key them: the same order (a dated row's is
+    NULL, an undated row's is its task), which those indexes then give whole, the undated
+    rows included, instead of sorting the undated rows as one group (a unit's 3,719
+    assigned tasks, all undated, 48 ms a page by deadline at 1M)."""
+    tu = task_unit.c
+    return tu.deadline.asc().nulls_last(), UNDATED_TASK, tu.task_id
 
 
 def settled_of(states) -> bool | None:
@@ -416,11 +427,14 @@ def urgency_after(settled: bool, deadline, task_id: int) -> list:
     same = tu.settled == (sa.true() if settled else sa.false())
     segments = []
     if deadline is not None:
-        segments.append(sa.and_(same, sa.tuple_(tu.deadline, tu.task_id) > sa.tuple_(
-            sa.literal(deadline, sa.Date), sa.literal(task_id))))
+        # The day's later tasks and the later days: one range from the day (the index keys
+        # the undated row's task between the deadline and the task, so not a row comparison).
+        day = sa.literal(deadline, sa.Date)
+        segments.append(sa.and_(same, tu.deadline >= day,
+                                sa.or_(tu.deadline > day, tu.task_id > task_id)))
         segments.append(sa.and_(same, tu.deadline.is_(None)))
     else:
-        segments.append(sa.and_(same, tu.deadline.is_(None), tu.task_id > task_id))
+        segments.append(sa.and_(same, tu.deadline.is_(None), UNDATED_TASK > task_id))
     if not settled:
         segments.append(tu.settled == sa.true())
     return segments
