@@ -174,6 +174,40 @@ def test_the_task_search_box_finds_without_diacritics_by_number_ranked_and_scope
         [ids["phrase"], ids["by_number"], ids["words_apart"]])
 
 
+def test_a_searchs_pages_hold_the_phrase_first_then_the_words_apart(app, browser, monkeypatch):
+    """Several words: the tasks holding them as typed come first, then those holding them
+    apart, each newest first, page after page (a page's ids are read from the phrase's
+    tasks, then from the others', ``ScopedModelView._ranked_page``). One word: every task
+    found holds it as typed, and the list keeps its own order, newest first."""
+    with app.test_request_context():
+        office = make_unit("VP", UnitCategory.office)
+        snv = make_unit("SNV")
+        specialist = make_user(Role.office_specialist, office)
+        doc = make_document(number="7/UBND-TH", summary="Về việc khác")
+        contents = {"phrase": "Rà soát hồ sơ đất đai", "apart": "Soát xét hồ sơ, rà lại đất đai",
+                    "neither": "Kiểm tra đê bao"}
+        kinds = ["phrase", "apart", "apart", "phrase", "neither", "apart", "phrase", "apart",
+                 "phrase", "apart"]
+        made = [(kind, make_task(snv, document=doc, content=contents[kind]).id)
+                for kind in kinds]
+        db.session.commit()
+        specialist.id  # noqa: B018  (loads the row before the context ends)
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 3)
+
+    def newest_first(*wanted):
+        return sorted((i for kind, i in made if kind in wanted), reverse=True)
+
+    def pages(query):
+        return [_list_ids(browser, specialist, f"/tasks/?search={query}&page={n}")
+                for n in range(4)]
+
+    ranked = pages("ra+soat")  # 4 of the phrase, then 5 apart: pages of 3, 3, 3, none
+    assert [len(page) for page in ranked] == [3, 3, 3, 0]
+    assert [i for page in ranked for i in page] == newest_first("phrase") + newest_first("apart")
+    one_word = pages("soat")
+    assert [i for page in one_word for i in page] == newest_first("phrase", "apart")
+
+
 def test_the_document_search_box_finds_by_number_and_words(app, browser):
     with app.test_request_context():
         office = make_unit("VP", UnitCategory.office)

@@ -609,9 +609,11 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
 
     def _apply_sorting(self, query, joins, sort_column, sort_desc):
         found = self._search_match() if sort_column is None else None
-        if found is not None:
-            # Ranked: the phrase as typed first, then the newest.
-            return query.order_by(found[1], self.model.id.desc()), joins
+        g.search_ranked = found if found is not None and found.rank is not None else None
+        if g.search_ranked is not None:
+            # Ranked: the phrase as typed first, then the newest (``_apply_pagination``
+            # reads a page of each in turn).
+            return query.order_by(found.rank, self.model.id.desc()), joins
         order = self.list_order(sort_column, sort_desc)
         if order is not None:
             return query.order_by(*order_terms(self.model, *order)), joins
@@ -629,7 +631,8 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
         if not isinstance(getattr(self.model, "id", None), InstrumentedAttribute):
             return None
         if sort_column is None:
-            if self._search_match() is not None:
+            found = self._search_match()
+            if found is not None and found.rank is not None:
                 return None
             default = self.column_default_sort
             if isinstance(default, str):
@@ -672,6 +675,7 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
         cursor = self.keyset_cursor(order)
         if has_request_context():
             g.list_found = None  # counted (``EstimatingCount.scalar``) with the first part
+            g.search_ranked = None  # a search ranked by its phrase (``_apply_sorting``)
         if cursor is None:
             count, rows = super().get_list(page, sort_column, sort_desc, search, filters,
                                            execute, page_size)
@@ -706,8 +710,11 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
         none at 1M tasks: the id index walked, 1.1 s). Nor the conditions' rows joined to
         the documents before the sort: for the thousands it may expect, the planner reads
         every document (160 ms)."""
-        found = getattr(g, "list_found", None) if has_request_context() else None
         size = self.page_size if page_size is None else page_size
+        ranked = getattr(g, "search_ranked", None) if has_request_context() else None
+        if ranked is not None and size:
+            return self._ranked_page(query, ranked, page, size)
+        found = getattr(g, "list_found", None) if has_request_context() else None
         # Not where the view knows its walk passes none but the list's rows (a class an
         # index holds in order: TaskView._walk_bounded). Whatever their number (counted
         # exactly) where a filter finds them by an index of their own, along no order
@@ -722,6 +729,23 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
             query.with_entities(self.model.id).order_by(None).order_by(*order), page, size)
         return query.filter(self.model.id.in_(ids.subquery().select())).order_by(None) \
             .order_by(*order).limit(size)
+
+    def _ranked_page(self, query, ranked, page, size):
+        """A page of a search ranked by its phrase (the words together as typed, then the
+        others; each newest first): the page's ids read from the phrase's rows, then, where
+        they run short, from the others, each newest first, which the table's own order
+        gives (the planner walks it where most tasks hold the words, and reads the few
+        from the words' index where they are few); then the page's rows by those ids.
+        Ranked in one order, a phrase most tasks hold had every one read and sorted: 4.6 s
+        a page at 1M."""
+        model_id = self.model.id
+        want = (page or 0) * size + size
+        ids = query.with_entities(model_id).order_by(None).order_by(model_id.desc())
+        found = [i for (i,) in ids.filter(ranked.phrase).limit(want)]
+        if len(found) < want:
+            found += [i for (i,) in ids.filter(sa.not_(ranked.phrase))
+                      .limit(want - len(found))]
+        return query.filter(model_id.in_(found[want - size:])).limit(size)
 
     def keyset_segments(self, order, cursor) -> list:
         """The conditions of the rows after ``cursor`` in ``order``, read in turn."""
