@@ -287,6 +287,36 @@ def test_a_count_past_the_exact_cap_shows_the_estimate_only_when_it_says_more(ap
     assert "Danh sách (3)" in page, page[:2000]
 
 
+def test_the_offices_cooperating_unit_list_counts_the_units_links(app, browser):
+    """The Office's list of the tasks one unit cooperates on, with nothing else narrowing
+    it, counts that unit's entries of the link table (one per task, each of a task the
+    Office sees: drafts too), not each task looked up (6,878 tasks at 1M: 22 ms -> 1 ms);
+    narrowed further, it counts the tasks. Either way the count is the tasks listed."""
+    with app.test_request_context():
+        office = make_unit("VP", UnitCategory.office)
+        snv, stc, sct = make_unit("SNV"), make_unit("STC"), make_unit("SCT")
+        specialist = make_user(Role.office_specialist, office)
+        for n, state in enumerate([TaskState.assigned, TaskState.draft, TaskState.completed,
+                                   TaskState.assigned, TaskState.in_progress]):
+            make_task(snv, state=state, cooperating=[stc] if n != 3 else [sct])
+        make_task(stc, cooperating=[sct])
+        db.session.commit()
+        specialist.id, stc_id = specialist.id, stc.id
+    from .conftest import recorded_statements
+
+    office_browser = browser(specialist)
+    with recorded_statements(app) as seen:
+        page = office_browser.get(f"/tasks/?flt0_5={stc_id}").get_data(as_text=True)
+    listed = len(set(re.findall(r'tasks/details/\?id=(\d+)', page)))
+    assert listed == 4 and "Danh sách (4)" in page, page[:2000]
+    counts = [s for s in seen if "count(" in s]
+    assert any("FROM task_cooperating_unit" in s for s in counts), counts
+    assert not any(re.search(r"FROM task\b(?!_)", s) for s in counts), counts
+    page = office_browser.get(f"/tasks/?flt0_5={stc_id}&flt1_0=assigned").get_data(as_text=True)
+    assert len(set(re.findall(r'tasks/details/\?id=(\d+)', page))) == 1
+    assert "Danh sách (1)" in page, page[:2000]
+
+
 def test_a_lists_exact_count_is_written_with_the_languages_grouping(app):
     """The count in a list's tab reads as the user's numbers do: 190.916 in Vietnamese,
     190,916 in English."""

@@ -250,8 +250,20 @@ class LeadUnitFilter(LookupFilter):
         return super().apply(query, value, alias)
 
 
+# What the running tally can narrow its counts by (``TaskView._tally``): a figure, its
+# lead unit, a state, a closed period.
+TALLY_TERMS = frozenset({"measure", "unit_id", "state", "period"})
+
+
 class CooperatingUnitFilter(LookupFilter):
     """Tasks the chosen unit cooperates on (said on a unit's rows: ``on_unit_row``)."""
+
+    @staticmethod
+    def tally(value) -> dict | None:
+        """The filter said in the running tally's terms (``TaskView._tally``): alone on the
+        whole table, counted from the link table."""
+        unit_id = to_id(value)
+        return {"cooperating_unit": unit_id} if unit_id is not None else None
 
     def apply(self, query, value, alias=None):
         if on_unit_row():
@@ -841,9 +853,12 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
     def _tally(said: dict | None) -> sa.Select | None:
         """The count of the whole table's tasks narrowed by ``said`` from the running tally
         (statistics.tally_count): one timeliness class or dashboard figure (counted tasks
-        only), with at most a lead unit and a state. Exact, and one small sum whatever the
-        number of tasks; None where ``said`` names no figure."""
-        if not said or "measure" not in said:
+        only), with at most a lead unit and a state; or a cooperating unit alone, from the
+        link table. Exact, and one small sum whatever the number of tasks; None where
+        ``said`` names no figure."""
+        if said and said.keys() == {"cooperating_unit"}:
+            return task_filters.cooperating_unit_count(said["cooperating_unit"])
+        if not said or "measure" not in said or said.keys() - TALLY_TERMS:
             return None
         if "period" in said:
             # A closed period's figure is stored (services/facts): its list's count is it.
