@@ -861,6 +861,46 @@ def test_on_postgresql_a_units_undated_tasks_of_one_state_are_read_in_order(app)
     assert urgency_ids == deadline_ids == [first + g - 1 for g in page]
 
 
+def test_on_postgresql_a_page_by_state_walks_an_index_in_that_order(app):
+    """The list by its state column (the state, then the number): the Office's page walks
+    the tasks' (state, id) index, a unit's its rows' (unit, state, task) index
+    (scope.by_row_state), neither sorting a state's tasks (at 1M the first state's 100,000,
+    0.7 s; a unit's 33,472, 0.9 s)."""
+    import sqlalchemy as sa
+
+    from cddh.models import Task
+    from cddh.services import scope
+    from cddh.views.base import order_terms
+
+    with app.test_request_context():
+        _postgresql_only()
+        snv, stc = make_unit("SNV"), make_unit("STC")
+        conn = _insert_tasks({"snv": snv.id, "stc": stc.id},
+                             lead_unit_id="CASE WHEN g % 2 = 0 THEN :snv ELSE :stc END",
+                             state="""CASE g % 4 WHEN 0 THEN 'assigned'
+                                      WHEN 1 THEN 'in_progress' WHEN 2 THEN 'completed'
+                                      ELSE 'cancelled' END""")
+        scope.rebuild(conn)
+        conn.execute(sa.text("ANALYZE task"))
+        conn.execute(sa.text("ANALYZE task_unit"))
+        target, on = scope.unit_row_join(snv.id)
+        queries = [sa.select(Task.id).order_by(*order_terms(Task, Task.state, descending))
+                   .limit(50) for descending in (False, True)]
+        queries += [sa.select(Task.id).join(target, on)
+                    .order_by(*scope.by_row_state(descending),
+                              *order_terms(Task, Task.state, descending)).limit(50)
+                    for descending in (False, True)]
+        found = _plan_and_rows(conn, *queries)
+    for (plan, _ids), index in zip(found, ["ix_task_state_id"] * 2
+                                   + ["ix_task_unit_unit_id_state_task_id"] * 2, strict=True):
+        assert index in plan, plan
+        assert "Sort" not in plan.replace("Sort Key", "").replace("Incremental Sort", ""), plan
+    # Each page is one state's first tasks by number.
+    for (_plan, up), (_plan2, down) in (found[:2], found[2:]):
+        assert len(up) == len(down) == 50
+        assert up == sorted(up) and down == sorted(down, reverse=True)
+
+
 def test_on_postgresql_done_late_reads_its_partial_index(app):
     """Done late is rare next to done on time, which the planner cannot tell: today's class
     says the partial index's condition (models.task.DONE_LATE_ROWS), a past date's says the

@@ -211,7 +211,8 @@ def _pages(client, url: str) -> tuple[list[int], list[int]]:
     ("office", "flt0_0=in_progress"), ("office", "flt0_0=completed&sort=4"),
     ("office", "flt0_8=no_deadline&sort=4&desc=1"), ("office", "flt0_0=assigned&sort=0&desc=1"),
     ("unit", "flt0_0=in_progress&sort=0"), ("unit", "flt0_8=open_overdue&sort=4"),
-    ("unit", "flt0_7=normal&sort=4&desc=1"), ("unit", "flt0_0=completed&sort=0&desc=1")])
+    ("unit", "flt0_7=normal&sort=4&desc=1"), ("unit", "flt0_0=completed&sort=0&desc=1"),
+    ("unit", "flt0_8=open_overdue&sort=5&desc=1"), ("office", "flt0_0=completed&sort=5")])
 def test_a_short_filtered_list_read_whole_and_sorted_gives_the_same_pages(
         app, world, browser, monkeypatch, who, query):
     """A filtered list counted to at most SORT_FOUND_UP_TO rows reads its page's ids by its

@@ -112,6 +112,15 @@ sa.Index("ix_task_unit_unit_id_lead_urgency", task_unit.c.unit_id, task_unit.c.l
          task_unit.c.settled, task_unit.c.deadline, Grouping(UNDATED_TASK),
          task_unit.c.task_id, postgresql_include=["state"])
 
+# A unit's list by state (its column's sort: the row's state, then the task): one walk of
+# the unit's range. By the task's state, the unit's 33,472 tasks were read and sorted for a
+# page at 1M (0.9 s). What the unit's filters say of a row rides along (PostgreSQL): a
+# class's rows are told apart in the index (its open overdue by state: 22,317 rows passed,
+# 28 ms read from the table).
+sa.Index("ix_task_unit_unit_id_state_task_id", task_unit.c.unit_id, task_unit.c.state,
+         task_unit.c.task_id,
+         postgresql_include=["counted", "role", "completed_on", "settled", "deadline"])
+
 # The planner's statistics of a row's state, "settled" and "counted" together (PostgreSQL;
 # ANALYZE builds them): the flags follow from the state, and a unit's list says several of
 # them at once (a state filter, a class, the scope). Taken for independent, each said again
@@ -195,6 +204,9 @@ class Task(IdMixin, TimestampMixin, db.Model):
         # A state's tasks by deadline, in the lists' order (deadline, then id): the Office
         # home's groups take their first rows from one range each.
         sa.Index("ix_task_state_deadline_id", "state", "deadline", "id"),
+        # The list by state (its column's sort: state, then number): one walk. Without it,
+        # the first state's 100,000 tasks were read and sorted for a page at 1M (0.7 s).
+        sa.Index("ix_task_state_id", "state", "id"),
         sa.Index("ix_task_specialist_id_state", "specialist_id", "state"),
         # The Office home's groups: a state's tasks of one specialist or of none, counted
         # up to 1,000 (overview.office_groups), sub-tasks told apart in the index.

@@ -377,6 +377,26 @@ def row_deadline_after(deadline: dt.date | None, task_id: int, descending: bool)
     return [tu.deadline == due, tu.deadline >= due, tu.deadline.is_(None)]
 
 
+def by_row_state(descending: bool) -> tuple:
+    """ORDER BY the unit's row's state (the task's, copied), then its task: the list by its
+    state column (the state, then the number), read along the unit's
+    ``ix_task_unit_unit_id_state_task_id``."""
+    tu = task_unit.c
+    if descending:
+        return tu.state.desc(), tu.task_id.desc()
+    return tu.state.asc(), tu.task_id.asc()
+
+
+def row_state_after(state: str, task_id: int, descending: bool) -> list:
+    """The unit's rows' side of the segments of its list by state after a task
+    (views.base.keyset_conditions: the state's later tasks, then the later states), each a
+    range of ``ix_task_unit_unit_id_state_task_id``."""
+    tu = task_unit.c
+    if descending:
+        return [sa.and_(tu.state == state, tu.task_id < task_id), tu.state < state]
+    return [sa.and_(tu.state == state, tu.task_id > task_id), tu.state > state]
+
+
 def by_urgency(unit_id: int, settled: bool | None = None):
     """A unit's tasks by urgency (issue 12 §4): (the join onto the unit's task_unit rows,
     the ORDER BY). Open at the unit first, by deadline: overdue first, then the nearest

@@ -1031,15 +1031,16 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
     def _on_unit_rows(self, sort_column, sort_desc=False, filters=()) -> bool:
         """The list reads each task with its unit's task_unit row (``on_unit_row``): a unit
         user's list in its urgency order, by number (the row's key is the unit, then the
-        task: a page by number is one range of it, whatever the filters said on the row) or
-        by deadline (``_apply_sorting``); going down, only when a filter or a link narrows
+        task: a page by number is one range of it, whatever the filters said on the row), by
+        state, or by deadline (``_apply_sorting``); by deadline going down, only when a
+        filter or a link narrows
         the list: the tasks without a deadline come first, all one group for the row's
         order to sort, and of the unit's whole list the table's index reads them in order."""
         if current_user.role not in UNIT_ROLES or self._search_match() is not None:
             return False
         if sort_column == "deadline" and sort_desc:
             return bool(filters) or any(self.list_conditions())
-        return sort_column in (None, "id", "deadline")
+        return sort_column in (None, "id", "deadline", "state")
 
     def list_order(self, sort_column, sort_desc):
         """The urgency order is three columns of task_unit: its deep pages seek along the
@@ -1069,14 +1070,22 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
                 # index and sorted within each day, not the whole table's deadlines walked
                 # for the unit's few.
                 query = query.order_by(*scope.by_row_deadline(bool(sort_desc)))
+            elif sort_column == "state":
+                # The row's copy of the state, then its task: the same order, one walk of
+                # the unit's (unit, state, task) index.
+                query = query.order_by(*scope.by_row_state(bool(sort_desc)))
         return super()._apply_sorting(query, joins, sort_column, sort_desc)
 
     def keyset_segments(self, order, cursor) -> list:
-        """A unit's list by deadline, read on its rows (``_apply_sorting``): each segment
-        after the cursor is bounded on the rows too (scope.row_deadline_after)."""
+        """A unit's list by deadline or by state, read on its rows (``_apply_sorting``):
+        each segment after the cursor is bounded on the rows too (scope.row_deadline_after,
+        scope.row_state_after)."""
         segments = super().keyset_segments(order, cursor)
         if on_unit_row() and isinstance(order, tuple) and order[0] is Task.deadline:
             bounds = scope.row_deadline_after(*cursor, descending=order[1])
+            segments = [sa.and_(s, b) for s, b in zip(segments, bounds, strict=True)]
+        elif on_unit_row() and isinstance(order, tuple) and order[0] is Task.state:
+            bounds = scope.row_state_after(*cursor, descending=order[1])
             segments = [sa.and_(s, b) for s, b in zip(segments, bounds, strict=True)]
         return segments
 
