@@ -240,7 +240,8 @@ class EstimatingCount:
     """A list's count query (Flask-Admin chains ``filter`` on it, then calls ``scalar``):
     on PostgreSQL, when the planner expects more than COUNT_ESTIMATE_ABOVE rows, the
     estimate is returned (an ``ApproximateCount``) instead of counting them all; below it,
-    the exact count up to COUNT_EXACT_UP_TO, and past that the estimate or "more than".
+    the exact count up to COUNT_EXACT_UP_TO (a search's: SEARCH_COUNT_EXACT_UP_TO), and
+    past that the estimate or "more than".
     ``whole`` (``policy.scope_count``) counts the user's whole scope from its index: used
     while nothing (a filter, a search, a join) has narrowed the query."""
 
@@ -331,9 +332,12 @@ class EstimatingCount:
         # all), and counting a filtered 100,000 reads them all. Past it, the estimate when it
         # says more (it is never shown for a list known to be shorter), else "more than".
         cap = min(current_app.config["COUNT_EXACT_UP_TO"], above)
+        if has_request_context() and getattr(g, "list_searched", False):
+            cap = min(cap, current_app.config["SEARCH_COUNT_EXACT_UP_TO"])
         rows = self.query.statement.with_only_columns(sa.literal(1)).limit(cap + 1)
         counted = db.session.scalar(sa.select(sa.func.count()).select_from(rows.subquery()))
-        self._found(counted)
+        # Past the cap their number is not known: never read whole and sorted.
+        self._found(counted if counted <= cap else None)
         if counted <= cap:
             return ExactCount(counted)
         return ApproximateCount(estimate) if estimate is not None and estimate > cap \
@@ -579,6 +583,15 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
     search_column = None
     search_hint = None
 
+    def get_sortable_columns(self):
+        """Flask-Admin's sortable columns (those named, or else the model's own), less any
+        that a database cannot order: JSON (PostgreSQL has no ordering operator for it; the
+        job runs sorted by their counts were an error page)."""
+        columns = super().get_sortable_columns()
+        return {name: column for name, column in columns.items()
+                if not isinstance(getattr(getattr(column, "expression", column), "type", None),
+                                  sa.JSON)}
+
     def init_search(self) -> bool:
         if self.search_column is None:
             return super().init_search()
@@ -602,6 +615,7 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
             return super()._apply_search(query, count_query, joins, count_joins, search)
         found = self._search_match()
         if found is not None:
+            g.list_searched = True  # counted to SEARCH_COUNT_EXACT_UP_TO (EstimatingCount)
             query = query.filter(found[0])
             if count_query is not None:
                 count_query = count_query.filter(found[0])
@@ -676,6 +690,7 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
         if has_request_context():
             g.list_found = None  # counted (``EstimatingCount.scalar``) with the first part
             g.search_ranked = None  # a search ranked by its phrase (``_apply_sorting``)
+            g.list_searched = False  # a search narrows it (``_apply_search``)
         if cursor is None:
             count, rows = super().get_list(page, sort_column, sort_desc, search, filters,
                                            execute, page_size)
