@@ -54,6 +54,10 @@ class Config:
     # filtered 100,000 reads their rows (30-120 ms at 1M tasks), 10,000 a tenth of that.
     # Past it the list shows the estimate when it says more, else "more than 10,000".
     COUNT_EXACT_UP_TO = _env_int("COUNT_EXACT_UP_TO", 10_000)
+    # A search's list counts to this many at most: a word most tasks hold is in most of a
+    # unit's tasks too, and 10,000 of them found among the unit's took a unit leader's list
+    # 0.2-1.7 s at 1M tasks (its first page of newest tasks, 2 ms).
+    SEARCH_COUNT_EXACT_UP_TO = _env_int("SEARCH_COUNT_EXACT_UP_TO", 1_000)
     # A list counted to at most this many rows reads them all by its filters' index and
     # sorts them (a few ms), never walking an index in its order past the others.
     SORT_FOUND_UP_TO = _env_int("SORT_FOUND_UP_TO", 2_000)
