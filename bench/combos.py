@@ -8,7 +8,8 @@ Logs in over the Flask test client (bench/inprocess.py) as each user, requests e
 (every state, priority and timeliness class, a lead and a cooperating unit, a specialist, a
 leader, a document number's digits, deadline ranges, "mine") alone and the pairs state ×
 class, priority × class, state × priority and lead unit × state or class, each in the
-default order, by deadline both ways and by number; prints each page whose median of five
+default order, by deadline both ways and by number (alone, by state too), and searches
+(common and rare words, alone and with a filter; the documents' too); prints each page whose median of five
 is over ``--over`` ms in process (HTTP adds 2-3 ms), and any status other than 200.
 ``make bench`` measures the screens chosen by hand; this finds the combinations nobody chose
 (session 28: the Office's completed tasks done late walked 100,000 others; a filtered count
@@ -36,6 +37,11 @@ CLASSES = ["open_overdue", "due_soon", "open_on_time", "no_deadline", "awaiting_
            "done_on_time", "done_late", "returned", "cancelled"]
 PRIORITIES = ["normal", "urgent", "flash"]
 ORDERS = ["", "&sort=4", "&sort=4&desc=1", "&sort=0&desc=1"]
+# The list by its state column, each filter alone (session 31: 0.7-0.9 s a page at 1M).
+STATE_ORDERS = ["&sort=5", "&sort=5&desc=1"]
+# Searches: a word and a phrase every generated task holds, a rarer word, a rare phrase
+# (session 31: a common word took 4.2 s a page at 1M for the Office, 1.7 s for a unit).
+SEARCHES = ["thu", "nhiem+vu", "1000", "thu+tai+so+1000"]
 
 
 def combinations(specialist_id: int, leader_id: int, lead_unit: str, partner: str) -> list:
@@ -52,6 +58,21 @@ def combinations(specialist_id: int, leader_id: int, lead_unit: str, partner: st
     found += [[("1", lead_unit), ("8", c)] for c in CLASSES]
     found += [[("1", lead_unit), ("0", s)] for s in STATES]
     return found
+
+
+def pages(found: list) -> list[str]:
+    """Each combination's list in each of ORDERS; each single filter (and none) by state
+    too; each of SEARCHES alone, with a state and with a class."""
+    urls = []
+    for filters in found:
+        query = "&".join(f"flt{i}_{k}={quote(v)}" for i, (k, v) in enumerate(filters))
+        orders = ORDERS + (STATE_ORDERS if len(filters) <= 1 else [])
+        urls += ["/tasks/?" + query + order for order in orders]
+    for words in SEARCHES:
+        urls += [f"/tasks/?search={words}", f"/tasks/?search={words}&flt0_0=completed",
+                 f"/tasks/?search={words}&flt0_8=open_overdue",
+                 f"/documents/?search={words}"]
+    return urls
 
 
 def timed(client, url: str, runs: int) -> list[float]:
@@ -78,25 +99,22 @@ def main() -> None:
     app = create()
     with app.app_context():
         ids = dict(db.session.execute(sa.select(User.username, User.id)).all())
-    found = combinations(ids["chuyenvien"], ids["lanhdao"], args.lead_unit, args.partner)
+    urls = pages(combinations(ids["chuyenvien"], ids["lanhdao"], args.lead_unit,
+                              args.partner))
     for username in args.usernames.split(","):
         client, slow = login(app, username), 0
-        for filters in found:
-            query = "&".join(f"flt{i}_{k}={quote(v)}" for i, (k, v) in enumerate(filters))
-            for order in ORDERS:
-                url = "/tasks/?" + query + order
-                status = client.get(url).status_code
-                if status != 200:
-                    print(f"{username} status {status} {url}", flush=True)
-                    continue
-                if min(timed(client, url, 2)) <= args.over:
-                    continue
-                median = statistics.median(timed(client, url, 5))
-                if median > args.over:
-                    slow += 1
-                    print(f"{username} {median:7.1f} {url}", flush=True)
-        print(f"{username}: {slow} of {len(found) * len(ORDERS)} pages over {args.over} ms",
-              flush=True)
+        for url in urls:
+            status = client.get(url).status_code
+            if status != 200:
+                print(f"{username} status {status} {url}", flush=True)
+                continue
+            if min(timed(client, url, 2)) <= args.over:
+                continue
+            median = statistics.median(timed(client, url, 5))
+            if median > args.over:
+                slow += 1
+                print(f"{username} {median:7.1f} {url}", flush=True)
+        print(f"{username}: {slow} of {len(urls)} pages over {args.over} ms", flush=True)
 
 
 if __name__ == "__main__":
