@@ -201,11 +201,14 @@ def test_a_searchs_pages_hold_the_phrase_first_then_the_words_apart(app, browser
         return [_list_ids(browser, specialist, f"/tasks/?search={query}&page={n}")
                 for n in range(4)]
 
-    ranked = pages("ra+soat")  # 4 of the phrase, then 5 apart: pages of 3, 3, 3, none
-    assert [len(page) for page in ranked] == [3, 3, 3, 0]
-    assert [i for page in ranked for i in page] == newest_first("phrase") + newest_first("apart")
-    one_word = pages("soat")
-    assert [i for page in one_word for i in page] == newest_first("phrase", "apart")
+    for up_to in (0, 1000):  # walked newest first, or (few found) read whole and sorted
+        monkeypatch.setitem(app.config, "SORT_FOUND_UP_TO", up_to)
+        ranked = pages("ra+soat")  # 4 of the phrase, then 5 apart: pages of 3, 3, 3, none
+        assert [len(page) for page in ranked] == [3, 3, 3, 0]
+        assert [i for page in ranked for i in page] == (newest_first("phrase")
+                                                        + newest_first("apart"))
+        one_word = pages("soat")
+        assert [i for page in one_word for i in page] == newest_first("phrase", "apart")
 
 
 def test_the_document_search_box_finds_by_number_and_words(app, browser):
