@@ -341,6 +341,40 @@ def test_a_searchs_count_stops_at_its_own_cap(app, browser, monkeypatch):
     assert "Danh sách (3)" in searched, searched[:2000]
 
 
+def test_a_units_search_expected_long_is_counted_along_its_rows(app, browser, monkeypatch):
+    """A unit user's search that the planner expects to pass the cap is counted along the
+    unit's rows, each row's task looked up (PostgreSQL: policy.along_unit_rows), up to the
+    cap: the same count as the tasks listed, the unit's forwarded tasks holding the words
+    only (not another unit's, not a draft, not one without the words)."""
+    from cddh.views.base import EstimatingCount
+
+    from .conftest import recorded_statements
+
+    with app.test_request_context():
+        snv, stc = make_unit("SNV"), make_unit("STC")
+        staff = make_user(Role.unit_staff, snv)
+        for content in ("Rà soát đất đai", "Rà soát đất công", "Đất đai ven sông"):
+            make_task(snv, content=content)
+        make_task(snv, content="Rà soát đất (nháp)", state=TaskState.draft)
+        make_task(snv, content="Kiểm tra đê bao")
+        make_task(stc, content="Rà soát đất đai của STC")
+        db.session.commit()
+        staff.id  # noqa: B018  (loads the row before the context ends)
+        dialect = db.session.connection().dialect.name
+    monkeypatch.setattr(EstimatingCount, "estimate", lambda self: 40)  # "many"
+    monkeypatch.setitem(app.config, "COUNT_ESTIMATE_ABOVE", 100)
+    monkeypatch.setitem(app.config, "SEARCH_COUNT_EXACT_UP_TO", 5)
+    with recorded_statements(app) as seen:
+        page = browser(staff).get("/tasks/?search=dat").get_data(as_text=True)
+    assert len(set(re.findall(r'tasks/details/\?id=(\d+)', page))) == 3
+    assert "Danh sách (3)" in page, page[:2000]
+    along = [s for s in seen if "count(" in s and "LATERAL" in s]
+    assert bool(along) == (dialect == "postgresql"), seen
+    monkeypatch.setitem(app.config, "SEARCH_COUNT_EXACT_UP_TO", 2)  # past the cap
+    page = browser(staff).get("/tasks/?search=dat").get_data(as_text=True)
+    assert "Danh sách (khoảng 40)" in page, page[:2000]
+
+
 def test_a_lists_exact_count_is_written_with_the_languages_grouping(app):
     """The count in a list's tab reads as the user's numbers do: 190.916 in Vietnamese,
     190,916 in English."""
