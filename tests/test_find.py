@@ -780,6 +780,25 @@ def test_on_postgresql_a_units_rows_state_and_flags_are_estimated_together(app):
     assert expected >= actual / 4, (expected, actual)
 
 
+def _a_units_assigned_and_completed(dated: str):
+    """A new unit's 40,000 tasks, the even ones assigned, the odd ones completed, those
+    where ``dated`` (SQL in ``g``) holds with a deadline (``date '2026-01-01' + g % 700``),
+    the others without; its task_unit rows built and analyzed: (the connection, the unit)."""
+    import sqlalchemy as sa
+
+    from cddh.services import scope
+
+    snv = make_unit("SNV")
+    deadline = f"CASE WHEN {dated} THEN date '2026-01-01' + (g % 700) END"
+    conn = _insert_tasks({"snv": snv.id}, lead_unit_id=":snv", has_deadline=dated,
+                         deadline=deadline, effective_deadline=deadline,
+                         state="CASE WHEN g % 2 = 0 THEN 'assigned' ELSE 'completed' END")
+    scope.rebuild(conn)
+    conn.execute(sa.text("ANALYZE task"))
+    conn.execute(sa.text("ANALYZE task_unit"))
+    return conn, snv
+
+
 def test_on_postgresql_a_units_undated_tasks_by_deadline_are_not_sorted_whole(app):
     """A unit's list by deadline going down starts with its undated tasks: the plan reads
     them along the unit's deadline index, or, with a state said, that state's range of the
@@ -792,15 +811,7 @@ def test_on_postgresql_a_units_undated_tasks_by_deadline_are_not_sorted_whole(ap
 
     with app.test_request_context():
         _postgresql_only()
-        snv = make_unit("SNV")
-        dated = "CASE WHEN g % 4 <> 0 THEN date '2026-01-01' + (g % 700) END"
-        conn = _insert_tasks({"snv": snv.id}, lead_unit_id=":snv",
-                             has_deadline="g % 4 <> 0", deadline=dated,
-                             effective_deadline=dated,
-                             state="CASE WHEN g % 2 = 0 THEN 'assigned' ELSE 'completed' END")
-        scope.rebuild(conn)
-        conn.execute(sa.text("ANALYZE task"))
-        conn.execute(sa.text("ANALYZE task_unit"))
+        conn, snv = _a_units_assigned_and_completed("g % 4 <> 0")
         target, on = scope.unit_row_join(snv.id)
         query = (sa.select(Task.id).join(target, on)
                  .where(target.c.state == "assigned")  # narrowed, as the list's filters do
@@ -827,15 +838,7 @@ def test_on_postgresql_a_units_undated_tasks_of_one_state_are_read_in_order(app)
 
     with app.test_request_context():
         _postgresql_only()
-        snv = make_unit("SNV")
-        dated = "CASE WHEN g % 1000 = 0 THEN date '2026-01-01' + (g % 700) END"
-        conn = _insert_tasks({"snv": snv.id}, lead_unit_id=":snv",
-                             has_deadline="g % 1000 = 0", deadline=dated,
-                             effective_deadline=dated,
-                             state="CASE WHEN g % 2 = 0 THEN 'assigned' ELSE 'completed' END")
-        scope.rebuild(conn)
-        conn.execute(sa.text("ANALYZE task"))
-        conn.execute(sa.text("ANALYZE task_unit"))
+        conn, snv = _a_units_assigned_and_completed("g % 1000 = 0")
         first = conn.scalar(sa.select(sa.func.min(Task.id)))  # task g is first + g - 1
         conn.execute(sa.text("SET LOCAL enable_sort = off"))
         conn.execute(sa.text("SET LOCAL enable_bitmapscan = off"))
