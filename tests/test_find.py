@@ -397,6 +397,45 @@ def test_the_entry_form_and_the_task_form_have_searchable_unit_pickers(app, brow
     assert ">Sở Tài nguyên và Môi trường (STNMT)</option>" in form
 
 
+def test_the_document_and_task_pickers_find_as_the_search_box_does(app, browser):
+    """The task form's document picker finds a document by its number as typed (case and
+    diacritics aside: task_filters.document_numbered), the progress form's task picker a
+    task by the words of its text (search.task_condition): each by an indexed text, newest
+    first, never an ILIKE over every row (0.2-0.9 s at 1M), and only what the user may
+    reference; an empty text offers every such row."""
+    import json
+
+    with app.test_request_context():
+        office = make_unit("VP", UnitCategory.office)
+        snv, stc = make_unit("SNV"), make_unit("STC")
+        specialist = make_user(Role.office_specialist, office)
+        staff = make_user(Role.unit_staff, snv)
+        decision = make_document(number="77/QĐ-UBND", summary="Về việc khác")
+        other = make_document(number="12/UBND-KT", summary="Về việc khác")
+        ours = make_task(snv, document=other, content="Rà soát đất đai ven sông")
+        theirs = make_task(stc, document=other, content="Rà soát đất đai của STC")
+        unrelated = make_task(snv, document=other, content="Kiểm tra đê bao")
+        db.session.commit()
+        ids = {"decision": decision.id, "other": other.id, "ours": ours.id,
+               "theirs": theirs.id, "unrelated": unrelated.id}
+        specialist.id, staff.id  # noqa: B018  (loads the rows before the context ends)
+
+    def found(user, url):
+        resp = browser(user).get(url)
+        assert resp.status_code == 200, url
+        return [row[0] for row in json.loads(resp.get_data(as_text=True))]
+
+    documents = "/tasks/ajax/lookup/?name=document&query="
+    assert found(specialist, documents + "qd-ubnd") == [ids["decision"]]
+    assert found(specialist, documents + "77%2Fqđ") == [ids["decision"]]
+    assert found(specialist, documents + "khac") == []  # the summary is not the number
+    assert found(specialist, documents)[:2] == [ids["other"], ids["decision"]]
+    tasks = "/progress_updates/ajax/lookup/?name=task&query="
+    assert found(staff, tasks + "ra+soat+dat") == [ids["ours"]]  # not STC's
+    assert found(specialist, tasks + "RÀ+SOÁT") == [ids["theirs"], ids["ours"]]
+    assert found(staff, tasks)[:2] == [ids["unrelated"], ids["ours"]]
+
+
 def test_in_chromium_pickers_find_units_without_diacritics_and_by_code(app, chromium, live_server):  # noqa: F811
     from .conftest import TEST_PASSWORD
 

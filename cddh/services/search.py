@@ -122,6 +122,13 @@ def task_match(query: str | None):
     return match(Task.search_text, query)
 
 
+def task_condition(query: str | None):
+    """The tasks ``task_match`` finds, as one condition; None when the query has no words
+    (a picker's look-up: the rows found, unranked)."""
+    found = task_match(query)
+    return None if found is None else found.condition
+
+
 def document_match(query: str | None):
     return match(Document.search_text, query)
 

@@ -97,15 +97,23 @@ def document_number_on_row(text: str) -> list:
 
 def _documents_numbered(text: str):
     """The ids of the documents whose number holds ``text`` (``document_number``), or None
-    for a text that says nothing. The document's trigram-indexed ``search_text`` finds the
-    candidates; its first ``len(number)`` characters after the leading space (the number,
-    normalised) decide."""
+    for a text that says nothing."""
+    numbered = document_numbered(text)
+    return None if numbered is None else sa.select(Document.id).where(numbered)
+
+
+def document_numbered(text: str):
+    """The documents whose number holds ``text`` as typed (case and diacritics aside), as
+    a condition on Document; None for a text that says nothing. The document's
+    trigram-indexed ``search_text`` finds the candidates; its first ``len(number)``
+    characters after the leading space (the number, normalised) decide. (Also the task
+    form's document picker: its ``ILIKE`` on the number read all 333,357 documents at 1M
+    for a number none has, 218 ms.)"""
     typed = normalise(text)
     if not typed:
         return None
     number_part = sa.func.substr(Document.search_text, 2, sa.func.length(Document.number))
-    return sa.select(Document.id).where(_like(Document.search_text, typed),
-                                        _like(number_part, typed))
+    return sa.and_(_like(Document.search_text, typed), _like(number_part, typed))
 
 
 def mine_on_row(user) -> list | None:

@@ -36,6 +36,7 @@ from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipl
 from flask_admin.contrib.sqla.filters import IntEqualFilter
 from flask_admin.form.widgets import DatePickerWidget, DateTimePickerWidget
 from flask_admin.model import BaseModelView, typefmt
+from flask_admin.model.ajax import DEFAULT_PAGE_SIZE
 from flask_admin.model.filters import BaseFilter
 from flask_admin.model.template import (
     EditPopupRowAction,
@@ -95,7 +96,25 @@ class LoginRequiredMixin:
 
 
 class ScopedAjaxLoader(QueryAjaxModelLoader):
-    """Autocomplete and submitted ajax values see only what the user may reference."""
+    """Autocomplete and submitted ajax values see only what the user may reference.
+
+    ``match`` (an option of ``form_ajax_refs``): a function of the typed text giving the
+    condition of the rows it finds (None for a text with nothing to find: every row, as
+    Flask-Admin's look-up of an empty text), newest first, in place of Flask-Admin's
+    ``ILIKE '%text%'`` on each field, which no index serves (a task's content at 1M tasks:
+    0.7-0.9 s a look-up)."""
+
+    def __init__(self, name, session, model, match=None, **options):
+        super().__init__(name, session, model, **options)
+        self.match = match
+
+    def get_list(self, term, offset=0, limit=DEFAULT_PAGE_SIZE):
+        if self.match is None:
+            return super().get_list(term, offset, limit)
+        query, condition = self.get_query(), self.match(term)
+        if condition is not None:
+            query = query.filter(condition)
+        return query.order_by(self.model.id.desc()).offset(offset).limit(limit).all()
 
     def get_query(self):
         return super().get_query().filter(policy.reference_scope(current_user, self.model))

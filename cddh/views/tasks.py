@@ -78,6 +78,7 @@ from ..services import (
     workflow,
 )
 from ..services import feedback as feedback_service
+from ..services import search as text_search
 from ..services.calendar import transaction_calendar
 from ..services.clock import local_today
 from ..services.directives import read as directives
@@ -657,7 +658,8 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
     form_columns = ("document", "content", "lead_unit", "cooperating_units", "monitoring_unit",
                     "specialist", "directing_leader", "expected_product", "has_deadline", "deadline",
                     "update_frequency", "priority")
-    form_ajax_refs = {"document": {"fields": ("number",), "page_size": 10}}
+    form_ajax_refs = {"document": {"fields": ("number",), "page_size": 10,
+                                   "match": task_filters.document_numbered}}
     form_choices = {"expected_product": labels.choices(labels.EXPECTED_PRODUCT),
                     "update_frequency": labels.choices(labels.UPDATE_FREQUENCY),
                     "priority": labels.choices(labels.PRIORITY)}
@@ -1492,7 +1494,8 @@ class ProgressUpdateView(ScopedModelView):
     column_details_list = column_list
     form_columns = ("task", "content", "percent")
     form_args = {"percent": {"validators": [Optional(), NumberRange(0, 100)]}}
-    form_ajax_refs = {"task": {"fields": ("content",), "page_size": 10}}
+    form_ajax_refs = {"task": {"fields": ("content",), "page_size": 10,
+                               "match": text_search.task_condition}}
     column_default_sort = ("created_at", True)
     column_filters = (FilterEqual(ProgressUpdate.task_id, _l("Task no.")),)
     column_formatters = {"task": link_formatter("tasks.details_view", "task"),
