@@ -334,6 +334,13 @@ LINKS = {
 }
 
 
+class _Keys:
+    """A group's recipient keys by name (``_recipients`` reads them as attributes)."""
+
+    def __init__(self, columns: dict):
+        self.__dict__.update(columns)
+
+
 class Notices:
     """The notices of one job run, counted per recipient batch by batch (one GROUP BY per
     batch: the database returns a row per user, never a row per task) and written at the
@@ -357,21 +364,52 @@ class Notices:
         subject = Task.id if subject is None else subject
         source = Task if select_from is None else select_from
         if isinstance(who, str):
-            # The tasks are counted per group sharing their recipients (a unit, a
-            # specialist…), then the groups are joined to the users: a backlog of hundreds of
-            # thousands of tasks is never multiplied by the users, nor joined to them through
-            # a condition that cannot be hashed. The same counts and first subject.
-            keys = _recipient_keys(who)
-            groups = (sa.select(*(column.label(name) for name, column in keys.items()),
-                                sa.func.count().label("tasks"),
-                                sa.func.min(subject).label("first"))
-                      .select_from(source).where(where).group_by(*keys.values()).subquery())
-            query = (sa.select(User.id, sa.func.sum(groups.c.tasks), sa.func.min(groups.c.first))
-                     .select_from(groups).join(User, _recipients(who, groups.c)).group_by(User.id))
-        else:
-            query = (sa.select(User.id, sa.func.count(), sa.func.min(subject))
-                     .select_from(source).join(User, who).where(where).group_by(User.id))
-        rows = db.session.execute(query).all()
+            self._count(kind, where, [(sa.true(), who)], source, subject, task_id, label, values)
+            return
+        query = (sa.select(User.id, sa.func.count(), sa.func.min(subject))
+                 .select_from(source).join(User, who).where(where).group_by(User.id))
+        self._collect(kind, values, subject, task_id, label, db.session.execute(query))
+
+    def add_split(self, kind: str, where, parts, *, select_from=None, **values) -> None:
+        """As ``add`` with ``who`` a _recipients key, for rows whose recipients differ by a
+        condition: ``parts`` is a list of (condition, who), the conditions disjoint. The
+        rows are read once for every part (one grouped pass over a night's backlog, not
+        one a part)."""
+        self._count(kind, where, parts, Task if select_from is None else select_from,
+                    Task.id, None, None, values)
+
+    def _count(self, kind, where, parts, source, subject, task_id, label, values) -> None:
+        # The tasks are counted per group sharing their recipients (a unit, a specialist…),
+        # then the groups are joined to the users: a backlog of hundreds of thousands of
+        # tasks is never multiplied by the users, nor joined to them through a condition
+        # that cannot be hashed. The same counts and first subject. With several parts, a
+        # group also says its part, and each part's keys are kept on its own rows only.
+        split = len(parts) > 1
+        part = sa.case(*((condition, i) for i, (condition, _who) in enumerate(parts)))
+        keys = {}
+        for i, (condition, who) in enumerate(parts):
+            for name, column in _recipient_keys(who).items():
+                keys[f"{name}_{i}"] = sa.case((condition, column)) if split else column
+        columns = [column.label(name) for name, column in keys.items()]
+        if split:
+            columns.append(part.label("part"))
+        groups = (sa.select(*columns, sa.func.count().label("tasks"),
+                            sa.func.min(subject).label("first"))
+                  .select_from(source).where(where).group_by(*(c.element for c in columns)))
+        groups = groups.cte("groups") if split else groups.subquery("groups")
+        queries = []
+        for i, (_condition, who) in enumerate(parts):
+            columns = _Keys({name: groups.c[f"{name}_{i}"] for name in _recipient_keys(who)})
+            joined = _recipients(who, columns)
+            if split:
+                joined = sa.and_(groups.c.part == i, joined)
+            queries.append(sa.select(User.id.label("user_id"), sa.func.sum(groups.c.tasks),
+                                     sa.func.min(groups.c.first))
+                           .select_from(groups).join(User, joined).group_by(User.id))
+        query = queries[0] if not split else sa.union_all(*queries)
+        self._collect(kind, values, subject, task_id, label, db.session.execute(query))
+
+    def _collect(self, kind, values, subject, task_id, label, rows) -> None:
         key = (kind, tuple(sorted(values.items())))
         self.labellers[key] = (subject, Task.id if task_id is None else task_id,
                                task_label() if label is None else label)
@@ -490,8 +528,8 @@ def mark_overdue(today: dt.date, cal: WorkingCalendar | None = None) -> dict:
     notices = Notices()
     marks = sa.join(TaskOverdue, Task, TaskOverdue.task_id == Task.id)
     held = Task.state.in_(UNIT_HOLDS)
-    notices.add("overdue", sa.and_(this_run, held), "lead_unit", select_from=marks)
-    notices.add("overdue", sa.and_(this_run, ~held), "specialist", select_from=marks)
+    notices.add_split("overdue", this_run, [(held, "lead_unit"), (~held, "specialist")],
+                      select_from=marks)
     return {"became_overdue": became, "no_longer_overdue": cleared, "notified": notices.send()}
 
 
