@@ -345,3 +345,44 @@ def test_a_document_numbers_tasks_are_read_whole_and_sorted_whatever_their_numbe
     numbered, keyset = pages["all"]
     assert len(numbered) > PAGE and keyset == numbered
     assert pages["numbered"] == pages["all"]
+
+
+@pytest.mark.parametrize("query", ["flt0_8=open_overdue&sort=5", "flt0_8=no_deadline&sort=5&desc=1",
+                                   "timeliness=open_overdue&sort=5&desc=1",
+                                   "flt0_8=no_deadline&sort=5&flt1_1={unit}"])
+@pytest.mark.parametrize("few", [0, 1000])
+def test_the_offices_list_by_state_counted_from_the_tally_reads_a_state_at_a_time(
+        app, world, browser, monkeypatch, query, few):
+    """The Office's list of a class by state: each state's part is known from the running
+    tally, and a page's ids are read a state at a time (TaskView._apply_pagination), the
+    states with none skipped, not one walk of the (state, id) index through the tasks of
+    the states the class leaves out. The same rows, in the same numbered and keyset pages,
+    as that walk gives."""
+    from cddh.models import Unit
+    from cddh.views.tasks import TaskView
+
+    from .conftest import recorded_statements
+
+    users, _visible = world
+    monkeypatch.setattr(base, "KEYSET_FROM_PAGE", 1)  # the second page on is a keyset page
+    monkeypatch.setitem(app.config, "SORT_FOUND_UP_TO", few)  # each state's part read sorted
+    with app.app_context():
+        client = browser(db.session.get(User, users["office"]))
+        unit = db.session.scalar(sa.select(Unit.id).where(Unit.code == "SA"))
+    url = "/tasks/?" + query.format(unit=unit)
+    with recorded_statements(app) as seen:
+        client.get(url)
+    by_state = [s for s in seen if s.startswith("SELECT task.id") and "task.state = " in s]
+    assert any("FROM task_tally" in s and "GROUP BY task_tally.state" in s for s in seen)
+    assert by_state, seen
+    assert all(("coalesce(" in s) == bool(few) for s in by_state), by_state
+    read = _pages(client, url)
+    monkeypatch.setattr(TaskView, "_state_parts", staticmethod(lambda: None))
+    with recorded_statements(app) as seen:
+        client.get(url)
+    assert not any(s.startswith("SELECT task.id") and "task.state = " in s for s in seen)
+    walked = _pages(client, url)
+    numbered, keyset = walked
+    assert len(numbered) > (PAGE if "flt1_1" not in query else 1)  # states, pages
+    assert keyset == numbered
+    assert read == walked

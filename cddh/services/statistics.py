@@ -356,11 +356,12 @@ def tally_windows(starts: list[dt.date | None], today: dt.date, unit_ids=None
 
 
 def tally_count(measure: str, today: dt.date, unit_id: int | None = None,
-                state: str | None = None) -> sa.Select | None:
+                state: str | None = None, by_state: bool = False) -> sa.Select | None:
     """How many tasks ``measure_clause(measure, None, today, today)`` holds (every task
     counted to date; with ``unit_id``, those it leads; with ``state``, those in it), summed
-    from the running tally: the dashboard's own figure, whatever the number of tasks. None
-    for a measure the tally cannot tell."""
+    from the running tally: the dashboard's own figure, whatever the number of tasks.
+    ``by_state``: (state, count) rows, one per state holding any. None for a measure the
+    tally cannot tell."""
     from ..models import task_tally
 
     if measure not in (*COLUMNS, AWAITING) or not use_tally(today, today):
@@ -373,6 +374,9 @@ def tally_count(measure: str, today: dt.date, unit_id: int | None = None,
         where.append(of.state == state)
     if measure != "total":
         where.append(class_clause(measure, today, today, of=of))
+    if by_state:
+        return (sa.select(of.state, sa.func.sum(of.n)).where(*where).group_by(of.state)
+                .having(sa.func.sum(of.n) > 0))
     return sa.select(sa.func.coalesce(sa.func.sum(of.n), 0)).where(*where)
 
 

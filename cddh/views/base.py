@@ -341,6 +341,8 @@ class EstimatingCount:
             count = db.session.scalar(self.whole) or 0
             if self.said or self.rows:  # narrowed by filters, counted from the tally or rows
                 self._found(count)
+            if has_request_context():
+                g.list_said = self.said  # what the count says of the rows (TaskView)
             return ExactCount(count)
         above = current_app.config["COUNT_ESTIMATE_ABOVE"]
         estimate = self.estimate()
@@ -723,6 +725,7 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
             g.list_found = None  # counted (``EstimatingCount.scalar``) with the first part
             g.search_ranked = None  # a search ranked by its phrase (``_apply_sorting``)
             g.list_searched = False  # a search narrows it (``_apply_search``)
+            g.list_said = None  # the rows in the tally's terms (``EstimatingCount.scalar``)
         if cursor is None:
             count, rows = super().get_list(page, sort_column, sort_desc, search, filters,
                                            execute, page_size)

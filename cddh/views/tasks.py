@@ -742,12 +742,16 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         g.list_walk_bounded = self._walk_bounded(sort_column, filters)
         g.list_sort_found = any(getattr(self._filters[idx], "sorts_found", False)
                                 for idx, _name, _value in filters or ())
+        # By state, on the tasks (not a unit's rows): read a state at a time where the tally
+        # tells each state's part (``_apply_pagination``).
+        g.list_by_state = bool(sort_desc) if sort_column == "state" \
+            and not g.unit_rows_join else None
         try:
             count, rows = super().get_list(page, sort_column, sort_desc, search, filters,
                                            execute, page_size)
         finally:
             g.unit_rows_join = g.task_list = g.list_walk_bounded = g.list_sort_found = False
-            g.row_states = None
+            g.row_states = g.list_by_state = None
         if execute and rows and current_user.role in UNIT_ROLES:
             # The unit's part in each row (the quick buttons: policy.unit_relation), from its
             # task_unit rows: read with the task where the list joined them (``_apply_sorting``:
@@ -1077,6 +1081,54 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
                 # the unit's (unit, state, task) index.
                 query = query.order_by(*scope.by_row_state(bool(sort_desc)))
         return super()._apply_sorting(query, joins, sort_column, sort_desc)
+
+    def _apply_pagination(self, query, page, page_size):
+        """The list by state, where its count came from the running tally (a class, with or
+        without a lead unit: ``EstimatingCount.scalar``'s ``g.list_said``): a page's ids read
+        a state at a time, each state's part known from the tally (``_state_parts``).
+        Walked in one go, the (state, id) index passes every task of the states before the
+        page's that the filter leaves out: the Office's open overdue tasks by state walked
+        100,000 assigned tasks without a deadline (85 ms at 1M), its tasks without a
+        deadline going down 900,000 (370 ms)."""
+        size = self.page_size if page_size is None else page_size
+        parts = self._state_parts() if size else None
+        if parts is None:
+            return super()._apply_pagination(query, page, page_size)
+        skip, ids = (page or 0) * size, []
+        descending = g.list_by_state
+        few = current_app.config["SORT_FOUND_UP_TO"]
+        for state, number in parts:
+            if skip >= number:  # a state wholly before the page
+                skip -= number
+                continue
+            # A state's few tasks are read by the filter's own index and sorted (as a short
+            # list's: ``ScopedModelView._apply_pagination``), its many along (state, id).
+            key = sa.func.coalesce(Task.id, Task.id) if number <= few else Task.id
+            part = (query.with_entities(Task.id).order_by(None).filter(Task.state == state)
+                    .order_by(key.desc() if descending else key)
+                    .offset(skip).limit(size - len(ids)))
+            ids.extend(task_id for (task_id,) in part)
+            skip = 0
+            if len(ids) >= size:
+                break
+        return query.filter(Task.id.in_(ids)).limit(size)
+
+    @staticmethod
+    def _state_parts() -> list[tuple[TaskState, int]] | None:
+        """The list's states in its order with their number of tasks (none without), from
+        the running tally; None unless the list is by state and counted from the tally.
+        The states' values sort alike in every collation (their first letters, then
+        "cancelled" before "completed")."""
+        descending = getattr(g, "list_by_state", None) if has_request_context() else None
+        said = getattr(g, "list_said", None) if descending is not None else None
+        if not said or "measure" not in said or said.keys() - {"measure", "unit_id"}:
+            return None
+        counted = statistics.tally_count(said["measure"], local_today(), said.get("unit_id"),
+                                         by_state=True)
+        if counted is None:
+            return None
+        return [(TaskState(state), int(number))
+                for state, number in sorted(db.session.execute(counted), reverse=descending)]
 
     def keyset_segments(self, order, cursor) -> list:
         """A unit's list by deadline or by state, read on its rows (``_apply_sorting``):
