@@ -358,6 +358,7 @@ def test_a_units_search_expected_long_is_counted_along_its_rows(app, browser, mo
         make_task(snv, content="Rà soát đất (nháp)", state=TaskState.draft)
         make_task(snv, content="Kiểm tra đê bao")
         make_task(snv, content="Đất bãi bồi", state=TaskState.in_progress)
+        make_task(snv, content="Đất công chưa hạn", state=TaskState.in_progress, deadline=None)
         make_task(stc, content="Rà soát đất đai của STC")
         db.session.commit()
         staff.id  # noqa: B018  (loads the row before the context ends)
@@ -367,19 +368,28 @@ def test_a_units_search_expected_long_is_counted_along_its_rows(app, browser, mo
     monkeypatch.setitem(app.config, "SEARCH_COUNT_EXACT_UP_TO", 5)
     with recorded_statements(app) as seen:
         page = browser(staff).get("/tasks/?search=dat").get_data(as_text=True)
-    assert len(set(re.findall(r'tasks/details/\?id=(\d+)', page))) == 4
-    assert "Danh sách (4)" in page, page[:2000]
+    assert len(set(re.findall(r'tasks/details/\?id=(\d+)', page))) == 5
+    assert "Danh sách (5)" in page, page[:2000]
     along = [s for s in seen if "count(" in s and "LATERAL" in s]
     assert bool(along) == (dialect == "postgresql"), seen
     # A state filter is said on the unit's rows too: only the rows in it are looked up.
     with recorded_statements(app) as seen:
         page = browser(staff).get("/tasks/?search=dat&flt0_0=in_progress").get_data(
             as_text=True)
+    assert len(set(re.findall(r'tasks/details/\?id=(\d+)', page))) == 2
+    assert "Danh sách (2)" in page, page[:2000]
+    along = [s for s in seen if "count(" in s and "LATERAL" in s]
+    assert bool(along) == (dialect == "postgresql"), seen
+    assert all(re.search(r"scope_row\.state IN", s) for s in along), along
+    # So is a timeliness class the row can tell (its copy of the deadline).
+    with recorded_statements(app) as seen:
+        page = browser(staff).get("/tasks/?search=dat&flt0_8=no_deadline").get_data(
+            as_text=True)
     assert len(set(re.findall(r'tasks/details/\?id=(\d+)', page))) == 1
     assert "Danh sách (1)" in page, page[:2000]
     along = [s for s in seen if "count(" in s and "LATERAL" in s]
     assert bool(along) == (dialect == "postgresql"), seen
-    assert all(re.search(r"scope_row\.state IN", s) for s in along), along
+    assert all(re.search(r"scope_row\.deadline IS NULL", s) for s in along), along
     monkeypatch.setitem(app.config, "SEARCH_COUNT_EXACT_UP_TO", 2)  # past the cap
     page = browser(staff).get("/tasks/?search=dat").get_data(as_text=True)
     assert "Danh sách (khoảng 40)" in page, page[:2000]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.util import ClauseAdapter
 
 from ..models import (
     ApiToken,
@@ -216,7 +217,7 @@ def task_scope_on_row(user) -> ColumnElement[bool]:
                    *_unit_rows(user.unit_id))
 
 
-def along_unit_rows(user, statement: sa.Select, states=None) -> sa.Select | None:
+def along_unit_rows(user, statement: sa.Select, states=None, rows=()) -> sa.Select | None:
     """``statement`` (a select of tasks within the user's scope) read along a unit user's
     ``task_unit`` rows: each row's task looked up by its key and kept where it meets the
     statement's conditions (a lateral sub-query the planner keeps apart: a nested loop
@@ -224,17 +225,20 @@ def along_unit_rows(user, statement: sa.Select, states=None) -> sa.Select | None
     unit that most tasks would pass, where the planner otherwise reads the task table
     against a hash of the unit's rows. ``states``: the only states the statement lets
     through (its filters'), said on the rows too, so that only the rows in them are
-    looked up (the row copies its task's state). PostgreSQL only (LATERAL). None for
-    anyone but a unit user."""
+    looked up (the row copies its task's state); ``rows``: the statement's filters said on
+    a unit's ``task_unit`` row (a timeliness class, a document number), likewise.
+    PostgreSQL only (LATERAL). None for anyone but a unit user."""
     if not scope_on_unit_row(user):
         return None
     row = task_unit.alias("scope_row")
     task_of_row = (statement.with_only_columns(sa.literal(1))
                    .where(Task.id == row.c.task_id).offset(0).lateral("task_of_row"))
-    rows = [row.c.unit_id == user.unit_id, row.c.state != TaskState.draft.value]
+    on_row = ClauseAdapter(row)
+    where = [row.c.unit_id == user.unit_id, row.c.state != TaskState.draft.value,
+             *(on_row.traverse(condition) for condition in rows)]
     if states is not None and set(states) != set(TaskState):
-        rows.append(row.c.state.in_(sorted(state.value for state in states)))
-    return sa.select(sa.literal(1)).select_from(row).join(task_of_row, sa.true()).where(*rows)
+        where.append(row.c.state.in_(sorted(state.value for state in states)))
+    return sa.select(sa.literal(1)).select_from(row).join(task_of_row, sa.true()).where(*where)
 
 
 def scope_count(user, model, rows=(), state: str | None = None) -> sa.Select | None:

@@ -366,7 +366,8 @@ class EstimatingCount:
                 # them: 122 -> 14 ms). Not a rare word's: its few tasks come from the words'
                 # index, where looking up each of the unit's tasks would read them all.
                 along = policy.along_unit_rows(current_user, statement,
-                                               getattr(g, "row_states", None))
+                                               getattr(g, "row_states", None),
+                                               getattr(g, "row_filter_conditions", ()))
                 rows = rows if along is None else along
         rows = rows.limit(cap + 1)
         counted = db.session.scalar(sa.select(sa.func.count()).select_from(rows.subquery()))

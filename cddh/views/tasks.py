@@ -746,12 +746,17 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         # tells each state's part (``_apply_pagination``).
         g.list_by_state = bool(sort_desc) if sort_column == "state" \
             and not g.unit_rows_join else None
+        # A unit's search is counted along its rows (policy.along_unit_rows): the filters
+        # said on the rows too, so that only the rows they keep are looked up.
+        g.row_filter_conditions = self._row_filter_conditions(filters) \
+            if search and execute and current_user.role in UNIT_ROLES else ()
         try:
             count, rows = super().get_list(page, sort_column, sort_desc, search, filters,
                                            execute, page_size)
         finally:
             g.unit_rows_join = g.task_list = g.list_walk_bounded = g.list_sort_found = False
             g.row_states = g.list_by_state = None
+            g.row_filter_conditions = ()
         if execute and rows and current_user.role in UNIT_ROLES:
             # The unit's part in each row (the quick buttons: policy.unit_relation), from its
             # task_unit rows: read with the task where the list joined them (``_apply_sorting``:
@@ -798,6 +803,16 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         if link in Timeliness.__members__:
             states &= statistics.class_states(link)
         return states
+
+    def _row_filter_conditions(self, filters) -> list:
+        """The filters that a unit's task_unit row can tell (``ConditionFilter``'s
+        ``row_condition``), said on the row."""
+        conditions = []
+        for idx, _name, value in filters or ():
+            of_row = getattr(self._filters[idx], "row_condition", None)
+            found = of_row(value) if of_row is not None else None
+            conditions.extend(found or ())
+        return conditions
 
     def _walk_bounded(self, sort_column, filters) -> bool:
         """The walk of the list's order index is bounded by what a filter says, so a short
