@@ -366,29 +366,22 @@ def test_a_units_search_expected_long_is_counted_along_its_rows(app, browser, mo
     monkeypatch.setattr(EstimatingCount, "estimate", lambda self: 40)  # "many"
     monkeypatch.setitem(app.config, "COUNT_ESTIMATE_ABOVE", 100)
     monkeypatch.setitem(app.config, "SEARCH_COUNT_EXACT_UP_TO", 5)
-    with recorded_statements(app) as seen:
-        page = browser(staff).get("/tasks/?search=dat").get_data(as_text=True)
-    assert len(set(re.findall(r'tasks/details/\?id=(\d+)', page))) == 5
-    assert "Danh sách (5)" in page, page[:2000]
-    along = [s for s in seen if "count(" in s and "LATERAL" in s]
-    assert bool(along) == (dialect == "postgresql"), seen
+    def counted_along(query: str, listed: int) -> list[str]:
+        """The page's rows and count; the LATERAL counts sent (PostgreSQL's only)."""
+        with recorded_statements(app) as seen:
+            page = browser(staff).get(f"/tasks/?{query}").get_data(as_text=True)
+        assert len(set(re.findall(r'tasks/details/\?id=(\d+)', page))) == listed
+        assert f"Danh sách ({listed})" in page, page[:2000]
+        along = [s for s in seen if "count(" in s and "LATERAL" in s]
+        assert bool(along) == (dialect == "postgresql"), seen
+        return along
+
+    counted_along("search=dat", 5)
     # A state filter is said on the unit's rows too: only the rows in it are looked up.
-    with recorded_statements(app) as seen:
-        page = browser(staff).get("/tasks/?search=dat&flt0_0=in_progress").get_data(
-            as_text=True)
-    assert len(set(re.findall(r'tasks/details/\?id=(\d+)', page))) == 2
-    assert "Danh sách (2)" in page, page[:2000]
-    along = [s for s in seen if "count(" in s and "LATERAL" in s]
-    assert bool(along) == (dialect == "postgresql"), seen
+    along = counted_along("search=dat&flt0_0=in_progress", 2)
     assert all(re.search(r"scope_row\.state IN", s) for s in along), along
     # So is a timeliness class the row can tell (its copy of the deadline).
-    with recorded_statements(app) as seen:
-        page = browser(staff).get("/tasks/?search=dat&flt0_8=no_deadline").get_data(
-            as_text=True)
-    assert len(set(re.findall(r'tasks/details/\?id=(\d+)', page))) == 1
-    assert "Danh sách (1)" in page, page[:2000]
-    along = [s for s in seen if "count(" in s and "LATERAL" in s]
-    assert bool(along) == (dialect == "postgresql"), seen
+    along = counted_along("search=dat&flt0_8=no_deadline", 1)
     assert all(re.search(r"scope_row\.deadline IS NULL", s) for s in along), along
     monkeypatch.setitem(app.config, "SEARCH_COUNT_EXACT_UP_TO", 2)  # past the cap
     page = browser(staff).get("/tasks/?search=dat").get_data(as_text=True)
