@@ -62,13 +62,15 @@ def combinations(specialist_id: int, leader_id: int, lead_unit: str, partner: st
 
 def pages(found: list) -> list[str]:
     """Each combination's list in each of ORDERS; each single filter (and none) by state
-    too; each of SEARCHES alone, with a state and with a class."""
+    too; each of SEARCHES alone (in each order, by state too), with a state and with a
+    class."""
     urls = []
     for filters in found:
         query = "&".join(f"flt{i}_{k}={quote(v)}" for i, (k, v) in enumerate(filters))
         orders = ORDERS + (STATE_ORDERS if len(filters) <= 1 else [])
         urls += ["/tasks/?" + query + order for order in orders]
     for words in SEARCHES:
+        urls += [f"/tasks/?search={words}{order}" for order in ORDERS[1:] + STATE_ORDERS]
         urls += [f"/tasks/?search={words}", f"/tasks/?search={words}&flt0_0=completed",
                  f"/tasks/?search={words}&flt0_8=open_overdue",
                  f"/documents/?search={words}"]
