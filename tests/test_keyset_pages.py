@@ -386,3 +386,35 @@ def test_the_offices_list_by_state_counted_from_the_tally_reads_a_state_at_a_tim
     assert len(numbered) > (PAGE if "flt1_1" not in query else 1)  # states, pages
     assert keyset == numbered
     assert read == walked
+
+
+@pytest.mark.parametrize("query", ["", "sort=0&desc=1", "sort=4", "sort=4&desc=1", "sort=5&desc=1",
+                                   "flt0_8=open_overdue", "flt0_0=completed&sort=4"])
+@pytest.mark.parametrize("who", ["office", "unit"])
+def test_a_deep_page_by_number_reads_its_ids_first_and_gives_the_same_rows(
+        app, world, browser, monkeypatch, who, query):
+    """A page far down by its number (OFFSET, a number typed in the address) reads the ids
+    of the rows it skips alone, then its rows by their ids (ScopedModelView.
+    _apply_pagination): the same rows in the same pages as the page read whole."""
+    from .conftest import recorded_statements
+
+    users, _visible = world
+    monkeypatch.setattr(base, "KEYSET_FROM_PAGE", 100)  # every page numbered
+    monkeypatch.setitem(app.config, "SORT_FOUND_UP_TO", 0)  # no short list read sorted
+    with app.app_context():
+        client = browser(db.session.get(User, users[who]))
+
+    def numbered() -> list[list[int]]:
+        pages, page = [], 0
+        while found := ids(client.get(f"/tasks/?{query}&page={page}").get_data(as_text=True)):
+            pages.append(found)
+            page += 1
+        return pages
+
+    whole = numbered()
+    assert len(whole) >= 2
+    monkeypatch.setattr(base, "DEFER_ROWS_FROM", PAGE)  # from the second page on
+    with recorded_statements(app) as seen:
+        client.get(f"/tasks/?{query}&page=1")
+    assert any(" OFFSET " in s and ".id IN (SELECT" in s for s in seen), seen
+    assert numbered() == whole

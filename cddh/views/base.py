@@ -408,6 +408,9 @@ ID_ONLY_ROW_ACTIONS = (ViewRowAction, EditRowAction, ViewPopupRowAction, EditPop
 
 # Pages numbered by Flask-Admin's pager (OFFSET); deeper pages are keyset pages.
 KEYSET_FROM_PAGE = 10
+# Rows skipped by an OFFSET (a deeper page's number typed in the address) from which a page
+# reads its ids first and then its rows by those ids (``_apply_pagination``).
+DEFER_ROWS_FROM = 1_000
 
 
 def _is_nullable(column) -> bool:
@@ -774,6 +777,14 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
                                        or getattr(g, "list_sort_found", False))
         order = unindexed_order(query) if short and size and \
             not getattr(g, "list_walk_bounded", False) else None
+        if order is None and size and (page or 0) * size >= DEFER_ROWS_FROM:
+            # A deep page by number (OFFSET, without a keyset cursor: typed in the address):
+            # the rows it skips are read as ids alone, in the list's order, then the page's
+            # rows by their ids with what they show. Joined whole, each skipped row was read
+            # with its document, its unit and the unit's part (a unit's ?page=199 at 1M:
+            # 10,000 rows, 210 ms).
+            ids = super()._apply_pagination(query.with_entities(self.model.id), page, size)
+            return query.filter(self.model.id.in_(ids.subquery().select())).limit(size)
         if order is None:
             return super()._apply_pagination(query, page, page_size)
         ids = super()._apply_pagination(
