@@ -410,6 +410,8 @@ def test_the_document_and_task_pickers_find_as_the_search_box_does(app, browser)
         snv, stc = make_unit("SNV"), make_unit("STC")
         specialist = make_user(Role.office_specialist, office)
         staff = make_user(Role.unit_staff, snv)
+        for n in range(10):  # older documents: more than a picker's page (10) in all
+            make_document(number=f"{n}/TB-VP", summary="Thông báo")
         decision = make_document(number="77/QĐ-UBND", summary="Về việc khác")
         other = make_document(number="12/UBND-KT", summary="Về việc khác")
         ours = make_task(snv, document=other, content="Rà soát đất đai ven sông")
@@ -434,6 +436,15 @@ def test_the_document_and_task_pickers_find_as_the_search_box_does(app, browser)
     assert found(staff, tasks + "ra+soat+dat") == [ids["ours"]]  # not STC's
     assert found(specialist, tasks + "RÀ+SOÁT") == [ids["theirs"], ids["ours"]]
     assert found(staff, tasks)[:2] == [ids["unrelated"], ids["ours"]]
+    # The page's bounds come from the address: never past the picker's page, never an error.
+    assert len(found(specialist, documents)) == 10
+    assert found(specialist, documents + "&limit=1") == [ids["other"]]
+    assert found(specialist, documents + "&offset=1&limit=1") == [ids["decision"]]
+    first_page = found(specialist, documents)
+    for bounds in ("limit=100000", "limit=-1", "limit=0", "offset=-3", "offset=abc",
+                   f"offset={2**40}"):
+        assert found(specialist, f"{documents}&{bounds}") == first_page, bounds
+    assert len(found(specialist, documents + "&offset=11")) == 1  # the last of 12
 
 
 def test_in_chromium_pickers_find_units_without_diacritics_and_by_code(app, chromium, live_server):  # noqa: F811

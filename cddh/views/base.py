@@ -63,7 +63,15 @@ from ..services import DomainError
 from ..services.cells import csv_text
 from ..services.clock import local_now
 from ..services.overview import MoreThan
-from ..services.parsing import date_in_range, storable_text, to_date, to_id, to_ids, to_int
+from ..services.parsing import (
+    MAX_ID,
+    date_in_range,
+    storable_text,
+    to_date,
+    to_id,
+    to_ids,
+    to_int,
+)
 from .formatting import link_html, local_date, local_datetime, number
 from .memo import by_id, id_template, per_language, per_request
 from .memo import user as memo_user
@@ -109,6 +117,12 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
         self.match = match
 
     def get_list(self, term, offset=0, limit=DEFAULT_PAGE_SIZE):
+        # ``offset`` and ``limit`` come from the address: at most the picker's page of rows
+        # (a negative one was a server error, ``limit=100000`` 8.7 MB of documents in 3 s),
+        # from a row within the ids' range.
+        page = self.options.get("page_size", DEFAULT_PAGE_SIZE)
+        limit = page if not isinstance(limit, int) or not 0 < limit <= page else limit
+        offset = offset if isinstance(offset, int) and 0 <= offset <= MAX_ID else 0
         if self.match is None:
             return super().get_list(term, offset, limit)
         query, condition = self.get_query(), self.match(term)
