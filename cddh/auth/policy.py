@@ -348,7 +348,13 @@ def _own_saved_filters(user) -> ColumnElement[bool]:
     """A saved filter is its owner's alone: nobody else reads, uses or deletes it."""
     if not _authenticated(user):
         return sa.false()
-    return SavedFilter.user_id == user.id
+    return saved_filters_of(user.id)
+
+
+def saved_filters_of(user_id) -> ColumnElement[bool]:
+    """The saved filters owned by ``user_id`` (a value, or a column of the active user the
+    statement already read: the login's own statement joins them)."""
+    return SavedFilter.user_id == user_id
 
 
 def _own_sessions(user) -> ColumnElement[bool]:

@@ -102,12 +102,18 @@ def lead_unit_recipient(task_id) -> sa.ColumnElement[bool]:
                    sa.or_(User.role == Role.unit_leader, ~named, mine))
 
 
+def unread_count_of(user_id) -> sa.ScalarSelect:
+    """The badge's count for the user ``user_id`` (a value or a column): one count over the
+    partial index ix_notification_unread (the user's unread rows only; the night's jobs
+    write one grouped notice per user and kind, not per task)."""
+    return (sa.select(sa.func.count()).select_from(Notification)
+            .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+            .scalar_subquery())
+
+
 def unread_count(user: User) -> int:
-    """The badge: one count over the partial index ix_notification_unread (the user's unread
-    rows only; the night's jobs write one grouped notice per user and kind, not per task)."""
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(Notification)
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+    """The badge (see unread_count_of)."""
+    return db.session.scalar(sa.select(unread_count_of(user.id))) or 0
 
 
 def notice_link(notification: Notification, **url_options) -> str:

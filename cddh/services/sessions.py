@@ -10,7 +10,8 @@ import secrets
 import sqlalchemy as sa
 from flask import current_app
 
-from ..models import User, UserSession, db, utcnow
+from ..auth import policy
+from ..models import SavedFilter, User, UserSession, db, utcnow
 
 # Ended sessions are kept this long: the user sees where they logged in from lately, and
 # login throttling recognises an address the account has used.
@@ -31,19 +32,36 @@ def start_session(user: User, *, user_agent: str = "", address: str = "",
     return session
 
 
-def load_session_user(key: str, *, now: dt.datetime | None = None) -> User | None:
-    """The active user of a live session with this key, or None (ended, expired, unknown)."""
+def load_session_user(key: str, *, now: dt.datetime | None = None,
+                      with_menu: bool = False) -> User | None:
+    """The active user of a live session with this key, or None (ended, expired, unknown).
+
+    ``with_menu``: the same statement also reads what every page's navigation bar shows of
+    the user (their unread notices' count, their saved filters), attached to the user as
+    ``menu`` = (count, [MenuEntry, …]); one statement a page instead of three."""
     if not key:
         return None
     now = now or utcnow()
-    row = db.session.execute(
+    statement = (
         sa.select(UserSession, User).join(User, User.id == UserSession.user_id)
         .where(UserSession.key == key, UserSession.revoked_at.is_(None),
-               UserSession.expires_at > now, User.active.is_(True))
-    ).first()
-    if row is None:
-        return None
-    session, user = row
+               UserSession.expires_at > now, User.active.is_(True)))
+    if not with_menu:
+        row = db.session.execute(statement).first()
+        if row is None:
+            return None
+        session, user = row
+    else:
+        from .notifications import unread_count_of
+        from .saved_filters import MENU_COLUMNS, MENU_ORDER, MenuEntry
+
+        rows = db.session.execute(
+            statement.add_columns(unread_count_of(User.id).label("unread"), *MENU_COLUMNS)
+            .outerjoin(SavedFilter, policy.saved_filters_of(User.id)).order_by(*MENU_ORDER)).all()
+        if not rows:
+            return None
+        session, user = rows[0][0], rows[0][1]
+        user.menu = (rows[0].unread, [MenuEntry(*r[3:]) for r in rows if r[3] is not None])
     user.current_session = session
     return user
 

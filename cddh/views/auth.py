@@ -6,6 +6,7 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    has_request_context,
     flash,
     redirect,
     render_template,
@@ -24,6 +25,7 @@ from ..models import User, db
 from ..services import DomainError, sessions
 from ..services.accounts import authenticate
 from ..services.audit import record
+from .memo import SAVED_FILTERS, UNREAD, remember
 from .next_url import safe_next
 
 bp = Blueprint("auth", __name__)
@@ -38,8 +40,18 @@ class LoginForm(FlaskForm):
 @login_manager.user_loader
 def load_user(session_key: str) -> User | None:
     """The cookie carries a server-side session's key: a logged-out, ended or expired session,
-    or a deactivated account, loads nobody."""
-    return sessions.load_session_user(session_key)
+    or a deactivated account, loads nobody.
+
+    A page read by GET (nothing written before it renders) takes the navigation bar's unread
+    count and saved filters from the same statement (``menu``); a POST reads them afresh
+    wherever it shows them."""
+    shown = has_request_context() and request.method in ("GET", "HEAD")
+    user = sessions.load_session_user(session_key, with_menu=shown)
+    if user is not None and shown:
+        unread, mine = user.menu
+        remember(UNREAD, unread)
+        remember(SAVED_FILTERS, mine)
+    return user
 
 
 def client_address() -> str:

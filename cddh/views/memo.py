@@ -46,6 +46,18 @@ def per_request(key: Hashable, build: Callable[[], object]):
         return build()
 
 
+# What the login's own statement reads for the navigation bar (views.auth.load_user).
+UNREAD, SAVED_FILTERS = "unread", "saved_filters"
+
+
+def remember(key: Hashable, value) -> None:
+    """Keep ``value`` under ``key`` for the rest of the request (what ``per_request`` then
+    returns), when it was read by a statement that had to run anyway."""
+    memo = _memo()
+    if memo is not None:
+        memo[key] = value
+
+
 _LANGUAGE = object()  # the memo's key of (the locale object, its name)
 
 

@@ -25,6 +25,7 @@ from ..services.notifications import (
 from ..services.parsing import to_id
 from .base import ScopedModelView
 from .formatting import task_links
+from .memo import UNREAD, per_request
 from .next_url import safe_next
 
 
@@ -121,9 +122,12 @@ class NotificationView(ScopedModelView):
 
 
 def unread_badge() -> int:
+    """The navigation bar's count (read with the login on a GET page: views.auth.load_user)."""
     from ..services.notifications import unread_count
 
-    return unread_count(current_user) if current_user.is_authenticated else 0
+    if not current_user.is_authenticated:
+        return 0
+    return per_request(UNREAD, lambda: unread_count(current_user))
 
 
 

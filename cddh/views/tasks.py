@@ -109,7 +109,7 @@ from .base import (
 from .feedback import status_badge
 from .formatting import link_html, local_date, shorten, task_links
 from .forms import document_data
-from .memo import by_id, per_language, per_request
+from .memo import SAVED_FILTERS, by_id, per_language, per_request
 from .next_url import safe_next
 
 TIMELINESS_CSS = {
@@ -130,7 +130,7 @@ def _unit_options():
 
 def _my_saved_filters() -> list:
     """The user's saved filters, read once a request (the menu and the list's panel)."""
-    return per_request("saved_filters", lambda: saved_filters.list_for(current_user))
+    return per_request(SAVED_FILTERS, lambda: saved_filters.list_for(current_user))
 
 
 def saved_filters_menu() -> list:
