@@ -418,3 +418,31 @@ def test_a_deep_page_by_number_reads_its_ids_first_and_gives_the_same_rows(
         client.get(f"/tasks/?{query}&page=1")
     assert any(" OFFSET " in s and ".id IN (SELECT" in s for s in seen), seen
     assert numbered() == whole
+
+
+@pytest.mark.parametrize("query,on_rows", [
+    ("flt0_0=in_progress&sort=0", True), ("flt0_8=open_overdue", True),
+    ("flt0_7=normal&sort=4&desc=1", False), ("flt0_7=normal", False)])
+def test_a_units_page_reads_its_ids_from_its_rows_alone_where_they_say_every_filter(
+        app, world, browser, monkeypatch, query, on_rows):
+    """A unit's short list whose filters and order are all said on its task_unit rows reads
+    its page's ids from those rows alone (the tasks are not looked up for their state:
+    policy.ids_on_unit_rows); a filter on the task itself (its priority) keeps the
+    task in that read. Either way the page is the walk's (the test above)."""
+    import re
+
+    from .conftest import recorded_statements
+
+    users, _visible = world
+    monkeypatch.setitem(app.config, "SORT_FOUND_UP_TO", 1000)
+    with app.app_context():
+        client = browser(db.session.get(User, users["unit"]))
+    with recorded_statements(app) as seen:
+        assert ids(client.get(f"/tasks/?{query}").get_data(as_text=True))
+    inner = [re.search(r"\.id IN \(SELECT \w+\.\w+\s+FROM \(SELECT (.*?)\) AS anon_\d+\)", s, re.S)
+             for s in seen if " LIMIT " in s]
+    inner = [m.group(1) for m in inner if m]
+    assert len(inner) == 1, seen
+    reads = re.search(r"\bFROM (\w+)(\s+JOIN (\w+))?", inner[0])
+    assert (reads.group(1), reads.group(3)) == (("task_unit", None) if on_rows
+                                                else ("task", "task_unit")), inner[0]

@@ -8,8 +8,9 @@ at. Views, the API and exports filter through these and nothing else.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.sql.util import ClauseAdapter
+from sqlalchemy.sql import operators, visitors
+from sqlalchemy.sql.elements import BooleanClauseList, ColumnElement
+from sqlalchemy.sql.util import ClauseAdapter, find_tables
 
 from ..models import (
     ApiToken,
@@ -215,6 +216,54 @@ def task_scope_on_row(user) -> ColumnElement[bool]:
         return task_scope(user)
     return sa.and_(Task.state != TaskState.draft, task_unit.c.task_id == Task.id,
                    *_unit_rows(user.unit_id))
+
+
+def ids_on_unit_rows(user, statement: sa.Select) -> sa.Select | None:
+    """``statement`` (a select of task ids within a unit user's scope, read along its
+    ``task_unit`` rows: ``task_scope_on_row``) as a select of those rows alone, where every
+    condition and order term but the scope's tie to the task is said on the rows: the same
+    ids in the same order, without looking each row's task up for its state (the row's
+    copy says "no draft"). For the ids of a page, which the caller then reads whole with
+    every condition (the task's own state too). None where some condition or order needs
+    the task (or another table), or for anyone but a unit user."""
+    if not scope_on_unit_row(user):
+        return None
+    froms = statement.get_final_froms()
+    if len(froms) != 1 or not isinstance(froms[0], sa.Join) \
+            or set(find_tables(froms[0])) != {Task.__table__, task_unit}:
+        return None
+    tie = (Task.state != TaskState.draft, task_unit.c.task_id == Task.id)
+
+    def on_rows(clause) -> list | None:
+        if isinstance(clause, BooleanClauseList) and clause.operator is operators.and_:
+            parts = [on_rows(c) for c in clause.clauses]
+            return None if None in parts else [c for part in parts for c in part]
+        if any(clause.compare(t) for t in tie):
+            return []
+        clause = task_id_on_row(clause)
+        return [clause] if set(find_tables(clause, check_columns=True)) <= {task_unit} else None
+
+    where = on_rows(sa.and_(froms[0].onclause, *(() if statement.whereclause is None
+                                                   else (statement.whereclause,))))
+    order = [task_id_on_row(term) for term in statement._order_by_clauses]
+    if where is None or any(not set(find_tables(term, check_columns=True)) <= {task_unit}
+                                 for term in order):
+        return None
+    return sa.select(task_unit.c.task_id).where(*where).order_by(*order)
+
+
+def task_id_on_row(clause):
+    """``clause`` with the task's id read as its ``task_unit`` row's (the same value, the
+    row being joined on it)."""
+    task_id = Task.__table__.c.id
+
+    def swap(element):
+        if isinstance(element, sa.Column) and element.table is Task.__table__ \
+                and element.name == task_id.name:
+            return task_unit.c.task_id
+        return None
+
+    return visitors.replacement_traverse(clause, {}, swap)
 
 
 def along_unit_rows(user, statement: sa.Select, states=None, rows=()) -> sa.Select | None:

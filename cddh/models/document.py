@@ -57,7 +57,7 @@ class Document(IdMixin, TimestampMixin, db.Model):
     forwarded_on: Mapped[dt.date | None]
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     # Number and summary, normalised (cddh.services.search).
-    search_text: Mapped[str] = mapped_column(sa.Text, default="", server_default=sa.text("''"))
+    search_text: Mapped[str] = mapped_column(sa.Text, default="", server_default=sa.text("''"), deferred=True)
 
     submitting_unit: Mapped[Unit | None] = relationship()
     specialist: Mapped[User | None] = relationship(foreign_keys=[specialist_id])

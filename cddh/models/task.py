@@ -304,7 +304,7 @@ class Task(IdMixin, TimestampMixin, db.Model):
     signoff_action: Mapped[str | None] = mapped_column(sa.String(32))
     signoff_data: Mapped[dict | None] = mapped_column(sa.JSON)
     # Document number and summary and the content, normalised (cddh.services.search).
-    search_text: Mapped[str] = mapped_column(sa.Text, default="", server_default=sa.text("''"))
+    search_text: Mapped[str] = mapped_column(sa.Text, default="", server_default=sa.text("''"), deferred=True)
     # Optimistic locking: a stale edit is refused, never silently overwrites.
     version: Mapped[int] = mapped_column(default=1)
     __mapper_args__ = {"version_id_col": version}

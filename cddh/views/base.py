@@ -797,14 +797,26 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
             # rows by their ids with what they show. Joined whole, each skipped row was read
             # with its document, its unit and the unit's part (a unit's ?page=199 at 1M:
             # 10,000 rows, 210 ms).
-            ids = super()._apply_pagination(query.with_entities(self.model.id), page, size)
-            return query.filter(self.model.id.in_(ids.subquery().select())).limit(size)
+            ids = self._page_ids(query.with_entities(self.model.id), page, size)
+            return query.filter(self.model.id.in_(ids)).limit(size)
         if order is None:
             return super()._apply_pagination(query, page, page_size)
-        ids = super()._apply_pagination(
-            query.with_entities(self.model.id).order_by(None).order_by(*order), page, size)
-        return query.filter(self.model.id.in_(ids.subquery().select())).order_by(None) \
-            .order_by(*order).limit(size)
+        ids = self._page_ids(query.with_entities(self.model.id).order_by(None).order_by(*order),
+                             page, size)
+        return query.filter(self.model.id.in_(ids)).order_by(None).order_by(*order).limit(size)
+
+    def _page_ids(self, ids, page, size) -> sa.Select:
+        """The ids of a page of ``ids`` (a query of the list's ids, in its order), as a
+        sub-select. A unit user's tasks: from the unit's ``task_unit`` rows alone where the
+        list's conditions and order are all said on them (``policy.ids_on_unit_rows``; the
+        page's rows are then read with every condition): each row's task was looked up only
+        for the scope's "no draft", which the row's copy of its state says (562 tasks for a
+        page of a partner's tasks at 1M: 1.2 of its 2 ms)."""
+        if self.model is Task:
+            on_rows = policy.ids_on_unit_rows(current_user, ids.statement)
+            if on_rows is not None:
+                return on_rows.offset((page or 0) * size).limit(size).subquery().select()
+        return super()._apply_pagination(ids, page, size).subquery().select()
 
     def _ranked_page(self, query, ranked, page, size):
         """A page of a search ranked by its phrase (the words together as typed, then the
