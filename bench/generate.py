@@ -51,7 +51,7 @@ def generate(n_tasks: int) -> None:
         INSERT INTO task (document_id, content, lead_unit_id, expected_product, has_deadline,
                           deadline, original_deadline, update_frequency, priority, state,
                           assigned_at, percent_complete, completed_on, result_summary,
-                          result_document_number, cancel_reason, late_update, version,
+                          result_document_number, cancel_reason, version,
                           created_at, updated_at, search_text)
         SELECT :first + (g % :ndocs), 'Nhiệm vụ thử tải số ' || g,
                ({units_array})[1 + g % {len(units)}], 'other', (g % 10) <> 0,
@@ -67,7 +67,7 @@ def generate(n_tasks: int) -> None:
                -- late (five days after the deadline), the others five days before it
                CASE WHEN g % 10 IN (3,4,5,6) THEN least(current_date, date '2024-01-10'
                    + (g % 1100) + CASE WHEN g % 7 = 0 THEN 10 ELSE 0 END) END,
-               '', '', '', false, 1, now(), now(),
+               '', '', '', 1, now(), now(),
                -- search_text as cddh.services.search.normalise makes it (ids are sequential)
                ' b' || (1 + g % :ndocs) || '/ubnd-th van ban thu tai so ' || (1 + g % :ndocs)
                    || ' nhiem vu thu tai so ' || g || ' '

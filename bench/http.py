@@ -249,7 +249,6 @@ def reset_jobs(url: str) -> None:
     engine = sa.create_engine(url)
     with engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM task_overdue"))
-        conn.execute(sa.text("UPDATE task SET late_update = false WHERE late_update"))
         conn.execute(sa.text("DELETE FROM task_history WHERE action = 'overdue'"))
         conn.execute(sa.text("DELETE FROM notification"))
         conn.execute(sa.text("DELETE FROM notice_mark"))

@@ -892,7 +892,7 @@ class _DemoBuilder:
                     monitoring_unit=self.units[plan.topic.division], specialist=self.specialist,
                     expected_product=product, priority=priority, state=plan.scenario.state,
                     update_frequency=rng.choices(list(UpdateFrequency), weights=(70, 20, 7, 3))[0],
-                    has_deadline=True, percent_complete=0, late_update=False,
+                    has_deadline=True, percent_complete=0,
                     created_at=doc.created_at)
         story = _Story(self, task, doc.created_at)
         item = _Built(plan, task)

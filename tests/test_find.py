@@ -679,7 +679,7 @@ def _insert_tasks(params: dict, **columns):
               "expected_product": "'other'", "has_deadline": "true",
               "update_frequency": "'monthly'", "priority": "'normal'", "assigned_at": "now()",
               "percent_complete": "0", "result_summary": "''", "result_document_number": "''",
-              "cancel_reason": "''", "late_update": "false", "version": "1",
+              "cancel_reason": "''", "version": "1",
               "created_at": "now()", "updated_at": "now()", "search_text": "''", **columns}
     conn.execute(sa.text(f"INSERT INTO task ({', '.join(values)}) "
                          f"SELECT {', '.join(values.values())} FROM generate_series(1, 40000) g"),

@@ -272,6 +272,34 @@ def test_an_officers_late_updates_are_the_flags_on_their_tasks_timelines(w):
     assert ranking.late_updates_by_unit(start, end) == {w.lead.id: 2}
 
 
+def test_the_lead_units_update_lifts_the_late_update_flag_a_contribution_does_not(w):
+    """The flag (a narrow mark of its own, not a column of the task) goes with the lead
+    unit's progress update; a cooperating unit's contribution leaves it. The next night
+    flags the task again only if it is late again: never twice for one lateness."""
+    from cddh.models import NoticeMark
+    from cddh.services import workflow as wf
+
+    t, other = task(w, D(2026, 3, 3)), task(w, D(2026, 3, 3))
+    run("mark_overdue", D(2026, 3, 6))
+    assert run("late_updates", D(2026, 3, 6))["flagged"] == 2
+    assert marks() == sorted([("late_update", t.id), ("late_update", other.id)])
+    wf.post_progress(w.coop_staff, db.session.get(Task, t.id), "Phối hợp: đã gửi số liệu")
+    run("late_updates", D(2026, 3, 9))
+    assert db.session.get(Task, t.id).late_update is True
+    wf.post_progress(w.staff, db.session.get(Task, t.id), "Đã tổ chức họp triển khai", 40)
+    db.session.commit()
+    assert db.session.get(Task, t.id).late_update is False
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(NoticeMark)
+                             .where(NoticeMark.subject_id == t.id)) == 0
+    # Updated after it became overdue: not late again; the other stays flagged, once.
+    assert run("late_updates", D(2026, 3, 10))["flagged"] == 0
+    assert db.session.execute(sa.select(Task.id).where(Task.late_update)).scalars().all() == [
+        other.id]
+    assert [a for a in db.session.scalars(sa.select(TaskHistory.action)
+                                          .where(TaskHistory.task_id == other.id))] == [
+        "late_update"]
+
+
 def test_an_update_before_the_deadline_does_not_count_as_the_overdue_update(w):
     t = task(w, D(2026, 3, 3), last_update_at=at(D(2026, 3, 3), 23, 30))  # on the deadline day
     run("mark_overdue", D(2026, 3, 6))

@@ -23,6 +23,7 @@ from .enums import (
     UpdateFrequency,
     UrgingChannel,
 )
+from .system import NoticeMark
 from .unit import Unit
 from .user import User
 
@@ -85,6 +86,8 @@ task_unit = sa.Table(
 # undated rows are then each a group of their own, not one group that must be read whole to
 # be sorted by the task's deadline (a unit leader's 3,719 undated open tasks at 1M, going
 # down: 38 ms for a page of 50, 1.7 ms so).
+# The mark of a task flagged "late update" (Task.late_update; cddh.services.duties).
+LATE_UPDATE = "late_update"
 UNDATED_TASK = sa.case((task_unit.c.deadline.is_(None), task_unit.c.task_id))
 # A deadline window of a unit's rows, and its list by deadline; ``state`` rides along
 # (PostgreSQL): counted (and the drafts left out) from the index alone.
@@ -298,7 +301,6 @@ class Task(IdMixin, TimestampMixin, db.Model):
     verified_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     cancelled_at: Mapped[dt.datetime | None]
     cancel_reason: Mapped[str] = mapped_column(sa.Text, default="")
-    late_update: Mapped[bool] = mapped_column(default=False)
     # Đ9.2c: an officer's completion report or proposed return waiting for the unit leader's
     # sign-off ("report_completion" or "return") and what the officer submitted.
     signoff_action: Mapped[str | None] = mapped_column(sa.String(32))
@@ -320,6 +322,10 @@ class Task(IdMixin, TimestampMixin, db.Model):
     parent_task: Mapped[Task | None] = relationship(remote_side="Task.id")
     overdue_mark: Mapped[TaskOverdue | None] = relationship(
         primaryjoin="Task.id == foreign(TaskOverdue.task_id)", cascade="all, delete-orphan")
+    late_update_mark: Mapped[NoticeMark | None] = relationship(
+        primaryjoin=f"and_(Task.id == foreign(NoticeMark.subject_id), "
+                    f"NoticeMark.mark == '{LATE_UPDATE}')",
+        cascade="all, delete-orphan")
     # A unit's part in the task, as (the unit's id, its task_unit row's role: lead,
     # cooperating, parent), where a list read it for its page (views.tasks: a unit's list in
     # its urgency order); None otherwise. Not a column: policy.unit_relation tells the unit's
@@ -350,6 +356,25 @@ class Task(IdMixin, TimestampMixin, db.Model):
     def _overdue_since_expression(cls) -> sa.ColumnElement[dt.date | None]:
         return (sa.select(TaskOverdue.since).where(TaskOverdue.task_id == cls.id)
                 .scalar_subquery())
+
+    # Đ8.1a/b: flagged "late update" by the night's jobs, until the lead unit updates or the
+    # task settles: the mark ``late_update`` (NoticeMark), a narrow row of its own, as the
+    # overdue mark is: a backlog flagged at once never rewrites the wide task rows.
+    @hybrid_property
+    def late_update(self) -> bool:
+        return self.late_update_mark is not None
+
+    @late_update.inplace.setter
+    def _late_update_set(self, flagged: bool) -> None:
+        if not flagged:
+            self.late_update_mark = None
+        elif self.late_update_mark is None:
+            self.late_update_mark = NoticeMark(mark=LATE_UPDATE, created_at=utcnow())
+
+    @late_update.inplace.expression
+    @classmethod
+    def _late_update_expression(cls) -> sa.ColumnElement[bool]:
+        return sa.exists().where(NoticeMark.mark == LATE_UPDATE, NoticeMark.subject_id == cls.id)
 
     def __str__(self) -> str:
         text = self.content if len(self.content) <= 80 else self.content[:77] + "…"

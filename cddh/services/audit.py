@@ -22,6 +22,7 @@ from ..models import (
     AuditLog,
     JobRun,
     LoginFailure,
+    NoticeMark,
     Notification,
     TaskHistory,
     TaskOverdue,
@@ -31,9 +32,11 @@ from ..models import (
 
 # Rows that are themselves records of events, or too chatty to audit (logins are audited as
 # "login" entries; a session row holds the key of a live login; an overdue mark is the daily
-# job's, recorded on the task's timeline, and goes with the deadline change that clears it).
-NOT_AUDITED = (AuditLog, TaskHistory, TaskOverdue, Notification, JobRun, UserSession,
-               LoginFailure)
+# job's, recorded on the task's timeline, and goes with the deadline change that clears it;
+# so are the jobs' other marks: a reminder given, a task's "late update" flag, recorded on
+# its timeline and cleared by the unit's update).
+NOT_AUDITED = (AuditLog, TaskHistory, TaskOverdue, NoticeMark, Notification, JobRun,
+               UserSession, LoginFailure)
 SECRET_FIELDS = frozenset({"password_hash", "token_hash"})
 # Bookkeeping columns whose change alone is not worth an audit row.
 NOISE_FIELDS = frozenset({"updated_at", "last_login_at", "last_used_at", "version",
