@@ -41,8 +41,8 @@ from ..models import (
     utcnow,
 )
 from ..models.base import UTCDateTime
-from ..models.task import LATE_UPDATE
 from ..models.enums import OPEN_STATES, UNIT_ROLES
+from ..models.task import LATE_UPDATE
 from .calendar import WorkingCalendar
 from .clock import local_tz
 from .leaders import leader_recipients
