@@ -461,6 +461,23 @@ def test_specialist_is_told_of_a_document_not_forwarded_in_a_working_day(w, issu
     assert_idempotent("late_entries", due + dt.timedelta(days=3))
 
 
+def test_a_document_nobody_took_goes_to_every_active_specialist_grouped(w):
+    """No specialist and nobody who entered it: every active Office specialist is told, one
+    notice each for the night's documents, alongside the specialist told of their own."""
+    office = db.session.get(User, w.specialist.id).unit
+    second = make_user(Role.office_specialist, office)
+    gone = make_user(Role.office_specialist, office)
+    gone.active = False
+    for _ in range(2):
+        make_document(issued_on=D(2026, 3, 4), entry_due_on=D(2026, 3, 5))
+    make_document(issued_on=D(2026, 3, 4), entry_due_on=D(2026, 3, 5), specialist_id=second.id)
+    counts = run("late_entries", D(2026, 3, 6))
+    assert (counts["documents"], counts["notified"]) == (3, 2)
+    told = db.session.execute(sa.select(Notification.user_id, Notification.task_count)
+                              .order_by(Notification.user_id)).all()
+    assert told == sorted([(w.specialist.id, 2), (second.id, 3)])
+
+
 def test_a_document_without_specialist_goes_to_whoever_entered_it(w):
     make_document(issued_on=D(2026, 3, 4), entry_due_on=D(2026, 3, 5), created_by_id=w.leader.id)
     run("late_entries", D(2026, 3, 6))

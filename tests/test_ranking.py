@@ -60,7 +60,7 @@ def world(app):
         task(b, S.completed, D(2026, 4, 30), D(2026, 4, 20))
         b_ret = task(b, S.returned, D(2026, 6, 30))
         # One task flagged twice for a late update inside the window (the job's timeline
-        # entries, duties._record_flag), once before: counted once.
+        # entries, duties._flag_late), once before: counted once.
         for day in (5, 6):
             db.session.add(TaskHistory(task=a_late, action="late_update", at=at(2026, 5, day)))
         db.session.add(TaskHistory(task=a_late, action="late_update", at=at(2026, 3, 1)))

@@ -93,7 +93,7 @@ def flagged_for_updates(start: dt.date, end: dt.date) -> sa.Select:
     """The ids of the tasks flagged for a late or missed update (Đ8.1a, Đ8.1b) within the
     window, never a sub-task (its parent counts, like every figure): the unit's measure
     (ranking) and each officer's (cddh.services.individual)."""
-    # Each flag is a timeline entry of its task (cddh.services.duties._record_flag): the
+    # Each flag is a timeline entry of its task (cddh.services.duties._flag_late): the
     # night's notices are grouped per person and name no single task.
     return (sa.select(TaskHistory.task_id).join(Task, Task.id == TaskHistory.task_id)
             .where(TaskHistory.action.in_(UPDATE_KINDS), _window(TaskHistory.at, start, end),
