@@ -228,10 +228,6 @@ def ids_on_unit_rows(user, statement: sa.Select) -> sa.Select | None:
     the task (or another table), or for anyone but a unit user."""
     if not scope_on_unit_row(user):
         return None
-    froms = statement.get_final_froms()
-    if len(froms) != 1 or not isinstance(froms[0], sa.Join) \
-            or set(find_tables(froms[0])) != {Task.__table__, task_unit}:
-        return None
     tie = (Task.state != TaskState.draft, task_unit.c.task_id == Task.id)
 
     def on_rows(clause) -> list | None:
@@ -243,13 +239,21 @@ def ids_on_unit_rows(user, statement: sa.Select) -> sa.Select | None:
         clause = task_id_on_row(clause)
         return [clause] if set(find_tables(clause, check_columns=True)) <= {task_unit} else None
 
-    where = on_rows(sa.and_(froms[0].onclause, *(() if statement.whereclause is None
-                                                   else (statement.whereclause,))))
+    # The conditions and the order first (a list filtered on the task stops here); the
+    # statement's FROM last (read from the ORM statement, it costs more than the rest).
+    where = on_rows(statement.whereclause) if statement.whereclause is not None else []
     order = [task_id_on_row(term) for term in statement._order_by_clauses]
     if where is None or any(not set(find_tables(term, check_columns=True)) <= {task_unit}
-                                 for term in order):
+                            for term in order):
         return None
-    return sa.select(task_unit.c.task_id).where(*where).order_by(*order)
+    froms = statement.get_final_froms()
+    if len(froms) != 1 or not isinstance(froms[0], sa.Join) \
+            or set(find_tables(froms[0])) != {Task.__table__, task_unit}:
+        return None
+    joined = on_rows(froms[0].onclause)
+    if joined is None:
+        return None
+    return sa.select(task_unit.c.task_id).where(*joined, *where).order_by(*order)
 
 
 def task_id_on_row(clause):
