@@ -446,3 +446,33 @@ def test_a_units_page_reads_its_ids_from_its_rows_alone_where_they_say_every_fil
     reads = re.search(r"\bFROM (\w+)(\s+JOIN (\w+))?", inner[0])
     assert (reads.group(1), reads.group(3)) == (("task_unit", None) if on_rows
                                                 else ("task", "task_unit")), inner[0]
+
+
+def test_ids_on_unit_rows_leaves_to_the_task_what_the_rows_cannot_say(app, world):
+    """policy.ids_on_unit_rows: a condition on the unit's row alone moves to the rows (the
+    task's id read as the row's); a condition on the task, a sub-select (whose task id may be
+    its own), another table, or a user who is not a unit's keeps the task (None)."""
+    from cddh.auth import policy
+    from cddh.models import Task, task_unit
+
+    users, _visible = world
+    with app.test_request_context():
+        unit_user = db.session.get(User, users["unit"])
+        office = db.session.get(User, users["office"])
+
+        def ids(*where, order=(Task.id,)):
+            return (sa.select(Task.id).join(task_unit, task_unit.c.task_id == Task.id)
+                    .where(policy.task_scope_on_row(unit_user), *where).order_by(*order))
+
+        moved = policy.ids_on_unit_rows(unit_user, ids(task_unit.c.state == "assigned",
+                                                       Task.id > 5))
+        assert moved is not None
+        text = str(moved)
+        assert " task." not in text and "FROM task_unit" in text and "task_unit.task_id >" in text
+        assert policy.ids_on_unit_rows(office, ids()) is None
+        for kept in (Task.priority == "normal",
+                     sa.exists().where(task_unit.c.task_id == Task.id, task_unit.c.unit_id == 1),
+                     task_unit.c.task_id.in_(sa.select(Task.id).where(Task.priority == "urgent"))):
+            assert policy.ids_on_unit_rows(unit_user, ids(kept)) is None, kept
+        assert policy.ids_on_unit_rows(unit_user, ids(order=(Task.deadline,))) is None
+

@@ -236,6 +236,10 @@ def ids_on_unit_rows(user, statement: sa.Select) -> sa.Select | None:
             return None if None in parts else [c for part in parts for c in part]
         if any(clause.compare(t) for t in tie):
             return []
+        # A sub-select is left to the task, whatever tables it names: the task's id in it
+        # may be its own FROM's, and one correlated to the task must stay so.
+        if any(isinstance(element, sa.Select) for element in visitors.iterate(clause)):
+            return None
         clause = task_id_on_row(clause)
         return [clause] if set(find_tables(clause, check_columns=True)) <= {task_unit} else None
 
