@@ -142,3 +142,37 @@ def test_downgrade_to_base_then_upgrade_again(app_on_empty_database):
 
     flask_migrate.upgrade()
     assert_schema_matches_models()
+
+
+def test_late_update_flags_move_to_marks_and_back(app_on_empty_database):
+    """Revision d7a4c1e9b2f6 moves the "late update" flag from task.late_update to a
+    notice_mark row: going down puts each flag back on its task (and only there), going up
+    again makes the marks of exactly the flagged tasks."""
+    from cddh.models.system import NoticeMark
+    from cddh.models.task import LATE_UPDATE, Task
+
+    from .conftest import make_task, make_unit
+
+    flask_migrate.upgrade()
+    unit = make_unit()
+    flagged, other = make_task(unit), make_task(unit)
+    flagged.late_update = True
+    db.session.commit()
+    flagged_id, other_id = flagged.id, other.id
+    db.session.remove()
+
+    flask_migrate.downgrade(revision="c5e8a2f4b7d9")
+    with db.engine.connect() as conn:
+        columns = dict(conn.execute(sa.text("SELECT id, late_update FROM task")).all())
+        marks = conn.execute(sa.text("SELECT count(*) FROM notice_mark WHERE mark = :m"),
+                             {"m": LATE_UPDATE}).scalar_one()
+    assert columns == {flagged_id: True, other_id: False}
+    assert marks == 0
+
+    flask_migrate.upgrade()
+    marked = db.session.scalars(sa.select(NoticeMark.subject_id)
+                                .where(NoticeMark.mark == LATE_UPDATE)).all()
+    assert marked == [flagged_id]
+    assert db.session.get(Task, flagged_id).late_update
+    assert not db.session.get(Task, other_id).late_update
+    assert_schema_matches_models()
