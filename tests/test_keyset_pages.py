@@ -378,6 +378,7 @@ def test_the_offices_list_by_state_counted_from_the_tally_reads_a_state_at_a_tim
     assert all(("coalesce(" in s) == bool(few) for s in by_state), by_state
     read = _pages(client, url)
     monkeypatch.setattr(TaskView, "_state_parts", staticmethod(lambda: None))
+    monkeypatch.setattr(TaskView, "_probed_state_parts", lambda *_args: None)
     with recorded_statements(app) as seen:
         client.get(url)
     assert not any(s.startswith("SELECT task.id") and "task.state = " in s for s in seen)
@@ -476,3 +477,36 @@ def test_ids_on_unit_rows_leaves_to_the_task_what_the_rows_cannot_say(app, world
             assert policy.ids_on_unit_rows(unit_user, ids(kept)) is None, kept
         assert policy.ids_on_unit_rows(unit_user, ids(order=(Task.deadline,))) is None
 
+
+
+@pytest.mark.parametrize("desc", ["", "&desc=1"], ids=["state", "state-desc"])
+@pytest.mark.parametrize("up_to", [2, 13, 1000])
+def test_a_narrowed_list_by_state_is_read_a_state_at_a_time(app, world, browser, monkeypatch,
+                                                             desc, up_to):
+    """The Office's list narrowed by a deadline (which the tally cannot count) by state:
+    each state's part counted in turn up to what the page needs (SORT_FOUND_UP_TO 2 and
+    13: the 14 rows are more), its few rows sorted, its many walked in id order
+    (TaskView._probed_state_parts); counted whole as a short list (1,000): read and sorted
+    whole, no state counted. The same rows in the same numbered and keyset pages, those of
+    the deadline filter in (state, id) order."""
+    from .conftest import recorded_statements
+
+    users, _visible = world
+    monkeypatch.setattr(base, "KEYSET_FROM_PAGE", 1)  # the second page on is a keyset page
+    monkeypatch.setitem(app.config, "SORT_FOUND_UP_TO", up_to)
+    with app.app_context():
+        client = browser(db.session.get(User, users["office"]))
+        tasks = db.session.scalars(sa.select(Task).where(Task.deadline >= dt.date(2026, 3, 2)))
+        expected = [t.id for t in sorted(tasks, key=lambda t: (t.state.value, t.id),
+                                         reverse=bool(desc))]
+    assert len(expected) == 14
+    url = f"/tasks/?flt0_9=02/03/2026&sort=5{desc}"
+    with recorded_statements(app) as seen:
+        assert client.get(url).status_code == 200
+    by_state = [s for s in seen if "count(*)" in s and "task.state = " in s]
+    walked = [s for s in seen if "task.state = " in s and "ORDER BY task.id" in s]
+    assert bool(by_state) == (up_to < 14)
+    assert bool(walked) == (up_to == 2)  # a state of more than 2 rows walked, not sorted
+    numbered, keyset = _pages(client, url)
+    assert numbered == expected
+    assert keyset == expected
