@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import pytest
 import sqlalchemy as sa
 
 from cddh.models import (
@@ -386,6 +387,89 @@ def test_a_units_search_expected_long_is_counted_along_its_rows(app, browser, mo
     monkeypatch.setitem(app.config, "SEARCH_COUNT_EXACT_UP_TO", 2)  # past the cap
     page = browser(staff).get("/tasks/?search=dat").get_data(as_text=True)
     assert "Danh sách (khoảng 40)" in page, page[:2000]
+
+
+def test_a_units_search_past_its_cap_reads_its_page_along_its_rows(app, browser, monkeypatch):
+    """A unit user's search that found more than its count reaches reads its ranked page
+    along the unit's rows, newest first, each row's task looked up (PostgreSQL:
+    ``ScopedModelView._ranked_ids``, policy.along_unit_rows), without looking the unit's
+    rows up again for the scope: the phrase's tasks first, then the others, each newest
+    first; the unit's forwarded tasks only (not another unit's, not a draft)."""
+    from cddh.views.base import EstimatingCount
+
+    from .conftest import recorded_statements
+
+    with app.test_request_context():
+        snv, stc = make_unit("SNV"), make_unit("STC")
+        staff = make_user(Role.unit_staff, snv)
+        ids = {content: make_task(unit, content=content, state=state).id
+               for unit, content, state in [
+                   (snv, "Rà soát đất đai", TaskState.assigned),
+                   (snv, "Đất công và đai rừng", TaskState.assigned),
+                   (snv, "Đất đai ven sông", TaskState.in_progress),
+                   (snv, "Rà soát đất đai (nháp)", TaskState.draft),
+                   (snv, "Kiểm tra đê bao", TaskState.assigned),
+                   (stc, "Rà soát đất đai của STC", TaskState.assigned),
+                   (snv, "Đai đất bãi bồi", TaskState.in_progress)]}
+        db.session.commit()
+        staff.id  # noqa: B018  (loads the row before the context ends)
+        dialect = db.session.connection().dialect.name
+    monkeypatch.setattr(EstimatingCount, "estimate", lambda self: 40)  # "many"
+    monkeypatch.setitem(app.config, "COUNT_ESTIMATE_ABOVE", 100)
+    monkeypatch.setitem(app.config, "SEARCH_COUNT_EXACT_UP_TO", 2)  # past the cap
+    with recorded_statements(app) as seen:
+        page = browser(staff).get("/tasks/?search=dat+dai").get_data(as_text=True)
+    listed = list(dict.fromkeys(int(i) for i in re.findall(r'tasks/details/\?id=(\d+)', page)))
+    assert listed == [ids["Đất đai ven sông"], ids["Rà soát đất đai"],
+                      ids["Đai đất bãi bồi"], ids["Đất công và đai rừng"]], page[:2000]
+    along = [s for s in seen if "LATERAL" in s and "ORDER BY scope_row.task_id DESC" in s]
+    assert bool(along) == (dialect == "postgresql"), seen
+    lateral = [s for s in seen if "LATERAL" in s]
+    assert not any("task.id IN (SELECT task_unit.task_id" in s for s in lateral), lateral
+
+
+@pytest.mark.parametrize("order", ["sort=4", "sort=4&desc=1", "sort=0", "sort=0&desc=1"])
+@pytest.mark.parametrize("cap", [2, 1000])
+def test_a_units_search_by_a_column_is_read_on_its_rows(app, browser, monkeypatch, order, cap):
+    """A unit user's search in the order of a column (number, deadline) is read with the
+    unit's rows, as its list without a search is (TaskView._on_unit_rows): a common word's
+    page walks them (past the count's cap), a rare word's few are sorted (within it). The
+    unit's forwarded tasks holding the words only, in that order."""
+    from cddh.views.base import EstimatingCount
+
+    from .conftest import recorded_statements
+
+    with app.test_request_context():
+        snv, stc = make_unit("SNV"), make_unit("STC")
+        staff = make_user(Role.unit_staff, snv)
+        tasks = [(snv, "Rà soát đất đai", TaskState.assigned, 3),
+                 (snv, "Đất công và đai rừng", TaskState.assigned, 1),
+                 (snv, "Đất đai ven sông", TaskState.in_progress, 4),
+                 (snv, "Rà soát đất đai (nháp)", TaskState.draft, 2),
+                 (snv, "Kiểm tra đê bao", TaskState.assigned, 2),
+                 (stc, "Rà soát đất đai của STC", TaskState.assigned, 2),
+                 (snv, "Đai đất bãi bồi", TaskState.in_progress, 2)]
+        made = [(make_task(unit, content=content, state=state,
+                           deadline=dt.date(2026, 6, day)).id, day, content)
+                for unit, content, state, day in tasks]
+        db.session.commit()
+        staff.id  # noqa: B018  (loads the row before the context ends)
+    listed = {(task_id, day) for task_id, day, content in made
+              if content in ("Rà soát đất đai", "Đất công và đai rừng", "Đất đai ven sông",
+                             "Đai đất bãi bồi")}
+    by_deadline = "sort=4" in order
+    expected = [task_id for task_id, _day in sorted(
+        listed, key=lambda t: (t[1], t[0]) if by_deadline else t[0],
+        reverse="desc=1" in order)]
+    monkeypatch.setattr(EstimatingCount, "estimate", lambda self: 40)  # "many"
+    monkeypatch.setitem(app.config, "COUNT_ESTIMATE_ABOVE", 100)
+    monkeypatch.setitem(app.config, "SEARCH_COUNT_EXACT_UP_TO", cap)
+    with recorded_statements(app) as seen:
+        page = browser(staff).get(f"/tasks/?search=dat+dai&{order}").get_data(as_text=True)
+    found = list(dict.fromkeys(int(i) for i in re.findall(r'tasks/details/\?id=(\d+)', page)))
+    assert found == expected, page[:2000]
+    assert any("JOIN task_unit" in s and "search_text LIKE" in s and "LIMIT" in s
+               for s in seen), seen
 
 
 def test_a_lists_exact_count_is_written_with_the_languages_grouping(app):

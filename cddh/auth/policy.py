@@ -274,7 +274,8 @@ def task_id_on_row(clause):
     return visitors.replacement_traverse(clause, {}, swap)
 
 
-def along_unit_rows(user, statement: sa.Select, states=None, rows=()) -> sa.Select | None:
+def along_unit_rows(user, statement: sa.Select, states=None, rows=(),
+                    newest_first: bool = False) -> sa.Select | None:
     """``statement`` (a select of tasks within the user's scope) read along a unit user's
     ``task_unit`` rows: each row's task looked up by its key and kept where it meets the
     statement's conditions (a lateral sub-query the planner keeps apart: a nested loop
@@ -284,17 +285,39 @@ def along_unit_rows(user, statement: sa.Select, states=None, rows=()) -> sa.Sele
     through (its filters'), said on the rows too, so that only the rows in them are
     looked up (the row copies its task's state); ``rows``: the statement's filters said on
     a unit's ``task_unit`` row (a timeliness class, a document number), likewise.
-    PostgreSQL only (LATERAL). None for anyone but a unit user."""
+    ``newest_first``: the tasks' ids instead, newest first (the unit's rows in key order,
+    backwards). The statement's ``IN`` over the unit's rows (``task_scope``) is left out of
+    each row's look-up: the row is one of them (a second probe of the unit's index per
+    row, half of each look-up's reads). PostgreSQL only (LATERAL). None for anyone but a
+    unit user, or for a statement joined to the unit's rows."""
     if not scope_on_unit_row(user):
         return None
     row = task_unit.alias("scope_row")
-    task_of_row = (statement.with_only_columns(sa.literal(1))
-                   .where(Task.id == row.c.task_id).offset(0).lateral("task_of_row"))
+    in_scope = Task.id.in_(sa.select(task_unit.c.task_id).where(*_unit_rows(user.unit_id)))
+
+    def kept(clause) -> list:
+        if isinstance(clause, BooleanClauseList) and clause.operator is operators.and_:
+            return [c for part in clause.clauses for c in kept(part)]
+        return [] if clause.compare(in_scope) else [clause]
+
+    # A statement read with the unit's row (its scope said on it: ``task_scope_on_row``)
+    # says it of this row: the same unit's row of the same task.
     on_row = ClauseAdapter(row)
+    froms = [f for f in statement.get_final_froms() if f is not task_unit]
+    if any(task_unit in find_tables(f) for f in froms):
+        return None  # joined to the rows some other way: not read along them
+    conditions = [on_row.traverse(c) for c in kept(statement.whereclause)] \
+        if statement.whereclause is not None else []
+    task_of_row = (sa.select(sa.literal(1)).select_from(*froms)
+                   .where(*conditions, Task.id == row.c.task_id).offset(0)
+                   .lateral("task_of_row"))
     where = [row.c.unit_id == user.unit_id, row.c.state != TaskState.draft.value,
              *(on_row.traverse(condition) for condition in rows)]
     if states is not None and set(states) != set(TaskState):
         where.append(row.c.state.in_(sorted(state.value for state in states)))
+    if newest_first:
+        return (sa.select(row.c.task_id).select_from(row).join(task_of_row, sa.true())
+                .where(*where).order_by(row.c.task_id.desc()))
     return sa.select(sa.literal(1)).select_from(row).join(task_of_row, sa.true()).where(*where)
 
 

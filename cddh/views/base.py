@@ -835,10 +835,31 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
         newest = (sa.func.coalesce(model_id, model_id) if found is not None
                   and found <= current_app.config["SORT_FOUND_UP_TO"] else model_id).desc()
         ids = query.with_entities(model_id).order_by(None).order_by(newest)
-        read = [i for (i,) in ids.filter(ranked.phrase).limit(want)]
+        many = found is None  # more than the search's count reaches
+        read = self._ranked_ids(ids, ranked.phrase, want, many)
         if len(read) < want:
-            read += [i for (i,) in ids.filter(sa.not_(ranked.phrase)).limit(want - len(read))]
+            read += self._ranked_ids(ids, sa.not_(ranked.phrase), want - len(read), many)
         return query.filter(model_id.in_(read[want - size:])).limit(size)
+
+    def _ranked_ids(self, ids, condition, limit: int, many: bool) -> list:
+        """Up to ``limit`` ids of ``ids`` (newest first) that meet ``condition``. A unit
+        user's search that found more than its count reaches (PostgreSQL): read along the
+        unit's ``task_unit`` rows, newest first, each row's task looked up
+        (``policy.along_unit_rows``). The table's order walked, each task looked up among
+        the unit's rows, passed the other units' tasks too: a unit's "nhiem vu" overdue at
+        1M, 6,569 tasks for a page of 50, 7-14 ms -> 2 ms. Not where few were found (a rare
+        word's few come from the words' index, where each of the unit's rows looked up
+        would read them all)."""
+        narrowed = ids.filter(condition)
+        if many and self.model is Task \
+                and db.session.connection().dialect.name == "postgresql":
+            along = policy.along_unit_rows(current_user, narrowed.statement,
+                                           getattr(g, "row_states", None),
+                                           getattr(g, "row_filter_conditions", ()),
+                                           newest_first=True)
+            if along is not None:
+                return list(db.session.scalars(along.limit(limit)))
+        return [i for (i,) in narrowed.limit(limit)]
 
     def keyset_segments(self, order, cursor) -> list:
         """The conditions of the rows after ``cursor`` in ``order``, read in turn."""

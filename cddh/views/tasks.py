@@ -1065,11 +1065,21 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         state, or by deadline (``_apply_sorting``); by deadline going down, only when a
         filter or a link narrows
         the list: the tasks without a deadline come first, all one group for the row's
-        order to sort, and of the unit's whole list the table's index reads them in order."""
-        if current_user.role not in UNIT_ROLES or self._search_match() is not None:
+        order to sort, and of the unit's whole list the table's index reads them in order.
+        A search in the order of a column too (by number, by deadline; not ranked, which
+        reads its page its own way: ``ScopedModelView._ranked_page``): a common word's
+        page is one walk of the unit's rows, each row's task looked up, where the table's
+        order walked looked each task up among the unit's rows, the other units' tasks too
+        (a unit's "nhiem vu" by deadline at 1M: 7,115 tasks for a page of 50, 24 ms); a
+        rare word's few, counted, are read by the words' index and sorted
+        (``ScopedModelView._apply_pagination``)."""
+        if current_user.role not in UNIT_ROLES:
+            return False
+        searched = self._search_match() is not None
+        if searched and sort_column not in ("id", "deadline"):
             return False
         if sort_column == "deadline" and sort_desc:
-            return bool(filters) or any(self.list_conditions())
+            return searched or bool(filters) or any(self.list_conditions())
         return sort_column in (None, "id", "deadline", "state")
 
     def list_order(self, sort_column, sort_desc):
