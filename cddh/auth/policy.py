@@ -303,11 +303,14 @@ def along_unit_rows(user, statement: sa.Select, states=None, rows=(),
     # A statement read with the unit's row (its scope said on it: ``task_scope_on_row``)
     # says it of this row: the same unit's row of the same task.
     on_row = ClauseAdapter(row)
-    froms = [f for f in statement.get_final_froms() if f is not task_unit]
+    froms = statement.get_final_froms()
+    on_rows = task_unit in froms
+    froms = [f for f in froms if f is not task_unit]
     if any(task_unit in find_tables(f) for f in froms):
         return None  # joined to the rows some other way: not read along them
-    conditions = [on_row.traverse(c) for c in kept(statement.whereclause)] \
-        if statement.whereclause is not None else []
+    conditions = kept(statement.whereclause) if statement.whereclause is not None else []
+    if on_rows:
+        conditions = [on_row.traverse(c) for c in conditions]
     task_of_row = (sa.select(sa.literal(1)).select_from(*froms)
                    .where(*conditions, Task.id == row.c.task_id).offset(0)
                    .lateral("task_of_row"))

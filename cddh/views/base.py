@@ -373,7 +373,7 @@ class EstimatingCount:
             cap = min(cap, current_app.config["SEARCH_COUNT_EXACT_UP_TO"])
             if estimate is not None and estimate > cap \
                     and db.session.connection().dialect.name == "postgresql" \
-                    and Task.__table__ in statement.get_final_froms():
+                    and getattr(g, "task_list", False):
                 # A unit's tasks holding common words, more than the cap expected
                 # (PostgreSQL): looked up from the unit's rows until the cap, not the whole
                 # table read against them (a unit leader's "nhiem vu" overdue, 1,001 of
