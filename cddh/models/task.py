@@ -80,14 +80,15 @@ task_unit = sa.Table(
              postgresql_include=["state"]),
 )
 
+# The mark of a task flagged "late update" (Task.late_update; cddh.services.duties).
+LATE_UPDATE = "late_update"
+
 # The task of a row without a deadline (NULL when it has one): the second key of
 # ``ix_task_unit_unit_id_deadline_task_id``, which keeps the rows in (deadline, task) order
 # and lets a unit's list by deadline say so (cddh.services.scope.by_row_deadline). Its
 # undated rows are then each a group of their own, not one group that must be read whole to
 # be sorted by the task's deadline (a unit leader's 3,719 undated open tasks at 1M, going
 # down: 38 ms for a page of 50, 1.7 ms so).
-# The mark of a task flagged "late update" (Task.late_update; cddh.services.duties).
-LATE_UPDATE = "late_update"
 UNDATED_TASK = sa.case((task_unit.c.deadline.is_(None), task_unit.c.task_id))
 # A deadline window of a unit's rows, and its list by deadline; ``state`` rides along
 # (PostgreSQL): counted (and the drafts left out) from the index alone.
@@ -123,6 +124,14 @@ sa.Index("ix_task_unit_unit_id_lead_urgency", task_unit.c.unit_id, task_unit.c.l
 sa.Index("ix_task_unit_unit_id_state_task_id", task_unit.c.unit_id, task_unit.c.state,
          task_unit.c.task_id,
          postgresql_include=["counted", "role", "completed_on", "settled", "deadline"])
+# A unit's forwarded rows (all but the drafts) in task order: a unit user's scope
+# (policy.task_scope's IN, a unit's rows walked newest first: policy.along_unit_rows) as
+# one index-only range. By the table's key each row was read for its state: a unit's tasks
+# shared with a partner at 1M (the API's ?unit_id=), 33,469 rows, 37,540 buffers, 48 ms;
+# so 97 buffers, 11 ms.
+FORWARDED_ROWS = "state <> 'draft'"
+sa.Index("ix_task_unit_unit_id_task_id_forwarded", task_unit.c.unit_id, task_unit.c.task_id,
+         postgresql_where=sa.text(FORWARDED_ROWS), sqlite_where=sa.text(FORWARDED_ROWS))
 
 # The planner's statistics of a row's state, "settled" and "counted" together (PostgreSQL;
 # ANALYZE builds them): the flags follow from the state, and a unit's list says several of
