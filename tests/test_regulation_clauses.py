@@ -151,6 +151,41 @@ def test_a_deadline_on_a_day_off_runs_to_the_next_working_day_everywhere(app, mo
         assert db.session.get(Task, open_.id).effective_deadline == D(2026, 5, 4)
 
 
+def test_refreshing_effective_deadlines_updates_only_the_deadlines_that_are_wrong(app):
+    """``refresh_effective_deadlines`` reads the stored (deadline, effective deadline) pairs
+    first and updates the deadlines of which some task is wrong, no other: a night with
+    nothing to move sends no update per deadline; a task written wrong in SQL (a bulk
+    loader's) is put right, and its unit's row with it."""
+    from cddh.models import task_unit
+
+    from .conftest import recorded_statements
+
+    with app.test_request_context():
+        lead = make_unit("SNV")
+        # Friday 01/05/2026 is a holiday: due the next working day, Monday 04/05.
+        tasks = [make_task(lead, deadline=day) for day in
+                 (D(2026, 5, 1), D(2026, 5, 1), D(2026, 5, 6), D(2026, 5, 7))]
+        db.session.commit()
+        ids = [t.id for t in tasks]
+        with recorded_statements(app) as seen:
+            assert refresh_effective_deadlines(db.session.connection()) == 0
+        assert not [s for s in seen if s.startswith("UPDATE task SET")
+                    and "task.deadline =" in s]
+        db.session.execute(sa.update(Task).where(Task.id == ids[1])
+                           .values(effective_deadline=D(2026, 5, 1)))
+        db.session.execute(sa.update(task_unit).where(task_unit.c.task_id == ids[1])
+                           .values(deadline=D(2026, 5, 1)))
+        with recorded_statements(app) as seen:
+            assert refresh_effective_deadlines(db.session.connection()) == 1
+        assert len([s for s in seen if s.startswith("UPDATE task SET")
+                    and "task.deadline =" in s]) == 1
+        db.session.expire_all()
+        assert [db.session.get(Task, i).effective_deadline for i in ids] == [
+            D(2026, 5, 4), D(2026, 5, 4), D(2026, 5, 6), D(2026, 5, 7)]
+        assert db.session.scalar(sa.select(task_unit.c.deadline).where(
+            task_unit.c.task_id == ids[1])) == D(2026, 5, 4)
+
+
 def test_deadlines_follow_an_upgrade_of_the_holiday_calendar(app):
     """The stored effective deadlines follow the holidays package the app reads: the nightly
     ``follow_calendar`` job derives again the deadlines near the days an upgrade changed.

@@ -165,14 +165,19 @@ _LONGEST_BREAK = 31
 
 def refresh_effective_deadlines(connection, days=None) -> int:
     """Re-derive ``task.effective_deadline``, set-based: one UPDATE per distinct deadline
-    (``days``: only the deadlines that a calendar change on these days can move; None:
-    every deadline, for the migration and bulk loaders). Returns the rows changed."""
+    whose stored effective deadlines are not all the calendar's (``days``: only the
+    deadlines that a calendar change on these days can move; None: every deadline, for the
+    migration, bulk loaders and the nightly job's first run). The pairs of (deadline,
+    effective deadline) are read first, in one statement: a deadline whose tasks are all
+    right is not updated at all (at 1M tasks, 998 deadlines, none to move: 998 UPDATEs of
+    no row, 1.5-2.5 s). Returns the rows changed."""
     from ..models import Task
 
     overrides = {row.day: (row.kind, row.name) for row in connection.execute(
         sa.select(CalendarOverride.day, CalendarOverride.kind, CalendarOverride.name))}
     cal = WorkingCalendar(overrides)
-    query = sa.select(Task.deadline).where(Task.deadline.is_not(None)).distinct()
+    query = (sa.select(Task.deadline, Task.effective_deadline)
+             .where(Task.deadline.is_not(None)).distinct())
     if days is not None:
         wanted = set()
         for day in days:
@@ -180,8 +185,10 @@ def refresh_effective_deadlines(connection, days=None) -> int:
         query = query.where(Task.deadline.in_(sorted(wanted)))
     from . import tally
 
+    stale = sorted({deadline for deadline, stored in connection.execute(query)
+                    if stored != cal.next_working_day(deadline)})
     changed, moved = 0, []
-    for deadline in connection.execute(query).scalars():
+    for deadline in stale:
         effective = cal.next_working_day(deadline)
         result = connection.execute(
             sa.update(Task).where(Task.deadline == deadline, sa.or_(
