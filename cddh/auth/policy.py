@@ -162,11 +162,15 @@ def _unit_rows(unit_ids) -> list[ColumnElement[bool]]:
     return [unit, task_unit.c.state != TaskState.draft.value]
 
 
+def _in_unit_rows(unit_ids) -> ColumnElement[bool]:
+    """The task is one of the given units' forwarded task–unit rows: one ``IN`` over the
+    task–unit index (cddh.services.scope keeps it)."""
+    return Task.id.in_(sa.select(task_unit.c.task_id).where(*_unit_rows(unit_ids)))
+
+
 def _tasks_of_units(unit_ids) -> ColumnElement[bool]:
-    """Tasks led by, or shared with, the given units: one ``IN`` over the task–unit index
-    (cddh.services.scope keeps it)."""
-    scoped = sa.select(task_unit.c.task_id).where(*_unit_rows(unit_ids))
-    return sa.and_(Task.state != TaskState.draft, Task.id.in_(scoped))
+    """Tasks led by, or shared with, the given units."""
+    return sa.and_(Task.state != TaskState.draft, _in_unit_rows(unit_ids))
 
 
 def _scope_units(user):
@@ -293,7 +297,7 @@ def along_unit_rows(user, statement: sa.Select, states=None, rows=(),
     if not scope_on_unit_row(user):
         return None
     row = task_unit.alias("scope_row")
-    in_scope = Task.id.in_(sa.select(task_unit.c.task_id).where(*_unit_rows(user.unit_id)))
+    in_scope = _in_unit_rows(user.unit_id)
 
     def kept(clause) -> list:
         if isinstance(clause, BooleanClauseList) and clause.operator is operators.and_:
