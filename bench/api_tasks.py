@@ -43,6 +43,8 @@ def requests_of(unit_id: int, rare: int, cursor: str) -> dict[str, tuple[str, st
         "unit_in_progress": ("canbo.snv", "/api/v1/tasks?state=in_progress"),
         "unit_overdue": ("canbo.snv", "/api/v1/tasks?timeliness=open_overdue"),
         "unit_document": ("canbo.snv", "/api/v1/tasks?document_id={document}"),
+        "unit_search_common": ("canbo.snv", "/api/v1/tasks?q=nhiem+vu"),
+        "unit_search_rare": ("canbo.snv", "/api/v1/tasks?q=987654"),
         "office_all": ("chuyenvien", "/api/v1/tasks"),
         "office_unit": ("chuyenvien", f"/api/v1/tasks?unit_id={unit_id}"),
     }
