@@ -510,3 +510,53 @@ def test_a_narrowed_list_by_state_is_read_a_state_at_a_time(app, world, browser,
     numbered, keyset = _pages(client, url)
     assert numbered == expected
     assert keyset == expected
+
+
+@pytest.mark.parametrize("query,state", [
+    ("flt0_0=completed&sort=4", TaskState.completed),
+    ("flt0_0=completed&sort=4&desc=1", TaskState.completed),
+    ("flt0_0=assigned&flt1_7=normal&sort=4", TaskState.assigned),
+    ("flt0_7=normal&flt1_0=in_progress&sort=4&desc=1", TaskState.in_progress),
+    ("flt0_0=completed", TaskState.completed),
+    ("flt0_0=in_progress&flt1_7=normal&sort=0", TaskState.in_progress)])
+def test_a_list_of_one_state_reads_that_states_range(app, world, browser, monkeypatch, query,
+                                                     state):
+    """The Office's list by deadline or by number that its filters narrow to one state
+    reads its page's ids with the state said as an array and first in the order
+    (TaskView._one_state_page: on PostgreSQL, the (state, deadline, id) or (state, id)
+    index's range, never the whole table's deadline or primary key index walked and each
+    task's state tested): the same rows in the same numbered and keyset pages, those of
+    the state in deadline order (undated last going up, first going down) or by number
+    (newest first by default), as the list read without it."""
+    from cddh.views.tasks import TaskView
+
+    from .conftest import recorded_statements
+
+    users, _visible = world
+    monkeypatch.setattr(base, "KEYSET_FROM_PAGE", 1)  # the second page on is a keyset page
+    monkeypatch.setitem(app.config, "SORT_FOUND_UP_TO", 0)  # no short list read sorted
+    by_deadline = "sort=4" in query
+    desc = "desc=1" in query or "sort=" not in query
+    with app.app_context():
+        postgres = db.engine.dialect.name == "postgresql"
+        client = browser(db.session.get(User, users["office"]))
+        tasks = list(db.session.scalars(sa.select(Task).where(Task.state == state)))
+    undated = sorted(t.id for t in tasks if t.deadline is None)
+    dated = [t.id for t in sorted((t for t in tasks if t.deadline is not None),
+                                  key=lambda t: (t.deadline, t.id))]
+    expected = dated + undated if by_deadline else sorted(t.id for t in tasks)
+    expected = expected[::-1] if desc else expected
+    assert len(expected) > PAGE and undated and dated
+    url = f"/tasks/?{query}"
+    with recorded_statements(app) as seen:
+        assert client.get(url).status_code == 200
+    as_array = [s for s in seen if "task.state = ANY (ARRAY[" in s
+                and f"ORDER BY task.state {'DESC' if desc else 'ASC'}, task.{'deadline' if by_deadline else 'id'}" in s]
+    assert bool(as_array) == postgres, "\n".join(seen)
+    read = _pages(client, url)
+    assert read == (expected, expected)
+    monkeypatch.setattr(TaskView, "_one_state_page", lambda *_args: None)
+    with recorded_statements(app) as seen:
+        client.get(url)
+    assert not any("ANY (ARRAY[" in s for s in seen)
+    assert _pages(client, url) == read
