@@ -830,6 +830,42 @@ def test_on_postgresql_a_units_rows_state_and_flags_are_estimated_together(app):
     assert expected >= actual / 4, (expected, actual)
 
 
+def test_on_postgresql_the_rows_a_unit_leads_are_estimated_as_many_as_they_are(app):
+    """A unit leads most of its rows' tasks (it cooperates on the others): with the
+    statistics of a row's unit and lead unit together (models.task.
+    TASK_UNIT_LEAD_STATISTICS) the planner expects about as many of a unit's led rows as
+    there are, not the product of the two fractions (a unit user's "mine" with a priority,
+    by deadline, then joined every one to its task and sorted them)."""
+    import sqlalchemy as sa
+
+    from cddh.models.task import task_unit
+    from cddh.services import scope
+
+    with app.test_request_context():
+        _postgresql_only()
+        units = [make_unit(f"U{n}") for n in range(40)]
+        ids = ",".join(str(unit.id) for unit in units)
+        conn = _insert_tasks({}, lead_unit_id=f"(ARRAY[{ids}])[1 + g % 40]",
+                             state="'in_progress'")
+        conn.execute(sa.text(  # every third task shared with the next unit
+            f"INSERT INTO task_cooperating_unit (task_id, unit_id) "
+            f"SELECT t.id, (ARRAY[{ids}])[1 + (array_position(ARRAY[{ids}], t.lead_unit_id)"
+            f" % 40)] FROM task t WHERE t.id % 3 = 0"))
+        scope.rebuild(conn)
+        conn.execute(sa.text("ANALYZE task_unit"))
+        unit = units[7].id
+        led = (sa.select(task_unit.c.task_id)
+               .where(task_unit.c.unit_id == unit, task_unit.c.lead_unit_id == unit))
+        compiled = led.compile(dialect=conn.dialect)
+        plan = conn.exec_driver_sql("EXPLAIN (FORMAT JSON) " + str(compiled),
+                                    compiled.params).scalar()
+        expected = plan[0]["Plan"]["Plan Rows"]
+        actual = len(db.session.execute(led).all())
+        db.session.rollback()
+    assert actual == 1000
+    assert expected >= actual / 4, (expected, actual)
+
+
 def _a_units_assigned_and_completed(dated: str):
     """A new unit's 40,000 tasks, the even ones assigned, the odd ones completed, those
     where ``dated`` (SQL in ``g``) holds with a deadline (``date '2026-01-01' + g % 700``),

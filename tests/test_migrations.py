@@ -19,7 +19,7 @@ from alembic.migration import MigrationContext
 from cddh import create_app
 from cddh.models import db
 from cddh.models.base import include_object_on
-from cddh.models.task import TASK_UNIT_STATISTICS
+from cddh.models.task import TASK_UNIT_LEAD_STATISTICS, TASK_UNIT_STATISTICS
 
 from .databases import new_database
 
@@ -115,7 +115,7 @@ def assert_schema_matches_models():
     assert declared == present
     declared, present = expression_indexes()
     assert declared and declared == present
-    assert planner_statistics() == ({TASK_UNIT_STATISTICS}
+    assert planner_statistics() == ({TASK_UNIT_STATISTICS, TASK_UNIT_LEAD_STATISTICS}
                                     if db.engine.dialect.name == "postgresql" else set())
 
 

@@ -142,6 +142,15 @@ TASK_UNIT_STATISTICS = "st_task_unit_state_settled_counted"
 sa.event.listen(task_unit, "after_create", sa.DDL(
     f"CREATE STATISTICS {TASK_UNIT_STATISTICS} (mcv) ON state, settled, counted FROM task_unit"
 ).execute_if(dialect="postgresql"))
+# And of a row's unit with its task's lead unit: a unit leads most of its rows' tasks (the
+# others it cooperates on), so "the unit's rows that it leads" (a unit user's "mine", a
+# partner's tasks) is no product of two fractions. Taken for independent, a unit's 30,314
+# led rows at 1M were expected as 848, and its "mine" with a priority, read by deadline,
+# joined all of them to their tasks and sorted (200 ms; 9 ms with these).
+TASK_UNIT_LEAD_STATISTICS = "st_task_unit_unit_id_lead_unit_id"
+sa.event.listen(task_unit, "after_create", sa.DDL(
+    f"CREATE STATISTICS {TASK_UNIT_LEAD_STATISTICS} (mcv) ON unit_id, lead_unit_id "
+    "FROM task_unit").execute_if(dialect="postgresql"))
 
 # How many ``task_unit`` rows each unit holds in each state, kept by cddh.services.scope with
 # the rows: a unit's whole list is counted from a handful of rows (the states) instead of an
