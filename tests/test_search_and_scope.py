@@ -321,6 +321,70 @@ def test_the_offices_cooperating_unit_list_counts_the_units_links(app, browser):
     assert "Danh sách (1)" in page, page[:2000]
 
 
+@pytest.mark.parametrize("other,on_rows", [
+    ("flt1_0=assigned", True), ("flt1_0=draft", True), ("flt1_8=open_overdue", True),
+    ("flt1_8=done_on_time", True), ("flt1_1={snv}", True), ("flt1_3=B7", True),
+    ("flt1_7=normal", False), ("flt1_9=01/06/2026", False)])
+def test_the_offices_cooperating_unit_with_another_filter_reads_that_units_rows(
+        app, browser, other, on_rows):
+    """The Office's list of the tasks a unit cooperates on, narrowed by another filter that
+    a task_unit row can tell (a state, a class, a lead unit, a document number): the IN
+    reads the unit's cooperating rows that the filter keeps (TaskView._cooperating_rows),
+    so that only their tasks are looked up; a priority or a deadline stays on the tasks
+    (the link table's entries). Either way the tasks listed and counted are those the
+    filters' conditions on the tasks give."""
+    import datetime as dt
+
+    from cddh.services import task_filters
+    from cddh.services.clock import local_today
+    from cddh.views.tasks import TaskView
+
+    from .conftest import recorded_statements
+
+    today = local_today()
+    with app.test_request_context():
+        office = make_unit("VP", UnitCategory.office)
+        snv, stc, sct = make_unit("SNV"), make_unit("STC"), make_unit("SCT")
+        specialist = make_user(Role.office_specialist, office)
+        numbered = make_document(number="B7/UBND-TH")
+        late, soon = today - dt.timedelta(days=20), today + dt.timedelta(days=20)
+        for n, (state, deadline) in enumerate([
+                (TaskState.assigned, late), (TaskState.draft, soon), (TaskState.completed, late),
+                (TaskState.assigned, soon), (TaskState.in_progress, late),
+                (TaskState.assigned, None), (TaskState.completed, soon)]):
+            done = {"completed_on": deadline - dt.timedelta(days=1)} \
+                if state is TaskState.completed else {}
+            make_task(snv if n % 2 else sct, state=state, deadline=deadline,
+                      cooperating=[stc] if n != 3 else [sct],
+                      document=numbered if n in (0, 4) else None, **done)
+        make_task(stc, state=TaskState.assigned, deadline=late, cooperating=[snv])
+        db.session.commit()
+        stc_id, query = stc.id, other.format(snv=snv.id)
+        url = f"/tasks/?flt0_5={stc_id}&{query}"
+        cooperating = set(db.session.scalars(
+            sa.select(Task.id).where(task_filters.cooperating_unit(stc_id))))
+        office_browser = browser(specialist)
+    # The other filter alone, on the tasks (no cooperating unit): its tasks.
+    alone = office_browser.get("/tasks/?" + query.replace("flt1_", "flt0_"))
+    alone = set(map(int, re.findall(r'tasks/details/\?id=(\d+)', alone.get_data(True))))
+    expected = alone & cooperating
+    assert expected, other
+    with recorded_statements(app) as seen:
+        page = office_browser.get(url).get_data(as_text=True)
+    listed = set(map(int, re.findall(r'tasks/details/\?id=(\d+)', page)))
+    assert listed == expected and f"Danh sách ({len(expected)})" in page, (other, listed)
+    rows = [s for s in seen if "task_unit.role = " in s and "IN (SELECT task_unit.task_id" in s]
+    assert bool(rows) == on_rows, seen
+    # The same tasks read through the link table alone.
+    original = TaskView._cooperating_rows
+    try:
+        TaskView._cooperating_rows = lambda *_args: []
+        page = office_browser.get(url).get_data(as_text=True)
+    finally:
+        TaskView._cooperating_rows = original
+    assert set(map(int, re.findall(r'tasks/details/\?id=(\d+)', page))) == listed
+
+
 def test_a_searchs_count_stops_at_its_own_cap(app, browser, monkeypatch):
     """A search counts its tasks up to SEARCH_COUNT_EXACT_UP_TO (a word most tasks hold:
     finding 10,000 of a unit's took seconds at 1M); the same list without the search counts

@@ -63,8 +63,15 @@ def timeliness_class_on_row(value: str, today: dt.date) -> list | None:
     return unit_row_clause(value, today)
 
 
-def cooperating_unit(unit_id: int):
-    """Tasks the unit cooperates on (one IN over the unit's index of the link table)."""
+def cooperating_unit(unit_id: int, rows=()):
+    """Tasks the unit cooperates on (one IN over the unit's index of the link table).
+    ``rows``: conditions on a task_unit row that the tasks meet too: then the IN is over
+    the unit's cooperating rows that meet them (the row is the link entry's: the unit's
+    role in the task, cooperating_unit_on_row), so that only those tasks are looked up."""
+    if rows:
+        return Task.id.in_(sa.select(task_unit.c.task_id).where(
+            task_unit.c.unit_id == unit_id, task_unit.c.role == TaskUnitRole.cooperating,
+            *rows))
     return Task.id.in_(sa.select(task_cooperating_unit.c.task_id)
                        .where(task_cooperating_unit.c.unit_id == unit_id))
 

@@ -207,6 +207,10 @@ class ConditionFilter(BaseSQLAFilter):
                 return filter_on_row(query, on_row)
         return query.filter(self.condition(value))
 
+    def on_row(self, value) -> list | None:
+        """The filter said on a task_unit row, any unit's (``CooperatingUnitFilter``)."""
+        return self.row_condition(value) if self.row_condition is not None else None
+
     def operation(self):
         return self._operation
 
@@ -229,6 +233,11 @@ class StateFilter(FilterEqual):
         if on_unit_row() and value in TaskState.__members__:
             return filter_on_row(query, scope.row_state(value), state=value)
         return super().apply(query, value, alias)
+
+    @staticmethod
+    def on_row(value) -> list | None:
+        """The filter said on a task_unit row, any unit's (``CooperatingUnitFilter``)."""
+        return scope.row_state(value) if value in TaskState.__members__ else None
 
 
 class PriorityFilter(FilterEqual):
@@ -255,6 +264,12 @@ class LeadUnitFilter(LookupFilter):
             return filter_on_row(query, scope.row_led_by(int(value), current_user.unit_id))
         return super().apply(query, value, alias)
 
+    @staticmethod
+    def on_row(value) -> list | None:
+        """The filter said on a task_unit row, any unit's (``CooperatingUnitFilter``)."""
+        unit_id = to_id(str(value))
+        return scope.row_led_by(unit_id, None) if unit_id is not None else None
+
 
 # What the running tally can narrow its counts by (``TaskView._tally``): a figure, its
 # lead unit, a state, a closed period.
@@ -275,7 +290,10 @@ class CooperatingUnitFilter(LookupFilter):
         if on_unit_row():
             return filter_on_row(query, task_filters.cooperating_unit_on_row(
                 int(value), current_user.unit_id))
-        return query.filter(task_filters.cooperating_unit(int(value)))
+        # The list's other filters that a row can tell narrow the unit's rows first
+        # (``TaskView._cooperating_rows``).
+        rows = getattr(g, "cooperating_rows", ()) if has_request_context() else ()
+        return query.filter(task_filters.cooperating_unit(int(value), rows))
 
 
 def deadline_filter(query, start, end):
@@ -796,6 +814,7 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         # said on the rows too, so that only the rows they keep are looked up.
         g.row_filter_conditions = self._row_filter_conditions(filters) \
             if search and execute and current_user.role in UNIT_ROLES else ()
+        g.cooperating_rows = self._cooperating_rows(filters) if execute else ()
         try:
             count, rows = super().get_list(page, sort_column, sort_desc, search, filters,
                                            execute, page_size)
@@ -803,7 +822,7 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
             g.unit_rows_join = g.task_list = g.list_walk_bounded = g.list_sort_found = False
             g.row_states = g.list_by_state = g.list_along_state = None
             g.list_by_state_in_range = False
-            g.row_filter_conditions = ()
+            g.row_filter_conditions = g.cooperating_rows = ()
         if execute and rows and current_user.role in UNIT_ROLES:
             # The unit's part in each row (the quick buttons: policy.unit_relation), from its
             # task_unit rows: read with the task where the list joined them (``_apply_sorting``:
@@ -860,6 +879,28 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
             found = of_row(value) if of_row is not None else None
             conditions.extend(found or ())
         return conditions
+
+    def _cooperating_rows(self, filters) -> list:
+        """A cooperating unit's filter, on the tasks (not a unit's own rows): the list's
+        other filters that a task_unit row can tell from its index (a state, a class, a
+        lead unit, a document number: the row copies them from its task), said on the
+        cooperating unit's rows, so that only the rows they keep are looked up as tasks
+        (``CooperatingUnitFilter.apply``); the tasks still meet them all. Looked up by the
+        unit's link entries, each of its tasks was read for any other filter: a unit's
+        6,878 at 1M for the 1,327 open overdue ones, twice (count and page), 46 -> 24 ms.
+        Not a priority (the normal ones are nearly all) nor a deadline (the unit's rows of
+        the range each read for their role): said on the rows, the planner read them all
+        joined to their documents and sorted them (38 -> 114 ms, 52 -> 71 ms)."""
+        if g.unit_rows_join or not any(isinstance(self._filters[idx], CooperatingUnitFilter)
+                                       for idx, _name, _value in filters or ()):
+            return []
+        rows = []
+        for idx, _name, value in filters:
+            flt = self._filters[idx]
+            on_row = getattr(flt, "on_row", None)
+            said = on_row(flt.clean(value)) if on_row is not None else None
+            rows.extend(said or ())
+        return rows
 
     def _walk_bounded(self, sort_column, filters) -> bool:
         """The walk of the list's order index is bounded by what a filter says, so a short
