@@ -44,8 +44,10 @@ STATE_ORDERS = ["&sort=5", "&sort=5&desc=1"]
 SEARCHES = ["thu", "nhiem+vu", "1000", "thu+tai+so+1000"]
 
 
-def combinations(specialist_id: int, leader_id: int, lead_unit: str, partner: str) -> list:
-    """Each a list of (filter index, value), as the task list's filter URL names them."""
+def combinations(specialist_id: int, leader_id: int, lead_unit: str, partner: str,
+                 every_pair: bool = False) -> list:
+    """Each a list of (filter index, value), as the task list's filter URL names them
+    (``every_pair``: also each single filter with each of another kind)."""
     found = [[]]
     found += [[("0", s)] for s in STATES] + [[("7", p)] for p in PRIORITIES]
     found += [[("8", c)] for c in CLASSES]
@@ -57,6 +59,13 @@ def combinations(specialist_id: int, leader_id: int, lead_unit: str, partner: st
     found += [[("0", s), ("7", p)] for s in STATES for p in PRIORITIES]
     found += [[("1", lead_unit), ("8", c)] for c in CLASSES]
     found += [[("1", lead_unit), ("0", s)] for s in STATES]
+    if every_pair:  # each single filter with each single filter of another kind
+        singles = [f for f in found if len(f) == 1]
+        seen = {tuple(sorted(f)) for f in found}
+        for i, (a,) in enumerate(singles):
+            for (b,) in singles[i + 1:]:
+                if a[0] != b[0] and tuple(sorted((a, b))) not in seen:
+                    found.append([a, b])
     return found
 
 
@@ -95,6 +104,7 @@ def main() -> None:
     parser.add_argument("--over", type=float, default=25)
     parser.add_argument("--lead-unit", default="22")
     parser.add_argument("--partner", default="2")
+    parser.add_argument("--every-pair", action="store_true")
     args = parser.parse_args()
     os.environ.setdefault("CDDH_SECRET_KEY", "bench-secret-key")
     os.environ.setdefault("CDDH_LOG_LEVEL", "WARNING")
@@ -102,7 +112,7 @@ def main() -> None:
     with app.app_context():
         ids = dict(db.session.execute(sa.select(User.username, User.id)).all())
     urls = pages(combinations(ids["chuyenvien"], ids["lanhdao"], args.lead_unit,
-                              args.partner))
+                              args.partner, args.every_pair))
     for username in args.usernames.split(","):
         client, slow = login(app, username), 0
         for url in urls:
