@@ -866,6 +866,41 @@ def test_on_postgresql_the_rows_a_unit_leads_are_estimated_as_many_as_they_are(a
     assert expected >= actual / 4, (expected, actual)
 
 
+def test_on_postgresql_the_few_untracked_documents_are_read_by_their_index(app, browser):
+    """The document list's "tracked" filter for the few documents on one side (the
+    untracked ones among thousands): counted and listed through the (tracked, id) index,
+    not a read of the whole table; the list shows exactly those documents."""
+    import sqlalchemy as sa
+
+    from cddh.models import Document
+
+    with app.test_request_context():
+        _postgresql_only()
+        office = make_unit("VP", UnitCategory.office)
+        specialist = make_user(Role.office_specialist, office)
+        few = [make_document(tracked=False).id for _ in range(3)]
+        db.session.commit()
+        conn = db.session.connection()
+        conn.execute(sa.text(
+            "INSERT INTO document (doc_type, number, issuer, summary, issued_on, issue_year,"
+            " signer, tracked, entry_due_on, created_at, updated_at, search_text)"
+            " SELECT 'cong_van', 'T' || g || '/UBND', 'UBND tỉnh', 'Văn bản ' || g,"
+            " date '2025-01-01' + g % 700, 2025, '', true, date '2025-01-02' + g % 700,"
+            " now(), now(), '' FROM generate_series(1, 40000) g"))
+        conn.execute(sa.text("ANALYZE document"))
+        db.session.commit()
+        conn = db.session.connection()
+        untracked = sa.select(Document.id).where(Document.tracked.is_(False))
+        compiled = untracked.compile(dialect=conn.dialect)
+        plan = "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + str(compiled),
+                                                            compiled.params))
+        client = browser(specialist)
+    assert "ix_document_tracked_id" in plan and "Seq Scan" not in plan, plan
+    page = client.get("/documents/?flt0_2=0").get_data(as_text=True)
+    listed = {int(n) for n in re.findall(r"/documents/details/\?id=(\d+)", page)}
+    assert listed == set(few), listed
+
+
 def _a_units_assigned_and_completed(dated: str):
     """A new unit's 40,000 tasks, the even ones assigned, the odd ones completed, those
     where ``dated`` (SQL in ``g``) holds with a deadline (``date '2026-01-01' + g % 700``),

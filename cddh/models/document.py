@@ -32,6 +32,9 @@ class Document(IdMixin, TimestampMixin, db.Model):
         sa.Index("ix_document_number_id", "number", "id"),
         sa.Index("ix_document_doc_type_id", "doc_type", "id"),
         sa.Index("ix_document_entry_due_on_id", "entry_due_on", "id"),
+        # The "tracked" filter: whichever side is the few (the untracked ones among 333,357
+        # at 1M tasks: each count and page read the whole table, 62 ms; 10 ms so).
+        sa.Index("ix_document_tracked_id", "tracked", "id"),
         sa.Index("ix_document_search_text_trgm", "search_text", postgresql_using="gin",
                  postgresql_ops={"search_text": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
     )
