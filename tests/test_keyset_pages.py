@@ -12,7 +12,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from cddh.models import Role, Task, TaskState, UnitCategory, User, db
+from cddh.models import Role, Task, TaskState, Unit, UnitCategory, User, db
 from cddh.views import base
 
 from .conftest import make_task, make_unit, make_user
@@ -518,7 +518,8 @@ def test_a_narrowed_list_by_state_is_read_a_state_at_a_time(app, world, browser,
     ("flt0_0=assigned&flt1_7=normal&sort=4", TaskState.assigned),
     ("flt0_7=normal&flt1_0=in_progress&sort=4&desc=1", TaskState.in_progress),
     ("flt0_0=completed", TaskState.completed),
-    ("flt0_0=in_progress&flt1_7=normal&sort=0", TaskState.in_progress)])
+    ("flt0_0=in_progress&flt1_7=normal&sort=0", TaskState.in_progress),
+    ("group=drafts&sort=4&desc=1", TaskState.draft)])
 def test_a_list_of_one_state_reads_that_states_range(app, world, browser, monkeypatch, query,
                                                      state):
     """The Office's list by deadline or by number that its filters narrow to one state
@@ -527,7 +528,8 @@ def test_a_list_of_one_state_reads_that_states_range(app, world, browser, monkey
     index's range, never the whole table's deadline or primary key index walked and each
     task's state tested): the same rows in the same numbered and keyset pages, those of
     the state in deadline order (undated last going up, first going down) or by number
-    (newest first by default), as the list read without it."""
+    (newest first by default), as the list read without it. A home group of one state (the
+    Office's drafts) likewise."""
     from cddh.views.tasks import TaskView
 
     from .conftest import recorded_statements
@@ -539,6 +541,11 @@ def test_a_list_of_one_state_reads_that_states_range(app, world, browser, monkey
     desc = "desc=1" in query or "sort=" not in query
     with app.app_context():
         postgres = db.engine.dialect.name == "postgresql"
+        unit = db.session.scalar(sa.select(Task.lead_unit_id).limit(1))
+        for i in range(7):  # drafts, two undated
+            make_task(db.session.get(Unit, unit), state=TaskState.draft,
+                      deadline=None if i % 4 == 0 else dt.date(2026, 3, 1 + i % 3))
+        db.session.commit()
         client = browser(db.session.get(User, users["office"]))
         tasks = list(db.session.scalars(sa.select(Task).where(Task.state == state)))
     undated = sorted(t.id for t in tasks if t.deadline is None)

@@ -38,7 +38,7 @@ from markupsafe import Markup, escape
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import joinedload, selectinload, with_expression
 from sqlalchemy.sql import operators
-from sqlalchemy.sql.elements import BinaryExpression, BindParameter
+from sqlalchemy.sql.elements import BinaryExpression, BindParameter, BooleanClauseList
 from sqlalchemy.sql.visitors import replacement_traverse
 from wtforms.validators import NumberRange, Optional
 
@@ -307,32 +307,47 @@ def deadline_filter(query, start, end):
     return query.filter(Task.deadline >= start if start is not None else Task.deadline <= end)
 
 
-def state_as_array(statement, state: TaskState):
-    """``statement`` with each condition "the task's state is ``state``" (an equality, or
-    an IN of that one value) said as ``task.state = ANY (ARRAY[state])``: the same rows, but
-    no constant for PostgreSQL, which drops a constant column from an order (an index on
-    the column and others then serves it no better than one on the others alone). With the
-    state kept first in the order, only the index that starts with it gives that order
-    (``TaskView._one_state_page``). Also whether any was said so."""
+def state_as_array(statement):
+    """``statement`` with each condition "the task's state is S" (an equality, or an IN of
+    that one value) said as ``task.state = ANY (ARRAY[S])``, where one of its own conditions
+    (top level, not under an OR: a state filter, a class or a home group of one state) fixes
+    the state to S: the same rows, but no constant for PostgreSQL, which drops a constant
+    column from an order (an index on the column and others then serves it no better than
+    one on the others alone). With the state kept first in the order, only the index that
+    starts with it gives that order (``TaskView._one_state_page``). Also S; None (and the
+    statement as it is) where no condition fixes one state."""
     column = Task.__table__.c.state
-    found = []
 
-    def one_value(bound) -> bool:
-        values = bound.value if bound.expanding else [bound.value]
-        return (isinstance(values, (list, tuple)) and len(values) == 1
-                and getattr(values[0], "value", values[0]) == state.value)
-
-    def replace(element):
-        if (isinstance(element, BinaryExpression)
+    def value_of(element):
+        if not (isinstance(element, BinaryExpression)
                 and element.operator in (operators.eq, operators.in_op)
                 and isinstance(element.left, sa.Column) and element.left.table is column.table
                 and element.left.name == column.name
-                and isinstance(element.right, BindParameter) and one_value(element.right)):
-            found.append(element)
+                and isinstance(element.right, BindParameter)):
+            return None
+        bound = element.right
+        values = bound.value if bound.expanding else [bound.value]
+        if not isinstance(values, (list, tuple)) or len(values) != 1:
+            return None
+        return getattr(values[0], "value", values[0])
+
+    def conjuncts(clause) -> list:
+        if isinstance(clause, BooleanClauseList) and clause.operator is operators.and_:
+            return [c for part in clause.clauses for c in conjuncts(part)]
+        return [clause]
+
+    where = statement.whereclause
+    fixed = {value_of(c) for c in conjuncts(where)} - {None} if where is not None else set()
+    if len(fixed) != 1 or next(iter(fixed)) not in TaskState._value2member_map_:
+        return statement, None
+    state = TaskState(next(iter(fixed)))
+
+    def replace(element):
+        if value_of(element) == state.value:
             return column == sa.any_(postgresql.array([sa.literal(state.value, sa.String)]))
         return None
 
-    return replacement_traverse(statement, {}, replace), bool(found)
+    return replacement_traverse(statement, {}, replace), state
 
 
 class DateRangeFilter(LocalDateBetweenMixin, DateBetweenFilter):
@@ -1231,9 +1246,9 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         return query.filter(Task.id.in_(ids)).limit(size)
 
     def _one_state_page(self, query, page, size):
-        """The list by deadline or by number (not a unit's rows) where the filters let one
-        state through (a state, a class that is one state: returned, cancelled): the page's
-        ids read along that state's range of the (state, deadline, id) or (state, id)
+        """The list by deadline or by number (not a unit's rows) where its conditions fix
+        one state (a state, a class or a home group of one state: returned, cancelled):
+        the page's ids read along that state's range of the (state, deadline, id) or (state, id)
         index, then its rows by those ids. Said as "state = s" with the order (deadline,
         id), the planner may as well walk the whole table's (deadline, id) index and test
         each task's state, and does where the table lies in deadline order (as it does
@@ -1246,18 +1261,15 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         apply, and for a short list (read and sorted whole:
         ``ScopedModelView._apply_pagination``)."""
         descending = getattr(g, "list_along_state", None)
-        states = getattr(g, "row_states", None)
-        if descending is None or not states or len(states) != 1 \
-                or getattr(g, "search_ranked", None) is not None \
+        if descending is None or getattr(g, "search_ranked", None) is not None \
                 or db.session.get_bind().dialect.name != "postgresql":
             return None
         found = getattr(g, "list_found", None)
         if found is not None and (found <= current_app.config["SORT_FOUND_UP_TO"]
                                   or getattr(g, "list_sort_found", False)):
             return None
-        (state,) = states
-        ids, said = state_as_array(query.with_entities(Task.id).statement, state)
-        if not said:
+        ids, state = state_as_array(query.with_entities(Task.id).statement)
+        if state is None:
             return None
         first = Task.state.desc() if descending else Task.state.asc()
         ids = (ids.order_by(None).order_by(first, *query._order_by_clauses)
