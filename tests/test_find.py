@@ -716,6 +716,17 @@ def _a_units_completed_tasks(today, every: int, others: str):
     return conn, snv, staff
 
 
+def _expected_and_actual_rows(conn, query) -> tuple[float, int]:
+    """The rows PostgreSQL's plan of ``query`` expects (its parameters bound, as the app
+    runs it) and the rows it has; then the test's rows are rolled back."""
+    compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    plan = conn.exec_driver_sql("EXPLAIN (FORMAT JSON) " + str(compiled),
+                                compiled.params).scalar()
+    actual = len(db.session.execute(query).all())
+    db.session.rollback()
+    return plan[0]["Plan"]["Plan Rows"], actual
+
+
 def _plan_and_rows(conn, *queries) -> list[tuple[str, list]]:
     """Each query's PostgreSQL plan (its parameters bound, as the app runs it) and its rows;
     then the test's rows are rolled back."""
@@ -818,12 +829,7 @@ def test_on_postgresql_a_units_rows_state_and_flags_are_estimated_together(app):
         rows = (sa.select(task_unit.c.task_id).select_from(task_unit)
                 .where(task_unit.c.unit_id == snv.id, policy.task_scope_on_row(staff),
                        *scope.row_state("completed"), *unit_row_clause("done_on_time", today)))
-        compiled = rows.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
-        plan = conn.exec_driver_sql("EXPLAIN (FORMAT JSON) " + str(compiled),
-                                    compiled.params).scalar()
-        expected = plan[0]["Plan"]["Plan Rows"]
-        actual = len(db.session.execute(rows).all())
-        db.session.rollback()
+        expected, actual = _expected_and_actual_rows(conn, rows)
     assert actual == 20_000
     # The completion date compared with the deadline is a guess of a third (no statistics
     # can say it); the state and its flags, said five times, are estimated once.
@@ -856,12 +862,7 @@ def test_on_postgresql_the_rows_a_unit_leads_are_estimated_as_many_as_they_are(a
         unit = units[7].id
         led = (sa.select(task_unit.c.task_id)
                .where(task_unit.c.unit_id == unit, task_unit.c.lead_unit_id == unit))
-        compiled = led.compile(dialect=conn.dialect)
-        plan = conn.exec_driver_sql("EXPLAIN (FORMAT JSON) " + str(compiled),
-                                    compiled.params).scalar()
-        expected = plan[0]["Plan"]["Plan Rows"]
-        actual = len(db.session.execute(led).all())
-        db.session.rollback()
+        expected, actual = _expected_and_actual_rows(conn, led)
     assert actual == 1000
     assert expected >= actual / 4, (expected, actual)
 
