@@ -819,7 +819,8 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         # of the (state, deadline, id) or (state, id) index (``_one_state_page``).
         order = self.list_order(sort_column, sort_desc) if execute else None
         g.list_along_state = order[1] if isinstance(order, tuple) \
-            and order[0] in (Task.deadline, Task.id) and not g.unit_rows_join else None
+            and (order[0] is Task.deadline or order[0] is Task.id) \
+            and not g.unit_rows_join else None
         # Narrowed by a deadline range: its states' parts are counted a state at a time
         # (``_probed_state_parts``).
         g.list_by_state_in_range = g.list_by_state is not None and any(
