@@ -7,10 +7,12 @@ of the test run).
 Logs in over the Flask test client (bench/inprocess.py) as each user, requests each filter
 (every state, priority and timeliness class, a lead and a cooperating unit, a specialist, a
 leader, a document number's digits, deadline ranges, "mine") alone and the pairs state ×
-class, priority × class, state × priority and lead unit × state or class, each in the
+class, priority × class, state × priority and lead unit × state or class (``--every-pair``:
+each single filter with each of another kind), each in the
 default order, by deadline both ways and by number (alone, by state too), and searches
 (common and rare words, alone and with a filter; the documents' too); prints each page whose median of five
 is over ``--over`` ms in process (HTTP adds 2-3 ms), and any status other than 200.
+``--documents``: the document list's filters alone and in pairs, in each order, instead.
 ``make bench`` measures the screens chosen by hand; this finds the combinations nobody chose
 (session 28: the Office's completed tasks done late walked 100,000 others; a filtered count
 of up to 100,000 rows).
@@ -86,6 +88,23 @@ def pages(found: list) -> list[str]:
     return urls
 
 
+def document_pages() -> list[str]:
+    """The document list's filters (type, issue date, tracked) alone and two together, in
+    each of its orders both ways, and a deep page by number (``--documents``)."""
+    singles = [[("0", t)] for t in ("cong_van", "quyet_dinh", "ke_hoach")]
+    singles += [[("1", "01/06/2025 - 30/06/2025")], [("1", "01/01/2020 - 31/12/2020")]]
+    singles += [[("2", "1")], [("2", "0")]]
+    found = [[]] + singles + [[a, b] for i, (a,) in enumerate(singles)
+                              for (b,) in singles[i + 1:] if a[0] != b[0]]
+    orders = ["", "&sort=0", "&sort=0&desc=1", "&sort=1", "&sort=1&desc=1", "&sort=2",
+              "&sort=3", "&sort=3&desc=1"]
+    urls = []
+    for filters in found:
+        query = "&".join(f"flt{i}_{k}={quote(v)}" for i, (k, v) in enumerate(filters))
+        urls += ["/documents/?" + query + order for order in orders]
+    return urls + ["/documents/?page=150", "/documents/?sort=3&page=150"]
+
+
 def timed(client, url: str, runs: int) -> list[float]:
     times = []
     for _ in range(runs):
@@ -105,14 +124,15 @@ def main() -> None:
     parser.add_argument("--lead-unit", default="22")
     parser.add_argument("--partner", default="2")
     parser.add_argument("--every-pair", action="store_true")
+    parser.add_argument("--documents", action="store_true", help="the document list instead")
     args = parser.parse_args()
     os.environ.setdefault("CDDH_SECRET_KEY", "bench-secret-key")
     os.environ.setdefault("CDDH_LOG_LEVEL", "WARNING")
     app = create()
     with app.app_context():
         ids = dict(db.session.execute(sa.select(User.username, User.id)).all())
-    urls = pages(combinations(ids["chuyenvien"], ids["lanhdao"], args.lead_unit,
-                              args.partner, args.every_pair))
+    urls = document_pages() if args.documents else pages(combinations(
+        ids["chuyenvien"], ids["lanhdao"], args.lead_unit, args.partner, args.every_pair))
     for username in args.usernames.split(","):
         client, slow = login(app, username), 0
         for url in urls:
