@@ -12,12 +12,19 @@ from .conftest import make_document, make_task, make_unit, make_user
 
 
 def test_unit_home_groups_tasks_and_links_to_filtered_lists(app, browser):
+    from cddh.services.calendar import transaction_calendar
+
     with app.test_request_context():
         today = local_today()
+        # Five days or more before today, on a working day: a deadline on a day off runs to
+        # the next working day (Điều 148), which would shorten the days overdue.
+        late = today - dt.timedelta(days=5)
+        calendar = transaction_calendar()
+        while calendar.next_working_day(late) != late:
+            late -= dt.timedelta(days=1)
         a, b = make_unit("SA"), make_unit("SB")
         staff = make_user(Role.unit_staff, a)
-        make_task(a, content="VIEC-QUA-HAN", state=TaskState.in_progress,
-                  deadline=today - dt.timedelta(days=5))
+        make_task(a, content="VIEC-QUA-HAN", state=TaskState.in_progress, deadline=late)
         make_task(a, content="VIEC-SAP-DEN-HAN", state=TaskState.assigned, deadline=today)
         make_task(a, content="VIEC-CON-XA", state=TaskState.in_progress,
                   deadline=today + dt.timedelta(days=60))
@@ -33,7 +40,7 @@ def test_unit_home_groups_tasks_and_links_to_filtered_lists(app, browser):
                    "VIEC-CHO-XAC-NHAN"):
         assert marker in page
     assert "VIEC-DON-VI-KHAC" not in page
-    assert "(quá 5 ngày)" in page
+    assert f"(quá {(today - late).days} ngày)" in page
     overdue = br.get("/tasks/?group=overdue").get_data(as_text=True)
     assert "VIEC-QUA-HAN" in overdue
     assert "VIEC-CON-XA" not in overdue and "VIEC-DON-VI-KHAC" not in overdue
