@@ -886,13 +886,13 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
             states &= statistics.class_states(link)
         return states
 
-    def _row_filter_conditions(self, filters) -> list:
-        """The filters that a unit's task_unit row can tell (``ConditionFilter``'s
-        ``row_condition``), said on the row."""
+    def _row_filter_conditions(self, filters, kinds=(ConditionFilter,)) -> list:
+        """The filters of ``kinds`` that a task_unit row can tell (their ``on_row``: a
+        ``ConditionFilter``'s ``row_condition``), said on the row."""
         conditions = []
         for idx, _name, value in filters or ():
-            of_row = getattr(self._filters[idx], "row_condition", None)
-            found = of_row(value) if of_row is not None else None
+            flt = self._filters[idx]
+            found = flt.on_row(flt.clean(value)) if isinstance(flt, kinds) else None
             conditions.extend(found or ())
         return conditions
 
@@ -910,13 +910,8 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         if g.unit_rows_join or not any(isinstance(self._filters[idx], CooperatingUnitFilter)
                                        for idx, _name, _value in filters or ()):
             return []
-        rows = []
-        for idx, _name, value in filters:
-            flt = self._filters[idx]
-            on_row = getattr(flt, "on_row", None)
-            said = on_row(flt.clean(value)) if on_row is not None else None
-            rows.extend(said or ())
-        return rows
+        return self._row_filter_conditions(filters, (ConditionFilter, StateFilter,
+                                                     LeadUnitFilter))
 
     def _walk_bounded(self, sort_column, filters) -> bool:
         """The walk of the list's order index is bounded by what a filter says, so a short
