@@ -117,6 +117,27 @@ def assert_schema_matches_models():
     assert declared and declared == present
     assert planner_statistics() == ({TASK_UNIT_STATISTICS, TASK_UNIT_LEAD_STATISTICS}
                                     if db.engine.dialect.name == "postgresql" else set())
+    declared, present = included_columns()
+    assert declared == present
+
+
+def included_columns() -> tuple[dict, dict]:
+    """The columns riding along in each index (PostgreSQL's INCLUDE, which autogenerate does
+    not compare), as {name: columns}: (declared by the models, present in the database); both
+    empty elsewhere."""
+    if db.engine.dialect.name != "postgresql":
+        return {}, {}
+    declared = {index.name: list(index.dialect_options["postgresql"]["include"])
+                for table in db.metadata.tables.values() for index in table.indexes
+                if index.dialect_options["postgresql"]["include"]}
+    inspector = sa.inspect(db.engine)
+    present = {}
+    for table in inspector.get_table_names():
+        for index in inspector.get_indexes(table):
+            include = index.get("dialect_options", {}).get("postgresql_include")
+            if include:
+                present[index["name"]] = list(include)
+    return declared, present
 
 
 def planner_statistics() -> set:
