@@ -567,3 +567,42 @@ def test_a_list_of_one_state_reads_that_states_range(app, world, browser, monkey
         client.get(url)
     assert not any("ANY (ARRAY[" in s for s in seen)
     assert _pages(client, url) == read
+
+
+@pytest.mark.parametrize("order", ["sort=4", "sort=4&desc=1"])
+def test_a_lead_units_list_of_one_state_keeps_both_as_equalities(app, world, browser,
+                                                                monkeypatch, order):
+    """With a lead unit too, the Office's list of one state by deadline is not said with the
+    state as an array (TaskView._one_state_page, state_as_array): (lead unit, state,
+    deadline, id) gives that order with both said as equalities, and an array on its
+    second column would leave the state out of its range (every task of the lead unit
+    read). The same rows, in deadline order, in numbered and keyset pages."""
+    from .conftest import recorded_statements
+
+    users, _visible = world
+    monkeypatch.setattr(base, "KEYSET_FROM_PAGE", 1)  # the second page on is a keyset page
+    monkeypatch.setitem(app.config, "SORT_FOUND_UP_TO", 0)  # no short list read sorted
+    desc = "desc=1" in order
+    with app.app_context():
+        unit = db.session.scalar(sa.select(Task.lead_unit_id).where(
+            Task.state == TaskState.completed).limit(1))
+        other = db.session.scalar(sa.select(Unit).where(Unit.code == "SB"))
+        for i in range(5):  # another unit's completed tasks, among the first by deadline
+            make_task(other, state=TaskState.completed,
+                      deadline=None if i == 0 else dt.date(2026, 3, i))
+        db.session.commit()
+        client = browser(db.session.get(User, users["office"]))
+        tasks = list(db.session.scalars(sa.select(Task).where(
+            Task.state == TaskState.completed, Task.lead_unit_id == unit)))
+        every = db.session.scalar(sa.select(sa.func.count()).where(
+            Task.state == TaskState.completed))
+    undated = sorted(t.id for t in tasks if t.deadline is None)
+    dated = [t.id for t in sorted((t for t in tasks if t.deadline is not None),
+                                  key=lambda t: (t.deadline, t.id))]
+    expected = (dated + undated)[::-1] if desc else dated + undated
+    assert len(expected) > PAGE and every > len(expected)  # the lead unit narrows it
+    url = f"/tasks/?flt0_1={unit}&flt1_0=completed&{order}"
+    with recorded_statements(app) as seen:
+        assert client.get(url).status_code == 200
+    assert not any("ANY (ARRAY[" in s for s in seen), "\n".join(seen)
+    assert _pages(client, url) == (expected, expected)

@@ -315,10 +315,15 @@ def state_as_array(statement):
     column from an order (an index on the column and others then serves it no better than
     one on the others alone). With the state kept first in the order, only the index that
     starts with it gives that order (``TaskView._one_state_page``). Also S; None (and the
-    statement as it is) where no condition fixes one state."""
+    statement as it is) where no condition fixes one state, or where one fixes the lead
+    unit too: then (lead unit, state, deadline) gives the order with both said as
+    equalities, and an array on its second column would leave it out of the index's range
+    (PostgreSQL reads an array on a later column of an index in order only as a filter):
+    every task of the lead unit read for its state (the Office's lead unit with a state by
+    deadline: 30,312 tasks read for 3,033, 40-170 ms at 1M by the table's layout)."""
     column = Task.__table__.c.state
 
-    def value_of(element):
+    def value_of(element, column=column):
         if not (isinstance(element, BinaryExpression)
                 and element.operator in (operators.eq, operators.in_op)
                 and isinstance(element.left, sa.Column) and element.left.table is column.table
@@ -336,9 +341,10 @@ def state_as_array(statement):
             return [c for part in clause.clauses for c in conjuncts(part)]
         return [clause]
 
-    where = statement.whereclause
-    fixed = {value_of(c) for c in conjuncts(where)} - {None} if where is not None else set()
-    if len(fixed) != 1 or next(iter(fixed)) not in TaskState._value2member_map_:
+    where = conjuncts(statement.whereclause) if statement.whereclause is not None else []
+    fixed = {value_of(c) for c in where} - {None}
+    if len(fixed) != 1 or next(iter(fixed)) not in TaskState._value2member_map_ \
+            or any(value_of(c, Task.__table__.c.lead_unit_id) is not None for c in where):
         return statement, None
     state = TaskState(next(iter(fixed)))
 
