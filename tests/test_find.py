@@ -916,6 +916,31 @@ def test_on_postgresql_a_units_own_tasks_of_a_class_are_counted_from_its_state_i
     assert "Index Only Scan using ix_task_unit_unit_id_state" in plan, plan
 
 
+def test_on_postgresql_a_lead_units_tasks_of_one_state_by_deadline_are_one_range(app):
+    """The Office's list filtered by a lead unit and a state, in its deadline order (deadline
+    going up, undated last, then number): one range of (lead unit, state, deadline, id), read
+    in order, not the lead unit's tasks of that state read and sorted (3,033 at 1M, all
+    undated, each joined to its document first)."""
+    import sqlalchemy as sa
+
+    from cddh.models import Task
+
+    today = dt.date(2026, 6, 1)
+    with app.test_request_context():
+        _postgresql_only()
+        # A tenth undated; a tenth in progress; the rest assigned.
+        conn, snv = _insert_unit_tasks(
+            today, state="CASE WHEN g % 10 = 1 THEN 'in_progress' ELSE 'assigned' END",
+            deadline="CASE WHEN g % 10 <> 0 THEN :today + g % 90 END",
+            effective_deadline="CASE WHEN g % 10 <> 0 THEN :today + g % 90 END")
+        page = (sa.select(Task.id).where(Task.lead_unit_id == snv.id, Task.state == "assigned")
+                .order_by(Task.deadline.asc().nulls_last(), Task.id).limit(50))
+        [(plan, ids)] = _plan_and_rows(conn, page)
+    assert "ix_task_lead_unit_id_state_deadline" in plan, plan
+    assert "Sort" not in plan, plan
+    assert len(ids) == 50
+
+
 def test_on_postgresql_the_few_untracked_documents_are_read_by_their_index(app, browser):
     """The document list's "tracked" filter for the few documents on one side (the
     untracked ones among thousands): counted and listed through the (tracked, id) index,

@@ -223,8 +223,11 @@ COMPLETED_LATE_ROWS = "completed_on > effective_deadline"
 class Task(IdMixin, TimestampMixin, db.Model):
     __tablename__ = "task"
     __table_args__ = (
-        # Unit-scoped lists: scope column first.
-        sa.Index("ix_task_lead_unit_id_state_deadline", "lead_unit_id", "state", "deadline"),
+        # Unit-scoped lists: scope column first. The Office's lead unit with a state, by
+        # deadline: one range in the list's order (deadline, then id); without the id, a
+        # lead unit's 3,033 assigned tasks, all undated, were each read and sorted (21 ms).
+        sa.Index("ix_task_lead_unit_id_state_deadline", "lead_unit_id", "state", "deadline",
+                 "id"),
         # A state's tasks by deadline, in the lists' order (deadline, then id): the Office
         # home's groups take their first rows from one range each.
         sa.Index("ix_task_state_deadline_id", "state", "deadline", "id"),
