@@ -220,6 +220,8 @@ DONE_LATE_ROWS = (f"state IN ('{TaskState.pending_verification.value}', "
 # unit, deadline and priority filters.
 DONE_LATE_INCLUDE = ["state", "assigned_at", "parent_task_id", "deadline", "effective_deadline",
                      "completed_on", "lead_unit_id", "priority"]
+# The index by state keys the state already: it is not carried twice.
+DONE_LATE_STATE_INCLUDE = [column for column in DONE_LATE_INCLUDE if column != "state"]
 # The rows of ``ix_task_completed_late_id``: completed after the effective deadline (done
 # late as of any date since).
 COMPLETED_LATE_ROWS = "completed_on > effective_deadline"
@@ -285,7 +287,7 @@ class Task(IdMixin, TimestampMixin, db.Model):
         # states in id order are not one range of this one.
         sa.Index("ix_task_done_late_state_id", "state", "id",
                  postgresql_where=sa.text(DONE_LATE_ROWS), sqlite_where=sa.text(DONE_LATE_ROWS),
-                 postgresql_include=DONE_LATE_INCLUDE),
+                 postgresql_include=DONE_LATE_STATE_INCLUDE),
         # The same as of a past date (a closed period's "done late" figure, its list), where
         # done means completed by then.
         sa.Index("ix_task_completed_late_id", "id",

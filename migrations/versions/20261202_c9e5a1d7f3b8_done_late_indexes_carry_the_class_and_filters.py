@@ -34,8 +34,9 @@ def _build(include: list) -> None:
         return
     for name, keys in INDEXES.items():
         op.drop_index(name, table_name="task")
+        # A key column is not carried again (DONE_LATE_STATE_INCLUDE).
         op.create_index(name, "task", keys, postgresql_where=sa.text(DONE_LATE_ROWS),
-                        postgresql_include=include)
+                        postgresql_include=[c for c in include if c not in keys])
 
 
 def upgrade():
