@@ -324,14 +324,18 @@ def test_the_offices_cooperating_unit_list_counts_the_units_links(app, browser):
 @pytest.mark.parametrize("other,on_rows", [
     ("flt1_0=assigned", True), ("flt1_0=draft", True), ("flt1_8=open_overdue", True),
     ("flt1_8=done_on_time", True), ("flt1_1={snv}", True), ("flt1_3=B7", True),
-    ("flt1_7=normal", False), ("flt1_9=01/06/2026", False)])
+    ("flt1_7=normal", False), ("flt1_9=01/06/2026", True), ("flt1_9={sunday}", True),
+    ("flt1_9={sunday}&sort=4", True), ("flt1_10={saturday}", True),
+    ("flt1_4={saturday}+-+{saturday}", True), ("flt1_4={sunday}+-+{monday}&sort=4&desc=1", True)])
 def test_the_offices_cooperating_unit_with_another_filter_reads_that_units_rows(
         app, browser, other, on_rows):
     """The Office's list of the tasks a unit cooperates on, narrowed by another filter that
-    a task_unit row can tell (a state, a class, a lead unit, a document number): the IN
-    reads the unit's cooperating rows that the filter keeps (TaskView._cooperating_rows),
-    so that only their tasks are looked up; a priority or a deadline stays on the tasks
-    (the link table's entries). Either way the tasks listed and counted are those the
+    a task_unit row can tell (a state, a class, a lead unit, a document number, a deadline
+    bound): the IN reads the unit's cooperating rows that the filter keeps
+    (TaskView._cooperating_rows), so that only their tasks are looked up; a priority stays
+    on the tasks (the link table's entries). A deadline bound is said on the rows' effective
+    deadline (a Saturday's deadline runs to Monday, Điều 148), and not again on the tasks
+    unless the list is by deadline. Either way the tasks listed and counted are those the
     filters' conditions on the tasks give."""
     import datetime as dt
 
@@ -358,8 +362,17 @@ def test_the_offices_cooperating_unit_with_another_filter_reads_that_units_rows(
                       cooperating=[stc] if n != 3 else [sct],
                       document=numbered if n in (0, 4) else None, **done)
         make_task(stc, state=TaskState.assigned, deadline=late, cooperating=[snv])
+        # Due on a weekend: the effective deadline is the next working day.
+        ten_days_back = today - dt.timedelta(days=10)
+        saturday = ten_days_back - dt.timedelta(days=(ten_days_back.weekday() - 5) % 7)
+        assert saturday.weekday() == 5
+        sunday, monday = saturday + dt.timedelta(days=1), saturday + dt.timedelta(days=2)
+        for deadline in (saturday, sunday):
+            make_task(snv, state=TaskState.assigned, deadline=deadline, cooperating=[stc])
         db.session.commit()
-        stc_id, query = stc.id, other.format(snv=snv.id)
+        stc_id = stc.id
+        query = other.format(snv=snv.id, **{name: f"{day:%d/%m/%Y}" for name, day in (
+            ("saturday", saturday), ("sunday", sunday), ("monday", monday))})
         url = f"/tasks/?flt0_5={stc_id}&{query}"
         cooperating = set(db.session.scalars(
             sa.select(Task.id).where(task_filters.cooperating_unit(stc_id))))
@@ -375,6 +388,8 @@ def test_the_offices_cooperating_unit_with_another_filter_reads_that_units_rows(
     assert listed == expected and f"Danh sách ({len(expected)})" in page, (other, listed)
     rows = [s for s in seen if "task_unit.role = " in s and "IN (SELECT task_unit.task_id" in s]
     assert bool(rows) == on_rows, seen
+    if "flt1_9=" in query:  # the lower bound on the tasks only where the list is by deadline
+        assert any("task.deadline >= " in s for s in rows) == ("sort=4" in query), rows
     # The same tasks read through the link table alone.
     original = TaskView._cooperating_rows
     try:

@@ -299,9 +299,10 @@ class CooperatingUnitFilter(LookupFilter):
 def deadline_filter(query, start, end):
     """The task's deadline between ``start`` and ``end`` (either open); on a unit's rows
     (``on_unit_row``) said there (scope.row_deadline_within) and counted from the index."""
-    if on_unit_row():  # the list and its count: one calendar (its days off read once)
-        return filter_on_row(query, scope.row_deadline_within(start, end,
-                                                              transaction_calendar()))
+    if on_unit_row():
+        return filter_on_row(query, deadline_on_row(start, end))
+    if has_request_context() and g.get("deadline_on_cooperating_rows"):
+        return query  # said on the cooperating unit's rows alone (TaskView.get_list)
     if start is not None and end is not None:
         return query.filter(Task.deadline.between(start, end))
     return query.filter(Task.deadline >= start if start is not None else Task.deadline <= end)
@@ -356,6 +357,13 @@ def state_as_array(statement):
     return replacement_traverse(statement, {}, replace), state
 
 
+def deadline_on_row(start, end) -> list:
+    """``deadline_filter`` said on a task_unit row, any unit's (a unit's own list,
+    ``CooperatingUnitFilter``): the list and its count read one calendar (its days off
+    read once)."""
+    return scope.row_deadline_within(start, end, transaction_calendar())
+
+
 class DateRangeFilter(LocalDateBetweenMixin, DateBetweenFilter):
     """Flask-Admin's "between" on a date column, the dates as users write them."""
 
@@ -366,10 +374,18 @@ class DeadlineRangeFilter(DateRangeFilter):
     def apply(self, query, value, alias=None):
         return deadline_filter(query, *value)
 
+    @staticmethod
+    def on_row(value) -> list:
+        return deadline_on_row(*value)
+
 
 class DeadlineFromFilter(LocalDateFilterMixin, DateGreaterFilter):
     def apply(self, query, value, alias=None):
         return deadline_filter(query, value, None)
+
+    @staticmethod
+    def on_row(value) -> list:
+        return deadline_on_row(value, None)
 
     def operation(self):
         return _l("from")
@@ -378,6 +394,10 @@ class DeadlineFromFilter(LocalDateFilterMixin, DateGreaterFilter):
 class DeadlineToFilter(LocalDateFilterMixin, DateSmallerFilter):
     def apply(self, query, value, alias=None):
         return deadline_filter(query, None, value)
+
+    @staticmethod
+    def on_row(value) -> list:
+        return deadline_on_row(None, value)
 
     def operation(self):
         return _l("to")
@@ -837,13 +857,21 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         g.row_filter_conditions = self._row_filter_conditions(filters) \
             if search and execute and current_user.role in UNIT_ROLES else ()
         g.cooperating_rows = self._cooperating_rows(filters) if execute else ()
+        # A deadline said on those rows (their effective deadline, exact: deadline_on_row)
+        # is not said on the tasks again, unless the page walks the tasks' deadline index
+        # within it (sorted by deadline): with it, the planner matched the unit's rows of
+        # the range against every task of the range in the deadline index (the Office's
+        # cooperating unit due from June at 1M: its 1,309 against 190,022, 30 ms, twice).
+        g.deadline_on_cooperating_rows = bool(g.cooperating_rows) and sort_column != "deadline" \
+            and any(isinstance(self._filters[idx], DEADLINE_FILTERS)
+                    for idx, _name, _value in filters or ())
         try:
             count, rows = super().get_list(page, sort_column, sort_desc, search, filters,
                                            execute, page_size)
         finally:
             g.unit_rows_join = g.task_list = g.list_walk_bounded = g.list_sort_found = False
             g.row_states = g.list_by_state = g.list_along_state = None
-            g.list_by_state_in_range = False
+            g.list_by_state_in_range = g.deadline_on_cooperating_rows = False
             g.row_filter_conditions = g.cooperating_rows = ()
         if execute and rows and current_user.role in UNIT_ROLES:
             # The unit's part in each row (the quick buttons: policy.unit_relation), from its
@@ -917,7 +945,7 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
                                        for idx, _name, _value in filters or ()):
             return []
         return self._row_filter_conditions(filters, (ConditionFilter, StateFilter,
-                                                     LeadUnitFilter))
+                                                     LeadUnitFilter, *DEADLINE_FILTERS))
 
     def _walk_bounded(self, sort_column, filters) -> bool:
         """The walk of the list's order index is bounded by what a filter says, so a short
