@@ -898,15 +898,7 @@ def test_on_postgresql_a_units_own_tasks_of_a_class_are_counted_from_its_state_i
             {"snv": snv.id, "partner": partner.id})
         staff = make_user(Role.unit_staff, snv)
         scope.rebuild(conn)
-        # Committed and vacuumed (the visibility map an index-only read relies on, as a
-        # database has it for all but its latest changes); the tables are emptied after
-        # each test (conftest's _clean_tables).
-        db.session.commit()
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as auto:
-            auto.execute(sa.text("VACUUM ANALYZE task_unit"))
-        conn = db.session.connection()
-        conn.execute(sa.text("SET LOCAL enable_seqscan = off"))
-        conn.execute(sa.text("SET LOCAL enable_bitmapscan = off"))
+        conn = _vacuumed("task_unit")
         count = (sa.select(sa.func.count()).select_from(task_unit)
                  .where(task_unit.c.unit_id == snv.id, task_unit.c.state != "draft",
                         *unit_row_clause("done_late", today),
@@ -974,6 +966,22 @@ def test_on_postgresql_the_few_untracked_documents_are_read_by_their_index(app, 
     page = client.get("/documents/?flt0_2=0").get_data(as_text=True)
     listed = {int(n) for n in re.findall(r"/documents/details/\?id=(\d+)", page)}
     assert listed == set(few), listed
+
+
+def _vacuumed(table: str):
+    """The session's work committed and ``table`` vacuumed (the visibility map an index-only
+    read relies on, as a database has it for all but its latest changes; the tables are
+    emptied after each test: conftest's _clean_tables): a connection of the session that
+    reads by index alone (no sequential or bitmap scan)."""
+    import sqlalchemy as sa
+
+    db.session.commit()
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as auto:
+        auto.execute(sa.text(f"VACUUM ANALYZE {table}"))
+    conn = db.session.connection()
+    conn.execute(sa.text("SET LOCAL enable_seqscan = off"))
+    conn.execute(sa.text("SET LOCAL enable_bitmapscan = off"))
+    return conn
 
 
 def _a_units_assigned_and_completed(dated: str, odd: str = "completed"):
@@ -1158,14 +1166,7 @@ def test_on_postgresql_done_late_with_a_lead_unit_and_a_deadline_is_counted_from
             state="'completed'", percent_complete="100")
         conn.execute(sa.text("UPDATE task SET lead_unit_id = :partner WHERE id % 2 = 1"),
                      {"partner": partner.id})
-        # Committed and vacuumed (the visibility map an index-only read relies on); the
-        # tables are emptied after each test (conftest's _clean_tables).
-        db.session.commit()
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as auto:
-            auto.execute(sa.text("VACUUM ANALYZE task"))
-        conn = db.session.connection()
-        conn.execute(sa.text("SET LOCAL enable_seqscan = off"))
-        conn.execute(sa.text("SET LOCAL enable_bitmapscan = off"))
+        conn = _vacuumed("task")
         since = today - dt.timedelta(days=100)
         count = sa.select(sa.func.count()).where(
             statistics.class_clause("done_late", today, today), Task.lead_unit_id == snv.id,
