@@ -858,10 +858,6 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         g.row_filter_conditions = self._row_filter_conditions(filters) \
             if search and execute and current_user.role in UNIT_ROLES else ()
         g.cooperating_rows = self._cooperating_rows(filters) if execute else ()
-        # Those rows are found by the unit's own index, along no order: counted exactly,
-        # their ids are sorted for the page, not joined to their documents first (the
-        # planner expected 82 of the 2,379 a unit's done on time at 1M: 39 ms).
-        g.list_sort_found = g.list_sort_found or bool(g.cooperating_rows)
         # A deadline said on those rows (their effective deadline, exact: deadline_on_row)
         # is not said on the tasks again ("list"), or, where the page walks the tasks'
         # deadline index within it (sorted by deadline), only there ("count"). Said on the
