@@ -20,6 +20,7 @@ from cddh.models import (
     task_unit_count,
     unit_document,
 )
+from cddh.models.enums import Priority
 from cddh.services import scope, search
 
 from .conftest import make_document, make_task, make_unit, make_user
@@ -402,6 +403,98 @@ def test_the_offices_cooperating_unit_with_another_filter_reads_that_units_rows(
     finally:
         TaskView._cooperating_rows = original
     assert set(map(int, re.findall(r'tasks/details/\?id=(\d+)', page))) == listed
+
+
+@pytest.mark.parametrize("other,along", [
+    ("", False), ("flt1_0=assigned", True), ("flt1_8=open_overdue", True),
+    ("flt1_1={snv}", True), ("flt1_3=B7", True), ("flt1_9=01/06/2026", True),
+    ("flt1_7=normal", False), ("timeliness=open_overdue", False)])
+@pytest.mark.parametrize("order", ["", "sort=0", "sort=0&desc=1", "sort=4"])
+def test_the_offices_cooperating_unit_by_number_is_paged_along_its_rows(
+        app, browser, monkeypatch, other, along, order):
+    """The Office's tasks a unit cooperates on, by number, where every other filter is said
+    on the unit's rows too (a state, a class, a lead unit, a document number, a deadline
+    bound): on PostgreSQL each page is read along the unit's cooperating rows in task
+    order, each row's task looked up (TaskView._cooperating_page; not for the unit alone,
+    with a priority, a dashboard link or by deadline). Numbered pages and keyset pages alike give exactly the
+    tasks the filters give on the tasks, in number order, each once."""
+    import html
+
+    from cddh.services import task_filters
+    from cddh.services.clock import local_today
+    from cddh.views import base
+
+    from .conftest import recorded_statements
+
+    today = local_today()
+    with app.test_request_context():
+        office = make_unit("VP", UnitCategory.office)
+        snv, stc, sct = make_unit("SNV"), make_unit("STC"), make_unit("SCT")
+        specialist = make_user(Role.office_specialist, office)
+        numbered = make_document(number="B7/UBND-TH")
+        late, soon = today - dt.timedelta(days=20), today + dt.timedelta(days=200)
+        states = [TaskState.assigned, TaskState.in_progress, TaskState.completed,
+                  TaskState.draft]
+        for n in range(26):
+            state = states[n % 4]
+            deadline = None if n % 5 == 4 else late if n % 3 else soon
+            done = {"completed_on": (deadline or today) - dt.timedelta(days=1)} \
+                if state is TaskState.completed else {}
+            # Every third task is not the unit's to cooperate on (led by it, or another's).
+            lead, cooperating = (stc, [sct]) if n % 6 == 1 else \
+                (snv, [sct]) if n % 6 == 4 else (snv if n % 2 else sct, [stc])
+            make_task(lead, state=state, deadline=deadline, cooperating=cooperating,
+                      priority=Priority.urgent if n % 7 == 0 else Priority.normal,
+                      document=numbered if n % 4 != 3 else None, **done)
+        # A row's copy of its task's state gone stale: the rows guide, the task decides.
+        stale = db.session.scalar(sa.select(Task.id).where(
+            Task.state == TaskState.in_progress, task_filters.cooperating_unit(stc.id)))
+        db.session.execute(sa.update(task_unit).where(
+            task_unit.c.task_id == stale, task_unit.c.unit_id == stc.id)
+            .values(state=TaskState.assigned.value))
+        db.session.commit()
+        query = other.format(snv=snv.id)
+        cooperating = set(db.session.scalars(
+            sa.select(Task.id).where(task_filters.cooperating_unit(stc.id))))
+        base_url = f"/tasks/?flt0_5={stc.id}" + (f"&{query}" if query else "") \
+            + (f"&{order}" if order else "")
+        office_browser = browser(specialist)
+    # The other filter alone, on the tasks: its tasks, in number order.
+    alone = office_browser.get("/tasks/?" + query.replace("flt1_", "flt0_"))
+    expected = sorted(set(map(int, re.findall(r'tasks/details/\?id=(\d+)',
+                                              alone.get_data(True)))) & cooperating,
+                      reverse=order != "sort=0")
+    assert len(expected) > 3, (other, expected)  # more than a page
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 2)
+    monkeypatch.setattr(base, "KEYSET_FROM_PAGE", 1)  # keyset links from the first page
+
+    def page_ids(body):
+        return list(dict.fromkeys(map(int, re.findall(r'tasks/details/\?id=(\d+)', body))))
+
+    numbered_pages, page = [], 0
+    with recorded_statements(app) as seen:
+        while page < 20:
+            body = office_browser.get(f"{base_url}&page={page}").get_data(as_text=True)
+            if not page_ids(body):
+                break
+            assert f"Danh sách ({len(expected)})" in body, body[:2000]
+            assert len(numbered_pages) == 2 * page, numbered_pages  # full pages before
+            numbered_pages.extend(page_ids(body))
+            page += 1
+    keyset_pages, url = [], base_url
+    while url and len(keyset_pages) <= len(expected):
+        body = office_browser.get(url).get_data(as_text=True)
+        keyset_pages.extend(page_ids(body))
+        found = re.search(r'id="keyset-next" href="([^"]+)"', body)
+        url = html.unescape(found.group(1)) if found else None
+    if order == "sort=4":  # by deadline: the tasks the filters give, each once
+        assert sorted(numbered_pages) == sorted(expected) == sorted(keyset_pages)
+    else:
+        assert numbered_pages == expected == keyset_pages, (numbered_pages, keyset_pages)
+    lateral = [s for s in seen if "JOIN LATERAL" in s and "cooperating_row" in s]
+    with app.app_context():
+        postgresql = db.engine.dialect.name == "postgresql"
+    assert bool(lateral) == (along and postgresql and order != "sort=4"), seen
 
 
 def test_a_searchs_count_stops_at_its_own_cap(app, browser, monkeypatch):

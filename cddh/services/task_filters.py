@@ -76,6 +76,48 @@ def cooperating_unit(unit_id: int, rows=()):
                        .where(task_cooperating_unit.c.unit_id == unit_id))
 
 
+def cooperating_page_ids(unit_id: int, rows, statement: sa.Select, descending: bool,
+                         after=None) -> sa.Select:
+    """The ids of ``statement``'s tasks (a select of task ids filtered by
+    ``cooperating_unit(unit_id, rows)``, with every other condition of the list), by number,
+    read along the unit's cooperating ``task_unit`` rows that meet ``rows``: those rows'
+    task ids sorted (an index range of the unit's rows), each row's task then looked up by
+    its key, in that order, and kept where it meets the statement's conditions (a lateral
+    sub-query the planner keeps apart), until the caller's limit. For a list whose other
+    filters are all said on the rows (so nearly every task looked up is kept): the planner
+    expects few of the rows to pass the conditions said again on the tasks, and joined
+    them all to their tasks and documents before the sort (the Office's tasks a unit
+    cooperates on, done on time, at 1M: 2,379 of each, 35 ms for a page of 50).
+    ``after``: a condition on the task's id alone (a keyset page's), said on the rows too.
+    PostgreSQL (LATERAL)."""
+    from sqlalchemy.sql.util import ClauseAdapter
+
+    row = task_unit.alias("cooperating_row")
+    on_row = ClauseAdapter(row)
+    # The task's id is its row's: the IN over the unit's rows is the row itself.
+    tie = cooperating_unit(unit_id, rows)
+
+    def kept(clause) -> list:
+        if isinstance(clause, sa.sql.elements.BooleanClauseList) \
+                and clause.operator is sa.sql.operators.and_:
+            return [c for part in clause.clauses for c in kept(part)]
+        return [] if clause.compare(tie) else [clause]
+
+    conditions = kept(statement.whereclause) if statement.whereclause is not None else []
+    task_of_row = (sa.select(sa.literal(1)).select_from(*statement.get_final_froms())
+                   .where(*conditions, Task.id == row.c.task_id).offset(0)
+                   .lateral("task_of_row"))
+    where = [row.c.unit_id == unit_id, row.c.role == TaskUnitRole.cooperating,
+             *(on_row.traverse(condition) for condition in rows)]
+    if after is not None:
+        from ..auth.policy import task_id_on_row
+
+        where.append(on_row.traverse(task_id_on_row(after)))
+    order = row.c.task_id.desc() if descending else row.c.task_id.asc()
+    return (sa.select(row.c.task_id).select_from(row).join(task_of_row, sa.true())
+            .where(*where).order_by(order))
+
+
 def cooperating_unit_count(unit_id: int) -> sa.Select:
     """How many tasks of the whole table ``cooperating_unit`` leaves: the unit's entries of
     the link table (one per task, each of a task that exists), counted from its index
