@@ -77,20 +77,25 @@ def cooperating_unit(unit_id: int, rows=()):
 
 
 def cooperating_page_ids(unit_id: int, rows, statement: sa.Select, descending: bool,
-                         after=None) -> sa.Select:
+                         by_deadline: bool = False, after=None) -> sa.Select:
     """The ids of ``statement``'s tasks (a select of task ids filtered by
-    ``cooperating_unit(unit_id, rows)``, with every other condition of the list), by number,
-    read along the unit's cooperating ``task_unit`` rows that meet ``rows``: those rows'
-    task ids sorted (an index range of the unit's rows), each row's task then looked up by
-    its key, in that order, and kept where it meets the statement's conditions (a lateral
-    sub-query the planner keeps apart), until the caller's limit. For a list whose other
-    filters are all said on the rows (so nearly every task looked up is kept): the planner
-    expects few of the rows to pass the conditions said again on the tasks, and joined
-    them all to their tasks and documents before the sort (the Office's tasks a unit
-    cooperates on, done on time, at 1M: 2,379 of each, 35 ms for a page of 50).
-    ``after``: a condition on the task's id alone (a keyset page's), said on the rows too.
-    PostgreSQL (LATERAL)."""
+    ``cooperating_unit(unit_id, rows)``, with every other condition of the list), by number
+    (or ``by_deadline``: by deadline, then number), read along the unit's cooperating
+    ``task_unit`` rows that meet ``rows``: those rows in that order (an index range of the
+    unit's rows, sorted at most), each row's task then looked up by its key, in that order,
+    and kept where it meets the statement's conditions (a lateral sub-query the planner
+    keeps apart), until the caller's limit. For a list whose other filters are all said on
+    the rows (so nearly every task looked up is kept): the planner expects few of the rows
+    to pass the conditions said again on the tasks, and joined them all to their tasks and
+    documents before the sort (the Office's tasks a unit cooperates on, done on time, at
+    1M: 2,379 of each, 29-35 ms for a page of 50). By deadline the rows go by their copy of
+    the effective deadline (``scope.by_row_deadline``: the same order, a later deadline
+    never running out earlier), then by the task's deadline and number within a day.
+    ``after``: a condition on the task's id alone (a keyset page's by number), said on the
+    rows too. PostgreSQL (LATERAL)."""
     from sqlalchemy.sql.util import ClauseAdapter
+
+    from .scope import by_row_deadline
 
     row = task_unit.alias("cooperating_row")
     on_row = ClauseAdapter(row)
@@ -104,7 +109,8 @@ def cooperating_page_ids(unit_id: int, rows, statement: sa.Select, descending: b
         return [] if clause.compare(tie) else [clause]
 
     conditions = kept(statement.whereclause) if statement.whereclause is not None else []
-    task_of_row = (sa.select(sa.literal(1)).select_from(*statement.get_final_froms())
+    task_of_row = (sa.select(Task.deadline if by_deadline else sa.literal(1))
+                   .select_from(*statement.get_final_froms())
                    .where(*conditions, Task.id == row.c.task_id).offset(0)
                    .lateral("task_of_row"))
     where = [row.c.unit_id == unit_id, row.c.role == TaskUnitRole.cooperating,
@@ -113,9 +119,13 @@ def cooperating_page_ids(unit_id: int, rows, statement: sa.Select, descending: b
         from ..auth.policy import task_id_on_row
 
         where.append(on_row.traverse(task_id_on_row(after)))
-    order = row.c.task_id.desc() if descending else row.c.task_id.asc()
+    order = [row.c.task_id.desc() if descending else row.c.task_id.asc()]
+    if by_deadline:
+        deadline = task_of_row.c.deadline
+        order[:0] = [*(on_row.traverse(term) for term in by_row_deadline(descending)),
+                     deadline.desc() if descending else deadline.asc()]
     return (sa.select(row.c.task_id).select_from(row).join(task_of_row, sa.true())
-            .where(*where).order_by(order))
+            .where(*where).order_by(*order))
 
 
 def cooperating_unit_count(unit_id: int) -> sa.Select:

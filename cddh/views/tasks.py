@@ -864,7 +864,8 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         # By number, every other filter said on those rows: the page read along them
         # (``_cooperating_page``).
         g.cooperating_page = self._cooperating_page_unit(order, search, filters) \
-            if execute and isinstance(order, tuple) and order[0] is Task.id else None
+            if execute and isinstance(order, tuple) \
+            and (order[0] is Task.id or order[0] is Task.deadline) else None
         # A deadline said on those rows (their effective deadline, exact: deadline_on_row)
         # is not said on the tasks again ("list"), or, where the page walks the tasks'
         # deadline index within it (sorted by deadline), only there ("count"). Said on the
@@ -959,11 +960,11 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         return self._row_filter_conditions(filters, (ConditionFilter, StateFilter,
                                                      LeadUnitFilter, *DEADLINE_FILTERS))
 
-    def _cooperating_page_unit(self, order, search, filters) -> tuple[int, bool] | None:
-        """(the unit, descending) where the Office's list by number (``order``) is filtered
-        by a cooperating unit and every other filter is said on that unit's rows too
-        (``_cooperating_rows``: a state, a class, a lead unit, a document number, a
-        deadline), with no search and no link's conditions (?timeliness=, ?group=, …):
+    def _cooperating_page_unit(self, order, search, filters) -> tuple[int, bool, bool] | None:
+        """(the unit, descending, by deadline) where the Office's list by number or by
+        deadline (``order``) is filtered by a cooperating unit and every other filter is
+        said on that unit's rows too (``_cooperating_rows``: a state, a class, a lead unit,
+        a document number, a deadline), with no search and no link's conditions (?timeliness=, ?group=, …):
         nearly every row's task then meets the list's conditions, and a page is read along
         the rows (``_cooperating_page``). None otherwise, and for the unit's filter alone."""
         if g.unit_rows_join or search or any(request.args.get(name) for name in LINK_ARGS):
@@ -982,29 +983,33 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         # Alone, the unit's link entries are walked in task order already (a page 1 ms).
         if unit_id is None or len(filters) < 2:
             return None
-        return unit_id, order[1]
+        return unit_id, order[1], order[0] is Task.deadline
 
     def _cooperating_page(self, query, page, size):
-        """A page of the Office's list by number filtered by a cooperating unit whose other
-        filters are all said on the unit's rows (``_cooperating_page_unit``): the page's
-        ids read along those rows in task order, each row's task looked up until the page
-        is full (``task_filters.cooperating_page_ids``), then the page's rows by those ids.
-        The planner expected few of the rows' tasks to pass the conditions said again on
-        them and read every one with its document before the sort (the unit's 2,379 done
-        on time at 1M: 35 ms of SQL for the page). A keyset page's cursor is said on the
-        rows too. PostgreSQL only; None where it does not apply."""
+        """A page of the Office's list by number or by deadline filtered by a cooperating
+        unit whose other filters are all said on the unit's rows
+        (``_cooperating_page_unit``): the page's ids read along those rows in the list's
+        order, each row's task looked up until the page is full
+        (``task_filters.cooperating_page_ids``), then the page's rows by those ids. The
+        planner expected few of the rows' tasks to pass the conditions said again on them
+        and read every one with its document before the sort (the unit's 2,379 done on
+        time at 1M: 29-35 ms of SQL for the page). A keyset page's cursor by number is said
+        on the rows too; a keyset page by deadline is read as before. PostgreSQL only;
+        None where it does not apply."""
         said = getattr(g, "cooperating_page", None)
         if said is None or getattr(g, "search_ranked", None) is not None \
                 or db.session.get_bind().dialect.name != "postgresql":
             return None
-        unit_id, descending = said
+        unit_id, descending, by_deadline = said
         after = getattr(g, "keyset_where", None)
+        if after is not None and by_deadline:
+            return None  # a keyset page by deadline: its segments walk the tasks' index
         if after is not None and not {table.name for table in sa.sql.util.find_tables(
                 after, check_columns=True)} <= {Task.__tablename__}:
             after = None  # said on the tasks alone (the statement's conditions)
         ids = task_filters.cooperating_page_ids(
             unit_id, g.cooperating_rows, query.with_entities(Task.id).order_by(None).statement,
-            descending, after)
+            descending, by_deadline, after)
         ids = ids.offset((page or 0) * size).limit(size).subquery().select()
         return query.filter(Task.id.in_(ids)).limit(size)
 
