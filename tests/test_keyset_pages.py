@@ -281,8 +281,11 @@ def test_a_deadline_range_read_along_its_index_is_walked(app, world, browser, mo
 
 def _read_sorted(statements) -> bool:
     """The page's ids were read by the list's conditions and sorted
-    (``ScopedModelView._apply_pagination``), not walked along an index in the list's order."""
-    return any(" FROM task " in s and "coalesce(" in s and ".id IN (SELECT" in s
+    (``ScopedModelView._apply_pagination``; on PostgreSQL a document number's with its count,
+    from the rows found once: ``_counted_page``), not walked along an index in the list's
+    order."""
+    return any((" FROM task " in s and "coalesce(" in s and ".id IN (SELECT" in s)
+               or (s.startswith("WITH found AS") and "array_agg(" in s and "count(*)" in s)
                for s in statements)
 
 
@@ -345,6 +348,43 @@ def test_a_document_numbers_tasks_are_read_whole_and_sorted_whatever_their_numbe
     numbered, keyset = pages["all"]
     assert len(numbered) > PAGE and keyset == numbered
     assert pages["numbered"] == pages["all"]
+
+
+@pytest.mark.parametrize("cap", [1000, 5])
+@pytest.mark.parametrize("query", ["flt1_0=in_progress", "flt1_0=completed&sort=4&desc=1",
+                                   "flt1_0=assigned&sort=0", "sort=5"])
+def test_a_document_numbers_count_and_page_are_read_together(
+        app, world, browser, monkeypatch, query, cap):
+    """On PostgreSQL a document number's list (its tasks found by the documents' index, read
+    whole and sorted) is counted with its page's ids in one statement
+    (ScopedModelView._counted_page): its tasks are found once, not once for the count and
+    again for the page; the page's rows are then read by their ids. Past COUNT_EXACT_UP_TO
+    the list says "more than" and its page is read as before. Either way: the count, and the
+    same rows in the same numbered and keyset pages as the list without the number (every
+    task's document here is numbered …/UBND-TH)."""
+    from .conftest import recorded_statements
+
+    users, visible = world
+    monkeypatch.setattr(base, "KEYSET_FROM_PAGE", 1)
+    with app.app_context():
+        client = browser(db.session.get(User, users["office"]))
+        postgresql = db.engine.dialect.name == "postgresql"
+    first = client.get(f"/tasks/?{query.replace('flt1_', 'flt0_')}").get_data(as_text=True)
+    expected = int(re.search(r"Danh sách \((\d+)\)", first).group(1))
+    assert 5 < expected < 1000
+    monkeypatch.setitem(app.config, "COUNT_EXACT_UP_TO", cap)
+    url = f"/tasks/?flt0_3=ubnd-th&{query}"
+    with recorded_statements(app) as seen:
+        body = client.get(url).get_data(as_text=True)
+    shown = f"Danh sách ({expected})" if cap > expected else "Danh sách (hơn 5)"
+    assert shown in body, body[:3000]
+    together = [s for s in seen if s.startswith("WITH found AS") and "array_agg(" in s]
+    apart = [s for s in seen if s.startswith("SELECT count(")]
+    assert (len(together), len(apart)) == ((1, 0) if postgresql else (0, 1)), seen
+    # The page's rows by their ids alone (and the scope), not found by the number again.
+    read = [s for s in seen if s.startswith("SELECT task.document_id")]
+    assert len(read) == 1 and ("search_text" in read[0]) == (not postgresql or cap < expected)
+    assert _pages(client, url) == _pages(client, f"/tasks/?{query.replace('flt1_', 'flt0_')}")
 
 
 @pytest.mark.parametrize("query", ["flt0_8=open_overdue&sort=5", "flt0_8=no_deadline&sort=5&desc=1",
