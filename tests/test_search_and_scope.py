@@ -322,6 +322,20 @@ def test_the_offices_cooperating_unit_list_counts_the_units_links(app, browser):
     assert "Danh sách (1)" in page, page[:2000]
 
 
+def _office_and_three_units(today):
+    """The Office's specialist, three units (SNV, STC, SCT), a document numbered
+    B7/UBND-TH and the Saturday of the week before last (its deadline runs to Monday,
+    Điều 148), for the cooperating unit's tests."""
+    office = make_unit("VP", UnitCategory.office)
+    units = make_unit("SNV"), make_unit("STC"), make_unit("SCT")
+    specialist = make_user(Role.office_specialist, office)
+    numbered = make_document(number="B7/UBND-TH")
+    ten_days_back = today - dt.timedelta(days=10)
+    saturday = ten_days_back - dt.timedelta(days=(ten_days_back.weekday() - 5) % 7)
+    assert saturday.weekday() == 5
+    return specialist, units, numbered, saturday
+
+
 @pytest.mark.parametrize("other,on_rows", [
     ("flt1_0=assigned", True), ("flt1_0=draft", True), ("flt1_8=open_overdue", True),
     ("flt1_8=done_on_time", True), ("flt1_1={snv}", True), ("flt1_3=B7", True),
@@ -348,10 +362,7 @@ def test_the_offices_cooperating_unit_with_another_filter_reads_that_units_rows(
 
     today = local_today()
     with app.test_request_context():
-        office = make_unit("VP", UnitCategory.office)
-        snv, stc, sct = make_unit("SNV"), make_unit("STC"), make_unit("SCT")
-        specialist = make_user(Role.office_specialist, office)
-        numbered = make_document(number="B7/UBND-TH")
+        specialist, (snv, stc, sct), numbered, saturday = _office_and_three_units(today)
         late, soon = today - dt.timedelta(days=20), today + dt.timedelta(days=20)
         for n, (state, deadline) in enumerate([
                 (TaskState.assigned, late), (TaskState.draft, soon), (TaskState.completed, late),
@@ -364,9 +375,6 @@ def test_the_offices_cooperating_unit_with_another_filter_reads_that_units_rows(
                       document=numbered if n in (0, 4) else None, **done)
         make_task(stc, state=TaskState.assigned, deadline=late, cooperating=[snv])
         # Due on a weekend: the effective deadline is the next working day.
-        ten_days_back = today - dt.timedelta(days=10)
-        saturday = ten_days_back - dt.timedelta(days=(ten_days_back.weekday() - 5) % 7)
-        assert saturday.weekday() == 5
         sunday, monday = saturday + dt.timedelta(days=1), saturday + dt.timedelta(days=2)
         for deadline in (saturday, sunday):
             make_task(snv, state=TaskState.assigned, deadline=deadline, cooperating=[stc])
@@ -433,13 +441,8 @@ def test_the_offices_cooperating_unit_by_number_or_deadline_is_paged_along_its_r
 
     today = local_today()
     with app.test_request_context():
-        office = make_unit("VP", UnitCategory.office)
-        snv, stc, sct = make_unit("SNV"), make_unit("STC"), make_unit("SCT")
-        specialist = make_user(Role.office_specialist, office)
-        numbered = make_document(number="B7/UBND-TH")
+        specialist, (snv, stc, sct), numbered, saturday = _office_and_three_units(today)
         late, soon = today - dt.timedelta(days=20), today + dt.timedelta(days=200)
-        ten_days_back = today - dt.timedelta(days=10)
-        saturday = ten_days_back - dt.timedelta(days=(ten_days_back.weekday() - 5) % 7)
         deadlines = [late, soon, saturday, saturday + dt.timedelta(days=1),
                      saturday + dt.timedelta(days=2), None]
         states = [TaskState.assigned, TaskState.in_progress, TaskState.completed,
