@@ -1134,6 +1134,11 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
             return policy.task_scope_on_row(current_user)
         return super().scope()
 
+    def scoped_query_of_ids(self):
+        """Not where the scope is said on the unit's task_unit row (``scope``), which the
+        list's query joins (``_apply_sorting``)."""
+        return None if on_unit_row() else super().scoped_query_of_ids()
+
     def _rows_in(self, rows) -> list:
         """Conditions on the unit's task_unit rows as one condition on the tasks (an IN)."""
         return [scope.rows_in(current_user.unit_id, rows)] if rows else []
