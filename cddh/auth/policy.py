@@ -264,6 +264,18 @@ def ids_on_unit_rows(user, statement: sa.Select) -> sa.Select | None:
     return sa.select(task_unit.c.task_id).where(*joined, *where).order_by(*order)
 
 
+def conditions_except(statement: sa.Select, dropped) -> list:
+    """``statement``'s WHERE as a list of its AND-ed conditions (nested ANDs flattened),
+    without those equal to ``dropped`` (a condition a caller says another way: the unit's
+    rows it reads along)."""
+    def kept(clause) -> list:
+        if isinstance(clause, BooleanClauseList) and clause.operator is operators.and_:
+            return [c for part in clause.clauses for c in kept(part)]
+        return [] if clause.compare(dropped) else [clause]
+
+    return kept(statement.whereclause) if statement.whereclause is not None else []
+
+
 def task_id_on_row(clause):
     """``clause`` with the task's id read as its ``task_unit`` row's (the same value, the
     row being joined on it)."""
@@ -299,11 +311,6 @@ def along_unit_rows(user, statement: sa.Select, states=None, rows=(),
     row = task_unit.alias("scope_row")
     in_scope = _in_unit_rows(user.unit_id)
 
-    def kept(clause) -> list:
-        if isinstance(clause, BooleanClauseList) and clause.operator is operators.and_:
-            return [c for part in clause.clauses for c in kept(part)]
-        return [] if clause.compare(in_scope) else [clause]
-
     # A statement read with the unit's row (its scope said on it: ``task_scope_on_row``)
     # says it of this row: the same unit's row of the same task.
     on_row = ClauseAdapter(row)
@@ -312,7 +319,7 @@ def along_unit_rows(user, statement: sa.Select, states=None, rows=(),
     froms = [f for f in froms if f is not task_unit]
     if any(task_unit in find_tables(f) for f in froms):
         return None  # joined to the rows some other way: not read along them
-    conditions = kept(statement.whereclause) if statement.whereclause is not None else []
+    conditions = conditions_except(statement, in_scope)
     if on_rows:
         conditions = [on_row.traverse(c) for c in conditions]
     task_of_row = (sa.select(sa.literal(1)).select_from(*froms)

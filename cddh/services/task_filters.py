@@ -12,6 +12,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from ..auth.policy import conditions_except, task_id_on_row
 from ..models import Document, Role, Task, task_cooperating_unit, task_unit
 from ..models.enums import UNIT_ROLES
 from ..models.task import TaskUnitRole
@@ -100,15 +101,7 @@ def cooperating_page_ids(unit_id: int, rows, statement: sa.Select, descending: b
     row = task_unit.alias("cooperating_row")
     on_row = ClauseAdapter(row)
     # The task's id is its row's: the IN over the unit's rows is the row itself.
-    tie = cooperating_unit(unit_id, rows)
-
-    def kept(clause) -> list:
-        if isinstance(clause, sa.sql.elements.BooleanClauseList) \
-                and clause.operator is sa.sql.operators.and_:
-            return [c for part in clause.clauses for c in kept(part)]
-        return [] if clause.compare(tie) else [clause]
-
-    conditions = kept(statement.whereclause) if statement.whereclause is not None else []
+    conditions = conditions_except(statement, cooperating_unit(unit_id, rows))
     task_of_row = (sa.select(Task.deadline if by_deadline else sa.literal(1))
                    .select_from(*statement.get_final_froms())
                    .where(*conditions, Task.id == row.c.task_id).offset(0)
@@ -116,8 +109,6 @@ def cooperating_page_ids(unit_id: int, rows, statement: sa.Select, descending: b
     where = [row.c.unit_id == unit_id, row.c.role == TaskUnitRole.cooperating,
              *(on_row.traverse(condition) for condition in rows)]
     if after is not None:
-        from ..auth.policy import task_id_on_row
-
         where.append(on_row.traverse(task_id_on_row(after)))
     order = [row.c.task_id.desc() if descending else row.c.task_id.asc()]
     if by_deadline:
