@@ -416,15 +416,16 @@ def test_the_offices_cooperating_unit_with_another_filter_reads_that_units_rows(
 @pytest.mark.parametrize("other,along", [
     ("", False), ("flt1_0=assigned", True), ("flt1_8=open_overdue", True),
     ("flt1_1={snv}", True), ("flt1_3=B7", False), ("flt1_9=01/06/2026", True),
-    ("flt1_7=normal", False), ("timeliness=open_overdue", False)])
+    ("flt1_7=normal", True), ("flt1_7=urgent", False), ("timeliness=open_overdue", False)])
 @pytest.mark.parametrize("order", ["", "sort=0", "sort=0&desc=1", "sort=4", "sort=4&desc=1"])
 def test_the_offices_cooperating_unit_by_number_or_deadline_is_paged_along_its_rows(
         app, browser, monkeypatch, other, along, order):
     """The Office's tasks a unit cooperates on, by number or by deadline, where every other
     filter is said on the unit's rows too (a state, a class, a lead unit, a document number,
     a deadline bound): on PostgreSQL each page is read along the unit's cooperating rows in
-    the list's order, each row's task looked up (TaskView._cooperating_page; not for the
-    unit alone, with a priority or a dashboard link; with a document number, whose tasks
+    the list's order, each row's task looked up (TaskView._cooperating_page; with the
+    priority "normal", met by nearly every task, checked on each row's task; not for the
+    unit alone, an urgent priority or a dashboard link; with a document number, whose tasks
     are found by the documents' index, the page's ids are counted with them:
     ScopedModelView._counted_page). Numbered pages and keyset pages alike
     give exactly the tasks the filters give on the tasks, each once: by number in number

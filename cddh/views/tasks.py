@@ -964,7 +964,8 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         """(the unit, descending, by deadline) where the Office's list by number or by
         deadline (``order``) is filtered by a cooperating unit and every other filter is
         said on that unit's rows too (``_cooperating_rows``: a state, a class, a lead unit,
-        a document number, a deadline), with no search and no link's conditions (?timeliness=, ?group=, …):
+        a document number, a deadline) or met by nearly every task (the priority
+        "normal"), with no search and no link's conditions (?timeliness=, ?group=, …):
         nearly every row's task then meets the list's conditions, and a page is read along
         the rows (``_cooperating_page``). None otherwise, and for the unit's filter alone."""
         if g.unit_rows_join or search or any(request.args.get(name) for name in LINK_ARGS):
@@ -977,6 +978,12 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
                     return None  # two units: the rows of one are not the list's
                 unit_id = to_id(value)
                 if unit_id is None:
+                    return None
+            elif isinstance(self._filters[idx], PriorityFilter):
+                # "normal": nearly every task, checked on each row's task (not said on the
+                # rows: ``_cooperating_rows``); the few urgent or flash ones are found
+                # through their own index instead.
+                if value != Priority.normal.value:
                     return None
             elif not self._row_filter_conditions([(idx, name, value)], said_on_rows):
                 return None
