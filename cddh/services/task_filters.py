@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from ..auth.policy import conditions_except, task_id_on_row
 from ..models import Document, Role, Task, task_cooperating_unit, task_unit
-from ..models.enums import UNIT_ROLES
+from ..models.enums import UNIT_ROLES, Priority
 from ..models.task import TaskUnitRole
 from . import overview, statistics
 from .search import _like, normalise
@@ -119,12 +119,23 @@ def cooperating_page_ids(unit_id: int, rows, statement: sa.Select, descending: b
             .where(*where).order_by(*order))
 
 
-def cooperating_unit_count(unit_id: int) -> sa.Select:
+def cooperating_unit_count(unit_id: int, priority: str | None = None) -> sa.Select:
     """How many tasks of the whole table ``cooperating_unit`` leaves: the unit's entries of
     the link table (one per task, each of a task that exists), counted from its index
-    without reading a task (6,878 tasks of a unit at 1M: 22 ms each looked up, 1 ms so)."""
-    return (sa.select(sa.func.count()).select_from(task_cooperating_unit)
-            .where(task_cooperating_unit.c.unit_id == unit_id))
+    without reading a task (6,878 tasks of a unit at 1M: 22 ms each looked up, 1 ms so).
+    With a ``priority``: the entries of the few urgent and flash tasks (their partial
+    index, ``ix_task_priority_id``) counted, and for "normal" taken from the unit's whole
+    count (a unit's 10,001 normal ones looked up one by one: 34 ms at 1M)."""
+    linked = task_cooperating_unit.c.unit_id == unit_id
+    count = sa.select(sa.func.count()).select_from(task_cooperating_unit)
+    if priority is None:
+        return count.where(linked)
+    special = sa.select(Task.id).where(Task.priority != Priority.normal)
+    if priority != Priority.normal.value:
+        return count.where(linked, task_cooperating_unit.c.task_id.in_(
+            special.where(Task.priority == priority)))
+    few = count.where(linked, task_cooperating_unit.c.task_id.in_(special))
+    return sa.select(count.where(linked).scalar_subquery() - few.scalar_subquery())
 
 
 def document_number(text: str):

@@ -243,6 +243,12 @@ class StateFilter(FilterEqual):
 class PriorityFilter(FilterEqual):
     """The priority; on a unit's rows (``on_unit_row``) said there (scope.row_priority)."""
 
+    @staticmethod
+    def tally(value) -> dict | None:
+        """The filter said in the running tally's terms (``TaskView._tally``: with a
+        cooperating unit, counted from the link table)."""
+        return {"priority": value} if value in Priority.__members__ else None
+
     def apply(self, query, value, alias=None):
         if on_unit_row() and value in Priority.__members__:
             unless = scope.row_special_priority() if value == Priority.normal.value else None
@@ -1079,11 +1085,12 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
     def _tally(said: dict | None) -> sa.Select | None:
         """The count of the whole table's tasks narrowed by ``said`` from the running tally
         (statistics.tally_count): one timeliness class or dashboard figure (counted tasks
-        only), with at most a lead unit and a state; or a cooperating unit alone, from the
-        link table. Exact, and one small sum whatever the number of tasks; None where
+        only), with at most a lead unit and a state; or a cooperating unit, alone or with a
+        priority, from the link table. Exact, and one small sum whatever the number of tasks; None where
         ``said`` names no figure."""
-        if said and said.keys() == {"cooperating_unit"}:
-            return task_filters.cooperating_unit_count(said["cooperating_unit"])
+        if said and said.keys() in ({"cooperating_unit"}, {"cooperating_unit", "priority"}):
+            return task_filters.cooperating_unit_count(said["cooperating_unit"],
+                                                       said.get("priority"))
         if not said or "measure" not in said or said.keys() - TALLY_TERMS:
             return None
         if "period" in said:
