@@ -267,11 +267,11 @@ def ids_on_unit_rows(user, statement: sa.Select) -> sa.Select | None:
 def conditions_except(statement: sa.Select, dropped) -> list:
     """``statement``'s WHERE as a list of its AND-ed conditions (nested ANDs flattened),
     without those equal to ``dropped`` (a condition a caller says another way: the unit's
-    rows it reads along)."""
+    rows it reads along; None: all of them)."""
     def kept(clause) -> list:
         if isinstance(clause, BooleanClauseList) and clause.operator is operators.and_:
             return [c for part in clause.clauses for c in kept(part)]
-        return [] if clause.compare(dropped) else [clause]
+        return [] if dropped is not None and clause.compare(dropped) else [clause]
 
     return kept(statement.whereclause) if statement.whereclause is not None else []
 

@@ -77,6 +77,25 @@ def cooperating_unit(unit_id: int, rows=()):
                        .where(task_cooperating_unit.c.unit_id == unit_id))
 
 
+def cooperating_rows_count(unit_id: int, rows, statement: sa.Select) -> sa.Select | None:
+    """The count of ``statement`` (a count of tasks) where its one condition is
+    ``cooperating_unit(unit_id, rows)`` (a deadline bound said on the rows alone:
+    ``TaskView.get_list``): the unit's cooperating rows that meet ``rows``, counted from its
+    index without a task looked up: a row is one task's (its key is the unit, the task and
+    the role), and its task exists (its foreign key deletes it with the task). The Office's
+    tasks a unit cooperates on due from June at 1M: 1,309 tasks each looked up, 9.5 ms.
+    None where the statement says anything more."""
+    said = cooperating_unit(unit_id, rows)
+    conditions = conditions_except(statement, None)
+    if not rows or not any(c.compare(said) for c in conditions) or any(
+            not c.compare(said) and not isinstance(c, sa.sql.elements.True_)
+            for c in conditions):
+        return None
+    return (sa.select(sa.func.count()).select_from(task_unit)
+            .where(task_unit.c.unit_id == unit_id, task_unit.c.role == TaskUnitRole.cooperating,
+                   *rows))
+
+
 def cooperating_page_ids(unit_id: int, rows, statement: sa.Select, descending: bool,
                          by_deadline: bool = False, after=None) -> sa.Select:
     """The ids of ``statement``'s tasks (a select of task ids filtered by

@@ -918,6 +918,15 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         said = self._said(said, [self._filter_said(idx, value) for idx, _name, value in filters])
         if said:
             count_query = count_query.narrowed([], said, self._tally(said))
+        elif isinstance(count_query, EstimatingCount) and count_query.whole is None \
+                and getattr(g, "cooperating_rows", ()):
+            # A cooperating unit with a deadline bound alone (said on its rows): the rows
+            # counted (task_filters.cooperating_rows_count), not each one's task looked up.
+            unit_id = self._cooperating_filter_unit(filters)
+            counted = None if unit_id is None else task_filters.cooperating_rows_count(
+                unit_id, g.cooperating_rows, count_query.query.statement)
+            if counted is not None:
+                count_query = count_query.narrowed([], {"cooperating_rows": unit_id}, counted)
         if not self._allowed_states(filters):
             query = query.filter(sa.false())
             if isinstance(count_query, EstimatingCount):
@@ -966,6 +975,13 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         return self._row_filter_conditions(filters, (ConditionFilter, StateFilter,
                                                      LeadUnitFilter, *DEADLINE_FILTERS))
 
+    def _cooperating_filter_unit(self, filters) -> int | None:
+        """The unit of the list's one cooperating unit filter; None without one, with a
+        value that is no unit, or with two (the rows of one are not the list's)."""
+        units = [to_id(value) for idx, _name, value in filters or ()
+                 if isinstance(self._filters[idx], CooperatingUnitFilter)]
+        return units[0] if len(units) == 1 else None
+
     def _cooperating_page_unit(self, order, search, filters) -> tuple[int, bool, bool] | None:
         """(the unit, descending, by deadline) where the Office's list by number or by
         deadline (``order``) is filtered by a cooperating unit and every other filter is
@@ -976,16 +992,12 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         the rows (``_cooperating_page``). None otherwise, and for the unit's filter alone."""
         if g.unit_rows_join or search or any(request.args.get(name) for name in LINK_ARGS):
             return None
-        unit_id = None
+        unit_id = self._cooperating_filter_unit(filters)
         said_on_rows = (ConditionFilter, StateFilter, LeadUnitFilter, *DEADLINE_FILTERS)
         for idx, name, value in filters or ():
             if isinstance(self._filters[idx], CooperatingUnitFilter):
-                if unit_id is not None:
-                    return None  # two units: the rows of one are not the list's
-                unit_id = to_id(value)
-                if unit_id is None:
-                    return None
-            elif isinstance(self._filters[idx], PriorityFilter):
+                continue
+            if isinstance(self._filters[idx], PriorityFilter):
                 # "normal": nearly every task, checked on each row's task (not said on the
                 # rows: ``_cooperating_rows``); the few urgent or flash ones are found
                 # through their own index instead.
