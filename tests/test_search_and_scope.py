@@ -348,7 +348,8 @@ def test_the_offices_cooperating_unit_with_another_filter_reads_that_units_rows(
     a task_unit row can tell (a state, a class, a lead unit, a document number, a deadline
     bound): the IN reads the unit's cooperating rows that the filter keeps
     (TaskView._cooperating_rows), so that only their tasks are looked up; a priority stays
-    on the tasks (the link table's entries). A deadline bound is said on the rows' effective
+    on the tasks (the link table's entries), counted from the link table
+    (task_filters.cooperating_unit_count). A deadline bound is said on the rows' effective
     deadline (a Saturday's deadline runs to Monday, Điều 148), and not again on the tasks
     unless the list is by deadline, and counted on the rows alone
     (task_filters.cooperating_rows_count). Either way the tasks listed and counted are those
@@ -411,6 +412,9 @@ def test_the_offices_cooperating_unit_with_another_filter_reads_that_units_rows(
     else:  # any other filter is said on the tasks too: each row's task looked up
         assert not any(s.startswith("SELECT count(*) AS count_1 FROM task_unit WHERE")
                        for s in seen), seen
+    if "flt1_7=normal" in query:  # the link table's count less its few urgent or flash
+        assert any(s.startswith("SELECT (SELECT count(*) AS count_1 FROM task_cooperating_unit")
+                   for s in seen), seen
     # The same tasks read through the link table alone.
     original = TaskView._cooperating_rows
     try:

@@ -98,7 +98,7 @@ def row_priority(value: str) -> list:
     """``Task.priority == value`` said on the unit's rows, through the partial index of the
     few urgent and flash tasks (``ix_task_priority_id``): in it for those, not in it for
     "normal"."""
-    special = _special_priority()
+    special = special_priority_tasks()
     if value == Priority.normal.value:
         return [task_unit.c.task_id.not_in(special)]
     return [task_unit.c.task_id.in_(special.where(Task.priority == value))]
@@ -107,10 +107,12 @@ def row_priority(value: str) -> list:
 def row_special_priority() -> list:
     """The rows of the few urgent and flash tasks: the "normal" ones are all the others
     (counted as the rows less these: ``EstimatingCount.on_rows``)."""
-    return [task_unit.c.task_id.in_(_special_priority())]
+    return [task_unit.c.task_id.in_(special_priority_tasks())]
 
 
-def _special_priority() -> sa.Select:
+def special_priority_tasks() -> sa.Select:
+    """The ids of the few urgent and flash tasks, from their partial index
+    (``ix_task_priority_id``)."""
     return sa.select(Task.id).where(Task.priority != Priority.normal)
 
 

@@ -70,11 +70,16 @@ def cooperating_unit(unit_id: int, rows=()):
     the unit's cooperating rows that meet them (the row is the link entry's: the unit's
     role in the task, cooperating_unit_on_row), so that only those tasks are looked up."""
     if rows:
-        return Task.id.in_(sa.select(task_unit.c.task_id).where(
-            task_unit.c.unit_id == unit_id, task_unit.c.role == TaskUnitRole.cooperating,
-            *rows))
+        return Task.id.in_(sa.select(task_unit.c.task_id)
+                           .where(*_cooperating_rows_of(unit_id, rows)))
     return Task.id.in_(sa.select(task_cooperating_unit.c.task_id)
                        .where(task_cooperating_unit.c.unit_id == unit_id))
+
+
+def _cooperating_rows_of(unit_id: int, rows) -> list:
+    """The unit's cooperating ``task_unit`` rows that meet ``rows``, as conditions."""
+    return [task_unit.c.unit_id == unit_id, task_unit.c.role == TaskUnitRole.cooperating,
+            *rows]
 
 
 def cooperating_rows_count(unit_id: int, rows, statement: sa.Select) -> sa.Select | None:
@@ -92,8 +97,7 @@ def cooperating_rows_count(unit_id: int, rows, statement: sa.Select) -> sa.Selec
             for c in conditions):
         return None
     return (sa.select(sa.func.count()).select_from(task_unit)
-            .where(task_unit.c.unit_id == unit_id, task_unit.c.role == TaskUnitRole.cooperating,
-                   *rows))
+            .where(*_cooperating_rows_of(unit_id, rows)))
 
 
 def cooperating_page_ids(unit_id: int, rows, statement: sa.Select, descending: bool,
@@ -125,8 +129,7 @@ def cooperating_page_ids(unit_id: int, rows, statement: sa.Select, descending: b
                    .select_from(*statement.get_final_froms())
                    .where(*conditions, Task.id == row.c.task_id).offset(0)
                    .lateral("task_of_row"))
-    where = [row.c.unit_id == unit_id, row.c.role == TaskUnitRole.cooperating,
-             *(on_row.traverse(condition) for condition in rows)]
+    where = [on_row.traverse(condition) for condition in _cooperating_rows_of(unit_id, rows)]
     if after is not None:
         where.append(on_row.traverse(task_id_on_row(after)))
     order = [row.c.task_id.desc() if descending else row.c.task_id.asc()]
@@ -149,7 +152,9 @@ def cooperating_unit_count(unit_id: int, priority: str | None = None) -> sa.Sele
     count = sa.select(sa.func.count()).select_from(task_cooperating_unit)
     if priority is None:
         return count.where(linked)
-    special = sa.select(Task.id).where(Task.priority != Priority.normal)
+    from .scope import special_priority_tasks
+
+    special = special_priority_tasks()
     if priority != Priority.normal.value:
         return count.where(linked, task_cooperating_unit.c.task_id.in_(
             special.where(Task.priority == priority)))

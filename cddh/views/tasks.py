@@ -1098,8 +1098,8 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         """The count of the whole table's tasks narrowed by ``said`` from the running tally
         (statistics.tally_count): one timeliness class or dashboard figure (counted tasks
         only), with at most a lead unit and a state; or a cooperating unit, alone or with a
-        priority, from the link table. Exact, and one small sum whatever the number of tasks; None where
-        ``said`` names no figure."""
+        priority, from the link table. Exact, and one small sum whatever the number of
+        tasks; None where ``said`` names no figure."""
         if said and said.keys() in ({"cooperating_unit"}, {"cooperating_unit", "priority"}):
             return task_filters.cooperating_unit_count(said["cooperating_unit"],
                                                        said.get("priority"))
