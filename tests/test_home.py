@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from cddh.models import Document, Role, TaskState, UnitCategory, db
+import sqlalchemy as sa
+
+from cddh.models import Document, Role, Task, TaskState, UnitCategory, db
 from cddh.services.clock import local_today
 
 from .conftest import make_document, make_task, make_unit, make_user
@@ -235,3 +237,55 @@ def test_the_homes_task_rows_are_each_tasks_own_and_escaped(app, browser):
         assert len(content) < 130 and content.endswith("...") == bool(i)
         deadline = (today - dt.timedelta(days=i + 1)).strftime("%d/%m/%Y")
         assert where == f"Sở &lt;i&gt;A&lt;/i&gt; &amp; B · {deadline}"
+
+
+def test_the_office_homes_groups_list_their_first_tasks_along_their_state(app, monkeypatch):
+    """Each Office home group of one state lists its first tasks by deadline (undated last),
+    then number, the specialist's and the unassigned ones only. On PostgreSQL their ids are
+    read with the state said as an array and first in the order (overview.first_rows), so
+    the (state, deadline, id) range is read, not the whole table's (deadline, id) index with
+    each task's state tested: the same tasks as the rows read without it."""
+    from cddh.services import overview
+
+    from .conftest import recorded_statements
+
+    with app.test_request_context():
+        today = local_today()
+        office = make_unit("VP", UnitCategory.office)
+        unit = make_unit("SA")
+        mine = make_user(Role.office_specialist, office, username="cv.mot")
+        other = make_user(Role.office_specialist, office, username="cv.hai")
+        states = (TaskState.returned, TaskState.pending_verification, TaskState.draft,
+                  TaskState.assigned)
+        for i in range(80):  # the states interleaved by deadline, some undated, two specialists
+            state = states[i % 4]
+            specialist = (mine.id, other.id, None)[i % 3]
+            deadline = None if i % 7 == 0 else today + dt.timedelta(days=(i * 5) % 17)
+            make_task(unit, state=state, specialist_id=specialist, deadline=deadline)
+        db.session.commit()
+        postgres = db.engine.dialect.name == "postgresql"
+        tasks = list(db.session.scalars(sa.select(Task)))
+
+        def expected(state):
+            rows = [t for t in tasks if t.state == state and t.specialist_id in (mine.id, None)]
+            rows.sort(key=lambda t: (t.deadline is None, t.deadline or today, t.id))
+            return [t.id for t in rows[:10]]
+
+        with recorded_statements(app) as seen:
+            groups = overview.grouped_tasks(mine, overview.office_groups(mine, today))
+        firsts = {name: [t.id for t in group["tasks"]] for name, group in groups.items()}
+        assert firsts["returned"] == expected(TaskState.returned)
+        assert firsts["awaiting_verification"] == expected(TaskState.pending_verification)
+        assert firsts["drafts"] == expected(TaskState.draft)
+        assert all(len(firsts[name]) == 10 for name in ("returned", "drafts"))
+        union = [s for s in seen if "UNION ALL" in s]
+        assert len(union) == 1
+        along = union[0].count("task.state = ANY (ARRAY[")
+        assert along == (3 if postgres else 0), union[0]
+        assert union[0].count("ORDER BY task.state, task.deadline") == along
+
+        monkeypatch.setattr(overview, "state_as_array", lambda ids: (ids, None))
+        with recorded_statements(app) as seen:
+            plain = overview.grouped_tasks(mine, overview.office_groups(mine, today))
+        assert not any("ANY (ARRAY[" in s for s in seen)
+        assert {name: [t.id for t in group["tasks"]] for name, group in plain.items()} == firsts

@@ -28,7 +28,7 @@ from .calendar import (
     last_deadline_due_by,
     transaction_calendar,
 )
-from .scope import UNIT_ROW, row_urgency_order
+from .scope import UNIT_ROW, row_urgency_order, state_as_array
 from .settings import get_setting
 from .statistics import UNIT_OPEN, class_clause, measure_clause
 from .transaction_memo import forget_when_written, per_transaction
@@ -212,12 +212,26 @@ def grouped_tasks(user: User, groups: dict, limit: int = 10) -> dict[str, dict]:
     scope = policy.task_scope(user)
     counts = db.session.execute(sa.select(*[
         capped_count(scope, cond).label(name) for name, cond in groups.items()])).one()
-    firsts = first_tasks([
-        sa.select(Task.id, Task.deadline).where(scope, cond)
-        .order_by(Task.deadline.asc().nulls_last(), Task.id).limit(limit)
-        for cond in groups.values()])
+    firsts = first_tasks([first_rows(sa.select(Task.id, Task.deadline).where(scope, cond), limit)
+                          for cond in groups.values()])
     return {name: {"count": capped(getattr(counts, name)), "tasks": tasks}
             for name, tasks in zip(groups, firsts, strict=True)}
+
+
+def first_rows(ids: sa.Select, limit: int) -> sa.Select:
+    """The first ``limit`` of ``ids`` (a select of task ids and deadlines) by deadline (none
+    last), then id. Where its conditions fix one state (the Office's returned, awaiting
+    verification, drafts), on PostgreSQL the state is said as an array and put first in the
+    order (scope.state_as_array), so the range is read along (state, deadline, id): said as
+    "state = s", the planner walked the whole table's (deadline, id) index and tested each
+    task's state and specialist (the Office home at 1M: 5,460, 1,820 and 7,280 tasks passed,
+    1.5, 0.5 and 2.3 ms; 0.2-0.4 ms along the state)."""
+    order = [Task.deadline.asc().nulls_last(), Task.id]
+    if db.session.get_bind().dialect.name == "postgresql":
+        ids, state = state_as_array(ids)
+        if state is not None:
+            order.insert(0, Task.state)
+    return ids.order_by(*order).limit(limit)
 
 
 def pending_extensions(user: User, limit: int = 10) -> tuple[int, list[ExtensionRequest]]:

@@ -23,6 +23,9 @@ import sqlalchemy.orm
 from sqlalchemy import event, inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import BinaryExpression, BindParameter, BooleanClauseList
+from sqlalchemy.sql.visitors import replacement_traverse
 
 from ..models import (
     Task,
@@ -460,3 +463,52 @@ def urgency_after(settled: bool, deadline, task_id: int) -> list:
     if not settled:
         segments.append(tu.settled == sa.true())
     return segments
+
+
+def state_as_array(statement):
+    """``statement`` with each condition "the task's state is S" (an equality, or an IN of
+    that one value) said as ``task.state = ANY (ARRAY[S])``, where one of its own conditions
+    (top level, not under an OR: a state filter, a class or a home group of one state) fixes
+    the state to S: the same rows, but no constant for PostgreSQL, which drops a constant
+    column from an order (an index on the column and others then serves it no better than
+    one on the others alone). With the state kept first in the order, only the index that
+    starts with it gives that order (``TaskView._one_state_page``). Also S; None (and the
+    statement as it is) where no condition fixes one state, or where one fixes the lead
+    unit too: then (lead unit, state, deadline) gives the order with both said as
+    equalities, and an array on its second column would leave it out of the index's range
+    (PostgreSQL reads an array on a later column of an index in order only as a filter):
+    every task of the lead unit read for its state (the Office's lead unit with a state by
+    deadline: 30,312 tasks read for 3,033, 40-170 ms at 1M by the table's layout)."""
+    column = Task.__table__.c.state
+
+    def value_of(element, column=column):
+        if not (isinstance(element, BinaryExpression)
+                and element.operator in (operators.eq, operators.in_op)
+                and isinstance(element.left, sa.Column) and element.left.table is column.table
+                and element.left.name == column.name
+                and isinstance(element.right, BindParameter)):
+            return None
+        bound = element.right
+        values = bound.value if bound.expanding else [bound.value]
+        if not isinstance(values, (list, tuple)) or len(values) != 1:
+            return None
+        return getattr(values[0], "value", values[0])
+
+    def conjuncts(clause) -> list:
+        if isinstance(clause, BooleanClauseList) and clause.operator is operators.and_:
+            return [c for part in clause.clauses for c in conjuncts(part)]
+        return [clause]
+
+    where = conjuncts(statement.whereclause) if statement.whereclause is not None else []
+    fixed = {value_of(c) for c in where} - {None}
+    if len(fixed) != 1 or next(iter(fixed)) not in TaskState._value2member_map_ \
+            or any(value_of(c, Task.__table__.c.lead_unit_id) is not None for c in where):
+        return statement, None
+    state = TaskState(next(iter(fixed)))
+
+    def replace(element):
+        if value_of(element) == state.value:
+            return column == sa.any_(postgresql.array([sa.literal(state.value, sa.String)]))
+        return None
+
+    return replacement_traverse(statement, {}, replace), state

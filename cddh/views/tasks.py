@@ -35,11 +35,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from jinja2.filters import do_truncate
 from markupsafe import Markup, escape
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import joinedload, selectinload, with_expression
-from sqlalchemy.sql import operators
-from sqlalchemy.sql.elements import BinaryExpression, BindParameter, BooleanClauseList
-from sqlalchemy.sql.visitors import replacement_traverse
 from wtforms.validators import NumberRange, Optional
 
 from .. import labels
@@ -316,55 +312,6 @@ def deadline_filter(query, start, end):
     if start is not None and end is not None:
         return query.filter(Task.deadline.between(start, end))
     return query.filter(Task.deadline >= start if start is not None else Task.deadline <= end)
-
-
-def state_as_array(statement):
-    """``statement`` with each condition "the task's state is S" (an equality, or an IN of
-    that one value) said as ``task.state = ANY (ARRAY[S])``, where one of its own conditions
-    (top level, not under an OR: a state filter, a class or a home group of one state) fixes
-    the state to S: the same rows, but no constant for PostgreSQL, which drops a constant
-    column from an order (an index on the column and others then serves it no better than
-    one on the others alone). With the state kept first in the order, only the index that
-    starts with it gives that order (``TaskView._one_state_page``). Also S; None (and the
-    statement as it is) where no condition fixes one state, or where one fixes the lead
-    unit too: then (lead unit, state, deadline) gives the order with both said as
-    equalities, and an array on its second column would leave it out of the index's range
-    (PostgreSQL reads an array on a later column of an index in order only as a filter):
-    every task of the lead unit read for its state (the Office's lead unit with a state by
-    deadline: 30,312 tasks read for 3,033, 40-170 ms at 1M by the table's layout)."""
-    column = Task.__table__.c.state
-
-    def value_of(element, column=column):
-        if not (isinstance(element, BinaryExpression)
-                and element.operator in (operators.eq, operators.in_op)
-                and isinstance(element.left, sa.Column) and element.left.table is column.table
-                and element.left.name == column.name
-                and isinstance(element.right, BindParameter)):
-            return None
-        bound = element.right
-        values = bound.value if bound.expanding else [bound.value]
-        if not isinstance(values, (list, tuple)) or len(values) != 1:
-            return None
-        return getattr(values[0], "value", values[0])
-
-    def conjuncts(clause) -> list:
-        if isinstance(clause, BooleanClauseList) and clause.operator is operators.and_:
-            return [c for part in clause.clauses for c in conjuncts(part)]
-        return [clause]
-
-    where = conjuncts(statement.whereclause) if statement.whereclause is not None else []
-    fixed = {value_of(c) for c in where} - {None}
-    if len(fixed) != 1 or next(iter(fixed)) not in TaskState._value2member_map_ \
-            or any(value_of(c, Task.__table__.c.lead_unit_id) is not None for c in where):
-        return statement, None
-    state = TaskState(next(iter(fixed)))
-
-    def replace(element):
-        if value_of(element) == state.value:
-            return column == sa.any_(postgresql.array([sa.literal(state.value, sa.String)]))
-        return None
-
-    return replacement_traverse(statement, {}, replace), state
 
 
 def deadline_on_row(start, end) -> list:
@@ -1401,7 +1348,7 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         if found is not None and (found <= current_app.config["SORT_FOUND_UP_TO"]
                                   or getattr(g, "list_sort_found", False)):
             return None
-        ids, state = state_as_array(query.with_entities(Task.id).statement)
+        ids, state = scope.state_as_array(query.with_entities(Task.id).statement)
         if state is None:
             return None
         first = Task.state.desc() if descending else Task.state.asc()
