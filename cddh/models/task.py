@@ -296,9 +296,15 @@ class Task(IdMixin, TimestampMixin, db.Model):
         # Search by any part of a word (PostgreSQL: pg_trgm; cddh.services.search).
         sa.Index("ix_task_search_text_trgm", "search_text", postgresql_using="gin",
                  postgresql_ops={"search_text": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
+        # A document's tasks, with their ids: the list's document number filter finds the
+        # documents (their trigram index), then their tasks' ids from this index alone. With
+        # the document alone, each task was read from the table for its id (the Office's
+        # tasks of the documents numbered "...123..." at 1M: 2,073 documents, 6,219 tasks,
+        # 12,846 blocks, 19 ms; 8,076 blocks, 11 ms so).
+        sa.Index("ix_task_document_id_id", "document_id", "id"),
     )
 
-    document_id: Mapped[int] = mapped_column(sa.ForeignKey("document.id"), index=True)
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("document.id"))
     # A sub-task: the part of its parent task a unit delegated to one of its child units.
     # Never counted in the figures (the parent counts once, for its lead unit).
     parent_task_id: Mapped[int | None] = mapped_column(sa.ForeignKey("task.id"), index=True)
