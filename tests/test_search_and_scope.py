@@ -341,7 +341,9 @@ def _office_and_three_units(today):
     ("flt1_8=done_on_time", True), ("flt1_1={snv}", True), ("flt1_3=B7", True),
     ("flt1_7=normal", False), ("flt1_9=01/06/2026", True), ("flt1_9={sunday}", True),
     ("flt1_9={sunday}&sort=4", True), ("flt1_10={saturday}", True),
-    ("flt1_4={saturday}+-+{saturday}", True), ("flt1_4={sunday}+-+{monday}&sort=4&desc=1", True)])
+    ("flt1_4={saturday}+-+{saturday}", True), ("flt1_4={sunday}+-+{monday}&sort=4&desc=1", True),
+    ("flt1_0=assigned&flt2_1={snv}", True), ("flt1_0=completed&flt2_8=done_on_time", True),
+    ("flt1_3=B7&flt2_9=01/06/2026&sort=4", True)])
 def test_the_offices_cooperating_unit_with_another_filter_reads_that_units_rows(
         app, browser, other, on_rows):
     """The Office's list of the tasks a unit cooperates on, narrowed by another filter that
@@ -351,9 +353,11 @@ def test_the_offices_cooperating_unit_with_another_filter_reads_that_units_rows(
     on the tasks (the link table's entries), counted from the link table
     (task_filters.cooperating_unit_count). A deadline bound is said on the rows' effective
     deadline (a Saturday's deadline runs to Monday, Điều 148), and not again on the tasks
-    unless the list is by deadline, and counted on the rows alone
-    (task_filters.cooperating_rows_count). Either way the tasks listed and counted are those
-    the filters' conditions on the tasks give."""
+    unless the list is by deadline. Where the rows say every other filter exactly (a
+    deadline bound, a lead unit, a document number: their copies of the task's), the list
+    is counted on the rows alone (task_filters.cooperating_rows_count); a state (whose copy
+    guides, the task's decides) or a class is counted on the tasks too. Either way the tasks listed and counted are those the filters'
+    conditions on the tasks give."""
     import datetime as dt
 
     from cddh.services import task_filters
@@ -403,13 +407,14 @@ def test_the_offices_cooperating_unit_with_another_filter_reads_that_units_rows(
         read = [s for s in rows if not s.startswith("EXPLAIN")]  # not a plan's estimate
         assert read and not any(s.startswith("SELECT count(") for s in read), rows
         assert all(("task.deadline >= " in s) == ("sort=4" in query) for s in read), rows
-    if "flt1_9=" in query or "flt1_10=" in query or "flt1_4=" in query:
-        # A deadline bound alone: the unit's rows counted, no task looked up for the count
-        # (task_filters.cooperating_rows_count).
+    said_exactly = ("flt1_9=", "flt1_10=", "flt1_4=", "flt1_1=", "flt1_3=", "flt2_9=")
+    if all(part.startswith(said_exactly) for part in query.split("&") if part.startswith("flt")):
+        # Only filters the rows say exactly: the unit's rows counted, no task looked up for
+        # the count (task_filters.cooperating_rows_count).
         counts = [s for s in seen if s.startswith("SELECT count(")]
         assert counts and all(s.startswith("SELECT count(*) AS count_1 FROM task_unit WHERE")
                               for s in counts), counts
-    else:  # any other filter is said on the tasks too: each row's task looked up
+    else:  # a state, a class or a priority is said on the tasks too: each row's task looked up
         assert not any(s.startswith("SELECT count(*) AS count_1 FROM task_unit WHERE")
                        for s in seen), seen
     if "flt1_7=normal" in query:  # the link table's count less its few urgent or flash
@@ -427,7 +432,7 @@ def test_the_offices_cooperating_unit_with_another_filter_reads_that_units_rows(
 
 @pytest.mark.parametrize("other,along", [
     ("", False), ("flt1_0=assigned", True), ("flt1_8=open_overdue", True),
-    ("flt1_1={snv}", True), ("flt1_3=B7", False), ("flt1_9=01/06/2026", True),
+    ("flt1_1={snv}", True), ("flt1_3=B7", True), ("flt1_9=01/06/2026", True),
     ("flt1_7=normal", True), ("flt1_7=urgent", False), ("timeliness=open_overdue", False)])
 @pytest.mark.parametrize("order", ["", "sort=0", "sort=0&desc=1", "sort=4", "sort=4&desc=1"])
 def test_the_offices_cooperating_unit_by_number_or_deadline_is_paged_along_its_rows(
@@ -437,9 +442,8 @@ def test_the_offices_cooperating_unit_by_number_or_deadline_is_paged_along_its_r
     a deadline bound): on PostgreSQL each page is read along the unit's cooperating rows in
     the list's order, each row's task looked up (TaskView._cooperating_page; with the
     priority "normal", met by nearly every task, checked on each row's task; not for the
-    unit alone, an urgent priority or a dashboard link; with a document number, whose tasks
-    are found by the documents' index, the page's ids are counted with them:
-    ScopedModelView._counted_page). Numbered pages and keyset pages alike
+    unit alone, an urgent priority or a dashboard link; with a document number too, counted
+    from the rows: task_filters.cooperating_rows_count). Numbered pages and keyset pages alike
     give exactly the tasks the filters give on the tasks, each once: by number in number
     order, by deadline in the order of the list read without this path (deadlines on a
     weekend run to Monday, Điều 148: the rows' copies of the effective deadline tie)."""

@@ -863,15 +863,18 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         query, count_query, joins, count_joins = super()._apply_filters(
             query, count_query, joins, count_joins, filters)
         said = self._said(said, [self._filter_said(idx, value) for idx, _name, value in filters])
+        tally = self._tally(said) if said else None
         if said:
-            count_query = count_query.narrowed([], said, self._tally(said))
-        elif isinstance(count_query, EstimatingCount) and count_query.whole is None \
-                and getattr(g, "cooperating_rows", ()):
-            # A cooperating unit with a deadline bound alone (said on its rows): the rows
-            # counted (task_filters.cooperating_rows_count), not each one's task looked up.
+            count_query = count_query.narrowed([], said, tally)
+        if tally is None and isinstance(count_query, EstimatingCount) \
+                and count_query.whole is None and getattr(g, "cooperating_rows", ()):
+            # A cooperating unit with filters its rows say exactly (a deadline bound, a
+            # lead unit, a document number): the rows counted
+            # (task_filters.cooperating_rows_count), not each one's task looked up.
             unit_id = self._cooperating_filter_unit(filters)
             counted = None if unit_id is None else task_filters.cooperating_rows_count(
-                unit_id, g.cooperating_rows, count_query.query.statement)
+                unit_id, g.cooperating_rows, count_query.query.statement,
+                self._said_exactly_on_rows(filters))
             if counted is not None:
                 count_query = count_query.narrowed([], {"cooperating_rows": unit_id}, counted)
         if not self._allowed_states(filters):
@@ -921,6 +924,24 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
             return []
         return self._row_filter_conditions(filters, (ConditionFilter, StateFilter,
                                                      LeadUnitFilter, *DEADLINE_FILTERS))
+
+    def _said_exactly_on_rows(self, filters) -> list:
+        """The conditions on the tasks of the list's filters that a task_unit row says
+        exactly with its copies of the task's lead unit and document (a lead unit, a
+        document number), as each filter says them on the tasks: where they are said on the
+        cooperating unit's rows (``_cooperating_rows``), its count need not say them again
+        (task_filters.cooperating_rows_count). Not a state: the row's copy of the state
+        guides, the task's decides (a copy gone stale leaves the task where it is)."""
+        conditions = []
+        for idx, _name, value in filters or ():
+            flt = self._filters[idx]
+            if isinstance(flt, LeadUnitFilter) or (
+                    isinstance(flt, ConditionFilter)
+                    and flt.condition is task_filters.document_number):
+                said = flt.apply(db.session.query(Task.id), flt.clean(value)).whereclause
+                if said is not None:
+                    conditions.append(said)
+        return conditions
 
     def _cooperating_filter_unit(self, filters) -> int | None:
         """The unit of the list's one cooperating unit filter; None without one, with a
