@@ -73,6 +73,14 @@ def test_office_home_shows_returns_verifications_and_late_entries(app, browser):
         assert db.session.query(Document).count() >= 1
 
 
+def _a_unit_and_two_specialists():
+    """A unit and two Office specialists (the Office made for them): (unit, first, second)."""
+    office = make_unit("VP", UnitCategory.office)
+    unit = make_unit("SA")
+    return (unit, make_user(Role.office_specialist, office, username="cv.mot"),
+            make_user(Role.office_specialist, office, username="cv.hai"))
+
+
 def test_office_home_counts_are_exact_up_to_the_cap_and_say_more_past_it(app, browser,
                                                                           monkeypatch):
     """The Office home counts each group and each specialist's late entries up to
@@ -84,10 +92,7 @@ def test_office_home_counts_are_exact_up_to_the_cap_and_say_more_past_it(app, br
 
     with app.test_request_context():
         today = local_today()
-        office = make_unit("VP", UnitCategory.office)
-        unit = make_unit("SA")
-        first = make_user(Role.office_specialist, office, username="cv.mot")
-        second = make_user(Role.office_specialist, office, username="cv.hai")
+        unit, first, second = _a_unit_and_two_specialists()
         first.full_name, second.full_name = "Trần Thị Một", "Lê Văn Hai"
         past, soon = today - dt.timedelta(days=5), today + dt.timedelta(days=2)
         docs = [
@@ -251,10 +256,7 @@ def test_the_office_homes_groups_list_their_first_tasks_along_their_state(app, m
 
     with app.test_request_context():
         today = local_today()
-        office = make_unit("VP", UnitCategory.office)
-        unit = make_unit("SA")
-        mine = make_user(Role.office_specialist, office, username="cv.mot")
-        other = make_user(Role.office_specialist, office, username="cv.hai")
+        unit, mine, other = _a_unit_and_two_specialists()
         states = (TaskState.returned, TaskState.pending_verification, TaskState.draft,
                   TaskState.assigned)
         for i in range(80):  # the states interleaved by deadline, some undated, two specialists
