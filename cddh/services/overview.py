@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from ..auth import policy
 from ..models import (
@@ -248,7 +248,7 @@ def pending_extensions(user: User, limit: int = 10) -> tuple[int, list[Extension
         cond = sa.and_(cond, _routed_extensions(user))
     return first_and_count(sa.select(ExtensionRequest).where(cond)
                            .order_by(ExtensionRequest.requested_at, ExtensionRequest.id)
-                           .options(selectinload(ExtensionRequest.task)), limit)
+                           .options(joinedload(ExtensionRequest.task)), limit)
 
 
 def late_entry_clause(today: dt.date):
@@ -278,15 +278,16 @@ def late_entries_by_specialist(today: dt.date) -> list[tuple[User | None, int]]:
     per_user = sa.select(User.id, capped_count(late, Document.specialist_id == User.id,
                                                select_from=Document, correlate=[User])
                          .label("n")).subquery()
-    rows = db.session.execute(sa.select(per_user.c.id, per_user.c.n).where(per_user.c.n > 0)
-                              .union_all(sa.select(sa.null(), capped_count(
-                                  late, Document.specialist_id.is_(None),
-                                  select_from=Document)))).all()
-    rows = [(sid, n) for sid, n in rows if n]
-    users = {u.id: u for u in db.session.scalars(
-        sa.select(User).where(User.id.in_([sid for sid, _n in rows if sid])))} if rows else {}
-    rows.sort(key=lambda row: (-row[1], row[0] is None, row[0] or 0))
-    return [(users.get(sid), capped(n)) for sid, n in rows]
+    counts = (sa.select(per_user.c.id, per_user.c.n).where(per_user.c.n > 0)
+              .union_all(sa.select(sa.null(), capped_count(
+                  late, Document.specialist_id.is_(None), select_from=Document)))
+              .subquery("late_counts"))
+    # The accounts with their counts, in the same statement (the home names them).
+    rows = [(user, n) for n, user in db.session.execute(
+        sa.select(counts.c.n, User).select_from(counts)
+        .outerjoin(User, User.id == counts.c.id)) if n]
+    rows.sort(key=lambda row: (-row[1], row[0] is None, row[0].id if row[0] else 0))
+    return [(user, capped(n)) for user, n in rows]
 
 
 # --- the leaders' home: what awaits this leader's decision --------------------------------------
