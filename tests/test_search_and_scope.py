@@ -694,3 +694,31 @@ def test_a_lists_exact_count_is_written_with_the_languages_grouping(app):
             assert str(count) == "190.916"
         with force_locale("en"):
             assert str(count) == "190,916"
+
+
+def test_the_offices_cooperating_unit_with_a_lead_unit_that_is_none_counts_nothing(
+        app, browser):
+    """A lead unit filter whose value is no unit's id (zero) is not said on the
+    cooperating unit's rows, so the count (of the rows a deadline bound keeps) keeps it on
+    the tasks
+    (TaskView._said_exactly_on_rows): none listed, none counted, never every task the unit
+    cooperates on."""
+    import datetime as dt
+
+    from cddh.services.clock import local_today
+
+    today = local_today()
+    with app.test_request_context():
+        specialist, (snv, stc, _sct), _numbered, _saturday = _office_and_three_units(today)
+        for _ in range(3):
+            make_task(snv, state=TaskState.assigned, deadline=today + dt.timedelta(days=5),
+                      cooperating=[stc])
+        db.session.commit()
+        # With a deadline bound, which the rows do say.
+        url = f"/tasks/?flt0_5={stc.id}&flt1_1=0&flt2_9={today:%d/%m/%Y}"
+        office_browser = browser(specialist)
+    response = office_browser.get(url)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert not re.findall(r'tasks/details/\?id=(\d+)', page)
+    assert "Danh sách (3)" not in page

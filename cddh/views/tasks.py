@@ -944,7 +944,10 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
             if isinstance(flt, LeadUnitFilter) or (
                     isinstance(flt, ConditionFilter)
                     and flt.condition is task_filters.document_number):
-                said = flt.apply(db.session.query(Task.id), flt.clean(value)).whereclause
+                cleaned = flt.clean(value)
+                if not flt.on_row(cleaned):  # not said on the rows (no such unit): kept
+                    continue
+                said = flt.apply(db.session.query(Task.id), cleaned).whereclause
                 if said is not None:
                     conditions.append(said)
         return conditions
