@@ -28,7 +28,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from ..auth import policy
 from ..models import (
@@ -198,5 +198,6 @@ def awaiting(user: User, limit: int = 10) -> tuple[int, list[Difficulty]]:
 
     return first_and_count(sa.select(Difficulty).where(*cond)
                            .order_by(Difficulty.due_on, Difficulty.id)
-                           .options(selectinload(Difficulty.task),  # the home names them
-                                    selectinload(Difficulty.unit)), limit)
+                           # The home names them: read in the same statement.
+                           .options(joinedload(Difficulty.task),
+                                    joinedload(Difficulty.unit)), limit)
