@@ -111,3 +111,40 @@ def test_xlsx_export_cut_by_the_cap_ends_with_the_note_and_keeps_text_as_text(ap
     assert contents[xml_text][4] is None and contents[xml_text][3] == "Sở Nội vụ"
     assert contents["=HYPERLINK(\"http://x\")"][4] == dt.datetime(2026, 6, 30)
     assert contents["Chuyển đổi số cấp xã"][4] == dt.datetime(2026, 1, 15)
+
+
+def test_the_exports_timeliness_is_the_lists_on_the_effective_deadline(app, browser, monkeypatch):
+    """The "Tiến độ" column is the class the list shows: judged on the effective deadline
+    (a deadline on a day off runs to the next working day, Bộ luật Dân sự 2015 Điều 148).
+    On Sunday 29/11/2026, a task due on Saturday 28/11 is still on time (it runs to Monday),
+    and one due then and completed on Monday was done on time; on the written deadline both
+    would be late."""
+    from cddh import labels
+    from cddh.models import Task
+    from cddh.services import clock
+    from cddh.services.timeliness import task_class
+
+    sunday = dt.date(2026, 11, 29)
+    moment = dt.datetime.combine(sunday, dt.time(10, 0), tzinfo=clock.local_tz())
+    monkeypatch.setattr(clock, "local_now", lambda: moment)
+    specialist, _staff = _setup(app)
+    saturday = sunday - dt.timedelta(days=1)
+    with app.test_request_context():
+        snv = db.session.scalar(sa.select(Unit).where(Unit.code == "SNV"))
+        make_task(snv, content="Hạn thứ Bảy, đang làm", state=TaskState.in_progress,
+                  deadline=saturday)
+        make_task(snv, content="Hạn thứ Bảy, xong thứ Hai", state=TaskState.completed,
+                  deadline=saturday, completed_on=sunday + dt.timedelta(days=1))
+        db.session.commit()
+        classes = {t.content: task_class(t, sunday) for t in db.session.scalars(sa.select(Task))}
+        shown = {c: labels.label(labels.TIMELINESS, v) for c, v in classes.items()}
+    assert classes["Hạn thứ Bảy, đang làm"] == "open_on_time"
+    assert classes["Hạn thứ Bảy, xong thứ Hai"] == "done_on_time"
+    sheet = openpyxl.load_workbook(io.BytesIO(
+        browser(specialist).get("/tasks/export/xlsx/").get_data())).active
+    exported = {r[1]: r[6] or "" for r in list(sheet.iter_rows(values_only=True))[1:]}
+    assert exported == {content: label or "" for content, label in shown.items()}
+    rows = list(csv.reader(io.StringIO(
+        browser(specialist).get("/tasks/export/csv/").get_data(as_text=True).lstrip("\ufeff"))))
+    assert {r[1].lstrip("'"): r[6] for r in rows[1:]} == exported
+

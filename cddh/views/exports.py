@@ -47,7 +47,8 @@ def _rows(query, limit: int):
     document = aliased(Document)
     statement = (query.outerjoin(document, document.id == Task.document_id)
                  .with_entities(Task.id, Task.content, document.number, Task.lead_unit_id,
-                                Task.deadline, Task.state, Task.completed_on)
+                                Task.deadline, Task.effective_deadline, Task.state,
+                                Task.completed_on)
                  .limit(limit + 1).statement)
     units = dict(db.session.execute(sa.select(Unit.id, Unit.name)).all())
     today = local_today()
@@ -56,8 +57,11 @@ def _rows(query, limit: int):
     # statistics.classify's values; "" for a draft, a cancelled or a returned task.
     classes = {value.value: labels.label(labels.TIMELINESS, value) for value in Timeliness}
     result = db.session.connection().execute(statement.execution_options(yield_per=CHUNK))
-    for task_id, content, doc_number, lead_id, deadline, state, completed_on in result:
-        value = classify(state, deadline, completed_on, today)
+    for task_id, content, doc_number, lead_id, deadline, effective, state, completed_on \
+            in result:
+        # The class the list shows: judged on the effective deadline (a deadline on a day
+        # off runs to the next working day), as statistics.classify takes it.
+        value = classify(state, effective, completed_on, today)
         yield (task_id, content, doc_number, units.get(lead_id, ""), deadline, states[state],
                classes.get(value, ""))
 
