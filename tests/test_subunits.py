@@ -238,3 +238,36 @@ def test_a_subtasks_notices_name_the_parent_unit_not_the_office(app):
             Notification.task_id == s1, Notification.kind == "subtask_rejected"))
     assert kinds == {"subtask_rejected"}
     assert "Văn phòng" not in text
+
+
+def test_the_subtasks_rollup_counts_overdue_on_the_effective_deadline(app, monkeypatch):
+    """The details page's line on the sub-tasks ("… quá hạn") counts them as the lists class
+    them: on Sunday 29/11/2026 a sub-task due on Saturday 28/11 runs to Monday (Bộ luật Dân
+    sự 2015 Điều 148) and is on time; one due on Friday 27/11 is overdue; a cancelled one and
+    a done one are not."""
+    from cddh.services import clock
+    from cddh.services.delegation import rollup
+    from cddh.services.timeliness import task_class
+
+    from .conftest import make_task
+
+    sunday = dt.date(2026, 11, 29)
+    moment = dt.datetime.combine(sunday, dt.time(10, 0), tzinfo=clock.local_tz())
+    monkeypatch.setattr(clock, "local_now", lambda: moment)
+    with app.test_request_context():
+        snv = make_unit("SNV")
+        division = make_unit("SNV-P1")
+        division.parent = snv
+        parent = make_task(snv, state=S.in_progress, deadline=sunday + dt.timedelta(days=30))
+        subs = [make_task(division, parent_task=parent, state=state, deadline=day)
+                for state, day in ((S.in_progress, sunday - dt.timedelta(days=1)),
+                                   (S.assigned, sunday - dt.timedelta(days=2)),
+                                   (S.cancelled, sunday - dt.timedelta(days=2)),
+                                   (S.completed, sunday - dt.timedelta(days=2)))]
+        for sub in subs[3:]:
+            sub.completed_on = sunday - dt.timedelta(days=3)
+        db.session.commit()
+        assert [task_class(t, sunday) for t in subs] == [
+            "open_on_time", "open_overdue", "cancelled", "done_on_time"]
+        figures = rollup(subs)
+        assert (figures.total, figures.done, figures.open_overdue) == (3, 1, 1)

@@ -18,11 +18,12 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ..auth import policy
-from ..models import Task, TaskState, Unit, User, db, task_officer, utcnow
+from ..models import Task, TaskState, Timeliness, Unit, User, db, task_officer, utcnow
 from . import DomainError
 from . import notifications as notify
 from .clock import local_today
 from .parsing import MAX_ID, parse_date, to_id
+from .timeliness import task_class
 from .workflow import _check, _required, guarded, record_history
 
 S = TaskState
@@ -184,7 +185,8 @@ def rollup(subtasks: list[Task]) -> Rollup | None:
     live = [t for t in subtasks if t.state != S.cancelled]
     done = sum(1 for t in live if t.state in (S.pending_verification, S.completed))
     today = local_today()
-    overdue = sum(1 for t in live if t.state in (S.assigned, S.in_progress)
-                  and t.deadline is not None and t.deadline < today)
+    # The class the lists show (on the effective deadline: one due on a day off runs to the
+    # next working day), not the written deadline.
+    overdue = sum(1 for t in live if task_class(t, today) == Timeliness.open_overdue.value)
     average = round(sum(t.percent_complete for t in live) / len(live)) if live else None
     return Rollup(total=len(live), done=done, open_overdue=overdue, average_percent=average)
