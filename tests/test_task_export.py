@@ -148,3 +148,46 @@ def test_the_exports_timeliness_is_the_lists_on_the_effective_deadline(app, brow
         browser(specialist).get("/tasks/export/csv/").get_data(as_text=True).lstrip("\ufeff"))))
     assert {r[1].lstrip("'"): r[6] for r in rows[1:]} == exported
 
+
+def test_read_ahead_hands_the_blocks_in_order_raises_the_fetchs_error_and_stops_when_closed():
+    """The export's blocks of rows are fetched by a second thread (PostgreSQL): every block
+    reaches the writer in order; an error of the fetch is raised to the writer; closing the
+    reader (the cut note, a client gone) stops the fetch before it returns, so that nothing
+    reads the connection after."""
+    import threading
+    import time
+
+    import pytest
+
+    from cddh.views.exports import read_ahead
+
+    assert list(read_ahead(iter([[1, 2], [3], [], [4]]))) == [[1, 2], [3], [], [4]]
+
+    def failing():
+        yield [1]
+        raise RuntimeError("the connection was lost")
+
+    got = []
+    with pytest.raises(RuntimeError, match="the connection was lost"):
+        for block in read_ahead(failing()):
+            got.append(block)
+    assert got == [[1]]
+
+    fetched, closed = [], threading.Event()
+
+    def endless():
+        try:
+            while True:
+                fetched.append(len(fetched))
+                yield [fetched[-1]]
+        finally:
+            closed.set()
+
+    reader = read_ahead(endless(), depth=2)
+    assert next(reader) == [0]
+    reader.close()
+    assert closed.is_set()  # the source was closed, in the fetch thread, before close() returned
+    count = len(fetched)
+    time.sleep(0.2)
+    assert len(fetched) == count <= 4  # nothing fetched after; at most the depth ahead
+    assert not [t for t in threading.enumerate() if t.name == "export-read-ahead"]

@@ -5,7 +5,9 @@ and a last line saying when CDDH_EXPORT_MAX_ROWS cut the list short.
 
 100,000 rows in about 2 s on the shared 2-core bench machine (issue 13 §5, bench/README.md):
 plain tuples from the Core connection (no ORM rows), the document number by a join, each
-xlsx row written as one piece of XML (``cells.stream_rows``) and the CSV in blocks of rows.
+xlsx row written as one piece of XML (``cells.stream_rows``) and the CSV in blocks of rows;
+on PostgreSQL the next block of rows fetched by a second thread while this one is written
+(``read_ahead``: 2.8 → 2.5 s for the xlsx of 100,000 rows at 1M).
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import queue
 import tempfile
+import threading
 
 import sqlalchemy as sa
 import xlsxwriter
@@ -56,14 +60,64 @@ def _rows(query, limit: int):
     states = {value: labels.label(labels.TASK_STATE, value) for value in TaskState}
     # statistics.classify's values; "" for a draft, a cancelled or a returned task.
     classes = {value.value: labels.label(labels.TIMELINESS, value) for value in Timeliness}
-    result = db.session.connection().execute(statement.execution_options(yield_per=CHUNK))
+    connection = db.session.connection()
+    result = connection.execute(statement.execution_options(yield_per=CHUNK))
+    chunks = result.partitions(CHUNK)
+    if connection.dialect.name == "postgresql":  # pysqlite's connection keeps to its thread
+        chunks = read_ahead(chunks)
     for task_id, content, doc_number, lead_id, deadline, effective, state, completed_on \
-            in result:
+            in itertools.chain.from_iterable(chunks):
         # The class the list shows: judged on the effective deadline (a deadline on a day
         # off runs to the next working day), as statistics.classify takes it.
         value = classify(state, effective, completed_on, today)
         yield (task_id, content, doc_number, units.get(lead_id, ""), deadline, states[state],
                classes.get(value, ""))
+
+
+def read_ahead(chunks, depth: int = 2):
+    """``chunks`` (an iterable of lists of rows), each fetched by a second thread while the
+    caller writes the one before: the database makes and sends the next block of rows (a
+    round trip of the server-side cursor) while this worker turns the last one into the
+    file's rows, instead of the two taking turns. At most ``depth`` blocks wait. An error
+    of the fetch is raised here, to the caller; closing this generator (the cut note, a
+    client gone) stops the thread and waits for it, so that nothing reads the connection
+    once it is handed back."""
+    waiting: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def hand(item) -> bool:
+        while not stop.is_set():
+            try:
+                waiting.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def fetch():
+        try:
+            for chunk in chunks:
+                if not hand(chunk):
+                    return
+            hand(done)
+        except BaseException as exc:  # noqa: BLE001 -- raised again in the caller's thread
+            hand(exc)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+
+    thread = threading.Thread(target=fetch, name="export-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while (item := waiting.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _cut_note(limit: int, total) -> str:
