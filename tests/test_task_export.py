@@ -191,3 +191,28 @@ def test_read_ahead_hands_the_blocks_in_order_raises_the_fetchs_error_and_stops_
     time.sleep(0.2)
     assert len(fetched) == count <= 4  # nothing fetched after; at most the depth ahead
     assert not [t for t in threading.enumerate() if t.name == "export-read-ahead"]
+
+
+def test_an_export_that_fails_half_way_leaves_no_read_ahead_behind(app, browser, monkeypatch):
+    """An error while the file is written (here: after its first row) ends the export's
+    read-ahead before the error leaves the export, so that no thread reads the request's
+    connection once it is handed back (PostgreSQL; on SQLite the rows are read in the
+    request's thread)."""
+    import threading
+
+    import pytest
+
+    from cddh.views import exports
+
+    specialist, _staff = _setup(app)
+    monkeypatch.setattr(exports, "CHUNK", 1)  # a block a row: the fetch is ahead of the writer
+
+    def first_row_then_fail(sheet, first_row, rows, *args):
+        next(rows)
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(exports, "stream_rows", first_row_then_fail)
+    with pytest.raises(RuntimeError, match="the disk is full") as failed:
+        browser(specialist).get("/tasks/export/xlsx/").get_data()
+    assert failed.value is not None  # the error (and its frames) still held here
+    assert not [t for t in threading.enumerate() if t.name == "export-read-ahead"]

@@ -12,6 +12,7 @@ on PostgreSQL the next block of rows fetched by a second thread while this one i
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import itertools
@@ -65,13 +66,14 @@ def _rows(query, limit: int):
     chunks = result.partitions(CHUNK)
     if connection.dialect.name == "postgresql":  # pysqlite's connection keeps to its thread
         chunks = read_ahead(chunks)
-    for task_id, content, doc_number, lead_id, deadline, effective, state, completed_on \
-            in itertools.chain.from_iterable(chunks):
-        # The class the list shows: judged on the effective deadline (a deadline on a day
-        # off runs to the next working day), as statistics.classify takes it.
-        value = classify(state, effective, completed_on, today)
-        yield (task_id, content, doc_number, units.get(lead_id, ""), deadline, states[state],
-               classes.get(value, ""))
+    with contextlib.closing(chunks):  # closed, the read-ahead stops before this returns
+        for task_id, content, doc_number, lead_id, deadline, effective, state, completed_on \
+                in itertools.chain.from_iterable(chunks):
+            # The class the list shows: judged on the effective deadline (a deadline on a day
+            # off runs to the next working day), as statistics.classify takes it.
+            value = classify(state, effective, completed_on, today)
+            yield (task_id, content, doc_number, units.get(lead_id, ""), deadline,
+                   states[state], classes.get(value, ""))
 
 
 def read_ahead(chunks, depth: int = 2):
@@ -137,20 +139,21 @@ def task_csv(query, limit: int, total) -> Response:
         buffer.write("\ufeff")
         writer.writerow(_titles())
         units: dict[str, str] = {}  # the few unit names, made safe once
-        for n, row in enumerate(_rows(query, limit), 1):
-            if n > limit:
-                writer.writerow([_cut_note(limit, total)])
-                break
-            task_id, content, number, unit, deadline, state, timeliness = row
-            safe_unit = units.get(unit)
-            if safe_unit is None:
-                safe_unit = units[unit] = csv_text(unit)
-            writer.writerow([task_id, csv_text(content), csv_text(number), safe_unit,
-                             local_date(deadline), state, timeliness])
-            if n % CHUNK == 0:  # one piece of the response per block of rows
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
+        with contextlib.closing(_rows(query, limit)) as rows:
+            for n, row in enumerate(rows, 1):
+                if n > limit:
+                    writer.writerow([_cut_note(limit, total)])
+                    break
+                task_id, content, number, unit, deadline, state, timeliness = row
+                safe_unit = units.get(unit)
+                if safe_unit is None:
+                    safe_unit = units[unit] = csv_text(unit)
+                writer.writerow([task_id, csv_text(content), csv_text(number), safe_unit,
+                                 local_date(deadline), state, timeliness])
+                if n % CHUNK == 0:  # one piece of the response per block of rows
+                    yield buffer.getvalue()
+                    buffer.seek(0)
+                    buffer.truncate()
         yield buffer.getvalue()
 
     return Response(stream_with_context(generate()), mimetype="text/csv; charset=utf-8",
@@ -174,12 +177,11 @@ def task_xlsx(query, limit: int, total) -> Response:
             sheet.set_column(1, 1, 60)
             sheet.set_column(2, 3, 24)
             sheet.set_column(4, 6, 14)
-            rows = _rows(query, limit)
-            row_no = stream_rows(sheet, 1, itertools.islice(rows, limit), KINDS,
-                                 (None, None, None, None, date))
-            if next(rows, None) is not None:  # the (limit + 1)th task: the list was cut
-                write_cell(sheet, row_no, 0, _cut_note(limit, total))
-            rows.close()
+            with contextlib.closing(_rows(query, limit)) as rows:
+                row_no = stream_rows(sheet, 1, itertools.islice(rows, limit), KINDS,
+                                     (None, None, None, None, date))
+                if next(rows, None) is not None:  # the (limit + 1)th task: the list was cut
+                    write_cell(sheet, row_no, 0, _cut_note(limit, total))
             book.close()
             with open(out.name, "rb") as f:
                 while chunk := f.read(64 * 1024):
