@@ -470,10 +470,12 @@ def class_states(value: str) -> frozenset[TaskState]:
     raise ValueError(value)
 
 
-def classify(state, deadline: dt.date | None, completed_on: dt.date | None,
+def classify(state, effective_deadline: dt.date | None, completed_on: dt.date | None,
              today: dt.date) -> str | None:
     """One task's class as of today from its current state (None for a draft): the same rule
-    as ``class_clause(value, today)``. ``deadline`` is the effective deadline."""
+    as ``class_clause(value, today)``. Judged on the effective deadline (a deadline on a day
+    off runs to the next working day, Điều 148: ``Task.effective_deadline``), never the
+    written one that the screens show."""
     state = TaskState(state)
     if state == S.draft:
         return None
@@ -481,12 +483,13 @@ def classify(state, deadline: dt.date | None, completed_on: dt.date | None,
         return CANCELLED
     if state == S.returned:
         return RETURNED
-    if deadline is None:
+    if effective_deadline is None:
         return Timeliness.no_deadline.value
     if state in DONE:
-        return (Timeliness.done_on_time if (completed_on or today) <= deadline
+        return (Timeliness.done_on_time if (completed_on or today) <= effective_deadline
                 else Timeliness.done_late).value
-    return (Timeliness.open_on_time if deadline >= today else Timeliness.open_overdue).value
+    return (Timeliness.open_on_time if effective_deadline >= today
+            else Timeliness.open_overdue).value
 
 
 # --- the units' duties: Đ8.1b updates, Đ8.2a returns, cooperating units' requests --------------

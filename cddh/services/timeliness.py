@@ -29,11 +29,11 @@ def timeliness(task: Task, today: dt.date) -> Timeliness | None:
     return classify(task.state, task_effective_deadline(task), task.completed_on, today)
 
 
-def classify(state, deadline: dt.date | None, completed_on: dt.date | None,
+def classify(state, effective_deadline: dt.date | None, completed_on: dt.date | None,
              today: dt.date) -> Timeliness | None:
-    """The timeliness rule on plain values (``statistics.classify``; ``deadline`` is the
-    effective one), as a Timeliness."""
-    value = statistics.classify(state, deadline, completed_on, today)
+    """The timeliness rule on plain values (``statistics.classify``, on the effective
+    deadline), as a Timeliness."""
+    value = statistics.classify(state, effective_deadline, completed_on, today)
     return Timeliness(value) if value in Timeliness.__members__ else None
 
 
