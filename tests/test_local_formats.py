@@ -25,6 +25,23 @@ def test_figures_in_the_vietnamese_format(app):
         assert decimal(None) == "-" and decimal(100.0) == "100,0"
 
 
+def test_a_count_reads_as_babel_writes_it_in_each_language(app):
+    """number() groups whole numbers itself (the dashboard shows some 340): the same text as
+    Babel's pattern, in Vietnamese and in English, switched within one request."""
+    from flask_babel import force_locale, format_decimal
+
+    values = [0, 7, 999, 1000, 1001, 9999, 12345, 999999, 1000000, 1234567, 10**12 + 7,
+              -1, -999, -1000, -1234567]
+    with app.test_request_context():
+        for language, sep in (("vi", "."), ("en", ","), ("vi", ".")):
+            with force_locale(language):
+                for value in values:
+                    assert number(value) == format_decimal(value, format="#,##0"), (language, value)
+                assert number(1234567) == f"1{sep}234{sep}567"
+    with app.app_context():  # outside a request (a mail, a job): the default language
+        assert number(1234567) == "1.234.567" and number(12) == "12"
+
+
 def test_the_date_picker_speaks_the_users_language(app):
     with app.test_request_context():
         vi = datepicker_locale()

@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 
 from ..services.clock import local_tz
 from ..services.overview import MoreThan
+from .memo import per_language_kept
 
 
 def local_datetime(value: dt.datetime | None) -> str:
@@ -26,8 +27,26 @@ def local_date(value: dt.date | None) -> str:
     return value.strftime("%d/%m/%Y") if value else ""
 
 
+def _thousands() -> str | None:
+    """The locale's group separator when ``#,##0`` groups a whole number by threes with it
+    and nothing else (vi: ".", en: ","), or None: then Babel formats every count."""
+    probe = format_decimal(1234567, format="#,##0")
+    sep = probe[1:2]
+    if sep and not sep.isdigit() and probe == f"1{sep}234{sep}567" \
+            and format_decimal(1234, format="#,##0") == f"1{sep}234" \
+            and format_decimal(123, format="#,##0") == "123":
+        return sep
+    return None
+
+
 def number(value) -> str:
-    """A count with the locale's grouping: 1.234 in Vietnamese."""
+    """A count with the locale's grouping: 1.234 in Vietnamese. A non-negative whole number
+    is grouped by Python with the locale's separator (read from Babel once per language):
+    the same text, without Babel's pattern machinery for each of a dashboard's figures."""
+    if type(value) is int and value >= 0:
+        sep = per_language_kept(("thousands",), _thousands)
+        if sep is not None:
+            return str(value) if value < 1000 else f"{value:,}".replace(",", sep)
     if value is None or value == "":
         return ""
     if isinstance(value, str):
