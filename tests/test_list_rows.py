@@ -9,7 +9,7 @@ import re
 import pytest
 
 from cddh.models import Role, Task, TaskState, UnitCategory, db
-from cddh.views.memo import PROBE_A, PROBE_B, id_template
+from cddh.views.memo import PROBE_A, PROBE_B, endpoint_url, id_template
 
 from .conftest import make_document, make_task, make_unit, make_user, recorded_statements
 
@@ -283,3 +283,20 @@ def test_a_units_page_rows_read_again_in_the_request_stay_themselves(app):
             task_id: (db.session.get(Task, task_id).content, role)
             for task_id, role in seen.items()}
     assert set(seen) == set(docs) - drafts and set(seen.values()) == {"lead", "cooperating"}
+
+
+@pytest.mark.parametrize("args", [
+    {}, {"measure": "open_overdue"}, {"period": "2026-Q3", "measure": "total", "unit_id": 12},
+    {"measure": None, "unit_id": 3}, {"q": "Sở Nội vụ & UBND/2026 a+b=c?#x %20 ~!$'()*,;:@"},
+    {"flt0_0": "in_progress", "sort": 0, "desc": True}, {"id": ["a b", None, 7, "ễ"], "x": ("1",)},
+    {"Đơn vị": "-_.~", "k": "a=b&c"},
+])
+def test_an_endpoints_address_is_url_fors_own(app, args):
+    """endpoint_url builds the list's address once a request and encodes the query itself:
+    the same string as url_for, for any value (accents, reserved characters, numbers)."""
+    from flask import url_for
+
+    with app.test_request_context("/reports/dashboard/"):
+        expected = url_for("tasks.index_view", **args)
+        assert endpoint_url("tasks.index_view", **args) == expected
+        assert endpoint_url("tasks.index_view", **args) == expected  # the kept address

@@ -7,8 +7,11 @@ or a logged-in user must never see another request's values."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Hashable
+from urllib.parse import quote_plus
 
+from flask import url_for
 from flask.globals import _cv_app, _cv_request
 from flask_babel import get_locale
 from flask_login import current_user
@@ -44,6 +47,32 @@ def per_request(key: Hashable, build: Callable[[], object]):
         return value
     except TypeError:  # an unhashable key: nothing kept
         return build()
+
+
+# The characters werkzeug leaves as they are in a URL's query (``werkzeug.urls._urlencode``),
+# and a text made of them alone (with the ones ``quote_plus`` always leaves): kept as it is.
+URL_QUERY_SAFE = "!$'()*,/:;?@"
+_PLAIN = re.compile(r"[A-Za-z0-9_.~!$'()*,/:;?@-]*\Z")
+
+
+def _query_part(value) -> str:
+    text = value if type(value) is str else str(value)
+    return text if _PLAIN.match(text) else quote_plus(text, safe=URL_QUERY_SAFE)
+
+
+def endpoint_url(endpoint: str, **args) -> str:
+    """``url_for(endpoint, **args)`` for an endpoint without path arguments: its address
+    built once a request, the arguments (None left out, a list or tuple one pair per item,
+    as werkzeug does) encoded as its query in their order as werkzeug encodes it, a plain
+    word or number without ``quote_plus``: the same string, for a page that links it
+    hundreds of times (the dashboard's figures)."""
+    base = per_request(("url", endpoint), lambda: url_for(endpoint))
+    pairs = []
+    for key, value in args.items():
+        for item in value if isinstance(value, list | tuple | set) else (value,):
+            if item is not None:
+                pairs.append(f"{_query_part(key)}={_query_part(item)}")
+    return f"{base}?{'&'.join(pairs)}" if pairs else base
 
 
 # What the login's own statement reads for the navigation bar (views.auth.load_user).

@@ -21,6 +21,7 @@ from ..services.clock import local_today
 from ..services.parsing import MAX_DATE, MIN_DATE, to_id, to_int
 from ..services.periods import period_bounds
 from .base import LoginRequiredMixin, ScopedModelView, run_service
+from .memo import endpoint_url
 
 PERIOD_KINDS = {
     PeriodKind.month: _l("Month"),
@@ -73,8 +74,8 @@ def chosen_period(default_kind: PeriodKind = PeriodKind.month) -> dict:
 
 
 def tasks_url(**args) -> str:
-    """The task list filtered to the tasks behind a figure."""
-    return url_for("tasks.index_view", **{k: v for k, v in args.items() if v is not None})
+    """The task list filtered to the tasks behind a figure (a dashboard links some 340)."""
+    return endpoint_url("tasks.index_view", **args)
 
 
 # --- period reports --------------------------------------------------------------------------
