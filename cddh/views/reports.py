@@ -5,7 +5,7 @@ Every handler runs load → check in the policy → call the service; state chan
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import Response, abort, flash, redirect, request
 from flask_admin import BaseView, expose
 from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_babel import gettext as _
