@@ -56,7 +56,7 @@ from .inspection import (
     InspectionTeamView,
 )
 from .jobs import JobRunView
-from .memo import kept_html
+from .memo import endpoint_url, kept_html
 from .notifications import NotificationView, unread_badge
 from .reports import (
     DashboardView,
@@ -161,6 +161,7 @@ def init_views(app) -> None:
     app.jinja_env.globals["unread_notifications"] = unread_badge
     app.jinja_env.globals["saved_filters"] = saved_filters_menu
     app.jinja_env.globals["kept_html"] = kept_html
+    app.jinja_env.globals["endpoint_url"] = endpoint_url
     app.jinja_env.filters["localtime"] = local_datetime
     app.jinja_env.filters["localdate"] = local_date
     app.jinja_env.filters["number"] = number
