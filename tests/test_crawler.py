@@ -122,6 +122,10 @@ def crawl(browser: Browser) -> tuple[int, list[str]]:
         seen_requests.add(url)
         try:
             resp = browser.get(url)
+            # Read a streamed body (an export) to its end, and close it: an error half way
+            # is a server error too, and no generator is left to be collected later.
+            resp.get_data()
+            resp.close()
         except Exception as exc:  # the test app propagates a server error as its exception
             errors.append(f"{type(exc).__name__}: {str(exc)[:120]} {url[:200]}")
             db.session.rollback()
