@@ -53,6 +53,12 @@ def _rows(user=None):
         sa.select(tu.unit_id, tu.document_id, sa.func.count().label("n"))
         .where(tu.state != "draft", tu.document_id.is_not(None))
         .group_by(tu.unit_id, tu.document_id))}
+    # Each entry carries its document's issue date (the unit's list reads its order there).
+    from cddh.models import Document
+
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(unit_document).join(
+        Document, Document.id == unit_document.c.document_id).where(
+        unit_document.c.issued_on == Document.issued_on)) == len(entries)
     return {(r.unit_id, r.task_id, r.role, r.state, r.deadline)
             for r in db.session.execute(sa.select(task_unit))}
 
@@ -118,6 +124,10 @@ def test_the_task_unit_index_follows_every_change(ctx):
     db.session.commit()
     _rows()
     assert entries() == {(stc.id, doc_b.id): 3, (snv.id, doc_b.id): 1}
+    # Its issue date corrected: both units' entries carry the new one.
+    doc_b.issued_on = doc_b.issued_on - dt.timedelta(days=40)
+    db.session.commit()
+    _rows()
     # Counted again from the rows (recompute-facts, a bulk load): the same counts.
     tables = (task_unit_count, unit_document)
     kept = [db.session.execute(sa.select(t).where(t.c.n != 0).order_by(*t.primary_key)).all()

@@ -108,6 +108,22 @@ def test_the_document_list_sorts_only_by_its_indexed_columns(app, world, browser
     assert sortable == {"0", "1", "3", "4"}  # number, type, issue date, entry deadline
 
 
+def test_a_typed_sort_by_a_column_that_does_not_sort_is_the_lists_own_order(app, world,
+                                                                           browser):
+    """``sort=2`` (the summary, which no index orders and the header does not offer):
+    Flask-Admin ordered by nothing, so pages came in the database's whim, repeating or
+    skipping rows; it is the list's default order (ScopedModelView.get_list)."""
+    with app.app_context():
+        client = browser(db.session.get(User, world))
+        expected = _expected(Document, "issued_on", True)
+
+    def pages(query):
+        return [row for page in range(7) for row in _rows(
+            "documents", client.get(f"/documents/?{query}page={page}").get_data(as_text=True))]
+
+    assert pages("sort=2&") == pages("") == expected
+
+
 def test_every_lists_sortable_columns_sort_without_an_error(app, browser):
     """Each scoped list, sorted by each column its header offers, going up and down, is a
     page (as the admin, who opens the most lists): a column no database can order (JSON)
@@ -140,3 +156,79 @@ def test_every_lists_sortable_columns_sort_without_an_error(app, browser):
                 assert page.status_code == 200, (url, name, desc)
                 checked += 1
     assert checked > 20
+
+
+def test_a_units_documents_by_issue_date_page_along_its_entries(app, monkeypatch, browser):
+    """A unit user's document list by issue date (its default order, newest first, or the
+    column going up) is read along the unit's document entries, which carry each document's
+    issue date (DocumentView.scoped, models.task.unit_document): the same documents as its
+    scope, in the order of the documents' own columns (the date, the id breaking ties),
+    through numbered and keyset pages alike; a corrected issue date moves the document. A
+    typed sort by a column that does not sort is the list's own order, not none."""
+    from cddh.models import TaskState
+
+    from .conftest import make_task
+
+    monkeypatch.setitem(app.config, "PAGE_SIZE", PAGE)
+    monkeypatch.setattr(base, "KEYSET_FROM_PAGE", 2)
+    with app.test_request_context():
+        unit, other = make_unit("SNV"), make_unit("STC")
+        staff = make_user(Role.unit_staff, unit)
+        docs = [make_document(issued_on=dt.date(2026, 3, 1) + dt.timedelta(days=i % 4))
+                for i in range(19)]
+        for i, doc in enumerate(docs):
+            if i % 5 == 0:
+                make_task(other, document=doc)  # another unit's document
+            elif i % 5 == 1:
+                make_task(other, document=doc, cooperating=[unit])  # the unit cooperates
+            elif i % 5 == 2:
+                make_task(unit, document=doc, state=TaskState.draft)  # not forwarded yet
+            else:
+                make_task(unit, document=doc)
+                make_task(unit, document=doc, state=TaskState.in_progress)  # one entry
+        db.session.commit()
+        staff_id = staff.id
+        mine = [d.id for i, d in enumerate(docs) if i % 5 in (1, 3, 4)]
+
+        def expected(descending):
+            rows = db.session.execute(sa.select(Document.issued_on, Document.id)
+                                      .where(Document.id.in_(mine))).all()
+            return [i for _day, i in sorted(rows, reverse=descending)]
+
+        client = browser(db.session.get(User, staff_id))
+        newest_first, oldest_first = expected(True), expected(False)
+
+    def numbered(query):
+        rows, page = [], 0
+        while page < 20:
+            found = _rows("documents", client.get(f"/documents/?{query}page={page}")
+                          .get_data(as_text=True))
+            if not found:
+                return rows
+            rows.extend(found)
+            page += 1
+        return rows
+
+    def keyset(query):
+        rows, url = [], f"/documents/?{query}"
+        for _ in range(20):
+            body = client.get(url).get_data(as_text=True)
+            rows.extend(_rows("documents", body))
+            found = NEXT.search(body)
+            if not found:
+                return rows
+            url = html.unescape(found.group(1))
+        return rows
+
+    assert len(newest_first) == 11
+    for query, rows in (("", newest_first), ("sort=3&desc=1&", newest_first),
+                        ("sort=3&", oldest_first), ("sort=2&", newest_first)):
+        assert numbered(query) == rows, query
+        assert keyset(query) == rows, query
+    with app.test_request_context():
+        moved = db.session.get(Document, mine[0])
+        moved.issued_on = dt.date(2026, 2, 1)  # corrected: the oldest now
+        db.session.commit()
+        assert expected(True)[-1] == moved.id
+        newest_first = expected(True)
+    assert numbered("") == newest_first

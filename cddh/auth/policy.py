@@ -397,6 +397,18 @@ def document_scope(user) -> ColumnElement[bool]:
     return Document.id.in_(sa.select(Task.document_id).where(task_scope(user)))
 
 
+def unit_document_entries(user):
+    """A unit user's documents (``document_scope``'s) as its unit's ``unit_document``
+    entries, one per document: (the table, the ON clause) to join to Document. Each entry
+    carries its document's issue date, so the unit's list by that date is one range of its
+    index. None for anyone else."""
+    if not _authenticated(user) or user.role not in UNIT_ROLES or user.unit_id is None:
+        return None
+    entry = unit_document.c
+    return unit_document, sa.and_(entry.document_id == Document.id,
+                                  entry.unit_id == user.unit_id)
+
+
 def _admin_only(user) -> ColumnElement[bool]:
     return sa.true() if _authenticated(user) and user.role == Role.admin else sa.false()
 

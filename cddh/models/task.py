@@ -167,13 +167,21 @@ task_unit_count = sa.Table(
 )
 # The documents each unit may read (those holding a forwarded task of its ``task_unit`` rows)
 # with how many of its rows each holds, kept with the rows by cddh.services.scope: a unit's
-# document list is counted from its entries, one per document, not from its rows.
+# document list is counted from its entries, one per document, not from its rows. Each entry
+# carries a copy of its document's issue date (kept by the same service when the date is
+# corrected): the unit's list in its default order (newest first) is one range of the
+# (unit, issue date, document) index. Ordered by the documents' own index instead, a unit
+# with 1% of them had a hundred passed for each of its own (3,092 of 333,357 at 1M tasks:
+# 10,420 documents read for a page of 50).
 unit_document = sa.Table(
     "unit_document",
     db.metadata,
     sa.Column("unit_id", sa.Integer, primary_key=True),
     sa.Column("document_id", sa.Integer, primary_key=True),
     sa.Column("n", sa.Integer, nullable=False),
+    sa.Column("issued_on", sa.Date, nullable=False),
+    sa.Index("ix_unit_document_unit_id_issued_on_document_id", "unit_id", "issued_on",
+             "document_id"),
 )
 
 # The states in which a task is open at its unit (statistics.UNIT_OPEN): a unit's list shows

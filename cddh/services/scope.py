@@ -4,7 +4,7 @@ tasks of unit U by deadline" is one index range scan, the policy's unit scope is
 over it, and a unit's home groups are counted from it alone. ``task_unit_count`` holds how
 many rows each unit has in each state, kept with the rows: a unit's whole list is counted from
 it (``policy.scope_count``), and ``unit_document`` the documents of each unit's rows (its
-document list's count).
+document list's count, and its order: each entry carries its document's issue date).
 
 The rows follow the task: a session listener re-derives them, set-based, for every task whose
 lead unit, cooperating units, state or deadline a flush changed (every service, import, the
@@ -28,6 +28,7 @@ from sqlalchemy.sql.elements import BinaryExpression, BindParameter, BooleanClau
 from sqlalchemy.sql.visitors import replacement_traverse
 
 from ..models import (
+    Document,
     Task,
     TaskState,
     db,
@@ -222,10 +223,12 @@ def recount(connection) -> None:
         ["unit_id", "state", "n"],
         sa.select(tu.unit_id, tu.state, sa.func.count()).group_by(tu.unit_id, tu.state)))
     connection.execute(sa.delete(unit_document))
+    entries = (sa.select(tu.unit_id, tu.document_id, sa.func.count().label("n"))
+               .where(*_documented()).group_by(tu.unit_id, tu.document_id).subquery())
     connection.execute(sa.insert(unit_document).from_select(
-        ["unit_id", "document_id", "n"],
-        sa.select(tu.unit_id, tu.document_id, sa.func.count()).where(*_documented())
-        .group_by(tu.unit_id, tu.document_id)))
+        ["unit_id", "document_id", "n", "issued_on"],
+        sa.select(entries.c.unit_id, entries.c.document_id, entries.c.n, Document.issued_on)
+        .join(Document, Document.id == entries.c.document_id)))
 
 
 def _documented() -> list:
@@ -253,7 +256,8 @@ def _add_counts(connection, delta: Counter) -> None:
         if state != TaskState.draft.value and document_id is not None:
             by_document[unit_id, document_id] += n
     _upsert(connection, task_unit_count, ("unit_id", "state"), by_state)
-    _upsert(connection, unit_document, ("unit_id", "document_id"), by_document)
+    _upsert(connection, unit_document, ("unit_id", "document_id"), by_document,
+            issued_on=_issue_dates(connection, {key[1] for key, n in by_document.items() if n}))
     gone = [key for key, n in by_document.items() if n < 0]
     if gone:
         of = unit_document.c
@@ -261,11 +265,31 @@ def _add_counts(connection, delta: Counter) -> None:
             sa.tuple_(of.unit_id, of.document_id).in_(gone), of.n <= 0))
 
 
-def _upsert(connection, table, keys: tuple[str, str], delta: Counter) -> None:
-    """Add each of ``delta``'s numbers to ``table``'s ``n`` at its key: one statement."""
+def _issue_dates(connection, document_ids) -> dict:
+    """The issue date of each of these documents (a new ``unit_document`` entry's copy)."""
+    ids = sorted(document_ids)
+    dates: dict = {}
+    for start in range(0, len(ids), BATCH):
+        dates.update(connection.execute(sa.select(Document.id, Document.issued_on).where(
+            Document.id.in_(ids[start:start + BATCH]))).all())
+    return dates
+
+
+# An entry's issue date where its document is gone (deleted in the same flush as its tasks):
+# only ever the value of an entry counted down to nothing, which ``_add_counts`` deletes.
+NO_DOCUMENT_DATE = dt.date(1900, 1, 1)
+
+
+def _upsert(connection, table, keys: tuple[str, str], delta: Counter,
+            issued_on: dict | None = None) -> None:
+    """Add each of ``delta``'s numbers to ``table``'s ``n`` at its key: one statement.
+    ``issued_on``: unit_document's entries, the issue date by document (a new entry's)."""
     changes = [dict(zip(keys, key, strict=True), n=n) for key, n in sorted(delta.items()) if n]
     if not changes:
         return
+    if issued_on is not None:
+        for change in changes:
+            change["issued_on"] = issued_on.get(change["document_id"], NO_DOCUMENT_DATE)
     insert = (postgresql.insert if connection.dialect.name == "postgresql"
               else sqlite.insert)(table)
     connection.execute(insert.values(changes).on_conflict_do_update(
@@ -279,6 +303,15 @@ def _rows_going(session: Session, flush_context, instances) -> None:
     gone = [obj.id for obj in session.deleted if isinstance(obj, Task) and obj.id is not None]
     session.info["task_unit_gone"] = (
         _counts(session.connection(), task_unit.c.task_id.in_(gone)) if gone else Counter())
+
+
+@event.listens_for(Session, "after_flush")
+def _follow_issue_dates(session: Session, flush_context) -> None:
+    """A document's issue date corrected: its units' entries carry the new one."""
+    for doc in session.dirty:
+        if isinstance(doc, Document) and inspect(doc).attrs.issued_on.history.has_changes():
+            session.connection().execute(sa.update(unit_document).where(
+                unit_document.c.document_id == doc.id).values(issued_on=doc.issued_on))
 
 
 @event.listens_for(Session, "after_flush")

@@ -751,8 +751,15 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
             flash(_("This page link is not valid any more; the first page is shown."), "error")
         return value
 
+    def sortable(self, sort_column):
+        """``sort_column``, or None (the list's own order) where it does not sort: a typed
+        ``sort=`` naming such a column had Flask-Admin order by nothing, pages in no order,
+        repeating or skipping rows."""
+        return sort_column if sort_column in self._sortable_columns else None
+
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True,
                  page_size=None):
+        sort_column = self.sortable(sort_column)
         order = self.list_order(sort_column, sort_desc) if execute else None
         cursor = self.keyset_cursor(order)
         if has_request_context():
@@ -983,8 +990,13 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
     def scope(self):
         return policy.row_scope(current_user, self.model)
 
+    def scoped(self, query):
+        """``query`` within the user's scope: filtered by ``scope``. A view may say the same
+        rows by a join the policy gives (DocumentView: a unit's document entries)."""
+        return query.filter(self.scope())
+
     def get_query(self):
-        query = super().get_query().filter(self.scope())
+        query = self.scoped(super().get_query())
         where = getattr(g, "keyset_where", None) if has_request_context() else None
         return query if where is None else query.filter(where)
 

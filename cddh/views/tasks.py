@@ -57,6 +57,7 @@ from ..models import (
     Unit,
     User,
     db,
+    unit_document,
 )
 from ..models.enums import UNIT_ROLES, Priority
 from ..services import (
@@ -563,6 +564,46 @@ class DocumentView(DirectingLeaderForm, ScopedModelView):
                      "entry_due_on": _l("Entry due"), "forwarded_at": _l("Forwarded at"),
                      "created_at": _l("Entered at"), "updated_at": _l("Updated")}
 
+    # --- a unit's list by issue date: along its document entries -------------------------
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True,
+                 page_size=None):
+        """A unit user's list by issue date (its default order, newest first), without a
+        search, is read along the unit's document entries (``scoped``, ``_apply_sorting``):
+        one range of their (unit, issue date, document) index. By the documents' own index,
+        a unit with 1% of them had a hundred others passed for each of its own."""
+        order = self.list_order(self.sortable(sort_column), sort_desc) if not search else None
+        along = order is not None and order[0] is Document.issued_on \
+            and policy.unit_document_entries(current_user) is not None
+        g.documents_along_entries = order[1] if along else None
+        try:
+            return super().get_list(page, sort_column, sort_desc, search, filters, execute,
+                                    page_size)
+        finally:
+            g.documents_along_entries = None
+
+    @staticmethod
+    def _along_entries() -> bool | None:
+        """Descending (True/False) where the list is read along the unit's entries."""
+        return getattr(g, "documents_along_entries", None) if has_request_context() else None
+
+    def scoped(self, query):
+        """Along the unit's entries the join is the scope: they are its documents, one entry
+        each (policy.unit_document_entries, the same rows as policy.document_scope)."""
+        entries = policy.unit_document_entries(current_user) \
+            if self._along_entries() is not None else None
+        if entries is None:
+            return super().scoped(query)
+        return query.join(*entries)
+
+    def _apply_sorting(self, query, joins, sort_column, sort_desc):
+        """Along the unit's entries: by their copy of the issue date, then the document."""
+        descending = self._along_entries()
+        if descending is None:
+            return super()._apply_sorting(query, joins, sort_column, sort_desc)
+        entry = unit_document.c
+        return query.order_by(*(c.desc() if descending else c.asc()
+                                for c in (entry.issued_on, entry.document_id))), joins
+
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)
         leaders.check_directing_leader(model.directing_leader.id if model.directing_leader
@@ -793,6 +834,7 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         # is read in the urgency order, by number or by deadline (``_on_unit_rows``):
         # ``get_query`` may then put conditions on that row.
         # Any other query (a details page, an action's rows) is never joined.
+        sort_column = self.sortable(sort_column)  # as the list is read (ScopedModelView)
         g.unit_rows_join = self._on_unit_rows(sort_column, sort_desc, filters)
         # The states the filters and a ?timeliness= link let through: the urgency order
         # drops the "settled" flag where they fix it (``_apply_sorting``).
