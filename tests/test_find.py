@@ -905,7 +905,9 @@ def test_on_postgresql_a_units_own_tasks_of_a_class_are_counted_from_its_state_i
                         *task_filters.mine_on_row(staff)))
         [(plan, [number])] = _plan_and_rows(conn, count)
     assert number == 4000  # led by the unit (even g) and done late (g divisible by 5)
-    assert "Index Only Scan using ix_task_unit_unit_id_state" in plan, plan
+    # The state index, or the done late rows' own (ix_task_unit_done_late): both carry it.
+    assert ("Index Only Scan using ix_task_unit_unit_id_state" in plan
+            or "Index Only Scan using ix_task_unit_done_late" in plan), plan
 
 
 def test_on_postgresql_a_lead_units_tasks_of_one_state_by_deadline_are_one_range(app):
@@ -1141,6 +1143,44 @@ def test_on_postgresql_done_late_reads_its_partial_index(app):
     assert len(ids) == 40  # every 1,000th task was done three days late
     assert "ix_task_completed_late_id" in past_plan, past_plan
     assert past_ids == ids
+
+
+def test_on_postgresql_a_units_done_late_reads_its_partial_index(app):
+    """A unit's "done late" (its count and its page by urgency) reads the unit's done late
+    rows alone (models.task.TASK_UNIT_DONE_LATE_ROWS, said by the class on the row), not
+    every done row of the unit: here 40 of 40,000, where the urgency index would pass the
+    39,960 done on time. The rows are those of the class said on the task."""
+    import sqlalchemy as sa
+
+    from cddh.models import Task
+    from cddh.models.task import task_unit
+    from cddh.services import scope, statistics
+    from cddh.services.clock import local_today
+    from cddh.services.timeliness import unit_row_clause
+
+    today = local_today()
+    with app.test_request_context():
+        _postgresql_only()
+        conn, snv = _insert_unit_tasks(
+            today, deadline=":today - 30 - g % 200", effective_deadline=":today - 30 - g % 200",
+            completed_on=":today - 30 - g % 200 + CASE WHEN g % 1000 = 0 THEN 3 ELSE -1 END",
+            state="'completed'", percent_complete="100")
+        scope.rebuild(conn)
+        conn = _vacuumed("task_unit")
+        rows = [task_unit.c.unit_id == snv.id, task_unit.c.state != "draft",
+                *unit_row_clause("done_late", today)]
+        count = sa.select(sa.func.count()).select_from(task_unit).where(*rows)
+        page = (sa.select(task_unit.c.task_id).where(*rows)
+                .order_by(*scope.row_urgency_order()).limit(50))
+        (count_plan, [number]), (page_plan, ids) = _plan_and_rows(conn, count, page)
+        expected = db.session.scalars(
+            sa.select(Task.id).where(statistics.class_clause("done_late", today, today))
+            .order_by(Task.id)).all()
+    assert number == len(expected) == 40  # every 1,000th task was done three days late
+    assert sorted(ids) == expected
+    assert "ix_task_unit_done_late" in count_plan, count_plan
+    assert "ix_task_unit_done_late" in page_plan, page_plan
+    assert "Sort" not in page_plan, page_plan
 
 
 def test_on_postgresql_done_late_with_a_lead_unit_and_a_deadline_is_counted_from_its_index(

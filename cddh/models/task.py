@@ -135,6 +135,19 @@ sa.Index("ix_task_unit_unit_id_state_task_id", task_unit.c.unit_id, task_unit.c.
 FORWARDED_ROWS = "state <> 'draft'"
 sa.Index("ix_task_unit_unit_id_task_id_forwarded", task_unit.c.unit_id, task_unit.c.task_id,
          postgresql_where=sa.text(FORWARDED_ROWS), sqlite_where=sa.text(FORWARDED_ROWS))
+# A unit's rows done late (or possibly so: done without a completion date, judged on the
+# day), in the urgency order: "done late" as of today said on a unit's rows
+# (statistics.class_clause with the row) is counted and paged over these alone. Through the
+# urgency index a unit's 14,876 done rows were read for its 2,060 done late at 1M (count
+# 2.5 ms; 0.4 ms so). What the unit's other filters say rides along (PostgreSQL).
+TASK_UNIT_DONE_LATE_ROWS = (f"state IN ('{TaskState.pending_verification.value}', "
+                            f"'{TaskState.completed.value}') "
+                            "AND (completed_on IS NULL OR completed_on > deadline)")
+sa.Index("ix_task_unit_done_late", task_unit.c.unit_id, task_unit.c.settled,
+         task_unit.c.deadline, Grouping(UNDATED_TASK), task_unit.c.task_id,
+         postgresql_where=sa.text(TASK_UNIT_DONE_LATE_ROWS),
+         sqlite_where=sa.text(TASK_UNIT_DONE_LATE_ROWS),
+         postgresql_include=["state", "counted", "role", "completed_on", "lead_unit_id"])
 
 # The planner's statistics of a row's state, "settled" and "counted" together (PostgreSQL;
 # ANALYZE builds them): the flags follow from the state, and a unit's list says several of
