@@ -21,7 +21,11 @@ from cddh.services import calendar, clock, facts, scope, tally
 from cddh.services.audit import acting_as
 
 
-def generate(n_tasks: int) -> None:
+def generate(n_tasks: int, order: str = "cyclic") -> None:
+    """``order``: "cyclic", each run of 1,000 consecutive tasks (and documents) spans the
+    whole 1,000 days; "time", the ids follow the days, as a real database's do (a task is
+    entered, then assigned, after the tasks before it), so that the newest tasks by id are
+    the latest by date and a past period's tasks lie behind every later one."""
     from cddh.demo import load_demo
 
     if not db.session.scalar(sa.select(sa.func.count()).select_from(Unit)):
@@ -33,18 +37,26 @@ def generate(n_tasks: int) -> None:
             UnitKind.category.in_([UnitCategory.department, UnitCategory.district]))).all()
     n_docs = max(1, n_tasks // 3)
     conn = db.session.connection()
+    # The day (of 1,000 or 1,100) of the g-th document or task, and a task's document.
+    if order == "time":
+        doc_day = "((g - 1)::bigint * 1000 / :n)::int"
+        day, day1100 = ("((g - 1)::bigint * 1000 / :n)::int",
+                        "((g - 1)::bigint * 1100 / :n)::int")
+        doc_of = "((g - 1)::bigint * :ndocs / :n)::int"
+    else:
+        doc_day, day, day1100, doc_of = "(g % 1000)", "(g % 1000)", "(g % 1100)", "(g % :ndocs)"
     if conn.dialect.name != "postgresql":
         raise SystemExit("the generator is written for PostgreSQL (generate_series)")
     units_array = "ARRAY[" + ",".join(str(u) for u in units) + "]"
     t0 = time.perf_counter()
-    conn.execute(sa.text("""
+    conn.execute(sa.text(f"""
         INSERT INTO document (doc_type, number, issuer, summary, issued_on, issue_year, signer,
                               tracked, entry_due_on, created_at, updated_at, search_text)
         SELECT 'cong_van', 'B' || g || '/UBND-TH', 'UBND tỉnh',
                'Văn bản thử tải số ' || g, d, extract(year from d)::int, 'Phó Chủ tịch',
                true, d + 1, now(), now(),
                ' b' || g || '/ubnd-th van ban thu tai so ' || g || ' '
-        FROM generate_series(1, :n) g, LATERAL (SELECT date '2024-01-01' + (g % 1000) AS d) x
+        FROM generate_series(1, :n) g, LATERAL (SELECT date '2024-01-01' + {doc_day} AS d) x
     """), {"n": n_docs})
     first_doc = conn.execute(sa.text("SELECT min(id) FROM document WHERE number LIKE 'B%'")).scalar()
     conn.execute(sa.text(f"""
@@ -53,23 +65,23 @@ def generate(n_tasks: int) -> None:
                           assigned_at, percent_complete, completed_on, result_summary,
                           result_document_number, cancel_reason, version,
                           created_at, updated_at, search_text)
-        SELECT :first + (g % :ndocs), 'Nhiệm vụ thử tải số ' || g,
+        SELECT :first + {doc_of}, 'Nhiệm vụ thử tải số ' || g,
                ({units_array})[1 + g % {len(units)}], 'other', (g % 10) <> 0,
-               CASE WHEN g % 10 <> 0 THEN date '2024-01-15' + (g % 1100) END,
-               CASE WHEN g % 10 <> 0 THEN date '2024-01-15' + (g % 1100) END,
+               CASE WHEN g % 10 <> 0 THEN date '2024-01-15' + {day1100} END,
+               CASE WHEN g % 10 <> 0 THEN date '2024-01-15' + {day1100} END,
                'monthly', 'normal',
                (ARRAY['assigned','in_progress','in_progress','pending_verification',
                       'completed','completed','completed','returned','cancelled','draft'])[1 + g % 10],
-               CASE WHEN g % 10 <> 9 THEN timestamptz '2024-01-02' + (g % 1000) * interval '1 day' END,
+               CASE WHEN g % 10 <> 9 THEN timestamptz '2024-01-02' + {day} * interval '1 day' END,
                0,
                -- done (awaiting verification or completed): reported with a completion
                -- date, as report_completion requires, never after today; one in seven
                -- late (five days after the deadline), the others five days before it
                CASE WHEN g % 10 IN (3,4,5,6) THEN least(current_date, date '2024-01-10'
-                   + (g % 1100) + CASE WHEN g % 7 = 0 THEN 10 ELSE 0 END) END,
+                   + {day1100} + CASE WHEN g % 7 = 0 THEN 10 ELSE 0 END) END,
                '', '', '', 1, now(), now(),
                -- search_text as cddh.services.search.normalise makes it (ids are sequential)
-               ' b' || (1 + g % :ndocs) || '/ubnd-th van ban thu tai so ' || (1 + g % :ndocs)
+               ' b' || (1 + {doc_of}) || '/ubnd-th van ban thu tai so ' || (1 + {doc_of})
                    || ' nhiem vu thu tai so ' || g || ' '
         FROM generate_series(1, :n) g
     """), {"n": n_tasks, "first": first_doc, "ndocs": n_docs})
@@ -125,8 +137,10 @@ def generate(n_tasks: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--tasks", type=int, default=1_000_000)
+    parser.add_argument("--order", choices=("cyclic", "time"), default="cyclic",
+                        help="how the dates follow the ids (see generate)")
     args = parser.parse_args()
     app = create_app()
     with app.app_context():
         db.create_all()
-        generate(args.tasks)
+        generate(args.tasks, args.order)
