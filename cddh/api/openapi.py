@@ -411,7 +411,9 @@ def _paths() -> dict:
                                     "TaskPage", (400,), params=[
             {"name": "state", "in": "query", "schema": {"type": "string", "enum": _values(TaskState)}},
             {"name": "timeliness", "in": "query",
-             "schema": {"type": "string", "enum": _values(Timeliness)}},
+             "schema": {"type": "string", "enum": _values(Timeliness)},
+             "description": "Tasks whose timeliness is this value (a returned task is open; "
+                            "sub-tasks too)."},
             {"name": "unit_id", "in": "query", "schema": ID,
              "description": "Tasks this unit leads or cooperates on."},
             {"name": "document_id", "in": "query", "schema": ID},

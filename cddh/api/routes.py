@@ -45,7 +45,8 @@ from ..services import search as text_search
 from ..services.calendar import calendar
 from ..services.clock import local_today
 from ..services.directives import read as directives
-from ..services.timeliness import timeliness_clause, unit_row_clause
+from ..services.scope import UNIT_ROW
+from ..services.timeliness import task_timeliness_clause, task_timeliness_states
 from . import shapes
 from .errors import ApiError, handle_api_error, handle_domain_error, json_response, not_found
 from .inputs import (
@@ -183,9 +184,10 @@ def tasks():
 
     A unit user's tasks are its unit's ``task_unit`` rows: each task is read with its row
     (policy.task_scope_on_row) and every filter the row can tell is said there, by the same
-    rules as the list screen's (cddh.services.scope, timeliness.unit_row_clause), so that a
-    page is one range of the unit's rows, newest first (the row's task id: the key of the
-    unit's primary-key index). Anyone else filters the tasks themselves."""
+    rules as the list screen's (cddh.services.scope; the timeliness of the Task out:
+    timeliness.task_timeliness_clause), so that a page is one range of the unit's rows,
+    newest first (the row's task id: the key of the unit's primary-key index). Anyone else
+    filters the tasks themselves."""
     today = local_today()
     user = me()
     on_row = policy.scope_on_unit_row(user)
@@ -195,9 +197,10 @@ def tasks():
         conditions += scope.row_state(state.value) if on_row else [Task.state == state]
     value = query_choice("timeliness", Timeliness)
     if value is not None:
-        conditions += (unit_row_clause(value, today) if on_row
-                       else [timeliness_clause(value, today)])
-        if state is not None and state not in statistics.class_states(value.value):
+        # The tasks whose ``timeliness`` (Task out) is that value: sub-tasks and returned
+        # tasks too, which the figures count apart or not at all.
+        conditions.append(task_timeliness_clause(value, today, of=UNIT_ROW if on_row else None))
+        if state is not None and state not in task_timeliness_states(value):
             # No task is in that state and class: found without a search (the planner
             # cannot tell, and walks the whole table backwards for a page).
             conditions.append(sa.false())

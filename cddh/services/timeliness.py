@@ -10,7 +10,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from ..models import Task, Timeliness, task_unit
+from ..models import Task, TaskState, Timeliness, task_unit
 from . import statistics
 from .calendar import task_effective_deadline
 from .scope import UNIT_ROW
@@ -24,9 +24,43 @@ def task_class(task: Task, today: dt.date) -> str | None:
 
 
 def timeliness(task: Task, today: dt.date) -> Timeliness | None:
-    """The timeliness class of a task as of ``today``; None for drafts, cancelled tasks and
-    tasks returned to the Office (they are not the unit's)."""
-    return classify(task.state, task_effective_deadline(task), task.completed_on, today)
+    """The timeliness class of one task as of ``today`` (the API's Task ``timeliness``);
+    None for drafts and cancelled tasks. A task returned to the Office is open (domain.md:
+    "open" means assigned, in progress, awaiting verification or returned) and is judged on
+    its deadline as an open task is; the figures count it apart, as returned (statistics),
+    which this value does not say."""
+    state = TaskState.in_progress if task.state == TaskState.returned else task.state
+    return classify(state, task_effective_deadline(task), task.completed_on, today)
+
+
+def task_timeliness_clause(value, today: dt.date, of=None):
+    """The tasks whose ``timeliness`` (above) is ``value`` today, as one SQL condition: every
+    forwarded task, sub-tasks too (the figures leave those out: ``timeliness_clause``),
+    a returned task as an open one. ``of``: a unit's task_unit rows (UNIT_ROW), which copy
+    the task's state, effective deadline and completion date."""
+    value = Timeliness(value).value
+    row = Task if of is None else of
+    clause = statistics.class_clause(value, today, today, of=of)
+    returned = row.state == (TaskState.returned if of is None else TaskState.returned.value)
+    deadline = row.effective_deadline
+    if value == Timeliness.no_deadline.value:
+        clause = sa.or_(clause, sa.and_(returned, deadline.is_(None)))
+    elif value == Timeliness.open_on_time.value:
+        clause = sa.or_(clause, sa.and_(returned, deadline >= today))
+    elif value == Timeliness.open_overdue.value:
+        clause = sa.or_(clause, sa.and_(returned, deadline < today))
+    draft = TaskState.draft if of is None else TaskState.draft.value
+    return sa.and_(row.state != draft, clause)
+
+
+def task_timeliness_states(value) -> frozenset:
+    """The states a task whose ``timeliness`` is ``value`` can be in (a returned task is
+    open, or without a deadline)."""
+    value = Timeliness(value).value
+    states = statistics.class_states(value)
+    if value in OPEN_CLASSES or value == Timeliness.no_deadline.value:
+        states = states | {TaskState.returned}
+    return states
 
 
 def classify(state, effective_deadline: dt.date | None, completed_on: dt.date | None,
