@@ -537,6 +537,12 @@ def test_a_wrong_state_is_a_conflict(app, world):
     ({"task": {"cooperating_unit_ids": "STC"}}, "validation_failed",
      "tasks.0.cooperating_unit_ids"),
     ({"task": {"content": ["x"]}}, "validation_failed", "tasks.0.content"),
+    # dates are YYYY-MM-DD (api.md), nothing else
+    ({"issued_on": "01/12/2026"}, "validation_failed", "issued_on"),
+    ({"issued_on": "2026-1-2"}, "validation_failed", "issued_on"),
+    ({"issued_on": "\uff12\uff10\uff12\uff16-12-01"}, "validation_failed", "issued_on"),
+    ({"task": {"deadline": "5/1/2027"}}, "validation_failed", "tasks.0.deadline"),
+    ({"task": {"deadline": "2027-02-30"}}, "validation_failed", "tasks.0.deadline"),
 ])
 def test_document_validation(app, world, changes, code, field):
     before = snapshot(app)
@@ -650,6 +656,8 @@ def test_a_non_object_document_body_is_400(world):
     "/tasks?cursor=aWQ6LTE", "/tasks?state=open", "/tasks?state=", "/tasks?timeliness=late",
     "/tasks?unit_id=x", "/tasks?unit_id=99999999999", "/tasks?document_id=1.5",
     "/tasks?deadline_from=2026-13-01", "/tasks?deadline_to=", "/tasks?q=a%00b",
+    "/tasks?deadline_from=01/12/2026", "/calendar/working-day?date=02/01/2026",
+    "/calendar/working-day?date=2026-1-2", "/calendar/add-working-days?start=1/9/2026&days=1",
     "/units?limit=1000", "/calendar/working-day", "/calendar/working-day?date=tomorrow",
     "/calendar/add-working-days?start=2026-01-01", "/calendar/add-working-days?start=2026-01-01&days=-1",
     "/calendar/add-working-days?start=2026-01-01&days=100000",
@@ -665,6 +673,15 @@ def test_a_bad_query_parameter_is_400(world, query):
     error = error_of(resp)
     assert error["message"]
     assert error.get("fields"), error
+
+
+def test_a_date_not_written_yyyy_mm_dd_is_refused_saying_how_to_write_it(world):
+    resp = world.as_("leader").get("/calendar/working-day?date=02/01/2026")
+    assert "YYYY-MM-DD" in error_of(resp)["fields"]["date"]
+    resp = world.as_("specialist", "en").post("/documents", new_document(
+        world, issued_on="01/12/2026"))
+    assert error_of(resp)["fields"]["issued_on"] == (
+        "“01/12/2026” is not a valid date (use YYYY-MM-DD).")
 
 
 def test_unknown_paths_and_methods_answer_json(world):

@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from ..models import db
 from ..services import DomainError
 from ..services.documents import ValidationErrors
-from ..services.parsing import MAX_ID, parse_date, storable_text, to_int
+from ..services.parsing import MAX_ID, parse_iso_date, storable_text, to_int
 from .errors import ApiError
 
 DEFAULT_LIMIT, MAX_LIMIT = 50, 200
@@ -128,7 +128,7 @@ class Fields:
         """A date (YYYY-MM-DD), or None."""
         text = self.text(key)
         try:
-            return parse_date(text, key)
+            return parse_iso_date(text, key)
         except DomainError as exc:
             self.fail(key, exc.message)
             return None
@@ -151,6 +151,8 @@ def document_input(body: dict) -> dict:
     takes (keys the client left out stay out: the service applies its defaults)."""
     fields = Fields(body)
     data = {key: fields.text(key) for key in DOCUMENT_TEXT if key in body}
+    if "issued_on" in body:  # YYYY-MM-DD only, as every date of the API
+        data["issued_on"] = fields.date("issued_on")
     for key in ("submitting_unit_id", "directing_leader_id"):
         if key in body:
             data[key] = fields.identifier(key)
@@ -168,6 +170,8 @@ def document_input(body: dict) -> dict:
 
 def _task_input(item: dict, fields: Fields) -> dict:
     data = {key: fields.text(key) for key in TASK_TEXT if key in item}
+    if "deadline" in item:
+        data["deadline"] = fields.date("deadline")
     for key in ("lead_unit_id", "monitoring_unit_id", "directing_leader_id"):
         if key in item:
             data[key] = fields.identifier(key)
@@ -209,7 +213,7 @@ def query_date(name: str, *, required: bool = False) -> dt.date | None:
     if value is None:
         return None
     try:
-        day = parse_date(value, name)
+        day = parse_iso_date(value, name)
     except DomainError as exc:
         raise bad_parameter(name, exc.message) from None
     if day is None:

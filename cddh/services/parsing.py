@@ -14,6 +14,7 @@ The ``to_*`` functions answer None for anything they refuse (a screen drops it o
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from flask_babel import gettext as _
 
@@ -96,6 +97,25 @@ def parse_date(value, field: str) -> dt.date | None:
                             a=MIN_DATE.strftime("%d/%m/%Y"), b=MAX_DATE.strftime("%d/%m/%Y")),
                           fields={field: "invalid_date"})
     return day
+
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
+
+def parse_iso_date(value, field: str) -> dt.date | None:
+    """``parse_date`` for the API, whose dates are ``YYYY-MM-DD`` only (api.md): anything
+    else, dd/mm/yyyy or digits of another script too, is refused with a message that says
+    so; None for empty."""
+    if isinstance(value, str) and value.strip():
+        text = value.strip()
+        try:
+            if not ISO_DATE.fullmatch(text):
+                raise ValueError(text)
+            value = dt.date.fromisoformat(text)
+        except ValueError:
+            raise DomainError(_("“%(v)s” is not a valid date (use YYYY-MM-DD).", v=text[:40]),
+                              fields={field: "invalid_date"}) from None
+    return parse_date(value, field)
 
 
 def storable_text(text: str) -> bool:
