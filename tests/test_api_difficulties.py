@@ -172,3 +172,72 @@ def test_units_see_only_their_own(w):
                                    json={"approved": True, "decision": "x"}).status_code == 404
     assert w.as_("specialist").post("/difficulties/999999/propose",
                                     json={"proposal": "x"}).status_code == 404
+
+
+# --- a stale "version" (api.md: the task's version from its last read) --------------------
+def _stale_version(w) -> int:
+    """The task's version as read, then made stale by a progress update of the lead unit."""
+    seen = w.as_("snv_staff").get(f"/tasks/{w.task}").get_json()["version"]
+    resp = w.as_("snv_staff").post(f"/tasks/{w.task}/progress", json={"content": "Đang làm",
+                                                                      "version": seen})
+    assert resp.status_code == 201, resp.get_json()
+    assert w.as_("snv_staff").get(f"/tasks/{w.task}").get_json()["version"] != seen
+    return seen
+
+
+def _task_seen(w) -> dict:
+    task = w.as_("specialist").get(f"/tasks/{w.task}").get_json()
+    return {k: task[k] for k in ("state", "deadline", "content", "version", "history")}
+
+
+def _assert_stale(resp) -> None:
+    assert resp.status_code == 409, resp.get_json()
+    assert error_of(resp)["code"] == "stale_version"
+
+
+def test_raising_with_a_stale_version_is_refused_and_stores_nothing(w):
+    stale = _stale_version(w)
+    before = _task_seen(w)
+    _assert_stale(_raise(w, version=stale))
+    _assert_stale(_raise(w, version=0))
+    assert w.as_("specialist").get("/difficulties").get_json()["items"] == []
+    assert _task_seen(w) == before
+    current = before["version"]
+    assert _raise(w, version=current).status_code == 201
+    assert _raise(w, version="x").status_code == 422  # not a number: the field's error
+
+
+def test_proposing_with_a_stale_task_version_is_refused_and_changes_nothing(w):
+    item = _raise(w).get_json()
+    stale = _stale_version(w)
+    before = _task_seen(w)
+    path = f"/difficulties/{item['id']}/propose"
+    _assert_stale(w.as_("specialist").post(path, json={"proposal": "Đề xuất", "version": stale}))
+    got = w.as_("specialist").get(f"/difficulties?task_id={w.task}").get_json()["items"][0]
+    assert (got["state"], got["proposal"]) == ("open", "")
+    assert _task_seen(w) == before
+    resp = w.as_("specialist").post(path, json={"proposal": "Đề xuất",
+                                                "version": before["version"]})
+    assert resp.status_code == 200 and resp.get_json()["state"] == "proposed"
+
+
+def test_deciding_with_a_stale_task_version_is_refused_and_changes_nothing(w):
+    item = _raise(w).get_json()
+    w.as_("specialist").post(f"/difficulties/{item['id']}/propose", json={"proposal": "p"})
+    stale = _stale_version(w)
+    before = _task_seen(w)
+    path = f"/difficulties/{item['id']}/decide"
+    body = {"approved": True, "decision": "ok", "new_deadline": "2027-02-15"}
+    resp = w.as_("vice").post(path, json={**body, "version": 0})
+    _assert_stale(resp)
+    _assert_stale(w.as_("vice").post(path, json={**body, "version": stale}))
+    english = w.as_("vice").post(path, json={**body, "version": stale},
+                                 headers={"Accept-Language": "en"})
+    assert "nothing was saved" in error_of(english)["message"]
+    assert error_of(resp)["message"] != error_of(english)["message"]  # Vietnamese by default
+    got = w.as_("specialist").get(f"/difficulties?task_id={w.task}").get_json()["items"][0]
+    assert (got["state"], got["approved"]) == ("proposed", None)
+    assert _task_seen(w) == before
+    resp = w.as_("vice").post(path, json={**body, "version": before["version"]})
+    assert resp.status_code == 200, resp.get_json()
+    assert w.as_("snv_staff").get(f"/tasks/{w.task}").get_json()["deadline"] == "2027-02-15"

@@ -64,3 +64,65 @@ def test_the_openapi_document_describes_the_additions(app):
     assert {"officer_ids", "parent_task_id", "subtask_ids"} <= set(task)
     assert "parent_id" in doc["components"]["schemas"]["Unit"]["properties"]
     assert "unit_parent_id" in doc["components"]["schemas"]["Me"]["properties"]
+
+
+def _cooperating_on_p(app, world, *codes):
+    """B (a department) and C1 (a commune of D) also cooperate on P."""
+    from cddh.models import Task, Unit, db
+
+    with app.app_context():
+        p = db.session.get(Task, world.tasks["P"])
+        p.cooperating_units = [db.session.get(Unit, getattr(world.units, c)) for c in codes]
+        db.session.commit()
+
+
+def test_subtask_ids_list_only_the_sub_tasks_the_caller_may_read(app):
+    """api.md: a sub-task is visible to its own unit, the parent task's unit and the Office,
+    never to a sibling unit; 404 for a row not visible, so its id is never shown either."""
+    world = iu.build(app)
+    _cooperating_on_p(app, world, "B", "C1")
+    p, s1, s2 = world.tasks["P"], world.tasks["S1"], world.tasks["S2"]
+    seen = {}
+    for who in ("specialist", "leader", "d_leader", "b_leader", "c1_leader", "c1_staff"):
+        api = Api(app, world.tokens[who])
+        readable = [s for s in (s1, s2) if api.get(f"/tasks/{s}").status_code == 200]
+        task = api.get(f"/tasks/{p}").get_json()
+        listed = {t["id"]: t for t in api.get("/tasks?limit=200").get_json()["items"]}[p]
+        doc = {t["id"]: t for t in api.get(f"/documents/{task['document_id']}")
+               .get_json()["tasks"]}[p]
+        assert task["subtask_ids"] == listed["subtask_ids"] == doc["subtask_ids"] == readable, who
+        seen[who] = readable
+    assert seen == {"specialist": [s1, s2], "leader": [s1, s2], "d_leader": [s1, s2],
+                    "b_leader": [], "c1_leader": [s1], "c1_staff": [s1]}
+
+
+def test_the_parents_timeline_names_only_the_sub_tasks_the_caller_may_read(app, browser):
+    """The parent's "delegate" entry carries the sub-task's content: a unit that cannot open
+    the sub-task (a cooperating unit of the parent, a sibling commune) does not get it, on
+    the API's history nor on the task page; the parent's unit and the Office do."""
+    from cddh.models import Task, User, db
+    from cddh.services import delegation
+
+    world = iu.build(app)
+    _cooperating_on_p(app, world, "B", "C1")
+    p = world.tasks["P"]
+    deadline = world.today + dt.timedelta(days=7)
+    with app.test_request_context():
+        leader = db.session.get(User, world.users["d_leader"])
+        task = db.session.get(Task, p)
+        delegation.add_subtask(leader, task, unit_id=world.units.C1, content="zqdelegonezq",
+                               deadline=deadline.isoformat())
+        delegation.add_subtask(leader, task, unit_id=world.units.C2, content="zqdelegtwozq",
+                               deadline=deadline.isoformat())
+        db.session.commit()
+    expected = {"specialist": {"zqdelegonezq", "zqdelegtwozq"},
+                "d_leader": {"zqdelegonezq", "zqdelegtwozq"},
+                "c1_leader": {"zqdelegonezq"}, "b_leader": set()}
+    for who, named in expected.items():
+        history = Api(app, world.tokens[who]).get(f"/tasks/{p}").get_json()["history"]
+        assert {h["reason"] for h in history if h["action"] == "delegate"} == named, who
+        with app.app_context():
+            user = db.session.get(User, world.users[who])
+            db.session.expunge(user)
+        page = browser(user).get(f"/tasks/details/?id={p}").get_data(as_text=True)
+        assert {m for m in ("zqdelegonezq", "zqdelegtwozq") if m in page} == named, who

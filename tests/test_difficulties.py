@@ -329,3 +329,75 @@ def test_the_screens_walk_the_flow(app, wb, browser):
     stranger = browser(w.other_staff)
     assert stranger.get(f"/difficulties/details/?id={item_id}").status_code in (302, 404)
     assert "Chờ vốn" not in stranger.get("/difficulties/").get_data(as_text=True)
+
+
+# --- a stale version on the screens (the task page's form and the decide form carry one) --
+STALE_VI = "Nhiệm vụ đã được người khác thay đổi sau khi bạn mở"
+
+
+def _version_on_page(page) -> int:
+    import re
+
+    return int(re.search(r'name="version" value="(\d+)"', page).group(1))
+
+
+def _bump(app, task_id) -> None:
+    """Someone else changes the task after the page was read (a progress update)."""
+    from cddh.models import Task, User
+    from cddh.services import workflow
+
+    with app.test_request_context():
+        task = db.session.get(Task, task_id)
+        user = db.session.scalar(sa.select(User).where(User.username == "canbo.lead"))
+        workflow.post_progress(user, task, "Cập nhật của người khác")
+        workflow.commit()
+
+
+def test_the_task_page_refuses_a_difficulty_raised_on_a_stale_page(app, wb, browser):
+    w = wb
+    unit = browser(w.lead_staff)
+    seen = _version_on_page(unit.get(f"/tasks/details/?id={w.task.id}").get_data(as_text=True))
+    _bump(app, w.task.id)
+    form = {"id": w.task.id, "action": "raise_difficulty", "kind": "difficulty",
+            "asks": "more_time", "content": "Chờ vốn", "proposed_deadline": "2026-09-30"}
+    resp = unit.post("/tasks/act/", data={**form, "version": seen}, follow_redirects=True)
+    assert STALE_VI in resp.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Difficulty.id))) == 0
+        assert "raise_difficulty" not in db.session.scalars(sa.select(TaskHistory.action)).all()
+    current = _version_on_page(unit.get(f"/tasks/details/?id={w.task.id}").get_data(as_text=True))
+    unit.post("/tasks/act/", data={**form, "version": current})
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Difficulty.id))) == 1
+
+
+def test_the_decide_form_refuses_a_stale_page_and_changes_nothing(app, wb, browser):
+    w = wb
+    with app.test_request_context():
+        from cddh.models import Task, User
+
+        task = db.session.get(Task, w.task.id)
+        lead = db.session.get(User, w.lead_staff.id)
+        specialist = db.session.get(User, w.specialist.id)
+        item = difficulties.raise_difficulty(lead, task, kind="difficulty", asks="more_time",
+                                             content="Chờ vốn", today=TODAY)
+        difficulties.propose(specialist, item, proposal="Đề xuất gia hạn")
+        db.session.commit()
+        item_id = item.id
+    leader = browser(w.vice)
+    page = leader.get(f"/difficulties/details/?id={item_id}").get_data(as_text=True)
+    seen = _version_on_page(page)  # the decide form carries the task's version
+    _bump(app, w.task.id)
+    form = {"id": item_id, "approved": "yes", "decision": "Đồng ý gia hạn",
+            "new_deadline": "2026-09-30"}
+    resp = leader.post("/difficulties/decide/", data={**form, "version": seen},
+                       follow_redirects=True)
+    assert STALE_VI in resp.get_data(as_text=True)
+    with app.app_context():
+        item = db.session.get(Difficulty, item_id)
+        assert item.state == DifficultyState.proposed and item.task.deadline == DEADLINE
+    page = leader.get(f"/difficulties/details/?id={item_id}").get_data(as_text=True)
+    leader.post("/difficulties/decide/", data={**form, "version": _version_on_page(page)})
+    with app.app_context():
+        item = db.session.get(Difficulty, item_id)
+        assert item.state == DifficultyState.decided and item.task.deadline == NEW_DEADLINE

@@ -58,6 +58,10 @@ DATE = {"type": "string", "format": "date", "example": "2026-03-02"}
 DATETIME = {"type": "string", "format": "date-time"}
 VERSION = {"type": "integer", "description": "The task's `version` from the caller's last read; "
                                            "a stale one gives 409 and changes nothing."}
+DIFFICULTY_TASK_VERSION = {
+    "type": "integer", "description": "The `version` of the difficulty's task from the "
+                                      "caller's last read; a stale one gives 409 and changes "
+                                      "nothing."}
 
 TASK_OUT = {
     "id": ID,
@@ -285,13 +289,14 @@ SCHEMAS |= {
                             ("officer_ids",)),
     "SubtaskIn": action_body({"unit_id": ID, "content": STRING, "deadline": DATE},
                              ("unit_id", "content", "deadline")),
-    "DifficultyIn": obj({
+    "DifficultyIn": action_body({
         "kind": {"type": "string", "enum": _values(DifficultyKind)},
         "content": STRING,
         "asks": {"type": "string", "enum": _values(DifficultyAsk)},
         "proposed_deadline": nullable({**DATE, "description": "With asks = more_time."}),
     }, required=("kind", "content", "asks")),
-    "ProposeIn": obj({"proposal": STRING}),
+    # On a difficulty, "version" is still its task's (a difficulty has no version of its own).
+    "ProposeIn": obj({"proposal": STRING, "version": DIFFICULTY_TASK_VERSION}),
     "DifficultyDecideIn": obj({
         "approved": BOOLEAN,
         "decision": STRING,
@@ -300,6 +305,7 @@ SCHEMAS |= {
         "new_content": {"type": "string", "description": "asks = change_content: required."},
         "cancel_task": nullable({"type": "boolean", "description": "Approve by cancelling "
                                                                    "the task."}),
+        "version": DIFFICULTY_TASK_VERSION,
     }, required=("approved", "decision")),
 }
 

@@ -141,7 +141,8 @@ def create_document():
         # A unique number entered by someone else at the same moment.
         raise ApiError(409, "conflict", _("The same data was saved by someone else at the same "
                                           "time; nothing was saved. Reload and try again.")) from None
-    return json_response(shapes.document_out(doc, _visible_tasks_of(doc), local_today()), 201,
+    return json_response(shapes.document_out(doc, _visible_tasks_of(doc), local_today(),
+                                             viewer=me()), 201,
                          {"Location": url_for(".document", document_id=doc.id)})
 
 
@@ -151,7 +152,8 @@ def document(document_id: int):
                                                       policy.document_scope(me())))
     if doc is None:
         raise not_found()
-    return json_response(shapes.document_out(doc, _visible_tasks_of(doc), local_today()))
+    return json_response(shapes.document_out(doc, _visible_tasks_of(doc), local_today(),
+                                             viewer=me()))
 
 
 @bp.post("/documents/extract")
@@ -229,8 +231,8 @@ def tasks():
         query = query.join(task_unit, task_unit.c.task_id == Task.id)
     query = query.where(*conditions).options(selectinload(Task.cooperating_units))
     rows, next_cursor = page(query, task_unit.c.task_id if on_row else Task.id, descending=True)
-    inner = shapes.inner_ids(rows)
-    return json_response({"items": [shapes.task_out(t, today, inner) for t in rows],
+    inner = shapes.inner_ids(rows, user)
+    return json_response({"items": [shapes.task_out(t, today, inner, viewer=user) for t in rows],
                           "next_cursor": next_cursor})
 
 
@@ -250,9 +252,11 @@ def _of_task(model, task: Task, *order) -> list:
 def task(task_id: int):
     """A task with its history and progress updates (oldest first) and extension requests."""
     task = _visible_task(task_id)
-    out = shapes.task_out(task, local_today())
-    out["history"] = [shapes.history_out(h) for h in duties.with_open_spell(
-        task, _of_task(TaskHistory, task, TaskHistory.at, TaskHistory.id))]
+    out = shapes.task_out(task, local_today(), viewer=me())
+    history = duties.with_open_spell(task, _of_task(TaskHistory, task, TaskHistory.at,
+                                                    TaskHistory.id))
+    out["history"] = [shapes.history_out(h) for h in
+                      delegation.without_unseen_subtasks(task, history, me())]
     out["progress"] = [shapes.progress_out(p) for p in
                        _of_task(ProgressUpdate, task, ProgressUpdate.created_at, ProgressUpdate.id)]
     out["extensions"] = [shapes.extension_out(e) for e in
@@ -274,8 +278,9 @@ def _acting_on(task_id: int, action: str) -> tuple[Task, Fields, int | None]:
 def _changed(task: Task, status: int = 200, result=None):
     """Commit the change; answer with the task (or ``result``)."""
     workflow.commit()
-    return json_response(result if result is not None else shapes.task_out(task, local_today()),
-                         status)
+    if result is None:
+        result = shapes.task_out(task, local_today(), viewer=me())
+    return json_response(result, status)
 
 
 @bp.post(f"/tasks/<{ID}:task_id>/forward")
@@ -353,7 +358,7 @@ def add_subtask(task_id: int):
     sub = delegation.add_subtask(me(), task, unit_id=unit_id, content=content,
                                  deadline=deadline, version=version)
     workflow.commit()
-    return json_response(shapes.task_out(sub, local_today()), 201)
+    return json_response(shapes.task_out(sub, local_today(), viewer=me()), 201)
 
 
 @bp.post(f"/tasks/<{ID}:task_id>/extensions")
@@ -396,12 +401,12 @@ def decide_extension(extension_id: int):
 # --- difficulties and proposals (Đ10.1a–c, Đ16.3) --------------------------------------------
 @bp.post(f"/tasks/<{ID}:task_id>/difficulties")
 def raise_difficulty(task_id: int):
-    task, fields, _version = _acting_on(task_id, "raise_difficulty")
+    task, fields, version = _acting_on(task_id, "raise_difficulty")
     kind, content, asks = fields.text("kind"), fields.text("content"), fields.text("asks")
     proposed = fields.date("proposed_deadline")
     fields.check()
     item = difficulties.raise_difficulty(me(), task, kind=kind, content=content, asks=asks,
-                                         proposed_deadline=proposed)
+                                         proposed_deadline=proposed, version=version)
     workflow.commit()
     return json_response(shapes.difficulty_out(item), 201)
 
@@ -437,9 +442,10 @@ def propose_on_difficulty(difficulty_id: int):
     if not policy.may_propose_on_difficulty(me()):
         raise NotAllowed(_("Only an Office specialist proposes a way forward."))
     fields = Fields(json_body())
-    proposal = fields.text("proposal")
+    # "version": the version of the difficulty's task, as the caller last read it.
+    proposal, version = fields.text("proposal"), fields.version()
     fields.check()
-    difficulties.propose(me(), item, proposal=proposal)
+    difficulties.propose(me(), item, proposal=proposal, version=version)
     workflow.commit()
     return json_response(shapes.difficulty_out(item))
 
@@ -454,10 +460,11 @@ def decide_difficulty(difficulty_id: int):
     approved, decision = fields.boolean("approved", required=True), fields.text("decision")
     new_deadline, new_content = fields.date("new_deadline"), fields.text("new_content")
     cancel_task = fields.boolean("cancel_task")
+    version = fields.version()  # the version of the difficulty's task (as for propose)
     fields.check()
     difficulties.decide(me(), item, approved=approved, decision=decision,
                         new_deadline=new_deadline, new_content=new_content,
-                        cancel_task=bool(cancel_task))
+                        cancel_task=bool(cancel_task), version=version)
     workflow.commit()
     return json_response(shapes.difficulty_out(item))
 

@@ -67,18 +67,21 @@ def unit_out(unit: Unit) -> dict:
             "parent_id": unit.parent_id}
 
 
-def inner_ids(tasks: list[Task]) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
-    """The officers and the sub-tasks of the given tasks, two queries for a whole page."""
+def inner_ids(tasks: list[Task], viewer: User) -> tuple[dict[int, list[int]],
+                                                         dict[int, list[int]]]:
+    """The officers and the sub-tasks of the given tasks, two queries for a whole page: only
+    the sub-tasks the viewer may read (api.md: 404 for a row not visible, so never its id)."""
     from ..services.delegation import officer_ids, subtask_ids
 
     ids = [t.id for t in tasks]
-    return officer_ids(ids), subtask_ids(ids)
+    return officer_ids(ids), subtask_ids(ids, viewer)
 
 
-def task_out(task: Task, today: dt.date, inner=None) -> dict:
-    """A task; ``inner`` is ``inner_ids`` of a page the task is on (else it is read here)."""
+def task_out(task: Task, today: dt.date, inner=None, *, viewer: User) -> dict:
+    """A task as ``viewer`` sees it; ``inner`` is ``inner_ids`` of a page the task is on (else
+    it is read here)."""
     value = timeliness(task, today)
-    officers, subtasks = inner if inner is not None else inner_ids([task])
+    officers, subtasks = inner if inner is not None else inner_ids([task], viewer)
     return {
         "id": task.id,
         "document_id": task.document_id,
@@ -128,9 +131,9 @@ def extension_out(request: ExtensionRequest) -> dict:
     }
 
 
-def document_out(doc: Document, tasks: list[Task], today: dt.date) -> dict:
-    """A document with the tasks given (the caller passes only those the user may see)."""
-    inner = inner_ids(tasks)
+def document_out(doc: Document, tasks: list[Task], today: dt.date, *, viewer: User) -> dict:
+    """A document with the tasks given (the caller passes only those ``viewer`` may see)."""
+    inner = inner_ids(tasks, viewer)
     return {
         "id": doc.id,
         "doc_type": doc.doc_type.value,
@@ -145,5 +148,5 @@ def document_out(doc: Document, tasks: list[Task], today: dt.date) -> dict:
         "confidentiality": "none",
         "entry_due_on": day(doc.entry_due_on),
         "created_at": moment(doc.created_at),
-        "tasks": [task_out(task, today, inner) for task in tasks],
+        "tasks": [task_out(task, today, inner, viewer=viewer) for task in tasks],
     }

@@ -147,15 +147,31 @@ def subtasks_of(task: Task, user) -> list[Task]:
         Task.parent_task_id == task.id, policy.task_scope(user)).order_by(Task.id)))
 
 
-def subtask_ids(task_ids: list[int]) -> dict[int, list[int]]:
-    """The sub-task ids of each of the given tasks, in one query."""
+def subtask_ids(task_ids: list[int], user) -> dict[int, list[int]]:
+    """The ids of the sub-tasks of each of the given tasks that ``user`` may read (as
+    ``subtasks_of``: a unit that only cooperates on the parent, or a sibling unit, is never
+    shown the id of a sub-task it cannot open), in one query."""
     result: dict[int, list[int]] = {i: [] for i in task_ids}
     if task_ids:
         for parent_id, sub_id in db.session.execute(
                 sa.select(Task.parent_task_id, Task.id)
-                .where(Task.parent_task_id.in_(task_ids)).order_by(Task.id)):
+                .where(Task.parent_task_id.in_(task_ids), policy.task_scope(user))
+                .order_by(Task.id)):
             result[parent_id].append(sub_id)
     return result
+
+
+def without_unseen_subtasks(task: Task, entries: list, user) -> list:
+    """The task's timeline ``entries`` without its "delegate" entries that name a sub-task
+    ``user`` may not read (their text is the sub-task's content: a unit that only cooperates
+    on the parent, or a sibling unit, is never told of a sub-task it cannot open). Read by
+    ``subtask_ids``, the policy's scope: no query when no entry names a sub-task."""
+    named = {e.id: (e.data or {}).get("subtask_id") for e in entries
+             if e.action == "delegate" and (e.data or {}).get("subtask_id") is not None}
+    if not named:
+        return entries
+    seen = set(subtask_ids([task.id], user)[task.id])
+    return [e for e in entries if e.id not in named or named[e.id] in seen]
 
 
 def officer_ids(task_ids: list[int]) -> dict[int, list[int]]:

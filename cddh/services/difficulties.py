@@ -83,11 +83,14 @@ def _office_of(task: Task):
 def raise_difficulty(actor: User, task: Task, *, kind, content, asks, proposed_deadline=None,
                      progress_update: ProgressUpdate | None = None,
                      today: dt.date | None = None,
-                     cal: WorkingCalendar | None = None) -> Difficulty:
-    """A lead or cooperating unit raises a difficulty, proposal or disagreement."""
+                     cal: WorkingCalendar | None = None,
+                     version: int | None = None) -> Difficulty:
+    """A lead or cooperating unit raises a difficulty, proposal or disagreement.
+    ``version``: the task's version the unit last read (a stale one is refused)."""
     if not policy.may_act_on_task(actor, task, "raise_difficulty"):
         raise NotAllowed(_("Only a unit that takes part in this task can raise a difficulty "
                            "on it."))
+    workflow.check_version(task, version)
     if task.state not in workflow.TRANSITIONS["raise_difficulty"][0]:
         raise Conflict(_("A difficulty can be raised only while the task is being carried "
                          "out."), code="wrong_state")
@@ -117,10 +120,14 @@ def raise_difficulty(actor: User, task: Task, *, kind, content, asks, proposed_d
     return item
 
 
-def propose(actor: User, item: Difficulty, *, proposal) -> None:
-    """The Office's specialist proposes a way forward; the directing leader is told."""
+def propose(actor: User, item: Difficulty, *, proposal, version: int | None = None) -> None:
+    """The Office's specialist proposes a way forward; the directing leader is told.
+    ``version`` is the version of the difficulty's *task* as the user last read it (api.md:
+    "the task's version from its last read"; a difficulty has no version of its own, its
+    state guards it): a stale one is refused and nothing changes."""
     if not policy.may_propose_on_difficulty(actor):
         raise NotAllowed(_("Only an Office specialist proposes a way forward."))
+    workflow.check_version(item.task, version)
     if item.state != St.open:
         raise Conflict(_("A way forward was already proposed for this matter."),
                        code="wrong_state")
@@ -134,13 +141,16 @@ def propose(actor: User, item: Difficulty, *, proposal) -> None:
 
 @workflow.guarded
 def decide(actor: User, item: Difficulty, *, approved, decision, new_deadline=None,
-           new_content: str = "", cancel_task: bool = False) -> None:
+           new_content: str = "", cancel_task: bool = False,
+           version: int | None = None) -> None:
     """The directing leader (or the Chairman) approves or refuses; an approval that changes
-    the task is applied to it (module docstring)."""
+    the task is applied to it (module docstring). ``version``: the version of the
+    difficulty's task the leader last read (as ``propose``); a stale one changes nothing."""
     task = item.task
     if not policy.may_decide_difficulty(actor, task):
         raise NotAllowed(_("Only the leader who directs this task, or the Chairman, decides "
                            "on it."))
+    workflow.check_version(task, version)
     if item.state == St.decided:
         raise Conflict(_("This matter has already been decided."), code="already_decided")
     if item.state != St.proposed:

@@ -138,9 +138,11 @@ def quick_actions(user: User, task: Task) -> list[str]:
             and (a != "forward" or forwarded_from_list(task))]
 
 
-def _check(user: User, task: Task, action: str, version: int | None) -> None:
-    if not policy.may_act_on_task(user, task, action):
-        raise NotAllowed(_("You are not allowed to do this on this task."))
+def check_version(task: Task, version: int | None) -> None:
+    """Optimistic locking: ``version`` is the task's version the user last read (None: not
+    given); a stale one is refused (409 ``stale_version``) before anything changes. Every
+    call that acts on a task checks it here, the task's own transitions (``_check``) and the
+    calls on the rows that hang off a task (cddh.services.difficulties)."""
     try:
         version = int(version) if version is not None else None
     except (TypeError, ValueError):
@@ -148,6 +150,12 @@ def _check(user: User, task: Task, action: str, version: int | None) -> None:
     if version is not None and version != task.version:
         raise Conflict(_("Someone else changed this task after you opened it. Reload the page "
                          "and try again; nothing was saved."), code="stale_version")
+
+
+def _check(user: User, task: Task, action: str, version: int | None) -> None:
+    if not policy.may_act_on_task(user, task, action):
+        raise NotAllowed(_("You are not allowed to do this on this task."))
+    check_version(task, version)
     states, _target = TRANSITIONS[action]
     if task.state not in states:
         raise Conflict(_("This cannot be done while the task is in the state “%(state)s”.",

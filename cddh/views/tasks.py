@@ -1703,6 +1703,8 @@ def _progress_from_page(user, task, form, version):
     update = workflow.post_progress(user, task, form.get("content", ""), _percent(form),
                                     version=version)
     if form.get("difficulty_kind"):
+        # No version here: post_progress checked the one the user saw, and its own change
+        # of the task may already have moved it on.
         difficulties.raise_difficulty(user, task, kind=form.get("difficulty_kind"),
                                       content=form.get("content", ""),
                                       asks=form.get("difficulty_asks", ""),
@@ -1718,7 +1720,7 @@ TASK_PAGE_ACTIONS = {
     "progress": lambda u, t, f, v: _progress_from_page(u, t, f, v),
     "raise_difficulty": lambda u, t, f, v: difficulties.raise_difficulty(
         u, t, kind=f.get("kind", ""), content=f.get("content", ""), asks=f.get("asks", ""),
-        proposed_deadline=f.get("proposed_deadline") or None),
+        proposed_deadline=f.get("proposed_deadline") or None, version=v),
     "report_completion": lambda u, t, f, v: workflow.report_completion(
         u, t, completed_on=_date(f, "completed_on"), result_summary=f.get("result_summary", ""),
         result_document_number=f.get("result_document_number", ""),
@@ -1786,7 +1788,8 @@ class TaskPage:
         self.task = task
         self.badge = timeliness_badge(task)
         self.actions = workflow.allowed_actions(current_user, task)
-        self.timeline = workflow.timeline(task)
+        self.timeline = delegation.without_unseen_subtasks(task, workflow.timeline(task),
+                                                           current_user)
         self.progress = (db.session.query(ProgressUpdate).filter_by(task_id=task.id)
                          .order_by(ProgressUpdate.created_at.desc()).all())
         self.pending_extension = _pending_extension_of(task)
