@@ -18,6 +18,7 @@ from .models import db
 from .paths import MIGRATIONS_DIR, STATIC_DIR, TEMPLATES_DIR, TRANSLATIONS_DIR, settings_module
 from .security import configure_security
 from .services import calendar as _calendar  # noqa: F401  (keeps effective_deadline)
+from .services import lengths as _lengths  # noqa: F401  (no over-long text is flushed)
 from .services import scope as _scope  # noqa: F401  (keeps task_unit with the tasks)
 from .services import search as _search  # noqa: F401  (keeps search_text)
 from .services import tally as _tally  # noqa: F401  (keeps the live figures' tally)

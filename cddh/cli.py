@@ -15,8 +15,9 @@ from flask.cli import with_appcontext
 
 from .jobs import JOBS, run_job
 from .models import LeaderPosition, Role, Unit, User, db
-from .services import DomainError, accounts, facts, tokens
+from .services import DomainError, ValidationErrors, accounts, facts, tokens
 from .services.audit import acting_as
+from .services.lengths import check_lengths
 from .services.reference import seed_reference_data, seed_unit_kinds
 
 
@@ -32,6 +33,12 @@ def _unit_by_code(code: str) -> Unit:
     return unit
 
 
+def _refusal(exc: DomainError) -> click.ClickException:
+    """A service's refusal on the command line: every field's message, not "see below"."""
+    messages = list(dict.fromkeys(exc.fields.values())) if isinstance(exc, ValidationErrors) else []
+    return click.ClickException(" ".join(messages) or exc.message)
+
+
 def _create(username, role, unit_code, password, full_name, position=None, sectors=""):
     with acting_as(None):
         seed_reference_data()
@@ -42,7 +49,7 @@ def _create(username, role, unit_code, password, full_name, position=None, secto
             db.session.commit()
         except DomainError as exc:
             db.session.rollback()
-            raise click.ClickException(exc.message) from None
+            raise _refusal(exc) from None
     click.echo(f"Created {user.username} ({user.role.value}, {user.unit.code}).")
 
 
@@ -68,6 +75,10 @@ def create_unit(code, name, kind_code, parent_code, short_name):
     """Create a unit (first set-up and scripts; admins use the Units screen)."""
     from .models import UnitKind
 
+    try:
+        check_lengths(Unit, code=code, name=name, short_name=short_name)
+    except DomainError as exc:
+        raise _refusal(exc) from None
     with acting_as(None):
         seed_reference_data()
         kind = db.session.scalar(sa.select(UnitKind).where(UnitKind.code == kind_code))

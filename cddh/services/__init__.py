@@ -1,5 +1,7 @@
 """The domain rules. No Flask request objects here; the caller owns the transaction."""
 
+from flask_babel import gettext as _
+
 
 class DomainError(Exception):
     """A refused operation. ``message`` is already translated for the user; nothing changed."""
@@ -28,3 +30,13 @@ class NotFound(DomainError):
 class Conflict(DomainError):
     code = "conflict"
     status = 409
+
+
+class ValidationErrors(DomainError):
+    """Several field errors at once, keyed like ``tasks.0.lead_unit_id``."""
+
+    def __init__(self, fields: dict[str, str]):
+        first = next(iter(fields.values()))
+        super().__init__(first if len(fields) == 1 else
+                         _("Please correct the %(n)d errors marked below.", n=len(fields)),
+                         code="validation_failed", fields=fields)

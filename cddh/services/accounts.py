@@ -15,6 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..models import LoginFailure, Role, Unit, User, db, utcnow
 from . import DomainError, sessions
+from .lengths import check_lengths
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 MIN_PASSWORD_LENGTH = 10
@@ -119,11 +120,13 @@ def create_user(username: str, *, role: Role | str, unit: Unit, password: str,
         raise DomainError(_("Unknown role: %(role)s", role=role), fields={"role": "invalid"}) from None
     if unit is None or not unit.active:
         raise DomainError(_("Choose an active unit."), fields={"unit": "required"})
+    full_name, email = (full_name or "").strip(), (email or "").strip()
+    check_lengths(User, full_name=full_name, email=email)
     if db.session.scalar(sa.select(User.id).where(User.username == username)):
         raise DomainError(_("The username %(u)s is already taken.", u=username),
                           fields={"username": "taken"})
-    user = User(username=username, role=role, unit=unit, full_name=full_name.strip(),
-                email=email.strip(), active=True)
+    user = User(username=username, role=role, unit=unit, full_name=full_name, email=email,
+                active=True)
     set_position(user, position, sectors)
     set_password(user, password, temporary=temporary)
     db.session.add(user)

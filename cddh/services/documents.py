@@ -11,9 +11,10 @@ from flask_babel import gettext as _
 
 from ..auth import policy
 from ..models import Confidentiality, DocType, Document, Task, TaskState, Unit, User, db
-from . import DomainError, NotAllowed
+from . import DomainError, NotAllowed, ValidationErrors
 from .calendar import WorkingCalendar, entry_due_on
 from .leaders import check_directing_leader
+from .lengths import check_lengths, length_errors
 from .parsing import date_in_range, to_id
 from .tasks import apply_task_fields, load_units, parse_date, task_rule_errors
 
@@ -36,6 +37,7 @@ def prepare_document(doc: Document, cal: WorkingCalendar | None = None) -> None:
         raise DomainError(_("Enter the document number and symbol."), fields={"number": "required"})
     if not (doc.summary or "").strip():
         raise DomainError(_("Enter the summary (trích yếu)."), fields={"summary": "required"})
+    check_lengths(Document, number=doc.number, issuer=doc.issuer, signer=doc.signer)
     with db.session.no_autoflush:
         specialist = doc.specialist or (db.session.get(User, doc.specialist_id)
                                         if doc.specialist_id else None)
@@ -58,16 +60,6 @@ def _text(value) -> str:
     return str(value).strip()
 
 
-class ValidationErrors(DomainError):
-    """Several field errors at once, keyed like ``tasks.0.lead_unit_id``."""
-
-    def __init__(self, fields: dict[str, str]):
-        first = next(iter(fields.values()))
-        super().__init__(first if len(fields) == 1 else
-                         _("Please correct the %(n)d errors marked below.", n=len(fields)),
-                         code="validation_failed", fields=fields)
-
-
 def create_document(actor: User, data: dict, *, cal: WorkingCalendar | None = None) -> Document:
     """Create a document and its draft tasks from plain data; all or nothing.
 
@@ -87,6 +79,9 @@ def create_document(actor: User, data: dict, *, cal: WorkingCalendar | None = No
 
     number = _text(data.get("number"))
     summary = _text(data.get("summary"))
+    issuer = _text(data.get("issuer")) or Document.__table__.c.issuer.default.arg
+    signer = _text(data.get("signer"))
+    errors.update(length_errors(Document, {"number": number, "issuer": issuer, "signer": signer}))
     if not number:
         errors["number"] = _("Enter the document number and symbol.")
     if not summary:
@@ -118,8 +113,7 @@ def create_document(actor: User, data: dict, *, cal: WorkingCalendar | None = No
         submitting = units.get(to_id(submitting_id))
         if submitting is None:
             errors["submitting_unit_id"] = _("The submitting unit does not exist or is deactivated.")
-    if number and issued_on and not errors.get("number"):
-        issuer = _text(data.get("issuer")) or "UBND tỉnh"
+    if number and issued_on and not errors.get("number") and not errors.get("issuer"):
         taken = db.session.scalar(sa.select(Document.id).where(
             Document.number == number, Document.issuer == issuer,
             Document.issue_year == issued_on.year))
@@ -129,8 +123,7 @@ def create_document(actor: User, data: dict, *, cal: WorkingCalendar | None = No
     directing_id = guard("directing_leader_id", check_directing_leader,
                          data.get("directing_leader_id"))
     doc = Document(doc_type=doc_type, number=number, summary=summary, issued_on=issued_on,
-                   issuer=_text(data.get("issuer")) or "UBND tỉnh",
-                   signer=_text(data.get("signer")), submitting_unit=submitting,
+                   issuer=issuer, signer=signer, submitting_unit=submitting,
                    tracked=tracked, specialist_id=actor.id, created_by_id=actor.id,
                    directing_leader_id=directing_id)
     tasks = []

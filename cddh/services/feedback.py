@@ -34,6 +34,7 @@ from . import Conflict, DomainError, NotAllowed
 from .calendar import WorkingCalendar
 from .clock import local_today
 from .duties import message_sql, message_text, notify, notify_users, task_label, unit_users
+from .lengths import check_lengths
 from .settings import get_setting
 
 
@@ -164,6 +165,7 @@ def answer_feedback(actor: User, item: Feedback, *, kind: str, answer: str,
     if not number:
         raise DomainError(_("Enter the number of the urging document or report."),
                           fields={"answer_document_number": "required"})
+    check_lengths(Feedback, answer_document_number=number)
     item.answer_kind = kind.value
     item.answer = answer
     item.answer_document_number = number

@@ -62,6 +62,7 @@ from .clock import local_today, start_of_local_day
 from .documents import prepare_document
 from .duties import message_text, notify, unit_users
 from .leaders import hears_of, leader_recipients
+from .lengths import check_lengths
 from .parsing import to_id
 from .scope import led_or_shared_by
 from .tasks import parse_date
@@ -72,10 +73,13 @@ OPEN = policy.OPEN_INSPECTION_STATES
 
 # --- small helpers -----------------------------------------------------------------------------
 
-def _text(value, field_name: str, message: str) -> str:
+def _text(value, field_name: str, message: str, column=None) -> str:
+    """A required text; with ``column``, no longer than the column holds."""
     text = (value or "").strip()
     if not text:
         raise DomainError(message, fields={field_name: "required"})
+    if column is not None:
+        check_lengths(None, {field_name: text}, columns={field_name: column})
     return text
 
 
@@ -121,7 +125,8 @@ def prepare_plan(actor: User, plan: InspectionPlan, *, is_created: bool) -> None
         plan.status = St.draft
     elif plan.status != St.draft:
         raise Conflict(_("An approved plan can no longer be changed."), code="wrong_state")
-    plan.title = _text(plan.title, "title", _("Enter the plan's title."))
+    plan.title = _text(plan.title, "title", _("Enter the plan's title."), InspectionPlan.title)
+    check_lengths(InspectionPlan, period=plan.period)
     if plan.year is None or not 2000 <= int(plan.year) <= 2100:
         raise DomainError(_("Enter the plan's year."), fields={"year": "invalid"})
 
@@ -133,7 +138,8 @@ def approve_plan(actor: User, plan: InspectionPlan, *, decision_number, decision
     if plan.status != St.draft:
         raise Conflict(_("This plan is already approved."), code="wrong_state")
     plan.decision_number = _text(decision_number, "decision_number",
-                                 _("Enter the number of the approving decision."))
+                                 _("Enter the number of the approving decision."),
+                                 InspectionPlan.decision_number)
     plan.decision_date = _date(decision_date, "decision_date",
                                _("Enter the date of the approving decision."))
     plan.status = St.approved
@@ -146,7 +152,7 @@ def approve_plan(actor: User, plan: InspectionPlan, *, decision_number, decision
 def _check_team_fields(team: InspectionTeam) -> None:
     """What every team needs: a name, a lead who may lead, its basis (Đ13.2), contents
     (Đ13.1) and a coherent schedule."""
-    team.name = _text(team.name, "name", _("Enter the team's name."))
+    team.name = _text(team.name, "name", _("Enter the team's name."), InspectionTeam.name)
     lead = team.lead if team.lead is not None else db.session.get(User, team.lead_id or 0)
     if lead is None or not policy.may_sit_on_inspection_team(lead):
         raise DomainError(_("The team lead must be an active inspector or Office account."),
@@ -211,7 +217,8 @@ def approve_team(actor: User, team: InspectionTeam, *, decision_number, decision
     if not db.session.scalar(sa.select(InspectedUnit.id).where(InspectedUnit.team_id == team.id)):
         raise DomainError(_("Add the units to inspect first."), fields={"unit_id": "required"})
     team.decision_number = _text(decision_number, "decision_number",
-                                 _("Enter the number of the establishing decision."))
+                                 _("Enter the number of the establishing decision."),
+                                 InspectionTeam.decision_number)
     team.decision_date = _date(decision_date, "decision_date",
                                _("Enter the date of the establishing decision."))
     team.status = St.approved
@@ -267,7 +274,9 @@ def add_member(actor: User, team: InspectionTeam, *, user_id=None, external_name
                external_organisation="", position="") -> InspectionMember:
     """Add an Office account, or a person invited from another body (Đ14.2), to the team."""
     _check_composition(actor, team, draft_only=False)
-    member = InspectionMember(team_id=team.id, position=(position or "").strip()[:120])
+    position = (position or "").strip()
+    check_lengths(InspectionMember, position=position)
+    member = InspectionMember(team_id=team.id, position=position)
     uid = _id(user_id, "user_id")
     if uid is not None:
         user = db.session.scalar(sa.select(User).where(
@@ -281,9 +290,12 @@ def add_member(actor: User, team: InspectionTeam, *, user_id=None, external_name
                               fields={"user_id": "duplicate"})
         member.user_id = user.id
     else:
-        member.external_name = _text(external_name, "external_name",
-                                     _("Choose an account, or enter the invited person's name."))[:120]
-        member.external_organisation = (external_organisation or "").strip()[:255]
+        name = _text(external_name, "external_name",
+                     _("Choose an account, or enter the invited person's name."),
+                     InspectionMember.external_name)
+        organisation = (external_organisation or "").strip()
+        check_lengths(InspectionMember, external_organisation=organisation)
+        member.external_name, member.external_organisation = name, organisation
     db.session.add(member)
     db.session.flush()
     return member
@@ -441,7 +453,8 @@ def conclusion_document(team: InspectionTeam) -> Document | None:
 
 
 def _new_conclusion_document(actor: User, team: InspectionTeam, number, issued_on) -> Document:
-    number = _text(number, "notice_number", _("Enter the number of the conclusion notice."))
+    number = _text(number, "notice_number", _("Enter the number of the conclusion notice."),
+                   Document.number)
     issued = _date(issued_on, "notice_date", _("Enter the date of the conclusion notice."))
     issuer = Document.__table__.c.issuer.default.arg
     if db.session.scalar(sa.select(Document.id).where(

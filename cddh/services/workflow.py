@@ -38,6 +38,7 @@ from . import Conflict, DomainError, NotAllowed
 from . import notifications as notify
 from .clock import local_date_of, local_today
 from .duties import notify_users, record_ended_spells, unit_users, with_open_spell
+from .lengths import check_lengths
 from .tasks import check_task
 
 S = TaskState
@@ -433,19 +434,21 @@ def report_completion(actor: User, task: Task, *, completed_on: dt.date, result_
         raise DomainError(_("The completion date cannot be before the task was assigned."),
                           fields={"completed_on": "before_assignment"})
     summary = _required(result_summary, "result_summary", _("Summarise the result."))
+    result_document_number = (result_document_number or "").strip()
+    check_lengths(Task, result_document_number=result_document_number)
     from . import signoff
 
     signoff.check_not_waiting(task)
     if signoff.required(actor, task):  # Đ9.2c: the unit leader signs it off first
         signoff.submit(actor, task, "report_completion", {
             "completed_on": completed_on.isoformat(), "result_summary": summary,
-            "result_document_number": (result_document_number or "").strip(),
+            "result_document_number": result_document_number,
             "result_document_date": (result_document_date.isoformat()
                                      if result_document_date else None)})
         return
     task.completed_on = completed_on
     task.result_summary = summary
-    task.result_document_number = (result_document_number or "").strip()
+    task.result_document_number = result_document_number
     task.result_document_date = result_document_date
     task.completion_reported_at = utcnow()
     task.percent_complete = 100
@@ -695,6 +698,7 @@ def urge(actor: User, task: Task, channel: str, note: str, document_number: str 
                           fields={"channel": "required"}) from None
     note = _required(note, "note", _("Say what the unit was urged to do."))
     number = (document_number or "").strip()
+    check_lengths(Urging, {"document_number": number})
     urging = Urging(task=task, channel=channel, note=note, document_number=number,
                     by_id=actor.id, at=utcnow())
     db.session.add(urging)

@@ -55,7 +55,7 @@ from sqlalchemy import inspect
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import UnaryExpression
 from wtforms.fields.core import UnboundField
-from wtforms.validators import ValidationError
+from wtforms.validators import Length, ValidationError
 
 from ..auth import policy
 from ..models import Task, db
@@ -429,6 +429,25 @@ def local_date_formats(form_class):
         unbound.kwargs["format"] = list(formats[0])
         unbound.kwargs["render_kw"] = {**(unbound.kwargs.get("render_kw") or {}),
                                        "data-date-format": formats[1]}
+    return form_class
+
+
+# WTForms formats it with the column's length and the text's (cddh.services.lengths says the
+# same for the doors without a form).
+TOO_LONG = _l("Too long: at most %(max)d characters (%(length)d entered).")
+
+
+def bounded_text_messages(form_class):
+    """The length check Flask-Admin puts on each text column's field (``maxlength`` and a
+    ``Length`` validator of the column's size) answers in the user's language: WTForms has
+    no Vietnamese catalogue."""
+    for name in dir(form_class):
+        unbound = getattr(form_class, name, None)
+        if not isinstance(unbound, UnboundField):
+            continue
+        for validator in unbound.kwargs.get("validators") or ():
+            if isinstance(validator, Length) and validator.message is None:
+                validator.message = TOO_LONG
     return form_class
 
 
@@ -1086,7 +1105,7 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
         return form
 
     def scaffold_form(self):
-        return local_date_formats(super().scaffold_form())
+        return bounded_text_messages(local_date_formats(super().scaffold_form()))
 
     def create_form(self, obj=None):
         return self._scope_form(super().create_form(obj))
