@@ -307,8 +307,8 @@ def test_a_task_shows_its_fields_history_progress_and_extensions(world):
     assert set(body) == {"id", "document_id", "content", "state", "timeliness", "deadline",
                          "original_deadline", "lead_unit_id", "directing_leader_id",
                          "cooperating_unit_ids", "officer_ids", "parent_task_id", "subtask_ids",
-                         "completed_on", "version", "created_at", "updated_at", "history",
-                         "progress", "extensions"}
+                         "signoff_pending", "completed_on", "version", "created_at",
+                         "updated_at", "history", "progress", "extensions"}
     assert body["state"] == "in_progress" and body["timeliness"] == "open_on_time"
     assert body["cooperating_unit_ids"] == [world.units.stc]
     assert body["deadline"] == world.later.isoformat()

@@ -178,3 +178,53 @@ def test_a_received_task_may_be_proposed_for_return_within_the_window_only(app):
         _act(staff, q, "propose_return", reason_category="outside_remit",
              reason="Không thuộc thẩm quyền")
         assert (_task(app, q).signoff_action == "return") is allowed, received_days_ago
+
+
+def test_through_the_api_an_officers_report_waits_then_the_leader_signs_it_off(app):
+    """The API's door to the same sign-off: an officer's report is accepted (202) and says
+    it waits (``signoff_pending``), the task unchanged; the unit leader decides with
+    ``POST /tasks/{id}/signoff``; nobody else may; a stale version changes nothing."""
+    world = iu.build(app)
+    _signoff_on(app)
+    p = world.tasks["P"]
+    officer = Api(app, world.tokens["d_officer"])
+    leader = Api(app, world.tokens["d_leader"])
+    resp = officer.post(f"/tasks/{p}/complete", {"completed_on": world.today.isoformat(),
+                                                 "result_summary": "Đã xong"})
+    assert resp.status_code == 202, resp.get_json()
+    body = resp.get_json()
+    assert (body["state"], body["signoff_pending"], body["completed_on"]) == (
+        "in_progress", "report_completion", None)
+    assert leader.get(f"/tasks/{p}").get_json()["signoff_pending"] == "report_completion"
+    # neither the officer nor the Office may sign off
+    for api in (officer, Api(app, world.tokens["specialist"])):
+        assert api.post(f"/tasks/{p}/signoff", {"approved": True}).status_code == 403
+    # a refusal needs a comment; a stale version is a conflict; neither changes anything
+    assert leader.post(f"/tasks/{p}/signoff", {"approved": False}).status_code == 422
+    version = body["version"]
+    assert leader.post(f"/tasks/{p}/signoff",
+                       {"approved": True, "version": version - 1}).status_code == 409
+    assert _task(app, p).signoff_action == "report_completion"
+    resp = leader.post(f"/tasks/{p}/signoff", {"approved": True, "comment": "Đồng ý",
+                                               "version": version})
+    assert resp.status_code == 200, resp.get_json()
+    body = resp.get_json()
+    assert (body["state"], body["signoff_pending"], body["completed_on"]) == (
+        "pending_verification", None, world.today.isoformat())
+    # nothing waits any more
+    assert leader.post(f"/tasks/{p}/signoff", {"approved": True}).status_code == 409
+
+
+def test_through_the_api_the_leader_sends_an_officers_report_back(app):
+    world = iu.build(app)
+    _signoff_on(app)
+    p = world.tasks["P"]
+    officer = Api(app, world.tokens["d_officer"])
+    assert officer.post(f"/tasks/{p}/complete", {"completed_on": world.today.isoformat(),
+                                                 "result_summary": "Bản nháp"}).status_code == 202
+    resp = Api(app, world.tokens["d_leader"]).post(
+        f"/tasks/{p}/signoff", {"approved": False, "comment": "Bổ sung số liệu"})
+    assert resp.status_code == 200
+    assert (resp.get_json()["state"], resp.get_json()["signoff_pending"]) == (
+        "in_progress", None)
+    assert _actions(app, p)[-2:] == ["submit_signoff", "send_back_signoff"]

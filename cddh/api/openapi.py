@@ -79,6 +79,10 @@ TASK_OUT = {
     "parent_task_id": nullable({**ID, "description": "Set on a sub-task (never counted in "
                                                      "the statistics)."}),
     "subtask_ids": {"type": "array", "items": ID},
+    "signoff_pending": nullable({
+        "type": "string", "enum": ["report_completion", "return"],
+        "description": "An officer's completion report or return waiting for the unit "
+                       "leader's sign-off (Đ9.2c); the task keeps its state meanwhile."}),
     "completed_on": nullable(DATE),
     "version": INTEGER,
     "created_at": DATETIME,
@@ -274,6 +278,10 @@ SCHEMAS |= {
     "CompleteIn": action_body({"completed_on": DATE, "result_summary": STRING,
                                "result_document_number": STRING},
                               ("completed_on", "result_summary")),
+    "SignoffIn": action_body({"approved": BOOLEAN,
+                              "comment": {"type": "string",
+                                          "description": "Required when not approved."}},
+                             ("approved",)),
     "VerifyIn": action_body({"accepted": BOOLEAN,
                              "comment": {"type": "string",
                                          "description": "Required when not accepted."}},
@@ -355,11 +363,18 @@ TASK_ACTIONS = [
     ("receive", "Receive a task", "VersionIn", False, 200, "Task",
      "Lead unit: assigned → in_progress."),
     ("return", "Return a task", "ReturnIn", True, 200, "Task",
-     "Lead unit's leader: assigned → returned, with the reason (Đ8.2a)."),
+     "Lead unit's leader: assigned → returned, with the reason (Đ8.2a). An officer's return, "
+     "where the unit's kind asks for the leader's sign-off: 202, the task unchanged with "
+     "`signoff_pending` \"return\" until the leader decides (`/signoff`)."),
     ("progress", "Post progress", "ProgressIn", True, 201, "ProgressUpdate",
      "Lead or cooperating unit adds a progress update (Đ6.8, Đ8, Đ10.2b)."),
     ("complete", "Report completion", "CompleteIn", True, 200, "Task",
-     "Lead unit: in_progress → pending_verification."),
+     "Lead unit: in_progress → pending_verification. An officer's report, where the unit's "
+     "kind asks for the leader's sign-off (Đ9.2c): 202, the task unchanged with "
+     "`signoff_pending` \"report_completion\" until the leader decides (`/signoff`)."),
+    ("signoff", "Sign off an officer's report", "SignoffIn", True, 200, "Task",
+     "Lead unit's leader, on a task with `signoff_pending`: approved, the report or return "
+     "takes effect as the unit's; else it goes back to the officer with the comment."),
     ("verify", "Verify a completion", "VerifyIn", True, 200, "Task",
      "Office specialist: accepted → completed, else → in_progress (Đ7.2đ)."),
     ("extensions", "Request an extension", "ExtensionIn", True, 201, "ExtensionRequest",
@@ -457,6 +472,10 @@ def _paths() -> dict:
         paths[f"/tasks/{{task_id}}/{path}"] = {"post": operation(
             summary, status, schema, ACTION_ERRORS, params=[_path_id("task_id")], body=body,
             body_required=required, description=description)}
+    for path in ("complete", "return"):  # held for the unit leader's sign-off
+        paths[f"/tasks/{{task_id}}/{path}"]["post"]["responses"]["202"] = {
+            "description": "Accepted: waiting for the unit leader's sign-off",
+            "content": {"application/json": {"schema": ref("Task")}}}
     return paths
 
 

@@ -37,6 +37,7 @@ from ..services import (
     leaders,
     periods,
     scope,
+    signoff,
     statistics,
     tokens,
     workflow,
@@ -305,7 +306,7 @@ def return_task(task_id: int):
     category, reason = fields.text("reason_category"), fields.text("reason")
     fields.check()
     workflow.return_task(me(), task, category, reason, version=version)
-    return _changed(task)
+    return _changed(task, _held_or_done(task))
 
 
 @bp.post(f"/tasks/<{ID}:task_id>/progress")
@@ -326,6 +327,28 @@ def complete(task_id: int):
     fields.check()
     workflow.report_completion(me(), task, completed_on=completed_on, result_summary=summary,
                                result_document_number=number, version=version)
+    return _changed(task, _held_or_done(task))
+
+
+def _held_or_done(task: Task) -> int:
+    """200 when the report or return took effect; 202 when it waits for the unit leader's
+    sign-off (Đ9.2c, cddh.services.signoff: a staff member's, where the unit's kind asks for
+    it): the task keeps its state and says what waits in ``signoff_pending``."""
+    return 202 if task.signoff_action else 200
+
+
+@bp.post(f"/tasks/<{ID}:task_id>/signoff")
+def sign_off(task_id: int):
+    """Đ9.2c: the lead unit's leader signs off what an officer's report or return proposes
+    (``signoff_pending``): approved, it reaches the Office as the unit's (the task changes
+    state as it would have); else it goes back to the officer with the comment (required)."""
+    task, fields, version = _acting_on(task_id, "approve_signoff")
+    approved, comment = fields.boolean("approved", required=True), fields.text("comment")
+    fields.check()
+    if approved:
+        signoff.approve(me(), task, comment=comment or "", version=version)
+    else:
+        signoff.send_back(me(), task, comment=comment or "", version=version)
     return _changed(task)
 
 

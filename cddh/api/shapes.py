@@ -96,6 +96,9 @@ def task_out(task: Task, today: dt.date, inner=None, *, viewer: User) -> dict:
         "officer_ids": officers.get(task.id, []),
         "parent_task_id": task.parent_task_id,
         "subtask_ids": subtasks.get(task.id, []),
+        # What of an officer's waits for the unit leader's sign-off (Đ9.2c): "report_completion"
+        # or "return"; the task keeps its state meanwhile.
+        "signoff_pending": task.signoff_action or None,
         "completed_on": day(task.completed_on),
         "version": task.version,
         "created_at": moment(task.created_at),
