@@ -537,6 +537,7 @@ def test_a_wrong_state_is_a_conflict(app, world):
     ({"task": {"cooperating_unit_ids": "STC"}}, "validation_failed",
      "tasks.0.cooperating_unit_ids"),
     ({"task": {"content": ["x"]}}, "validation_failed", "tasks.0.content"),
+    ({"confidentiality": "bogus"}, "validation_failed", "confidentiality"),
     # dates are YYYY-MM-DD (api.md), nothing else
     ({"issued_on": "01/12/2026"}, "validation_failed", "issued_on"),
     ({"issued_on": "2026-1-2"}, "validation_failed", "issued_on"),

@@ -20,7 +20,11 @@ from .tasks import apply_task_fields, load_units, parse_date, task_rule_errors
 
 
 def refuse_secret(confidentiality: str | None) -> None:
-    """Đ1.1, Đ2.6: secret documents are out of scope; nothing of them is stored."""
+    """Đ1.1, Đ2.6: secret documents are out of scope; nothing of them is stored. A value
+    that names no level at all is a plain mistake, said as such."""
+    if confidentiality not in (None, "", *Confidentiality, *(c.value for c in Confidentiality)):
+        raise ValidationErrors({"confidentiality": _("“%(v)s” is not an accepted value.",
+                                                     v=str(confidentiality)[:40])})
     if confidentiality not in (None, "", Confidentiality.none, Confidentiality.none.value):
         raise DomainError(
             _("Secret documents (Mật, Tối mật, Tuyệt mật) must not be entered in this system."),
