@@ -440,6 +440,21 @@ def test_decide_an_extension(app, world):
                                                                        "reason": "Không"})
     assert again.status_code == 409
     assert error_of(again)["code"] == "already_decided"
+    assert resp.get_json()["task_version"] == task.version
+
+
+def test_a_change_answered_with_another_shape_gives_the_tasks_new_version(world):
+    """Progress and an extension request answer with their own rows, and say the task's
+    version after the change: the client's next call sends it without reading the task."""
+    api, task_id = world.as_("snv_staff"), world.tasks["in_progress"]
+    version = api.get(f"/tasks/{task_id}").get_json()["version"]
+    resp = api.post(f"/tasks/{task_id}/progress", {"content": "Đạt 40%", "percent": 40,
+                                                   "version": version})
+    assert resp.status_code == 201, resp.get_json()
+    after = resp.get_json()["task_version"]
+    assert after == api.get(f"/tasks/{task_id}").get_json()["version"]
+    resp = api.post(f"/tasks/{task_id}/progress", {"content": "Đạt 60%", "version": after})
+    assert resp.status_code == 201, resp.get_json()
 
 
 def test_create_a_document_with_its_tasks(app, world):

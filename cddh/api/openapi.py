@@ -63,6 +63,10 @@ DIFFICULTY_TASK_VERSION = {
                                       "caller's last read; a stale one gives 409 and changes "
                                       "nothing."}
 
+TASK_VERSION_AFTER = {
+    "type": "integer", "description": "In the answer to the call that made it: the task's "
+                                      "`version` after it, for the next call on the task."}
+
 TASK_OUT = {
     "id": ID,
     "document_id": ID,
@@ -142,14 +146,19 @@ SCHEMAS = {
                          "reason": STRING}),
     "ProgressUpdate": obj({"id": ID, "task_id": ID, "unit_id": ID, "author_id": ID,
                            "content": STRING, "percent": nullable(INTEGER),
-                           "is_contribution": BOOLEAN, "created_at": DATETIME}),
+                           "is_contribution": BOOLEAN, "created_at": DATETIME,
+                           "task_version": TASK_VERSION_AFTER},
+                          required=("id", "task_id", "unit_id", "author_id", "content",
+                                    "percent", "is_contribution", "created_at")),
     "ExtensionRequest": obj({
         "id": ID, "task_id": ID, "unit_id": ID, "requested_by_id": ID, "requested_at": DATETIME,
         "current_deadline": nullable(DATE), "proposed_deadline": DATE, "reason": STRING,
         "status": {"type": "string", "enum": _values(ExtensionStatus)},
         "decided_by_id": nullable(ID), "decided_at": nullable(DATETIME),
-        "decision_reason": STRING,
-    }),
+        "decision_reason": STRING, "task_version": TASK_VERSION_AFTER,
+    }, required=("id", "task_id", "unit_id", "requested_by_id", "requested_at",
+                 "current_deadline", "proposed_deadline", "reason", "status", "decided_by_id",
+                 "decided_at", "decision_reason")),
     "TaskDetail": obj({
         **TASK_OUT,
         "history": {"type": "array", "items": ref("HistoryEntry"), "description": "Oldest first."},

@@ -281,6 +281,8 @@ def _changed(task: Task, status: int = 200, result=None):
     workflow.commit()
     if result is None:
         result = shapes.task_out(task, local_today(), viewer=me())
+    else:  # the task's version after the change: what the client's next call sends
+        result = {**result, "task_version": task.version}
     return json_response(result, status)
 
 
@@ -418,7 +420,8 @@ def decide_extension(extension_id: int):
     fields.check()
     workflow.decide_extension(me(), extension, approved=approved, reason=reason, version=version)
     workflow.commit()
-    return json_response(shapes.extension_out(extension))
+    return json_response({**shapes.extension_out(extension),
+                          "task_version": extension.task.version})
 
 
 # --- difficulties and proposals (Đ10.1a–c, Đ16.3) --------------------------------------------
