@@ -154,11 +154,11 @@ def test_a_report_held_for_signoff_is_checked_when_submitted_not_when_approved(a
     task = _task(app, p)
     assert (task.signoff_action, task.signoff_data) == (None, None)
     assert "submit_signoff" not in _history(app, p)
-    # the same report with a number that fits waits for the leader, who approves it
+    # the same report with a number that fits waits for the leader (202), who approves it
     resp = Api(app, w.tokens["d_officer"]).post(f"/tasks/{p}/complete", {
         "completed_on": w.today.isoformat(), "result_summary": "Xong",
         "result_document_number": "1" * 64})
-    assert resp.status_code == 200 and _task(app, p).signoff_action == "report_completion"
+    assert resp.status_code == 202 and _task(app, p).signoff_action == "report_completion"
     with app.app_context():
         leader = Browser(app, db.session.get(User, w.users["d_leader"]))
     assert leader.post("/tasks/act/", data={"id": p, "action": "approve_signoff"}).status_code == 302
