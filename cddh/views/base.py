@@ -176,6 +176,13 @@ def tables_marker(tables: tuple[str, ...]) -> tuple:
     return per_request(("tables_marker", tables), read)
 
 
+def posted_version() -> int | None:
+    """The task version a page's form was shown with (its hidden ``version`` field), for the
+    services' stale-version check; None when the form carries none."""
+    version = request.form.get("version")
+    return to_int(version, 0, MAX_ID) if version else None
+
+
 MAX_FILTER_TEXT = 200
 
 

@@ -18,9 +18,8 @@ from ..auth import policy
 from ..models import Difficulty, DifficultyAsk, DifficultyState
 from ..services import difficulties
 from ..services.clock import local_today
-from ..services.parsing import MAX_ID, to_int
 from ..services.settings import get_setting
-from .base import ScopedModelView, link_formatter, run_service
+from .base import ScopedModelView, link_formatter, posted_version, run_service
 
 
 def clock_badge(item: Difficulty) -> Markup:
@@ -92,13 +91,6 @@ class DifficultyView(ScopedModelView):
             abort(404)
         return item
 
-    @staticmethod
-    def _version():
-        """The version of the difficulty's task the form was shown with (the decide form
-        carries it: an approval changes the task); None when the form has none."""
-        version = request.form.get("version")
-        return to_int(version, 0, MAX_ID) if version else None
-
     @expose("/propose/", methods=("POST",))
     def propose_view(self):
         """The Office proposes a way forward; load → check → act."""
@@ -107,7 +99,7 @@ class DifficultyView(ScopedModelView):
             abort(403)
         run_service(lambda: difficulties.propose(current_user, item,
                                                  proposal=request.form.get("proposal", ""),
-                                                 version=self._version()),
+                                                 version=posted_version()),
                     _("The proposal was sent to the directing leader."))
         return redirect(self.get_url(".details_view", id=item.id))
 
@@ -122,6 +114,6 @@ class DifficultyView(ScopedModelView):
             current_user, item, approved={"yes": True, "no": False}.get(form.get("approved")),
             decision=form.get("decision", ""), new_deadline=form.get("new_deadline") or None,
             new_content=form.get("new_content", ""), cancel_task=form.get("cancel_task") == "y",
-            version=self._version()),
+            version=posted_version()),
             _("The decision was recorded and sent to the unit."))
         return redirect(self.get_url(".details_view", id=item.id))

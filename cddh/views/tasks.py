@@ -84,7 +84,7 @@ from ..services.calendar import transaction_calendar
 from ..services.clock import local_today
 from ..services.directives import read as directives
 from ..services.documents import prepare_document
-from ..services.parsing import MAX_ID, to_id, to_int
+from ..services.parsing import to_id, to_int
 from ..services.settings import get_setting
 from ..services.tasks import parse_date
 from ..services.timeliness import (
@@ -106,6 +106,7 @@ from .base import (
     RowFormatter,
     ScopedModelView,
     link_formatter,
+    posted_version,
     run_service,
 )
 from .feedback import status_badge
@@ -1617,10 +1618,8 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         handler = TASK_PAGE_ACTIONS.get(action)
         if handler is None:
             abort(400)
-        version = request.form.get("version")
         try:
-            result = handler(current_user, task, request.form,
-                             to_int(version, 0, MAX_ID) if version else None)
+            result = handler(current_user, task, request.form, posted_version())
             files = request.files.getlist("files")
             if any(f.filename for f in files):
                 self._attach(task, result, files)
