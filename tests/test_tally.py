@@ -6,12 +6,15 @@ sub-task never; a calendar change moving deadlines in bulk; and a rebuild gives 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 
 import sqlalchemy as sa
 
 from cddh.models import CalendarOverride, Task, TaskState, db, task_tally
-from cddh.services import statistics, tally
+from cddh.services import periods, statistics, tally
 from cddh.services.clock import local_today, start_of_local_day
+from cddh.services.periods import month_window_start
+from cddh.services.settings import get_setting, set_setting
 
 from .conftest import make_task, make_unit
 
@@ -19,12 +22,19 @@ S = TaskState
 
 
 def _starts(today: dt.date) -> list:
-    return [None, today.replace(day=1), today - dt.timedelta(days=3),
-            today - dt.timedelta(days=400)]
+    """Windows the tally answers: every task, and windows starting on a month window's first
+    day (the running month, the previous one, the year's, one 13 months back)."""
+    cutoff = int(get_setting("report_cutoff_day"))
+    running = month_window_start(today, cutoff)
+    previous = month_window_start(running - dt.timedelta(days=1), cutoff)
+    year = periods.period_bounds("year", today.year, cutoff_day=cutoff)[0]
+    long_ago = month_window_start(today - dt.timedelta(days=400), cutoff)
+    return [None, running, previous, year, long_ago]
 
 
 def _same(today: dt.date) -> None:
     starts = _starts(today)
+    assert statistics.tally_answers(starts, today, today)
     counted = statistics.windows_to_date(starts, today, count_tasks=True)
     assert statistics.tally_windows(starts, today) == counted
     assert statistics.windows_to_date(starts, today) == counted  # the tally path
@@ -32,6 +42,14 @@ def _same(today: dt.date) -> None:
     some = [counted[0][0]["unit_id"]]
     assert statistics.live_unit_statistics(starts[1], today, some, today) == \
         statistics.live_unit_statistics(starts[1], today, some, today, count_tasks=True)
+    # A window starting elsewhere is counted over the tasks: the tally knows completion and
+    # cancellation dates by their month window only.
+    odd = [today - dt.timedelta(days=3), today - dt.timedelta(days=400)]
+    odd = [day + dt.timedelta(days=1) if month_window_start(day, int(get_setting(
+        "report_cutoff_day"))) == day else day for day in odd]
+    assert not statistics.tally_answers(odd, today, today)
+    assert statistics.windows_to_date(odd, today) == \
+        statistics.windows_to_date(odd, today, count_tasks=True)
     awaiting = db.session.scalar(sa.select(sa.func.count()).select_from(Task).where(
         statistics.measure_clause(statistics.AWAITING, None, today, today)))
     assert statistics.awaiting_count(today) == awaiting
@@ -99,6 +117,56 @@ def test_the_tally_gives_the_counted_figures_through_every_change(ctx):
     kept = _rows()
     tally.rebuild(db.session.connection())
     assert _rows() == kept
+
+
+def test_the_tally_grows_with_the_months_not_the_tasks(ctx):
+    """Tasks a figure cannot tell apart share a row: done ones of one unit, month window and
+    outcome (met or missed) whatever their own dates, returned and cancelled ones whatever
+    their deadlines; open ones keep their deadline, which today's class reads."""
+    today = local_today()
+    cutoff = int(get_setting("report_cutoff_day"))
+    window = month_window_start(today - dt.timedelta(days=60), cutoff)
+    unit = make_unit()
+    for n in range(4):
+        met = window + dt.timedelta(days=n)
+        make_task(unit, state=S.completed, deadline=met + dt.timedelta(days=3 + n),
+                  completed_on=met)
+        make_task(unit, state=S.completed, deadline=met - dt.timedelta(days=10 + n),
+                  completed_on=met + dt.timedelta(days=1))
+        make_task(unit, state=S.returned, deadline=today + dt.timedelta(days=n))
+        make_task(unit, state=S.in_progress, deadline=today + dt.timedelta(weeks=n + 1))
+    db.session.commit()
+    _same(today)
+    rows = _rows()
+    by_state = Counter(key[1] for key in rows)
+    open_deadlines = {key[2] for key in rows if key[1] == "in_progress"}
+    assert by_state == {"completed": 2, "returned": 1, "in_progress": len(open_deadlines)}
+    assert len(open_deadlines) > 1, rows
+    assert sorted(n for key, n in rows.items() if key[1] == "completed") == [4, 4]
+
+
+def test_a_new_cut_off_day_counts_the_tally_again(ctx):
+    """The month windows follow the cut-off day: after it changes, the figures of the new
+    windows summed from the tally are still the tasks' own."""
+    today = local_today()
+    unit = make_unit()
+    for n in range(0, 70, 3):
+        day = today - dt.timedelta(days=n)
+        make_task(unit, state=S.completed, deadline=day - dt.timedelta(days=n % 2),
+                  completed_on=day)
+        make_task(unit, state=S.cancelled, deadline=day,
+                  cancelled_at=start_of_local_day(day) + dt.timedelta(hours=10))
+    db.session.commit()
+    _same(today)
+    before = _rows()
+    old = int(get_setting("report_cutoff_day"))
+    set_setting("report_cutoff_day", 3 if old != 3 else 20)
+    db.session.commit()
+    _same(today)
+    assert _rows() != before
+    tally_rows = _rows()
+    tally.rebuild(db.session.connection())
+    assert _rows() == tally_rows
 
 
 def test_a_calendar_change_recounts_the_moved_deadlines(ctx):

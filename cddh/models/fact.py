@@ -64,7 +64,8 @@ class PeriodReportFigures(db.Model):
 
 # The live figures' running tally (cddh.services.tally): how many counted tasks (forwarded,
 # not sub-tasks) share each combination of the columns the statistics' rules read as of
-# today: lead unit, state, effective deadline, completion date and local cancellation date.
+# today: lead unit, state, effective deadline, completion date and local cancellation date,
+# folded so that tasks no figure tells apart share a row (``tally.fold``).
 # The dashboard, the homes' headline figures and a running period's statistics sum these
 # rows instead of visiting every task; the session keeps them with each flush.
 task_tally = sa.Table(

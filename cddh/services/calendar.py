@@ -188,6 +188,10 @@ def refresh_effective_deadlines(connection, days=None) -> int:
     stale = sorted({deadline for deadline, stored in connection.execute(query)
                     if stored != cal.next_working_day(deadline)})
     changed, moved = 0, []
+    # The tally's keys of the tasks whose deadlines may move, before and after (not for a
+    # full refresh, which rebuilds it).
+    touched = Task.deadline.in_(stale)
+    before = tally.keys_where(connection, touched) if days is not None and stale else None
     for deadline in stale:
         effective = cal.next_working_day(deadline)
         result = connection.execute(
@@ -206,9 +210,7 @@ def refresh_effective_deadlines(connection, days=None) -> int:
         _copy_to_scope(connection, Task.deadline.is_(None), None)
         tally.rebuild(connection)
     elif moved:
-        # Old and new effective deadlines of a deadline d lie within the longest break after d.
-        tally.recount_deadlines(connection, min(moved),
-                                max(moved) + dt.timedelta(days=_LONGEST_BREAK + 1))
+        tally.add_change(connection, before, tally.keys_where(connection, touched))
     return changed
 
 

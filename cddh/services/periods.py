@@ -67,3 +67,13 @@ def period_bounds(kind, year: int, number: int = 1, *,
     before_year, before_month = (year, first - 1) if first > 1 else (year - 1, 12)
     start = cutoff_date(before_year, before_month, cutoff) + dt.timedelta(days=1)
     return start, cutoff_date(year, last, cutoff)
+
+
+def month_window_start(day: dt.date, cutoff_day: int) -> dt.date:
+    """The first day of the month window holding ``day``: the day after the last cut-off
+    day before it. Every period's window starts on such a day."""
+    this = cutoff_date(day.year, day.month, cutoff_day)
+    if day > this:
+        return this + dt.timedelta(days=1)
+    year, month = (day.year, day.month - 1) if day.month > 1 else (day.year - 1, 12)
+    return cutoff_date(year, month, cutoff_day) + dt.timedelta(days=1)

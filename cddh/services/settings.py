@@ -57,14 +57,23 @@ def get_setting(key: str):
 
 
 def set_setting(key: str, value) -> None:
+    """Store a setting. A new cut-off day moves every month window, by which the running
+    tally knows completion and cancellation dates: it is counted again
+    (``cddh.services.tally``)."""
     if key not in DEFAULTS:
         raise KeyError(key)
+    moves_windows = key == "report_cutoff_day" and get_setting(key) != value
     per_transaction(_UNSET, set).discard(key)
     row = db.session.get(Setting, key)
     if row is None:
         db.session.add(Setting(key=key, value={"v": value}))
     else:
         row.value = {"v": value}
+    if moves_windows:
+        from . import tally
+
+        db.session.flush()
+        tally.rebuild(db.session.connection())
 
 
 # Bounds of the whole-number settings, (smallest, largest); others are 0–365.

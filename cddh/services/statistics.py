@@ -41,6 +41,8 @@ import sqlalchemy as sa
 from ..models import Task, TaskHistory, TaskState, Timeliness, Unit, db
 from .calendar import first_deadline_due_by
 from .clock import local_today, start_of_local_day
+from .periods import month_window_start
+from .settings import get_setting
 
 S = TaskState
 CANCELLED = "cancelled"
@@ -281,7 +283,7 @@ def live_unit_statistics(start: dt.date | None, end: dt.date, unit_ids=None,
     else (or with ``count_tasks``) counted from the tasks."""
     today = today or local_today()
     as_of = effective_end(end, today)
-    if use_tally(as_of, today) and not count_tasks:
+    if tally_answers([start], as_of, today) and not count_tasks:
         return tally_windows([start], today, unit_ids)[0]
     returned = None
     counted = [counted_clause(start, as_of), Task.lead_unit_id.is_not(None)]
@@ -316,7 +318,7 @@ def windows_to_date(starts: list[dt.date | None], today: dt.date | None = None,
     tasks instead of one each): the dashboard's "every task as of today" and its running
     month. Each window's counts are the same filtered counts, so its rows are identical."""
     today = today or local_today()
-    if use_tally(today, today) and not count_tasks:
+    if tally_answers(starts, today, today) and not count_tasks:
         return tally_windows(starts, today)
     counts = []
     for i, start in enumerate(starts):
@@ -330,17 +332,23 @@ def windows_to_date(starts: list[dt.date | None], today: dt.date | None = None,
     return _window_rows(query, len(starts), None)
 
 
-def use_tally(as_of: dt.date, today: dt.date) -> bool:
-    """Figures as of the real today are summed from the running tally (cddh.services.tally);
-    a past date, or a "today" a caller chose (tests, the facts job), counts the tasks."""
-    return as_of == today == local_today()
+def tally_answers(starts, as_of: dt.date, today: dt.date) -> bool:
+    """Whether the running tally (cddh.services.tally) holds the figures of these windows:
+    as of the real today (a past date, or a "today" a caller chose, as tests and the facts
+    job do, counts the tasks), each starting where a month window starts (every period's
+    window does; the tally knows completion and cancellation dates by their month window
+    only) or counting every task (None)."""
+    if not as_of == today == local_today():
+        return False
+    cutoff = int(get_setting("report_cutoff_day"))
+    return all(start is None or month_window_start(start, cutoff) == start for start in starts)
 
 
 def tally_windows(starts: list[dt.date | None], today: dt.date, unit_ids=None
                   ) -> list[list[dict]]:
     """``windows_to_date`` summed from the running tally: the same clauses over its columns,
     each row weighted by its number of tasks. With ``unit_ids`` only those units, each with
-    a row (as ``unit_statistics``)."""
+    a row (as ``unit_statistics``). Only for windows the tally holds (``tally_answers``)."""
     wanted = None if unit_ids is None else tuple(dict.fromkeys(int(i) for i in unit_ids))
     query = _tally_windows_query(tuple(starts), today, wanted)
     return _window_rows(query, len(starts), None if wanted is None else list(wanted))
@@ -377,7 +385,7 @@ def tally_count(measure: str, today: dt.date, unit_id: int | None = None,
     tally cannot tell."""
     from ..models import task_tally
 
-    if measure not in (*COLUMNS, AWAITING) or not use_tally(today, today):
+    if measure not in (*COLUMNS, AWAITING) or not tally_answers([], today, today):
         return None
     of = task_tally.c
     where = [counted_clause(None, today, of)]
