@@ -160,3 +160,30 @@ def test_a_unit_user_sees_its_own_units_stored_figure(app, demo):
         everything = _live(key, "total", other)
     assert _listed_count(page.get_data(as_text=True)) == readable < everything
     assert _counts_tasks(seen)
+
+
+def test_a_closed_periods_list_starts_at_its_own_tasks(app, demo):
+    """The facts keep the greatest id of a task forwarded by the period's end
+    (facts.last_task_id) and the figure's list says it (``task.id <=``), so that newest first
+    it starts at the period's tasks; what it lists is still every task of the figure, as the
+    figure's own rule (statistics.measure_clause) finds them without that bound."""
+    from cddh.services import statistics
+    from cddh.services.clock import local_date_of
+
+    office, _unit_id = demo
+    key, kind, number = CLOSED[0]
+    with app.app_context():
+        start, end = period_bounds(kind, 2026, number)
+        last = facts.stored_last_task_id(start, end)
+        forwarded = db.session.execute(sa.select(Task.id, Task.assigned_at)
+                                       .where(Task.assigned_at.is_not(None))).all()
+        assert last == max(i for i, at in forwarded if local_date_of(at) <= end)
+        assert any(i > last for i, _at in forwarded), "no later task: the bound says nothing"
+    for measure in statistics.COLUMNS:
+        with recorded_statements(app) as seen:
+            page = office.get(_url(key, measure))
+        with app.app_context(), app.test_request_context():
+            wanted = set(db.session.scalars(sa.select(Task.id).where(
+                statistics.measure_clause(measure, start, end, TODAY))))
+        assert _rows(page.get_data(as_text=True)) == wanted, measure
+        assert any(re.search(r"task\.id <=", s) for s in seen), measure

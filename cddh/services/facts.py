@@ -29,7 +29,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from ..models import PeriodFact, PeriodKind, Task, db, utcnow
-from .clock import local_today, local_tz
+from .clock import local_today, local_tz, start_of_local_day
 from .periods import period_bounds
 from .statistics import COLUMNS, in_unit_order, live_unit_statistics, total_row
 
@@ -108,7 +108,20 @@ def stored_figure(start: dt.date, end: dt.date, measure: str,
     return found[None] if lead_unit_id is None else found.get(lead_unit_id, 0)
 
 
+def stored_last_task_id(start: dt.date, end: dt.date) -> int | None:
+    """The greatest id a task the stored window counts can have (``PeriodFact.last_task_id``);
+    None when the window is not stored or it is not known."""
+    return db.session.scalar(sa.select(PeriodFact.last_task_id).where(
+        PeriodFact.start_on == start, PeriodFact.end_on == end, PeriodFact.unit_id.is_(None)))
+
+
 # --- storing ---------------------------------------------------------------------------------
+
+def last_task_id(end: dt.date) -> int:
+    """The greatest id of a task forwarded by the end of ``end`` (0 for none)."""
+    return int(db.session.scalar(sa.select(sa.func.max(Task.id)).where(
+        Task.assigned_at < start_of_local_day(end + dt.timedelta(days=1)))) or 0)
+
 
 def compute_period(kind, year: int, number: int, today: dt.date) -> list[dict]:
     """The rows ``period_fact`` stores for one closed period (the total row first)."""
@@ -136,7 +149,8 @@ def compute_period(kind, year: int, number: int, today: dt.date) -> list[dict]:
                **{name: int(by_unit.get(unit_id, 0)) for name, by_unit in extra.items()}}
         rows.append(row)
     total = {**base, "unit_id": None, **total_row(list(stats.values())),
-             **{name: sum(r[name] for r in rows) for name in extra}}
+             **{name: sum(r[name] for r in rows) for name in extra},
+             "last_task_id": last_task_id(end)}
     return [total, *rows]
 
 

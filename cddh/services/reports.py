@@ -686,6 +686,11 @@ def period_conditions(key: str | None, measure: str | None = None,
     start, end = window
     as_of = effective_end(end, today)
     conditions = [counted_clause(start, as_of)]
+    if end < today:
+        # Implied (facts.last_task_id): a closed period's tasks, newest first, start here.
+        last = facts.stored_last_task_id(start, end)
+        if last is not None:
+            conditions.append(Task.id <= last)
     measure = period_measure(measure)
     if measure == ASSIGNED:
         conditions.append(Task.assigned_at >= start_of_local_day(start))
