@@ -145,6 +145,37 @@ def test_the_tally_grows_with_the_months_not_the_tasks(ctx):
     assert sorted(n for key, n in rows.items() if key[1] == "completed") == [4, 4]
 
 
+def test_a_deadline_passing_keeps_the_figures(ctx, monkeypatch):
+    """Open tasks whose deadlines have passed share a row (tally.PASSED); one still ahead is
+    tallied with its deadline and keeps that row after the deadline passes. When such a task
+    changes later, the row under its old key and the passed one still sum to the tasks'
+    figures, and a rebuild joins them."""
+    from cddh.services import clock
+
+    today = local_today()
+    unit = make_unit()
+    ahead = [make_task(unit, state=S.assigned, deadline=today + dt.timedelta(weeks=1))
+             for _n in range(3)]
+    for days in (10, 20, 45):
+        make_task(unit, state=S.in_progress, deadline=today - dt.timedelta(days=days))
+    db.session.commit()
+    _same(today)
+    rows = _rows()
+    assert [n for key, n in rows.items() if key[1] == "in_progress"] == [3], rows
+    assert {key[2] for key in rows if key[1] == "in_progress"} == {tally.PASSED}
+    later = today + dt.timedelta(days=30)
+    moment = dt.datetime.combine(later, dt.time(10, 0), tzinfo=clock.local_tz())
+    monkeypatch.setattr(clock, "local_now", lambda: moment)
+    _same(later)
+    ahead[0].state = S.in_progress
+    db.session.commit()
+    _same(later)
+    before = len(_rows())
+    tally.rebuild(db.session.connection())
+    _same(later)
+    assert len(_rows()) < before
+
+
 def test_a_new_cut_off_day_counts_the_tally_again(ctx):
     """The month windows follow the cut-off day: after it changes, the figures of the new
     windows summed from the tally are still the tasks' own."""

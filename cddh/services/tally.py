@@ -12,9 +12,13 @@ A task is tallied under the smallest key those clauses judge alike (``fold``), s
 tally grows with the units and the months, not with the tasks: the figures it answers are
 as of today, for windows starting where a month window starts (every period's does;
 ``statistics.tally_answers``). A completion or cancellation date then matters only by its
-month window, a done task's deadline only by whether it was met, and a returned or
-cancelled task's deadline not at all; only an open task keeps its exact deadline. (With
-each task's own dates, a million tasks made 180,717 rows; folded, some 30,000.) The month
+month window, a done task's deadline only by whether it was met, a returned or cancelled
+task's deadline not at all, and an open task's deadline once passed only as passed (today
+only moves on: it stays overdue); an open task keeps its exact deadline while it is still
+ahead. (With each task's own dates, a million tasks in time order made 180,717 rows.) A row
+folded while its deadline was ahead keeps it after it passed; the next change of that task
+takes it from the "passed" row instead, and the two rows still sum to the right figures
+(``rebuild`` joins them). The month
 windows follow the cut-off day setting: changing it rebuilds the tally
 (``settings.set_setting``).
 
@@ -36,7 +40,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Setting, Task, TaskState, task_tally
 from . import statistics
-from .clock import local_now, local_tz
+from .clock import local_now, local_today, local_tz
 from .periods import month_window_start
 
 KEY = ("lead_unit_id", "state", "effective_deadline", "completed_on", "cancelled_on")
@@ -44,6 +48,9 @@ BATCH = 1000  # task ids per statement
 DONE = frozenset(state.value for state in statistics.DONE)
 NO_DEADLINE_NEEDED = frozenset((TaskState.returned.value, TaskState.cancelled.value))
 DAY = dt.timedelta(days=1)
+UNIT_OPEN = frozenset(state.value for state in statistics.UNIT_OPEN)
+# An open task's deadline once passed (before any today to come: overdue for good).
+PASSED = dt.date(1, 1, 1)
 
 
 def _local_date(connection, column):
@@ -71,19 +78,22 @@ def cutoff_day(connection) -> int:
     return int(stored["v"] if stored else DEFAULTS["report_cutoff_day"])
 
 
-def fold(key: tuple, cutoff: int) -> tuple:
-    """The key a task is tallied under: its own, with what no figure the tally answers can
-    tell apart made the same (see the module's docstring). A done task with a deadline and a
-    completion date keeps the completion's month window ``w`` and, as its deadline, ``w``
-    when it was met or the day before ``w`` when not: the clauses' "completed on or before
-    the deadline" reads the same of it. A done task without a completion date is judged on
-    the day (``statistics.class_clause``) and keeps its deadline."""
+def fold(key: tuple, cutoff: int, today: dt.date) -> tuple:
+    """The key a task is tallied under on ``today``: its own, with what no figure the tally
+    answers from today on can tell apart made the same (see the module's docstring). A done
+    task with a deadline and a completion date keeps the completion's month window ``w``
+    and, as its deadline, ``w`` when it was met or the day before ``w`` when not: the
+    clauses' "completed on or before the deadline" reads the same of it. A done task without
+    a completion date is judged on the day (``statistics.class_clause``) and keeps its
+    deadline. An open task's passed deadline is ``PASSED``: before every today to come."""
     unit_id, state, deadline, completed_on, cancelled_on = key
     window = month_window_start(completed_on, cutoff) if completed_on is not None else None
     if state in NO_DEADLINE_NEEDED:
         deadline = None
     elif state in DONE and deadline is not None and window is not None:
         deadline = window if completed_on <= deadline else window - DAY
+    elif state in UNIT_OPEN and deadline is not None and deadline < today:
+        deadline = PASSED
     if cancelled_on is not None:
         cancelled_on = month_window_start(cancelled_on, cutoff)
     return unit_id, state, deadline, window, cancelled_on
@@ -102,10 +112,10 @@ def _keys(connection, where) -> sa.Select:
 def keys_where(connection, where) -> Counter:
     """How many counted tasks matching ``where`` the database holds now under each (folded)
     key."""
-    cutoff = cutoff_day(connection)
+    cutoff, today = cutoff_day(connection), local_today()
     found: Counter = Counter()
     for row in connection.execute(_keys(connection, where)):
-        found[fold(tuple(_plain(v) for v in row[:-1]), cutoff)] += row[-1]
+        found[fold(tuple(_plain(v) for v in row[:-1]), cutoff, today)] += row[-1]
     return found
 
 
