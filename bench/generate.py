@@ -21,11 +21,12 @@ from cddh.services import calendar, clock, facts, scope, tally
 from cddh.services.audit import acting_as
 
 
-def generate(n_tasks: int, order: str = "cyclic") -> None:
-    """``order``: "cyclic", each run of 1,000 consecutive tasks (and documents) spans the
-    whole 1,000 days; "time", the ids follow the days, as a real database's do (a task is
-    entered, then assigned, after the tasks before it), so that the newest tasks by id are
-    the latest by date and a past period's tasks lie behind every later one."""
+def generate(n_tasks: int, order: str = "time") -> None:
+    """``order``: "time" (the default), the ids follow the days, as a real database's do (a
+    task is entered, then assigned, after the tasks before it), so that the newest tasks by
+    id are the latest by date and a past period's tasks lie behind every later one;
+    "cyclic", each run of 1,000 consecutive tasks (and documents) spans the whole 1,000 days
+    (the data of the measurements before session 45, which hid what time order shows)."""
     from cddh.demo import load_demo
 
     if not db.session.scalar(sa.select(sa.func.count()).select_from(Unit)):
@@ -137,7 +138,7 @@ def generate(n_tasks: int, order: str = "cyclic") -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--tasks", type=int, default=1_000_000)
-    parser.add_argument("--order", choices=("cyclic", "time"), default="cyclic",
+    parser.add_argument("--order", choices=("time", "cyclic"), default="time",
                         help="how the dates follow the ids (see generate)")
     args = parser.parse_args()
     app = create_app()
