@@ -640,6 +640,21 @@ def test_a_second_pending_extension_is_a_conflict(world):
     assert error_of(resp)["code"] == "extension_pending"
 
 
+def test_an_extension_of_a_task_without_deadline_is_a_conflict(app, world):
+    """The task's own state refuses it (no deadline to move), not the request's fields: 409
+    wrong_state, as every other state conflict, and nothing is written."""
+    with app.app_context():
+        task = db.session.get(Task, world.tasks["assigned"])
+        task.deadline, task.has_deadline = None, False
+        db.session.commit()
+    before = snapshot(app)
+    resp = world.as_("snv_staff").post(f"/tasks/{world.tasks['assigned']}/extensions",
+                                       {"proposed_deadline": "2099-01-01", "reason": "Thêm"})
+    assert resp.status_code == 409
+    assert error_of(resp)["code"] == "wrong_state"
+    assert snapshot(app) == before
+
+
 # --- malformed input: 400, never 500 ---------------------------------------------------------
 
 MALFORMED = {

@@ -489,7 +489,7 @@ def request_extension(actor: User, task: Task, *, proposed_deadline: dt.date, re
     """Đ11.1d: the lead unit asks to move the deadline, with a reason."""
     _check(actor, task, "request_extension", version)
     if task.deadline is None:
-        raise DomainError(_("A task without a deadline needs no extension."), code="wrong_state")
+        raise Conflict(_("A task without a deadline needs no extension."), code="wrong_state")
     if proposed_deadline is None or proposed_deadline <= task.deadline:
         raise DomainError(_("The proposed deadline must be later than the current one (%(d)s).",
                             d=task.deadline.strftime("%d/%m/%Y")),
