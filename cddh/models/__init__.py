@@ -4,7 +4,7 @@ from .base import Base, db, utcnow
 from .calendar import CalendarOverride
 from .document import Document
 from .enums import *  # noqa: F403
-from .fact import PeriodFact, PeriodReportFigures, task_tally
+from .fact import PeriodFact, PeriodReportFigures, task_tally, task_tally_day
 from .inspection import (
     InspectedUnit,
     InspectionDocumentRequest,
@@ -45,5 +45,5 @@ __all__ = [
     "InspectionTeam", "JobRun", "NoticeMark", "Notification", "PeriodFact", "PeriodReport",
     "PeriodReportEvent", "PeriodReportFigures", "ProgressUpdate", "SavedFilter",
     "SchedulerHeartbeat", "SelfInspectionReport", "Setting", "Task", "TaskHistory", "TaskOverdue", "Unit", "UnitKind", "Urging",
-    "User", "UserSession", "LoginFailure", "db", "inspection_finding_task", "task_cooperating_unit", "task_officer", "task_tally", "task_unit", "task_unit_count", "unit_document", "utcnow",
+    "User", "UserSession", "LoginFailure", "db", "inspection_finding_task", "task_cooperating_unit", "task_officer", "task_tally", "task_tally_day", "task_unit", "task_unit_count", "unit_document", "utcnow",
 ]

@@ -87,3 +87,14 @@ task_tally = sa.Table(
     sa.Index("ix_task_tally_key", "lead_unit_id", "state", "effective_deadline",
              "completed_on", "cancelled_on"),
 )
+
+
+# The last day the running tally's keys were folded on (cddh.services.tally.fold: an open
+# task's passed deadline is tallied as passed, which holds from that day on). Figures asked
+# as of an earlier day (a clock set back) are counted over the tasks. One row, id 1.
+task_tally_day = sa.Table(
+    "task_tally_day",
+    db.metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("day", sa.Date, nullable=False),
+)

@@ -43,6 +43,7 @@ from .calendar import first_deadline_due_by
 from .clock import local_today, start_of_local_day
 from .periods import month_window_start
 from .settings import get_setting
+from .transaction_memo import per_transaction
 
 S = TaskState
 CANCELLED = "cancelled"
@@ -335,10 +336,18 @@ def windows_to_date(starts: list[dt.date | None], today: dt.date | None = None,
 def tally_answers(starts, as_of: dt.date, today: dt.date) -> bool:
     """Whether the running tally (cddh.services.tally) holds the figures of these windows:
     as of the real today (a past date, or a "today" a caller chose, as tests and the facts
-    job do, counts the tasks), each starting where a month window starts (every period's
-    window does; the tally knows completion and cancellation dates by their month window
-    only) or counting every task (None)."""
+    job do, counts the tasks), not before the last day it was kept on (a clock set back),
+    each starting where a month window starts (every period's window does; the tally knows
+    completion and cancellation dates by their month window only) or counting every task
+    (None)."""
     if not as_of == today == local_today():
+        return False
+    # Its keys hold passed deadlines as passed from the day they were folded on (tally.fold).
+    from . import tally
+
+    folded_on = per_transaction("tally_folded_on",
+                                lambda: tally.folded_on(db.session.connection()))
+    if folded_on is None or today < folded_on:
         return False
     cutoff = int(get_setting("report_cutoff_day"))
     return all(start is None or month_window_start(start, cutoff) == start for start in starts)

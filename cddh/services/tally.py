@@ -18,7 +18,9 @@ only moves on: it stays overdue); an open task keeps its exact deadline while it
 ahead. (With each task's own dates, a million tasks in time order made 180,717 rows.) A row
 folded while its deadline was ahead keeps it after it passed; the next change of that task
 takes it from the "passed" row instead, and the two rows still sum to the right figures
-(``rebuild`` joins them). The month
+(``rebuild`` joins them). "Passed" holds from the day it was said on: ``task_tally_day``
+keeps the last day keys were folded on, and figures as of an earlier day (a clock set
+back) are counted over the tasks (``statistics.tally_answers``). The month
 windows follow the cut-off day setting: changing it rebuilds the tally
 (``settings.set_setting``).
 
@@ -36,12 +38,14 @@ from collections import Counter
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from ..models import Setting, Task, TaskState, task_tally
+from ..models import Setting, Task, TaskState, task_tally, task_tally_day
 from . import statistics
 from .clock import local_now, local_today, local_tz
 from .periods import month_window_start
+from .transaction_memo import per_transaction
 
 KEY = ("lead_unit_id", "state", "effective_deadline", "completed_on", "cancelled_on")
 BATCH = 1000  # task ids per statement
@@ -139,13 +143,38 @@ def _match(key):
             for name, value in zip(KEY, key, strict=True)]
 
 
+def folded_on(connection) -> dt.date | None:
+    """The last day keys were folded on (``task_tally_day``); None when not recorded."""
+    return connection.execute(sa.select(task_tally_day.c.day)).scalar()
+
+
+def _note_day(connection) -> bool:
+    """Record that the tally holds keys folded today. No lock unless the day moves on (an
+    UPDATE that matches no row locks none)."""
+    today, day = local_today(), task_tally_day.c
+    if not connection.execute(sa.update(task_tally_day).where(day.day < today)
+                              .values(day=today)).rowcount:
+        insert = (postgresql.insert if connection.dialect.name == "postgresql"
+                  else sqlite.insert)(task_tally_day)
+        connection.execute(insert.values(id=1, day=today).on_conflict_do_nothing())
+    return True
+
+
 def add_change(connection, before: Counter, after: Counter) -> None:
     """Add to the tally what changed between two readings of the same tasks' keys."""
+    if _add(connection, before, after):
+        _note_day(connection)
+
+
+def _add(connection, before: Counter, after: Counter) -> bool:
+    """``add_change`` without recording the day; whether anything changed."""
     delta = Counter(after)
     delta.subtract(before)
+    changed = False
     for key, change in delta.items():
         if not change:
             continue
+        changed = True
         row_id = connection.execute(sa.select(task_tally.c.id).where(*_match(key)).limit(1)
                                     ).scalar()
         if row_id is None:
@@ -154,6 +183,7 @@ def add_change(connection, before: Counter, after: Counter) -> None:
         else:
             connection.execute(sa.update(task_tally).where(task_tally.c.id == row_id)
                                .values(n=task_tally.c.n + change))
+    return changed
 
 
 def rebuild(connection) -> None:
@@ -165,6 +195,7 @@ def rebuild(connection) -> None:
     rows = [{**dict(zip(KEY, key, strict=True)), "n": n} for key, n in folded.items() if n]
     for start in range(0, len(rows), BATCH):
         connection.execute(sa.insert(task_tally), rows[start:start + BATCH])
+    _note_day(connection)
 
 
 # --- the session keeps it ------------------------------------------------------------------
@@ -183,4 +214,7 @@ def _after(session: Session, flush_context) -> None:
     if not (ids or before):
         return
     after = _read(session.connection(), ids) if ids else Counter()
-    add_change(session.connection(), before, after)
+    if _add(session.connection(), before, after):
+        # Once a transaction (and day): the day only moves on.
+        per_transaction(("tally_day_noted", local_today()),
+                        lambda: _note_day(session.connection()))
