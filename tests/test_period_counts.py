@@ -163,27 +163,51 @@ def test_a_unit_user_sees_its_own_units_stored_figure(app, demo):
 
 
 def test_a_closed_periods_list_starts_at_its_own_tasks(app, demo):
-    """The facts keep the greatest id of a task forwarded by the period's end
-    (facts.last_task_id) and the figure's list says it (``task.id <=``), so that newest first
-    it starts at the period's tasks; what it lists is still every task of the figure, as the
-    figure's own rule (statistics.measure_clause) finds them without that bound."""
+    """The facts keep, for each figure of a closed period (the total's and each unit's), the
+    greatest id of a task behind it, and its list says it (``task.id <=``), so that newest
+    first it starts at the figure's own tasks; what it lists is still every task of the
+    figure, as the figure's own rule (statistics.measure_clause) finds them without that
+    bound. Facts stored before (no ``last_ids``) bound the list by the greatest id of a task
+    forwarded by the period's end."""
     from cddh.services import statistics
     from cddh.services.clock import local_date_of
 
-    office, _unit_id = demo
+    office, unit_id = demo
     key, kind, number = CLOSED[0]
     with app.app_context():
         start, end = period_bounds(kind, 2026, number)
-        last = facts.stored_last_task_id(start, end)
+
+    def figure_ids(measure, unit=None):
+        with app.app_context(), app.test_request_context():
+            return set(db.session.scalars(sa.select(Task.id).where(
+                statistics.measure_clause(measure, start, end, TODAY),
+                *([] if unit is None else [Task.lead_unit_id == unit]))))
+
+    def listed(measure, unit=None):
+        with recorded_statements(app) as seen:
+            page = office.get(_url(key, measure, unit))
+        assert any(re.search(r"task\.id <=", s) for s in seen), measure
+        return _rows(page.get_data(as_text=True))
+
+    bounds = set()
+    for measure in statistics.COLUMNS:
+        for unit in (None, unit_id):
+            wanted = figure_ids(measure, unit)
+            with app.app_context():
+                last = facts.stored_last_id(start, end, measure, unit)
+            assert last == max(wanted, default=0), (measure, unit)
+            assert listed(measure, unit) == wanted, (measure, unit)
+            bounds.add(last)
+    assert len(bounds) > 2, "the figures' newest tasks are not told apart"
+    with app.app_context():
+        db.session.execute(sa.update(PeriodFact).where(
+            PeriodFact.start_on == start, PeriodFact.end_on == end).values(last_ids=None))
+        db.session.commit()
+        last = facts.stored_last_id(start, end, "done_on_time")
         forwarded = db.session.execute(sa.select(Task.id, Task.assigned_at)
                                        .where(Task.assigned_at.is_not(None))).all()
         assert last == max(i for i, at in forwarded if local_date_of(at) <= end)
         assert any(i > last for i, _at in forwarded), "no later task: the bound says nothing"
-    for measure in statistics.COLUMNS:
-        with recorded_statements(app) as seen:
-            page = office.get(_url(key, measure))
-        with app.app_context(), app.test_request_context():
-            wanted = set(db.session.scalars(sa.select(Task.id).where(
-                statistics.measure_clause(measure, start, end, TODAY))))
-        assert _rows(page.get_data(as_text=True)) == wanted, measure
-        assert any(re.search(r"task\.id <=", s) for s in seen), measure
+    for measure in ("done_on_time", "open_overdue"):
+        assert listed(measure) == figure_ids(measure), measure
+        assert listed(measure, unit_id) == figure_ids(measure, unit_id), measure

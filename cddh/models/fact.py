@@ -49,6 +49,10 @@ class PeriodFact(IdMixin, db.Model):
     # starts at its own tasks instead of passing every task forwarded since (at 1M tasks,
     # 525,546 of them for a month a year and a half back). NULL: not known (stored before).
     last_task_id: Mapped[int | None]
+    # The greatest id of a task behind each statistics column of the row ({column: id}, 0
+    # for none): the list of one figure starts at its own newest task (a closed figure's
+    # tasks never change). NULL: not known (stored before; ``last_task_id`` bounds them).
+    last_ids: Mapped[dict | None] = mapped_column(sa.JSON)
 
 
 class PeriodReportFigures(db.Model):

@@ -108,11 +108,27 @@ def stored_figure(start: dt.date, end: dt.date, measure: str,
     return found[None] if lead_unit_id is None else found.get(lead_unit_id, 0)
 
 
-def stored_last_task_id(start: dt.date, end: dt.date) -> int | None:
-    """The greatest id a task the stored window counts can have (``PeriodFact.last_task_id``);
-    None when the window is not stored or it is not known."""
-    return db.session.scalar(sa.select(PeriodFact.last_task_id).where(
-        PeriodFact.start_on == start, PeriodFact.end_on == end, PeriodFact.unit_id.is_(None)))
+def stored_last_id(start: dt.date, end: dt.date, measure: str = "total",
+                   lead_unit_id: int | None = None) -> int | None:
+    """The greatest id a task behind one stored figure of the window can have: the figure's
+    own newest task (``PeriodFact.last_ids``; 0 for a figure of none, a lead unit without a
+    row has none), else any the window counts (``PeriodFact.last_task_id``; ``ASSIGNED``
+    and ``AWAITING`` too); None when the window is not stored or it is not known."""
+    which = PeriodFact.unit_id.is_(None)
+    if lead_unit_id is not None:
+        which = sa.or_(which, PeriodFact.unit_id == lead_unit_id)
+    found = {unit_id: (last_ids, last_task_id) for unit_id, last_ids, last_task_id in
+             db.session.execute(sa.select(PeriodFact.unit_id, PeriodFact.last_ids,
+                                          PeriodFact.last_task_id).where(
+                 PeriodFact.start_on == start, PeriodFact.end_on == end, which))}
+    if None not in found:
+        return None
+    last_ids, bound = found[None]
+    if last_ids is not None and measure in last_ids:
+        if lead_unit_id is None:
+            return int(last_ids[measure])
+        return int((found.get(lead_unit_id, ({}, None))[0] or {}).get(measure, 0))
+    return bound
 
 
 # --- storing ---------------------------------------------------------------------------------
@@ -132,6 +148,8 @@ def compute_period(kind, year: int, number: int, today: dt.date) -> list[dict]:
     if end >= today:
         raise ValueError(f"{kind} {year}/{number} has not ended")
     stats = {row["unit_id"]: row for row in live_unit_statistics(start, end, None, today)}
+    last_ids = {row["unit_id"]: {name: row[name] for name in COLUMNS}
+                for row in live_unit_statistics(start, end, None, today, last_ids=True)}
     extra = {ASSIGNED: reports.assigned_in_period(start, end),
              "late_updates": ranking.late_updates_by_unit(start, end),
              "returns": ranking.returns_by_unit(start, end),
@@ -146,11 +164,14 @@ def compute_period(kind, year: int, number: int, today: dt.date) -> list[dict]:
     for unit_id in sorted(unit_ids):
         row = {**base, "unit_id": unit_id,
                **{name: stats.get(unit_id, {}).get(name, 0) for name in COLUMNS},
-               **{name: int(by_unit.get(unit_id, 0)) for name, by_unit in extra.items()}}
+               **{name: int(by_unit.get(unit_id, 0)) for name, by_unit in extra.items()},
+               "last_ids": last_ids.get(unit_id, dict.fromkeys(COLUMNS, 0))}
         rows.append(row)
     total = {**base, "unit_id": None, **total_row(list(stats.values())),
              **{name: sum(r[name] for r in rows) for name in extra},
-             "last_task_id": last_task_id(end)}
+             "last_task_id": last_task_id(end),
+             "last_ids": {name: max((ids[name] for ids in last_ids.values()), default=0)
+                          for name in COLUMNS}}
     return [total, *rows]
 
 

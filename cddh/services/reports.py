@@ -686,12 +686,12 @@ def period_conditions(key: str | None, measure: str | None = None,
     start, end = window
     as_of = effective_end(end, today)
     conditions = [counted_clause(start, as_of)]
+    measure = period_measure(measure)
     if end < today:
-        # Implied (facts.last_task_id): a closed period's tasks, newest first, start here.
-        last = facts.stored_last_task_id(start, end)
+        # Implied (facts.stored_last_id): a closed figure's tasks, newest first, start here.
+        last = facts.stored_last_id(start, end, measure, lead_unit_id)
         if last is not None:
             conditions.append(Task.id <= last)
-    measure = period_measure(measure)
     if measure == ASSIGNED:
         conditions.append(Task.assigned_at >= start_of_local_day(start))
     elif measure != "total":

@@ -279,12 +279,15 @@ def unit_statistics(start: dt.date | None, end: dt.date, unit_ids=None,
 
 
 def live_unit_statistics(start: dt.date | None, end: dt.date, unit_ids=None,
-                         today: dt.date | None = None, count_tasks: bool = False) -> list[dict]:
+                         today: dt.date | None = None, count_tasks: bool = False,
+                         last_ids: bool = False) -> list[dict]:
     """``unit_statistics`` never from the stored facts: as of today from the running tally,
-    else (or with ``count_tasks``) counted from the tasks."""
+    else (or with ``count_tasks``) counted from the tasks. ``last_ids``: each figure's
+    greatest task id (0 for none) instead of its count, from the same query (what a closed
+    period's facts keep, ``cddh.services.facts``)."""
     today = today or local_today()
     as_of = effective_end(end, today)
-    if tally_answers([start], as_of, today) and not count_tasks:
+    if tally_answers([start], as_of, today) and not (count_tasks or last_ids):
         return tally_windows([start], today, unit_ids)[0]
     returned = None
     counted = [counted_clause(start, as_of), Task.lead_unit_id.is_not(None)]
@@ -296,10 +299,12 @@ def live_unit_statistics(start: dt.date | None, end: dt.date, unit_ids=None,
                             returned_as_of(as_of, today).label("returned"))
                   .where(*counted).offset(0).subquery("marked"))
         returned = marked.c.returned
-    counts = [sa.func.count().filter(class_clause(value, as_of, today, returned)).label(value)
+
+    def figure():
+        return sa.func.max(Task.id) if last_ids else sa.func.count()
+    counts = [figure().filter(class_clause(value, as_of, today, returned)).label(value)
               for value in (*CLASSES, NO_DEADLINE_DONE)]
-    query = (sa.select(Task.lead_unit_id.label("unit_id"), sa.func.count().label("total"),
-                       *counts)
+    query = (sa.select(Task.lead_unit_id.label("unit_id"), figure().label("total"), *counts)
              .where(*counted).group_by(Task.lead_unit_id))
     if returned is not None:
         query = query.join(marked, marked.c.task_id == Task.id)

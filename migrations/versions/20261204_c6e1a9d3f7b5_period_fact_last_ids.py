@@ -1,8 +1,10 @@
-"""period_fact.last_task_id: where a closed period's tasks start
+"""period_fact.last_task_id, last_ids: where a closed period's tasks start
 
 On a period's total row, the greatest id of a task forwarded by its end (a task's id is
 never later than its forwarding): the list behind a closed period's figure, newest first,
-starts at the period's own tasks. Filled here for the periods already stored.
+starts at the period's own tasks. Filled here for the periods already stored. On every row,
+``last_ids``: the greatest id of a task behind each of its figures, stored by the facts job
+from now on (``flask cddh recompute-facts`` fills the periods already stored).
 
 Revision ID: c6e1a9d3f7b5
 Revises: b4d8e2f6a1c3
@@ -22,6 +24,7 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('period_fact', schema=None) as batch_op:
         batch_op.add_column(sa.Column('last_task_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('last_ids', sa.JSON(), nullable=True))
     # A day past the period's end (any time zone's end of its last day comes before it): a
     # bound a little above the exact one is still a bound; the facts job stores the exact.
     if op.get_bind().dialect.name == "postgresql":
@@ -37,4 +40,5 @@ def upgrade():
 
 def downgrade():
     with op.batch_alter_table('period_fact', schema=None) as batch_op:
+        batch_op.drop_column('last_ids')
         batch_op.drop_column('last_task_id')
