@@ -65,6 +65,12 @@ def _rows(page: str) -> set[int]:
     return {int(i) for i in re.findall(r'href="/tasks/details/\?id=(\d+)', page)}
 
 
+def _in_order(page: str) -> list[int]:
+    """The tasks listed, in the list's order."""
+    return list(dict.fromkeys(int(i) for i in re.findall(r'href="/tasks/details/\?id=(\d+)',
+                                                         page)))
+
+
 def _url(key, measure, unit_id=None, extra=""):
     return (f"/tasks/?period={key}&measure={measure}"
             + (f"&unit_id={unit_id}" if unit_id is not None else "") + extra)
@@ -149,9 +155,15 @@ def test_a_unit_user_sees_its_own_units_stored_figure(app, demo):
         body = page.get_data(as_text=True)
         assert _listed_count(body) == stored == len(live), measure
         assert _rows(body) == live, measure
+        # Newest first (TaskView._urgency_order): the tasks as they stood at the period's
+        # end, not in today's urgency.
+        assert _in_order(body) == sorted(live, reverse=True), measure
         assert not _counts_tasks(seen), measure
         shown += stored
     assert shown > 0
+    assert _in_order(unit.get("/tasks/").get_data(as_text=True)) != sorted(
+        _in_order(unit.get("/tasks/").get_data(as_text=True)), reverse=True), \
+        "the unit's own list is in its urgency order"
     with recorded_statements(app) as seen:
         page = unit.get(_url(key, "total", other))
     with app.app_context(), app.test_request_context():

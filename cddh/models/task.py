@@ -323,6 +323,11 @@ class Task(IdMixin, TimestampMixin, db.Model):
         # tasks of the documents numbered "...123..." at 1M: 2,073 documents, 6,219 tasks,
         # 12,846 blocks, 19 ms; 8,076 blocks, 11 ms so).
         sa.Index("ix_task_document_id_id", "document_id", "id"),
+        # A lead unit's tasks newest first: the list of one unit's figure of a closed period
+        # walks them from the figure's newest task (facts.stored_last_id). Without it the
+        # planner read every task the unit led by the period's end and sorted them (at 1M,
+        # a unit's tasks overdue at a month's end or returned: 16,000 read, 150 ms).
+        sa.Index("ix_task_lead_unit_id_id", "lead_unit_id", "id"),
     )
 
     document_id: Mapped[int] = mapped_column(sa.ForeignKey("document.id"))
