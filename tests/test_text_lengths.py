@@ -320,6 +320,42 @@ def test_feedback_answer_refuses_an_overlong_document_number(ctx):
     assert item.answered_at is None and item.answer_document_number == ""
 
 
+def test_token_names_filter_names_and_area_feedback_use_the_one_length_rule(ctx):
+    """An API token's name, a saved filter's name and the matter of a district's feedback
+    are refused with the same message as every other text (lengths.check_lengths), read from
+    their columns; nothing is written."""
+    from cddh.models import ApiToken, SavedFilter
+    from cddh.services import saved_filters, tokens
+    from cddh.services.lengths import too_long_message
+
+    office = make_unit("VP", UnitCategory.office)
+    district = make_unit("HBT", UnitCategory.district)
+    department = make_unit("SNV")
+    specialist = make_user(Role.office_specialist, office)
+    author = make_user(Role.unit_staff, district)
+    db.session.commit()
+    cases = [
+        (ApiToken.name, "name", lambda text: tokens.issue_token(specialist, text)),
+        (SavedFilter.name, "name",
+         lambda text: saved_filters.save(specialist, text, "flt0_0=assigned")),
+        (Feedback.matter, "matter", lambda text: feedback.file_area_feedback(
+            author, about_unit_id=department.id, matter=text, content="Chậm triển khai")),
+    ]
+    for column, field, call in cases:
+        length = max_length(column)
+        with pytest.raises(DomainError) as refused:
+            call("Ạ" * (length + 1))
+        assert refused.value.fields == {field: too_long_message(column, length, length + 1)}
+        db.session.rollback()
+        call("Ạ" * length)  # a text that fills its column is kept
+        db.session.rollback()
+    for model in (ApiToken, SavedFilter, Feedback):
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(model)) == 0
+    with pytest.raises(DomainError) as refused:
+        saved_filters.save(specialist, "Lọc\x00", "flt0_0=assigned")
+    assert set(refused.value.fields) == {"name"}
+
+
 # --- the command line ------------------------------------------------------------------------
 
 @pytest.mark.parametrize("args, absent", [

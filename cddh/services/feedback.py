@@ -76,9 +76,6 @@ def file_feedback(actor: User, task: Task, *, content: str, about_unit_id=None,
     return item
 
 
-MATTER_MAX = 500
-
-
 def departments() -> list[Unit]:
     """The units a district may report on without a task: active departments (sở, ban,
     ngành), in display order."""
@@ -110,9 +107,7 @@ def file_area_feedback(actor: User, *, about_unit_id, matter: str, content: str,
     if not matter:
         raise DomainError(_("Name the matter: the document, task or subject in your area."),
                           fields={"matter": "required"})
-    if len(matter) > MATTER_MAX:
-        raise DomainError(_("The matter may be at most %(n)d characters long.", n=MATTER_MAX),
-                          fields={"matter": "too_long"})
+    check_lengths(Feedback, matter=matter)
     content = (content or "").strip()
     if not content:
         raise DomainError(_("Describe what is late or off target."), fields={"content": "required"})

@@ -13,9 +13,9 @@ from flask_babel import gettext as _
 from ..auth import policy
 from ..models import SavedFilter, db
 from . import DomainError, NotFound
+from .lengths import check_lengths
 from .parsing import storable_text
 
-MAX_NAME = 100
 MAX_QUERY = 2000
 MAX_PER_USER = 50
 # What a task list's address may carry: its filters, search, sort and the home and report
@@ -54,9 +54,10 @@ def save(user, name: str | None, query: str | None) -> SavedFilter:
     name = " ".join((name or "").split())
     if not name:
         raise DomainError(_("Give the filter a name."), fields={"name": "required"})
-    if len(name) > MAX_NAME or not storable_text(name):
-        raise DomainError(_("The name is at most %(n)d characters.", n=MAX_NAME),
-                          fields={"name": "too_long"})
+    check_lengths(SavedFilter, name=name)
+    if not storable_text(name):
+        raise DomainError(_("The text contains characters that cannot be stored (such as NUL)."),
+                          fields={"name": "invalid"})
     query = clean_query(query)
     if not query:
         raise DomainError(_("Choose a filter or search the list before saving it."))

@@ -12,13 +12,14 @@ from flask_babel import gettext as _
 
 from ..models import ApiToken, User, db, utcnow
 from . import DomainError
+from .lengths import check_lengths, max_length
 
 TOKEN_BYTES = 32
 # Longer than any token we issue: such a header is refused without hashing it.
 MAX_TOKEN_LENGTH = 200
 # Recording every use would write a row per request; once a minute is precise enough.
 TOUCH_INTERVAL = dt.timedelta(minutes=1)
-NAME_LENGTH = ApiToken.__table__.c.name.type.length
+NAME_LENGTH = max_length(ApiToken.name)
 
 
 def hash_token(plaintext: str) -> str:
@@ -32,9 +33,7 @@ def issue_token(user: User, name: str = "") -> tuple[ApiToken, str]:
         raise DomainError(_("An API token can only be issued to an active account."),
                           fields={"user": "inactive"})
     name = (name or "").strip()
-    if len(name) > NAME_LENGTH:
-        raise DomainError(_("The name has at most %(n)d characters.", n=NAME_LENGTH),
-                          fields={"name": "too_long"})
+    check_lengths(ApiToken, name=name)
     plaintext = secrets.token_urlsafe(TOKEN_BYTES)
     token = ApiToken(user=user, name=name, token_hash=hash_token(plaintext), created_at=utcnow())
     db.session.add(token)
