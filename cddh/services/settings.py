@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import sqlalchemy as sa
+
 from ..models import Setting, db
 from .transaction_memo import per_transaction
 
@@ -54,6 +56,13 @@ def get_setting(key: str):
             return row.value.get("v")
         unset.add(key)
     return DEFAULTS[key]
+
+
+def setting_on(connection, key: str):
+    """``get_setting`` read on a connection: where the session cannot query (inside a
+    flush) or is not the one in use (a migration)."""
+    stored = connection.execute(sa.select(Setting.value).where(Setting.key == key)).scalar()
+    return stored.get("v") if stored is not None else DEFAULTS[key]
 
 
 def set_setting(key: str, value) -> None:

@@ -41,10 +41,11 @@ from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from ..models import Setting, Task, TaskState, task_tally, task_tally_day
+from ..models import Task, TaskState, task_tally, task_tally_day
 from . import statistics
 from .clock import local_now, local_today, local_tz
 from .periods import month_window_start
+from .settings import setting_on
 from .transaction_memo import per_transaction
 
 KEY = ("lead_unit_id", "state", "effective_deadline", "completed_on", "cancelled_on")
@@ -75,11 +76,7 @@ def counted():
 def cutoff_day(connection) -> int:
     """The cut-off day setting, read on the connection (inside a flush the session cannot
     query)."""
-    from .settings import DEFAULTS
-
-    stored = connection.execute(sa.select(Setting.value).where(
-        Setting.key == "report_cutoff_day")).scalar()
-    return int(stored["v"] if stored else DEFAULTS["report_cutoff_day"])
+    return int(setting_on(connection, "report_cutoff_day"))
 
 
 def fold(key: tuple, cutoff: int, today: dt.date) -> tuple:
