@@ -126,3 +126,23 @@ def test_the_parents_timeline_names_only_the_sub_tasks_the_caller_may_read(app, 
             db.session.expunge(user)
         page = browser(user).get(f"/tasks/details/?id={p}").get_data(as_text=True)
         assert {m for m in ("zqdelegonezq", "zqdelegtwozq") if m in page} == named, who
+
+
+def test_a_subtask_of_a_task_past_its_work_is_a_state_conflict(app):
+    """Delegating part of a task once it is reported done is refused by the task's state
+    (409 wrong_state, as every state conflict), not as a field error; nothing is written."""
+    from cddh.models import Task, TaskState, db
+
+    world = iu.build(app)
+    q = world.tasks["Q"]
+    with app.app_context():
+        db.session.get(Task, q).state = TaskState.pending_verification
+        db.session.commit()
+        before = db.session.query(Task).count()
+    resp = Api(app, world.tokens["d_leader"]).post(f"/tasks/{q}/subtasks", {
+        "unit_id": world.units.C2, "content": "Phần xã",
+        "deadline": (world.today + dt.timedelta(days=7)).isoformat()})
+    assert resp.status_code == 409, resp.get_json()
+    assert resp.get_json()["error"]["code"] == "wrong_state"
+    with app.app_context():
+        assert db.session.query(Task).count() == before

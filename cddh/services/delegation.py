@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 
 from ..auth import policy
 from ..models import Task, TaskState, Timeliness, Unit, User, db, task_officer, utcnow
-from . import DomainError
+from . import Conflict, DomainError
 from . import notifications as notify
 from .clock import local_today
 from .parsing import MAX_ID, parse_date, to_id
@@ -92,7 +92,7 @@ def add_subtask(actor: User, task: Task, *, unit_id, content: str, deadline,
     if task.state not in (S.assigned, S.in_progress):
         from .workflow import _state_label
 
-        raise DomainError(_("This cannot be done while the task is in the state “%(state)s”.",
+        raise Conflict(_("This cannot be done while the task is in the state “%(state)s”.",
                             state=_state_label(task.state)), code="wrong_state")
     number = unit_id if isinstance(unit_id, int) and not isinstance(unit_id, bool) else to_id(
         str(unit_id or ""))
