@@ -223,3 +223,42 @@ def test_a_closed_periods_list_starts_at_its_own_tasks(app, demo):
     for measure in ("done_on_time", "open_overdue"):
         assert listed(measure) == figure_ids(measure), measure
         assert listed(measure, unit_id) == figure_ids(measure, unit_id), measure
+
+
+def test_a_units_report_figures_list_what_they_count(app, demo):
+    """On a unit's screen a report's table is its own row and the total of that row
+    (policy.statistics_unit_ids): every figure, the total row's too, opens the list of the
+    tasks it counts: the tasks the unit leads, not every task it takes part in."""
+    from html import unescape
+
+    _office, unit_id = demo
+    key, kind, number = CLOSED[1]
+    with app.app_context():
+        spec = db.session.scalar(sa.select(User).where(User.role == Role.office_specialist)
+                                 .limit(1))
+        leader = db.session.scalar(sa.select(User).where(User.role == Role.leader).limit(1))
+        staff = db.session.scalar(sa.select(User).where(User.role == Role.unit_staff,
+                                                        User.unit_id == unit_id).limit(1))
+        report = reports.draft_report(kind, 2026, number, spec)
+        report.assessment = "Đánh giá"
+        reports.submit_report(spec, report)
+        reports.approve_report(leader, report)
+        reports.issue_report(spec, report)
+        db.session.commit()
+        report_id, _id = report.id, staff.id
+        taking_part = db.session.scalar(sa.select(sa.func.count()).select_from(Task).where(
+            *reports.period_conditions(key, "total"), policy.task_scope(staff)))
+    unit = Browser(app, staff)
+    page = unit.get(f"/period_reports/details/?id={report_id}").get_data(as_text=True)
+    table = page.split('id="report-table"', 1)[1].split("</table>", 1)[0]
+    links = [(unescape(href), int(figure)) for href, figure in
+             re.findall(r'href="(/tasks/\?[^"]*)"[^>]*>\s*(\d+)\s*<', table)]
+    totals = dict((href, figure) for href, figure in links if "unit_id" not in href)
+    assert len(totals) >= 8 and len(links) >= 2 * len(totals)
+    for href, figure in links:
+        body = unit.get(href).get_data(as_text=True)
+        assert _listed_count(body) == figure, href
+        if href in totals:
+            own_row = unit.get(href + f"&unit_id={unit_id}").get_data(as_text=True)
+            assert _rows(body) == _rows(own_row), href
+    assert 0 < totals[_url(key, "total")] < taking_part, "it takes part in others' tasks"

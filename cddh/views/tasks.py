@@ -1187,6 +1187,11 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
                 conditions.append(timeliness_clause(Timeliness(value), today))
         # Click-through from the reports and the dashboard: ?unit_id=…, ?period=…&measure=….
         unit_id = to_id(request.args.get("unit_id", ""))
+        if unit_id is None and unit_user and request.args.get("period"):
+            # A unit's figures of a period are its own row's (policy.statistics_unit_ids: a
+            # report's total row on a unit's screen is that row), so the list of one is the
+            # tasks it leads, not every task it takes part in (19 tasks listed as 30).
+            [unit_id] = policy.statistics_unit_ids(current_user)
         if unit_id is not None:
             conditions.append(Task.lead_unit_id == unit_id)
         conditions.extend(period_conditions(request.args.get("period"),
