@@ -143,11 +143,19 @@ def class_clause(value: str, as_of: dt.date, today: dt.date | None = None, retur
     """The condition of one class (see the module's docstring) as of ``as_of``, for tasks
     already known to be counted. The clauses of the seven classes exclude each other.
     ``returned``, ``of``: see ``_parts``."""
+    computed = returned is not None
     cancelled, returned, done = _parts(as_of, today, returned, of)
     task = Task if of is None else of
     if value == CANCELLED:
         return cancelled
     if value == RETURNED:
+        if not computed and as_of < (today or local_today()):
+            # The same, asked as a sub-query of its own: the planner guesses half the tasks
+            # for it instead of one in 200 (a comparison with an unknown value), so a list of
+            # the figure walks its order's index to its first page. Guessing a few rows, it
+            # read every task of the window and sorted them (one unit's tasks returned at a
+            # month's end at 1M: 1,591 of 8,923, 133 ms; walked, 5.5 ms).
+            returned = sa.select(returned).correlate(Task).scalar_subquery()
         return sa.and_(sa.not_(cancelled), returned)
     held = sa.and_(sa.not_(cancelled), sa.not_(returned))
     undated = task.effective_deadline.is_(None)
