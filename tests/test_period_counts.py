@@ -262,3 +262,23 @@ def test_a_units_report_figures_list_what_they_count(app, demo):
             own_row = unit.get(href + f"&unit_id={unit_id}").get_data(as_text=True)
             assert _rows(body) == _rows(own_row), href
     assert 0 < totals[_url(key, "total")] < taking_part, "it takes part in others' tasks"
+
+
+def test_a_units_scope_of_the_tasks_it_leads_is_its_scope(app, demo):
+    """policy.task_scope_led_by: for tasks its own unit leads, "not a draft" alone; the same
+    tasks as its scope (drafts, the other states, sub-tasks alike), and for any other unit
+    its scope as it is."""
+    with app.app_context():
+        users = db.session.scalars(sa.select(User).where(
+            User.role.in_([Role.unit_staff, Role.unit_leader]))).all()
+        assert len({u.unit_id for u in users}) > 10
+        states = set(db.session.scalars(sa.select(Task.state).distinct()))
+        assert TaskState.draft in states and len(states) > 5
+        for user in users:
+            for unit_id in {user.unit_id, users[0].unit_id, users[-1].unit_id}:
+                led = Task.lead_unit_id == unit_id
+                said = set(db.session.scalars(sa.select(Task.id).where(
+                    led, policy.task_scope_led_by(user, unit_id))))
+                scoped = set(db.session.scalars(sa.select(Task.id).where(
+                    led, policy.task_scope(user))))
+                assert said == scoped, (user.username, unit_id)

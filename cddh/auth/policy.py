@@ -203,6 +203,20 @@ def task_scope(user) -> ColumnElement[bool]:
     return sa.false()
 
 
+def task_scope_led_by(user, unit_id: int) -> ColumnElement[bool]:
+    """``task_scope`` for a query already restricted to the tasks ``unit_id`` leads (one
+    unit's figure): a unit user reads every task its own unit leads once it is forwarded
+    (the unit's lead row, which every task with a lead unit has: cddh.services.scope), so
+    there the scope is "not a draft" alone. Said through the unit's task_unit rows, the
+    planner took the rows and the lead unit for independent, expected a few dozen tasks,
+    and read and sorted the unit's whole window for a page (a unit's tasks overdue at a
+    month's end at 1M: 4,270 of them, 120 ms) instead of walking its index to the page.
+    Anyone else, or another unit: ``task_scope``."""
+    if _authenticated(user) and user.role in UNIT_ROLES and user.unit_id == unit_id:
+        return Task.state != TaskState.draft
+    return task_scope(user)
+
+
 def scope_on_unit_row(user) -> bool:
     """A unit user: the tasks it may read are its unit's ``task_unit`` rows, so a query may
     read each task with that row (``task_scope_on_row``) and say its filters there."""

@@ -1098,8 +1098,7 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         # period's tasks done late have their own index in id order too.
         links = (request.args.get("timeliness"), request.args.get("measure"))
         return bool(named) or any(link in task_filters.IN_ID_ORDER_BY_INDEX for link in links) \
-            or (to_id(request.args.get("unit_id", "")) is not None
-                and self._closed_period_link())
+            or (self.list_lead_unit() is not None and self._closed_period_link())
 
     @staticmethod
     def _closed_period_link() -> bool:
@@ -1186,23 +1185,36 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
             else:
                 conditions.append(timeliness_clause(Timeliness(value), today))
         # Click-through from the reports and the dashboard: ?unit_id=…, ?period=…&measure=….
-        unit_id = to_id(request.args.get("unit_id", ""))
-        if unit_id is None and unit_user and request.args.get("period"):
-            # A unit's figures of a period are its own row's (policy.statistics_unit_ids: a
-            # report's total row on a unit's screen is that row), so the list of one is the
-            # tasks it leads, not every task it takes part in (19 tasks listed as 30).
-            [unit_id] = policy.statistics_unit_ids(current_user)
+        unit_id = self.list_lead_unit()
         if unit_id is not None:
             conditions.append(Task.lead_unit_id == unit_id)
         conditions.extend(period_conditions(request.args.get("period"),
                                             request.args.get("measure"), unit_id))
         return rows, conditions
 
+    @staticmethod
+    def list_lead_unit() -> int | None:
+        """The unit whose led tasks a link lists (``list_conditions``): ?unit_id=, or for a
+        unit user a period's figure without it: a unit's figures of a period are its own
+        row's (policy.statistics_unit_ids: a report's total row on a unit's screen is that
+        row), so its list is the tasks the unit leads, not every task it takes part in (19
+        tasks listed as 30)."""
+        if not has_request_context():
+            return None
+        unit_id = to_id(request.args.get("unit_id", ""))
+        if unit_id is None and current_user.role in UNIT_ROLES and request.args.get("period"):
+            [unit_id] = policy.statistics_unit_ids(current_user)
+        return unit_id
+
     def scope(self):
         """Where the list's query reads the unit's task_unit row (``_on_unit_rows``) the
-        scope is said on that row (policy.task_scope_on_row): the same tasks."""
+        scope is said on that row (policy.task_scope_on_row): the same tasks. Where it
+        lists one unit's led tasks, the scope of those (policy.task_scope_led_by)."""
         if on_unit_row():
             return policy.task_scope_on_row(current_user)
+        led = self.list_lead_unit()
+        if led is not None:
+            return policy.task_scope_led_by(current_user, led)
         return super().scope()
 
     def scoped_query_of_ids(self):
@@ -1313,7 +1325,7 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         args = request.args
         key, measure = args.get("period"), args.get("measure")
         window = reports.period_window(key)
-        unit_id = to_id(args.get("unit_id", ""))
+        unit_id = TaskView.list_lead_unit()
         if window is None or args.get("timeliness") or len(conditions) != len(
                 period_conditions(key, measure, unit_id)) + (unit_id is not None):
             return None
@@ -1345,6 +1357,10 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         rare word's few, counted, are read by the words' index and sorted
         (``ScopedModelView._apply_pagination``)."""
         if current_user.role not in UNIT_ROLES:
+            return False
+        if self._closed_period_link() and self.list_lead_unit() == current_user.unit_id:
+            # Its own row's figure of a closed period: the tasks it leads, newest first from
+            # the figure's newest, read as the Office reads them (``scope``).
             return False
         searched = self._search_match() is not None
         if searched and sort_column not in ("id", "deadline"):
