@@ -399,18 +399,20 @@ def _tally_windows_query(starts: tuple, today: dt.date, wanted: tuple | None) ->
 
 
 def tally_count(measure: str, today: dt.date, unit_id: int | None = None,
-                state: str | None = None, by_state: bool = False) -> sa.Select | None:
-    """How many tasks ``measure_clause(measure, None, today, today)`` holds (every task
-    counted to date; with ``unit_id``, those it leads; with ``state``, those in it), summed
-    from the running tally: the dashboard's own figure, whatever the number of tasks.
-    ``by_state``: (state, count) rows, one per state holding any. None for a measure the
-    tally cannot tell."""
+                state: str | None = None, by_state: bool = False,
+                start: dt.date | None = None) -> sa.Select | None:
+    """How many tasks ``measure_clause(measure, start, today, today)`` holds (every task
+    counted to date, or with ``start`` those of the window from it; with ``unit_id``, those
+    it leads; with ``state``, those in it), summed from the running tally: the dashboard's
+    own figure, or a running period's, whatever the number of tasks. ``by_state``: (state,
+    count) rows, one per state holding any. None for a measure or a window the tally cannot
+    tell (``tally_answers``)."""
     from ..models import task_tally
 
-    if measure not in (*COLUMNS, AWAITING) or not tally_answers([], today, today):
+    if measure not in (*COLUMNS, AWAITING) or not tally_answers([start], today, today):
         return None
     of = task_tally.c
-    where = [counted_clause(None, today, of)]
+    where = [counted_clause(start, today, of)]
     if unit_id is not None:
         where.append(of.lead_unit_id == unit_id)
     if state is not None:
