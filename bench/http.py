@@ -100,6 +100,14 @@ SCREENS = {
                                            "unit_leader", 30, 1.3),
     "deep_by_deadline_unit": ("open_overdue by deadline (desc.), a deep page, unit", "unit",
                               30, 1.3),
+    # Session 46: a unit's closed month figure from its report (its own row, no
+    # ?unit_id=), one unit's "returned" figure of a closed month, and the dashboard's
+    # running month figure.
+    "report_figure_unit": ("a closed month's figure (its report), unit", "unit", 30, 1.3),
+    "report_returned_office": ("one unit's returned figure of a closed month, Office",
+                               "office", 30, 1.3),
+    "trend_figure_office": ("the running month's figure (dashboard link), Office", "office",
+                            30, 1.3),
     "ranking": ("unit ranking", "leader", 200, None),
     "statistics_api": ("statistics of a year (API)", "leader", 200, None),
     "dashboard": ("dashboard", "leader", 100, None),
@@ -181,6 +189,10 @@ def prepare(url: str) -> dict:
 def paths(info: dict) -> dict[str, str]:
     year = dt.date.today().year - 1
     month = dt.date(year, 6, 1)
+    # The month period that holds today (the default cut-off day, the 14th: Đ17).
+    today = dt.date.today()
+    running = today.replace(day=1) if today.day <= 14 else (
+        today.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     return {
         "list_office": "/tasks/",
         "list_unit": "/tasks/",
@@ -209,6 +221,11 @@ def paths(info: dict) -> dict[str, str]:
         "overdue_by_deadline_unit": "/tasks/?timeliness=open_overdue&sort=4&desc=1",
         "unassigned_by_deadline_unit_leader": "/tasks/?group=unassigned&sort=4&desc=1",
         "deep_by_deadline_unit": f"/tasks/?timeliness=open_overdue&sort=4&desc=1&after={DEEP}",
+        "report_figure_unit": f"/tasks/?period=month:{year}:6&measure=open_overdue",
+        "report_returned_office": (f"/tasks/?period=month:{year}:6&measure=returned"
+                                   f"&unit_id={info['unit_id']}"),
+        "trend_figure_office": f"/tasks/?period=month:{running.year}:{running.month}"
+                               "&measure=done_on_time",
         "ranking": "/ranking/",
         "statistics_api": f"/api/v1/reports/statistics?kind=year&year={year}&number=1",
         "dashboard": "/dashboard/",
@@ -274,11 +291,20 @@ def run_jobs(url: str) -> dict:
     app = app_for(url, SMTP_HOST="127.0.0.1", SMTP_PORT=sink.port, SMTP_SSL=False,
                   SMTP_STARTTLS=False, SMTP_USER="")
     results = {}
+    with app.app_context():
+        from cddh.services.calendar import WorkingCalendar
+        from cddh.services.clock import local_today
+
+        # The digest goes out on working days only: on a weekend or a holiday in Viet Nam
+        # (a Friday evening in UTC is Saturday there) it is measured as of the last one.
+        day, calendar = local_today(), WorkingCalendar()
+        while not calendar.is_working_day(day):
+            day -= dt.timedelta(days=1)
     try:
         for name in JOBS:
             for attempt in (1, 2):
                 start = time.perf_counter()
-                outcome = run_job(name, app=app)
+                outcome = run_job(name, app=app, today=day if name == "mail_digest" else None)
                 seconds = time.perf_counter() - start
                 counts = {k: v for k, v in outcome.counts.items() if k != "today"}
                 results[(name, attempt)] = (seconds, outcome.status, counts)
