@@ -151,6 +151,8 @@ def test_a_running_periods_list_counts_from_the_running_tally(app, demo):
                 body = page.get_data(as_text=True)
                 assert _listed_count(body) == len(live), (url, who is unit)
                 assert _rows(body) == live, (url, who is unit)
+                if who is unit:  # its own figure, newest first, as the Office's
+                    assert _in_order(body) == sorted(live, reverse=True), url
                 if measure != "assigned_in_period":  # not a class the tally keeps
                     assert not _counts_tasks(seen), (url, who is unit)
                 shown += len(live)

@@ -1352,11 +1352,12 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
                 | ({"unit_id": unit_id} if unit_id is not None else {}))
 
     def _urgency_order(self, sort_column) -> bool:
-        """A unit user's list, unsorted, in its urgency order; not a closed period's figure
-        (``?period=``): its tasks are as they stood at the period's end, which today's
-        urgency does not order, and newest first its page starts at the figure's newest
-        task (facts.stored_last_id), where in urgency order every task of the figure was
-        read and sorted (at 1M, a unit's 4,270 overdue at a month's end: 160 ms)."""
+        """A unit user's list, unsorted, in its urgency order; not a period's figure
+        (``?period=``): a closed period's tasks are as they stood at the period's end, which
+        today's urgency does not order, and newest first its page starts at the figure's
+        newest task (facts.stored_last_id), where in urgency order every task of the figure
+        was read and sorted (at 1M, a unit's 4,270 overdue at a month's end: 160 ms); its
+        own figure of the running one is read as the Office reads it (``_on_unit_rows``)."""
         return sort_column is None and self._on_unit_rows(sort_column) \
             and not self._closed_period_link()
 
@@ -1377,9 +1378,13 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         (``ScopedModelView._apply_pagination``)."""
         if current_user.role not in UNIT_ROLES:
             return False
-        if self._closed_period_link() and self.list_lead_unit() == current_user.unit_id:
-            # Its own row's figure of a closed period: the tasks it leads, newest first from
-            # the figure's newest, read as the Office reads them (``scope``).
+        if reports.period_window(request.args.get("period")) is not None \
+                and self.list_lead_unit() == current_user.unit_id:
+            # Its own row's figure of a period: the tasks it leads, newest first (a closed
+            # period's from the figure's newest), read as the Office reads them (``scope``).
+            # Along its rows in urgency order, the planner took the rows and the figure's
+            # conditions on the tasks for independent and joined the unit's whole window
+            # (the running month's tasks overdue at 1M: 5,812 of them, 66 -> 13 ms).
             return False
         searched = self._search_match() is not None
         if searched and sort_column not in ("id", "deadline"):
