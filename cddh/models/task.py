@@ -278,8 +278,12 @@ class Task(IdMixin, TimestampMixin, db.Model):
         sa.Index("ix_task_lead_unit_id_state_effective_deadline", "lead_unit_id", "state",
                  "effective_deadline"),
         # A lead unit's tasks done in a closed period (its figure's list from a report or
-        # the ranking: statistics.completed_in_window), one range.
-        sa.Index("ix_task_lead_unit_id_completed_on", "lead_unit_id", "completed_on"),
+        # the ranking: statistics.completed_in_window), one range; as of today, those done
+        # in the window or without a completion date, two (with the state: not every open
+        # task of the unit, undated too, then matched with every done task: a unit's done
+        # on time of the running month at 1M, 35 -> 8 ms).
+        sa.Index("ix_task_lead_unit_id_completed_on_state", "lead_unit_id", "completed_on",
+                 "state"),
         # The few tasks whose officer's report waits for the unit leader's sign-off (a unit
         # leader's home group): a partial index, whatever the unit's size.
         sa.Index("ix_task_lead_unit_id_signoff", "lead_unit_id",
