@@ -1110,10 +1110,20 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
                 and request.args.get("measure") not in statistics.DONE_CLASSES)
 
     @staticmethod
+    def link_window() -> tuple[dt.date, dt.date] | None:
+        """The window of the period a link names (?period=), or None; read once a request
+        (the list asks a dozen times)."""
+        return memo.per_request("link_window",
+                                lambda: reports.period_window(request.args.get("period")))
+
+    @staticmethod
     def _closed_period_link() -> bool:
-        """A report's figure of a period that has ended (?period=)."""
-        window = reports.period_window(request.args.get("period"))
-        return window is not None and window[1] < local_today()
+        """A report's figure of a period that has ended (?period=). Asked a dozen times a
+        request: once."""
+        def closed() -> bool:
+            window = TaskView.link_window()
+            return window is not None and window[1] < local_today()
+        return memo.per_request("closed_period_link", closed)
 
     def _filter_said(self, idx: int, value) -> dict | None:
         """What a filter says in the running tally's terms; None where it cannot."""
@@ -1219,9 +1229,13 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         tasks listed as 30)."""
         if not has_request_context():
             return None
+        return memo.per_request("list_lead_unit", TaskView._list_lead_unit)
+
+    @staticmethod
+    def _list_lead_unit() -> int | None:
         unit_id = to_id(request.args.get("unit_id", ""))
         if unit_id is None and current_user.role in UNIT_ROLES \
-                and reports.period_window(request.args.get("period")) is not None:
+                and TaskView.link_window() is not None:
             [unit_id] = policy.statistics_unit_ids(current_user)
         return unit_id
 
@@ -1343,7 +1357,7 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         the figure (reports.period_measure) that reports.period_conditions lists."""
         args = request.args
         key, measure = args.get("period"), args.get("measure")
-        window = reports.period_window(key)
+        window = TaskView.link_window()
         unit_id = TaskView.list_lead_unit()
         if window is None or args.get("timeliness") or len(conditions) != len(
                 period_conditions(key, measure, unit_id)) + (unit_id is not None):
@@ -1378,7 +1392,7 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         (``ScopedModelView._apply_pagination``)."""
         if current_user.role not in UNIT_ROLES:
             return False
-        if reports.period_window(request.args.get("period")) is not None \
+        if TaskView.link_window() is not None \
                 and self.list_lead_unit() == current_user.unit_id:
             # Its own row's figure of a period: the tasks it leads, newest first (a closed
             # period's from the figure's newest), read as the Office reads them (``scope``).
