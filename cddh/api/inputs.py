@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from ..models import db
 from ..services import DomainError
 from ..services.documents import ValidationErrors
-from ..services.parsing import MAX_ID, parse_iso_date, storable_text, to_int
+from ..services.parsing import MAX_ID, parse_iso_date, storable_text, to_int, unstorable_message
 from .errors import ApiError
 
 DEFAULT_LIMIT, MAX_LIMIT = 50, 200
@@ -59,8 +59,7 @@ def json_body() -> dict:
     if not isinstance(data, dict):
         raise ApiError(400, "malformed_json", _("The request body must be a JSON object."))
     if not all(storable_text(text) for text in _strings(data)):
-        raise ApiError(400, "unstorable_text",
-                       _("The text contains characters that cannot be stored (such as NUL)."))
+        raise ApiError(400, "unstorable_text", unstorable_message())
     return data
 
 
@@ -191,8 +190,7 @@ def query_text(name: str, *, required: bool = False) -> str | None:
             raise bad_parameter(name, _("This parameter is required."))
         return None
     if not storable_text(value):
-        raise bad_parameter(name, _("The text contains characters that cannot be stored "
-                                    "(such as NUL)."))
+        raise bad_parameter(name, unstorable_message())
     return value
 
 

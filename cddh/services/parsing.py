@@ -127,3 +127,8 @@ def storable_text(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def unstorable_message() -> str:
+    """What a user is told of text ``storable_text`` refuses (the API and the services)."""
+    return _("The text contains characters that cannot be stored (such as NUL).")

@@ -14,7 +14,7 @@ from ..auth import policy
 from ..models import SavedFilter, db
 from . import DomainError, NotFound
 from .lengths import check_lengths
-from .parsing import storable_text
+from .parsing import storable_text, unstorable_message
 
 MAX_QUERY = 2000
 MAX_PER_USER = 50
@@ -56,8 +56,7 @@ def save(user, name: str | None, query: str | None) -> SavedFilter:
         raise DomainError(_("Give the filter a name."), fields={"name": "required"})
     check_lengths(SavedFilter, name=name)
     if not storable_text(name):
-        raise DomainError(_("The text contains characters that cannot be stored (such as NUL)."),
-                          fields={"name": "invalid"})
+        raise DomainError(unstorable_message(), fields={"name": "invalid"})
     query = clean_query(query)
     if not query:
         raise DomainError(_("Choose a filter or search the list before saving it."))
