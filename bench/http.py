@@ -183,16 +183,22 @@ def prepare(url: str) -> dict:
         assert office is not None
         db.session.commit()
         info["tokens"] = tokens
+        # The month period that holds today in Viet Nam, by the database's cut-off day (Đ17):
+        # the month after the cut-off day the window starts after.
+        from cddh.services.clock import local_today
+        from cddh.services.periods import month_window_start
+        from cddh.services.settings import get_setting
+
+        start = month_window_start(local_today(), int(get_setting("report_cutoff_day")))
+        cutoff = start - dt.timedelta(days=1)
+        info["running_month"] = (cutoff.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     return info
 
 
 def paths(info: dict) -> dict[str, str]:
     year = dt.date.today().year - 1
     month = dt.date(year, 6, 1)
-    # The month period that holds today (the default cut-off day, the 14th: Đ17).
-    today = dt.date.today()
-    running = today.replace(day=1) if today.day <= 14 else (
-        today.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    running = info["running_month"]
     return {
         "list_office": "/tasks/",
         "list_unit": "/tasks/",
@@ -473,14 +479,29 @@ def mixed_load(server: Server, info: dict, keys, seconds: float, threads: int = 
 
     stop_at[0] = time.perf_counter() + seconds
     pool = [threading.Thread(target=worker, args=(n,)) for n in range(threads)]
+    # Where the machine's CPU went (ms a request): the workers', this load generator's (its
+    # threads share the cores with the server), and the machine's in all (the database too).
+    cpu = (server.cpu_seconds(), time.process_time(), machine_cpu_seconds())
     start = time.perf_counter()
     for t in pool:
         t.start()
     for t in pool:
         t.join()
     elapsed = time.perf_counter() - start
+    done = max(len(samples), 1)
+    workers_ms, client_ms, machine_ms = (
+        (after - before) * 1000 / done for before, after in zip(
+            cpu, (server.cpu_seconds(), time.process_time(), machine_cpu_seconds()), strict=True))
     return {"rps": len(samples) / elapsed, "p50": pct(samples, 50), "p99": pct(samples, 99),
-            "requests": len(samples), "errors": errors[0]}
+            "requests": len(samples), "errors": errors[0], "workers_ms": workers_ms,
+            "client_ms": client_ms, "machine_ms": machine_ms, "cores": os.cpu_count()}
+
+
+def machine_cpu_seconds() -> float:
+    """The CPU time every process of the machine has used so far (/proc/stat: all but idle
+    and iowait), in seconds."""
+    fields = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
 
 
 def measure_export(url: str, info: dict, rows: int) -> dict:
@@ -616,9 +637,18 @@ def report(labels: list[str], screens: dict, extra: dict) -> str:
                      f"p50 {mixed['p50']:.0f} ms, p99 {mixed['p99']:.0f} ms, "
                      f"{mixed['errors']} errors; target ≥ 400/s and p99 ≤ 100 ms: "
                      f"{'met' if ok else 'NOT met'}\n")
+            if "machine_ms" in mixed:
+                text += (f"  CPU a request: workers {mixed['workers_ms']:.1f} ms, this load "
+                         f"generator {mixed['client_ms']:.1f} ms, the machine in all "
+                         f"{mixed['machine_ms']:.1f} ms ({mixed['cores']} cores: at most "
+                         f"{mixed['cores'] * 1000 / mixed['machine_ms']:.0f} requests/s)\n")
         if plain:
             text += (f"- plain Flask-Admin mix, same load: {plain['rps']:.0f} requests/s, "
                      f"p99 {plain['p99']:.0f} ms\n")
+            if "machine_ms" in plain:
+                text += (f"  CPU a request: workers {plain['workers_ms']:.1f} ms, this load "
+                         f"generator {plain['client_ms']:.1f} ms, the machine in all "
+                         f"{plain['machine_ms']:.1f} ms\n")
         export = data.get("export")
         if export:
             ok = export["seconds"] <= 3 and export["growth_mb"] <= 60
