@@ -13,7 +13,8 @@ statistics, for ``pstats``' callers and callees); ``--dump DIR``
 writes each screen's HTML (CSRF tokens blanked) to compare two trees' output.
 ``--url WHO:PATH`` (repeatable) measures that page alone (``url0``, ``url1``…), as ``office``,
 ``unit``, ``unit_leader`` or ``leader``; ``SHOW_SQL=SCREEN`` (or ``all``) prints one
-request's statements with their times.
+request's statements with their times, ``EXPLAIN=SCREEN`` (or ``all``) the EXPLAIN ANALYZE of
+its slowest (PostgreSQL).
 """
 
 from __future__ import annotations
@@ -129,7 +130,7 @@ def main() -> None:
 
     from cddh.models import db
 
-    statements = []
+    statements, parameters_of = [], []
     with app.app_context():
         engine = db.engine
 
@@ -138,6 +139,7 @@ def main() -> None:
     @sa.event.listens_for(engine, "before_cursor_execute")
     def count(conn, cursor_, statement, parameters, context, executemany):
         statements.append(statement)
+        parameters_of.append(parameters)
         conn.info["t0"] = time.perf_counter()
 
     @sa.event.listens_for(engine, "after_cursor_execute")
@@ -155,13 +157,22 @@ def main() -> None:
             html = TOKEN.sub(r"\1-\2", client.get(url).get_data(as_text=True))
             Path(args.dump, key + ".html").write_text(html)
         statements.clear()
+        parameters_of.clear()
         sql_ms.clear()
         client.get(url)
         n_sql = len(statements)
         if os.environ.get("SHOW_SQL") in (key, "all"):  # the statements of one request
             for statement, ms in zip(statements, sql_ms, strict=False):
                 print(f"   {ms:6.2f}", " ".join(statement.split())[:int(os.environ.get("SQL_WIDTH", 300))])
+        if os.environ.get("EXPLAIN") in (key, "all") and sql_ms:  # its slowest statement
+            slowest = max(range(len(sql_ms)), key=sql_ms.__getitem__)
+            with engine.connect() as conn:
+                plan = conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statements[slowest],
+                                            parameters_of[slowest]).scalars().all()
+            print(f"   {key}: {sql_ms[slowest]:.2f} ms", " ".join(statements[slowest].split()),
+                  parameters_of[slowest], *plan, sep="\n")
         sql_ms.clear()
+        parameters_of.clear()
         if args.profile == key and args.sort == "tree":
             from pyinstrument import Profiler  # pip install pyinstrument (not a dependency)
 

@@ -243,6 +243,8 @@ DONE_LATE_INCLUDE = ["state", "assigned_at", "parent_task_id", "deadline", "effe
                      "completed_on", "lead_unit_id", "priority"]
 # The index by state keys the state already: it is not carried twice.
 DONE_LATE_STATE_INCLUDE = [column for column in DONE_LATE_INCLUDE if column != "state"]
+# The rows of ``ix_task_open_id``: the tasks a unit holds (UNIT_OPEN_STATES).
+OPEN_ROWS = "state IN ({})".format(", ".join(f"'{state}'" for state in UNIT_OPEN_STATES))
 # The rows of ``ix_task_completed_late_id``: completed after the effective deadline (done
 # late as of any date since).
 COMPLETED_LATE_ROWS = "completed_on > effective_deadline"
@@ -332,6 +334,13 @@ class Task(IdMixin, TimestampMixin, db.Model):
         # planner read every task the unit led by the period's end and sorted them (at 1M,
         # a unit's tasks overdue at a month's end or returned: 16,000 read, 150 ms).
         sa.Index("ix_task_lead_unit_id_id", "lead_unit_id", "id"),
+        # The tasks units hold, newest first: the lists of the overdue ones by number (the
+        # dashboard's "overdue" link, a leader's escalated group) walk them alone. Along the
+        # whole table they passed every newer task, done or not yet due (at 1M on
+        # time-ordered data: 55,000 rows for a leader's first 50 escalated tasks, 18 ms;
+        # 16,000 rows so, 6 ms).
+        sa.Index("ix_task_open_id", "id", postgresql_where=sa.text(OPEN_ROWS),
+                 sqlite_where=sa.text(OPEN_ROWS)),
     )
 
     document_id: Mapped[int] = mapped_column(sa.ForeignKey("document.id"))
