@@ -14,7 +14,8 @@ writes each screen's HTML (CSRF tokens blanked) to compare two trees' output.
 ``--url WHO:PATH`` (repeatable) measures that page alone (``url0``, ``url1``…), as ``office``,
 ``unit``, ``unit_leader`` or ``leader``; ``SHOW_SQL=SCREEN`` (or ``all``) prints one
 request's statements with their times, ``EXPLAIN=SCREEN`` (or ``all``) the EXPLAIN ANALYZE of
-its slowest (PostgreSQL).
+its slowest (PostgreSQL), after ``EXPLAIN_BEFORE`` (a statement, rolled back: ``DROP INDEX
+…`` shows the plan without it).
 """
 
 from __future__ import annotations
@@ -166,7 +167,9 @@ def main() -> None:
                 print(f"   {ms:6.2f}", " ".join(statement.split())[:int(os.environ.get("SQL_WIDTH", 300))])
         if os.environ.get("EXPLAIN") in (key, "all") and sql_ms:  # its slowest statement
             slowest = max(range(len(sql_ms)), key=sql_ms.__getitem__)
-            with engine.connect() as conn:
+            with engine.connect() as conn:  # rolled back: EXPLAIN_BEFORE may drop an index
+                if os.environ.get("EXPLAIN_BEFORE"):
+                    conn.exec_driver_sql(os.environ["EXPLAIN_BEFORE"])
                 plan = conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statements[slowest],
                                             parameters_of[slowest]).scalars().all()
             print(f"   {key}: {sql_ms[slowest]:.2f} ms", " ".join(statements[slowest].split()),

@@ -349,6 +349,11 @@ class Task(IdMixin, TimestampMixin, db.Model):
         # 16,000 rows so, 6 ms).
         sa.Index("ix_task_open_id", "id", postgresql_where=sa.text(OPEN_ROWS),
                  sqlite_where=sa.text(OPEN_ROWS)),
+        # The same by lead unit (the dashboard's overdue figure of one unit): the unit's open
+        # tasks alone. Along the first, every unit's were passed (14,677 rows, 6 ms at 1M);
+        # along the unit's tasks of every state, 1,438 (2.5 ms); 397 so (0.7 ms).
+        sa.Index("ix_task_open_lead_unit_id_id", "lead_unit_id", "id",
+                 postgresql_where=sa.text(OPEN_ROWS), sqlite_where=sa.text(OPEN_ROWS)),
     )
 
     document_id: Mapped[int] = mapped_column(sa.ForeignKey("document.id"))

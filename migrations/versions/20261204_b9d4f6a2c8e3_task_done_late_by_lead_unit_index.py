@@ -7,7 +7,7 @@ One unit's "done late" figure (the dashboard's per-unit link, the Office's lead 
 
 Revision ID: b9d4f6a2c8e3
 Revises: a8c3e5f1d7b2
-Create Date: 2026-12-04 21:05:00
+Create Date: 2026-12-04 20:20:00
 
 """
 import sqlalchemy as sa
