@@ -108,6 +108,14 @@ SCREENS = {
                                "office", 30, 1.3),
     "trend_figure_office": ("the running month's figure (dashboard link), Office", "office",
                             30, 1.3),
+    # Session 47: a leader's home and its escalated group, the dashboard's overdue figure
+    # and one unit's overdue and done late figures.
+    "home_leader": ("home, leader", "leader", 50, None),
+    "escalated_leader": ("escalated group (home), leader", "leader", 30, 1.3),
+    "overdue_leader": ("overdue figure (dashboard), leader", "leader", 30, 1.3),
+    "unit_overdue_leader": ("one unit's overdue figure (dashboard), leader", "leader", 30, 1.3),
+    "unit_done_late_leader": ("one unit's done late figure (dashboard), leader", "leader", 30,
+                              1.3),
     "ranking": ("unit ranking", "leader", 200, None),
     "statistics_api": ("statistics of a year (API)", "leader", 200, None),
     "dashboard": ("dashboard", "leader", 100, None),
@@ -232,6 +240,11 @@ def paths(info: dict) -> dict[str, str]:
                                    f"&unit_id={info['unit_id']}"),
         "trend_figure_office": f"/tasks/?period=month:{running.year}:{running.month}"
                                "&measure=done_on_time",
+        "home_leader": "/",
+        "escalated_leader": "/tasks/?group=escalated",
+        "overdue_leader": "/tasks/?measure=open_overdue",
+        "unit_overdue_leader": f"/tasks/?measure=open_overdue&unit_id={info['unit_id']}",
+        "unit_done_late_leader": f"/tasks/?measure=done_late&unit_id={info['unit_id']}",
         "ranking": "/ranking/",
         "statistics_api": f"/api/v1/reports/statistics?kind=year&year={year}&number=1",
         "dashboard": "/dashboard/",
