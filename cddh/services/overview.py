@@ -60,40 +60,52 @@ def due_soon_clause(today: dt.date, limit: dt.date | None = None, of=None,
     return sa.and_(open_, of.effective_deadline >= today, of.effective_deadline <= limit)
 
 
-def unit_group_rows(user: User, today: dt.date) -> dict[str, list]:
+def unit_group_rows(user: User, today: dt.date, only: str | None = None) -> dict[str, list]:
     """The unit user's home groups, in display order, each as conditions on the unit's
     ``task_unit`` rows (their state, "settled" flag and effective deadline, kept by
     cddh.services.scope): counting a group is an index range of the unit's rows, never a
     visit of the tasks. The task list's ``?group=`` reads the same conditions
-    (``unit_groups``)."""
+    (``unit_groups``); ``only``: that group alone (none when the user has no such group),
+    so a list of one group does not read what the others need (the due-soon limit's setting
+    and calendar, whether the user handles any task: three statements)."""
     tu = task_unit.c
-    limit = due_soon_limit(today)
     # Open at the unit: the (unit_id, state, deadline, task_id) index covers every condition
     # below but the officers', so the counts are one index-only range scan.
     open_ = tu.state.in_([s.value for s in UNIT_OPEN])
-    groups = {}
+    limit = []  # the due-soon limit, read at most once
+
+    def due_limit() -> dt.date:
+        if not limit:
+            limit.append(due_soon_limit(today))
+        return limit[0]
+
+    said = {}
     # Đ8.2b: the officer's own tasks first; the unit leader's received tasks without officer.
-    if user.role == Role.unit_staff or _is_officer_anywhere(user):
-        groups["mine"] = [tu.state.in_([s.value for s in (*UNIT_OPEN, S.pending_verification)]),
-                          tu.task_id.in_(sa.select(task_officer.c.task_id).where(
-                              task_officer.c.user_id == user.id))]
+    if only in (None, "mine") and (user.role == Role.unit_staff or _is_officer_anywhere(user)):
+        said["mine"] = lambda: [
+            tu.state.in_([s.value for s in (*UNIT_OPEN, S.pending_verification)]),
+            tu.task_id.in_(sa.select(task_officer.c.task_id).where(
+                task_officer.c.user_id == user.id))]
     if user.role == Role.unit_leader:
         # A report waits for sign-off while the task is open at the unit (a partial index on
         # the few tasks with one).
-        groups["awaiting_signoff"] = [open_, tu.role == TaskUnitRole.lead, tu.task_id.in_(
+        said["awaiting_signoff"] = lambda: [open_, tu.role == TaskUnitRole.lead, tu.task_id.in_(
             sa.select(Task.id).where(Task.signoff_action.is_not(None),
                                      Task.lead_unit_id == user.unit_id))]
-        groups["unassigned"] = [open_, tu.role == TaskUnitRole.lead, ~sa.exists().where(
+        said["unassigned"] = lambda: [open_, tu.role == TaskUnitRole.lead, ~sa.exists().where(
             task_officer.c.task_id == tu.task_id)]
-    return groups | {
+    said |= {
         # The dashboard's "open, overdue" class on the row (past the effective deadline,
         # Điều 148), within the user's scope; a sub-task the same way for its units.
-        "overdue": [class_clause(Timeliness.open_overdue.value, today, today, of=UNIT_ROW)],
-        "due_soon": [due_soon_clause(today, limit, of=UNIT_ROW)],  # Đ11.1b
-        "on_time": [open_, tu.deadline > limit],
-        "no_deadline": [open_, tu.deadline.is_(None)],
-        "awaiting_verification": [tu.state == S.pending_verification.value],
+        "overdue": lambda: [class_clause(Timeliness.open_overdue.value, today, today,
+                                         of=UNIT_ROW)],
+        "due_soon": lambda: [due_soon_clause(today, due_limit(), of=UNIT_ROW)],  # Đ11.1b
+        "on_time": lambda: [open_, tu.deadline > due_limit()],
+        "no_deadline": lambda: [open_, tu.deadline.is_(None)],
+        "awaiting_verification": lambda: [tu.state == S.pending_verification.value],
     }
+    return {name: conditions() for name, conditions in said.items()
+            if only is None or name == only}
 
 
 def unit_groups(user: User, today: dt.date) -> dict[str, sa.ColumnElement[bool]]:

@@ -1195,7 +1195,8 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         unit_user = current_user.role in UNIT_ROLES
         group = request.args.get("group")
         if group:
-            found = overview.unit_group_rows(current_user, today) if unit_user else None
+            found = overview.unit_group_rows(current_user, today, only=group) \
+                if unit_user else None
             if found is not None:
                 rows.extend(found.get(group, []))  # an unknown group is no filter
             else:
