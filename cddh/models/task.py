@@ -503,7 +503,14 @@ class TaskHistory(IdMixin, db.Model):
     """One entry per transition or notable event of a task; never edited."""
 
     __tablename__ = "task_history"
-    __table_args__ = (sa.Index("ix_task_history_task_id_at", "task_id", "at"),)
+    # A task's entries in time order (its page), and its state as of a past day
+    # (statistics.returned_as_of: the last state change before it, ties by number): with the
+    # number and, on PostgreSQL, the new state in the index, that is the first entry of one
+    # backward index-only range. By (task_id, at), each probe read the task's entries from
+    # the table and sorted them (a unit's 872 done on time in a closed quarter at 1M:
+    # 15.7 -> 4.2 ms).
+    __table_args__ = (sa.Index("ix_task_history_task_id_at_id", "task_id", "at", "id",
+                               postgresql_include=["to_state"]),)
 
     task_id: Mapped[int] = mapped_column(sa.ForeignKey("task.id"))
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
