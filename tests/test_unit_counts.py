@@ -228,6 +228,28 @@ def test_home_groups_and_list_counts_from_the_index_match_the_tasks(app, browser
     assert _listed_count(page) < visible
 
 
+def test_one_group_asked_alone_is_said_as_among_all(app):
+    """overview.unit_group_rows(only=): a list of one home group reads that group's
+    conditions alone, the same as among all the user's groups; a group the user has not
+    (a unit leader who handles no task has no "mine") or an unknown one is none."""
+    def said(conditions) -> str:
+        return str(sa.and_(*conditions).compile(db.engine,
+                                                compile_kwargs={"literal_binds": True}))
+
+    with app.test_request_context():
+        today = local_today()
+        _unit, staff, leader, _tasks, _twice = _world(today)
+        for user, lacks in ((staff, {"unassigned", "awaiting_signoff"}), (leader, {"mine"})):
+            every = overview.unit_group_rows(user, today)
+            assert not lacks & every.keys() and len(every) >= 6
+            for name, conditions in every.items():
+                alone = overview.unit_group_rows(user, today, only=name)
+                assert list(alone) == [name]
+                assert said(alone[name]) == said(conditions), name
+            for name in (*lacks, "no_such_group"):
+                assert overview.unit_group_rows(user, today, only=name) == {}, name
+
+
 def test_the_scope_said_on_the_unit_row_is_the_same_tasks_joined_or_not(app):
     """policy.task_scope_on_row (a unit's list in its urgency order): the tasks of
     task_scope, each once, on the joined row and unjoined alike (it names the row's task, so
