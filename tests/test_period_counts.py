@@ -159,6 +159,37 @@ def test_a_running_periods_list_counts_from_the_running_tally(app, demo):
     assert shown > 0
 
 
+def test_a_unit_users_figure_as_of_today_lists_the_tasks_its_unit_leads(app, demo):
+    """?measure= alone (a figure as of today, the dashboard's) on a unit's screen is its own
+    row's figure, as a period's is (TaskView.list_lead_unit): the tasks its unit leads in
+    that class, counted from the running tally; not every task it takes part in."""
+    _office, unit_id = demo
+    with app.app_context():
+        staff = db.session.scalar(sa.select(User).where(User.role == Role.unit_staff,
+                                                        User.unit_id == unit_id).limit(1))
+        staff.id  # noqa: B018
+        scope = policy.task_scope(staff)
+    unit = Browser(app, staff)
+    shown = wider = 0
+    for measure in (*MEASURES, "awaiting_verification"):
+        if measure == "assigned_in_period":
+            continue  # a period's figure only
+        with recorded_statements(app) as seen:
+            page = unit.get(f"/tasks/?measure={measure}")
+        with app.app_context(), app.test_request_context():
+            live = _live_ids(None, measure, unit_id)
+            taking_part = set(db.session.scalars(sa.select(Task.id).where(
+                *reports.period_conditions(None, measure), scope)))
+        body = page.get_data(as_text=True)
+        assert _listed_count(body) == len(live) == len(_rows(body)), measure
+        assert _rows(body) == live, measure
+        assert _in_order(body) == sorted(live, reverse=True), measure  # the Office's order
+        assert not _counts_tasks(seen), measure
+        shown += len(live)
+        wider += len(taking_part - live)
+    assert shown > 0 and wider > 0, "the unit takes part in tasks other units lead"
+
+
 def test_a_unit_user_sees_its_own_units_stored_figure(app, demo):
     """A unit's own figure (?unit_id= its unit) counts every task it leads: all are in its
     scope, so the list's count is the stored figure; another unit's figure in its list is
