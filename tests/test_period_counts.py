@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from html import unescape
 
 import pytest
 import sqlalchemy as sa
@@ -169,6 +170,7 @@ def test_a_unit_users_figure_as_of_today_lists_the_tasks_its_unit_leads(app, dem
                                                         User.unit_id == unit_id).limit(1))
         staff.id  # noqa: B018
         scope = policy.task_scope(staff)
+        unit_name = staff.unit.name
     unit = Browser(app, staff)
     shown = wider = 0
     for measure in (*MEASURES, "awaiting_verification"):
@@ -184,10 +186,14 @@ def test_a_unit_users_figure_as_of_today_lists_the_tasks_its_unit_leads(app, dem
         assert _listed_count(body) == len(live) == len(_rows(body)), measure
         assert _rows(body) == live, measure
         assert _in_order(body) == sorted(live, reverse=True), measure  # the Office's order
+        heading = body.split('id="list-heading"', 1)[1].split("</", 1)[0]
+        assert unit_name in unescape(heading), measure  # says whose figure it is
         assert not _counts_tasks(seen), measure
         shown += len(live)
         wider += len(taking_part - live)
     assert shown > 0 and wider > 0, "the unit takes part in tasks other units lead"
+    page = unit.get(_url(CLOSED[0][0], "total")).get_data(as_text=True)  # a period's too
+    assert unit_name in unescape(page.split('id="list-heading"', 1)[1].split("</", 1)[0])
 
 
 def test_a_unit_user_sees_its_own_units_stored_figure(app, demo):
@@ -289,8 +295,6 @@ def test_a_units_report_figures_list_what_they_count(app, demo):
     """On a unit's screen a report's table is its own row and the total of that row
     (policy.statistics_unit_ids): every figure, the total row's too, opens the list of the
     tasks it counts: the tasks the unit leads, not every task it takes part in."""
-    from html import unescape
-
     _office, unit_id = demo
     key, kind, number = CLOSED[1]
     with app.app_context():

@@ -511,8 +511,10 @@ class SelfInspectionView(ScopedModelView):
                            kinds=PERIOD_KINDS, labels=SUBMISSION, css=SUBMISSION_CSS)
 
 
-def click_through_heading(args) -> str:
-    """What a click-through from a report or the dashboard filters: period, figure, unit."""
+def click_through_heading(args, unit_id: int | None = None) -> str:
+    """What a click-through from a report or the dashboard filters: period, figure, unit
+    (``unit_id``: the unit whose row the list is, where the link names none: a unit's own
+    figure on its screen; else the link's ?unit_id=)."""
     parts = []
     period = reports.parse_period_key(args.get("period"))
     if period is not None:
@@ -524,7 +526,8 @@ def click_through_heading(args) -> str:
         names = {**_chart_labels(), reports.ASSIGNED: _("Of which assigned in this period"),
                  "no_deadline_done": _("Done without deadline")}
         parts.append(str(names.get(measure) or measure))
-    unit_id = to_id(args.get("unit_id", ""))
+    if unit_id is None:
+        unit_id = to_id(args.get("unit_id", ""))
     if unit_id is not None:
         unit = db.session.get(Unit, unit_id)
         parts.append(unit.name if unit is not None else "")

@@ -1639,7 +1639,7 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         parts = [str(GROUP_TITLES.get(request.args.get("group"), "")),
                  _("The tasks I direct") if request.args.get("directed") == "me" else "",
                  labels.label(labels.TIMELINESS, request.args.get("timeliness")),
-                 click_through_heading(request.args)]
+                 click_through_heading(request.args, self.list_lead_unit())]
         return " · ".join(p for p in parts if p)
     action_roles = {"forward": frozenset({Role.office_specialist})}
 
