@@ -147,6 +147,28 @@ def test_the_headline_figures_are_the_dashboard_s_and_open_lists_of_that_size(ap
         assert len(set(re.findall(r'href="/tasks/details/\?id=(\d+)', listing))) == figure, measure
 
 
+@pytest.mark.parametrize("url", ["/tasks/?measure=open_overdue", "/tasks/?measure=open_on_time",
+                                 "/tasks/?group=escalated"])
+def test_a_leaders_open_lists_page_by_page_newest_first(app, w, browser, monkeypatch, url):
+    """The lists of open tasks newest first: one task a page, each once, newest first, as
+    the whole list; few, read whole and sorted, or (none counted few) walked, their page's
+    ids read first on PostgreSQL (TaskView.page_ids_first)."""
+    leader = browser(w.vice_a)
+    whole = _ids_in_order(leader.get(url).get_data(as_text=True))
+    assert whole and whole == sorted(whole, reverse=True), url
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 1)
+    for up_to in (1000, 0):
+        monkeypatch.setitem(app.config, "SORT_FOUND_UP_TO", up_to)
+        pages = [_ids_in_order(leader.get(f"{url}&page={n}").get_data(as_text=True))
+                 for n in range(len(whole) + 1)]
+        assert pages == [[i] for i in whole] + [[]], (url, up_to)
+
+
+def _ids_in_order(page: str) -> list[int]:
+    return list(dict.fromkeys(int(i) for i in re.findall(r'href="/tasks/details/\?id=(\d+)',
+                                                         page)))
+
+
 def test_the_specialist_home_keeps_its_queues(w, browser):
     page = _page(browser, w.specialist)
     assert "VIEC-BI-TRA-LAI" in page and 'id="home-headline"' not in page

@@ -865,11 +865,20 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
             # 10,000 rows, 210 ms).
             ids = self._page_ids(query.with_entities(self.model.id), page, size)
             return query.filter(self.model.id.in_(ids)).limit(size)
+        if order is None and size and self.page_ids_first():
+            # The page's ids first, from an index that carries what the list's conditions
+            # ask of each row it passes (TaskView.page_ids_first), then the page's rows.
+            ids = self._page_ids(query.with_entities(self.model.id), page, size)
+            return query.filter(self.model.id.in_(ids)).limit(size)
         if order is None:
             return super()._apply_pagination(query, page, page_size)
         ids = self._page_ids(query.with_entities(self.model.id).order_by(None).order_by(*order),
                              page, size)
         return query.filter(self.model.id.in_(ids)).order_by(None).order_by(*order).limit(size)
+
+    def page_ids_first(self) -> bool:
+        """Read the page's ids alone first, then its rows (a view says where it pays)."""
+        return False
 
     def _counted_page(self, query, page, size):
         """The list's count where it waits for the page (``EstimatingCount.scalar``: a

@@ -278,6 +278,8 @@ class LeadUnitFilter(LookupFilter):
 # What the running tally can narrow its counts by (``TaskView._tally``): a figure, its
 # lead unit, a state, a closed period.
 TALLY_TERMS = frozenset({"measure", "unit_id", "state", "period"})
+# The dashboard's figures of open tasks: their lists walk ``ix_task_open_id`` (page_ids_first).
+OPEN_FIGURES = frozenset({"open_overdue", "open_on_time"})
 # The address's own conditions on the list (``TaskView.list_conditions``): the home page's
 # links and the dashboard's and the reports' click-throughs.
 LINK_ARGS = ("group", "directed", "timeliness", "unit_id", "period", "measure")
@@ -843,6 +845,7 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         g.list_walk_bounded = self._walk_bounded(sort_column, filters)
         g.list_sort_found = any(getattr(self._filters[idx], "sorts_found", False)
                                 for idx, _name, _value in filters or ())
+        g.list_ids_first = self._page_ids_first(sort_column, search, filters)
         # By state, on the tasks (not a unit's rows): read a state at a time where the tally
         # tells each state's part (``_apply_pagination``).
         g.list_by_state = bool(sort_desc) if sort_column == "state" \
@@ -883,6 +886,7 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
                                            execute, page_size)
         finally:
             g.unit_rows_join = g.task_list = g.list_walk_bounded = g.list_sort_found = False
+            g.list_ids_first = False
             g.row_states = g.list_by_state = g.list_along_state = None
             g.list_by_state_in_range = False
             g.deadline_on_cooperating_rows = None
@@ -1057,6 +1061,29 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
             descending, by_deadline, after)
         ids = ids.offset((page or 0) * size).limit(size).subquery().select()
         return query.filter(Task.id.in_(ids)).limit(size)
+
+    def page_ids_first(self) -> bool:
+        return has_request_context() and getattr(g, "list_ids_first", False)
+
+    def _page_ids_first(self, sort_column, search, filters) -> bool:
+        """A leader's escalated group, or the dashboard's figure of every unit's open tasks
+        (overdue, on time), newest first and nothing else (no sort, filter or search; the
+        Office or a leader, on PostgreSQL): walked along ``ix_task_open_id``, which carries
+        what they ask of each task passed (``OPEN_ID_INCLUDE``), the page's ids are read from
+        the index alone, then the page's rows by those ids
+        (``ScopedModelView._apply_pagination``). Read whole along it, each task passed was
+        read from the table (a leader's escalated group at 1M: 16,387 passed, 5.0 -> 1.5
+        ms)."""
+        args = request.args
+        if sort_column is not None or search or filters or g.unit_rows_join \
+                or not policy.reads_every_task(current_user) \
+                or db.session.get_bind().dialect.name != "postgresql" \
+                or any(args.get(name) for name in ("period", "unit_id", "timeliness",
+                                                   "directed")):
+            return False
+        group, measure = args.get("group"), args.get("measure")
+        return (group == "escalated" and not measure) \
+            or (not group and measure in OPEN_FIGURES)
 
     def _walk_bounded(self, sort_column, filters) -> bool:
         """The walk of the list's order index is bounded by what a filter says, so a short
