@@ -223,6 +223,36 @@ def test_a_searchs_pages_hold_the_phrase_first_then_the_words_apart(app, browser
         assert [i for page in one_word for i in page] == newest_first("phrase", "apart")
 
 
+def test_a_word_of_signs_alone_is_checked_beside_other_words_and_finds_nothing_alone(app,
+                                                                                  browser):
+    """"-", "%" or "/" as a word: no letter or digit for the index to find it by. Beside a
+    word that has one, it is checked on the rows that word finds; alone, it finds nothing
+    (the search box's list and the API's ``q`` alike)."""
+    with app.test_request_context():
+        office = make_unit("VP", UnitCategory.office)
+        specialist = make_user(Role.office_specialist, office)
+        unit = make_unit("SNV")
+        dashed = make_task(unit, content="Sở Nội vụ - Sở Tài chính phối hợp rà soát")
+        plain = make_task(unit, content="Sở Nội vụ rà soát biên chế")
+        db.session.commit()
+        dashed_id, plain_id = dashed.id, plain.id
+        from cddh.services.tokens import issue_token
+
+        token = issue_token(specialist, "search test")[1]
+        db.session.commit()
+        specialist.id  # noqa: B018  (loads the row before the context ends)
+    api = app.test_client()
+    assert _list_ids(browser, specialist, "/tasks/?search=noi+vu") == [plain_id, dashed_id]
+    assert _list_ids(browser, specialist, "/tasks/?search=noi+vu+-") == [dashed_id]
+    assert _list_ids(browser, specialist, "/tasks/?search=ra+soat+-") == [dashed_id]
+    for signs in ("-", "%25", "-+%2F", "_"):
+        assert _list_ids(browser, specialist, f"/tasks/?search={signs}") == [], signs
+        assert api.get(f"/api/v1/tasks?q={signs}", headers={
+            "Authorization": f"Bearer {token}"}).get_json()["items"] == [], signs
+    assert [i["id"] for i in api.get("/api/v1/tasks?q=noi%20vu%20-", headers={
+        "Authorization": f"Bearer {token}"}).get_json()["items"]] == [dashed_id]
+
+
 def test_the_document_search_box_finds_by_number_and_words(app, browser):
     with app.test_request_context():
         office = make_unit("VP", UnitCategory.office)
