@@ -264,7 +264,12 @@ def test_every_filter_narrows_the_task_list(app, browser):
         ids_of("overdue")
 
 
-def test_filters_stay_inside_the_unit_users_scope(app, browser):
+@pytest.mark.parametrize("sorted_up_to", [None, 0])
+def test_filters_stay_inside_the_unit_users_scope(app, browser, monkeypatch, sorted_up_to):
+    """``sorted_up_to`` 0: every list counts as too long to read whole and sort, so a
+    document number's page walks the unit's rows, checking each (JoinedOrWalked)."""
+    if sorted_up_to is not None:
+        monkeypatch.setitem(app.config, "SORT_FOUND_UP_TO", sorted_up_to)
     ids, users, units, today = _filter_world(app)
     staff = users["snv_staff"]
 
@@ -282,8 +287,16 @@ def test_filters_stay_inside_the_unit_users_scope(app, browser):
         ids[n] for n in ("overdue", "awaiting", "cancelled"))
     # Said on the unit's own rows in its urgency order and by deadline (the row's document),
     # by the task elsewhere: the same tasks, a cooperating one too, no other unit's.
+    plan = sorted(ids[n] for n in ("overdue", "awaiting", "cancelled"))
     for order in ("", "&sort=4", "&sort=4&desc=1", "&sort=0&desc=1"):
         assert unit(_f("number", "123/QĐ-UBND") + order) == sorted([ids["far"], ids["none"]])
+        # One or two characters (read from the unit's own document entries there): of the
+        # number only, never the summary ("12" is in 9901's summary), diacritics aside.
+        assert unit(_f("number", "12") + order) == sorted([ids["far"], ids["none"]])
+        assert unit(_f("number", "9") + order) == plan
+        assert unit(_f("number", "1") + order) == sorted(plan + [ids["far"], ids["none"]])
+        assert unit(_f("number", "QĐ") + order) == sorted([ids["far"], ids["none"]])
+        assert unit(_f("number", "x") + order) == []
     assert unit(_f("specialist", users["sp1"].id)) == sorted([ids["overdue"], ids["none"]])
     assert unit(_f("mine", "1")) == sorted(
         ids[n] for n in ("overdue", "none", "awaiting", "cancelled"))

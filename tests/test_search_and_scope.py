@@ -56,9 +56,15 @@ def _rows(user=None):
     # Each entry carries its document's issue date (the unit's list reads its order there).
     from cddh.models import Document
 
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(unit_document).join(
-        Document, Document.id == unit_document.c.document_id).where(
-        unit_document.c.issued_on == Document.issued_on)) == len(entries)
+    # And its number as the document-number filter reads it (a unit's filter reads it there).
+    copies = {(r.unit_id, r.document_id): (r.issued_on, r.number)
+              for r in db.session.execute(sa.select(unit_document))}
+    assert copies == {(r.unit_id, r.document_id): (r.issued_on, r.number)
+                      for r in db.session.execute(sa.select(
+                          unit_document.c.unit_id, unit_document.c.document_id,
+                          Document.issued_on, search.number_text(
+                              Document.search_text, Document.number).label("number"))
+                          .join(Document, Document.id == unit_document.c.document_id))}
     return {(r.unit_id, r.task_id, r.role, r.state, r.deadline)
             for r in db.session.execute(sa.select(task_unit))}
 
@@ -128,6 +134,12 @@ def test_the_task_unit_index_follows_every_change(ctx):
     doc_b.issued_on = doc_b.issued_on - dt.timedelta(days=40)
     db.session.commit()
     _rows()
+    # Its number corrected: both carry the new one, as the filter reads it.
+    doc_b.number = "77/QĐ-UBND"
+    db.session.commit()
+    _rows()
+    assert set(db.session.scalars(sa.select(unit_document.c.number).where(
+        unit_document.c.document_id == doc_b.id))) == {"77/qd-ubnd"}
     # Counted again from the rows (recompute-facts, a bulk load): the same counts.
     tables = (task_unit_count, unit_document)
     kept = [db.session.execute(sa.select(t).where(t.c.n != 0).order_by(*t.primary_key)).all()

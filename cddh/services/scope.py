@@ -40,6 +40,7 @@ from ..models import (
 from ..models.enums import Priority
 from ..models.task import UNDATED_TASK, UNIT_OPEN_STATES, TaskUnitRole
 from .calendar import WorkingCalendar, effective_deadline, transaction_calendar
+from .search import number_text
 
 WATCHED = ("lead_unit_id", "lead_unit", "cooperating_units", "state", "deadline",
            "effective_deadline", "parent_task_id", "parent_task", "document_id", "document",
@@ -226,9 +227,15 @@ def recount(connection) -> None:
     entries = (sa.select(tu.unit_id, tu.document_id, sa.func.count().label("n"))
                .where(*_documented()).group_by(tu.unit_id, tu.document_id).subquery())
     connection.execute(sa.insert(unit_document).from_select(
-        ["unit_id", "document_id", "n", "issued_on"],
-        sa.select(entries.c.unit_id, entries.c.document_id, entries.c.n, Document.issued_on)
+        ["unit_id", "document_id", "n", "issued_on", "number"],
+        sa.select(entries.c.unit_id, entries.c.document_id, entries.c.n, Document.issued_on,
+                  _number_text())
         .join(Document, Document.id == entries.c.document_id)))
+
+
+def _number_text():
+    """The document's number as ``unit_document`` carries it (search.number_text)."""
+    return number_text(Document.search_text, Document.number)
 
 
 def _documented() -> list:
@@ -257,7 +264,8 @@ def _add_counts(connection, delta: Counter) -> None:
             by_document[unit_id, document_id] += n
     _upsert(connection, task_unit_count, ("unit_id", "state"), by_state)
     _upsert(connection, unit_document, ("unit_id", "document_id"), by_document,
-            issued_on=_issue_dates(connection, {key[1] for key, n in by_document.items() if n}))
+            copies=_document_copies(connection,
+                                    {key[1] for key, n in by_document.items() if n}))
     gone = [key for key, n in by_document.items() if n < 0]
     if gone:
         of = unit_document.c
@@ -265,31 +273,35 @@ def _add_counts(connection, delta: Counter) -> None:
             sa.tuple_(of.unit_id, of.document_id).in_(gone), of.n <= 0))
 
 
-def _issue_dates(connection, document_ids) -> dict:
-    """The issue date of each of these documents (a new ``unit_document`` entry's copy)."""
+def _document_copies(connection, document_ids) -> dict:
+    """What a new ``unit_document`` entry copies of each of these documents: its issue date
+    and its number (``_number_text``), by document."""
     ids = sorted(document_ids)
-    dates: dict = {}
+    copies: dict = {}
     for start in range(0, len(ids), BATCH):
-        dates.update(connection.execute(sa.select(Document.id, Document.issued_on).where(
-            Document.id.in_(ids[start:start + BATCH]))).all())
-    return dates
+        copies.update((document_id, {"issued_on": issued_on, "number": number})
+                      for document_id, issued_on, number in connection.execute(
+                          sa.select(Document.id, Document.issued_on, _number_text()).where(
+                              Document.id.in_(ids[start:start + BATCH]))))
+    return copies
 
 
-# An entry's issue date where its document is gone (deleted in the same flush as its tasks):
-# only ever the value of an entry counted down to nothing, which ``_add_counts`` deletes.
-NO_DOCUMENT_DATE = dt.date(1900, 1, 1)
+# An entry's copies where its document is gone (deleted in the same flush as its tasks):
+# only ever those of an entry counted down to nothing, which ``_add_counts`` deletes.
+NO_DOCUMENT = {"issued_on": dt.date(1900, 1, 1), "number": ""}
 
 
 def _upsert(connection, table, keys: tuple[str, str], delta: Counter,
-            issued_on: dict | None = None) -> None:
+            copies: dict | None = None) -> None:
     """Add each of ``delta``'s numbers to ``table``'s ``n`` at its key: one statement.
-    ``issued_on``: unit_document's entries, the issue date by document (a new entry's)."""
+    ``copies``: unit_document's entries, what a new entry copies of its document, by
+    document (``_document_copies``)."""
     changes = [dict(zip(keys, key, strict=True), n=n) for key, n in sorted(delta.items()) if n]
     if not changes:
         return
-    if issued_on is not None:
+    if copies is not None:
         for change in changes:
-            change["issued_on"] = issued_on.get(change["document_id"], NO_DOCUMENT_DATE)
+            change.update(copies.get(change["document_id"], NO_DOCUMENT))
     insert = (postgresql.insert if connection.dialect.name == "postgresql"
               else sqlite.insert)(table)
     connection.execute(insert.values(changes).on_conflict_do_update(
@@ -306,12 +318,21 @@ def _rows_going(session: Session, flush_context, instances) -> None:
 
 
 @event.listens_for(Session, "after_flush")
-def _follow_issue_dates(session: Session, flush_context) -> None:
-    """A document's issue date corrected: its units' entries carry the new one."""
+def _follow_documents(session: Session, flush_context) -> None:
+    """A document's issue date or number corrected: its units' entries carry the new one
+    (the number as its stored text holds it, filled before the flush)."""
     for doc in session.dirty:
-        if isinstance(doc, Document) and inspect(doc).attrs.issued_on.history.has_changes():
+        if not isinstance(doc, Document):
+            continue
+        attrs = inspect(doc).attrs
+        copies = {}
+        if attrs.issued_on.history.has_changes():
+            copies["issued_on"] = doc.issued_on
+        if attrs.search_text.history.has_changes() or attrs.number.history.has_changes():
+            copies["number"] = number_text(doc.search_text, doc.number)
+        if copies:
             session.connection().execute(sa.update(unit_document).where(
-                unit_document.c.document_id == doc.id).values(issued_on=doc.issued_on))
+                unit_document.c.document_id == doc.id).values(**copies))
 
 
 @event.listens_for(Session, "after_flush")

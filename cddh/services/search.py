@@ -62,6 +62,15 @@ def stored(text: str) -> str:
     return f" {normalise(text)} "
 
 
+def number_text(search_text, number):
+    """A document's number as the document-number filter reads it: the first
+    ``len(number)`` characters of its stored text after the leading space (the number,
+    normalised). Of SQL expressions (the document's columns) or of Python strings alike."""
+    if isinstance(search_text, str) or search_text is None:
+        return (search_text or "")[1:1 + len(number or "")]
+    return sa.func.substr(search_text, 2, sa.func.length(number))
+
+
 def document_text(number: str | None, summary: str | None) -> str:
     return stored(f"{number or ''} {summary or ''}")
 

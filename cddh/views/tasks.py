@@ -179,14 +179,16 @@ class ConditionFilter(BaseSQLAFilter):
     """A list filter whose condition a service builds from the value (cddh.services.
     task_filters). ``column`` only tells the bad-value check what kind of value it takes.
     ``row_condition``: the same rule on a unit's task_unit row, or None where the row cannot
-    tell; used when the list reads that row (``on_unit_row``)."""
+    tell; used when the list reads that row (``on_unit_row``), unless ``own_row_condition``
+    says it on the viewer unit's own forwarded rows."""
 
     def __init__(self, column, name, condition, options=None, operation=None,
                  row_condition=None, tally=None, states=None, in_id_order=frozenset(),
-                 sorts_found=False):
+                 sorts_found=False, own_row_condition=None):
         super().__init__(column, name, options=options)
         self.condition = condition
         self.row_condition = row_condition
+        self.own_row_condition = own_row_condition or row_condition
         # The values whose tasks an index holds in id order (``TaskView._walk_bounded``).
         self.in_id_order = in_id_order
         # The tasks are found by an index of their own, along no order of the list: read
@@ -199,9 +201,13 @@ class ConditionFilter(BaseSQLAFilter):
         self._operation = operation or _l("equals")
 
     def apply(self, query, value, alias=None):
-        if self.row_condition is not None and on_unit_row():
-            on_row = self.row_condition(value)
+        if self.own_row_condition is not None and on_unit_row():
+            on_row = self.own_row_condition(value)
             if on_row is not None:
+                walks = getattr(g, "row_walks", None)
+                if walks is not None and not isinstance(query, EstimatingCount):
+                    # The page's: walked where its rows are many (``_apply_pagination``).
+                    walks.extend(c for c in on_row if isinstance(c, task_filters.JoinedOrWalked))
                 return filter_on_row(query, on_row)
         return query.filter(self.condition(value))
 
@@ -777,7 +783,9 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
                      tables=("user_account",)),
         ConditionFilter(Task.content, _l("Document number"), task_filters.document_number,
                         operation=_l("contains"),
-                        row_condition=task_filters.document_number_on_row, sorts_found=True),
+                        row_condition=task_filters.document_number_on_row,
+                        own_row_condition=task_filters.document_number_on_own_rows,
+                        sorts_found=True),
         DeadlineRangeFilter(Task.deadline, _l("Deadline")),
         CooperatingUnitFilter(Task.id, _l("Cooperating unit"), _unit_options, tables=("unit",)),
         LookupFilter(Task.specialist_id, _l("Specialist"), specialist_options,
@@ -839,12 +847,16 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         # Any other query (a details page, an action's rows) is never joined.
         sort_column = self.sortable(sort_column)  # as the list is read (ScopedModelView)
         g.unit_rows_join = self._on_unit_rows(sort_column, sort_desc, filters)
+        g.row_walks = []  # conditions on those rows walked where many (``_apply_pagination``)
         # The states the filters and a ?timeliness= link let through: the urgency order
         # drops the "settled" flag where they fix it (``_apply_sorting``).
         g.task_list, g.row_states = True, self._allowed_states(filters)
         g.list_walk_bounded = self._walk_bounded(sort_column, filters)
-        g.list_sort_found = any(getattr(self._filters[idx], "sorts_found", False)
-                                for idx, _name, _value in filters or ())
+        # Not on a unit's own rows: their count is exact (``EstimatingCount.on_rows``), and
+        # tells whether its rows are few enough to read whole and sort.
+        g.list_sort_found = not g.unit_rows_join and any(
+            getattr(self._filters[idx], "sorts_found", False)
+            for idx, _name, _value in filters or ())
         g.list_ids_first = self._page_ids_first(sort_column, search, filters)
         # By state, on the tasks (not a unit's rows): read a state at a time where the tally
         # tells each state's part (``_apply_pagination``).
@@ -887,7 +899,7 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         finally:
             g.unit_rows_join = g.task_list = g.list_walk_bounded = g.list_sort_found = False
             g.list_ids_first = False
-            g.row_states = g.list_by_state = g.list_along_state = None
+            g.row_states = g.list_by_state = g.list_along_state = g.row_walks = None
             g.list_by_state_in_range = False
             g.deadline_on_cooperating_rows = None
             g.row_filter_conditions = g.cooperating_rows = ()
@@ -1487,6 +1499,12 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         100,000 assigned tasks without a deadline (85 ms at 1M), its tasks without a
         deadline going down 900,000 (370 ms)."""
         size = self.page_size if page_size is None else page_size
+        found = getattr(g, "list_found", None)
+        if found is not None and found > current_app.config["SORT_FOUND_UP_TO"]:
+            # Too many to read whole and sort: the page walks its order's index, each row
+            # checked (task_filters.JoinedOrWalked).
+            for condition in getattr(g, "row_walks", None) or ():
+                condition.walk()
         counted = self._counted_page(query, page, size)  # a document number's
         if counted is not None:
             return counted
