@@ -108,6 +108,12 @@ SCREENS = {
                                "office", 30, 1.3),
     "trend_figure_office": ("the running month's figure (dashboard link), Office", "office",
                             30, 1.3),
+    # Session 49, found by bench/badargs.py: a document number of one or two characters
+    # (no trigram), and a search of signs alone.
+    "number_one_unit": ("filter document number \"1\", unit", "unit", 30, 1.3),
+    "number_two_unit": ("filter document number \"12\", unit", "unit", 30, 1.3),
+    "number_two_office": ("filter document number \"12\", Office", "office", 30, 1.3),
+    "search_signs_office": ("list search of a sign alone (\"%\"), Office", "office", 50, None),
     # Session 47: a leader's home and its escalated group, the dashboard's overdue figure
     # and one unit's overdue and done late figures.
     "home_leader": ("home, leader", "leader", 50, None),
@@ -240,6 +246,10 @@ def paths(info: dict) -> dict[str, str]:
                                    f"&unit_id={info['unit_id']}"),
         "trend_figure_office": f"/tasks/?period=month:{running.year}:{running.month}"
                                "&measure=done_on_time",
+        "number_one_unit": "/tasks/?flt0_3=1",
+        "number_two_unit": "/tasks/?flt0_3=12",
+        "number_two_office": "/tasks/?flt0_3=12",
+        "search_signs_office": "/tasks/?search=%25",
         "home_leader": "/",
         "escalated_leader": "/tasks/?group=escalated",
         "overdue_leader": "/tasks/?measure=open_overdue",
