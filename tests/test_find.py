@@ -297,6 +297,13 @@ def test_filters_stay_inside_the_unit_users_scope(app, browser, monkeypatch, sor
         assert unit(_f("number", "1") + order) == sorted(plan + [ids["far"], ids["none"]])
         assert unit(_f("number", "QĐ") + order) == sorted([ids["far"], ids["none"]])
         assert unit(_f("number", "x") + order) == []
+    # Its own figure's list (the tasks it leads, read on the tasks, not its rows): the same
+    # rule, the documents found among the unit's own entries (task_filters.
+    # document_number_of_unit).
+    figure = "measure=open_overdue&"
+    for number, found in (("9", [ids["overdue"]]), ("-", [ids["overdue"]]),
+                          ("9901/UBND-TH", [ids["overdue"]]), ("12", []), ("123", [])):
+        assert unit(figure + _f("number", number)) == found, number
     assert unit(_f("specialist", users["sp1"].id)) == sorted([ids["overdue"], ids["none"]])
     assert unit(_f("mine", "1")) == sorted(
         ids[n] for n in ("overdue", "none", "awaiting", "cancelled"))

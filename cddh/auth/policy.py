@@ -423,6 +423,15 @@ def unit_document_entries(user):
                                   entry.unit_id == user.unit_id)
 
 
+def documents_unit(user) -> int | None:
+    """The unit whose ``unit_document`` entries hold the document of every task a unit user
+    reads (its own: ``task_scope`` is its rows, each row's document is its unit's entry);
+    None for anyone else."""
+    if not _authenticated(user) or user.role not in UNIT_ROLES:
+        return None
+    return user.unit_id
+
+
 def _admin_only(user) -> ColumnElement[bool]:
     return sa.true() if _authenticated(user) and user.role == Role.admin else sa.false()
 

@@ -180,15 +180,17 @@ class ConditionFilter(BaseSQLAFilter):
     task_filters). ``column`` only tells the bad-value check what kind of value it takes.
     ``row_condition``: the same rule on a unit's task_unit row, or None where the row cannot
     tell; used when the list reads that row (``on_unit_row``), unless ``own_row_condition``
-    says it on the viewer unit's own forwarded rows."""
+    says it on the viewer unit's own forwarded rows. ``unit_condition``: the rule for a unit
+    user's list read on the tasks, said with its unit (policy.documents_unit)."""
 
     def __init__(self, column, name, condition, options=None, operation=None,
                  row_condition=None, tally=None, states=None, in_id_order=frozenset(),
-                 sorts_found=False, own_row_condition=None):
+                 sorts_found=False, own_row_condition=None, unit_condition=None):
         super().__init__(column, name, options=options)
         self.condition = condition
         self.row_condition = row_condition
         self.own_row_condition = own_row_condition or row_condition
+        self.unit_condition = unit_condition
         # The values whose tasks an index holds in id order (``TaskView._walk_bounded``).
         self.in_id_order = in_id_order
         # The tasks are found by an index of their own, along no order of the list: read
@@ -209,6 +211,10 @@ class ConditionFilter(BaseSQLAFilter):
                     # The page's: walked where its rows are many (``_apply_pagination``).
                     walks.extend(c for c in on_row if isinstance(c, task_filters.JoinedOrWalked))
                 return filter_on_row(query, on_row)
+        unit_id = policy.documents_unit(current_user) \
+            if self.unit_condition is not None and has_request_context() else None
+        if unit_id is not None:
+            return query.filter(self.unit_condition(value, unit_id))
         return query.filter(self.condition(value))
 
     def on_row(self, value) -> list | None:
@@ -785,6 +791,7 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
                         operation=_l("contains"),
                         row_condition=task_filters.document_number_on_row,
                         own_row_condition=task_filters.document_number_on_own_rows,
+                        unit_condition=task_filters.document_number_of_unit,
                         sorts_found=True),
         DeadlineRangeFilter(Task.deadline, _l("Deadline")),
         CooperatingUnitFilter(Task.id, _l("Cooperating unit"), _unit_options, tables=("unit",)),
