@@ -295,6 +295,12 @@ def test_filters_stay_inside_the_unit_users_scope(app, browser, monkeypatch, sor
         assert unit(_f("number", "12") + order) == sorted([ids["far"], ids["none"]])
         assert unit(_f("number", "9") + order) == plan
         assert unit(_f("number", "1") + order) == sorted(plan + [ids["far"], ids["none"]])
+        # Counted alone as the unit's matching document entries' rows (policy.scope_count),
+        # beside another filter as its rows: the same number as the rows listed.
+        for query, listed in ((_f("number", "1"), 5), (_f("number", "9"), 3),
+                              (_f("number", "9") + "&" + _f("mine", "1", 1), 3)):
+            page = browser(staff).get(f"/tasks/?{query}{order}").get_data(as_text=True)
+            assert f"Danh sách ({listed})" in page, (query, order)
         assert unit(_f("number", "QĐ") + order) == sorted([ids["far"], ids["none"]])
         assert unit(_f("number", "x") + order) == []
     # Its own figure's list (the tasks it leads, read on the tasks, not its rows): the same

@@ -372,6 +372,14 @@ def scope_count(user, model, rows=(), state: str | None = None) -> sa.Select | N
         return sa.select(sa.func.coalesce(sa.func.sum(of.n), 0)).where(
             of.unit_id == units, of.state != TaskState.draft.value,
             *([] if state is None else [of.state == state]))
+    entries = getattr(rows[0], "entries", None) if len(rows) == 1 else None
+    if entries is not None and state is None and not isinstance(units, list) \
+            and model is Task:
+        # The unit's rows of the documents some of its entries keep (a document number's,
+        # task_filters.UnitDocumentEntries): those entries' numbers of rows (scope.recount),
+        # one range of their index, not the rows met with them.
+        return sa.select(sa.func.coalesce(sa.func.sum(unit_document.c.n), 0)).where(
+            unit_document.c.unit_id == units, entries)
     if state is not None:
         rows = (*rows, task_unit.c.state == state)
     # One row per (unit, task); an inspector's units may share a task: count it once.

@@ -188,9 +188,9 @@ task_unit_count = sa.Table(
 # 10,420 documents read for a page of 50). It also carries its document's number as the
 # document-number filter reads it (cddh.services.search.number_text, kept by the same
 # service when the number is corrected): a unit's filter reads its own entries, from the
-# (unit, document, number) index alone, not every document holding the text ("1": 200,482
-# of 333,357 documents at 1M, read whole for the 20,289 rows of the unit that holds most:
-# 0.38 s).
+# (unit, document, number, n) index alone, not every document holding the text ("1":
+# 200,482 of 333,357 documents at 1M, read whole for the 20,289 rows of the unit that holds
+# most: 0.38 s), and counts its rows as those entries' ``n`` (policy.scope_count).
 unit_document = sa.Table(
     "unit_document",
     db.metadata,
@@ -201,8 +201,8 @@ unit_document = sa.Table(
     sa.Column("number", sa.String(64), nullable=False),
     sa.Index("ix_unit_document_unit_id_issued_on_document_id", "unit_id", "issued_on",
              "document_id"),
-    sa.Index("ix_unit_document_unit_id_document_id_number", "unit_id", "document_id",
-             "number"),
+    sa.Index("ix_unit_document_unit_id_document_id_number_n", "unit_id", "document_id",
+             "number", "n"),
 )
 
 # The states in which a task is open at its unit (statistics.UNIT_OPEN): a unit's list shows
