@@ -362,7 +362,9 @@ def test_a_document_numbers_count_and_page_are_read_together(
     whole and sorted) is counted with its page's ids in one statement
     (ScopedModelView._counted_page): its tasks are found once, not once for the count and
     again for the page; the page's rows are then read by their ids. Past COUNT_EXACT_UP_TO
-    the list says "more than" and its page is read as before. Either way: the count, and the same rows in the
+    the list says "more than" and its page is read as before, walking the list's order with
+    each task's document checked (task_filters.JoinedOrWalked). Either way: the count, and
+    the same rows in the
     same numbered and keyset pages as the list without the number (every task's document
     here is numbered …/UBND-TH)."""
     from .conftest import recorded_statements

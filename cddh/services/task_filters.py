@@ -177,8 +177,15 @@ def document_number(text: str):
     aside): ``9901/UBND-TH``, ``9901``, ``ubnd-th``, ``qd-ubnd`` for ``QĐ-UBND``. The
     document's trigram-indexed ``search_text`` finds the candidates; its first
     ``len(number)`` characters after the leading space (the number, normalised) decide."""
-    numbered = _documents_numbered(text)
-    return sa.false() if numbered is None else Task.document_id.in_(numbered)
+    numbered = document_numbered(text)
+    if numbered is None:
+        return sa.false()
+    # Met with the tasks as a whole, or, where they are many, checked on each task a
+    # page's walk passes (JoinedOrWalked: "12" at 1M, 23,661 documents read for a page,
+    # 36 ms; walked, 700 tasks passed, each its document looked up).
+    found = sa.select(Document.id).where(numbered)
+    return JoinedOrWalked(Task.document_id.in_(found), sa.exists(
+        found.where(Document.id == Task.document_id).offset(0)))
 
 
 def document_number_on_row(text: str) -> list:
@@ -214,6 +221,14 @@ class JoinedOrWalked(ColumnElement):
 
     def walk(self) -> None:
         self.choice["walk"] = True
+
+
+def walk_each_row(statement) -> None:
+    """The ``JoinedOrWalked`` conditions of ``statement`` (a list's page) said as checked on
+    each row: the caller knows its rows are many."""
+    for element in sa.sql.visitors.iterate(statement):
+        if isinstance(element, JoinedOrWalked):
+            element.walk()
 
 
 @compiles(JoinedOrWalked)

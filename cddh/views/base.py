@@ -916,7 +916,12 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
             sa.select(sa.func.count()).select_from(found).scalar_subquery(),
             sa.select(sa.func.array_agg(page_ids.c.id)).scalar_subquery())).one()
         g.list_count = counter.counted(number, cap, estimate)
-        if number > cap:  # their number is not known: the page read as before
+        if number > cap:
+            # Their number is not known: the page read as before, walking its order's index,
+            # each row checked where a condition says how (task_filters.JoinedOrWalked).
+            from ..services.task_filters import walk_each_row
+
+            walk_each_row(query.statement)
             return None
         # The page's rows by their ids within the user's scope (``get_query``), in the
         # list's order, not by the filters again: beside them the planner found the rows

@@ -206,10 +206,6 @@ class ConditionFilter(BaseSQLAFilter):
         if self.own_row_condition is not None and on_unit_row():
             on_row = self.own_row_condition(value)
             if on_row is not None:
-                walks = getattr(g, "row_walks", None)
-                if walks is not None and not isinstance(query, EstimatingCount):
-                    # The page's: walked where its rows are many (``_apply_pagination``).
-                    walks.extend(c for c in on_row if isinstance(c, task_filters.JoinedOrWalked))
                 return filter_on_row(query, on_row)
         unit_id = policy.documents_unit(current_user) \
             if self.unit_condition is not None and has_request_context() else None
@@ -854,7 +850,6 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         # Any other query (a details page, an action's rows) is never joined.
         sort_column = self.sortable(sort_column)  # as the list is read (ScopedModelView)
         g.unit_rows_join = self._on_unit_rows(sort_column, sort_desc, filters)
-        g.row_walks = []  # conditions on those rows walked where many (``_apply_pagination``)
         # The states the filters and a ?timeliness= link let through: the urgency order
         # drops the "settled" flag where they fix it (``_apply_sorting``).
         g.task_list, g.row_states = True, self._allowed_states(filters)
@@ -906,7 +901,7 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         finally:
             g.unit_rows_join = g.task_list = g.list_walk_bounded = g.list_sort_found = False
             g.list_ids_first = False
-            g.row_states = g.list_by_state = g.list_along_state = g.row_walks = None
+            g.row_states = g.list_by_state = g.list_along_state = None
             g.list_by_state_in_range = False
             g.deadline_on_cooperating_rows = None
             g.row_filter_conditions = g.cooperating_rows = ()
@@ -1510,8 +1505,7 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         if found is not None and found > current_app.config["SORT_FOUND_UP_TO"]:
             # Too many to read whole and sort: the page walks its order's index, each row
             # checked (task_filters.JoinedOrWalked).
-            for condition in getattr(g, "row_walks", None) or ():
-                condition.walk()
+            task_filters.walk_each_row(query.statement)
         counted = self._counted_page(query, page, size)  # a document number's
         if counted is not None:
             return counted
