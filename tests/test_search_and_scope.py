@@ -257,8 +257,12 @@ def test_a_word_of_signs_alone_is_checked_beside_other_words_and_finds_nothing_a
     assert _list_ids(browser, specialist, "/tasks/?search=noi+vu") == [plain_id, dashed_id]
     assert _list_ids(browser, specialist, "/tasks/?search=noi+vu+-") == [dashed_id]
     assert _list_ids(browser, specialist, "/tasks/?search=ra+soat+-") == [dashed_id]
+    hint = "Hãy gõ chữ hoặc chữ số để tìm"
+    assert hint not in browser(specialist).get("/tasks/?search=noi+vu+-").get_data(True)
     for signs in ("-", "%25", "-+%2F", "_"):
         assert _list_ids(browser, specialist, f"/tasks/?search={signs}") == [], signs
+        # The list says why (in the user's language).
+        assert hint in browser(specialist).get(f"/tasks/?search={signs}").get_data(True)
         assert api.get(f"/api/v1/tasks?q={signs}", headers={
             "Authorization": f"Bearer {token}"}).get_json()["items"] == [], signs
     assert [i["id"] for i in api.get("/api/v1/tasks?q=noi%20vu%20-", headers={

@@ -85,6 +85,12 @@ def words(query: str | None) -> list[str]:
     return normalise(query).split(" ")[:MAX_WORDS] if normalise(query) else []
 
 
+def signs_only(query: str | None) -> bool:
+    """The query has words, none of them holding a letter or a digit: it finds nothing."""
+    found = words(query)
+    return bool(found) and not any(_INDEXABLE.search(w) for w in found)
+
+
 def _like(column, word: str):
     escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return column.like(f"%{escaped}%", escape="\\")
@@ -108,7 +114,7 @@ def match(column, query: str | None) -> Match | None:
     found = words(query)
     if not found:
         return None
-    if not any(_INDEXABLE.search(w) for w in found):
+    if signs_only(query):
         return Match(sa.false(), None, None)
     # The phrase is checked on the rows the words find, never read from the trigram index:
     # its trigrams are those of all its words, common ones among them (" th", "so "), and

@@ -1236,6 +1236,12 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
                                         or not storable_text(args.search)):
             flash(_("This search text is not accepted and was ignored."), "error")
             args.search = None
+        elif args.search is not None and self.search_column is not None:
+            from ..services import search as text_search
+
+            if text_search.signs_only(args.search):
+                flash(_("Type letters or digits to search: signs alone find nothing."),
+                      "warning")
         return args
 
     def _build_filter_groups(self):
