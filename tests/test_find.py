@@ -256,6 +256,18 @@ def test_every_filter_narrows_the_task_list(app, browser):
     assert office(_f("number", "qd-ubnd")) == ids_of("far", "none")
     assert office(_f("number", "nhiem vu")) == []
     assert office(_f("number", "100%")) == []
+    # One or two characters (on PostgreSQL found among the numbers' pieces: no trigram
+    # covers them; search.number_holds): of the number only, never the summary ("12" is in
+    # 9901's summary), case, diacritics and signs as typed.
+    assert office(_f("number", "12")) == ids_of("far", "none")
+    assert office(_f("number", "QĐ")) == ids_of("far", "none")
+    assert office(_f("number", "3/")) == ids_of("far", "none")
+    assert office(_f("number", "-u")) == ids_of("far", "none")
+    assert office(_f("number", "/u")) == plan
+    assert office(_f("number", "9")) == plan
+    assert office(_f("number", "1")) == sorted(plan + ids_of("far", "none"))
+    for none in ("ab", "x", "%", "_", "h-"):
+        assert office(_f("number", none)) == [], none
     # "Mine": the specialist's own tasks; a leader's directed tasks; a unit's led tasks.
     assert office(_f("mine", "1")) == ids_of("overdue", "none", "draft")
     assert _ids(browser, users["leader"], f"/tasks/?{_f('mine', '1')}") == ids_of("overdue")
@@ -457,6 +469,10 @@ def test_the_document_and_task_pickers_find_as_the_search_box_does(app, browser)
     assert found(specialist, documents + "qd-ubnd") == [ids["decision"]]
     assert found(specialist, documents + "77%2Fqđ") == [ids["decision"]]
     assert found(specialist, documents + "khac") == []  # the summary is not the number
+    # One or two characters: of the number too (search.number_holds).
+    assert found(specialist, documents + "12") == [ids["other"]]
+    assert found(specialist, documents + "Qđ") == [ids["decision"]]
+    assert found(specialist, documents + "kh") == []
     assert found(specialist, documents)[:2] == [ids["other"], ids["decision"]]
     tasks = "/progress_updates/ajax/lookup/?name=task&query="
     assert found(staff, tasks + "ra+soat+dat") == [ids["ours"]]  # not STC's
@@ -1301,6 +1317,55 @@ def test_on_postgresql_a_done_state_done_late_reads_its_range(app):
     condition = next(line for line in plan.splitlines() if "Index Cond:" in line)
     assert "state" in condition and "'completed'::text" in condition, plan
     assert len(ids) == 40 and ids == sorted(ids, reverse=True)
+
+
+def test_on_postgresql_a_short_document_number_is_found_by_its_pieces_and_estimated(
+        app, browser):
+    """A document number of one or two characters has no trigram: its documents are found
+    among the numbers' pieces of one and two characters (ix_document_number_grams: the
+    plan shows the index serves the condition as the filter says it), the same documents
+    as the number read whole. Their tasks past SEARCH_COUNT_EXACT_UP_TO are estimated
+    ("khoảng", from the pieces' statistics), not counted; the page is still the newest of
+    them, each its number holding the text."""
+    import sqlalchemy as sa
+
+    from cddh.models import Document
+    from cddh.services import task_filters
+
+    with app.test_request_context():
+        _postgresql_only()
+        specialist = make_user(Role.office_specialist, make_unit("VP", UnitCategory.office))
+        numbers = range(100, 400)
+        documents = [make_document(number=f"{n}/QĐ-UBND").id for n in numbers]
+        # Task g is of documents[g % 300]: 13 documents hold "12", 1,733 tasks.
+        conn = _insert_tasks({"docs": documents}, document_id=":docs[1 + g % 300]",
+                             state="'assigned'")
+        db.session.commit()
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as auto:
+            auto.execute(sa.text("ANALYZE document"))
+            auto.execute(sa.text("ANALYZE task"))
+        newest = db.session.scalars(sa.text(
+            "SELECT task.id FROM task JOIN document ON document.id = task.document_id "
+            "WHERE document.number LIKE '%12%' ORDER BY task.id DESC LIMIT 50")).all()
+        total = db.session.scalar(sa.text(
+            "SELECT count(*) FROM task JOIN document ON document.id = task.document_id "
+            "WHERE document.number LIKE '%12%'"))
+        # Whether the index can serve it: no read of every document (by the table or by
+        # its primary key's index) is left.
+        conn = db.session.connection()
+        conn.execute(sa.text("SET LOCAL enable_seqscan = off"))
+        conn.execute(sa.text("SET LOCAL enable_indexscan = off"))
+        found = sa.select(Document.id).where(task_filters.document_numbered("12"))
+        [(plan, ids)] = _plan_and_rows(conn, found)
+        specialist.id  # noqa: B018  (loads the row before the context ends)
+    assert "ix_document_number_grams" in plan, plan
+    assert sorted(ids) == [d for n, d in zip(numbers, documents, strict=True) if "12" in str(n)]
+    assert len(ids) == 13
+    assert total > app.config["SEARCH_COUNT_EXACT_UP_TO"]
+    page = _text(browser(specialist).get("/tasks/?flt0_3=12"))
+    assert "Danh sách (khoảng" in page
+    listed = list(dict.fromkeys(int(i) for i in re.findall(r'tasks/details/\?id=(\d+)', page)))
+    assert listed == newest and len(listed) == 50
 
 
 def test_on_postgresql_a_document_numbers_tasks_are_found_from_an_index_alone(app):

@@ -66,13 +66,16 @@ def expression_indexes() -> tuple[set, set]:
     """The indexes on an expression: (declared by the models, present in the database on an
     expression), as (table, name) pairs; SQLite's catalogue is read directly (its reflection
     skips them)."""
-    declared = {
-        (table.name, index.name)
-        for table in db.metadata.tables.values()
-        for index in table.indexes
-        if not all(isinstance(e, sa.Column) for e in index.expressions)
-    }
     with db.engine.connect() as conn:
+        declared = {
+            (table.name, index.name)
+            for table in db.metadata.tables.values()
+            for index in table.indexes
+            if not all(isinstance(e, sa.Column) for e in index.expressions)
+            # One declared for PostgreSQL only (.ddl_if) is not expected elsewhere.
+            and getattr(getattr(index, "_ddl_if", None), "dialect", None)
+            in (None, conn.dialect.name)
+        }
         if conn.dialect.name == "sqlite":
             present = set(conn.exec_driver_sql(
                 "SELECT tbl_name, name FROM sqlite_master WHERE type = 'index'").all())

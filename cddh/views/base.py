@@ -72,6 +72,7 @@ from ..services.parsing import (
     to_ids,
     to_int,
 )
+from ..services.search import estimated_by_number_pieces
 from .formatting import link_html, local_date, local_datetime, number
 from .memo import by_id, id_template, per_language, per_request
 from .memo import user as memo_user
@@ -374,6 +375,12 @@ class EstimatingCount:
         # all), and counting a filtered 100,000 reads them all. Past it, the estimate when it
         # says more (it is never shown for a list known to be shorter), else "more than".
         cap = min(current_app.config["COUNT_EXACT_UP_TO"], above)
+        if estimate is not None and estimated_by_number_pieces(self.query.statement):
+            # Rows the planner estimates well (a document number of one or two characters):
+            # counted as a search's, past that the estimate. Counting 10,001 tasks of
+            # "12" at 1M probed 3,334 documents' tasks (15-37 ms), to say "more than
+            # 10,000" of 70,983.
+            cap = min(cap, current_app.config["SEARCH_COUNT_EXACT_UP_TO"])
         if has_request_context() and getattr(g, "count_with_page", False) \
                 and getattr(g, "list_sort_found", False) \
                 and not getattr(g, "list_searched", False) and estimate is not None:
