@@ -113,7 +113,12 @@ SCREENS = {
     "number_one_unit": ("filter document number \"1\", unit", "unit", 30, 1.3),
     "number_two_unit": ("filter document number \"12\", unit", "unit", 30, 1.3),
     "number_two_office": ("filter document number \"12\", Office", "office", 30, 1.3),
+    "number_none_office": ("filter document number \"ab\" (none holds it), Office", "office",
+                           30, 1.3),
     "search_signs_office": ("list search of a sign alone (\"%\"), Office", "office", 50, None),
+    # Session 50: a figure's link with an argument that says nothing.
+    "report_odd_unit": ("a closed month's returned figure with ?timeliness=bad, unit", "unit",
+                        30, 1.3),
     # Session 47: a leader's home and its escalated group, the dashboard's overdue figure
     # and one unit's overdue and done late figures.
     "home_leader": ("home, leader", "leader", 50, None),
@@ -249,6 +254,8 @@ def paths(info: dict) -> dict[str, str]:
         "number_one_unit": "/tasks/?flt0_3=1",
         "number_two_unit": "/tasks/?flt0_3=12",
         "number_two_office": "/tasks/?flt0_3=12",
+        "number_none_office": "/tasks/?flt0_3=ab",
+        "report_odd_unit": f"/tasks/?period=month:{year}:6&measure=returned&timeliness=bad",
         "search_signs_office": "/tasks/?search=%25",
         "home_leader": "/",
         "escalated_leader": "/tasks/?group=escalated",
