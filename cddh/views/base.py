@@ -53,6 +53,7 @@ from jinja2 import pass_context
 from markupsafe import Markup, escape
 from sqlalchemy import inspect
 from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import UnaryExpression
 from wtforms.fields.core import UnboundField
 from wtforms.validators import Length, ValidationError
@@ -277,6 +278,15 @@ class CountAbove(ExactCount):
         return number(MoreThan(int(self)))
 
 
+def _keeps_nothing(statement) -> bool:
+    """Whether ``statement``'s conditions, said together, are ``false`` (SQLAlchemy folds
+    the others into it)."""
+    clause = statement.whereclause
+    if isinstance(clause, sa.sql.elements.AsBoolean) and clause.operator is operators.is_true:
+        clause = clause.element
+    return isinstance(clause, sa.sql.elements.False_)
+
+
 class EstimatingCount:
     """A list's count query (Flask-Admin chains ``filter`` on it, then calls ``scalar``):
     on PostgreSQL, when the planner expects more than COUNT_ESTIMATE_ABOVE rows, the
@@ -366,6 +376,12 @@ class EstimatingCount:
             if has_request_context():
                 g.list_said = self.said  # what the count says of the rows (TaskView)
             return ExactCount(count)
+        if _keeps_nothing(self.query.statement):
+            # A condition that keeps nothing (a search of signs alone) took every other
+            # with it, the scope's tie of a unit's row to its task too: nothing to count
+            # (asked, the database was sent the rows' tables side by side).
+            self._found(0)
+            return ExactCount(0)
         above = current_app.config["COUNT_ESTIMATE_ABOVE"]
         estimate = self.estimate()
         if estimate is not None and estimate > above:
