@@ -262,6 +262,12 @@ def test_a_link_argument_that_says_nothing_keeps_the_stored_figure(app, demo):
         for odd in ("&timeliness=bad", "&group=bad", "&directed=x"):
             for measure in ("total", "returned", "open_overdue"):
                 _shows_its_stored_figure(app, user, key, measure, unit, odd)
+            # The list says it dropped the value, and its heading does not name it.
+            body = user.get(_url(key, "returned", unit, odd)).get_data(as_text=True)
+            assert "Giá trị lọc không hợp lệ nên đã được bỏ qua" in body, odd
+            heading = body[body.index('id="list-heading"'):][:400]
+            assert f"{odd.split('=')[1]} ·" not in heading, heading
+            assert "Đã trả lại Văn phòng" in heading, heading
 
 
 def test_a_closed_periods_list_starts_at_its_own_tasks(app, demo):

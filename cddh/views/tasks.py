@@ -1699,13 +1699,25 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         write = exports.task_xlsx if export_type == "xlsx" else exports.task_csv
         return write(query, self.export_max_rows, total)
 
+    def _get_list_extra_args(self):
+        """A link's argument with a value that is none (?timeliness=bad) is dropped with the
+        filters' message (``link_arg``)."""
+        args = super()._get_list_extra_args()
+        for name in ("timeliness", "group", "directed"):
+            value = request.args.get(name)
+            if value and link_arg(name) is None:
+                flash(_("This filter value is not accepted and was ignored: %(v)s",
+                        v=value[:40]), "error")
+        return args
+
     def list_heading(self) -> str:
         from .home import GROUP_TITLES
         from .reports import click_through_heading
 
         parts = [str(GROUP_TITLES.get(request.args.get("group"), "")),
                  _("The tasks I direct") if request.args.get("directed") == "me" else "",
-                 labels.label(labels.TIMELINESS, request.args.get("timeliness")),
+                 # A value that is none is no condition: not named either (it was, as typed).
+                 labels.label(labels.TIMELINESS, link_arg("timeliness")),
                  click_through_heading(request.args, self.list_lead_unit())]
         return " · ".join(p for p in parts if p)
     action_roles = {"forward": frozenset({Role.office_specialist})}
