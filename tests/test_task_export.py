@@ -216,3 +216,21 @@ def test_an_export_that_fails_half_way_leaves_no_read_ahead_behind(app, browser,
         browser(specialist).get("/tasks/export/xlsx/").get_data()
     assert failed.value is not None  # the error (and its frames) still held here
     assert not [t for t in threading.enumerate() if t.name == "export-read-ahead"]
+
+
+def test_an_export_of_dropped_arguments_leaves_no_word_for_the_next_page(app, browser):
+    """The list drops a value that is none (a filter's, a link's, a search of signs alone)
+    and says so on its page. Its export link carries the same arguments: the export streams
+    the list without them and says nothing, since no page of it is shown; the word would
+    otherwise wait in the session and greet the next page, which did not ask for it."""
+    specialist, _staff = _setup(app)
+    me = browser(specialist)
+    odd = "?flt0_8=bad&timeliness=bad&search=%25"
+    listed = me.get(f"/tasks/{odd}").get_data(as_text=True)
+    assert listed.count("Giá trị lọc không hợp lệ nên đã được bỏ qua: bad") == 2
+    assert "Hãy gõ chữ hoặc chữ số để tìm" in listed
+    for kind in ("csv", "xlsx"):
+        response = me.get(f"/tasks/export/{kind}/{odd}")
+        assert response.status_code == 200 and len(response.get_data()) > 100
+        after = me.get("/tasks/").get_data(as_text=True)
+        assert "bỏ qua" not in after and "alert-warning" not in after, kind

@@ -220,6 +220,16 @@ MAX_PAGE = 1_000_000
 INT32 = 2**31 - 1
 
 
+def list_notice(message: str, category: str) -> None:
+    """A word on a list's arguments (a value dropped, a search of signs): flashed for the page
+    that shows the list. An export of the same arguments streams a file and shows no page, so
+    the word would wait for the next page, which did not ask for it; the list that carried the
+    export's link has said it already."""
+    if (request.endpoint or "").endswith(".export"):
+        return
+    flash(message, category)
+
+
 def filter_value_ok(flt, value: str) -> bool:
     """May ``value`` reach the database through the list filter ``flt``? Flask-Admin checks
     only what ``clean`` rejects: a filter offering a fixed list takes any text, an integer
@@ -797,7 +807,8 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
         else:
             value = parse_cursor(raw, order[0])
         if value is None:
-            flash(_("This page link is not valid any more; the first page is shown."), "error")
+            list_notice(_("This page link is not valid any more; the first page is shown."),
+                        "error")
         return value
 
     def sortable(self, sort_column):
@@ -1240,8 +1251,8 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
             if filter_value_ok(flt, value):
                 filters.append((int(pos), (idx, str(flt.name), value)))
             else:
-                flash(_("This filter value is not accepted and was ignored: %(v)s",
-                        v=value[:40]), "error")
+                list_notice(_("This filter value is not accepted and was ignored: %(v)s",
+                              v=value[:40]), "error")
         return [item for _pos, item in sorted(filters, key=lambda n: n[0])]
 
     def _get_list_extra_args(self):
@@ -1257,14 +1268,14 @@ class ScopedModelView(LoginRequiredMixin, ModelView):
             args.sort = None
         if args.search is not None and (len(args.search) > MAX_FILTER_TEXT
                                         or not storable_text(args.search)):
-            flash(_("This search text is not accepted and was ignored."), "error")
+            list_notice(_("This search text is not accepted and was ignored."), "error")
             args.search = None
         elif args.search is not None and self.search_column is not None:
             from ..services import search as text_search
 
             if text_search.signs_only(args.search):
-                flash(_("Type letters or digits to search: signs alone find nothing."),
-                      "warning")
+                list_notice(_("Type letters or digits to search: signs alone find nothing."),
+                            "warning")
         return args
 
     def _build_filter_groups(self):

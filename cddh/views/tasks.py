@@ -106,6 +106,7 @@ from .base import (
     RowFormatter,
     ScopedModelView,
     link_formatter,
+    list_notice,
     posted_version,
     run_service,
 )
@@ -1706,8 +1707,8 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         for name in ("timeliness", "group", "directed"):
             value = request.args.get(name)
             if value and link_arg(name) is None:
-                flash(_("This filter value is not accepted and was ignored: %(v)s",
-                        v=value[:40]), "error")
+                list_notice(_("This filter value is not accepted and was ignored: %(v)s",
+                              v=value[:40]), "error")
         return args
 
     def list_heading(self) -> str:
