@@ -120,6 +120,11 @@ def generate(n_tasks: int, order: str = "time") -> None:
                            WHEN 'cancelled' THEN e.step IN (1, 6)
                            ELSE false END
     """), {"first": first_doc})
+    # As the services keep it (statistics._mark_ever_returned).
+    conn.execute(sa.text("""
+        UPDATE task SET ever_returned = true WHERE document_id >= :first AND id IN
+            (SELECT task_id FROM task_history WHERE to_state = 'returned')
+    """), {"first": first_doc})
     calendar.refresh_effective_deadlines(conn)  # deadlines moved off days off (Điều 148)
     scope.rebuild(conn)  # task_unit: one row per (unit, task) with its role
     db.session.commit()

@@ -7,12 +7,14 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
 
 from cddh.models import (
     InspectionFinding,
     InspectionKind,
     InspectionTeam,
     Role,
+    Task,
     TaskHistory,
     TaskState,
     UnitCategory,
@@ -214,3 +216,45 @@ def test_a_task_the_office_holds_is_not_the_units_overdue_task(app):
         (row,) = ranking.unit_ranking(START, END)
     assert (row["overdue"], row["due"], row["returns"]) == (1, 1, 0)
     assert row["no_account"] is False
+
+
+def test_a_task_forwarded_again_after_a_return_stood_returned_on_the_days_between(app):
+    """A past day's class asks the history only of tasks returned at some time
+    (``Task.ever_returned``, or returned now): the flag is kept as each return is written,
+    by the workflow or as an entry of its own, so a task returned and forwarded again since
+    still stood returned on the days between (the Office's, not the unit's overdue task)."""
+    from cddh.services import statistics, workflow
+
+    with app.test_request_context():
+        a = make_unit("A")
+        staff, leader = make_user(Role.unit_staff, a), make_user(Role.unit_leader, a)
+        # Returned on 10 April, forwarded again to A on 10 May: at the end of April it stood
+        # with the Office; at the end of May it was A's again, overdue.
+        again = make_task(a, state=S.in_progress, assigned_at=at(2026, 3, 20),
+                          deadline=D(2026, 4, 20))
+        plain = make_task(a, state=S.in_progress, assigned_at=at(2026, 3, 20),
+                          deadline=D(2026, 4, 20))
+        db.session.add(TaskHistory(task=again, action="forward", to_state="assigned",
+                                   at=at(2026, 3, 20)))
+        db.session.add(TaskHistory(task=again, action="return", to_state="returned",
+                                   at=at(2026, 4, 10), data={"lead_unit_id": a.id}))
+        db.session.add(TaskHistory(task=again, action="forward", to_state="assigned",
+                                   at=at(2026, 5, 10), data={"lead_unit_id": a.id}))
+        # Returned by the workflow now (received first), then sent back to A.
+        now = make_task(a, state=S.assigned, assigned_at=at(2026, 3, 20),
+                        deadline=D(2026, 12, 31))
+        db.session.commit()
+        assert again.ever_returned is True  # the object says it as the row does
+        workflow.receive(staff, now)
+        workflow.return_task(leader, now, "outside_remit", "Không thuộc chức năng của đơn vị")
+        db.session.commit()
+        now.state = S.assigned
+        db.session.commit()
+        ids = {"again": again.id, "now": now.id, "plain": plain.id}
+        flagged = dict(db.session.execute(sa.select(Task.id, Task.ever_returned)).all())
+        april = statistics.live_unit_statistics(D(2026, 4, 1), D(2026, 4, 30), count_tasks=True)
+        may = statistics.live_unit_statistics(D(2026, 5, 1), D(2026, 5, 31), count_tasks=True)
+    assert flagged == {ids["again"]: True, ids["now"]: True, ids["plain"]: False}
+    (april,), (may,) = april, may
+    assert (april["returned"], april["open_overdue"], april["open_on_time"]) == (1, 1, 1)
+    assert (may["returned"], may["open_overdue"], may["open_on_time"]) == (0, 2, 1)
