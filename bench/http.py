@@ -119,6 +119,11 @@ SCREENS = {
     # Session 50: a figure's link with an argument that says nothing.
     "report_odd_unit": ("a closed month's returned figure with ?timeliness=bad, unit", "unit",
                         30, 1.3),
+    # Session 51: a closed month's figure narrowed by a filter (counted live).
+    "report_returned_filtered_unit": ("a closed month's returned figure, priority normal, unit",
+                                      "unit", 30, 1.3),
+    "report_overdue_filtered_unit": ("a closed month's overdue figure, priority normal, unit",
+                                     "unit", 30, 1.3),
     # Session 47: a leader's home and its escalated group, the dashboard's overdue figure
     # and one unit's overdue and done late figures.
     "home_leader": ("home, leader", "leader", 50, None),
@@ -256,6 +261,10 @@ def paths(info: dict) -> dict[str, str]:
         "number_two_office": "/tasks/?flt0_3=12",
         "number_none_office": "/tasks/?flt0_3=ab",
         "report_odd_unit": f"/tasks/?period=month:{year}:6&measure=returned&timeliness=bad",
+        "report_returned_filtered_unit": f"/tasks/?period=month:{year}:6&measure=returned"
+                                         "&flt0_7=normal",
+        "report_overdue_filtered_unit": f"/tasks/?period=month:{year}:6&measure=open_overdue"
+                                        "&flt0_7=normal",
         "search_signs_office": "/tasks/?search=%25",
         "home_leader": "/",
         "escalated_leader": "/tasks/?group=escalated",
