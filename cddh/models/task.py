@@ -253,10 +253,10 @@ DONE_LATE_INCLUDE = ["state", "assigned_at", "parent_task_id", "deadline", "effe
 DONE_LATE_STATE_INCLUDE = [column for column in DONE_LATE_INCLUDE if column != "state"]
 # One lead unit's: its key says the unit.
 DONE_LATE_UNIT_INCLUDE = [column for column in DONE_LATE_INCLUDE if column != "lead_unit_id"]
-# The rows of ``ix_task_open_id``: the tasks a unit holds (UNIT_OPEN_STATES).
 # The tasks that may have stood returned to the Office on a past day (statistics.
 # may_have_stood_returned).
 RETURNED_ROWS = f"ever_returned OR state = '{TaskState.returned.value}'"
+# The rows of ``ix_task_open_id``: the tasks a unit holds (UNIT_OPEN_STATES).
 OPEN_ROWS = "state IN ({})".format(", ".join(f"'{state}'" for state in UNIT_OPEN_STATES))
 # What ``ix_task_open_id`` carries: the columns the lists of open tasks by number ask of each
 # (a leader's escalated group: the deadlines and the directing leader; the dashboard's
