@@ -184,11 +184,14 @@ def main() -> None:
         elif args.profile == key:
             profiler = cProfile.Profile()
             profiler.enable()
-        times = []
+        times, each = [], []
         for _ in range(args.runs):
-            t0 = time.perf_counter()
+            t0, before = time.perf_counter(), len(sql_ms)
             client.get(url)
             times.append((time.perf_counter() - t0) * 1000)
+            each.append(f"{times[-1]:.0f}/{sum(sql_ms[before:]):.0f}")
+        if os.environ.get("SAMPLES"):  # each request in order: total ms / SQL ms
+            print(f"   {key}:", *each)
         if args.profile == key and args.sort == "tree":
             profiler.stop()
             print(profiler.output_text(unicode=False, color=False, show_all=False))
