@@ -79,16 +79,26 @@ class Document(IdMixin, TimestampMixin, db.Model):
 # there are 70,983). With this index they are found in its lists, and the planner's
 # statistics of those pieces estimate well (71,279 expected). The pieces: every character,
 # then the pairs from the first character, then those from the second (a pass of
-# regexp_replace each, 3 microseconds a number: the planner may also check a few rows by
-# it; a set-returning form took 40). One expression: inlined where it is used, as in the
-# index.
+# regexp_replace each, 3-6 microseconds a number; a set-returning form took 40).
+# PL/pgSQL, with its cost said: as SQL the function was inlined, and the planner costed
+# its expression as a few operators a row. A list's first thousand tasks of "12" (7 % of
+# the documents at 1M, unevenly spread) were then read by scanning the documents until
+# enough held it, from wherever the last scan of the table had stopped (synchronized
+# scans): 4 ms in a dense stretch, 60-85 ms in a sparse one, so the same screen's first
+# requests took 80-160 ms and the next 30. Its pieces' index takes 4-6 ms wherever they
+# are. At COST 1000 a digit's documents (40 % of all) were read from the index whole
+# (20 ms, where the table read until enough hold it takes 10); at 300 the planner reads
+# the table for those and the index for "12". A call costs 1-2 microseconds more than the
+# inlined expression.
 NUMBER_GRAMS_FUNCTION = r"""CREATE OR REPLACE FUNCTION cddh_number_grams(search_text text, number text) RETURNS text[]
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT string_to_array(substr(coalesce(search_text, ''), 2, length(coalesce(number, ''))), NULL)
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE COST 300 AS $$
+BEGIN
+  RETURN string_to_array(substr(coalesce(search_text, ''), 2, length(coalesce(number, ''))), NULL)
       || string_to_array(regexp_replace(substr(coalesce(search_text, ''), 2,
                                                length(coalesce(number, ''))), '(..)', '\1,', 'g'), ',')
       || string_to_array(regexp_replace(substr(coalesce(search_text, ''), 3,
-                                               length(coalesce(number, '')) - 1), '(..)', '\1,', 'g'), ',')
+                                               length(coalesce(number, '')) - 1), '(..)', '\1,', 'g'), ',');
+END
 $$"""
 # The longest text the index finds (longer ones have trigrams: ix_document_search_text_trgm).
 NUMBER_GRAM = 2
