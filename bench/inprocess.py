@@ -186,11 +186,12 @@ def main() -> None:
             profiler.enable()
         times, each = [], []
         for _ in range(args.runs):
-            t0, before = time.perf_counter(), len(sql_ms)
+            t0, c0, before = time.perf_counter(), time.process_time(), len(sql_ms)
             client.get(url)
             times.append((time.perf_counter() - t0) * 1000)
-            each.append(f"{times[-1]:.0f}/{sum(sql_ms[before:]):.0f}")
-        if os.environ.get("SAMPLES"):  # each request in order: total ms / SQL ms
+            each.append(f"{times[-1]:.0f}/{sum(sql_ms[before:]):.0f}/"
+                        f"{(time.process_time() - c0) * 1000:.0f}")
+        if os.environ.get("SAMPLES"):  # each request in order: total / SQL / CPU ms
             print(f"   {key}:", *each)
         if args.profile == key and args.sort == "tree":
             profiler.stop()
