@@ -122,6 +122,33 @@ def assert_schema_matches_models():
                                     if db.engine.dialect.name == "postgresql" else set())
     declared, present = included_columns()
     assert declared == present
+    declared, present = functions()
+    assert declared == present
+
+
+def functions() -> tuple[dict, dict]:
+    """The SQL functions the models create (``cddh_number_grams``, which autogenerate does
+    not compare): {name: (language, cost, volatility, body)}, (declared by the models'
+    DDL, present in the database); both empty elsewhere."""
+    if db.engine.dialect.name != "postgresql":
+        return {}, {}
+    import re
+
+    from cddh.models.document import NUMBER_GRAMS_FUNCTION
+
+    header, body = NUMBER_GRAMS_FUNCTION.split("$$")[:2]
+    language = re.search(r"LANGUAGE (\w+)", header).group(1)
+    cost = re.search(r"COST (\d+)", header)
+    declared = {"cddh_number_grams": (language, float(cost.group(1)) if cost else 100.0,
+                                      "i" if "IMMUTABLE" in header else "v", body)}
+    with db.engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT proname, lanname, procost, provolatile, prosrc FROM pg_proc "
+            "JOIN pg_language ON pg_language.oid = prolang "
+            "WHERE proname LIKE 'cddh%%'").all()
+    present = {name: (language, float(cost), volatility, source)
+               for name, language, cost, volatility, source in rows}
+    return declared, present
 
 
 def included_columns() -> tuple[dict, dict]:
