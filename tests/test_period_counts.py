@@ -378,3 +378,48 @@ def test_a_units_scope_of_the_tasks_it_leads_is_its_scope(app, demo):
                 scoped = set(db.session.scalars(sa.select(Task.id).where(
                     led, policy.task_scope(user))))
                 assert said == scoped, (user.username, unit_id)
+
+
+def test_a_closed_periods_figure_of_one_priority_counts_only_its_few_urgent_tasks(app, demo):
+    """A closed period's figure narrowed by a priority (as the Office, of the whole table or
+    of a unit, and as the unit): its count is the stored figure less the figure's urgent and
+    flash tasks (normal), or those alone; the only task the list counts is among those few
+    (their partial index), and the count and the rows are the figure's tasks of that
+    priority, counted live here."""
+    from cddh.models.enums import Priority
+
+    office, unit_id = demo
+    key = CLOSED[1][0]
+    with app.app_context(), app.test_request_context():
+        staff = db.session.scalar(sa.select(User).where(User.role == Role.unit_staff,
+                                                        User.unit_id == unit_id).limit(1))
+        staff.id  # noqa: B018
+        # Some of each figure's tasks made urgent or flash (a task's priority is none of a
+        # period's figures: the stored facts stand).
+        marked = set()
+        for measure in ("total", "done_late", "open_on_time"):
+            ids = sorted(_live_ids(key, measure, unit_id))[:3]
+            for task_id, priority in zip(ids, (Priority.urgent, Priority.flash, Priority.urgent),
+                                         strict=False):
+                db.session.get(Task, task_id).priority = priority
+                marked.add(task_id)
+        db.session.commit()
+        assert len(marked) >= 4
+    seen_special = 0
+    for user, unit in ((office, None), (office, unit_id), (Browser(app, staff), unit_id)):
+        for measure in ("total", "done_late", "open_on_time", "returned"):
+            for priority in Priority:
+                url = _url(key, measure, unit, f"&flt0_7={priority.value}")
+                with recorded_statements(app) as seen:
+                    page = user.get(url)
+                assert page.status_code == 200, url
+                with app.app_context(), app.test_request_context():
+                    live = {task_id for task_id in _live_ids(key, measure, unit)
+                            if db.session.get(Task, task_id).priority == priority}
+                body = page.get_data(as_text=True)
+                assert _listed_count(body) == len(live), url
+                assert _rows(body) == live, url
+                counted = _counts_tasks(seen)
+                assert len(counted) == 1 and "priority !=" in counted[0], (url, counted)
+                seen_special += len(live) if priority != Priority.normal else 0
+    assert seen_special > 0

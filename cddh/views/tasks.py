@@ -66,7 +66,6 @@ from ..services import (
     delegation,
     difficulties,
     documents,
-    facts,
     imports,
     leaders,
     overview,
@@ -1211,29 +1210,35 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
     def _tally(said: dict | None) -> sa.Select | None:
         """The count of the whole table's tasks narrowed by ``said`` from the running tally
         (statistics.tally_count): one timeliness class or dashboard figure (counted tasks
-        only), with at most a lead unit and a state; or a cooperating unit, alone or with a
+        only), with at most a lead unit and a state; a closed period's stored figure, with
+        at most a lead unit and a priority; or a cooperating unit, alone or with a
         priority, from the link table. Exact, and one small sum whatever the number of
         tasks; None where ``said`` names no figure."""
         if said and said.keys() in ({"cooperating_unit"}, {"cooperating_unit", "priority"}):
             return task_filters.cooperating_unit_count(said["cooperating_unit"],
                                                        said.get("priority"))
-        if not said or "measure" not in said or said.keys() - TALLY_TERMS:
+        if not said or "measure" not in said:
             return None
         if "period" in said:
-            if said.keys() - {"period", "measure", "unit_id"}:
+            if said.keys() - {"period", "measure", "unit_id", "priority"}:
                 return None
             start, end = said["period"]
             today = local_today()
             if end >= today:
+                if "priority" in said:
+                    return None
                 # A running period's figure, as of today: the running tally's, as the screens
                 # that link it count it (the dashboard's month, the ranking's quarter). Counted
                 # over the tasks, a month's tasks done on time were looked for from the
                 # table's oldest (10,001 of them at 1M, up to 280 ms).
                 return statistics.tally_count(said["measure"], today, said.get("unit_id"),
                                               start=start)
-            # A closed period's figure is stored (services/facts): its list's count is it.
-            figure = facts.stored_figure(start, end, said["measure"], said.get("unit_id"))
-            return None if figure is None else sa.select(sa.literal(figure))
+            # A closed period's figure is stored (services/facts): its list's count is it,
+            # with a priority less or only the figure's few urgent and flash tasks.
+            return reports.stored_figure_count(start, end, said["measure"],
+                                               said.get("unit_id"), said.get("priority"))
+        if said.keys() - TALLY_TERMS:
+            return None
         return statistics.tally_count(said["measure"], local_today(), said.get("unit_id"),
                                       state=said.get("state"))
 
