@@ -20,13 +20,27 @@ from cddh.models import Unit, UnitCategory, UnitKind, db
 from cddh.services import calendar, clock, facts, scope, tally
 from cddh.services.audit import acting_as
 
+# A task's state, by its place ``k`` (0-9) in this list (the uniform mix: g % 10).
+STATES = ("assigned", "in_progress", "in_progress", "pending_verification", "completed",
+          "completed", "completed", "returned", "cancelled", "draft")
+# "aged": a task older than the newest tenth is settled (completed, else returned or
+# cancelled), each tenth of them by the place of g % 10 in this list.
+SETTLED = (4, 5, 6, 4, 5, 6, 4, 5, 8, 7)
 
-def generate(n_tasks: int, order: str = "time") -> None:
+
+def generate(n_tasks: int, order: str = "time", states: str = "uniform") -> None:
     """``order``: "time" (the default), the ids follow the days, as a real database's do (a
     task is entered, then assigned, after the tasks before it), so that the newest tasks by
     id are the latest by date and a past period's tasks lie behind every later one;
     "cyclic", each run of 1,000 consecutive tasks (and documents) spans the whole 1,000 days
-    (the data of the measurements before session 45, which hid what time order shows)."""
+    (the data of the measurements before session 45, which hid what time order shows).
+    ``states``: "uniform" (the default), every stretch of the ids holds every state alike
+    (30 % of all tasks assigned or in progress, most of them long overdue: the issue's
+    data); "aged", as a province's years of work: the tasks before the newest tenth are
+    settled (80 % completed, 10 % returned, 10 % cancelled), the newest tenth in the uniform
+    mix, so that the tasks assigned or in progress (3 % of all) are the newest ones. A plan
+    that counts on those being spread through the table (a walk until enough are found)
+    shows itself on it."""
     from cddh.demo import load_demo
 
     if not db.session.scalar(sa.select(sa.func.count()).select_from(Unit)):
@@ -49,6 +63,11 @@ def generate(n_tasks: int, order: str = "time") -> None:
     if conn.dialect.name != "postgresql":
         raise SystemExit("the generator is written for PostgreSQL (generate_series)")
     units_array = "ARRAY[" + ",".join(str(u) for u in units) + "]"
+    states_array = ",".join(f"'{state}'" for state in STATES)
+    place = "g % 10"
+    if states == "aged":
+        settled = "ARRAY[" + ",".join(str(k) for k in SETTLED) + "]"
+        place = f"CASE WHEN g > :n - :n / 10 THEN g % 10 ELSE ({settled})[1 + g % 10] END"
     t0 = time.perf_counter()
     conn.execute(sa.text(f"""
         INSERT INTO document (doc_type, number, issuer, summary, issued_on, issue_year, signer,
@@ -71,20 +90,19 @@ def generate(n_tasks: int, order: str = "time") -> None:
                CASE WHEN g % 10 <> 0 THEN date '2024-01-15' + {day1100} END,
                CASE WHEN g % 10 <> 0 THEN date '2024-01-15' + {day1100} END,
                'monthly', 'normal',
-               (ARRAY['assigned','in_progress','in_progress','pending_verification',
-                      'completed','completed','completed','returned','cancelled','draft'])[1 + g % 10],
-               CASE WHEN g % 10 <> 9 THEN timestamptz '2024-01-02' + {day} * interval '1 day' END,
+               (ARRAY[{states_array}])[1 + k],
+               CASE WHEN k <> 9 THEN timestamptz '2024-01-02' + {day} * interval '1 day' END,
                0,
                -- done (awaiting verification or completed): reported with a completion
                -- date, as report_completion requires, never after today; one in seven
                -- late (five days after the deadline), the others five days before it
-               CASE WHEN g % 10 IN (3,4,5,6) THEN least(current_date, date '2024-01-10'
+               CASE WHEN k IN (3,4,5,6) THEN least(current_date, date '2024-01-10'
                    + {day1100} + CASE WHEN g % 7 = 0 THEN 10 ELSE 0 END) END,
                '', '', '', 1, now(), now(),
                -- search_text as cddh.services.search.normalise makes it (ids are sequential)
                ' b' || (1 + {doc_of}) || '/ubnd-th van ban thu tai so ' || (1 + {doc_of})
                    || ' nhiem vu thu tai so ' || g || ' '
-        FROM generate_series(1, :n) g
+        FROM generate_series(1, :n) g, LATERAL (SELECT {place} AS k) p
     """), {"n": n_tasks, "first": first_doc, "ndocs": n_docs})
     conn.execute(sa.text("""
         INSERT INTO task_cooperating_unit (task_id, unit_id)
@@ -145,8 +163,10 @@ if __name__ == "__main__":
     parser.add_argument("--tasks", type=int, default=1_000_000)
     parser.add_argument("--order", choices=("time", "cyclic"), default="time",
                         help="how the dates follow the ids (see generate)")
+    parser.add_argument("--states", choices=("uniform", "aged"), default="uniform",
+                        help="how the states lie along the ids (see generate)")
     args = parser.parse_args()
     app = create_app()
     with app.app_context():
         db.create_all()
-        generate(args.tasks, args.order)
+        generate(args.tasks, args.order, args.states)
