@@ -28,7 +28,7 @@ from .calendar import (
     last_deadline_due_by,
     transaction_calendar,
 )
-from .scope import UNIT_ROW, row_urgency_order, state_as_array
+from .scope import UNIT_ROW, row_urgency_order, state_as_array, states_of
 from .settings import get_setting
 from .statistics import UNIT_OPEN, class_clause, measure_clause
 from .transaction_memo import forget_when_written, per_transaction
@@ -233,6 +233,10 @@ def grouped_tasks(user: User, groups: dict, limit: int = 10) -> dict[str, dict]:
             for name, tasks in zip(groups, firsts, strict=True)}
 
 
+# A home group of at most this many states has its first tasks read a state at a time.
+MERGED_STATES = 3
+
+
 def first_rows(ids: sa.Select, limit: int) -> sa.Select:
     """The first ``limit`` of ``ids`` (a select of task ids and deadlines) by deadline (none
     last), then id. Where its conditions fix one state (the Office's returned, awaiting
@@ -242,11 +246,24 @@ def first_rows(ids: sa.Select, limit: int) -> sa.Select:
     task's state and specialist (the Office home at 1M: 5,460, 1,820 and 7,280 tasks passed,
     1.5, 0.5 and 2.3 ms; 0.2-0.4 ms along the state)."""
     order = [Task.deadline.asc().nulls_last(), Task.id]
-    if db.session.get_bind().dialect.name == "postgresql":
-        ids, state = state_as_array(ids)
-        if state is not None:
-            order.insert(0, Task.state)
-    return ids.order_by(*order).limit(limit)
+    if db.session.get_bind().dialect.name != "postgresql":
+        return ids.order_by(*order).limit(limit)
+    one, state = state_as_array(ids)
+    if state is not None:
+        return one.order_by(Task.state, *order).limit(limit)
+    states = states_of(ids)
+    if states is None or not 1 < len(states) <= MERGED_STATES:
+        return ids.order_by(*order).limit(limit)
+    # A few states (the overdue group's assigned and in progress): each state's first
+    # along (state, deadline, id), merged. Walked along the (deadline, id) index the
+    # planner counts on the states' tasks being spread through the table; where the open
+    # tasks are the newest, the walk passed every settled one first (the Office's home on
+    # the "aged" data at 1M: 810,033 tasks passed, 146 ms).
+    parts = sa.union_all(*[sa.select(*part.c) for part in (
+        first_rows(ids.where(Task.state == each), limit).subquery() for each in states)]
+    ).subquery("of_states")
+    return (sa.select(*parts.c).order_by(parts.c[1].asc().nulls_last(), parts.c[0])
+            .limit(limit))
 
 
 def pending_extensions(user: User, limit: int = 10) -> tuple[int, list[ExtensionRequest]]:

@@ -519,6 +519,46 @@ def urgency_after(settled: bool, deadline, task_id: int) -> list:
     return segments
 
 
+def _bound_values(element, column) -> list | None:
+    """The values ``element`` (a condition) allows ``column`` (of the task table): those of
+    an equality or an IN with a bound value; None for any other condition."""
+    if not (isinstance(element, BinaryExpression)
+            and element.operator in (operators.eq, operators.in_op)
+            and isinstance(element.left, sa.Column) and element.left.table is column.table
+            and element.left.name == column.name
+            and isinstance(element.right, BindParameter)):
+        return None
+    bound = element.right
+    values = bound.value if bound.expanding else [bound.value]
+    if not isinstance(values, (list, tuple)):
+        return None
+    return [getattr(value, "value", value) for value in values]
+
+
+def _conjuncts(clause) -> list:
+    """The conditions ``clause`` (a WHERE clause, or None) says together (top level, not
+    under an OR)."""
+    if clause is None:
+        return []
+    if isinstance(clause, BooleanClauseList) and clause.operator is operators.and_:
+        return [c for part in clause.clauses for c in _conjuncts(part)]
+    return [clause]
+
+
+def states_of(statement) -> list[TaskState] | None:
+    """The states ``statement``'s own conditions (top level, not under an OR: an equality or
+    an IN on the task's state) leave a task, in TaskState's order; None where none says."""
+    column = Task.__table__.c.state
+    allowed = None
+    for condition in _conjuncts(statement.whereclause):
+        values = _bound_values(condition, column)
+        if values is not None:
+            allowed = set(values) if allowed is None else allowed & set(values)
+    if allowed is None:
+        return None
+    return [state for state in TaskState if state.value in allowed]
+
+
 def state_as_array(statement):
     """``statement`` with each condition "the task's state is S" (an equality, or an IN of
     that one value) said as ``task.state = ANY (ARRAY[S])``, where one of its own conditions
@@ -536,24 +576,10 @@ def state_as_array(statement):
     column = Task.__table__.c.state
 
     def value_of(element, column=column):
-        if not (isinstance(element, BinaryExpression)
-                and element.operator in (operators.eq, operators.in_op)
-                and isinstance(element.left, sa.Column) and element.left.table is column.table
-                and element.left.name == column.name
-                and isinstance(element.right, BindParameter)):
-            return None
-        bound = element.right
-        values = bound.value if bound.expanding else [bound.value]
-        if not isinstance(values, (list, tuple)) or len(values) != 1:
-            return None
-        return getattr(values[0], "value", values[0])
+        values = _bound_values(element, column)
+        return values[0] if values is not None and len(values) == 1 else None
 
-    def conjuncts(clause) -> list:
-        if isinstance(clause, BooleanClauseList) and clause.operator is operators.and_:
-            return [c for part in clause.clauses for c in conjuncts(part)]
-        return [clause]
-
-    where = conjuncts(statement.whereclause) if statement.whereclause is not None else []
+    where = _conjuncts(statement.whereclause)
     fixed = {value_of(c) for c in where} - {None}
     if len(fixed) != 1 or next(iter(fixed)) not in TaskState._value2member_map_ \
             or any(value_of(c, Task.__table__.c.lead_unit_id) is not None for c in where):
