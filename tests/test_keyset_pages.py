@@ -614,6 +614,54 @@ def test_a_list_of_one_state_reads_that_states_range(app, world, browser, monkey
     assert _pages(client, url) == read
 
 
+@pytest.mark.parametrize("query", [
+    "timeliness=open_overdue&sort=4", "timeliness=open_overdue&sort=4&desc=1",
+    "flt0_8=open_overdue&sort=0", "group=overdue&sort=4&desc=1"])
+def test_a_list_of_a_few_states_reads_each_states_range(app, world, browser, monkeypatch,
+                                                        query):
+    """The Office's list by deadline or by number that its conditions narrow to a few states
+    (the open overdue class and the home's overdue group: assigned and in progress) reads
+    each state's first rows up to the page's end along its range, the state said as an
+    array and first in the order (TaskView._few_states_page, PostgreSQL), and its page among
+    them: the same rows in the same numbered and keyset pages as the list read without it,
+    those of the class in its order."""
+    from cddh.models import Timeliness
+    from cddh.services.clock import local_today
+    from cddh.services.timeliness import timeliness_clause
+    from cddh.views.tasks import TaskView
+
+    from .conftest import recorded_statements
+
+    users, _visible = world
+    monkeypatch.setattr(base, "KEYSET_FROM_PAGE", 1)  # the second page on is a keyset page
+    monkeypatch.setitem(app.config, "SORT_FOUND_UP_TO", 0)  # no short list read sorted
+    desc = "desc=1" in query
+    with app.test_request_context():
+        postgres = db.engine.dialect.name == "postgresql"
+        client = browser(db.session.get(User, users["office"]))
+        tasks = list(db.session.scalars(sa.select(Task).where(
+            timeliness_clause(Timeliness.open_overdue, local_today()))))
+    assert {t.state for t in tasks} == {TaskState.assigned, TaskState.in_progress}
+    key = (lambda t: (t.deadline, t.id)) if "sort=4" in query else (lambda t: t.id)
+    expected = [t.id for t in sorted(tasks, key=key, reverse=desc)]
+    assert len(expected) > 2 * PAGE
+    url = f"/tasks/?{query}"
+    with recorded_statements(app) as seen:
+        assert client.get(url).status_code == 200
+    page = [s for s in seen if "UNION ALL" in s]
+    assert len(page) == (1 if postgres else 0), "\n".join(seen)
+    if postgres:
+        assert page[0].count("task.state = ANY (ARRAY[") == 2, page[0]
+        assert page[0].count(f"ORDER BY task.state {'DESC' if desc else 'ASC'}") == 2, page[0]
+    read = _pages(client, url)
+    assert read == (expected, expected)
+    monkeypatch.setattr(TaskView, "_few_states_page", lambda *_args: None)
+    with recorded_statements(app) as seen:
+        client.get(url)
+    assert not any("UNION ALL" in s for s in seen)
+    assert _pages(client, url) == read
+
+
 @pytest.mark.parametrize("order", ["sort=4", "sort=4&desc=1"])
 def test_a_lead_units_list_of_one_state_keeps_both_as_equalities(app, world, browser,
                                                                 monkeypatch, order):

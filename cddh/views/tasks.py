@@ -1590,12 +1590,38 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
                                   or getattr(g, "list_sort_found", False)):
             return None
         ids, state = scope.state_as_array(query.with_entities(Task.id).statement)
-        if state is None:
-            return None
         first = Task.state.desc() if descending else Task.state.asc()
-        ids = (ids.order_by(None).order_by(first, *query._order_by_clauses)
+        order = query._order_by_clauses
+        if state is None:
+            return self._few_states_page(query, page, size, first)
+        ids = (ids.order_by(None).order_by(first, *order)
                .offset((page or 0) * size).limit(size).subquery().select())
         return query.filter(Task.id.in_(ids)).limit(size)
+
+    @staticmethod
+    def _few_states_page(query, page, size, first):
+        """``_one_state_page`` where the list's conditions leave a few states (an overdue
+        class or group: assigned and in progress): each state's first rows up to the page's
+        end read along its range of the index (``first``: the state, in the list's
+        direction), the page among them in the list's order. Walked in one go along the
+        whole table's (deadline, id) index, the planner counts on those states' tasks
+        being spread through the table; where they are the newest, the walk passed every
+        settled task first (a leader's escalated tasks by deadline on the "aged" data at
+        1M: 810,173 tasks, 140 ms). None where it does not apply (one state or many, a page
+        typed in the address past ``DEFER_ROWS_FROM`` rows)."""
+        states = scope.states_of(query.with_entities(Task.id).statement)
+        want = (page or 0) * size + size
+        if states is None or not 1 < len(states) <= overview.MERGED_STATES \
+                or want > DEFER_ROWS_FROM:
+            return None
+        parts = []
+        for each in states:
+            part, _state = scope.state_as_array(
+                query.with_entities(Task.id).filter(Task.state == each).statement)
+            parts.append(part.order_by(None).order_by(first, *query._order_by_clauses)
+                         .limit(want).subquery().select())
+        return query.filter(Task.id.in_(sa.union_all(*parts))) \
+            .offset((page or 0) * size).limit(size)
 
     def _probed_state_parts(self, query, want: int) -> list[tuple[TaskState, int]] | None:
         """The list by state narrowed by a deadline range (which the tally cannot count),
