@@ -616,15 +616,15 @@ def test_a_list_of_one_state_reads_that_states_range(app, world, browser, monkey
 
 @pytest.mark.parametrize("query", [
     "timeliness=open_overdue&sort=4", "timeliness=open_overdue&sort=4&desc=1",
-    "flt0_8=open_overdue&sort=0", "group=overdue&sort=4&desc=1"])
+    "flt0_8=open_overdue&sort=0", "flt0_8=open_overdue&sort=4", "group=overdue&sort=4&desc=1"])
 def test_a_list_of_a_few_states_reads_each_states_range(app, world, browser, monkeypatch,
                                                         query):
-    """The Office's list by deadline or by number that its conditions narrow to a few states
-    (the open overdue class and the home's overdue group: assigned and in progress) reads
-    each state's first rows up to the page's end along its range, the state said as an
-    array and first in the order (TaskView._few_states_page, PostgreSQL), and its page among
-    them: the same rows in the same numbered and keyset pages as the list read without it,
-    those of the class in its order."""
+    """The Office's list by deadline that its conditions narrow to a few states (the open
+    overdue class and the home's overdue group: assigned and in progress) reads each
+    state's first rows up to the page's end along its range, the state said as an array and
+    first in the order (TaskView._few_states_page, PostgreSQL), and its page among them: the
+    same rows in the same numbered and keyset pages as the list read without it, those of
+    the class in its order. By number it walks the open tasks' index as before."""
     from cddh.models import Timeliness
     from cddh.services.clock import local_today
     from cddh.services.timeliness import timeliness_clause
@@ -649,8 +649,8 @@ def test_a_list_of_a_few_states_reads_each_states_range(app, world, browser, mon
     with recorded_statements(app) as seen:
         assert client.get(url).status_code == 200
     page = [s for s in seen if "UNION ALL" in s]
-    assert len(page) == (1 if postgres else 0), "\n".join(seen)
-    if postgres:
+    assert len(page) == (1 if postgres and "sort=4" in query else 0), "\n".join(seen)
+    if page:
         assert page[0].count("task.state = ANY (ARRAY[") == 2, page[0]
         assert page[0].count(f"ORDER BY task.state {'DESC' if desc else 'ASC'}") == 2, page[0]
     read = _pages(client, url)
