@@ -468,13 +468,15 @@ def test_a_deep_page_by_number_reads_its_ids_first_and_gives_the_same_rows(
 
 @pytest.mark.parametrize("query,on_rows", [
     ("flt0_0=in_progress&sort=0", True), ("flt0_8=open_overdue", True),
-    ("flt0_7=normal&sort=4&desc=1", False), ("flt0_7=normal", False)])
+    ("flt0_7=normal", True), ("flt0_7=normal&sort=4&desc=1", False)])
 def test_a_units_page_reads_its_ids_from_its_rows_alone_where_they_say_every_filter(
         app, world, browser, monkeypatch, query, on_rows):
-    """A unit's short list whose filters and order are all said on its task_unit rows reads
-    its page's ids from those rows alone (the tasks are not looked up for their state:
-    policy.ids_on_unit_rows); a filter on the task itself (its priority) keeps the
-    task in that read. Either way the page is the walk's (the test above)."""
+    """A unit's short list whose filters and order are all said on its task_unit rows (a
+    state, a class, the priority the row carries) reads its page's ids from those rows
+    alone (the tasks are not looked up: policy.ids_on_unit_rows); an order that reads the
+    task (by deadline going down: the task's deadline within the row's day) keeps it in
+    that read. Either way the
+    page is the walk's (the test above)."""
     import re
 
     from .conftest import recorded_statements

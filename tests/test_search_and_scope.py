@@ -90,6 +90,14 @@ def test_the_task_unit_index_follows_every_change(ctx):
                        (stc.id, task.id, "cooperating", "in_progress", d)}
     # Every row names the task's new lead unit (a unit's list filtered by lead unit).
     assert set(db.session.scalars(sa.select(task_unit.c.lead_unit_id))) == {sct.id}
+    # And its priority, changed alone (a unit's list filtered by priority).
+    assert set(db.session.scalars(sa.select(task_unit.c.priority))) == {"normal"}
+    task.priority = Priority.urgent
+    db.session.commit()
+    assert set(db.session.scalars(sa.select(task_unit.c.priority))) == {"urgent"}
+    task.priority = Priority.normal
+    db.session.commit()
+    assert set(db.session.scalars(sa.select(task_unit.c.priority))) == {"normal"}
     task.cooperating_units = []
     db.session.commit()
     assert _rows() == {(sct.id, task.id, "lead", "in_progress", d)}

@@ -59,9 +59,11 @@ from ..models import (
     Timeliness,
     Unit,
     db,
+    task_unit,
     utcnow,
 )
 from ..models.enums import Priority
+from ..models.task import TaskUnitRole
 from . import Conflict, DomainError, NotAllowed, facts, ranking, statistics
 from .calendar import WorkingCalendar, transaction_calendar
 from .clock import local_today, local_tz, start_of_local_day
@@ -722,11 +724,20 @@ def stored_figure_count(start: dt.date, end: dt.date, measure: str,
         return None
     if priority is None:
         return sa.select(sa.literal(figure))
-    from .scope import special_priority_tasks
+    from .scope import row_priority, row_special_priority, special_priority_tasks
 
-    special = special_priority_tasks()
-    if priority != Priority.normal.value:
-        special = special.where(Task.priority == priority)
+    if lead_unit_id is not None:
+        # The unit's own rows of those tasks (``ix_task_unit_special``), each then looked up
+        # (where one in ten is urgent, a unit's figure of a closed month read its 14,348
+        # tasks due before the end from the table for them: 28 ms at 1M; its 3,600 so).
+        rows = row_special_priority() if priority == Priority.normal.value \
+            else row_priority(priority)
+        special = sa.select(task_unit.c.task_id).where(
+            task_unit.c.unit_id == lead_unit_id, task_unit.c.role == TaskUnitRole.lead, *rows)
+    else:
+        special = special_priority_tasks()
+        if priority != Priority.normal.value:
+            special = special.where(Task.priority == priority)
     conditions = window_conditions(start, end, measure, lead_unit_id)
     if lead_unit_id is not None:
         conditions.append(Task.lead_unit_id == lead_unit_id)

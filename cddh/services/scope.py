@@ -44,7 +44,7 @@ from .search import number_text
 
 WATCHED = ("lead_unit_id", "lead_unit", "cooperating_units", "state", "deadline",
            "effective_deadline", "parent_task_id", "parent_task", "document_id", "document",
-           "assigned_at", "completed_on")
+           "assigned_at", "completed_on", "priority")
 BATCH = 1000  # task ids per statement
 
 
@@ -100,19 +100,17 @@ def row_document(document_id: int) -> list:
 
 
 def row_priority(value: str) -> list:
-    """``Task.priority == value`` said on the unit's rows, through the partial index of the
-    few urgent and flash tasks (``ix_task_priority_id``): in it for those, not in it for
-    "normal"."""
-    special = special_priority_tasks()
+    """``Task.priority == value`` said on the unit's rows, which carry the task's priority:
+    an urgent or flash one within the unit's rows of those (``ix_task_unit_special``)."""
     if value == Priority.normal.value:
-        return [task_unit.c.task_id.not_in(special)]
-    return [task_unit.c.task_id.in_(special.where(Task.priority == value))]
+        return [task_unit.c.priority == value]
+    return [task_unit.c.priority != Priority.normal.value, task_unit.c.priority == value]
 
 
 def row_special_priority() -> list:
-    """The rows of the few urgent and flash tasks: the "normal" ones are all the others
-    (counted as the rows less these: ``EstimatingCount.on_rows``)."""
-    return [task_unit.c.task_id.in_(special_priority_tasks())]
+    """The rows of the urgent and flash tasks: the "normal" ones are all the others
+    (counted as the rows less these, from their index: ``EstimatingCount.on_rows``)."""
+    return [task_unit.c.priority != Priority.normal.value]
 
 
 def special_priority_tasks() -> sa.Select:
@@ -158,12 +156,13 @@ def rows_for(task_ids) -> sa.Select:
                      _settled().label("settled"), Task.document_id.label("document_id"),
                      _counted().label("counted"),
                      Task.completed_on.label("completed_on"),
-                     Task.lead_unit_id.label("lead_unit_id")).where(
+                     Task.lead_unit_id.label("lead_unit_id"),
+                     Task.priority.label("priority")).where(
         Task.lead_unit_id.is_not(None), Task.id.in_(task_ids))
     coop = (sa.select(task_cooperating_unit.c.unit_id, Task.id,
                       sa.literal(TaskUnitRole.cooperating, sa.String(16)), Task.state,
                       Task.effective_deadline, _settled(), Task.document_id, _counted(),
-                      Task.completed_on, Task.lead_unit_id)
+                      Task.completed_on, Task.lead_unit_id, Task.priority)
             .join(task_cooperating_unit, task_cooperating_unit.c.task_id == Task.id)
             .where(Task.id.in_(task_ids)))
     # A sub-task is seen by its parent task's lead unit (Đ9.2a), never by a sibling unit.
@@ -171,7 +170,7 @@ def rows_for(task_ids) -> sa.Select:
     above = (sa.select(parent.lead_unit_id, Task.id,
                        sa.literal(TaskUnitRole.parent, sa.String(16)), Task.state,
                        Task.effective_deadline, _settled(), Task.document_id, _counted(),
-                       Task.completed_on, Task.lead_unit_id)
+                       Task.completed_on, Task.lead_unit_id, Task.priority)
              .join(parent, parent.id == Task.parent_task_id)
              .where(parent.lead_unit_id.is_not(None), Task.id.in_(task_ids)))
     # One row per (unit, task), for the strongest reason (lead, then cooperating, then parent):
@@ -185,14 +184,14 @@ def rows_for(task_ids) -> sa.Select:
                    else_=TaskUnitRole.parent)
     return (sa.select(rows.c.unit_id, rows.c.task_id, role, rows.c.state, rows.c.deadline,
                       rows.c.settled, rows.c.document_id, rows.c.counted, rows.c.completed_on,
-                      rows.c.lead_unit_id)
+                      rows.c.lead_unit_id, rows.c.priority)
             .group_by(rows.c.unit_id, rows.c.task_id, rows.c.state, rows.c.deadline,
                       rows.c.settled, rows.c.document_id, rows.c.counted, rows.c.completed_on,
-                      rows.c.lead_unit_id))
+                      rows.c.lead_unit_id, rows.c.priority))
 
 
 COLUMNS = ["unit_id", "task_id", "role", "state", "deadline", "settled", "document_id",
-           "counted", "completed_on", "lead_unit_id"]
+           "counted", "completed_on", "lead_unit_id", "priority"]
 
 
 def sync(connection, task_ids) -> None:
