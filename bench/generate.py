@@ -38,9 +38,10 @@ def generate(n_tasks: int, order: str = "time", states: str = "uniform") -> None
     (30 % of all tasks assigned or in progress, most of them long overdue: the issue's
     data); "aged", as a province's years of work: the tasks before the newest tenth are
     settled (80 % completed, 10 % returned, 10 % cancelled), the newest tenth in the uniform
-    mix, so that the tasks assigned or in progress (3 % of all) are the newest ones. A plan
-    that counts on those being spread through the table (a walk until enough are found)
-    shows itself on it."""
+    mix, so that the tasks assigned or in progress (3 % of all) are the newest ones; and
+    one task in nine urgent, one in 97 flash (the uniform data has none). A plan that
+    counts on those being spread through the table (a walk until enough are found), or on
+    urgent tasks being few, shows itself on it."""
     from cddh.demo import load_demo
 
     if not db.session.scalar(sa.select(sa.func.count()).select_from(Unit)):
@@ -64,8 +65,12 @@ def generate(n_tasks: int, order: str = "time", states: str = "uniform") -> None
         raise SystemExit("the generator is written for PostgreSQL (generate_series)")
     units_array = "ARRAY[" + ",".join(str(u) for u in units) + "]"
     states_array = ",".join(f"'{state}'" for state in STATES)
-    place = "g % 10"
+    place, priority = "g % 10", "'normal'"
     if states == "aged":
+        # One task in nine urgent, one in 97 flash (of the demo's 50, 6 are one or the
+        # other), unrelated to the state (9 and 97 are prime to 10).
+        priority = ("CASE WHEN g % 97 = 5 THEN 'flash' WHEN g % 9 = 4 THEN 'urgent' "
+                    "ELSE 'normal' END")
         settled = "ARRAY[" + ",".join(str(k) for k in SETTLED) + "]"
         place = f"CASE WHEN g > :n - :n / 10 THEN g % 10 ELSE ({settled})[1 + g % 10] END"
     t0 = time.perf_counter()
@@ -89,7 +94,7 @@ def generate(n_tasks: int, order: str = "time", states: str = "uniform") -> None
                ({units_array})[1 + g % {len(units)}], 'other', (g % 10) <> 0,
                CASE WHEN g % 10 <> 0 THEN date '2024-01-15' + {day1100} END,
                CASE WHEN g % 10 <> 0 THEN date '2024-01-15' + {day1100} END,
-               'monthly', 'normal',
+               'monthly', {priority},
                (ARRAY[{states_array}])[1 + k],
                CASE WHEN k <> 9 THEN timestamptz '2024-01-02' + {day} * interval '1 day' END,
                0,

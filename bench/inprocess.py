@@ -12,7 +12,7 @@ pyinstrument call tree, if it is installed; ``PROFILE_OUT=file`` also saves the 
 statistics, for ``pstats``' callers and callees); ``--dump DIR``
 writes each screen's HTML (CSRF tokens blanked) to compare two trees' output.
 ``--url WHO:PATH`` (repeatable) measures that page alone (``url0``, ``url1``…), as ``office``,
-``unit``, ``unit_leader`` or ``leader``; ``SHOW_SQL=SCREEN`` (or ``all``) prints one
+``unit``, ``unit_leader``, ``leader`` or ``admin``; ``SHOW_SQL=SCREEN`` (or ``all``) prints one
 request's statements with their times, ``EXPLAIN=SCREEN`` (or ``all``) the EXPLAIN ANALYZE of
 its slowest (PostgreSQL), after ``EXPLAIN_BEFORE`` (a statement, rolled back: ``DROP INDEX
 …`` shows the plan without it).
@@ -73,7 +73,8 @@ def main() -> None:
     parser.add_argument("--callers")  # with --profile: who calls the functions matching this
     parser.add_argument("--dump")
     parser.add_argument("--only")
-    # Another screen, measured alone: --url WHO:PATH (WHO: office, unit, unit_leader, leader).
+    # Another screen, measured alone: --url WHO:PATH (WHO: office, unit, unit_leader, leader,
+    # admin).
     parser.add_argument("--url", action="append", default=[])
     args = parser.parse_args()
 
@@ -83,7 +84,8 @@ def main() -> None:
     os.environ.setdefault("CDDH_LOG_LEVEL", "WARNING")
     app = create()
     clients = {"office": login(app, "chuyenvien"), "unit": login(app, "canbo.snv"),
-               "unit_leader": login(app, "giamdoc.snv"), "leader": login(app, "lanhdao")}
+               "unit_leader": login(app, "giamdoc.snv"), "leader": login(app, "lanhdao"),
+               "admin": login(app, "admin")}
     cursor = unit_cursor(app, "canbo.snv")
     # As gunicorn's workers (cddh/gunicorn_conf.py): the loaded app out of the collector's
     # generations, else a full collection (tens of ms) lands in a random screen's figures.
