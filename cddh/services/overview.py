@@ -70,8 +70,13 @@ def unit_group_rows(user: User, today: dt.date, only: str | None = None) -> dict
     and calendar, whether the user handles any task: three statements)."""
     tu = task_unit.c
     # Open at the unit: the (unit_id, state, deadline, task_id) index covers every condition
-    # below but the officers', so the counts are one index-only range scan.
-    open_ = tu.state.in_([s.value for s in UNIT_OPEN])
+    # below but the officers', so the counts are one index-only range scan. Said with the
+    # "settled" flag too (as timeliness.unit_row_clause does): a group's first tasks by
+    # urgency are then the urgency index's range of the open rows, where along the unit's
+    # (deadline, task) index the walk passed every settled row due earlier (where a unit's
+    # old tasks are settled: its overdue group passed 30,143 rows at 1M, 15 ms).
+    unsettled = tu.settled == sa.false()
+    open_ = sa.and_(unsettled, tu.state.in_([s.value for s in UNIT_OPEN]))
     limit = []  # the due-soon limit, read at most once
 
     def due_limit() -> dt.date:
@@ -97,9 +102,10 @@ def unit_group_rows(user: User, today: dt.date, only: str | None = None) -> dict
     said |= {
         # The dashboard's "open, overdue" class on the row (past the effective deadline,
         # Điều 148), within the user's scope; a sub-task the same way for its units.
-        "overdue": lambda: [class_clause(Timeliness.open_overdue.value, today, today,
-                                         of=UNIT_ROW)],
-        "due_soon": lambda: [due_soon_clause(today, due_limit(), of=UNIT_ROW)],  # Đ11.1b
+        "overdue": lambda: [unsettled, class_clause(Timeliness.open_overdue.value, today,
+                                                    today, of=UNIT_ROW)],
+        "due_soon": lambda: [unsettled, due_soon_clause(today, due_limit(),
+                                                        of=UNIT_ROW)],  # Đ11.1b
         "on_time": lambda: [open_, tu.deadline > due_limit()],
         "no_deadline": lambda: [open_, tu.deadline.is_(None)],
         "awaiting_verification": lambda: [tu.state == S.pending_verification.value],
