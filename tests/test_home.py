@@ -319,18 +319,7 @@ def test_on_postgresql_the_overdue_groups_first_tasks_are_read_a_state_at_a_time
         document = make_document()
         db.session.commit()
         conn = db.session.connection()
-        conn.execute(sa.text(
-            "INSERT INTO task (document_id, content, lead_unit_id, expected_product, "
-            "has_deadline, deadline, original_deadline, effective_deadline, update_frequency, "
-            "priority, state, assigned_at, percent_complete, completed_on, result_summary, "
-            "result_document_number, cancel_reason, version, created_at, updated_at, "
-            "search_text) "
-            "SELECT :doc, 'Nhiệm vụ ' || g, :unit, 'other', true, d, d, d, 'monthly', "
-            "'normal', s, :today - 900, 0, CASE WHEN g <= 36000 THEN d END, '', '', '', 1, "
-            "now(), now(), '' FROM generate_series(1, 40000) g, LATERAL (SELECT "
-            ":today - 800 + g / 50 AS d, CASE WHEN g <= 36000 THEN 'completed' "
-            "WHEN g % 2 = 0 THEN 'assigned' ELSE 'in_progress' END AS s) x"),
-            {"doc": document.id, "unit": unit.id, "today": today})
+        _years_of_work(conn, document.id, unit.id, today)
         conn.execute(sa.text("ANALYZE task"))
         overdue = overview.office_groups(mine, today)["overdue"]
         query = overview.first_rows(sa.select(Task.id, Task.deadline).where(overdue), 10)
@@ -368,18 +357,7 @@ def test_on_postgresql_a_units_overdue_group_reads_its_open_rows_alone(app):
         document = make_document()
         db.session.commit()
         conn = db.session.connection()
-        conn.execute(sa.text(
-            "INSERT INTO task (document_id, content, lead_unit_id, expected_product, "
-            "has_deadline, deadline, original_deadline, effective_deadline, update_frequency, "
-            "priority, state, assigned_at, percent_complete, completed_on, result_summary, "
-            "result_document_number, cancel_reason, version, created_at, updated_at, "
-            "search_text) "
-            "SELECT :doc, 'Nhiệm vụ ' || g, :unit, 'other', true, d, d, d, 'monthly', "
-            "'normal', s, :today - 900, 0, CASE WHEN g <= 36000 THEN d END, '', '', '', 1, "
-            "now(), now(), '' FROM generate_series(1, 40000) g, LATERAL (SELECT "
-            ":today - 800 + g / 50 AS d, CASE WHEN g <= 36000 THEN 'completed' "
-            "WHEN g % 2 = 0 THEN 'assigned' ELSE 'in_progress' END AS s) x"),
-            {"doc": document.id, "unit": unit.id, "today": today})
+        _years_of_work(conn, document.id, unit.id, today)
         scope.rebuild(conn)
         conn.execute(sa.text("ANALYZE task_unit"))
         tu = task_unit.c
@@ -400,3 +378,21 @@ def test_on_postgresql_a_units_overdue_group_reads_its_open_rows_alone(app):
     assert "ix_task_unit_unit_id_urgency" in plan, plan
     assert "ix_task_unit_unit_id_deadline_task_id" not in plan, plan
     assert first == expected and len(first) == 10
+
+
+def _years_of_work(conn, document_id: int, unit_id: int, today) -> None:
+    """40,000 tasks of the unit, in one INSERT: the first 36,000 completed, with the oldest
+    deadlines (800 days ago on), the last 4,000 assigned or in progress (alternately), with
+    the latest, all before today."""
+    conn.execute(sa.text(
+        "INSERT INTO task (document_id, content, lead_unit_id, expected_product, "
+        "has_deadline, deadline, original_deadline, effective_deadline, update_frequency, "
+        "priority, state, assigned_at, percent_complete, completed_on, result_summary, "
+        "result_document_number, cancel_reason, version, created_at, updated_at, "
+        "search_text) "
+        "SELECT :doc, 'Nhiệm vụ ' || g, :unit, 'other', true, d, d, d, 'monthly', "
+        "'normal', s, :today - 900, 0, CASE WHEN g <= 36000 THEN d END, '', '', '', 1, "
+        "now(), now(), '' FROM generate_series(1, 40000) g, LATERAL (SELECT "
+        ":today - 800 + g / 50 AS d, CASE WHEN g <= 36000 THEN 'completed' "
+        "WHEN g % 2 = 0 THEN 'assigned' ELSE 'in_progress' END AS s) x"),
+        {"doc": document_id, "unit": unit_id, "today": today})
