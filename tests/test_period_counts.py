@@ -381,11 +381,11 @@ def test_a_units_scope_of_the_tasks_it_leads_is_its_scope(app, demo):
 
 
 def test_a_closed_periods_figure_of_one_priority_counts_only_its_few_urgent_tasks(app, demo):
-    """A closed period's figure narrowed by a priority (as the Office, of the whole table or
-    of a unit, and as the unit): its count is the stored figure less the figure's urgent and
-    flash tasks (normal), or those alone; the only task the list counts is among those few
-    (their partial index), and the count and the rows are the figure's tasks of that
-    priority, counted live here."""
+    """A unit's closed period's figure narrowed by a priority (as the Office and as the
+    unit): its count is the stored figure less the figure's urgent and flash tasks
+    (normal), or those alone, counted from the unit's rows of them (task_unit.priority);
+    the whole table's figure is counted with its list, the priority said on the task. Either
+    way the count and the rows are the figure's tasks of that priority, counted live here."""
     from cddh.models.enums import Priority
 
     office, unit_id = demo
@@ -420,6 +420,7 @@ def test_a_closed_periods_figure_of_one_priority_counts_only_its_few_urgent_task
                 assert _listed_count(body) == len(live), url
                 assert _rows(body) == live, url
                 counted = _counts_tasks(seen)
-                assert len(counted) == 1 and "priority !=" in counted[0], (url, counted)
+                said = "task_unit.priority !=" if unit else "task.priority ="
+                assert len(counted) == 1 and said in counted[0], (url, counted)
                 seen_special += len(live) if priority != Priority.normal else 0
     assert seen_special > 0

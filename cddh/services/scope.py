@@ -113,12 +113,6 @@ def row_special_priority() -> list:
     return [task_unit.c.priority != Priority.normal.value]
 
 
-def special_priority_tasks() -> sa.Select:
-    """The ids of the few urgent and flash tasks, from their partial index
-    (``ix_task_priority_id``)."""
-    return sa.select(Task.id).where(Task.priority != Priority.normal)
-
-
 def row_deadline_within(start: dt.date | None, end: dt.date | None,
                         cal: WorkingCalendar | None = None) -> list:
     """``start <= Task.deadline <= end`` (either end open) said on the unit's rows, which
