@@ -62,7 +62,6 @@ from ..models import (
     task_unit,
     utcnow,
 )
-from ..models.enums import Priority
 from ..models.task import TaskUnitRole
 from . import Conflict, DomainError, NotAllowed, facts, ranking, statistics
 from .calendar import WorkingCalendar, transaction_calendar
@@ -730,23 +729,17 @@ def stored_figure_count(start: dt.date, end: dt.date, measure: str,
         # figure's among the 110,000 took 390 ms at 1M; counted with the list, up to its
         # cap, as any filtered list is.
         return None
-    from .scope import row_priority, row_special_priority
+    from .scope import rows_of_priority_count
 
     # The unit's own rows of those tasks (``ix_task_unit_special``), each task then checked
     # against the figure (OFFSET 0 keeps that check a look-up of each, not a read of the
     # figure's tasks: where one in nine is urgent, the planner met the figure with them,
     # its 14,348 tasks due before the end read from the table, 18 ms at 1M).
-    tu = task_unit.c
-    rows = row_special_priority() if priority == Priority.normal.value \
-        else row_priority(priority)
     of_figure = sa.select(sa.literal(1)).where(
-        Task.id == tu.task_id, Task.lead_unit_id == lead_unit_id,
+        Task.id == task_unit.c.task_id, Task.lead_unit_id == lead_unit_id,
         *window_conditions(start, end, measure, lead_unit_id)).offset(0)
-    few = sa.select(sa.func.count()).select_from(task_unit).where(
-        tu.unit_id == lead_unit_id, tu.role == TaskUnitRole.lead, *rows, of_figure.exists())
-    if priority != Priority.normal.value:
-        return few
-    return sa.select(sa.literal(figure) - few.scalar_subquery())
+    return rows_of_priority_count(lead_unit_id, TaskUnitRole.lead, priority,
+                                  sa.literal(figure), of_figure.exists())
 
 
 def dashboard_totals(today: dt.date, rows: list[dict] | None = None) -> dict:

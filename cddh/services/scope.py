@@ -113,6 +113,20 @@ def row_special_priority() -> list:
     return [task_unit.c.priority != Priority.normal.value]
 
 
+def rows_of_priority_count(unit_id: int, role: str, priority: str, whole,
+                           *conditions) -> sa.Select:
+    """How many of the unit's rows in ``role`` (and ``conditions``) are of tasks of
+    ``priority``: the urgent or flash ones counted from their own index
+    (``ix_task_unit_special``), the "normal" ones as ``whole`` (a scalar: all those rows,
+    known another way) less the urgent and flash ones."""
+    tu = task_unit.c
+    normal = priority == Priority.normal.value
+    few = sa.select(sa.func.count()).select_from(task_unit).where(
+        tu.unit_id == unit_id, tu.role == role,
+        *(row_special_priority() if normal else row_priority(priority)), *conditions)
+    return sa.select(whole - few.scalar_subquery()) if normal else few
+
+
 def row_deadline_within(start: dt.date | None, end: dt.date | None,
                         cal: WorkingCalendar | None = None) -> list:
     """``start <= Task.deadline <= end`` (either end open) said on the unit's rows, which

@@ -18,7 +18,7 @@ from sqlalchemy.sql.visitors import InternalTraversal
 from ..auth.policy import conditions_except, task_id_on_row
 from ..models import Document, Role, Task, task_cooperating_unit, task_unit, unit_document
 from ..models.document import NUMBER_GRAM
-from ..models.enums import UNIT_ROLES, Priority
+from ..models.enums import UNIT_ROLES
 from ..models.task import TaskUnitRole
 from . import overview, statistics
 from .search import _like, normalise, number_holding, number_text
@@ -166,15 +166,10 @@ def cooperating_unit_count(unit_id: int, priority: str | None = None) -> sa.Sele
     count = sa.select(sa.func.count()).select_from(task_cooperating_unit)
     if priority is None:
         return count.where(linked)
-    from .scope import row_priority, row_special_priority
+    from .scope import rows_of_priority_count
 
-    rows = row_special_priority() if priority == Priority.normal.value \
-        else row_priority(priority)
-    few = sa.select(sa.func.count()).select_from(task_unit).where(
-        task_unit.c.unit_id == unit_id, task_unit.c.role == TaskUnitRole.cooperating, *rows)
-    if priority != Priority.normal.value:
-        return few
-    return sa.select(count.where(linked).scalar_subquery() - few.scalar_subquery())
+    return rows_of_priority_count(unit_id, TaskUnitRole.cooperating, priority,
+                                  count.where(linked).scalar_subquery())
 
 
 def document_number(text: str):
