@@ -414,8 +414,8 @@ def _office_and_three_units(today):
 @pytest.mark.parametrize("other,on_rows", [
     ("flt1_0=assigned", True), ("flt1_0=draft", True), ("flt1_8=open_overdue", True),
     ("flt1_8=done_on_time", True), ("flt1_1={snv}", True), ("flt1_3=B7", True),
-    ("flt1_7=normal", False), ("flt1_9=01/06/2026", True), ("flt1_9={sunday}", True),
-    ("flt1_9={sunday}&sort=4", True), ("flt1_10={saturday}", True),
+    ("flt1_7=normal", False), ("flt1_7=urgent", False), ("flt1_9=01/06/2026", True),
+    ("flt1_9={sunday}", True), ("flt1_9={sunday}&sort=4", True), ("flt1_10={saturday}", True),
     ("flt1_4={saturday}+-+{saturday}", True), ("flt1_4={sunday}+-+{monday}&sort=4&desc=1", True),
     ("flt1_0=assigned&flt2_1={snv}", True), ("flt1_0=completed&flt2_8=done_on_time", True),
     ("flt1_3=B7&flt2_9=01/06/2026&sort=4", True)])
@@ -425,7 +425,8 @@ def test_the_offices_cooperating_unit_with_another_filter_reads_that_units_rows(
     a task_unit row can tell (a state, a class, a lead unit, a document number, a deadline
     bound): the IN reads the unit's cooperating rows that the filter keeps
     (TaskView._cooperating_rows), so that only their tasks are looked up; a priority stays
-    on the tasks (the link table's entries), counted from the link table
+    on the tasks (the link table's entries), counted from the unit's cooperating rows of
+    the urgent and flash tasks, "normal" as the link table's entries less those
     (task_filters.cooperating_unit_count). A deadline bound is said on the rows' effective
     deadline (a Saturday's deadline runs to Monday, Điều 148), and not again on the tasks
     unless the list is by deadline. Where the rows say every other filter exactly (a
@@ -453,7 +454,9 @@ def test_the_offices_cooperating_unit_with_another_filter_reads_that_units_rows(
                 if state is TaskState.completed else {}
             make_task(snv if n % 2 else sct, state=state, deadline=deadline,
                       cooperating=[stc] if n != 3 else [sct],
-                      document=numbered if n in (0, 4) else None, **done)
+                      document=numbered if n in (0, 4) else None,
+                      priority={2: Priority.urgent, 4: Priority.flash, 6: Priority.urgent}.get(
+                          n, Priority.normal), **done)
         make_task(stc, state=TaskState.assigned, deadline=late, cooperating=[snv])
         # Due on a weekend: the effective deadline is the next working day.
         sunday, monday = saturday + dt.timedelta(days=1), saturday + dt.timedelta(days=2)
@@ -489,12 +492,18 @@ def test_the_offices_cooperating_unit_with_another_filter_reads_that_units_rows(
         counts = [s for s in seen if s.startswith("SELECT count(")]
         assert counts and all(s.startswith("SELECT count(*) AS count_1 FROM task_unit WHERE")
                               for s in counts), counts
-    else:  # a state, a class or a priority is said on the tasks too: each row's task looked up
+    elif "flt1_7=" in query:  # the unit's cooperating rows of the urgent and flash tasks
+        counts = [s for s in seen if s.startswith(
+            ("SELECT count(*) AS count_1", "SELECT (SELECT count(*) AS count_1"))]
+        assert len(counts) == 1 and "task_unit.priority != " in counts[0], counts
+        if "flt1_7=normal" in query:  # the link table's count less those
+            assert counts[0].startswith(
+                "SELECT (SELECT count(*) AS count_1 FROM task_cooperating_unit"), counts
+        else:
+            assert counts[0].startswith("SELECT count(*) AS count_1 FROM task_unit WHERE"), counts
+    else:  # a state or a class is said on the tasks too: each row's task looked up
         assert not any(s.startswith("SELECT count(*) AS count_1 FROM task_unit WHERE")
                        for s in seen), seen
-    if "flt1_7=normal" in query:  # the link table's count less its few urgent or flash
-        assert any(s.startswith("SELECT (SELECT count(*) AS count_1 FROM task_cooperating_unit")
-                   for s in seen), seen
     # The same tasks read through the link table alone.
     original = TaskView._cooperating_rows
     try:
