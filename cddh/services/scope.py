@@ -566,6 +566,23 @@ def states_of(statement) -> list[TaskState] | None:
     return [state for state in TaskState if state.value in allowed]
 
 
+def first_of_each_state(ids: sa.Select, states, order, limit: int,
+                        state_first=None) -> list[sa.Select]:
+    """For each of ``states``: the first ``limit`` of ``ids`` (a select of tasks) in that
+    state by ``order``, read along that state's range of an index that starts with the
+    state (the state said as an array and first in the order: ``state_as_array``;
+    ``state_first``, the state's place in the order, going down for a list going down).
+    Merged, they are the first of those states together: where they are the newest tasks,
+    the whole table's (deadline, id) index walked passed every settled task first (the
+    Office's home on the "aged" data at 1M: 810,033 tasks, 146 ms)."""
+    parts = []
+    for each in states:
+        part, _state = state_as_array(ids.where(Task.state == each))
+        parts.append(part.order_by(None).order_by(
+            Task.state if state_first is None else state_first, *order).limit(limit))
+    return parts
+
+
 def state_as_array(statement):
     """``statement`` with each condition "the task's state is S" (an equality, or an IN of
     that one value) said as ``task.state = ANY (ARRAY[S])``, where one of its own conditions

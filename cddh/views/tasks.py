@@ -1621,13 +1621,10 @@ class TaskView(DirectingLeaderForm, ScopedModelView):
         if not getattr(g, "list_few_states", False) or states is None \
                 or not 1 < len(states) <= overview.MERGED_STATES or want > DEFER_ROWS_FROM:
             return None
-        parts = []
-        for each in states:
-            part, _state = scope.state_as_array(
-                query.with_entities(Task.id).filter(Task.state == each).statement)
-            parts.append(part.order_by(None).order_by(first, *query._order_by_clauses)
-                         .limit(want).subquery().select())
-        return query.filter(Task.id.in_(sa.union_all(*parts))) \
+        parts = scope.first_of_each_state(query.with_entities(Task.id).statement, states,
+                                          query._order_by_clauses, want, first)
+        return query.filter(Task.id.in_(sa.union_all(*[
+            part.subquery().select() for part in parts]))) \
             .offset((page or 0) * size).limit(size)
 
     def _probed_state_parts(self, query, want: int) -> list[tuple[TaskState, int]] | None:
